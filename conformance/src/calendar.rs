@@ -1,0 +1,97 @@
+//! Calendar checks for the spec's YYYYMMDD / YYYYMM / HHMM values.
+
+pub fn is_digits(value: &str) -> bool {
+    !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn number(digits: &str) -> Option<u32> {
+    if is_digits(digits) {
+        digits.parse().ok()
+    } else {
+        None
+    }
+}
+
+pub fn is_leap_year(year: u32) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+pub fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if is_leap_year(year) => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+/// `(year, month)` of a valid YYYYMM.
+pub fn parse_month(value: &str) -> Option<(u32, u32)> {
+    if value.len() != 6 {
+        return None;
+    }
+    let year = number(value.get(..4)?)?;
+    let month = number(value.get(4..)?)?;
+    (year >= 1900 && (1..=12).contains(&month)).then_some((year, month))
+}
+
+/// `(year, month, day)` of a valid YYYYMMDD.
+pub fn parse_date(value: &str) -> Option<(u32, u32, u32)> {
+    if value.len() != 8 {
+        return None;
+    }
+    let (year, month) = parse_month(value.get(..6)?)?;
+    let day = number(value.get(6..)?)?;
+    (1..=days_in_month(year, month)).contains(&day).then_some((year, month, day))
+}
+
+/// Minutes since midnight of a valid HHMM (0000–2359; 2400 only when `allow_2400`).
+pub fn parse_time(value: &str, allow_2400: bool) -> Option<u32> {
+    if value.len() != 4 {
+        return None;
+    }
+    let hours = number(value.get(..2)?)?;
+    let minutes = number(value.get(2..)?)?;
+    if allow_2400 && hours == 24 && minutes == 0 {
+        return Some(24 * 60);
+    }
+    (hours < 24 && minutes < 60).then_some(hours * 60 + minutes)
+}
+
+/// A 14-digit YYYYMMDDHHMMSS timestamp.
+pub fn is_timestamp(value: &str) -> bool {
+    value.len() == 14
+        && parse_date(&value[..8]).is_some()
+        && parse_time(&value[8..12], false).is_some()
+        && number(&value[12..]).is_some_and(|seconds| seconds < 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(parse_date("20250228"), Some((2025, 2, 28)));
+        assert_eq!(parse_date("20250230"), None);
+        assert_eq!(parse_date("20240229"), Some((2024, 2, 29)));
+        assert_eq!(parse_date("21000229"), None);
+        assert_eq!(parse_date("2025021"), None);
+        assert_eq!(parse_date("2025-2-1"), None);
+        assert_eq!(parse_date("２０２５０２０１"), None);
+    }
+
+    #[test]
+    fn months_and_times() {
+        assert_eq!(parse_month("202504"), Some((2025, 4)));
+        assert_eq!(parse_month("202513"), None);
+        assert_eq!(parse_month("000000"), None);
+        assert_eq!(parse_time("2359", false), Some(1439));
+        assert_eq!(parse_time("2400", false), None);
+        assert_eq!(parse_time("2400", true), Some(1440));
+        assert_eq!(parse_time("2561", true), None);
+        assert!(is_timestamp("20191025200201"));
+        assert!(!is_timestamp("20191025250201"));
+    }
+}

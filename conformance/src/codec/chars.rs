@@ -1,0 +1,187 @@
+//! Characters measured against MS932 (Windows-31J), the character set the spec requires.
+
+use encoding_rs::{EncoderResult, SHIFT_JIS};
+
+/// What a character means for a Shift_JIS exchange file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CharClass {
+    /// JIS X 0201/0208 (or ASCII): safe everywhere.
+    Standard,
+    /// 半角カナ (JIS X 0201 katakana, 0xA1–0xDF).
+    HalfwidthKatakana,
+    /// NEC special characters (0x87xx) or IBM extensions (0xED–0xEE, 0xFA–0xFC): inside MS932, machine-dependent.
+    MachineDependent,
+    /// 外字: a user-defined character (0xF040–0xF9FC, decoded to the Private Use Area).
+    Gaiji,
+    /// No MS932 byte sequence exists for it (only possible in UTF-8 input).
+    Unrepresentable,
+    /// A control character (other than CR/LF, which the tokenizer handles).
+    Control,
+    /// U+FEFF byte-order mark inside the content.
+    ByteOrderMark,
+    /// U+FFFD put in place of undecodable bytes (already reported by the decoder).
+    Replacement,
+}
+
+pub fn classify(c: char) -> CharClass {
+    match c {
+        '\r' | '\n' => CharClass::Standard,
+        c if c.is_ascii_control() => CharClass::Control,
+        c if c.is_ascii() => CharClass::Standard,
+        '\u{FEFF}' => CharClass::ByteOrderMark,
+        '\u{FFFD}' => CharClass::Replacement,
+        '\u{FF61}'..='\u{FF9F}' => CharClass::HalfwidthKatakana,
+        '\u{E000}'..='\u{F8FF}' => CharClass::Gaiji,
+        c if c.is_control() => CharClass::Control,
+        c => match shift_jis_bytes(c) {
+            None => CharClass::Unrepresentable,
+            Some([lead, _]) if lead == 0x87 || (0xED..=0xEE).contains(&lead) || (0xFA..=0xFC).contains(&lead) => {
+                CharClass::MachineDependent
+            }
+            Some(_) => CharClass::Standard,
+        },
+    }
+}
+
+/// The two-byte Shift_JIS form of a non-ASCII character, if it has one.
+fn shift_jis_bytes(c: char) -> Option<[u8; 2]> {
+    let mut encoder = SHIFT_JIS.new_encoder();
+    let mut utf8 = [0u8; 4];
+    let mut out = [0u8; 4];
+    let (result, _, written) =
+        encoder.encode_from_utf8_without_replacement(c.encode_utf8(&mut utf8), &mut out, true);
+    match (result, written) {
+        (EncoderResult::InputEmpty, 2) => Some([out[0], out[1]]),
+        _ => None,
+    }
+}
+
+/// The usual replacement for a machine-dependent character, or for a character that JIS-mapping software writes
+/// where CP932 has a different code point (波ダッシュ問題), where there is one.
+pub fn replacement(c: char) -> Option<&'static str> {
+    const CIRCLED: [&str; 20] = [
+        "(1)", "(2)", "(3)", "(4)", "(5)", "(6)", "(7)", "(8)", "(9)", "(10)", "(11)", "(12)", "(13)", "(14)",
+        "(15)", "(16)", "(17)", "(18)", "(19)", "(20)",
+    ];
+    const ROMAN: [&str; 10] = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"];
+    const SMALL_ROMAN: [&str; 10] = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"];
+    let index = |base: char| (c as u32 - base as u32) as usize;
+    Some(match c {
+        '①'..='⑳' => CIRCLED[index('①')],
+        'Ⅰ'..='Ⅹ' => ROMAN[index('Ⅰ')],
+        'ⅰ'..='ⅹ' => SMALL_ROMAN[index('ⅰ')],
+        '㈱' => "（株）",
+        '㈲' => "（有）",
+        '㈹' => "（代）",
+        '㍾' => "明治",
+        '㍽' => "大正",
+        '㍼' => "昭和",
+        '㍻' => "平成",
+        '㋿' => "令和",
+        '№' => "No.",
+        '℡' => "TEL",
+        '㍉' => "ミリ",
+        '㌔' => "キロ",
+        '㌢' => "センチ",
+        '㍍' => "メートル",
+        '㌘' => "グラム",
+        '㎜' => "mm",
+        '㎝' => "cm",
+        '㎞' => "km",
+        '㎎' => "mg",
+        '㎏' => "kg",
+        '〜' => "～",
+        '‖' => "∥",
+        '¢' => "￠",
+        '£' => "￡",
+        '¬' => "￢",
+        '—' => "―",
+        '髙' => "高",
+        '﨑' => "崎",
+        '德' => "徳",
+        '﨔' => "欅",
+        '瀨' => "瀬",
+        _ => return None,
+    })
+}
+
+/// 半角カナ → 全角カナ, for the suggestion in a finding (voiced marks are combined where possible).
+pub fn to_fullwidth_katakana(text: &str) -> String {
+    const TABLE: &str = "。「」、・ヲァィゥェォャュョッーアイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワン゛゜";
+    let table: Vec<char> = TABLE.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\u{FF9E}' | '\u{FF9F}' => {
+                let mark = if c == '\u{FF9E}' { 1 } else { 2 };
+                match out.pop() {
+                    Some(previous) => match combine(previous, mark) {
+                        Some(combined) => out.push(combined),
+                        None => {
+                            out.push(previous);
+                            out.push(if mark == 1 { '゛' } else { '゜' });
+                        }
+                    },
+                    None => out.push(if mark == 1 { '゛' } else { '゜' }),
+                }
+            }
+            '\u{FF61}'..='\u{FF9D}' => out.push(table[(c as u32 - 0xFF61) as usize]),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn combine(base: char, mark: u32) -> Option<char> {
+    let voiced = "カキクケコサシスセソタチツテトハヒフヘホ";
+    if base == 'ウ' && mark == 1 {
+        return Some('ヴ');
+    }
+    if voiced.contains(base) && (mark == 1 || "ハヒフヘホ".contains(base)) {
+        return char::from_u32(base as u32 + mark);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classes() {
+        assert_eq!(classify('a'), CharClass::Standard);
+        assert_eq!(classify('介'), CharClass::Standard);
+        assert_eq!(classify('～'), CharClass::Standard);
+        // The JIS-mapping WAVE DASH has no CP932 code (the 波ダッシュ problem); U+FF5E is the CP932 form.
+        assert_eq!(classify('〜'), CharClass::Unrepresentable);
+        assert_eq!(classify('①'), CharClass::MachineDependent);
+        assert_eq!(classify('㈱'), CharClass::MachineDependent);
+        assert_eq!(classify('髙'), CharClass::MachineDependent);
+        assert_eq!(classify('﨑'), CharClass::MachineDependent);
+        assert_eq!(classify('ｱ'), CharClass::HalfwidthKatakana);
+        assert_eq!(classify('\u{E000}'), CharClass::Gaiji);
+        assert_eq!(classify('😀'), CharClass::Unrepresentable);
+        assert_eq!(classify('𠮷'), CharClass::Unrepresentable);
+        assert_eq!(classify('\u{0}'), CharClass::Control);
+        assert_eq!(classify('\u{FEFF}'), CharClass::ByteOrderMark);
+        // ∵ has a JIS X 0208 position as well as an NEC one: the standard one wins.
+        assert_eq!(classify('∵'), CharClass::Standard);
+    }
+
+    #[test]
+    fn replacements() {
+        assert_eq!(replacement('①'), Some("(1)"));
+        assert_eq!(replacement('⑳'), Some("(20)"));
+        assert_eq!(replacement('㈱'), Some("（株）"));
+        assert_eq!(replacement('髙'), Some("高"));
+        assert_eq!(replacement('Ⅳ'), Some("IV"));
+        assert_eq!(replacement('〜'), Some("～"));
+        assert_eq!(replacement('あ'), None);
+    }
+
+    #[test]
+    fn halfwidth_katakana_become_fullwidth() {
+        assert_eq!(to_fullwidth_katakana("ﾔﾏﾀﾞ ﾀﾛｳ"), "ヤマダ タロウ");
+        assert_eq!(to_fullwidth_katakana("ﾊﾟﾋﾟｰ ｳﾞ"), "パピー ヴ");
+    }
+}

@@ -1,0 +1,243 @@
+//! Encoding detection and decoding. Undecodable bytes become U+FFFD in the text *and* an [`Undecodable`] entry
+//! with the byte offset and line, so nothing is replaced silently.
+
+use encoding_rs::{DecoderResult, SHIFT_JIS};
+use serde::Serialize;
+
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The encoding a file was read in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum TextEncoding {
+    /// Shift_JIS (Windows code page 932): what the spec requires.
+    #[serde(rename = "shift_jis")]
+    ShiftJis,
+    /// Only ASCII bytes: valid in every encoding the spec allows.
+    #[serde(rename = "ascii")]
+    Ascii,
+    #[serde(rename = "utf-8")]
+    Utf8,
+    #[serde(rename = "utf-8-bom")]
+    Utf8Bom,
+}
+
+impl TextEncoding {
+    pub fn is_utf8(self) -> bool {
+        matches!(self, TextEncoding::Utf8 | TextEncoding::Utf8Bom)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            TextEncoding::ShiftJis => "shift_jis",
+            TextEncoding::Ascii => "ascii",
+            TextEncoding::Utf8 => "utf-8",
+            TextEncoding::Utf8Bom => "utf-8-bom",
+        }
+    }
+}
+
+/// How to choose the encoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum EncodingChoice {
+    /// detect from the bytes
+    #[default]
+    Auto,
+    /// read as Shift_JIS (CP932) whatever the bytes look like
+    ShiftJis,
+    /// read as UTF-8
+    Utf8,
+}
+
+/// A run of bytes that is not valid in the file's encoding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Undecodable {
+    /// offset of the first bad byte in the file
+    pub offset: usize,
+    pub bytes: Vec<u8>,
+    /// 1-based physical line
+    pub line: u32,
+}
+
+#[derive(Debug)]
+pub struct Decoded {
+    pub encoding: TextEncoding,
+    pub text: String,
+    pub undecodable: Vec<Undecodable>,
+    /// the bytes are valid UTF-8 with non-ASCII characters although Shift_JIS was forced
+    pub looks_like_utf8: bool,
+}
+
+pub fn decode(bytes: &[u8], choice: EncodingChoice) -> Decoded {
+    let encoding = match choice {
+        EncodingChoice::Auto => detect(bytes),
+        EncodingChoice::ShiftJis if bytes.is_ascii() => TextEncoding::Ascii,
+        EncodingChoice::ShiftJis => TextEncoding::ShiftJis,
+        EncodingChoice::Utf8 if bytes.starts_with(UTF8_BOM) => TextEncoding::Utf8Bom,
+        EncodingChoice::Utf8 => TextEncoding::Utf8,
+    };
+    let looks_like_utf8 = encoding == TextEncoding::ShiftJis && choice != EncodingChoice::Auto && utf8_score(bytes) > 0;
+    let (text, undecodable) = match encoding {
+        TextEncoding::Ascii => (bytes.iter().map(|&b| char::from(b)).collect(), Vec::new()),
+        TextEncoding::ShiftJis => decode_shift_jis(bytes),
+        TextEncoding::Utf8 => decode_utf8(bytes, 0),
+        TextEncoding::Utf8Bom => decode_utf8(bytes, UTF8_BOM.len()),
+    };
+    Decoded { encoding, text, undecodable, looks_like_utf8 }
+}
+
+/// UTF-8 when the bytes start with a BOM or decode as UTF-8 with far more valid multi-byte characters than errors
+/// (so a UTF-8 file with one truncated character is still read as UTF-8); otherwise Shift_JIS.
+fn detect(bytes: &[u8]) -> TextEncoding {
+    if bytes.starts_with(UTF8_BOM) {
+        TextEncoding::Utf8Bom
+    } else if bytes.is_ascii() {
+        TextEncoding::Ascii
+    } else if utf8_score(bytes) > 0 {
+        TextEncoding::Utf8
+    } else {
+        TextEncoding::ShiftJis
+    }
+}
+
+/// Positive when the bytes look like UTF-8: valid non-ASCII characters outnumber invalid sequences four to one.
+fn utf8_score(bytes: &[u8]) -> i64 {
+    let (mut valid, mut invalid) = (0i64, 0i64);
+    let mut rest = bytes;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(text) => {
+                valid += text.chars().filter(|c| !c.is_ascii()).count() as i64;
+                break;
+            }
+            Err(error) => {
+                let (good, after) = rest.split_at(error.valid_up_to());
+                valid += String::from_utf8_lossy(good).chars().filter(|c| !c.is_ascii()).count() as i64;
+                invalid += 1;
+                let skip = error.error_len().unwrap_or(after.len()).max(1);
+                rest = &after[skip.min(after.len())..];
+                if rest.is_empty() {
+                    break;
+                }
+            }
+        }
+    }
+    if valid > 0 && valid >= invalid * 4 {
+        valid - invalid * 4 + 1
+    } else {
+        0
+    }
+}
+
+fn line_at(bytes: &[u8], offset: usize) -> u32 {
+    let newlines = memchr::memchr_iter(b'\n', &bytes[..offset.min(bytes.len())]).count();
+    u32::try_from(newlines + 1).unwrap_or(u32::MAX)
+}
+
+fn decode_shift_jis(bytes: &[u8]) -> (String, Vec<Undecodable>) {
+    let mut decoder = SHIFT_JIS.new_decoder_without_bom_handling();
+    let capacity = decoder.max_utf8_buffer_length_without_replacement(bytes.len()).unwrap_or(bytes.len() * 3);
+    let mut text = String::with_capacity(capacity);
+    let mut undecodable = Vec::new();
+    let mut position = 0;
+    loop {
+        let (result, read) = decoder.decode_to_string_without_replacement(&bytes[position..], &mut text, true);
+        match result {
+            DecoderResult::InputEmpty => break,
+            DecoderResult::OutputFull => {
+                // Cannot happen with the capacity reserved above; grow and go on rather than lose input.
+                text.reserve(bytes.len() - position + 16);
+                position += read;
+            }
+            DecoderResult::Malformed(bad, pushed_back) => {
+                let end = position + read - usize::from(pushed_back);
+                let start = end - usize::from(bad);
+                undecodable.push(Undecodable {
+                    offset: start,
+                    bytes: bytes[start..end].to_vec(),
+                    line: line_at(bytes, start),
+                });
+                text.push(char::REPLACEMENT_CHARACTER);
+                position += read;
+            }
+        }
+    }
+    (text, undecodable)
+}
+
+fn decode_utf8(bytes: &[u8], skip: usize) -> (String, Vec<Undecodable>) {
+    let mut text = String::with_capacity(bytes.len());
+    let mut undecodable = Vec::new();
+    let mut position = skip;
+    while position < bytes.len() {
+        match std::str::from_utf8(&bytes[position..]) {
+            Ok(rest) => {
+                text.push_str(rest);
+                break;
+            }
+            Err(error) => {
+                let good_end = position + error.valid_up_to();
+                text.push_str(&String::from_utf8_lossy(&bytes[position..good_end]));
+                let bad_len = error.error_len().unwrap_or(bytes.len() - good_end);
+                undecodable.push(Undecodable {
+                    offset: good_end,
+                    bytes: bytes[good_end..good_end + bad_len].to_vec(),
+                    line: line_at(bytes, good_end),
+                });
+                text.push(char::REPLACEMENT_CHARACTER);
+                position = good_end + bad_len;
+            }
+        }
+    }
+    (text, undecodable)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sjis(text: &str) -> Vec<u8> {
+        SHIFT_JIS.encode(text).0.into_owned()
+    }
+
+    #[test]
+    fn detects_each_encoding() {
+        assert_eq!(decode(&sjis("介護,1\r\n"), EncodingChoice::Auto).encoding, TextEncoding::ShiftJis);
+        assert_eq!(decode("介護,1\r\n".as_bytes(), EncodingChoice::Auto).encoding, TextEncoding::Utf8);
+        assert_eq!(decode(b"\xEF\xBB\xBFa,1", EncodingChoice::Auto).encoding, TextEncoding::Utf8Bom);
+        assert_eq!(decode(b"202407,1", EncodingChoice::Auto).encoding, TextEncoding::Ascii);
+    }
+
+    #[test]
+    fn shift_jis_text_decodes_to_the_same_characters() {
+        let decoded = decode(&sjis("居宅サービス計画,①,髙"), EncodingChoice::Auto);
+        assert_eq!(decoded.text, "居宅サービス計画,①,髙");
+        assert!(decoded.undecodable.is_empty());
+    }
+
+    #[test]
+    fn undecodable_bytes_are_reported_with_offset_and_line() {
+        let mut bytes = sjis("a,b\r\nc,");
+        bytes.push(0x82); // a lead byte cut off at the end of the file
+        let decoded = decode(&bytes, EncodingChoice::Auto);
+        assert_eq!(decoded.encoding, TextEncoding::ShiftJis);
+        assert_eq!(decoded.undecodable, vec![Undecodable { offset: 7, bytes: vec![0x82], line: 2 }]);
+        assert_eq!(decoded.text, "a,b\r\nc,\u{FFFD}");
+    }
+
+    #[test]
+    fn a_utf8_file_with_one_broken_character_is_still_utf8() {
+        let mut bytes = "利用者氏名,山田太郎\r\n".as_bytes().to_vec();
+        bytes.extend_from_slice(&"花子".as_bytes()[..4]);
+        let decoded = decode(&bytes, EncodingChoice::Auto);
+        assert_eq!(decoded.encoding, TextEncoding::Utf8);
+        assert_eq!(decoded.undecodable.len(), 1);
+        assert_eq!(decoded.undecodable[0].line, 2);
+    }
+
+    #[test]
+    fn forcing_shift_jis_on_utf8_says_it_looks_like_utf8() {
+        let decoded = decode("利用者".as_bytes(), EncodingChoice::ShiftJis);
+        assert_eq!(decoded.encoding, TextEncoding::ShiftJis);
+        assert!(decoded.looks_like_utf8);
+    }
+}

@@ -1,0 +1,239 @@
+//! CSV records from decoded text (RFC 4180 as the spec uses it: comma, `"` quoting with `""` escapes, CR/LF and
+//! commas inside quotes). Every field knows the physical line it starts on. Structural problems are reported as
+//! [`SyntaxIssue`]s and tokenizing goes on, so one bad quote does not hide the rest of the file.
+
+use std::borrow::Cow;
+
+use memchr::{memchr, memchr2, memchr3};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field<'a> {
+    pub value: Cow<'a, str>,
+    pub quoted: bool,
+    /// 1-based physical line on which the field starts
+    pub line: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyntaxIssue {
+    /// a quoted field that is still open at the end of the file
+    UnterminatedQuote { line: u32, column: u32 },
+    /// a `"` inside an unquoted field, or characters after a closing quote
+    StrayQuote { line: u32, column: u32 },
+    /// an empty line where a record was expected
+    BlankLine { line: u32 },
+}
+
+/// Counts of record terminators, to check the line-ending convention once per file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LineEndings {
+    pub crlf: u32,
+    pub lf: u32,
+    pub cr: u32,
+}
+
+/// A streaming tokenizer: call [`Records::next_into`] with a reused buffer.
+pub struct Records<'a> {
+    text: &'a str,
+    position: usize,
+    line: u32,
+    pub issues: Vec<SyntaxIssue>,
+    pub line_endings: LineEndings,
+}
+
+impl<'a> Records<'a> {
+    pub fn new(text: &'a str) -> Self {
+        Records { text, position: 0, line: 1, issues: Vec::new(), line_endings: LineEndings::default() }
+    }
+
+    /// Reads the next record into `fields` (cleared first) and returns the line it starts on, or `None` at the end.
+    pub fn next_into(&mut self, fields: &mut Vec<Field<'a>>) -> Option<u32> {
+        fields.clear();
+        let bytes = self.text.as_bytes();
+        // Skip blank lines, reporting each one.
+        while self.position < bytes.len() && matches!(bytes[self.position], b'\r' | b'\n') {
+            self.issues.push(SyntaxIssue::BlankLine { line: self.line });
+            self.consume_terminator();
+        }
+        if self.position >= bytes.len() {
+            return None;
+        }
+        let record_line = self.line;
+        loop {
+            let column = u32::try_from(fields.len() + 1).unwrap_or(u32::MAX);
+            let field = if bytes.get(self.position) == Some(&b'"') {
+                self.quoted_field(column)
+            } else {
+                self.unquoted_field(column)
+            };
+            fields.push(field);
+            match bytes.get(self.position) {
+                Some(b',') => self.position += 1,
+                Some(b'\r' | b'\n') => {
+                    self.consume_terminator();
+                    return Some(record_line);
+                }
+                _ => return Some(record_line),
+            }
+        }
+    }
+
+    fn consume_terminator(&mut self) {
+        let bytes = self.text.as_bytes();
+        match (bytes.get(self.position), bytes.get(self.position + 1)) {
+            (Some(b'\r'), Some(b'\n')) => {
+                self.position += 2;
+                self.line_endings.crlf += 1;
+            }
+            (Some(b'\n'), _) => {
+                self.position += 1;
+                self.line_endings.lf += 1;
+            }
+            _ => {
+                self.position += 1;
+                self.line_endings.cr += 1;
+            }
+        }
+        self.line += 1;
+    }
+
+    fn unquoted_field(&mut self, column: u32) -> Field<'a> {
+        let bytes = self.text.as_bytes();
+        let start = self.position;
+        let end = memchr3(b',', b'\n', b'\r', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+        if memchr(b'"', &bytes[start..end]).is_some() {
+            self.issues.push(SyntaxIssue::StrayQuote { line: self.line, column });
+        }
+        self.position = end;
+        Field { value: Cow::Borrowed(&self.text[start..end]), quoted: false, line: self.line }
+    }
+
+    fn quoted_field(&mut self, column: u32) -> Field<'a> {
+        let bytes = self.text.as_bytes();
+        let line = self.line;
+        let start = self.position + 1;
+        let mut cursor = start;
+        // Text with `""` escapes is copied into `unescaped`; `copied` is the raw position copied up to.
+        let mut unescaped: Option<String> = None;
+        let mut copied = start;
+        loop {
+            let Some(offset) = memchr2(b'"', b'\n', &bytes[cursor..]) else {
+                self.issues.push(SyntaxIssue::UnterminatedQuote { line, column });
+                let value = self.take_quoted(unescaped, copied, bytes.len());
+                self.position = bytes.len();
+                return Field { value, quoted: true, line };
+            };
+            let found = cursor + offset;
+            if bytes[found] == b'\n' {
+                self.line += 1;
+                cursor = found + 1;
+                continue;
+            }
+            if bytes.get(found + 1) == Some(&b'"') {
+                // `""` is one quote character: copy what came before it plus one quote.
+                let buffer = unescaped.get_or_insert_with(String::new);
+                buffer.push_str(&self.text[copied..found]);
+                buffer.push('"');
+                cursor = found + 2;
+                copied = cursor;
+                continue;
+            }
+            let value = self.take_quoted(unescaped, copied, found);
+            self.position = found + 1;
+            // After the closing quote only a delimiter or terminator may follow.
+            if !matches!(bytes.get(self.position), None | Some(b',' | b'\r' | b'\n')) {
+                self.issues.push(SyntaxIssue::StrayQuote { line: self.line, column });
+                let end = memchr3(b',', b'\n', b'\r', &bytes[self.position..]).map_or(bytes.len(), |i| self.position + i);
+                self.position = end;
+            }
+            return Field { value, quoted: true, line };
+        }
+    }
+
+    /// The field value: the raw text `copied..end`, after any text already unescaped.
+    fn take_quoted(&self, unescaped: Option<String>, copied: usize, end: usize) -> Cow<'a, str> {
+        match unescaped {
+            None => Cow::Borrowed(&self.text[copied..end]),
+            Some(mut buffer) => {
+                buffer.push_str(&self.text[copied..end]);
+                Cow::Owned(buffer)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all(text: &str) -> (Vec<(u32, Vec<(String, bool, u32)>)>, Vec<SyntaxIssue>, LineEndings) {
+        let mut records = Records::new(text);
+        let mut out = Vec::new();
+        let mut fields = Vec::new();
+        while let Some(line) = records.next_into(&mut fields) {
+            out.push((line, fields.iter().map(|f| (f.value.to_string(), f.quoted, f.line)).collect()));
+        }
+        (out, records.issues, records.line_endings)
+    }
+
+    #[test]
+    fn plain_records_with_crlf_and_no_trailing_newline() {
+        let (records, issues, endings) = all("a,b\r\nc,d");
+        assert_eq!(
+            records,
+            vec![
+                (1, vec![("a".into(), false, 1), ("b".into(), false, 1)]),
+                (2, vec![("c".into(), false, 2), ("d".into(), false, 2)]),
+            ]
+        );
+        assert!(issues.is_empty());
+        assert_eq!(endings, LineEndings { crlf: 1, lf: 0, cr: 0 });
+    }
+
+    #[test]
+    fn quoted_fields_keep_commas_quotes_and_newlines() {
+        let (records, issues, _) = all("1,\"課題,\"\"一\"\"\r\n二行目\",x\n2,\"\",y\n");
+        assert!(issues.is_empty(), "{issues:?}");
+        assert_eq!(records[0].1[1], ("課題,\"一\"\r\n二行目".to_string(), true, 1));
+        assert_eq!(records[0].1[2], ("x".to_string(), false, 2));
+        assert_eq!(records[1], (3, vec![("2".into(), false, 3), ("".into(), true, 3), ("y".into(), false, 3)]));
+    }
+
+    #[test]
+    fn escaped_quotes_at_both_ends() {
+        let (records, _, _) = all("\"\"\"a\"\"b\"\"\"");
+        assert_eq!(records[0].1[0].0, "\"a\"b\"");
+    }
+
+    #[test]
+    fn empty_fields_and_trailing_comma() {
+        let (records, _, _) = all("a,,\r\n");
+        assert_eq!(records[0].1.len(), 3);
+        assert_eq!(records[0].1[1].0, "");
+        assert_eq!(records[0].1[2].0, "");
+    }
+
+    #[test]
+    fn unterminated_quote_is_reported_and_keeps_the_rest() {
+        let (records, issues, _) = all("a,\"open\r\nb,c");
+        assert_eq!(issues, vec![SyntaxIssue::UnterminatedQuote { line: 1, column: 2 }]);
+        assert_eq!(records[0].1[1].0, "open\r\nb,c");
+    }
+
+    #[test]
+    fn stray_quotes_are_reported() {
+        let (_, issues, _) = all("a\"b,\"c\"d,e");
+        assert_eq!(
+            issues,
+            vec![SyntaxIssue::StrayQuote { line: 1, column: 1 }, SyntaxIssue::StrayQuote { line: 1, column: 2 }]
+        );
+    }
+
+    #[test]
+    fn blank_lines_are_reported_with_their_line() {
+        let (records, issues, _) = all("a\r\n\r\nb\r\n");
+        assert_eq!(records.len(), 2);
+        assert_eq!(records[1].0, 3);
+        assert_eq!(issues, vec![SyntaxIssue::BlankLine { line: 2 }]);
+    }
+}

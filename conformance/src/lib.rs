@@ -1,0 +1,15 @@
+//! `conformance`: the ケアプランデータ連携標準仕様 (care-plan data exchange standard, v4.1) as a library.
+//!
+//! Data flows one way: bytes ([`codec`]) → decoded records ([`document`]) read with the layout of a kind
+//! ([`spec`]) → findings ([`rules`], run by [`validate`]) → reports ([`report`]).
+
+pub mod calendar;
+pub mod codec;
+pub mod document;
+pub mod filename;
+pub mod finding;
+pub mod i18n;
+pub mod report;
+pub mod rules;
+pub mod spec;
+pub mod validate;

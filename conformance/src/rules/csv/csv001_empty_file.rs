@@ -1,0 +1,34 @@
+use crate::finding::Finding;
+use crate::rules::{rule, Check};
+
+rule! {
+    code: "CSV001",
+    name: "empty-file",
+    severity: Error,
+    level: Syntax,
+    title: { ja: "空のファイル", en: "Empty file" },
+    message: {
+        ja: "ファイルにレコードがありません（{what}）。",
+        en: "The file has no records ({what}).",
+    },
+    what: {
+        ja: "ファイルが 0 バイト、または空行だけでレコードが1件もないことを検査します。",
+        en: "Checks for files of 0 bytes or with only blank lines.",
+    },
+    why: {
+        ja: "標準仕様のファイルは必ずデータレコードを含みます（見出し行や終端レコードはありません）。空のファイルは出力処理の失敗を示しています。",
+        en: "Every standard-spec file holds data records (there are no header or trailer records); an empty file means the export failed.",
+    },
+    fix: {
+        ja: "対象の利用者がいない場合はファイルを作成しないでください。出力処理が途中で止まっていないか確認してください。",
+        en: "Do not create a file when there is nothing to send, and check that the export did not stop half-way.",
+    },
+    example: "UP1KYO_…_20250401090000.CSV  (0 bytes)",
+    check: Check::Codec,
+}
+
+/// `blank_lines_only`: the file has bytes, but no record.
+pub fn finding(blank_lines_only: bool) -> Finding {
+    let (ja, en) = if blank_lines_only { ("空行のみ", "blank lines only") } else { ("0 バイト", "0 bytes") };
+    Finding::new(&RULE.meta).arg2("what", ja, en)
+}

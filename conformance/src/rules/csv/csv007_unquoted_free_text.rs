@@ -1,0 +1,34 @@
+use crate::finding::Finding;
+use crate::rules::{rule, Check};
+use crate::validate::context::FieldCtx;
+
+rule! {
+    code: "CSV007",
+    name: "unquoted-free-text",
+    severity: Warning,
+    level: Syntax,
+    title: { ja: "フリーテキストがダブルクォートで囲まれていない", en: "Free text not quoted" },
+    message: {
+        ja: "{item} はフリーテキスト項目ですが、ダブルクォートで囲まれていません（「{value}」）。",
+        en: "{item} is a free-text item but is not enclosed in quotes ('{value}').",
+    },
+    what: {
+        ja: "項目長が「―」のフリーテキスト項目が \" で囲まれているかを検査します。",
+        en: "Checks that free-text items (項目長 ―) are enclosed in double quotes.",
+    },
+    why: {
+        ja: "標準仕様はフリーテキストを半角ダブルクォートで囲むと定めています。囲まれていないと、文中のカンマや改行で項目がずれます。",
+        en: "The spec requires free text to be enclosed in half-width double quotes; otherwise a comma or line break in the text shifts the items.",
+    },
+    fix: {
+        ja: "フリーテキスト項目は、値が空でなければ必ず \" で囲んで出力してください。",
+        en: "Always enclose non-empty free-text values in quotes.",
+    },
+    example: "…,自宅で安心して暮らしたい,…  ← 長期目標 without quotes",
+    assumptions: ["A-QUOTING"],
+    check: Check::Codec,
+}
+
+pub fn finding(ctx: &FieldCtx<'_>) -> Finding {
+    ctx.finding(&RULE)
+}

@@ -1,0 +1,32 @@
+use crate::finding::Finding;
+use crate::rules::{rule, Check};
+
+rule! {
+    code: "CSV008",
+    name: "unknown-layout",
+    severity: Error,
+    level: Syntax,
+    title: { ja: "どのファイル種別のレイアウトにも合わない", en: "No kind has this layout" },
+    message: {
+        ja: "ファイル名から種別が分からず、{found} 項目のレイアウトを持つ種別もありません。",
+        en: "The file name does not give the kind, and no kind has a layout of {found} items.",
+    },
+    what: {
+        ja: "ファイル名の接頭辞で種別が決まらないとき、レコードの項目数からも種別が決められないことを検査します。",
+        en: "When the file name gives no kind, checks whether the record's item count identifies one.",
+    },
+    why: {
+        ja: "種別が分からないファイルは受信側で取り込めません。",
+        en: "A receiver cannot import a file whose kind it cannot tell.",
+    },
+    fix: {
+        ja: "標準仕様のファイル名（例 UP1KYO_…​.CSV）で出力し、レイアウトどおりの項目数にしてください。`--kind` で種別を指定して検査することもできます。",
+        en: "Name the file as the spec does (e.g. UP1KYO_….CSV) and write the layout's items; `--kind` tells the validator the kind.",
+    },
+    example: "plan.csv with 30 items per record",
+    check: Check::Codec,
+}
+
+pub fn finding(line: u32, found: usize) -> Finding {
+    Finding::new(&RULE.meta).line(line).arg("found", found.to_string())
+}

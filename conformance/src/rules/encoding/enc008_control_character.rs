@@ -1,0 +1,35 @@
+use crate::finding::Finding;
+use crate::rules::encoding::character_finding;
+use crate::rules::{rule, Check};
+use crate::validate::context::FieldCtx;
+
+rule! {
+    code: "ENC008",
+    name: "control-character",
+    severity: Error,
+    level: Encoding,
+    title: { ja: "制御文字", en: "Control character" },
+    message: {
+        ja: "{item} の {position} 文字目に制御文字（{codepoint}）があります{more}。",
+        en: "{item}: control character {codepoint} at character {position}{more}.",
+    },
+    what: {
+        ja: "項目の値に、改行（CR/LF）以外の制御文字（NUL、タブ、DEL など）が含まれていないかを検査します。",
+        en: "Checks values for control characters other than CR/LF (NUL, TAB, DEL, …).",
+    },
+    why: {
+        ja: "制御文字は画面にも帳票にも表示されず、受信側の取り込み処理を止めることがあります。",
+        en: "Control characters are invisible on screen and paper and can stop a receiver's import.",
+    },
+    fix: {
+        ja: "制御文字を取り除くか、タブは空白に置き換えてください。",
+        en: "Remove the control characters, or replace tabs with spaces.",
+    },
+    example: r#""朝食\t見守り"  ← a TAB inside free text"#,
+    assumptions: ["A-SJIS-ONLY"],
+    check: Check::Codec,
+}
+
+pub fn finding(ctx: &FieldCtx<'_>, c: char, position: usize, more: usize) -> Finding {
+    character_finding(&RULE, ctx, c, position, more)
+}

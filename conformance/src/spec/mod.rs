@@ -1,0 +1,544 @@
+//! The standard-spec model: every file kind, its items, the code tables and the send units, loaded from the
+//! declarative data in `conformance/spec/` (one TOML file per kind). Parsing, validation, the fixture generator
+//! and the generated documentation all read this one description.
+
+pub mod assumptions;
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use serde::Deserialize;
+
+use crate::i18n::{Lang, OwnedText};
+
+/// The CSVバージョン this model describes (第4.1版, 令和6年10月).
+pub const CURRENT_CSV_VERSION: &str = "202407";
+
+/// What a CSVバージョン value means for a file today (README §6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VersionStatus {
+    /// 第4.1版: the layout this model describes
+    Current,
+    /// 第4.0版 as first issued: same layout, value superseded by 202407
+    DeprecatedAlias,
+    /// an edition before v4, with another layout
+    Superseded,
+}
+
+#[derive(Debug)]
+pub struct CsvVersion {
+    pub value: &'static str,
+    pub edition: &'static str,
+    pub status: VersionStatus,
+}
+
+/// The CSVバージョン history table (README §6).
+pub const CSV_VERSIONS: &[CsvVersion] = &[
+    CsvVersion { value: "201910", edition: "初版", status: VersionStatus::Superseded },
+    CsvVersion { value: "202003", edition: "第2版", status: VersionStatus::Superseded },
+    CsvVersion { value: "202208", edition: "第3版〜第3.2版", status: VersionStatus::Superseded },
+    CsvVersion { value: "202504", edition: "第4.0版（初出）", status: VersionStatus::DeprecatedAlias },
+    CsvVersion { value: "202407", edition: "第4.1版", status: VersionStatus::Current },
+];
+
+pub fn csv_version(value: &str) -> Option<&'static CsvVersion> {
+    CSV_VERSIONS.iter().find(|version| version.value == value)
+}
+
+/// Item types of README §7 (the spec itself has no type column; these are inferred there).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemType {
+    /// YYYYMM
+    Ym,
+    /// YYYYMMDD
+    Date,
+    /// HHMM
+    Time,
+    /// unsigned integer, ASCII digits
+    Num,
+    /// decimal "99.99"
+    Dec,
+    /// value from a code table
+    Code,
+    /// 事業所番号, 10 digits
+    Office,
+    /// 保険者番号, 6 digits
+    Insurer,
+    /// 被保険者番号, 10 digits or H + 9 digits
+    Insured,
+    /// ASCII alphanumeric / hyphen
+    An,
+    /// 郵便番号 XXX-XXXX
+    Postal,
+    /// telephone number
+    Tel,
+    /// free text (フリーテキスト), quoted
+    Text,
+}
+
+impl ItemType {
+    /// Types whose length is inherent, so the spec's 項目長 is an exact length (assumption A-LENGTH).
+    pub fn is_fixed_width(self) -> bool {
+        matches!(
+            self,
+            ItemType::Ym | ItemType::Date | ItemType::Time | ItemType::Office | ItemType::Insurer | ItemType::Insured
+        )
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        let (ja, en) = match self {
+            ItemType::Ym => ("年月 (YYYYMM)", "year-month (YYYYMM)"),
+            ItemType::Date => ("年月日 (YYYYMMDD)", "date (YYYYMMDD)"),
+            ItemType::Time => ("時刻 (HHMM)", "time (HHMM)"),
+            ItemType::Num => ("数字", "numeric"),
+            ItemType::Dec => ("小数 (99.99)", "decimal (99.99)"),
+            ItemType::Code => ("コード", "code"),
+            ItemType::Office => ("事業所番号 (10桁)", "office number (10 digits)"),
+            ItemType::Insurer => ("保険者番号 (6桁)", "insurer number (6 digits)"),
+            ItemType::Insured => ("被保険者番号 (10桁)", "insured number (10 chars)"),
+            ItemType::An => ("英数字", "alphanumeric"),
+            ItemType::Postal => ("郵便番号 (XXX-XXXX)", "postal code (XXX-XXXX)"),
+            ItemType::Tel => ("電話番号", "phone number"),
+            ItemType::Text => ("フリーテキスト", "free text"),
+        };
+        match lang {
+            Lang::Ja => ja,
+            Lang::En => en,
+        }
+    }
+}
+
+/// The spec's 必須 column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Required {
+    /// ○, read with confidence.
+    Yes,
+    /// (○): the most likely reading of a garbled source; missing values are warnings (assumption A-REQ-LIKELY).
+    Likely,
+    #[default]
+    No,
+}
+
+/// Value shapes that the spec describes in its 書式 column beyond the item type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// 日割対象日: 31 characters of `1`/`0`, position d = day d.
+    DayFlags,
+    /// サービスコード: サービス種類コード (2) + 項目 (4), ASCII upper-case alphanumerics.
+    ServiceCode,
+    /// 第7表 サービスコード: a service code, kind + AAAA / EEEE / ZZZZ, or 999999.
+    ServiceCodeOrTotal,
+    /// TAISコード / 福祉用具届出コード: `NNNNN-NNNNNN`.
+    EquipmentCode,
+    /// 単位数単価: "99.99".
+    UnitPrice,
+}
+
+impl Format {
+    pub fn describe(self, lang: Lang) -> &'static str {
+        let (ja, en) = match self {
+            Format::DayFlags => ("「1」「0」の31文字（1文字目＝1日）", "31 characters of 1/0 (position d = day d)"),
+            Format::ServiceCode => ("サービス種類コード2桁＋項目コード4桁", "2-character service kind + 4-character item"),
+            Format::ServiceCodeOrTotal => (
+                "サービスコード、種類コード＋AAAA/EEEE/ZZZZ、または 999999",
+                "service code, kind + AAAA/EEEE/ZZZZ, or 999999",
+            ),
+            Format::EquipmentCode => ("5桁-6桁（例 00001-000010）", "5 digits, hyphen, 6 digits (e.g. 00001-000010)"),
+            Format::UnitPrice => ("99.99 形式（例 11.40）", "99.99 form (e.g. 11.40)"),
+        };
+        match lang {
+            Lang::Ja => ja,
+            Lang::En => en,
+        }
+    }
+}
+
+/// One item (項目) of a file kind, as the spec's layout table lists it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Item {
+    /// No. (1-based position in the record)
+    pub no: u16,
+    /// 項目名, exactly as the spec writes it
+    pub name: String,
+    /// a stable English identifier
+    pub id: String,
+    #[serde(rename = "type")]
+    pub ty: ItemType,
+    /// 項目長; `None` = `―` (unlimited free text)
+    pub len: Option<u16>,
+    /// force an exact length for a type that is not inherently fixed (サービスコード, 日割対象日)
+    #[serde(default)]
+    pub fixed: bool,
+    /// false where the length cell was illegible or contradicted: exceeding it is a warning
+    #[serde(default = "yes")]
+    pub len_certain: bool,
+    #[serde(default)]
+    pub required: Required,
+    /// name of a table in `codes.toml`
+    pub codes: Option<String>,
+    pub format: Option<Format>,
+    /// special values accepted besides the type's shape (e.g. `000000`, `9999`)
+    #[serde(default)]
+    pub allow: Vec<String>,
+    /// ※使用しない: must be left empty
+    #[serde(default)]
+    pub unused: bool,
+    /// the id of a documented assumption that shapes this item (see `assumptions.rs`)
+    pub assumption: Option<String>,
+    pub note: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Item {
+    /// The exact length this item must have, if any.
+    pub fn exact_len(&self) -> Option<usize> {
+        if self.fixed || self.ty.is_fixed_width() {
+            self.len.map(usize::from)
+        } else {
+            None
+        }
+    }
+
+    /// The maximum length, for items that are not of exact length.
+    pub fn max_len(&self) -> Option<usize> {
+        if self.exact_len().is_some() {
+            None
+        } else {
+            self.len.map(usize::from)
+        }
+    }
+
+    /// A readable English name derived from the identifier.
+    pub fn english_name(&self) -> String {
+        self.id.replace('_', " ")
+    }
+}
+
+/// Who sends a kind to whom.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    CareManagerToProvider,
+    ProviderToCareManager,
+    CenterToProvider,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Content {
+    #[default]
+    Csv,
+    Jpeg,
+}
+
+/// A file kind (UP1KYO, UPPLAN, …): its file-name prefix, labels and item layout.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Kind {
+    /// the file-name prefix, e.g. `UPPLAN`
+    pub code: String,
+    /// how the spec names the table (第6表 …)
+    pub table: OwnedText,
+    pub title: OwnedText,
+    /// the file under `../shared/spec/` this kind was transcribed from
+    pub source: String,
+    pub direction: Direction,
+    /// whether the file name carries `_<YYYYMM>` after the prefix
+    pub month_in_name: bool,
+    #[serde(default)]
+    pub content: Content,
+    pub items: Vec<Item>,
+}
+
+impl Kind {
+    pub fn item(&self, no: u16) -> Option<&Item> {
+        self.items.get(usize::from(no).checked_sub(1)?)
+    }
+
+    /// The 0-based column of the item with this id.
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.items.iter().position(|item| item.id == id)
+    }
+
+    pub fn is_csv(&self) -> bool {
+        self.content == Content::Csv
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeValue {
+    pub code: String,
+    pub ja: String,
+    /// for サービス種類コード: whether the kind is 連携対象
+    pub covered: Option<bool>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeList {
+    pub name: OwnedText,
+    pub values: Vec<CodeValue>,
+}
+
+impl CodeList {
+    pub fn get(&self, code: &str) -> Option<&CodeValue> {
+        self.values.iter().find(|value| value.code == code)
+    }
+
+    /// "11 初回, 12 紹介, …" for messages and documentation.
+    pub fn summary(&self) -> String {
+        self.values.iter().map(|v| format!("{} {}", v.code, v.ja)).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// The file-name month of the 利用者補足情報 in a unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SupplementMonth {
+    /// `000000`: tied to 第1表/第2表/第3表
+    Zero,
+    /// the service month of the 第6表
+    Service,
+}
+
+/// Dependent rows of `child` must find a row of `parent` with the same key values.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Link {
+    pub child: String,
+    pub child_key: Vec<String>,
+    pub parent: String,
+    pub parent_key: Vec<String>,
+}
+
+/// A send unit (送信単位): a combination of kinds that travel together under one ファイル連番.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Unit {
+    pub id: String,
+    pub name: OwnedText,
+    pub required: Vec<String>,
+    #[serde(default)]
+    pub optional: Vec<String>,
+    pub supplement_month: Option<SupplementMonth>,
+    #[serde(default)]
+    pub links: Vec<Link>,
+}
+
+impl Unit {
+    pub fn allows(&self, kind: &str) -> bool {
+        self.required.iter().chain(&self.optional).any(|k| k == kind)
+    }
+}
+
+/// The whole model.
+#[derive(Debug)]
+pub struct Spec {
+    pub kinds: Vec<Kind>,
+    pub codes: BTreeMap<String, CodeList>,
+    pub units: Vec<Unit>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SpecError {
+    #[error("spec data file {file}: {source}")]
+    Toml { file: &'static str, source: toml::de::Error },
+    #[error("spec data is inconsistent: {0}")]
+    Inconsistent(String),
+}
+
+macro_rules! kind_sources {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../../spec/kinds/", $name, ".toml")))),*]
+    };
+}
+
+/// Every kind, in the order the documentation lists them.
+const KIND_SOURCES: &[(&str, &str)] = kind_sources![
+    "UPHOSOKU",
+    "UP1KYO",
+    "UP2KYO",
+    "UP3KYO",
+    "UPPLAN",
+    "UPJSK",
+    "UPSIKYU",
+    "DLT1KYO",
+    "DLTPLAN",
+    "DLTJSK",
+    "UPKIHON",
+    "UPKIHON_SUB1",
+    "UPKIHON_SUB2",
+    "UPKIHON_IMAGE",
+    "UPYOBO",
+    "UPYOBO_SUB",
+    "DLTKIHON",
+    "DLTYOBO",
+];
+
+#[derive(Deserialize)]
+struct UnitsFile {
+    unit: Vec<Unit>,
+}
+
+impl Spec {
+    /// Parse the embedded data files and check that they are consistent with each other.
+    pub fn load() -> Result<Spec, SpecError> {
+        let mut kinds = Vec::new();
+        for (name, text) in KIND_SOURCES {
+            let kind: Kind = toml::from_str(text).map_err(|source| SpecError::Toml { file: name, source })?;
+            kinds.push(kind);
+        }
+        let codes: BTreeMap<String, CodeList> = toml::from_str(include_str!("../../spec/codes.toml"))
+            .map_err(|source| SpecError::Toml { file: "codes.toml", source })?;
+        let units: UnitsFile = toml::from_str(include_str!("../../spec/units.toml"))
+            .map_err(|source| SpecError::Toml { file: "units.toml", source })?;
+        let spec = Spec { kinds, codes, units: units.unit };
+        spec.check()?;
+        Ok(spec)
+    }
+
+    fn check(&self) -> Result<(), SpecError> {
+        let fail = |msg: String| Err(SpecError::Inconsistent(msg));
+        for (name, _) in KIND_SOURCES {
+            if self.kind(name).is_none() {
+                return fail(format!("{name}.toml declares another code"));
+            }
+        }
+        for kind in &self.kinds {
+            for (index, item) in kind.items.iter().enumerate() {
+                if usize::from(item.no) != index + 1 {
+                    return fail(format!("{} item {} is out of order", kind.code, item.no));
+                }
+                if let Some(codes) = &item.codes {
+                    if !self.codes.contains_key(codes) {
+                        return fail(format!("{} No.{} names unknown code table {codes}", kind.code, item.no));
+                    }
+                }
+                if let Some(id) = &item.assumption {
+                    if assumptions::find(id).is_none() {
+                        return fail(format!("{} No.{} names unknown assumption {id}", kind.code, item.no));
+                    }
+                }
+                if item.ty == ItemType::Code && item.codes.is_none() {
+                    return fail(format!("{} No.{} is a code without a code table", kind.code, item.no));
+                }
+            }
+        }
+        for unit in &self.units {
+            for kind in unit.required.iter().chain(&unit.optional) {
+                if self.kind(kind).is_none() {
+                    return fail(format!("unit {} names unknown kind {kind}", unit.id));
+                }
+            }
+            for link in &unit.links {
+                for (kind, key) in [(&link.child, &link.child_key), (&link.parent, &link.parent_key)] {
+                    let Some(k) = self.kind(kind) else {
+                        return fail(format!("unit {} links unknown kind {kind}", unit.id));
+                    };
+                    if let Some(missing) = key.iter().find(|id| k.index_of(id).is_none()) {
+                        return fail(format!("unit {} key item {missing} is not in {kind}", unit.id));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn kind(&self, code: &str) -> Option<&Kind> {
+        self.kinds.iter().find(|kind| kind.code == code)
+    }
+
+    pub fn codes(&self, name: &str) -> Option<&CodeList> {
+        self.codes.get(name)
+    }
+
+    /// The サービス種類コード table entry for a kind code.
+    pub fn service_kind(&self, code: &str) -> Option<&CodeValue> {
+        self.codes("service_kind")?.get(code)
+    }
+
+    pub fn unit(&self, id: &str) -> Option<&Unit> {
+        self.units.iter().find(|unit| unit.id == id)
+    }
+
+    /// All CSV kinds whose records have exactly this many columns.
+    pub fn kinds_with_columns(&self, columns: usize) -> impl Iterator<Item = &Kind> {
+        self.kinds.iter().filter(move |kind| kind.is_csv() && kind.items.len() == columns)
+    }
+}
+
+static SPEC: LazyLock<Spec> = LazyLock::new(|| match Spec::load() {
+    Ok(spec) => spec,
+    // The data is compiled in and `tests::embedded_spec_loads` proves it parses, so this cannot happen in a
+    // released binary; there is no input that can reach it.
+    Err(error) => panic!("embedded spec data is broken: {error}"),
+});
+
+/// The model, parsed once.
+pub fn spec() -> &'static Spec {
+    &SPEC
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_spec_loads() {
+        let spec = Spec::load().map_err(|e| e.to_string());
+        assert!(spec.is_ok(), "{spec:?}");
+    }
+
+    #[test]
+    fn item_counts_match_the_spec_tables() {
+        let expected = [
+            ("UPHOSOKU", 63),
+            ("UP1KYO", 28),
+            ("UP2KYO", 22),
+            ("UP3KYO", 13),
+            ("UPPLAN", 25),
+            ("UPJSK", 25),
+            ("UPSIKYU", 37),
+            ("DLT1KYO", 4),
+            ("DLTPLAN", 4),
+            ("DLTJSK", 6),
+            ("UPKIHON", 71),
+            ("UPKIHON_SUB1", 7),
+            ("UPKIHON_SUB2", 11),
+            ("UPYOBO", 57),
+            ("UPYOBO_SUB", 17),
+            ("DLTKIHON", 4),
+            ("DLTYOBO", 4),
+        ];
+        for (code, count) in expected {
+            assert_eq!(spec().kind(code).map(|k| k.items.len()), Some(count), "{code}");
+        }
+    }
+
+    #[test]
+    fn fixed_and_maximum_lengths_follow_the_length_assumption() {
+        let plan = spec().kind("UPPLAN").map(|k| (k.item(5).cloned(), k.item(15).cloned(), k.item(8).cloned()));
+        let Some((Some(month), Some(service_code), Some(units))) = plan else {
+            panic!("UPPLAN items missing");
+        };
+        assert_eq!(month.exact_len(), Some(6));
+        assert_eq!(service_code.exact_len(), Some(6));
+        assert_eq!(units.exact_len(), None);
+        assert_eq!(units.max_len(), Some(6));
+    }
+
+    #[test]
+    fn uncovered_service_kinds_are_marked() {
+        assert_eq!(spec().service_kind("33").and_then(|k| k.covered), Some(false));
+        assert_eq!(spec().service_kind("11").and_then(|k| k.covered), Some(true));
+        assert_eq!(spec().service_kind("2A").and_then(|k| k.covered), Some(true));
+    }
+}

@@ -1,0 +1,89 @@
+//! What each level of rule sees.
+
+use crate::document::Document;
+use crate::filename::{FileName, NameError};
+use crate::finding::Finding;
+use crate::rules::Rule;
+use crate::spec::{Item, Kind};
+use crate::validate::FileReport;
+
+/// One value of one record.
+pub struct FieldCtx<'a> {
+    pub kind: &'static Kind,
+    pub item: &'static Item,
+    pub value: &'a str,
+    pub quoted: bool,
+    pub line: u32,
+}
+
+impl FieldCtx<'_> {
+    /// A finding of `rule` at this value.
+    pub fn finding(&self, rule: &'static Rule) -> Finding {
+        Finding::new(&rule.meta).line(self.line).item(self.kind, self.item).value(self.value)
+    }
+}
+
+/// One record, with access to its items by identifier.
+pub struct RecordCtx<'a> {
+    pub doc: &'a Document,
+    pub row: usize,
+}
+
+impl RecordCtx<'_> {
+    pub fn get(&self, id: &str) -> &str {
+        self.doc.get(self.row, id)
+    }
+
+    pub fn line(&self) -> u32 {
+        self.doc.table.row_line(self.row)
+    }
+
+    /// A finding of `rule` pointing at item `id` of this record, showing its value.
+    pub fn finding(&self, rule: &'static Rule, id: &str) -> Finding {
+        finding_at(self.doc, self.row, rule, id)
+    }
+}
+
+/// A finding of `rule` at item `id` of `row` in `doc`.
+pub fn finding_at(doc: &Document, row: usize, rule: &'static Rule, id: &str) -> Finding {
+    let kind = doc.kind;
+    match kind.index_of(id) {
+        Some(column) => Finding::new(&rule.meta)
+            .line(doc.table.field_line(row, column))
+            .item(kind, &kind.items[column])
+            .value(doc.table.value(row, column)),
+        None => Finding::new(&rule.meta).line(doc.table.row_line(row)),
+    }
+}
+
+/// A whole file: its name (when it has one) and its records (when they could be read).
+pub struct FileCtx<'a> {
+    pub path: &'a str,
+    pub name: Option<&'a Result<FileName, NameError>>,
+    pub doc: Option<&'a Document>,
+    /// the kind the content's layout matches, when it differs from the file name's
+    pub content_kind: Option<&'static Kind>,
+}
+
+impl FileCtx<'_> {
+    pub fn parsed_name(&self) -> Option<&FileName> {
+        self.name.and_then(|name| name.as_ref().ok())
+    }
+}
+
+/// The files of one send unit (same ファイル連番).
+pub struct SetCtx<'a> {
+    pub serial: &'a str,
+    pub files: Vec<&'a FileReport>,
+}
+
+impl<'a> SetCtx<'a> {
+    pub fn file_of_kind(&self, kind: &str) -> Option<&'a FileReport> {
+        self.files.iter().copied().find(|file| file.kind_code() == Some(kind))
+    }
+
+    /// The kinds present, from the file names.
+    pub fn kinds(&self) -> Vec<&'a str> {
+        self.files.iter().filter_map(|file| file.name_kind()).collect()
+    }
+}

@@ -1,0 +1,232 @@
+//! Validation of one file.
+
+use std::collections::BTreeMap;
+
+use crate::codec::chars::{classify, CharClass};
+use crate::codec::{decode, Records};
+use crate::document::{Document, Table};
+use crate::filename::{self, base_name, FileName};
+use crate::finding::Finding;
+use crate::rules::{self, csv, encoding, Check};
+use crate::spec::{spec, ItemType, Kind};
+use crate::validate::context::{FieldCtx, FileCtx, RecordCtx};
+use crate::validate::{FileReport, Options};
+
+/// Validates one file. `path` `-` means standard input: no file name to check.
+pub fn validate_file(path: &str, bytes: &[u8], options: &Options) -> FileReport {
+    let name = (path != "-").then(|| filename::parse(base_name(path)));
+    let mut report = FileReport {
+        path: path.to_string(),
+        name,
+        encoding: None,
+        document: None,
+        findings: Vec::new(),
+        suppressed: BTreeMap::new(),
+    };
+    let name_kind = report.parsed_name().and_then(FileName::kind);
+    let mut content_kind = None;
+    if bytes.is_empty() {
+        report.findings.push(csv::csv001_empty_file::finding(false));
+    } else if name_kind.is_some_and(|kind| !kind.is_csv()) {
+        // A family-structure image: only its name takes part in validation.
+    } else {
+        content_kind = read_csv(&mut report, bytes, options, name_kind);
+    }
+    let ctx = FileCtx { path, name: report.name.as_ref(), doc: report.document.as_ref(), content_kind };
+    let mut findings = Vec::new();
+    for rule in rules::all() {
+        match &rule.check {
+            Check::Name { check } => check(&ctx, &mut findings),
+            Check::File { kinds, check, .. } => {
+                if ctx.doc.is_some_and(|doc| kinds.contains(&doc.kind.code.as_str()) || kinds.is_empty()) {
+                    check(&ctx, &mut findings);
+                }
+            }
+            _ => {}
+        }
+    }
+    report.findings.extend(findings);
+    report.cap_and_sort();
+    report
+}
+
+/// Reads the records, checks encoding, syntax, fields and records; returns the kind the layout matches when it
+/// differs from the file name's.
+fn read_csv(
+    report: &mut FileReport,
+    bytes: &[u8],
+    options: &Options,
+    name_kind: Option<&'static Kind>,
+) -> Option<&'static Kind> {
+    let findings = &mut report.findings;
+    let decoded = decode(bytes, options.encoding);
+    report.encoding = Some(decoded.encoding);
+    for undecodable in &decoded.undecodable {
+        findings.push(encoding::enc001_undecodable_bytes::finding(undecodable, decoded.encoding, decoded.looks_like_utf8));
+    }
+    if decoded.encoding.is_utf8() {
+        findings.push(encoding::enc002_utf8_encoding::finding(decoded.encoding));
+    }
+
+    let mut records = Records::new(&decoded.text);
+    let mut table = Table::default();
+    let mut fields = Vec::new();
+    while let Some(line) = records.next_into(&mut fields) {
+        table.push_row(line, &fields);
+    }
+    for issue in &records.issues {
+        findings.push(csv::syntax_finding(issue));
+    }
+    if let Some(finding) = encoding::enc009_line_ending::finding(records.line_endings) {
+        findings.push(finding);
+    }
+    if table.is_empty() {
+        findings.push(csv::csv001_empty_file::finding(true));
+        return None;
+    }
+
+    let header = csv::csv006_header_row::is_header(&table);
+    let first_record = usize::from(header && table.len() > 1);
+    let width = table.row_width(first_record);
+    let content_kind = detect_kind(&table, first_record);
+    let (kind, mismatch) = match (options.kind, name_kind) {
+        (Some(kind), _) => (kind, None),
+        (None, Some(named)) if named.items.len() == width => (named, None),
+        (None, Some(named)) => match content_kind {
+            Some(detected) => (detected, Some(detected)),
+            None => (named, None),
+        },
+        (None, None) => match content_kind {
+            Some(detected) => (detected, None),
+            None => {
+                findings.push(csv::csv008_unknown_layout::finding(table.row_line(first_record), width));
+                return None;
+            }
+        },
+    };
+
+    let mut skipped = vec![false; table.len()];
+    if header {
+        skipped[0] = true;
+        findings.push(csv::csv006_header_row::finding(&table));
+    }
+    for row in 0..table.len() {
+        if !skipped[row] && table.row_width(row) != kind.items.len() {
+            skipped[row] = true;
+            findings.push(csv::csv004_column_count::finding(kind, table.row_line(row), table.row_width(row)));
+        }
+    }
+    let doc = Document { kind, table, skipped };
+    check_fields(&doc, findings);
+    check_records(&doc, findings);
+    report.document = Some(doc);
+    mismatch
+}
+
+/// The kind whose layout the content has, from the field count of the first record (and, where several kinds
+/// share a count, the shape of the values).
+fn detect_kind(table: &Table, row: usize) -> Option<&'static Kind> {
+    let width = table.row_width(row);
+    let candidates: Vec<&'static Kind> = spec().kinds_with_columns(width).collect();
+    let pick = |code: &str| spec().kind(code);
+    match candidates.as_slice() {
+        [] => None,
+        [only] => Some(*only),
+        // 第6表 予定 and 実績 share a layout: without a file name, read it as 予定.
+        _ if width == 25 => pick("UPPLAN"),
+        // The 4-item deletes: a YYYYMM fourth item means 第6表 予定 削除; a date, 第1表 削除.
+        _ if width == 4 && table.value(row, 3).len() == 6 => pick("DLTPLAN"),
+        _ if width == 4 => pick("DLT1KYO"),
+        [first, ..] => Some(*first),
+    }
+}
+
+type FieldCheck = fn(&FieldCtx<'_>, &mut Vec<Finding>);
+
+fn check_fields(doc: &Document, findings: &mut Vec<Finding>) {
+    let kind = doc.kind;
+    let checks: Vec<Vec<FieldCheck>> = kind
+        .items
+        .iter()
+        .map(|item| {
+            rules::all()
+                .iter()
+                .filter_map(|rule| match rule.check {
+                    Check::Field { applies, check } if applies(item) => Some(check),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect();
+    for row in doc.rows() {
+        for (column, item) in kind.items.iter().enumerate() {
+            let ctx = FieldCtx {
+                kind,
+                item,
+                value: doc.table.value(row, column),
+                quoted: doc.table.quoted(row, column),
+                line: doc.table.field_line(row, column),
+            };
+            if needs_character_check(ctx.value) {
+                check_characters(&ctx, findings);
+            }
+            if item.ty == ItemType::Text && !ctx.quoted && !ctx.value.is_empty() {
+                findings.push(csv::csv007_unquoted_free_text::finding(&ctx));
+            }
+            for check in &checks[column] {
+                check(&ctx, findings);
+            }
+        }
+    }
+}
+
+fn needs_character_check(value: &str) -> bool {
+    value.bytes().any(|b| b >= 0x80 || b == 0x7F || (b < 0x20 && b != b'\r' && b != b'\n'))
+}
+
+/// One finding per character class per value: the first offending character, its position, and how many more.
+fn check_characters(ctx: &FieldCtx<'_>, findings: &mut Vec<Finding>) {
+    let mut first: Vec<(CharClass, char, usize, usize)> = Vec::new();
+    for (position, c) in ctx.value.chars().enumerate() {
+        let class = classify(c);
+        if matches!(class, CharClass::Standard | CharClass::Replacement) {
+            continue;
+        }
+        match first.iter_mut().find(|(seen, ..)| *seen == class) {
+            Some(entry) => entry.3 += 1,
+            None => first.push((class, c, position + 1, 0)),
+        }
+    }
+    for (class, c, position, more) in first {
+        let build = match class {
+            CharClass::ByteOrderMark => encoding::enc003_byte_order_mark::finding,
+            CharClass::Unrepresentable => encoding::enc004_unrepresentable_character::finding,
+            CharClass::Gaiji => encoding::enc005_gaiji::finding,
+            CharClass::MachineDependent => encoding::enc006_machine_dependent_character::finding,
+            CharClass::HalfwidthKatakana => encoding::enc007_halfwidth_katakana::finding,
+            CharClass::Control => encoding::enc008_control_character::finding,
+            CharClass::Standard | CharClass::Replacement => continue,
+        };
+        findings.push(build(ctx, c, position, more));
+    }
+}
+
+fn check_records(doc: &Document, findings: &mut Vec<Finding>) {
+    let code = doc.kind.code.as_str();
+    let checks: Vec<_> = rules::all()
+        .iter()
+        .filter_map(|rule| match rule.check {
+            Check::Record { kinds, check, .. } if kinds.contains(&code) => Some(check),
+            _ => None,
+        })
+        .collect();
+    if checks.is_empty() {
+        return;
+    }
+    for row in doc.rows() {
+        let ctx = RecordCtx { doc, row };
+        for check in &checks {
+            check(&ctx, findings);
+        }
+    }
+}

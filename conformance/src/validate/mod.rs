@@ -1,0 +1,128 @@
+//! The engine: bytes → decoded records → document of a kind → findings, for each file and then for each send
+//! unit. Rules decide *what* is wrong; this module decides *which* rules run on what.
+
+pub mod context;
+mod file;
+mod set;
+
+use std::collections::BTreeMap;
+
+use crate::codec::{EncodingChoice, TextEncoding};
+use crate::document::Document;
+use crate::filename::{FileName, NameError};
+use crate::finding::{Finding, Severity};
+use crate::spec::Kind;
+
+pub use file::validate_file;
+pub use set::validate_set;
+
+/// How files are read.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub encoding: EncodingChoice,
+    /// the kind to read every file as, instead of detecting it
+    pub kind: Option<&'static Kind>,
+}
+
+/// At most this many findings of one rule are kept per file; the rest are counted.
+pub const FINDINGS_PER_RULE: usize = 100;
+
+/// Everything learned about one file.
+#[derive(Debug)]
+pub struct FileReport {
+    pub path: String,
+    /// `None` when the file was given without a name (standard input)
+    pub name: Option<Result<FileName, NameError>>,
+    pub encoding: Option<TextEncoding>,
+    pub document: Option<Document>,
+    pub findings: Vec<Finding>,
+    /// findings dropped past [`FINDINGS_PER_RULE`], by rule code
+    pub suppressed: BTreeMap<&'static str, usize>,
+}
+
+impl FileReport {
+    pub fn kind(&self) -> Option<&'static Kind> {
+        self.document.as_ref().map(|doc| doc.kind).or_else(|| self.parsed_name().and_then(FileName::kind))
+    }
+
+    pub fn kind_code(&self) -> Option<&'static str> {
+        self.kind().map(|kind| kind.code.as_str())
+    }
+
+    pub fn parsed_name(&self) -> Option<&FileName> {
+        self.name.as_ref().and_then(|name| name.as_ref().ok())
+    }
+
+    /// The kind the file name declares.
+    pub fn name_kind(&self) -> Option<&str> {
+        self.parsed_name().map(|name| name.kind.as_str())
+    }
+
+    pub fn records(&self) -> usize {
+        self.document.as_ref().map_or(0, Document::record_count)
+    }
+
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings.iter().filter(|f| f.severity() == severity).count()
+            + if severity == Severity::Error {
+                self.suppressed
+                    .iter()
+                    .filter(|(code, _)| crate::rules::find(code).is_some_and(|r| r.meta.severity == Severity::Error))
+                    .map(|(_, n)| n)
+                    .sum()
+            } else {
+                0
+            }
+    }
+
+    /// Keeps the first [`FINDINGS_PER_RULE`] findings of each rule, in file order.
+    fn cap_and_sort(&mut self) {
+        self.findings.sort_by_key(|f| (f.line.unwrap_or(0), f.column.unwrap_or(0), f.rule.code));
+        let mut seen: BTreeMap<&'static str, usize> = BTreeMap::new();
+        let mut kept = Vec::with_capacity(self.findings.len());
+        for finding in self.findings.drain(..) {
+            let count = seen.entry(finding.rule.code).or_default();
+            *count += 1;
+            if *count <= FINDINGS_PER_RULE {
+                kept.push(finding);
+            } else {
+                *self.suppressed.entry(finding.rule.code).or_default() += 1;
+            }
+        }
+        self.findings = kept;
+    }
+}
+
+/// A validation run: every file, then every send unit.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub files: Vec<FileReport>,
+    pub set_findings: Vec<Finding>,
+}
+
+impl Report {
+    pub fn count(&self, severity: Severity) -> usize {
+        self.files.iter().map(|f| f.count(severity)).sum::<usize>()
+            + self.set_findings.iter().filter(|f| f.severity() == severity).count()
+    }
+
+    pub fn errors(&self) -> usize {
+        self.count(Severity::Error)
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.count(Severity::Warning)
+    }
+
+    /// Every finding, file-level first.
+    pub fn all_findings(&self) -> impl Iterator<Item = &Finding> {
+        self.files.iter().flat_map(|f| f.findings.iter()).chain(&self.set_findings)
+    }
+}
+
+/// Validates named files (path, bytes) and the send units they form.
+pub fn validate_files<'a>(files: impl IntoIterator<Item = (&'a str, &'a [u8])>, options: &Options) -> Report {
+    let files: Vec<FileReport> = files.into_iter().map(|(path, bytes)| validate_file(path, bytes, options)).collect();
+    let set_findings = validate_set(&files);
+    Report { files, set_findings }
+}
