@@ -28,10 +28,18 @@ pub struct Table {
 
 impl Table {
     pub fn push_row(&mut self, line: u32, fields: &[Field<'_>]) {
-        self.rows.push(RowMeta { line, first_field: self.fields.len(), fields: fields.len() });
+        self.rows.push(RowMeta {
+            line,
+            first_field: self.fields.len(),
+            fields: fields.len(),
+        });
         for field in fields {
             self.text.push_str(&field.value);
-            self.fields.push(FieldMeta { end: self.text.len(), line: field.line, quoted: field.quoted });
+            self.fields.push(FieldMeta {
+                end: self.text.len(),
+                line: field.line,
+                quoted: field.quoted,
+            });
         }
     }
 
@@ -57,17 +65,23 @@ impl Table {
             return None;
         }
         let index = r.first_field + column;
-        let start = if index == 0 { 0 } else { self.fields[index - 1].end };
+        let start = if index == 0 {
+            0
+        } else {
+            self.fields[index - 1].end
+        };
         Some((start, self.fields[index]))
     }
 
     /// The value at `row`, `column` (0-based); empty when the row is shorter.
     pub fn value(&self, row: usize, column: usize) -> &str {
-        self.meta(row, column).map_or("", |(start, meta)| &self.text[start..meta.end])
+        self.meta(row, column)
+            .map_or("", |(start, meta)| &self.text[start..meta.end])
     }
 
     pub fn field_line(&self, row: usize, column: usize) -> u32 {
-        self.meta(row, column).map_or_else(|| self.row_line(row), |(_, meta)| meta.line)
+        self.meta(row, column)
+            .map_or_else(|| self.row_line(row), |(_, meta)| meta.line)
     }
 
     pub fn quoted(&self, row: usize, column: usize) -> bool {
@@ -76,7 +90,9 @@ impl Table {
 
     /// The values of one row.
     pub fn row_values(&self, row: usize) -> Vec<&str> {
-        (0..self.row_width(row)).map(|column| self.value(row, column)).collect()
+        (0..self.row_width(row))
+            .map(|column| self.value(row, column))
+            .collect()
     }
 }
 
@@ -97,7 +113,9 @@ impl Document {
 
     /// The value of the item with this id in `row`.
     pub fn get(&self, row: usize, id: &str) -> &str {
-        self.kind.index_of(id).map_or("", |column| self.table.value(row, column))
+        self.kind
+            .index_of(id)
+            .map_or("", |column| self.table.value(row, column))
     }
 
     pub fn record_count(&self) -> usize {

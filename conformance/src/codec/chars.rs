@@ -35,7 +35,11 @@ pub fn classify(c: char) -> CharClass {
         c if c.is_control() => CharClass::Control,
         c => match shift_jis_bytes(c) {
             None => CharClass::Unrepresentable,
-            Some([lead, _]) if lead == 0x87 || (0xED..=0xEE).contains(&lead) || (0xFA..=0xFC).contains(&lead) => {
+            Some([lead, _])
+                if lead == 0x87
+                    || (0xED..=0xEE).contains(&lead)
+                    || (0xFA..=0xFC).contains(&lead) =>
+            {
                 CharClass::MachineDependent
             }
             Some(_) => CharClass::Standard,
@@ -60,8 +64,8 @@ fn shift_jis_bytes(c: char) -> Option<[u8; 2]> {
 /// where CP932 has a different code point (波ダッシュ問題), where there is one.
 pub fn replacement(c: char) -> Option<&'static str> {
     const CIRCLED: [&str; 20] = [
-        "(1)", "(2)", "(3)", "(4)", "(5)", "(6)", "(7)", "(8)", "(9)", "(10)", "(11)", "(12)", "(13)", "(14)",
-        "(15)", "(16)", "(17)", "(18)", "(19)", "(20)",
+        "(1)", "(2)", "(3)", "(4)", "(5)", "(6)", "(7)", "(8)", "(9)", "(10)", "(11)", "(12)",
+        "(13)", "(14)", "(15)", "(16)", "(17)", "(18)", "(19)", "(20)",
     ];
     const ROMAN: [&str; 10] = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"];
     const SMALL_ROMAN: [&str; 10] = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"];

@@ -83,15 +83,30 @@ pub enum Check {
     /// Reported by the codec while reading bytes (encoding, CSV syntax).
     Codec,
     /// Runs on each value of the items `applies` selects.
-    Field { applies: fn(&Item) -> bool, check: fn(&FieldCtx<'_>, &mut Vec<Finding>) },
+    Field {
+        applies: fn(&Item) -> bool,
+        check: fn(&FieldCtx<'_>, &mut Vec<Finding>),
+    },
     /// Runs on each record of the kinds it names.
-    Record { kinds: &'static [&'static str], reads: &'static [&'static str], check: fn(&RecordCtx<'_>, &mut Vec<Finding>) },
+    Record {
+        kinds: &'static [&'static str],
+        reads: &'static [&'static str],
+        check: fn(&RecordCtx<'_>, &mut Vec<Finding>),
+    },
     /// Runs on the file name (and the records it must agree with).
-    Name { check: fn(&FileCtx<'_>, &mut Vec<Finding>) },
+    Name {
+        check: fn(&FileCtx<'_>, &mut Vec<Finding>),
+    },
     /// Runs once on a whole file of the kinds it names.
-    File { kinds: &'static [&'static str], reads: &'static [&'static str], check: fn(&FileCtx<'_>, &mut Vec<Finding>) },
+    File {
+        kinds: &'static [&'static str],
+        reads: &'static [&'static str],
+        check: fn(&FileCtx<'_>, &mut Vec<Finding>),
+    },
     /// Runs once on each send unit.
-    Set { check: fn(&SetCtx<'_>, &mut Vec<Finding>) },
+    Set {
+        check: fn(&SetCtx<'_>, &mut Vec<Finding>),
+    },
 }
 
 pub struct Rule {
@@ -162,7 +177,10 @@ pub fn all() -> &'static [&'static Rule] {
 }
 
 pub fn find(code: &str) -> Option<&'static Rule> {
-    all().iter().copied().find(|rule| rule.meta.code.eq_ignore_ascii_case(code) || rule.meta.name == code)
+    all()
+        .iter()
+        .copied()
+        .find(|rule| rule.meta.code.eq_ignore_ascii_case(code) || rule.meta.name == code)
 }
 
 #[cfg(test)]
@@ -189,13 +207,37 @@ mod tests {
                 Level::File => "FIL",
                 Level::Set => "SET",
             };
-            assert_eq!(prefix, expected, "{} is at level {:?}", meta.code, meta.level);
+            assert_eq!(
+                prefix, expected,
+                "{} is at level {:?}",
+                meta.code, meta.level
+            );
             for text in [meta.title, meta.message, meta.what, meta.why, meta.fix] {
-                assert!(!text.ja.is_empty() && !text.en.is_empty(), "{} has an empty text", meta.code);
-                assert!(text.ja.chars().any(|c| !c.is_ascii()), "{}: Japanese text looks English: {}", meta.code, text.ja);
+                assert!(
+                    !text.ja.is_empty() && !text.en.is_empty(),
+                    "{} has an empty text",
+                    meta.code
+                );
+                // Words outside placeholders must be Japanese in the Japanese text.
+                let words: String = text
+                    .ja
+                    .split('{')
+                    .map(|part| part.split_once('}').map_or(part, |(_, rest)| rest))
+                    .collect();
+                let untranslated =
+                    words.chars().any(|c| c.is_ascii_alphabetic()) && words.is_ascii();
+                assert!(
+                    !untranslated,
+                    "{}: Japanese text looks English: {}",
+                    meta.code, text.ja
+                );
             }
             for id in meta.assumptions {
-                assert!(crate::spec::assumptions::find(id).is_some(), "{} cites unknown assumption {id}", meta.code);
+                assert!(
+                    crate::spec::assumptions::find(id).is_some(),
+                    "{} cites unknown assumption {id}",
+                    meta.code
+                );
             }
         }
     }

@@ -94,7 +94,7 @@ pub static ASSUMPTIONS: &[Assumption] = &[
             en: "CSVバージョン 202407 is accepted; 202504 (first issue of v4.0) is a deprecated alias (warning); values not in the history table (e.g. 202410) are errors; editions before v4 describe another layout (error).",
         },
         source: "README.md §6 (validator suggestion)",
-        embodied_by: &["FLD021", "FLD022", "FLD023"],
+        embodied_by: &["FLD020", "FLD021", "FLD022"],
     },
     Assumption {
         id: "A-TIME-2400",
@@ -121,7 +121,7 @@ pub static ASSUMPTIONS: &[Assumption] = &[
             en: "TAIS and 福祉用具届出 codes use an ASCII hyphen (the spec's example shows a full-width one).",
         },
         source: "table6.md last note",
-        embodied_by: &["FLD020"],
+        embodied_by: &["FLD019"],
     },
     Assumption {
         id: "A-LEN-6-19",
@@ -130,7 +130,7 @@ pub static ASSUMPTIONS: &[Assumption] = &[
             en: "第6表 No.19 明細判別コード has no legible length; 2 is assumed and exceeding it is a warning.",
         },
         source: "table6.md note D",
-        embodied_by: &["FLD019"],
+        embodied_by: &["FLD018"],
     },
     Assumption {
         id: "A-LEN-7-17",
@@ -139,7 +139,7 @@ pub static ASSUMPTIONS: &[Assumption] = &[
             en: "第7表 No.17 reads as length 5 but is doubtful; exceeding it is a warning.",
         },
         source: "table7.md note A",
-        embodied_by: &["FLD019"],
+        embodied_by: &["FLD018"],
     },
     Assumption {
         id: "A-LEN-7-30",
@@ -184,7 +184,7 @@ pub static ASSUMPTIONS: &[Assumption] = &[
             en: "The extension is matched case-insensitively and lower case is warned about. UPJSK/DLTJSK names also put the sender's own kind first (the spec's example swaps them).",
         },
         source: "README.md §5",
-        embodied_by: &["NAM001", "NAM002"],
+        embodied_by: &["NAM001", "NAM002", "NAM007"],
     },
     Assumption {
         id: "A-7-CALC",
@@ -193,10 +193,42 @@ pub static ASSUMPTIONS: &[Assumption] = &[
             en: "第7表 is recomputed as: detail サービス単位金額 = (discounted units or units) × count; on each kind's summary row (the AAAA subtotal, or the single detail row) 給付管理単位数 = sum of details and over-limit + within-limit units = 給付管理単位数; cost = within-limit units × unit price (yen, truncated); claim = cost × benefit rate / 100 (truncated); user share = cost − claim; the 全合計 row sums the summary rows and its over-limit units = max(0, total managed units − 区分支給限度基準額). Mismatches are warnings.",
         },
         source: "table7.md row structure; the standard 別表 calculation (not spelled out in the spec)",
-        embodied_by: &["FIL007", "FIL008", "FIL009", "FIL010", "SET006"],
+        embodied_by: &["FIL007", "FIL008", "FIL009", "FIL010", "SET005", "SET006"],
     },
 ];
 
 pub fn find(id: &str) -> Option<&'static Assumption> {
     ASSUMPTIONS.iter().find(|a| a.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every rule an assumption names cites it back, and every cited assumption names the rule.
+    #[test]
+    fn assumptions_and_rules_point_at_each_other() {
+        for assumption in ASSUMPTIONS {
+            for code in assumption.embodied_by.iter().filter(|c| !c.contains("::")) {
+                let rule = crate::rules::find(code);
+                assert!(
+                    rule.is_some(),
+                    "{} names unknown rule {code}",
+                    assumption.id
+                );
+                let cites = rule.is_some_and(|r| r.meta.assumptions.contains(&assumption.id));
+                assert!(cites, "{code} does not cite {}", assumption.id);
+            }
+        }
+        for rule in crate::rules::all() {
+            for id in rule.meta.assumptions {
+                let named = find(id).is_some_and(|a| a.embodied_by.contains(&rule.meta.code));
+                assert!(
+                    named,
+                    "{} cites {id}, which does not name it",
+                    rule.meta.code
+                );
+            }
+        }
+    }
 }

@@ -19,7 +19,10 @@ pub struct FieldCtx<'a> {
 impl FieldCtx<'_> {
     /// A finding of `rule` at this value.
     pub fn finding(&self, rule: &'static Rule) -> Finding {
-        Finding::new(&rule.meta).line(self.line).item(self.kind, self.item).value(self.value)
+        Finding::new(&rule.meta)
+            .line(self.line)
+            .item(self.kind, self.item)
+            .value(self.value)
     }
 }
 
@@ -79,11 +82,17 @@ pub struct SetCtx<'a> {
 
 impl<'a> SetCtx<'a> {
     pub fn file_of_kind(&self, kind: &str) -> Option<&'a FileReport> {
-        self.files.iter().copied().find(|file| file.kind_code() == Some(kind))
+        self.files
+            .iter()
+            .copied()
+            .find(|file| file.kind_code() == Some(kind))
     }
 
     /// The kinds present, from the file names.
     pub fn kinds(&self) -> Vec<&'a str> {
-        self.files.iter().filter_map(|file| file.name_kind()).collect()
+        self.files
+            .iter()
+            .filter_map(|file| file.name_kind())
+            .collect()
     }
 }

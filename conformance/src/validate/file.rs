@@ -32,13 +32,21 @@ pub fn validate_file(path: &str, bytes: &[u8], options: &Options) -> FileReport 
     } else {
         content_kind = read_csv(&mut report, bytes, options, name_kind);
     }
-    let ctx = FileCtx { path, name: report.name.as_ref(), doc: report.document.as_ref(), content_kind };
+    let ctx = FileCtx {
+        path,
+        name: report.name.as_ref(),
+        doc: report.document.as_ref(),
+        content_kind,
+    };
     let mut findings = Vec::new();
     for rule in rules::all() {
         match &rule.check {
             Check::Name { check } => check(&ctx, &mut findings),
             Check::File { kinds, check, .. } => {
-                if ctx.doc.is_some_and(|doc| kinds.contains(&doc.kind.code.as_str()) || kinds.is_empty()) {
+                if ctx
+                    .doc
+                    .is_some_and(|doc| kinds.contains(&doc.kind.code.as_str()) || kinds.is_empty())
+                {
                     check(&ctx, &mut findings);
                 }
             }
@@ -62,7 +70,11 @@ fn read_csv(
     let decoded = decode(bytes, options.encoding);
     report.encoding = Some(decoded.encoding);
     for undecodable in &decoded.undecodable {
-        findings.push(encoding::enc001_undecodable_bytes::finding(undecodable, decoded.encoding, decoded.looks_like_utf8));
+        findings.push(encoding::enc001_undecodable_bytes::finding(
+            undecodable,
+            decoded.encoding,
+            decoded.looks_like_utf8,
+        ));
     }
     if decoded.encoding.is_utf8() {
         findings.push(encoding::enc002_utf8_encoding::finding(decoded.encoding));
@@ -99,7 +111,10 @@ fn read_csv(
         (None, None) => match content_kind {
             Some(detected) => (detected, None),
             None => {
-                findings.push(csv::csv008_unknown_layout::finding(table.row_line(first_record), width));
+                findings.push(csv::csv008_unknown_layout::finding(
+                    table.row_line(first_record),
+                    width,
+                ));
                 return None;
             }
         },
@@ -113,10 +128,18 @@ fn read_csv(
     for row in 0..table.len() {
         if !skipped[row] && table.row_width(row) != kind.items.len() {
             skipped[row] = true;
-            findings.push(csv::csv004_column_count::finding(kind, table.row_line(row), table.row_width(row)));
+            findings.push(csv::csv004_column_count::finding(
+                kind,
+                table.row_line(row),
+                table.row_width(row),
+            ));
         }
     }
-    let doc = Document { kind, table, skipped };
+    let doc = Document {
+        kind,
+        table,
+        skipped,
+    };
     check_fields(&doc, findings);
     check_records(&doc, findings);
     report.document = Some(doc);
@@ -181,7 +204,9 @@ fn check_fields(doc: &Document, findings: &mut Vec<Finding>) {
 }
 
 fn needs_character_check(value: &str) -> bool {
-    value.bytes().any(|b| b >= 0x80 || b == 0x7F || (b < 0x20 && b != b'\r' && b != b'\n'))
+    value
+        .bytes()
+        .any(|b| b >= 0x80 || b == 0x7F || (b < 0x20 && b != b'\r' && b != b'\n'))
 }
 
 /// One finding per character class per value: the first offending character, its position, and how many more.

@@ -42,7 +42,10 @@ pub struct FileReport {
 
 impl FileReport {
     pub fn kind(&self) -> Option<&'static Kind> {
-        self.document.as_ref().map(|doc| doc.kind).or_else(|| self.parsed_name().and_then(FileName::kind))
+        self.document
+            .as_ref()
+            .map(|doc| doc.kind)
+            .or_else(|| self.parsed_name().and_then(FileName::kind))
     }
 
     pub fn kind_code(&self) -> Option<&'static str> {
@@ -63,11 +66,16 @@ impl FileReport {
     }
 
     pub fn count(&self, severity: Severity) -> usize {
-        self.findings.iter().filter(|f| f.severity() == severity).count()
+        self.findings
+            .iter()
+            .filter(|f| f.severity() == severity)
+            .count()
             + if severity == Severity::Error {
                 self.suppressed
                     .iter()
-                    .filter(|(code, _)| crate::rules::find(code).is_some_and(|r| r.meta.severity == Severity::Error))
+                    .filter(|(code, _)| {
+                        crate::rules::find(code).is_some_and(|r| r.meta.severity == Severity::Error)
+                    })
                     .map(|(_, n)| n)
                     .sum()
             } else {
@@ -77,7 +85,8 @@ impl FileReport {
 
     /// Keeps the first [`FINDINGS_PER_RULE`] findings of each rule, in file order.
     fn cap_and_sort(&mut self) {
-        self.findings.sort_by_key(|f| (f.line.unwrap_or(0), f.column.unwrap_or(0), f.rule.code));
+        self.findings
+            .sort_by_key(|f| (f.line.unwrap_or(0), f.column.unwrap_or(0), f.rule.code));
         let mut seen: BTreeMap<&'static str, usize> = BTreeMap::new();
         let mut kept = Vec::with_capacity(self.findings.len());
         for finding in self.findings.drain(..) {
@@ -103,7 +112,11 @@ pub struct Report {
 impl Report {
     pub fn count(&self, severity: Severity) -> usize {
         self.files.iter().map(|f| f.count(severity)).sum::<usize>()
-            + self.set_findings.iter().filter(|f| f.severity() == severity).count()
+            + self
+                .set_findings
+                .iter()
+                .filter(|f| f.severity() == severity)
+                .count()
     }
 
     pub fn errors(&self) -> usize {
@@ -116,13 +129,25 @@ impl Report {
 
     /// Every finding, file-level first.
     pub fn all_findings(&self) -> impl Iterator<Item = &Finding> {
-        self.files.iter().flat_map(|f| f.findings.iter()).chain(&self.set_findings)
+        self.files
+            .iter()
+            .flat_map(|f| f.findings.iter())
+            .chain(&self.set_findings)
     }
 }
 
 /// Validates named files (path, bytes) and the send units they form.
-pub fn validate_files<'a>(files: impl IntoIterator<Item = (&'a str, &'a [u8])>, options: &Options) -> Report {
-    let files: Vec<FileReport> = files.into_iter().map(|(path, bytes)| validate_file(path, bytes, options)).collect();
+pub fn validate_files<'a>(
+    files: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+    options: &Options,
+) -> Report {
+    let files: Vec<FileReport> = files
+        .into_iter()
+        .map(|(path, bytes)| validate_file(path, bytes, options))
+        .collect();
     let set_findings = validate_set(&files);
-    Report { files, set_findings }
+    Report {
+        files,
+        set_findings,
+    }
 }

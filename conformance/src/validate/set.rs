@@ -17,7 +17,10 @@ pub fn validate_set(files: &[FileReport]) -> Vec<Finding> {
     }
     let mut findings = Vec::new();
     for (serial, group) in groups {
-        let ctx = SetCtx { serial, files: group };
+        let ctx = SetCtx {
+            serial,
+            files: group,
+        };
         for rule in rules::all() {
             if let Check::Set { check } = &rule.check {
                 check(&ctx, &mut findings);

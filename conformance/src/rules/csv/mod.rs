@@ -28,11 +28,13 @@ pub static RULES: &[&Rule] = &[
 pub fn syntax_finding(issue: &SyntaxIssue) -> Finding {
     match *issue {
         SyntaxIssue::UnterminatedQuote { line, column } => {
-            Finding::new(&csv002_unterminated_quote::RULE.meta).line(line).arg("column", column.to_string())
+            Finding::new(&csv002_unterminated_quote::RULE.meta)
+                .line(line)
+                .arg("column", column.to_string())
         }
-        SyntaxIssue::StrayQuote { line, column } => {
-            Finding::new(&csv003_stray_quote::RULE.meta).line(line).arg("column", column.to_string())
-        }
+        SyntaxIssue::StrayQuote { line, column } => Finding::new(&csv003_stray_quote::RULE.meta)
+            .line(line)
+            .arg("column", column.to_string()),
         SyntaxIssue::BlankLine { line } => Finding::new(&csv005_blank_line::RULE.meta).line(line),
     }
 }

@@ -27,13 +27,15 @@ rule! {
         en: "Replace the character with one MS932 can represent (e.g. 𠮷 → 吉, WAVE DASH U+301C → U+FF5E).",
     },
     example: r#""𠮷田 花子"  ← U+20BB7 has no MS932 code"#,
-    assumptions: ["A-SJIS-ONLY"],
     check: Check::Codec,
 }
 
 pub fn finding(ctx: &FieldCtx<'_>, c: char, position: usize, more: usize) -> Finding {
     let (ja, en) = match replacement(c) {
-        Some(with) => (format!("「{with}」に置き換えてください。"), format!(" Replace it with '{with}'.")),
+        Some(with) => (
+            format!("「{with}」に置き換えてください。"),
+            format!(" Replace it with '{with}'."),
+        ),
         None => (String::new(), String::new()),
     };
     character_finding(&RULE, ctx, c, position, more).arg2("suggestion", ja, en)

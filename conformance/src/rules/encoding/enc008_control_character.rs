@@ -26,7 +26,6 @@ rule! {
         en: "Remove the control characters, or replace tabs with spaces.",
     },
     example: r#""朝食\t見守り"  ← a TAB inside free text"#,
-    assumptions: ["A-SJIS-ONLY"],
     check: Check::Codec,
 }
 

@@ -28,9 +28,18 @@ pub static RULES: &[&Rule] = &[
 
 /// A finding about character `c` at 1-based character `position` of a value, with `more` further ones of the
 /// same class in that value.
-pub(crate) fn character_finding(rule: &'static Rule, ctx: &FieldCtx<'_>, c: char, position: usize, more: usize) -> Finding {
+pub(crate) fn character_finding(
+    rule: &'static Rule,
+    ctx: &FieldCtx<'_>,
+    c: char,
+    position: usize,
+    more: usize,
+) -> Finding {
     let (more_ja, more_en) = if more > 0 {
-        (format!("（ほかに{more}文字）"), format!(" (and {more} more)"))
+        (
+            format!("（ほかに{more}文字）"),
+            format!(" (and {more} more)"),
+        )
     } else {
         (String::new(), String::new())
     };

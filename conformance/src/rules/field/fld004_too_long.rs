@@ -35,9 +35,15 @@ fn applies(item: &Item) -> bool {
 }
 
 fn check(ctx: &FieldCtx<'_>, out: &mut Vec<Finding>) {
-    let Some(max) = ctx.item.max_len() else { return };
+    let Some(max) = ctx.item.max_len() else {
+        return;
+    };
     let length = ctx.value.chars().count();
     if length > max {
-        out.push(ctx.finding(&RULE).arg("length", length.to_string()).arg("max", max.to_string()));
+        out.push(
+            ctx.finding(&RULE)
+                .arg("length", length.to_string())
+                .arg("max", max.to_string()),
+        );
     }
 }

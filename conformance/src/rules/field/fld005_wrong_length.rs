@@ -36,9 +36,15 @@ fn applies(item: &Item) -> bool {
 }
 
 fn check(ctx: &FieldCtx<'_>, out: &mut Vec<Finding>) {
-    let (Some(exact), Some(value)) = (ctx.item.exact_len(), checkable(ctx)) else { return };
+    let (Some(exact), Some(value)) = (ctx.item.exact_len(), checkable(ctx)) else {
+        return;
+    };
     let length = value.chars().count();
     if length != exact {
-        out.push(ctx.finding(&RULE).arg("length", length.to_string()).arg("exact", exact.to_string()));
+        out.push(
+            ctx.finding(&RULE)
+                .arg("length", length.to_string())
+                .arg("exact", exact.to_string()),
+        );
     }
 }

@@ -1,3 +1,85 @@
+//! File rules (FIL): relations between the records of one file.
+
+pub mod fil001_mixed_csv_versions;
+pub mod fil002_multiple_service_months;
+pub mod fil003_duplicate_plan_line;
+pub mod fil004_duplicate_record_key;
+pub mod fil005_missing_grand_total;
+pub mod fil006_missing_kind_subtotal;
+pub mod fil007_detail_amount_mismatch;
+pub mod fil008_kind_summary_mismatch;
+pub mod fil009_grand_total_mismatch;
+pub mod fil010_cost_mismatch;
+
+use std::collections::BTreeMap;
+
+use crate::billing::{row_kind, service_kind_of, RowKind};
+use crate::document::Document;
 use crate::rules::Rule;
 
-pub static RULES: &[&Rule] = &[];
+pub static RULES: &[&Rule] = &[
+    &fil001_mixed_csv_versions::RULE,
+    &fil002_multiple_service_months::RULE,
+    &fil003_duplicate_plan_line::RULE,
+    &fil004_duplicate_record_key::RULE,
+    &fil005_missing_grand_total::RULE,
+    &fil006_missing_kind_subtotal::RULE,
+    &fil007_detail_amount_mismatch::RULE,
+    &fil008_kind_summary_mismatch::RULE,
+    &fil009_grand_total_mismatch::RULE,
+    &fil010_cost_mismatch::RULE,
+];
+
+/// The key of a user's 別表: 保険者番号, 被保険者番号, 対象年月.
+pub(crate) type UserKey<'a> = (&'a str, &'a str, &'a str);
+
+/// The rows of one user's 第7表, grouped as the form groups them.
+#[derive(Default)]
+pub(crate) struct Annex {
+    /// detail rows per (office, service kind)
+    pub details: BTreeMap<(String, String), Vec<usize>>,
+    /// AAAA subtotal row per (office, service kind)
+    pub subtotals: BTreeMap<(String, String), usize>,
+    pub grand_total: Option<usize>,
+}
+
+impl Annex {
+    /// The row that carries a kind's limit, cost and claim: its AAAA subtotal, or its only detail row.
+    pub fn summary_rows(&self) -> Vec<usize> {
+        self.details
+            .iter()
+            .filter_map(|(group, rows)| match self.subtotals.get(group) {
+                Some(&row) => Some(row),
+                None if rows.len() == 1 => Some(rows[0]),
+                None => None,
+            })
+            .collect()
+    }
+}
+
+/// Every user's 別表 in a UPSIKYU document.
+pub(crate) fn annexes(doc: &Document) -> BTreeMap<UserKey<'_>, Annex> {
+    let mut users: BTreeMap<UserKey<'_>, Annex> = BTreeMap::new();
+    for row in doc.rows() {
+        let key = (
+            doc.get(row, "insurer_number"),
+            doc.get(row, "insured_number"),
+            doc.get(row, "target_month"),
+        );
+        let annex = users.entry(key).or_default();
+        let code = doc.get(row, "service_code");
+        let group = (
+            doc.get(row, "service_office_code").to_string(),
+            service_kind_of(code).to_string(),
+        );
+        match row_kind(code) {
+            RowKind::Detail => annex.details.entry(group).or_default().push(row),
+            RowKind::KindSubtotal => {
+                annex.subtotals.insert(group, row);
+            }
+            RowKind::GrandTotal => annex.grand_total = Some(row),
+            RowKind::OutsideLimitSubtotal | RowKind::Over30Subtotal => {}
+        }
+    }
+    users
+}

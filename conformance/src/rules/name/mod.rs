@@ -1,3 +1,21 @@
+//! File-name rules (NAM): the v4.1 naming pattern and its agreement with the content.
+
+pub mod nam001_invalid_file_name;
+pub mod nam002_lowercase_extension;
+pub mod nam003_month_mismatch;
+pub mod nam004_kind_mismatch;
+pub mod nam005_legacy_file_name;
+pub mod nam006_same_sender_recipient;
+pub mod nam007_party_kind;
+
 use crate::rules::Rule;
 
-pub static RULES: &[&Rule] = &[];
+pub static RULES: &[&Rule] = &[
+    &nam001_invalid_file_name::RULE,
+    &nam002_lowercase_extension::RULE,
+    &nam003_month_mismatch::RULE,
+    &nam004_kind_mismatch::RULE,
+    &nam005_legacy_file_name::RULE,
+    &nam006_same_sender_recipient::RULE,
+    &nam007_party_kind::RULE,
+];

@@ -1,0 +1,94 @@
+//! The arithmetic of 第7表 サービス利用票別表 (assumption A-7-CALC), shared by the rules that recompute it and by
+//! the generator that writes valid tickets.
+
+/// サービスコード of the 全合計 row.
+pub const GRAND_TOTAL_CODE: &str = "999999";
+/// サービス事業所コード of the 全合計 row.
+pub const GRAND_TOTAL_OFFICE: &str = "9999999999";
+
+/// What a 第7表 row is, from its サービスコード.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowKind {
+    /// one service code of one office
+    Detail,
+    /// kind + `AAAA`: 区分支給対象 種類別小計
+    KindSubtotal,
+    /// kind + `EEEE`: 区分支給対象外 種類別小計
+    OutsideLimitSubtotal,
+    /// kind + `ZZZZ`: 30日超過分 種類別小計
+    Over30Subtotal,
+    /// `999999`: 全合計
+    GrandTotal,
+}
+
+pub fn row_kind(service_code: &str) -> RowKind {
+    if service_code == GRAND_TOTAL_CODE {
+        return RowKind::GrandTotal;
+    }
+    match service_code.get(2..) {
+        Some("AAAA") => RowKind::KindSubtotal,
+        Some("EEEE") => RowKind::OutsideLimitSubtotal,
+        Some("ZZZZ") => RowKind::Over30Subtotal,
+        _ => RowKind::Detail,
+    }
+}
+
+/// The サービス種類コード part of a service code.
+pub fn service_kind_of(service_code: &str) -> &str {
+    service_code.get(..2).unwrap_or(service_code)
+}
+
+/// A number item: `None` when empty or not digits.
+pub fn number(value: &str) -> Option<u64> {
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        None
+    } else {
+        value.parse().ok()
+    }
+}
+
+/// サービス単位金額 of a detail row: (割引後単位数, else 単位数) × 回数.
+pub fn detail_amount(units: u64, discounted_units: Option<u64>, count: u64) -> u64 {
+    discounted_units.unwrap_or(units) * count
+}
+
+/// 費用総額: 区分支給限度基準内単位数 × 単位数単価 (in hundredths of a yen), yen below one truncated.
+pub fn total_cost(within_limit_units: u64, unit_price_hundredths: u64) -> u64 {
+    within_limit_units * unit_price_hundredths / 100
+}
+
+/// 保険請求額: 費用総額 × 給付率 / 100, truncated.
+pub fn insurance_claim(total_cost: u64, benefit_rate: u64) -> u64 {
+    total_cost * benefit_rate / 100
+}
+
+/// 区分支給限度基準を超える単位数 of a user: what the managed units exceed the limit by.
+pub fn over_limit(managed_units: u64, limit: u64) -> u64 {
+    managed_units.saturating_sub(limit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn row_kinds() {
+        assert_eq!(row_kind("111111"), RowKind::Detail);
+        assert_eq!(row_kind("11AAAA"), RowKind::KindSubtotal);
+        assert_eq!(row_kind("15EEEE"), RowKind::OutsideLimitSubtotal);
+        assert_eq!(row_kind("21ZZZZ"), RowKind::Over30Subtotal);
+        assert_eq!(row_kind("999999"), RowKind::GrandTotal);
+    }
+
+    #[test]
+    fn amounts_truncate_as_the_form_does() {
+        assert_eq!(detail_amount(396, None, 8), 3168);
+        assert_eq!(detail_amount(396, Some(376), 8), 3008);
+        // 3168 units at 11.40 yen = 36115.2 yen → 36115
+        assert_eq!(total_cost(3168, 1140), 36115);
+        // 90 % of 36115 = 32503.5 → 32503
+        assert_eq!(insurance_claim(36115, 90), 32503);
+        assert_eq!(over_limit(20000, 19705), 295);
+        assert_eq!(over_limit(100, 19705), 0);
+    }
+}

@@ -1,0 +1,65 @@
+use crate::billing::number;
+use crate::finding::Finding;
+use crate::rules::file::annexes;
+use crate::rules::{rule, Check};
+use crate::validate::context::{finding_at, FileCtx};
+
+rule! {
+    code: "FIL009",
+    name: "grand-total-mismatch",
+    severity: Warning,
+    level: File,
+    title: { ja: "第7表の全合計の計算違い", en: "第7表 grand total does not add up" },
+    message: {
+        ja: "{item}「{value}」が種類ごとの集計行の合計 {expected} と一致しません。",
+        en: "{item} '{value}' is not the sum of the kind summary rows, {expected}.",
+    },
+    what: {
+        ja: "第7表の全合計行の給付管理単位数、区分支給限度基準を超える単位数・基準内単位数、費用総額、保険請求額、利用者負担が、種類ごとの集計行の合計と一致するかを検査します。",
+        en: "Checks that the 全合計 row's managed units, over/within-limit units, cost, claim and user shares equal the sums over the kind summary rows.",
+    },
+    why: {
+        ja: "全合計は利用者に示す月の負担額と、限度額超過の判断に使われます。",
+        en: "The grand total is the month's share shown to the user and the basis of the over-limit decision.",
+    },
+    fix: {
+        ja: "種類ごとの集計行から全合計を計算し直してください。",
+        en: "Recompute the grand total from the kind summaries.",
+    },
+    example: "999999 費用総額 60000, summaries 36115 + 22800 = 58915",
+    assumptions: ["A-7-CALC"],
+    check: Check::File { kinds: &["UPSIKYU"], reads: &["total_cost_insured", "insurance_claim_amount", "copay_insured", "copay_full"], check },
+}
+
+/// Items of the 全合計 row that are sums of the kind summary rows.
+const SUMMED: &[&str] = &[
+    "benefit_managed_units",
+    "category_limit_over_units",
+    "category_limit_within_units",
+    "total_cost_insured",
+    "insurance_claim_amount",
+    "copay_insured",
+    "copay_full",
+];
+
+fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
+    let Some(doc) = ctx.doc else { return };
+    for annex in annexes(doc).values() {
+        let Some(total) = annex.grand_total else {
+            continue;
+        };
+        let summaries = annex.summary_rows();
+        for id in SUMMED {
+            let Some(value) = number(doc.get(total, id)) else {
+                continue;
+            };
+            let expected: u64 = summaries
+                .iter()
+                .filter_map(|&row| number(doc.get(row, id)))
+                .sum();
+            if value != expected {
+                out.push(finding_at(doc, total, &RULE, id).arg("expected", expected.to_string()));
+            }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+use crate::filename::{base_name, NameError};
+use crate::finding::Finding;
+use crate::rules::{rule, Check};
+use crate::validate::context::FileCtx;
+
+rule! {
+    code: "NAM001",
+    name: "invalid-file-name",
+    severity: Error,
+    level: Name,
+    title: { ja: "ファイル名が標準仕様の形式ではない", en: "File name does not follow the spec" },
+    message: {
+        ja: "ファイル名「{value}」は標準仕様の形式ではありません: {problem}",
+        en: "File name '{value}' does not follow the spec: {problem}",
+    },
+    what: {
+        ja: "ファイル名が第4.1版の形式「種別[_対象年月]_送信元事業所番号10桁_送信元サービス種類2桁_送信先事業所番号10桁_送信先サービス種類2桁_連番14桁.CSV」かを検査します。",
+        en: "Checks the v4.1 pattern: KIND[_YYYYMM]_<sender office 10>_<sender kind 2>_<recipient office 10>_<recipient kind 2>_<serial 14>.CSV.",
+    },
+    why: {
+        ja: "連携システムと受信側のソフトは、ファイル名から種別・対象年月・送信元・送信先・送信単位を読み取ります。",
+        en: "The relay and receiving software read kind, month, parties and send unit from the file name.",
+    },
+    fix: {
+        ja: "例 UP1KYO_0300000100_43_0300000005_11_20250401090000.CSV の形で出力してください。区切りは半角アンダースコアです。",
+        en: "Name files like UP1KYO_0300000100_43_0300000005_11_20250401090000.CSV, with ASCII underscores.",
+    },
+    example: "UP1KYO_123456789_43_0300000005_11_20191025200201.CSV  ← 9-digit office number",
+    assumptions: ["A-FILE-NAME"],
+    check: Check::Name { check },
+}
+
+fn problem(error: &NameError) -> (String, String) {
+    match error {
+        NameError::UnknownPrefix => (
+            "種別の接頭辞（UP1KYO、UPPLAN など）で始まっていません。".into(),
+            "it does not start with a kind prefix (UP1KYO, UPPLAN, …).".into(),
+        ),
+        NameError::BadPart { part, found } => (
+            format!("{part}「{found}」が正しくありません。"),
+            format!("the part {part} '{found}' is malformed."),
+        ),
+        NameError::LookalikeSeparator => (
+            "アンダースコアに似た別の文字（U+0332 や全角＿）が区切りに使われています。".into(),
+            "a look-alike of the underscore (U+0332 or full-width ＿) is used as separator.".into(),
+        ),
+        NameError::BadExtension(found) => (
+            format!("拡張子「{found}」は .CSV ではありません。"),
+            format!("the extension '{found}' is not .CSV."),
+        ),
+        NameError::Legacy => (String::new(), String::new()),
+    }
+}
+
+fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
+    if let Some(Err(error)) = ctx.name {
+        if *error != NameError::Legacy {
+            let (ja, en) = problem(error);
+            out.push(
+                Finding::new(&RULE.meta)
+                    .value(base_name(ctx.path))
+                    .arg2("problem", ja, en),
+            );
+        }
+    }
+}

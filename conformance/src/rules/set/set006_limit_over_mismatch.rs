@@ -1,0 +1,77 @@
+use std::collections::HashMap;
+
+use crate::billing::{number, over_limit};
+use crate::finding::Finding;
+use crate::rules::file::annexes;
+use crate::rules::{rule, Check};
+use crate::validate::context::{finding_at, SetCtx};
+
+rule! {
+    code: "SET006",
+    name: "limit-over-mismatch",
+    severity: Warning,
+    level: Set,
+    title: { ja: "区分支給限度基準を超える単位数の計算違い", en: "Over-limit units do not match the benefit limit" },
+    message: {
+        ja: "{item}「{value}」が、給付管理単位数の合計 {managed} − 区分支給限度基準額 {limit}（利用者補足情報 No.19）から求めた {expected} と一致しません。",
+        en: "{item} '{value}' differs from managed units {managed} − benefit limit {limit} (supplement No.19) = {expected}.",
+    },
+    what: {
+        ja: "提供票の送信単位で、第7表の全合計行の区分支給限度基準を超える単位数が、max(0, 全合計の給付管理単位数 − 利用者補足情報の区分支給限度基準額) と一致するかを検査します。",
+        en: "Checks in a ticket unit that the 全合計 row's over-limit units equal max(0, its managed units − the supplement's 区分支給限度基準額).",
+    },
+    why: {
+        ja: "限度額を超えた分は全額が利用者負担になります。超過単位数が違うと、利用者への説明と請求が食い違います。",
+        en: "Units over the limit are paid in full by the user; a wrong figure makes the explanation and the bill disagree.",
+    },
+    fix: {
+        ja: "利用者補足情報の区分支給限度基準額と第7表の給付管理単位数の合計から、超過単位数を計算し直してください。",
+        en: "Recompute the over-limit units from the supplement's limit and the managed units.",
+    },
+    example: "限度額 19705, 給付管理単位数 20000, 超える単位数 0 (expected 295)",
+    assumptions: ["A-7-CALC"],
+    check: Check::Set { check },
+}
+
+fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {
+    let (Some(annex), Some(supplement)) =
+        (ctx.file_of_kind("UPSIKYU"), ctx.file_of_kind("UPHOSOKU"))
+    else {
+        return;
+    };
+    let (Some(annex_doc), Some(supplement_doc)) = (&annex.document, &supplement.document) else {
+        return;
+    };
+    let limits: HashMap<(&str, &str, &str), u64> = supplement_doc
+        .rows()
+        .filter_map(|row| {
+            let key = (
+                supplement_doc.get(row, "insurer_number"),
+                supplement_doc.get(row, "insured_number"),
+                supplement_doc.get(row, "target_month"),
+            );
+            number(supplement_doc.get(row, "benefit_limit_units")).map(|limit| (key, limit))
+        })
+        .collect();
+    for (key, user) in annexes(annex_doc) {
+        let (Some(total), Some(&limit)) = (user.grand_total, limits.get(&key)) else {
+            continue;
+        };
+        let (Some(managed), Some(over)) = (
+            number(annex_doc.get(total, "benefit_managed_units")),
+            number(annex_doc.get(total, "category_limit_over_units")),
+        ) else {
+            continue;
+        };
+        let expected = over_limit(managed, limit);
+        if over != expected {
+            out.push(
+                finding_at(annex_doc, total, &RULE, "category_limit_over_units")
+                    .file(annex.path.clone())
+                    .arg("managed", managed.to_string())
+                    .arg("limit", limit.to_string())
+                    .arg("expected", expected.to_string()),
+            );
+        }
+    }
+}
