@@ -13,4 +13,5 @@ pub mod i18n;
 pub mod report;
 pub mod rules;
 pub mod spec;
+pub mod synth;
 pub mod validate;

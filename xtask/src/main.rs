@@ -1,1 +1,109 @@
-fn main() {}
+//! `cargo xtask …`: the project's automation, in Rust so it runs wherever cargo does.
+
+mod fixtures;
+
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "careplan-interop automation")]
+struct Cli {
+    #[command(subcommand)]
+    command: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Everything CI runs: formatting, clippy (warnings are errors), the whole test suite.
+    Ci,
+    /// The main job on embedded defaults: validate the fixture corpus and print the report.
+    Demo,
+    /// Write the fixture corpus (fixtures/valid/…), or with --scale N a large generated set elsewhere.
+    Fixtures {
+        /// Write N users' monthly ticket units into --out instead of the committed corpus
+        #[arg(long)]
+        scale: Option<usize>,
+        /// Where --scale writes (default: target/fixtures-scale)
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Fail if the committed corpus differs from a fresh generation instead of writing it
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse().command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("xtask: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root (xtask lives one level below it).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or_default()
+}
+
+fn cargo(args: &[&str]) -> Result<()> {
+    eprintln!("$ cargo {}", args.join(" "));
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(args)
+        .current_dir(root())
+        .status()
+        .with_context(|| format!("cannot run cargo {}", args.join(" ")))?;
+    if !status.success() {
+        bail!("cargo {} failed ({status})", args.join(" "));
+    }
+    Ok(())
+}
+
+fn run(task: Task) -> Result<()> {
+    match task {
+        Task::Ci => {
+            cargo(&["fmt", "--all", "--", "--check"])?;
+            cargo(&[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ])?;
+            fixtures::check()?;
+            cargo(&["test", "--workspace"])
+        }
+        Task::Demo => {
+            fixtures::check()?;
+            cargo(&[
+                "run",
+                "--quiet",
+                "-p",
+                "conformance",
+                "--bin",
+                "careplan-conformance",
+                "--",
+                "validate",
+                "fixtures/valid",
+            ])
+        }
+        Task::Fixtures {
+            scale: Some(users),
+            out,
+            ..
+        } => {
+            let out = out.unwrap_or_else(|| root().join("target/fixtures-scale"));
+            fixtures::write_scale(users, &out)
+        }
+        Task::Fixtures { check: true, .. } => fixtures::check(),
+        Task::Fixtures { .. } => fixtures::write(),
+    }
+}

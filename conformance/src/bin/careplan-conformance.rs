@@ -1,1 +1,285 @@
-fn main() {}
+//! `careplan-conformance`: validate standard-spec CSV files and explain the rule catalogue.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use conformance::codec::EncodingChoice;
+use conformance::i18n::Lang;
+use conformance::report;
+use conformance::rules;
+use conformance::spec::{assumptions, spec};
+use conformance::validate::{validate_file, validate_set, Options, Report};
+
+/// ケアプランデータ連携標準仕様（第4.1版, CSVバージョン 202407）の適合性検査
+///
+/// Conformance tools for the care-plan data exchange standard (v4.1): validate exported CSV files against the
+/// specification and look up the rules behind every finding.
+#[derive(Parser)]
+#[command(name = "careplan-conformance", version, propagate_version = true)]
+struct Cli {
+    /// Language of messages: ja or en (default: ja when LANG/LC_ALL starts with "ja", else en)
+    #[arg(long, global = true, value_enum)]
+    lang: Option<Lang>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate files and the send units they form. 出力ファイルを検査します。
+    ///
+    /// Each PATH is a file, a folder (its .CSV/.JPG files, recursively) or `-` for standard input. Files sharing a
+    /// ファイル連番 in their names are also checked together as one send unit.
+    ///
+    /// Exit status: 0 when there is no error finding, 1 when there is one, 2 on usage or read errors.
+    Validate {
+        /// Files or folders to validate
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Report format
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Read every file as this kind (UP1KYO, UPPLAN, …) instead of detecting it from name and content
+        #[arg(long)]
+        kind: Option<String>,
+        /// Encoding of the input; `auto` detects Shift_JIS or UTF-8 and reports which
+        #[arg(long, value_enum, default_value_t = EncodingChoice::Auto)]
+        encoding: EncodingChoice,
+        /// Show a progress bar (default: when more than 20 files and stderr is a terminal)
+        #[arg(long)]
+        progress: bool,
+    },
+    /// List the rule catalogue. 規則の一覧を表示します。
+    Rules {
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+    },
+    /// Print a rule's documentation: what it checks, why it matters, an example and how to fix it.
+    /// 規則の説明を表示します。
+    Explain {
+        /// Rule code (e.g. FLD006) or name (e.g. invalid-date)
+        code: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    /// grouped by file, for a terminal
+    Human,
+    /// one JSON object (stable schema)
+    Json,
+    /// JUnit XML for CI
+    Junit,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ListFormat {
+    Human,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let lang = cli.lang.unwrap_or_else(Lang::from_env);
+    match run(cli.command, lang) {
+        Ok(code) => code,
+        Err(error) => {
+            let prefix = match lang {
+                Lang::Ja => "エラー",
+                Lang::En => "error",
+            };
+            eprintln!("{prefix}: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(command: Command, lang: Lang) -> Result<ExitCode> {
+    match command {
+        Command::Validate {
+            paths,
+            format,
+            kind,
+            encoding,
+            progress,
+        } => {
+            let kind = match kind {
+                Some(code) => Some(spec().kind(&code.to_ascii_uppercase()).with_context(|| {
+                    let known: Vec<&str> = spec().kinds.iter().map(|k| k.code.as_str()).collect();
+                    format!("unknown kind {code}; known kinds: {}", known.join(", "))
+                })?),
+                None => None,
+            };
+            let options = Options { encoding, kind };
+            let report = validate_paths(&paths, &options, progress)?;
+            let text = match format {
+                Format::Human => report::human::render(&report, lang),
+                Format::Json => report::json::render(&report, lang) + "\n",
+                Format::Junit => report::junit::render(&report, lang),
+            };
+            std::io::stdout().write_all(text.as_bytes())?;
+            Ok(if report.errors() > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Rules { format } => {
+            print!("{}", list_rules(format, lang)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Explain { code } => {
+            let Some(rule) = rules::find(&code) else {
+                bail!("no rule {code}; `careplan-conformance rules` lists them");
+            };
+            print!("{}", explain(&rule.meta, lang));
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Expands folders into their .CSV/.JPG files (sorted), keeps explicit files as given.
+fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" || path.is_file() {
+            files.push(path.clone());
+        } else if path.is_dir() {
+            let mut found = Vec::new();
+            walk(path, &mut found)
+                .with_context(|| format!("cannot read folder {}", path.display()))?;
+            found.sort();
+            files.extend(found);
+        } else {
+            bail!("{}: no such file or folder", path.display());
+        }
+    }
+    Ok(files)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else if path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv") || e.eq_ignore_ascii_case("jpg"))
+        {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn validate_paths(paths: &[PathBuf], options: &Options, progress: bool) -> Result<Report> {
+    let files = collect(paths)?;
+    let show = progress || (files.len() > 20 && std::io::stderr().is_terminal());
+    let bar = if show {
+        indicatif::ProgressBar::new(files.len() as u64)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut reports = Vec::with_capacity(files.len());
+    for path in &files {
+        let display = path.to_string_lossy().to_string();
+        bar.set_message(display.clone());
+        let bytes = if display == "-" {
+            let mut buffer = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut buffer)
+                .context("cannot read standard input")?;
+            buffer
+        } else {
+            std::fs::read(path).with_context(|| format!("cannot read {display}"))?
+        };
+        reports.push(validate_file(&display, &bytes, options));
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let set_findings = validate_set(&reports);
+    Ok(Report {
+        files: reports,
+        set_findings,
+    })
+}
+
+fn list_rules(format: ListFormat, lang: Lang) -> Result<String> {
+    Ok(match format {
+        ListFormat::Json => {
+            let rules: Vec<serde_json::Value> = rules::all()
+                .iter()
+                .map(|rule| {
+                    serde_json::json!({
+                        "code": rule.meta.code,
+                        "name": rule.meta.name,
+                        "severity": rule.meta.severity,
+                        "level": rule.meta.level,
+                        "title": rule.meta.title.get(lang),
+                    })
+                })
+                .collect();
+            serde_json::to_string_pretty(&rules)? + "\n"
+        }
+        ListFormat::Human => {
+            let mut out = String::new();
+            for rule in rules::all() {
+                let meta = &rule.meta;
+                out.push_str(&format!(
+                    "{}  {:<8} {:<30} {}\n",
+                    meta.code,
+                    meta.severity.label(lang),
+                    meta.name,
+                    meta.title.get(lang)
+                ));
+            }
+            out
+        }
+    })
+}
+
+fn explain(meta: &rules::RuleMeta, lang: Lang) -> String {
+    let heading = |ja: &'static str, en: &'static str| if lang == Lang::Ja { ja } else { en };
+    let mut out = format!(
+        "{} {} — {}\n{}: {}   {}: {}\n\n",
+        meta.code,
+        meta.name,
+        meta.title.get(lang),
+        heading("重大度", "Severity"),
+        meta.severity.label(lang),
+        heading("レベル", "Level"),
+        meta.level.label(lang),
+    );
+    for (ja, en, text) in [
+        ("検査内容", "What it checks", meta.what),
+        ("なぜ重要か", "Why it matters", meta.why),
+        ("直し方", "How to fix", meta.fix),
+    ] {
+        out.push_str(&format!("## {}\n{}\n\n", heading(ja, en), text.get(lang)));
+    }
+    out.push_str(&format!(
+        "## {}\n{}\n",
+        heading("例", "Example"),
+        meta.example
+    ));
+    if !meta.assumptions.is_empty() {
+        out.push_str(&format!(
+            "\n## {}\n",
+            heading("前提とした解釈", "Documented assumptions")
+        ));
+        for id in meta.assumptions {
+            if let Some(assumption) = assumptions::find(id) {
+                out.push_str(&format!("- {id}: {}\n", assumption.text.get(lang)));
+            }
+        }
+    }
+    out
+}

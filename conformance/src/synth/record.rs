@@ -1,0 +1,201 @@
+//! Records built from the model: every item gets a value valid for its type, length, code table and format,
+//! and scenario code overrides items by identifier.
+
+use crate::billing::GRAND_TOTAL_CODE;
+use crate::spec::{spec, Format, Item, ItemType, Kind, CURRENT_CSV_VERSION};
+use crate::synth::{Rng, SynthError};
+
+/// A record under construction, addressed by item identifier.
+#[derive(Debug, Clone)]
+pub struct RecordBuilder {
+    kind: &'static Kind,
+    values: Vec<String>,
+}
+
+impl RecordBuilder {
+    /// A record whose every item is empty except the CSVバージョン.
+    pub fn new(kind: &'static Kind) -> RecordBuilder {
+        let mut values = vec![String::new(); kind.items.len()];
+        if let Some(first) = values.first_mut() {
+            *first = CURRENT_CSV_VERSION.to_string();
+        }
+        RecordBuilder { kind, values }
+    }
+
+    pub fn set(&mut self, id: &str, value: impl Into<String>) -> Result<&mut Self, SynthError> {
+        let index = self
+            .kind
+            .index_of(id)
+            .ok_or_else(|| SynthError::UnknownItem {
+                kind: self.kind.code.clone(),
+                id: id.to_string(),
+            })?;
+        self.values[index] = value.into();
+        Ok(self)
+    }
+
+    /// Fills every required (or likely required) item still empty with a valid value.
+    pub fn fill_required(&mut self, rng: &mut Rng) -> &mut Self {
+        for (index, item) in self.kind.items.iter().enumerate() {
+            if self.values[index].is_empty() && item.required != crate::spec::Required::No {
+                self.values[index] = valid_value(item, rng);
+            }
+        }
+        self
+    }
+
+    pub fn build(&self) -> Vec<String> {
+        self.values.clone()
+    }
+}
+
+/// A value that every field rule accepts for this item (used for fill-in and by the property tests).
+pub fn valid_value(item: &Item, rng: &mut Rng) -> String {
+    if item.id == "csv_version" {
+        return CURRENT_CSV_VERSION.to_string();
+    }
+    if item.unused {
+        return String::new();
+    }
+    if let Some(table) = item.codes.as_deref().and_then(|name| spec().codes(name)) {
+        let covered: Vec<_> = table
+            .values
+            .iter()
+            .filter(|v| v.covered != Some(false))
+            .collect();
+        return rng.pick(&covered).code.clone();
+    }
+    match item.format {
+        Some(Format::DayFlags) => {
+            return (0..31)
+                .map(|_| if rng.chance(30) { '1' } else { '0' })
+                .collect()
+        }
+        Some(Format::ServiceCode | Format::ServiceCodeOrTotal) => {
+            return format!("{}{}", rng.pick(&["11", "15", "13", "16"]), rng.digits(4));
+        }
+        Some(Format::EquipmentCode) => return format!("{}-{}", rng.digits(5), rng.digits(6)),
+        _ => {}
+    }
+    let max = item.len.map_or(12, usize::from);
+    match item.ty {
+        ItemType::Ym => format!("{}{:02}", rng.range(2024, 2026), rng.range(1, 12)),
+        ItemType::Date => {
+            let (year, month) = (rng.range(2024, 2026), rng.range(1, 12));
+            let days = u64::from(crate::calendar::days_in_month(year as u32, month as u32));
+            format!("{year}{month:02}{:02}", rng.range(1, days))
+        }
+        ItemType::Time => format!("{:02}{:02}", rng.range(0, 23), rng.range(0, 59)),
+        ItemType::Num => rng.range(0, 10u64.pow(max.min(6) as u32) - 1).to_string(),
+        ItemType::Dec => format!("{}.{:02}", rng.range(10, 11), rng.range(0, 99)),
+        ItemType::Office => format!("{}7{}", rng.pick(&["01", "13", "27", "40"]), rng.digits(7)),
+        ItemType::Insurer => crate::synth::people::insurer_number(rng),
+        ItemType::Insured => {
+            if rng.chance(5) {
+                format!("H{}", rng.digits(9))
+            } else {
+                rng.digits(10)
+            }
+        }
+        ItemType::An => rng.digits(max.min(2)),
+        ItemType::Postal => format!("{}-{}", rng.digits(3), rng.digits(4)),
+        ItemType::Tel => format!("0{}-{}-{}", rng.digits(2), rng.digits(4), rng.digits(4)),
+        ItemType::Code => String::new(),
+        ItemType::Text => crate::synth::people::free_text(rng),
+    }
+}
+
+/// A record of `kind` with a valid value in every item (and the 全合計 special values where needed).
+pub fn arbitrary_record(kind: &'static Kind, rng: &mut Rng) -> Vec<String> {
+    let mut values: Vec<String> = kind
+        .items
+        .iter()
+        .map(|item| valid_value(item, rng))
+        .collect();
+    // Keep the cross-item rules true for an otherwise random record.
+    let set = |values: &mut Vec<String>, id: &str, value: String| {
+        if let Some(index) = kind.index_of(id) {
+            values[index] = value;
+        }
+    };
+    let get = |values: &Vec<String>, id: &str| {
+        kind.index_of(id)
+            .map(|i| values[i].clone())
+            .unwrap_or_default()
+    };
+    for (from, to) in [
+        ("certification_valid_from", "certification_valid_to"),
+        ("limit_period_start", "limit_period_end"),
+        ("first_care_plan_date", "care_plan_date"),
+        ("first_plan_date", "plan_date"),
+        ("start_time", "end_time"),
+        ("service_start_time", "service_end_time"),
+        ("activity_start_time", "activity_end_time"),
+    ] {
+        let (a, b) = (get(&values, from), get(&values, to));
+        if a > b {
+            set(&mut values, from, b);
+            set(&mut values, to, a);
+        }
+    }
+    match kind.code.as_str() {
+        "UPHOSOKU" => set(&mut values, "target_month", "000000".into()),
+        "UP1KYO" => {
+            let reason = get(&values, "life_support_reason");
+            if reason != "3" {
+                set(&mut values, "life_support_reason_other", String::new());
+            }
+        }
+        "UP3KYO" => {
+            for id in [
+                "daily_activity",
+                "activity_start_time",
+                "activity_end_time",
+                "non_weekly_service",
+            ] {
+                set(&mut values, id, String::new());
+            }
+        }
+        "UPPLAN" | "UPJSK" => {
+            let month = get(&values, "target_month");
+            set(
+                &mut values,
+                "service_date",
+                format!("{month}{:02}", rng.range(1, 28)),
+            );
+            set(
+                &mut values,
+                "daily_rate_days",
+                format!("{}{}", "1".repeat(28), "0".repeat(3)),
+            );
+        }
+        "UPSIKYU" => {
+            set(&mut values, "service_code", GRAND_TOTAL_CODE.into());
+            set(
+                &mut values,
+                "service_office_code",
+                crate::billing::GRAND_TOTAL_OFFICE.into(),
+            );
+            set(&mut values, "units", "0".into());
+            set(&mut values, "discount_rate", String::new());
+            set(&mut values, "discounted_units", String::new());
+            for id in SUMMED_TOTAL_ITEMS {
+                set(&mut values, id, String::new());
+            }
+        }
+        _ => {}
+    }
+    values
+}
+
+/// Items of a random 全合計 row left empty so that no recomputation applies.
+const SUMMED_TOTAL_ITEMS: &[&str] = &[
+    "benefit_managed_units",
+    "category_limit_over_units",
+    "category_limit_within_units",
+    "total_cost_insured",
+    "insurance_claim_amount",
+    "copay_insured",
+    "copay_full",
+    "service_units_amount",
+];
