@@ -192,13 +192,10 @@ impl<'a> Records<'a> {
 mod tests {
     use super::*;
 
-    fn all(
-        text: &str,
-    ) -> (
-        Vec<(u32, Vec<(String, bool, u32)>)>,
-        Vec<SyntaxIssue>,
-        LineEndings,
-    ) {
+    /// (start line, [(value, quoted, field line)]) of every record.
+    type Parsed = Vec<(u32, Vec<(String, bool, u32)>)>;
+
+    fn all(text: &str) -> (Parsed, Vec<SyntaxIssue>, LineEndings) {
         let mut records = Records::new(text);
         let mut out = Vec::new();
         let mut fields = Vec::new();

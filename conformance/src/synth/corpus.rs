@@ -522,3 +522,83 @@ pub fn scale(users: usize, seed: u64) -> Result<Vec<GeneratedFile>, SynthError> 
     }
     Ok(files)
 }
+
+/// The valid units the invalid cases are mutated from.
+pub struct BaseUnits {
+    pub plan: Vec<GeneratedFile>,
+    pub ticket: Vec<GeneratedFile>,
+    pub actuals: Vec<GeneratedFile>,
+    pub over_limit: Vec<GeneratedFile>,
+    pub june_actuals: Vec<GeneratedFile>,
+    pub plan_delete: Vec<GeneratedFile>,
+    pub ticket_delete: Vec<GeneratedFile>,
+    pub care_manager: Office,
+    pub home_help: Office,
+    pub day_service: Office,
+}
+
+pub fn base_units(seed: u64) -> Result<BaseUnits, SynthError> {
+    let scenarios = valid_scenarios(seed)?;
+    let files_of = |id: &str| {
+        scenarios
+            .iter()
+            .find(|s| s.id == id)
+            .map(|s| s.files.clone())
+            .unwrap_or_default()
+    };
+    let first = files_of("kaigo2-new-plan");
+    let with_serial = |serial: &str| -> Vec<GeneratedFile> {
+        first
+            .iter()
+            .filter(|f| f.name.ends_with(&format!("_{serial}.CSV")))
+            .cloned()
+            .collect()
+    };
+    let withdrawals = files_of("withdrawals");
+    let only = |prefix: &str| -> Vec<GeneratedFile> {
+        withdrawals
+            .iter()
+            .filter(|f| f.kind.code == prefix)
+            .cloned()
+            .collect()
+    };
+    let cast = cast();
+    let mut rng = Rng::new(seed ^ 0x6A09_E667);
+    let person = Person::new(&mut rng);
+    let parties = Parties {
+        care_manager: &cast.care_manager,
+        care_manager_staff: "介護　花子",
+        recipient: &cast.home_help,
+        person: &person,
+        care_level: "22",
+        certification: ("20250401", "20260331"),
+    };
+    let june = vec![service(
+        &cast.home_help,
+        "111211",
+        387,
+        weekdays_in("202506", &[1, 4]),
+        "1000",
+        "1100",
+    )];
+    let june_actuals = vec![actuals_unit(
+        &parties,
+        &cast.home_help,
+        "202506",
+        "20250701",
+        &june,
+        "20250701100000",
+    )?];
+    Ok(BaseUnits {
+        plan: with_serial("20250425090000"),
+        ticket: with_serial("20250425090500"),
+        actuals: with_serial("20250601100000"),
+        over_limit: files_of("kaigo1-over-limit"),
+        june_actuals,
+        plan_delete: only("DLT1KYO"),
+        ticket_delete: only("DLTPLAN"),
+        care_manager: cast.care_manager,
+        home_help: cast.home_help,
+        day_service: cast.day_service,
+    })
+}

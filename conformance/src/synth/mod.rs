@@ -3,6 +3,7 @@
 //! byte for byte.
 
 pub mod corpus;
+pub mod invalid;
 pub mod people;
 pub mod record;
 pub mod scenario;
@@ -74,6 +75,8 @@ pub(crate) fn kind(code: &str) -> Result<&'static Kind, SynthError> {
 pub enum SynthError {
     #[error("no kind {0} in the model")]
     UnknownKind(String),
+    #[error("cannot encode a generated file: {0}")]
+    Encode(String),
     #[error("{kind} has no item {id}")]
     UnknownItem { kind: String, id: String },
 }

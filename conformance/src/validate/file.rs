@@ -42,13 +42,12 @@ pub fn validate_file(path: &str, bytes: &[u8], options: &Options) -> FileReport 
     for rule in rules::all() {
         match &rule.check {
             Check::Name { check } => check(&ctx, &mut findings),
-            Check::File { kinds, check, .. } => {
-                if ctx
-                    .doc
-                    .is_some_and(|doc| kinds.contains(&doc.kind.code.as_str()) || kinds.is_empty())
-                {
-                    check(&ctx, &mut findings);
-                }
+            Check::File { kinds, check, .. }
+                if ctx.doc.is_some_and(|doc| {
+                    kinds.is_empty() || kinds.contains(&doc.kind.code.as_str())
+                }) =>
+            {
+                check(&ctx, &mut findings);
             }
             _ => {}
         }
@@ -125,9 +124,9 @@ fn read_csv(
         skipped[0] = true;
         findings.push(csv::csv006_header_row::finding(&table));
     }
-    for row in 0..table.len() {
-        if !skipped[row] && table.row_width(row) != kind.items.len() {
-            skipped[row] = true;
+    for (row, skip) in skipped.iter_mut().enumerate() {
+        if !*skip && table.row_width(row) != kind.items.len() {
+            *skip = true;
             findings.push(csv::csv004_column_count::finding(
                 kind,
                 table.row_line(row),

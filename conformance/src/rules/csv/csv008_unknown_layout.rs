@@ -20,7 +20,7 @@ rule! {
         en: "A receiver cannot import a file whose kind it cannot tell.",
     },
     fix: {
-        ja: "標準仕様のファイル名（例 UP1KYO_…​.CSV）で出力し、レイアウトどおりの項目数にしてください。`--kind` で種別を指定して検査することもできます。",
+        ja: "標準仕様のファイル名（例 UP1KYO_….CSV）で出力し、レイアウトどおりの項目数にしてください。`--kind` で種別を指定して検査することもできます。",
         en: "Name the file as the spec does (e.g. UP1KYO_….CSV) and write the layout's items; `--kind` tells the validator the kind.",
     },
     example: "plan.csv with 30 items per record",
