@@ -2,10 +2,19 @@
 //! (rule, file, line, column): nothing missing, nothing extra.
 
 use conformance::rules;
-use conformance::synth::invalid::{cases, Case, Expected};
+use std::sync::LazyLock;
+
+use conformance::synth::invalid::{self, Case, Expected};
 use conformance::validate::{validate_files, Options};
 
 const SEED: u64 = 20250401;
+
+/// The case table, generated once for all tests of this binary.
+static CASES: LazyLock<Vec<Case>> = LazyLock::new(|| invalid::cases(SEED).expect("cases generate"));
+
+fn cases() -> &'static [Case] {
+    &CASES
+}
 
 fn actual(case: &Case) -> Vec<Expected> {
     let report = validate_files(
@@ -40,7 +49,7 @@ fn actual(case: &Case) -> Vec<Expected> {
 #[test]
 fn every_case_reports_exactly_its_expected_findings() {
     let mut failures = Vec::new();
-    for case in cases(SEED).expect("cases generate") {
+    for case in cases() {
         let mut expected = case.expected.clone();
         expected.sort();
         let found = actual(&case);
@@ -61,7 +70,7 @@ fn every_case_reports_exactly_its_expected_findings() {
 
 #[test]
 fn every_rule_is_triggered_by_a_case() {
-    let cases = cases(SEED).expect("cases generate");
+    let cases = cases();
     let missing: Vec<&str> = rules::all()
         .iter()
         .map(|rule| rule.meta.code)
@@ -79,7 +88,7 @@ fn every_rule_is_triggered_by_a_case() {
 
 #[test]
 fn each_case_is_named_after_the_rule_it_triggers() {
-    for case in cases(SEED).expect("cases generate") {
+    for case in cases() {
         let near_miss = case.id.contains("near-miss");
         assert_eq!(
             near_miss,

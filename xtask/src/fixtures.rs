@@ -1,39 +1,24 @@
-//! The fixture corpus: generated from the spec model, deterministic, committed under `fixtures/`.
+//! The fixture corpus: generated from the spec model by `conformance::synth::fixtures`, deterministic, committed
+//! under `fixtures/` (except README.md, which is written by hand).
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use conformance::synth::corpus;
+use conformance::synth::fixtures::{self, SEED};
 
 use crate::root;
 
-/// The seed of the committed corpus. Changing it changes every generated person.
-const SEED: u64 = 20250401;
-
-/// Every committed fixture file: path below `fixtures/` → bytes.
-pub fn generate() -> Result<BTreeMap<PathBuf, Vec<u8>>> {
-    let mut files = BTreeMap::new();
-    for scenario in corpus::valid_scenarios(SEED)? {
-        for file in &scenario.files {
-            let path = PathBuf::from("valid").join(scenario.id).join(&file.name);
-            files.insert(
-                path,
-                file.bytes()
-                    .with_context(|| format!("encoding {}", file.name))?,
-            );
-        }
-    }
-    Ok(files)
-}
+/// Generated entries of `fixtures/`: the manifest and the two corpus folders.
+const GENERATED: &[&str] = &["manifest.json", "valid", "invalid"];
 
 /// Writes the corpus, removing generated files that are no longer generated.
 pub fn write() -> Result<()> {
     let base = root().join("fixtures");
-    let files = generate()?;
-    for dir in ["valid", "invalid"] {
-        let path = base.join(dir);
-        if path.exists() {
+    let files = fixtures::corpus()?;
+    for entry in GENERATED {
+        let path = base.join(entry);
+        if path.is_dir() {
             std::fs::remove_dir_all(&path)
                 .with_context(|| format!("cannot clear {}", path.display()))?;
         }
@@ -56,8 +41,8 @@ pub fn write() -> Result<()> {
 /// Fails when the committed corpus is not exactly a fresh generation.
 pub fn check() -> Result<()> {
     let base = root().join("fixtures");
+    let files = fixtures::corpus()?;
     let mut problems = Vec::new();
-    let files = generate()?;
     for (path, bytes) in &files {
         match std::fs::read(base.join(path)) {
             Ok(found) if found == *bytes => {}
@@ -65,8 +50,8 @@ pub fn check() -> Result<()> {
             Err(_) => problems.push(format!("missing: {}", path.display())),
         }
     }
-    for dir in ["valid", "invalid"] {
-        for found in list(&base.join(dir))? {
+    for entry in GENERATED.iter().filter(|e| base.join(e).is_dir()) {
+        for found in list(&base.join(entry))? {
             let relative = found.strip_prefix(&base).unwrap_or(&found).to_path_buf();
             if !files.contains_key(&relative) {
                 problems.push(format!("not generated: {}", relative.display()));
@@ -79,14 +64,15 @@ pub fn check() -> Result<()> {
             problems.join("\n  ")
         );
     }
+    eprintln!(
+        "fixtures/ matches a fresh generation ({} files)",
+        files.len()
+    );
     Ok(())
 }
 
 fn list(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
-    if !dir.exists() {
-        return Ok(out);
-    }
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
         if path.is_dir() {

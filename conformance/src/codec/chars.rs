@@ -1,5 +1,7 @@
 //! Characters measured against MS932 (Windows-31J), the character set the spec requires.
 
+use std::sync::LazyLock;
+
 use encoding_rs::{EncoderResult, SHIFT_JIS};
 
 /// What a character means for a Shift_JIS exchange file.
@@ -24,6 +26,19 @@ pub enum CharClass {
 }
 
 pub fn classify(c: char) -> CharClass {
+    // MS932 has no character outside the BMP; inside it a table computed once answers in one lookup.
+    static TABLE: LazyLock<Vec<CharClass>> = LazyLock::new(|| {
+        (0..=0xFFFFu32)
+            .map(|u| char::from_u32(u).map_or(CharClass::Unrepresentable, compute))
+            .collect()
+    });
+    TABLE
+        .get(c as usize)
+        .copied()
+        .unwrap_or(CharClass::Unrepresentable)
+}
+
+fn compute(c: char) -> CharClass {
     match c {
         '\r' | '\n' => CharClass::Standard,
         c if c.is_ascii_control() => CharClass::Control,

@@ -737,6 +737,19 @@ fn field_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
     for (rule, what, description, (files, expected)) in cases {
         b.add(rule, what, description, files, expected);
     }
+    let huge = Draft::new(&base.plan).set(
+        "UP2KYO",
+        0,
+        "service_content",
+        &"入浴介助、".repeat(5 * 1024 * 1024 / 10),
+    );
+    b.add(
+        "FLD004",
+        "near-miss-5mb-free-text",
+        "near miss: a 5 MB free text (free text has no length limit)",
+        huge.bytes()?,
+        vec![],
+    );
     let near = Draft::new(&base.plan).set("UP3KYO", 6, "activity_end_time", "2359");
     b.add(
         "FLD009",

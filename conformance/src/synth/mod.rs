@@ -3,6 +3,7 @@
 //! byte for byte.
 
 pub mod corpus;
+pub mod fixtures;
 pub mod invalid;
 pub mod people;
 pub mod record;
