@@ -1,11 +1,15 @@
 //! Decoded records of one file, kept compactly (one text buffer, field offsets) so that large files validate
 //! without an allocation per field; a [`Document`] pairs them with the kind whose layout gives them meaning.
 
-use crate::codec::Field;
+use std::borrow::Cow;
+
+use crate::codec::tokenize::LineEndings;
+use crate::codec::{Field, Records, SyntaxIssue};
 use crate::spec::Kind;
 
 #[derive(Debug, Clone, Copy)]
 struct FieldMeta {
+    start: usize,
     end: usize,
     line: u32,
     quoted: bool,
@@ -18,15 +22,74 @@ struct RowMeta {
     fields: usize,
 }
 
-/// All records of a file, each with its physical line; rows may have different field counts.
+/// One value with where it stands.
+#[derive(Debug, Clone, Copy)]
+pub struct FieldRef<'a> {
+    pub value: &'a str,
+    pub quoted: bool,
+    pub line: u32,
+}
+
+/// All records of a file, each with its physical line; rows may have different field counts. Values are spans
+/// of the decoded text itself; only values with `""` escapes are kept unescaped in a side buffer.
 #[derive(Debug, Default, Clone)]
 pub struct Table {
     text: String,
+    unescaped: String,
     fields: Vec<FieldMeta>,
     rows: Vec<RowMeta>,
 }
 
+/// Marks spans that point into `unescaped` rather than `text`.
+const UNESCAPED: usize = 1 << (usize::BITS - 1);
+
 impl Table {
+    /// Tokenizes decoded text into a table that keeps the text itself: values are spans of it, so a file is not
+    /// copied a second time. Returns the syntax issues and line endings met on the way.
+    pub fn parse(text: String) -> (Table, Vec<SyntaxIssue>, LineEndings) {
+        let mut table = Table::default();
+        // Typical records have short items: reserve for one field per 8 bytes to avoid regrowing.
+        table.fields.reserve(text.len() / 8);
+        let (issues, endings) = {
+            let base = text.as_ptr() as usize;
+            let mut records = Records::new(&text);
+            let mut fields = Vec::new();
+            while let Some(line) = records.next_into(&mut fields) {
+                table.rows.push(RowMeta {
+                    line,
+                    first_field: table.fields.len(),
+                    fields: fields.len(),
+                });
+                for field in &fields {
+                    let (start, end) = match &field.value {
+                        Cow::Borrowed(value) => {
+                            let start = value.as_ptr() as usize - base;
+                            (start, start + value.len())
+                        }
+                        Cow::Owned(value) => table.push_unescaped(value),
+                    };
+                    table.fields.push(FieldMeta {
+                        start,
+                        end,
+                        line: field.line,
+                        quoted: field.quoted,
+                    });
+                }
+            }
+            (records.issues, records.line_endings)
+        };
+        // Moving the String keeps its heap buffer, so the spans stay valid.
+        table.text = text;
+        (table, issues, endings)
+    }
+
+    fn push_unescaped(&mut self, value: &str) -> (usize, usize) {
+        let start = self.unescaped.len();
+        self.unescaped.push_str(value);
+        (start | UNESCAPED, self.unescaped.len() | UNESCAPED)
+    }
+
+    /// Appends a row of values that do not come from [`Table::parse`]'s text.
     pub fn push_row(&mut self, line: u32, fields: &[Field<'_>]) {
         self.rows.push(RowMeta {
             line,
@@ -34,9 +97,10 @@ impl Table {
             fields: fields.len(),
         });
         for field in fields {
-            self.text.push_str(&field.value);
+            let (start, end) = self.push_unescaped(&field.value);
             self.fields.push(FieldMeta {
-                end: self.text.len(),
+                start,
+                end,
                 line: field.line,
                 quoted: field.quoted,
             });
@@ -52,40 +116,71 @@ impl Table {
     }
 
     pub fn row_line(&self, row: usize) -> u32 {
-        self.rows[row].line
+        self.rows.get(row).map_or(0, |r| r.line)
     }
 
     pub fn row_width(&self, row: usize) -> usize {
-        self.rows[row].fields
+        self.rows.get(row).map_or(0, |r| r.fields)
     }
 
-    fn meta(&self, row: usize, column: usize) -> Option<(usize, FieldMeta)> {
+    fn meta(&self, row: usize, column: usize) -> Option<FieldMeta> {
         let r = self.rows.get(row)?;
         if column >= r.fields {
             return None;
         }
-        let index = r.first_field + column;
-        let start = if index == 0 {
-            0
-        } else {
-            self.fields[index - 1].end
-        };
-        Some((start, self.fields[index]))
+        self.fields.get(r.first_field + column).copied()
+    }
+
+    /// Value, quoting and line of the field at `row`, `column` (0-based).
+    pub fn field(&self, row: usize, column: usize) -> Option<FieldRef<'_>> {
+        self.meta(row, column).map(|meta| FieldRef {
+            value: if meta.start & UNESCAPED == 0 {
+                self.text.get(meta.start..meta.end)
+            } else {
+                self.unescaped
+                    .get(meta.start & !UNESCAPED..meta.end & !UNESCAPED)
+            }
+            .unwrap_or(""),
+            quoted: meta.quoted,
+            line: meta.line,
+        })
+    }
+
+    /// Every field of a row, in order.
+    pub fn row_fields(&self, row: usize) -> impl Iterator<Item = FieldRef<'_>> {
+        let (first, count) = self
+            .rows
+            .get(row)
+            .map_or((0, 0), |r| (r.first_field, r.fields));
+        self.fields
+            .get(first..first + count)
+            .unwrap_or(&[])
+            .iter()
+            .map(|meta| FieldRef {
+                value: if meta.start & UNESCAPED == 0 {
+                    self.text.get(meta.start..meta.end)
+                } else {
+                    self.unescaped
+                        .get(meta.start & !UNESCAPED..meta.end & !UNESCAPED)
+                }
+                .unwrap_or(""),
+                quoted: meta.quoted,
+                line: meta.line,
+            })
     }
 
     /// The value at `row`, `column` (0-based); empty when the row is shorter.
     pub fn value(&self, row: usize, column: usize) -> &str {
-        self.meta(row, column)
-            .map_or("", |(start, meta)| &self.text[start..meta.end])
+        self.field(row, column).map_or("", |field| field.value)
     }
 
     pub fn field_line(&self, row: usize, column: usize) -> u32 {
         self.meta(row, column)
-            .map_or_else(|| self.row_line(row), |(_, meta)| meta.line)
+            .map_or_else(|| self.row_line(row), |meta| meta.line)
     }
 
     pub fn quoted(&self, row: usize, column: usize) -> bool {
-        self.meta(row, column).is_some_and(|(_, meta)| meta.quoted)
+        self.meta(row, column).is_some_and(|meta| meta.quoted)
     }
 
     /// The values of one row.
@@ -113,9 +208,17 @@ impl Document {
 
     /// The value of the item with this id in `row`.
     pub fn get(&self, row: usize, id: &str) -> &str {
-        self.kind
-            .index_of(id)
-            .map_or("", |column| self.table.value(row, column))
+        self.at(row, self.kind.index_of(id))
+    }
+
+    /// The 0-based column of an item, to resolve once before looping over rows.
+    pub fn column(&self, id: &str) -> Option<usize> {
+        self.kind.index_of(id)
+    }
+
+    /// The value in a resolved column (empty when the kind has no such item).
+    pub fn at(&self, row: usize, column: Option<usize>) -> &str {
+        column.map_or("", |column| self.table.value(row, column))
     }
 
     pub fn record_count(&self) -> usize {

@@ -7,6 +7,7 @@ pub mod billing;
 pub mod calendar;
 pub mod codec;
 pub mod document;
+pub mod fasthash;
 pub mod filename;
 pub mod finding;
 pub mod i18n;

@@ -84,11 +84,14 @@ fn list(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// Users per send unit in a scale set: about one care manager's caseload.
+const USERS_PER_UNIT: usize = 35;
+
 /// N users' monthly ticket units, for benchmarks and the load test (not committed).
 pub fn write_scale(users: usize, out: &Path) -> Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let mut bytes_written = 0usize;
-    for file in corpus::scale(users, SEED)? {
+    for file in corpus::scale(users, USERS_PER_UNIT, SEED)? {
         let bytes = file.bytes()?;
         bytes_written += bytes.len();
         std::fs::write(out.join(&file.name), bytes)?;

@@ -107,22 +107,25 @@ fn detect(bytes: &[u8]) -> TextEncoding {
 }
 
 /// Positive when the bytes look like UTF-8: valid non-ASCII characters outnumber invalid sequences four to one.
+/// Gives up as soon as that can no longer be true, so a Shift_JIS file costs a short prefix scan.
 fn utf8_score(bytes: &[u8]) -> i64 {
     let (mut valid, mut invalid) = (0i64, 0i64);
     let mut rest = bytes;
+    // Leading bytes of multi-byte UTF-8 characters: one per non-ASCII character of a valid run.
+    let characters = |run: &[u8]| run.iter().filter(|&&b| b >= 0xC0).count() as i64;
     loop {
         match std::str::from_utf8(rest) {
-            Ok(text) => {
-                valid += text.chars().filter(|c| !c.is_ascii()).count() as i64;
+            Ok(_) => {
+                valid += characters(rest);
                 break;
             }
             Err(error) => {
                 let (good, after) = rest.split_at(error.valid_up_to());
-                valid += String::from_utf8_lossy(good)
-                    .chars()
-                    .filter(|c| !c.is_ascii())
-                    .count() as i64;
+                valid += characters(good);
                 invalid += 1;
+                if invalid * 4 > valid + 16 {
+                    return 0;
+                }
                 let skip = error.error_len().unwrap_or(after.len()).max(1);
                 rest = &after[skip.min(after.len())..];
                 if rest.is_empty() {

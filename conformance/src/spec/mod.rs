@@ -11,6 +11,9 @@ use serde::Deserialize;
 
 use crate::i18n::{Lang, OwnedText};
 
+/// The most items a join key of `units.toml` may have.
+pub const MAX_KEY_ITEMS: usize = 4;
+
 /// The CSVバージョン this model describes (第4.1版, 令和6年10月).
 pub const CURRENT_CSV_VERSION: &str = "202407";
 
@@ -289,6 +292,9 @@ pub struct Kind {
     #[serde(default)]
     pub content: Content,
     pub items: Vec<Item>,
+    /// item id → 0-based column, built once at load
+    #[serde(skip)]
+    columns: crate::fasthash::FxHashMap<String, usize>,
 }
 
 impl Kind {
@@ -298,7 +304,7 @@ impl Kind {
 
     /// The 0-based column of the item with this id.
     pub fn index_of(&self, id: &str) -> Option<usize> {
-        self.items.iter().position(|item| item.id == id)
+        self.columns.get(id).copied()
     }
 
     pub fn is_csv(&self) -> bool {
@@ -437,8 +443,19 @@ impl Spec {
     pub fn load() -> Result<Spec, SpecError> {
         let mut kinds = Vec::new();
         for (name, text) in KIND_SOURCES {
-            let kind: Kind =
+            let mut kind: Kind =
                 toml::from_str(text).map_err(|source| SpecError::Toml { file: name, source })?;
+            kind.columns = kind
+                .items
+                .iter()
+                .enumerate()
+                .map(|(index, item)| (item.id.clone(), index))
+                .collect();
+            if kind.columns.len() != kind.items.len() {
+                return Err(SpecError::Inconsistent(format!(
+                    "{name} repeats an item id"
+                )));
+            }
             kinds.push(kind);
         }
         let codes: BTreeMap<String, CodeList> =
@@ -507,6 +524,11 @@ impl Spec {
                 }
             }
             for link in &unit.links {
+                if link.child_key.len() != link.parent_key.len()
+                    || link.child_key.len() > MAX_KEY_ITEMS
+                {
+                    return fail(format!("unit {} has a key of more than {MAX_KEY_ITEMS} items or of unequal lengths", unit.id));
+                }
                 for (kind, key) in [
                     (&link.child, &link.child_key),
                     (&link.parent, &link.parent_key),

@@ -4,8 +4,8 @@ use crate::codec::TextEncoding;
 use crate::synth::people::{Office, Person};
 use crate::synth::record::RecordBuilder;
 use crate::synth::scenario::{
-    actuals_unit, plan_unit, ticket_unit, weekdays_in, Goal, Need, Parties, PlanContent, Scenario,
-    Service, Support,
+    actuals_unit, annex_rows, plan_unit, supplement, ticket_rows, ticket_unit, weekdays_in, Goal,
+    Need, Parties, PlanContent, Scenario, Service, Support,
 };
 use crate::synth::{kind, GeneratedFile, Rng, SynthError};
 
@@ -486,39 +486,71 @@ fn prevention_units(p: &Parties<'_>, serial: &str) -> Result<Vec<GeneratedFile>,
     ])
 }
 
-/// `users` users' monthly ticket units (one per user to their visiting-care provider), for benchmarks and load:
-/// every file valid, every unit self-contained.
-pub fn scale(users: usize, seed: u64) -> Result<Vec<GeneratedFile>, SynthError> {
+/// `users` users' monthly ticket units, for benchmarks and load: users are grouped `users_per_unit` to a send
+/// unit (one care-manager office to one provider, as real exports are), every file valid.
+pub fn scale(
+    users: usize,
+    users_per_unit: usize,
+    seed: u64,
+) -> Result<Vec<GeneratedFile>, SynthError> {
     let mut rng = Rng::new(seed);
     let cast = cast();
     let levels = ["21", "22", "23", "24", "25"];
-    let mut files = Vec::with_capacity(users * 3);
-    for user in 0..users {
-        let person = Person::new(&mut rng);
-        let care_level = *rng.pick(&levels);
-        let parties = Parties {
-            care_manager: &cast.care_manager,
-            care_manager_staff: "介護　花子",
-            recipient: &cast.home_help,
-            person: &person,
-            care_level,
-            certification: ("20250401", "20260331"),
-        };
-        let mut services = standard_services(&cast);
-        if rng.chance(50) {
-            services.truncate(1);
+    let per_unit = users_per_unit.max(1);
+    let mut files = Vec::with_capacity(users.div_ceil(per_unit) * 3);
+    for unit in 0..users.div_ceil(per_unit) {
+        let care_manager = Office::new("43", "ケアプランセンターさくら", "13", 1000 + unit as u32);
+        let mut plan = Vec::new();
+        let mut annex = Vec::new();
+        let mut supplements = Vec::new();
+        for _ in 0..per_unit.min(users - unit * per_unit) {
+            let person = Person::new(&mut rng);
+            let parties = Parties {
+                care_manager: &care_manager,
+                care_manager_staff: "介護　花子",
+                recipient: &cast.home_help,
+                person: &person,
+                care_level: rng.pick(&levels),
+                certification: ("20250401", "20260331"),
+            };
+            let mut services = standard_services(&cast);
+            if rng.chance(50) {
+                services.truncate(1);
+            }
+            plan.extend(ticket_rows(
+                &parties,
+                MONTH,
+                "20250428",
+                &services,
+                &care_manager.number,
+            )?);
+            annex.extend(annex_rows(&parties, MONTH, "20250428", &services)?);
+            supplements.push(supplement(&parties, None, Some(MONTH))?);
         }
-        // A distinct, valid YYYYMMDDHHMMSS per user: one second apart from 2025-04-01 00:00:00.
-        let (day, second) = (user / 86_400 % 28 + 1, user % 86_400);
+        // A distinct, valid YYYYMMDDHHMMSS per unit: one second apart from 2025-04-01 00:00:00.
+        let (day, second) = (unit / 86_400 % 28 + 1, unit % 86_400);
         let serial = format!(
             "202504{day:02}{:02}{:02}{:02}",
             second / 3600,
             second / 60 % 60,
             second % 60
         );
-        files.extend(ticket_unit(
-            &parties, MONTH, "20250428", &services, &serial,
-        )?);
+        let to = &cast.home_help;
+        for (prefix, records) in [
+            ("UPPLAN", plan),
+            ("UPSIKYU", annex),
+            ("UPHOSOKU", supplements),
+        ] {
+            files.push(GeneratedFile {
+                name: format!(
+                    "{prefix}_{MONTH}_{}_43_{}_{}_{serial}.CSV",
+                    care_manager.number, to.number, to.kind
+                ),
+                kind: kind(prefix)?,
+                records,
+                encoding: TextEncoding::ShiftJis,
+            });
+        }
     }
     Ok(files)
 }

@@ -122,6 +122,9 @@ fn expect(rule: &'static str, file: &str, line: Option<u32>, column: Option<u32>
     }
 }
 
+/// The files of a case and the findings they must give.
+type CaseContent = (Vec<CaseFile>, Vec<Expected>);
+
 struct Builder {
     cases: Vec<Case>,
 }
@@ -470,18 +473,13 @@ fn field_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
                rule: &'static str,
                file: &str,
                column: u32|
-     -> Result<(Vec<CaseFile>, Vec<Expected>), SynthError> {
+     -> Result<CaseContent, SynthError> {
         Ok((
             draft.bytes()?,
             vec![expect(rule, file, Some(1), Some(column))],
         ))
     };
-    let cases: Vec<(
-        &'static str,
-        &str,
-        &'static str,
-        (Vec<CaseFile>, Vec<Expected>),
-    )> = vec![
+    let cases: Vec<(&'static str, &str, &'static str, CaseContent)> = vec![
         (
             "FLD001",
             "planner-name",

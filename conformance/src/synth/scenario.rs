@@ -319,7 +319,7 @@ pub fn plan_unit(
 }
 
 /// 第6表 rows of the given services (予定 or 実績 layout).
-fn ticket_rows(
+pub fn ticket_rows(
     p: &Parties<'_>,
     month: &str,
     created: &str,

@@ -1,8 +1,12 @@
 //! What each level of rule sees.
 
+use std::cell::{OnceCell, RefCell};
+
 use crate::document::Document;
+use crate::fasthash::FxHashMap;
 use crate::filename::{FileName, NameError};
 use crate::finding::Finding;
+use crate::rules::file::{annexes, Annexes};
 use crate::rules::Rule;
 use crate::spec::{Item, Kind};
 use crate::validate::FileReport;
@@ -30,11 +34,25 @@ impl FieldCtx<'_> {
 pub struct RecordCtx<'a> {
     pub doc: &'a Document,
     pub row: usize,
+    pub(crate) columns: &'a ColumnCache,
 }
+
+/// Item id → column for one document, keyed by where the id string is: rules ask with string literals, so after
+/// the first record each lookup is one integer hash instead of hashing and comparing the name. A different
+/// pointer for an equal name only costs a miss; the answer comes from the kind either way.
+#[derive(Default)]
+pub struct ColumnCache(RefCell<FxHashMap<(usize, usize), Option<usize>>>);
 
 impl RecordCtx<'_> {
     pub fn get(&self, id: &str) -> &str {
-        self.doc.get(self.row, id)
+        let key = (id.as_ptr() as usize, id.len());
+        let cached = self.columns.0.borrow().get(&key).copied();
+        let column = cached.unwrap_or_else(|| {
+            let column = self.doc.column(id);
+            self.columns.0.borrow_mut().insert(key, column);
+            column
+        });
+        self.doc.at(self.row, column)
     }
 
     pub fn line(&self) -> u32 {
@@ -66,9 +84,36 @@ pub struct FileCtx<'a> {
     pub doc: Option<&'a Document>,
     /// the kind the content's layout matches, when it differs from the file name's
     pub content_kind: Option<&'static Kind>,
+    /// the 第7表 grouping, computed once for the several rules that recompute the form
+    annexes: OnceCell<Annexes<'a>>,
 }
 
-impl FileCtx<'_> {
+impl<'a> FileCtx<'a> {
+    pub fn new(
+        path: &'a str,
+        name: Option<&'a Result<FileName, NameError>>,
+        doc: Option<&'a Document>,
+        content_kind: Option<&'static Kind>,
+    ) -> FileCtx<'a> {
+        FileCtx {
+            path,
+            name,
+            doc,
+            content_kind,
+            annexes: OnceCell::new(),
+        }
+    }
+
+    /// Every user's 第7表 rows, grouped (empty unless the file is a UPSIKYU).
+    pub(crate) fn annexes(&self) -> &Annexes<'a> {
+        self.annexes.get_or_init(|| {
+            self.doc
+                .filter(|doc| doc.kind.code == "UPSIKYU")
+                .map(annexes)
+                .unwrap_or_default()
+        })
+    }
+
     pub fn parsed_name(&self) -> Option<&FileName> {
         self.name.and_then(|name| name.as_ref().ok())
     }

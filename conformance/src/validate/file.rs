@@ -1,15 +1,16 @@
 //! Validation of one file.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::LazyLock;
 
 use crate::codec::chars::{classify, CharClass};
-use crate::codec::{decode, Records};
+use crate::codec::decode;
 use crate::document::{Document, Table};
 use crate::filename::{self, base_name, FileName};
 use crate::finding::Finding;
 use crate::rules::{self, csv, encoding, Check};
 use crate::spec::{spec, ItemType, Kind};
-use crate::validate::context::{FieldCtx, FileCtx, RecordCtx};
+use crate::validate::context::{ColumnCache, FieldCtx, FileCtx, RecordCtx};
 use crate::validate::{FileReport, Options};
 
 /// Validates one file. `path` `-` means standard input: no file name to check.
@@ -32,12 +33,12 @@ pub fn validate_file(path: &str, bytes: &[u8], options: &Options) -> FileReport 
     } else {
         content_kind = read_csv(&mut report, bytes, options, name_kind);
     }
-    let ctx = FileCtx {
+    let ctx = FileCtx::new(
         path,
-        name: report.name.as_ref(),
-        doc: report.document.as_ref(),
+        report.name.as_ref(),
+        report.document.as_ref(),
         content_kind,
-    };
+    );
     let mut findings = Vec::new();
     for rule in rules::all() {
         match &rule.check {
@@ -79,16 +80,11 @@ fn read_csv(
         findings.push(encoding::enc002_utf8_encoding::finding(decoded.encoding));
     }
 
-    let mut records = Records::new(&decoded.text);
-    let mut table = Table::default();
-    let mut fields = Vec::new();
-    while let Some(line) = records.next_into(&mut fields) {
-        table.push_row(line, &fields);
-    }
-    for issue in &records.issues {
+    let (table, issues, line_endings) = Table::parse(decoded.text);
+    for issue in &issues {
         findings.push(csv::syntax_finding(issue));
     }
-    if let Some(finding) = encoding::enc009_line_ending::finding(records.line_endings) {
+    if let Some(finding) = encoding::enc009_line_ending::finding(line_endings) {
         findings.push(finding);
     }
     if table.is_empty() {
@@ -165,29 +161,45 @@ fn detect_kind(table: &Table, row: usize) -> Option<&'static Kind> {
 
 type FieldCheck = fn(&FieldCtx<'_>, &mut Vec<Finding>);
 
+/// For each kind, the field checks that apply to each of its items: computed once from the rules' `applies`.
+fn field_checks(kind: &Kind) -> &'static [Vec<FieldCheck>] {
+    static TABLE: LazyLock<HashMap<&'static str, Vec<Vec<FieldCheck>>>> = LazyLock::new(|| {
+        spec()
+            .kinds
+            .iter()
+            .map(|kind| {
+                let per_item = kind
+                    .items
+                    .iter()
+                    .map(|item| {
+                        rules::all()
+                            .iter()
+                            .filter_map(|rule| match rule.check {
+                                Check::Field { applies, check } if applies(item) => Some(check),
+                                _ => None,
+                            })
+                            .collect()
+                    })
+                    .collect();
+                (kind.code.as_str(), per_item)
+            })
+            .collect()
+    });
+    TABLE.get(kind.code.as_str()).map_or(&[], Vec::as_slice)
+}
+
 fn check_fields(doc: &Document, findings: &mut Vec<Finding>) {
     let kind = doc.kind;
-    let checks: Vec<Vec<FieldCheck>> = kind
-        .items
-        .iter()
-        .map(|item| {
-            rules::all()
-                .iter()
-                .filter_map(|rule| match rule.check {
-                    Check::Field { applies, check } if applies(item) => Some(check),
-                    _ => None,
-                })
-                .collect()
-        })
-        .collect();
+    let checks = field_checks(kind);
     for row in doc.rows() {
-        for (column, item) in kind.items.iter().enumerate() {
+        for ((item, checks), field) in kind.items.iter().zip(checks).zip(doc.table.row_fields(row))
+        {
             let ctx = FieldCtx {
                 kind,
                 item,
-                value: doc.table.value(row, column),
-                quoted: doc.table.quoted(row, column),
-                line: doc.table.field_line(row, column),
+                value: field.value,
+                quoted: field.quoted,
+                line: field.line,
             };
             if needs_character_check(ctx.value) {
                 check_characters(&ctx, findings);
@@ -195,7 +207,7 @@ fn check_fields(doc: &Document, findings: &mut Vec<Finding>) {
             if item.ty == ItemType::Text && !ctx.quoted && !ctx.value.is_empty() {
                 findings.push(csv::csv007_unquoted_free_text::finding(&ctx));
             }
-            for check in &checks[column] {
+            for check in checks {
                 check(&ctx, findings);
             }
         }
@@ -247,8 +259,13 @@ fn check_records(doc: &Document, findings: &mut Vec<Finding>) {
     if checks.is_empty() {
         return;
     }
+    let columns = ColumnCache::default();
     for row in doc.rows() {
-        let ctx = RecordCtx { doc, row };
+        let ctx = RecordCtx {
+            doc,
+            row,
+            columns: &columns,
+        };
         for check in &checks {
             check(&ctx, findings);
         }

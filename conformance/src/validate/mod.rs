@@ -136,18 +136,57 @@ impl Report {
     }
 }
 
-/// Validates named files (path, bytes) and the send units they form.
+/// Validates named files (path, bytes) and the send units they form. Files are independent until the set
+/// checks, so they are validated on every available core; the report keeps the input order.
 pub fn validate_files<'a>(
     files: impl IntoIterator<Item = (&'a str, &'a [u8])>,
     options: &Options,
 ) -> Report {
-    let files: Vec<FileReport> = files
-        .into_iter()
-        .map(|(path, bytes)| validate_file(path, bytes, options))
-        .collect();
+    let inputs: Vec<(&str, &[u8])> = files.into_iter().collect();
+    let files = parallel_map(&inputs, |(path, bytes)| validate_file(path, bytes, options));
     let set_findings = validate_set(&files);
     Report {
         files,
         set_findings,
     }
+}
+
+/// `f` over `items` on up to `available_parallelism` threads, results in input order.
+pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len())
+        .max(1);
+    if threads == 1 {
+        return items.iter().map(&f).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let done: Vec<Vec<(usize, R)>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(item) = items.get(index) else { break };
+                        out.push((index, f(item)));
+                    }
+                    out
+                })
+            })
+            .collect();
+        // A worker only panics if `f` does: re-raise it here rather than lose its results silently.
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    let mut results: Vec<Option<R>> = std::iter::repeat_with(|| None).take(items.len()).collect();
+    for (index, result) in done.into_iter().flatten() {
+        results[index] = Some(result);
+    }
+    results.into_iter().flatten().collect()
 }

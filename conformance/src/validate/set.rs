@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use crate::finding::Finding;
 use crate::rules::{self, Check};
 use crate::validate::context::SetCtx;
-use crate::validate::FileReport;
+use crate::validate::{parallel_map, FileReport};
 
 /// Runs every set rule on each group of files that share a ファイル連番.
 pub fn validate_set(files: &[FileReport]) -> Vec<Finding> {
@@ -15,17 +15,22 @@ pub fn validate_set(files: &[FileReport]) -> Vec<Finding> {
             groups.entry(name.serial.as_str()).or_default().push(file);
         }
     }
-    let mut findings = Vec::new();
-    for (serial, group) in groups {
+    // Send units are independent: check them on every core, keep them in ファイル連番 order.
+    let groups: Vec<(&str, Vec<&FileReport>)> = groups.into_iter().collect();
+    parallel_map(&groups, |(serial, group)| {
         let ctx = SetCtx {
             serial,
-            files: group,
+            files: group.clone(),
         };
+        let mut findings = Vec::new();
         for rule in rules::all() {
             if let Check::Set { check } = &rule.check {
                 check(&ctx, &mut findings);
             }
         }
-    }
-    findings
+        findings
+    })
+    .into_iter()
+    .flatten()
+    .collect()
 }

@@ -1,5 +1,5 @@
 use crate::finding::Finding;
-use crate::rules::file::annexes;
+
 use crate::rules::{rule, Check};
 use crate::validate::context::{finding_at, FileCtx};
 
@@ -31,7 +31,8 @@ rule! {
 
 fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
     let Some(doc) = ctx.doc else { return };
-    for annex in annexes(doc)
+    for annex in ctx
+        .annexes()
         .values()
         .filter(|annex| annex.grand_total.is_none())
     {

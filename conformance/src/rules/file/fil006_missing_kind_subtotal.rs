@@ -1,5 +1,5 @@
 use crate::finding::Finding;
-use crate::rules::file::annexes;
+
 use crate::rules::{rule, Check};
 use crate::validate::context::{finding_at, FileCtx};
 
@@ -31,17 +31,13 @@ rule! {
 
 fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
     let Some(doc) = ctx.doc else { return };
-    for annex in annexes(doc).values() {
+    for annex in ctx.annexes().values() {
         for ((office, kind), rows) in &annex.details {
-            if rows.len() > 1
-                && !annex
-                    .subtotals
-                    .contains_key(&(office.clone(), kind.clone()))
-            {
+            if rows.len() > 1 && !annex.subtotals.contains_key(&(*office, *kind)) {
                 out.push(
                     finding_at(doc, rows[0], &RULE, "service_code")
-                        .arg("office", office.clone())
-                        .arg("kind", kind.clone())
+                        .arg("office", *office)
+                        .arg("kind", *kind)
                         .arg("count", rows.len().to_string()),
                 );
             }

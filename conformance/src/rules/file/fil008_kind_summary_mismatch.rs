@@ -1,6 +1,6 @@
 use crate::billing::number;
 use crate::finding::Finding;
-use crate::rules::file::annexes;
+
 use crate::rules::{rule, Check};
 use crate::validate::context::{finding_at, FileCtx};
 
@@ -33,7 +33,7 @@ rule! {
 
 fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
     let Some(doc) = ctx.doc else { return };
-    for annex in annexes(doc).values() {
+    for annex in ctx.annexes().values() {
         for (group, details) in &annex.details {
             let Some(&summary) = annex.subtotals.get(group).or(if details.len() == 1 {
                 details.first()

@@ -1,6 +1,6 @@
 use crate::billing::number;
 use crate::finding::Finding;
-use crate::rules::file::annexes;
+
 use crate::rules::{rule, Check};
 use crate::validate::context::{finding_at, FileCtx};
 
@@ -44,7 +44,7 @@ const SUMMED: &[&str] = &[
 
 fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
     let Some(doc) = ctx.doc else { return };
-    for annex in annexes(doc).values() {
+    for annex in ctx.annexes().values() {
         let Some(total) = annex.grand_total else {
             continue;
         };

@@ -1,7 +1,7 @@
 use crate::billing::{insurance_claim, number, total_cost};
 use crate::finding::Finding;
 use crate::rules::field::fld016_invalid_decimal::parse_hundredths;
-use crate::rules::file::annexes;
+
 use crate::rules::{rule, Check};
 use crate::validate::context::{finding_at, FileCtx};
 
@@ -34,7 +34,7 @@ rule! {
 
 fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
     let Some(doc) = ctx.doc else { return };
-    for annex in annexes(doc).values() {
+    for annex in ctx.annexes().values() {
         for row in annex.summary_rows() {
             let get = |id: &str| number(doc.get(row, id));
             let (Some(within), Some(price), Some(cost)) = (

@@ -33,17 +33,20 @@ pub static RULES: &[&Rule] = &[
 /// The key of a user's 別表: 保険者番号, 被保険者番号, 対象年月.
 pub(crate) type UserKey<'a> = (&'a str, &'a str, &'a str);
 
+/// (サービス事業所コード, サービス種類コード): the rows the form totals together.
+pub(crate) type Group<'a> = (&'a str, &'a str);
+
 /// The rows of one user's 第7表, grouped as the form groups them.
 #[derive(Default)]
-pub(crate) struct Annex {
+pub(crate) struct Annex<'a> {
     /// detail rows per (office, service kind)
-    pub details: BTreeMap<(String, String), Vec<usize>>,
+    pub details: BTreeMap<Group<'a>, Vec<usize>>,
     /// AAAA subtotal row per (office, service kind)
-    pub subtotals: BTreeMap<(String, String), usize>,
+    pub subtotals: BTreeMap<Group<'a>, usize>,
     pub grand_total: Option<usize>,
 }
 
-impl Annex {
+impl Annex<'_> {
     /// The row that carries a kind's limit, cost and claim: its AAAA subtotal, or its only detail row.
     pub fn summary_rows(&self) -> Vec<usize> {
         self.details
@@ -57,21 +60,28 @@ impl Annex {
     }
 }
 
+pub(crate) type Annexes<'a> = BTreeMap<UserKey<'a>, Annex<'a>>;
+
 /// Every user's 別表 in a UPSIKYU document.
-pub(crate) fn annexes(doc: &Document) -> BTreeMap<UserKey<'_>, Annex> {
-    let mut users: BTreeMap<UserKey<'_>, Annex> = BTreeMap::new();
+pub(crate) fn annexes(doc: &Document) -> Annexes<'_> {
+    let [insurer, insured, month, code, office] = [
+        "insurer_number",
+        "insured_number",
+        "target_month",
+        "service_code",
+        "service_office_code",
+    ]
+    .map(|id| doc.column(id));
+    let mut users: Annexes<'_> = BTreeMap::new();
     for row in doc.rows() {
         let key = (
-            doc.get(row, "insurer_number"),
-            doc.get(row, "insured_number"),
-            doc.get(row, "target_month"),
+            doc.at(row, insurer),
+            doc.at(row, insured),
+            doc.at(row, month),
         );
         let annex = users.entry(key).or_default();
-        let code = doc.get(row, "service_code");
-        let group = (
-            doc.get(row, "service_office_code").to_string(),
-            service_kind_of(code).to_string(),
-        );
+        let code = doc.at(row, code);
+        let group = (doc.at(row, office), service_kind_of(code));
         match row_kind(code) {
             RowKind::Detail => annex.details.entry(group).or_default().push(row),
             RowKind::KindSubtotal => {

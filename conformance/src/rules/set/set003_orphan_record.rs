@@ -1,5 +1,5 @@
-use std::collections::HashSet;
-
+use crate::document::Document;
+use crate::fasthash::FxHashSet;
 use crate::finding::Finding;
 use crate::rules::set::matching_unit;
 use crate::rules::{rule, Check};
@@ -31,6 +31,17 @@ rule! {
     check: Check::Set { check },
 }
 
+/// Join keys have at most this many items (checked when the spec loads); shorter keys are padded with "".
+type Key<'a> = [&'a str; crate::spec::MAX_KEY_ITEMS];
+
+fn key<'a>(doc: &'a Document, row: usize, columns: &[Option<usize>]) -> Key<'a> {
+    let mut key = [""; crate::spec::MAX_KEY_ITEMS];
+    for (slot, column) in key.iter_mut().zip(columns) {
+        *slot = doc.at(row, *column);
+    }
+    key
+}
+
 fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {
     let Some(unit) = matching_unit(ctx) else {
         return;
@@ -45,29 +56,47 @@ fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {
         let (Some(child_doc), Some(parent_doc)) = (&child.document, &parent.document) else {
             continue;
         };
-        let parent_keys: HashSet<Vec<&str>> = parent_doc
-            .rows()
-            .map(|row| {
-                link.parent_key
-                    .iter()
-                    .map(|id| parent_doc.get(row, id))
-                    .collect()
-            })
+        let parent_columns: Vec<Option<usize>> = link
+            .parent_key
+            .iter()
+            .map(|id| parent_doc.column(id))
             .collect();
-        let mut reported = HashSet::new();
+        let child_columns: Vec<Option<usize>> = link
+            .child_key
+            .iter()
+            .map(|id| child_doc.column(id))
+            .collect();
+        // A user's rows are usually consecutive: skip repeats of the previous key before hashing.
+        let mut parent_keys: FxHashSet<Key<'_>> = FxHashSet::default();
+        let mut previous = None;
+        for row in parent_doc.rows() {
+            let key = key(parent_doc, row, &parent_columns);
+            if previous != Some(key) {
+                parent_keys.insert(key);
+                previous = Some(key);
+            }
+        }
+        let mut reported = FxHashSet::default();
+        let mut previous = None;
         for row in child_doc.rows() {
-            let key: Vec<&str> = link
-                .child_key
-                .iter()
-                .map(|id| child_doc.get(row, id))
-                .collect();
-            if !parent_keys.contains(&key) && reported.insert(key.clone()) {
+            let key = key(child_doc, row, &child_columns);
+            if previous == Some(key) {
+                continue;
+            }
+            previous = Some(key);
+            if !parent_keys.contains(&key) && reported.insert(key) {
+                let shown: Vec<&str> = key[..link.child_key.len()].to_vec();
                 out.push(
-                    finding_at(child_doc, row, &RULE, &link.child_key[2])
-                        .file(child.path.clone())
-                        .arg("child", link.child.clone())
-                        .arg("parent", link.parent.clone())
-                        .arg("key", key.join(" / ")),
+                    finding_at(
+                        child_doc,
+                        row,
+                        &RULE,
+                        &link.child_key[link.child_key.len() - 1],
+                    )
+                    .file(child.path.clone())
+                    .arg("child", link.child.clone())
+                    .arg("parent", link.parent.clone())
+                    .arg("key", shown.join(" / ")),
                 );
             }
         }

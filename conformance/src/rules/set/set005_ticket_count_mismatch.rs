@@ -1,6 +1,5 @@
-use std::collections::HashMap;
-
 use crate::billing::{number, row_kind, RowKind};
+use crate::fasthash::FxHashMap;
 use crate::finding::Finding;
 use crate::rules::{rule, Check};
 use crate::validate::context::{finding_at, SetCtx};
@@ -32,6 +31,15 @@ rule! {
     check: Check::Set { check },
 }
 
+/// 保険者番号, 被保険者番号, 対象年月, サービス事業者コード, サービスコード: a user's service line at one office.
+const LINE: [&str; 5] = [
+    "insurer_number",
+    "insured_number",
+    "target_month",
+    "service_office_code",
+    "service_code",
+];
+
 fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {
     let (Some(plan), Some(annex)) = (ctx.file_of_kind("UPPLAN"), ctx.file_of_kind("UPSIKYU"))
     else {
@@ -40,37 +48,34 @@ fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {
     let (Some(plan_doc), Some(annex_doc)) = (&plan.document, &annex.document) else {
         return;
     };
-    let key = |doc: &crate::document::Document, row: usize, office: &str| {
-        [
-            "insurer_number",
-            "insured_number",
-            "target_month",
-            office,
-            "service_code",
-        ]
-        .map(|id| doc.get(row, id).to_string())
-    };
-    let mut counts: HashMap<[String; 5], u64> = HashMap::new();
+    let plan_columns = LINE.map(|id| plan_doc.column(id));
+    let annex_columns = LINE.map(|id| annex_doc.column(id));
+    let (plan_count, annex_code, annex_count) = (
+        plan_doc.column("service_count"),
+        annex_doc.column("service_code"),
+        annex_doc.column("count_or_days"),
+    );
+    let mut counts: FxHashMap<[&str; 5], u64> = FxHashMap::default();
     for row in plan_doc.rows() {
         *counts
-            .entry(key(plan_doc, row, "service_office_code"))
-            .or_default() += number(plan_doc.get(row, "service_count")).unwrap_or(0);
+            .entry(plan_columns.map(|c| plan_doc.at(row, c)))
+            .or_default() += number(plan_doc.at(row, plan_count)).unwrap_or(0);
     }
     for row in annex_doc.rows() {
-        if row_kind(annex_doc.get(row, "service_code")) != RowKind::Detail {
+        if row_kind(annex_doc.at(row, annex_code)) != RowKind::Detail {
             continue;
         }
-        let Some(count) = number(annex_doc.get(row, "count_or_days")) else {
+        let Some(count) = number(annex_doc.at(row, annex_count)) else {
             continue;
         };
-        let k = key(annex_doc, row, "service_office_code");
-        let expected = counts.get(&k).copied().unwrap_or(0);
+        let line = annex_columns.map(|c| annex_doc.at(row, c));
+        let expected = counts.get(&line).copied().unwrap_or(0);
         if count != expected {
             out.push(
                 finding_at(annex_doc, row, &RULE, "count_or_days")
                     .file(annex.path.clone())
-                    .arg("office", k[3].clone())
-                    .arg("code", k[4].clone())
+                    .arg("office", line[3])
+                    .arg("code", line[4])
                     .arg("expected", expected.to_string()),
             );
         }
