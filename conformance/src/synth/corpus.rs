@@ -505,12 +505,13 @@ pub fn scale(
         let mut supplements = Vec::new();
         for _ in 0..per_unit.min(users - unit * per_unit) {
             let person = Person::new(&mut rng);
+            let care_level: &str = rng.pick(&levels);
             let parties = Parties {
                 care_manager: &care_manager,
                 care_manager_staff: "介護　花子",
                 recipient: &cast.home_help,
                 person: &person,
-                care_level: rng.pick(&levels),
+                care_level,
                 certification: ("20250401", "20260331"),
             };
             let mut services = standard_services(&cast);
