@@ -3,6 +3,8 @@
 //!
 //! `cargo bench -p conformance --bench validate`
 
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a test that cannot set up must fail loudly
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 use conformance::synth::corpus::scale;

@@ -1,6 +1,8 @@
 //! The committed corpus under `fixtures/` is exactly what the generator makes, and the validator finds in each
 //! folder exactly what `manifest.json` says.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a test that cannot set up must fail loudly
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

@@ -1,6 +1,8 @@
 //! Properties over generated input: every valid record validates clean and survives write → read unchanged;
 //! no input, however broken, makes the codec or the validator panic.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a test that cannot set up must fail loudly
+
 use conformance::codec::{encode_records, EncodingChoice, TextEncoding};
 use conformance::document::Table;
 use conformance::finding::Severity;

@@ -1,6 +1,8 @@
 //! Snapshots of what people and machines read: each case's findings in Japanese and English, and whole reports
 //! in every format.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a test that cannot set up must fail loudly
+
 use conformance::i18n::Lang;
 use conformance::report;
 use conformance::synth::corpus::valid_scenarios;
@@ -46,7 +48,7 @@ fn find_case(id: &str) -> Case {
 #[test]
 fn findings_of_every_case() {
     for case in cases() {
-        let report = validate(&case_files(&case));
+        let report = validate(&case_files(case));
         let mut text = format!("{}\n", case.description);
         for finding in report.all_findings() {
             for lang in [Lang::Ja, Lang::En] {

@@ -1,6 +1,8 @@
 //! Every rule is triggered by at least one case, and every case reports exactly the findings it expects
 //! (rule, file, line, column): nothing missing, nothing extra.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a test that cannot set up must fail loudly
+
 use conformance::rules;
 use std::sync::LazyLock;
 
@@ -52,7 +54,7 @@ fn every_case_reports_exactly_its_expected_findings() {
     for case in cases() {
         let mut expected = case.expected.clone();
         expected.sort();
-        let found = actual(&case);
+        let found = actual(case);
         if found != expected {
             failures.push(format!(
                 "{}:\n  expected {expected:?}\n  found    {found:?}",

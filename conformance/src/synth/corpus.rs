@@ -505,7 +505,7 @@ pub fn scale(
         let mut supplements = Vec::new();
         for _ in 0..per_unit.min(users - unit * per_unit) {
             let person = Person::new(&mut rng);
-            let care_level: &str = rng.pick(&levels);
+            let care_level = *rng.pick(&levels);
             let parties = Parties {
                 care_manager: &care_manager,
                 care_manager_staff: "介護　花子",
