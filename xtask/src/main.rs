@@ -1,5 +1,6 @@
 //! `cargo xtask …`: the project's automation, in Rust so it runs wherever cargo does.
 
+mod demo;
 mod fixtures;
 
 use std::path::PathBuf;
@@ -19,8 +20,13 @@ struct Cli {
 enum Task {
     /// Everything CI runs: formatting, clippy (warnings are errors), the whole test suite.
     Ci,
-    /// The main job on embedded defaults: validate the fixture corpus and print the report.
-    Demo,
+    /// The main job on embedded defaults: check the fixture corpus is current, validate the valid exchanges
+    /// (expecting no finding) and a sample of invalid ones (expecting their findings), and print the reports.
+    Demo {
+        /// Language of the report (default: from LANG/LC_ALL)
+        #[arg(long, value_enum)]
+        lang: Option<conformance::i18n::Lang>,
+    },
     /// Write the fixture corpus (fixtures/valid/…), or with --scale N a large generated set elsewhere.
     Fixtures {
         /// Write N users' monthly ticket units into --out instead of the committed corpus
@@ -81,20 +87,7 @@ fn run(task: Task) -> Result<()> {
             fixtures::check()?;
             cargo(&["test", "--workspace"])
         }
-        Task::Demo => {
-            fixtures::check()?;
-            cargo(&[
-                "run",
-                "--quiet",
-                "-p",
-                "conformance",
-                "--bin",
-                "careplan-conformance",
-                "--",
-                "validate",
-                "fixtures/valid",
-            ])
-        }
+        Task::Demo { lang } => demo::run(lang.unwrap_or_else(conformance::i18n::Lang::from_env)),
         Task::Fixtures {
             scale: Some(users),
             out,

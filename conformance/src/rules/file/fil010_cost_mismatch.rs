@@ -44,28 +44,38 @@ fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
             ) else {
                 continue;
             };
-            let mut expect = |id: &str, expected: u64, formula: &str| {
+            let mut expect = |id: &str, expected: u64, formula: (&str, &str)| {
                 if get(id).is_some_and(|value| value != expected) {
                     out.push(
                         finding_at(doc, row, &RULE, id)
                             .arg("expected", expected.to_string())
-                            .arg("formula", formula),
+                            .arg2("formula", formula.0, formula.1),
                     );
                 }
             };
             expect(
                 "total_cost_insured",
                 total_cost(within, price),
-                "floor(within × price)",
+                (
+                    "基準内単位数×単位数単価、円未満切捨て",
+                    "within-limit units × unit price, truncated",
+                ),
             );
             if let Some(rate) = get("benefit_rate") {
                 let claim = insurance_claim(cost, rate);
-                expect("insurance_claim_amount", claim, "floor(cost × rate / 100)");
+                expect(
+                    "insurance_claim_amount",
+                    claim,
+                    (
+                        "費用総額×給付率÷100、切捨て",
+                        "cost × benefit rate / 100, truncated",
+                    ),
+                );
                 if let Some(actual_claim) = get("insurance_claim_amount") {
                     expect(
                         "copay_insured",
                         cost.saturating_sub(actual_claim),
-                        "cost − claim",
+                        ("費用総額−保険請求額", "cost − claim"),
                     );
                 }
             }
