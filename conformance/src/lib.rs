@@ -6,6 +6,8 @@
 pub mod billing;
 pub mod calendar;
 pub mod codec;
+pub mod coverage;
+pub mod docs;
 pub mod document;
 pub mod fasthash;
 pub mod filename;

@@ -1,7 +1,9 @@
 //! `cargo xtask …`: the project's automation, in Rust so it runs wherever cargo does.
 
 mod demo;
+mod docs;
 mod fixtures;
+mod generated;
 
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
@@ -18,7 +20,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
-    /// Everything CI runs: formatting, clippy (warnings are errors), the whole test suite.
+    /// Everything CI runs: formatting, clippy (warnings are errors), generated fixtures and docs up to date, all tests.
     Ci,
     /// The main job on embedded defaults: check the fixture corpus is current, validate the valid exchanges
     /// (expecting no finding) and a sample of invalid ones (expecting their findings), and print the reports.
@@ -26,6 +28,12 @@ enum Task {
         /// Language of the report (default: from LANG/LC_ALL)
         #[arg(long, value_enum)]
         lang: Option<conformance::i18n::Lang>,
+    },
+    /// Write the reference under docs/ (rules, file kinds, code tables, assumptions) from the code.
+    Docs {
+        /// Fail if docs/ differs from a fresh rendering instead of writing it
+        #[arg(long)]
+        check: bool,
     },
     /// Write the fixture corpus (fixtures/valid/…), or with --scale N a large generated set elsewhere.
     Fixtures {
@@ -85,6 +93,7 @@ fn run(task: Task) -> Result<()> {
                 "warnings",
             ])?;
             fixtures::check()?;
+            docs::check()?;
             cargo(&["test", "--workspace"])
         }
         Task::Demo { lang } => demo::run(lang.unwrap_or_else(conformance::i18n::Lang::from_env)),
@@ -97,6 +106,8 @@ fn run(task: Task) -> Result<()> {
             fixtures::write_scale(users, &out)
         }
         Task::Fixtures { check: true, .. } => fixtures::check(),
+        Task::Docs { check: true } => docs::check(),
+        Task::Docs { check: false } => docs::write(),
         Task::Fixtures { .. } => fixtures::write(),
     }
 }

@@ -7,10 +7,13 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use conformance::codec::EncodingChoice;
+use conformance::coverage;
 use conformance::i18n::Lang;
 use conformance::report;
 use conformance::rules;
 use conformance::spec::{assumptions, spec};
+use conformance::synth::fixtures::SEED;
+use conformance::synth::invalid;
 use conformance::validate::{validate_file, validate_set, Options, Report};
 
 /// ケアプランデータ連携標準仕様（第4.1版, CSVバージョン 202407）の適合性検査
@@ -54,6 +57,12 @@ enum Command {
     },
     /// List the rule catalogue. 規則の一覧を表示します。
     Rules {
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+    },
+    /// Show which rules check each item of every file kind, and which fixtures trigger each rule.
+    /// 各項目を検査する規則と、各規則を発生させるテスト用ファイルを表示します。
+    Coverage {
         #[arg(long, value_enum, default_value_t = ListFormat::Human)]
         format: ListFormat,
     },
@@ -120,7 +129,7 @@ fn run(command: Command, lang: Lang) -> Result<ExitCode> {
                 Format::Json => report::json::render(&report, lang) + "\n",
                 Format::Junit => report::junit::render(&report, lang),
             };
-            std::io::stdout().write_all(text.as_bytes())?;
+            emit(&text)?;
             Ok(if report.errors() > 0 {
                 ExitCode::from(1)
             } else {
@@ -128,16 +137,33 @@ fn run(command: Command, lang: Lang) -> Result<ExitCode> {
             })
         }
         Command::Rules { format } => {
-            print!("{}", list_rules(format, lang)?);
+            emit(&list_rules(format, lang)?)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Coverage { format } => {
+            let cases = invalid::cases(SEED).context("cannot generate the invalid cases")?;
+            let matrix = coverage::compute(&cases);
+            match format {
+                ListFormat::Json => emit(&(serde_json::to_string_pretty(&matrix)? + "\n"))?,
+                ListFormat::Human => emit(&coverage_text(&matrix, lang))?,
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Explain { code } => {
             let Some(rule) = rules::find(&code) else {
                 bail!("no rule {code}; `careplan-conformance rules` lists them");
             };
-            print!("{}", explain(&rule.meta, lang));
+            emit(&explain(&rule.meta, lang))?;
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// Writes to standard output; a reader that went away (`| head`) ends the output quietly instead of failing.
+fn emit(text: &str) -> Result<()> {
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
     }
 }
 
@@ -244,6 +270,46 @@ fn list_rules(format: ListFormat, lang: Lang) -> Result<String> {
             out
         }
     })
+}
+
+fn coverage_text(matrix: &coverage::Coverage, lang: Lang) -> String {
+    let mut out = String::new();
+    let mut kind = "";
+    for item in &matrix.items {
+        if item.kind != kind {
+            kind = item.kind;
+            out.push_str(&format!("\n{kind}\n"));
+        }
+        let checks: Vec<String> = item
+            .checks
+            .iter()
+            .map(|(code, _)| code.to_string())
+            .collect();
+        let checks = if checks.is_empty() {
+            "—".to_string()
+        } else {
+            checks.join(" ")
+        };
+        out.push_str(&format!("  No.{:<3} {:<40} {checks}\n", item.no, item.name));
+    }
+    let (items, rules) = match lang {
+        Lang::Ja => ("検査される項目", "テスト用ファイルのある規則"),
+        Lang::En => ("items checked", "rules with a fixture"),
+    };
+    out.push_str(&format!(
+        "\n{items}: {}/{}\n{rules}: {}/{}\n",
+        matrix.items_checked, matrix.items_total, matrix.rules_with_fixture, matrix.rules_total
+    ));
+    for item in &matrix.items_unchecked {
+        out.push_str(&format!(
+            "  unchecked: {} No.{} {}\n",
+            item.kind, item.no, item.name
+        ));
+    }
+    for code in &matrix.rules_without_fixture {
+        out.push_str(&format!("  no fixture: {code}\n"));
+    }
+    out
 }
 
 fn explain(meta: &rules::RuleMeta, lang: Lang) -> String {

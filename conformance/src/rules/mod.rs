@@ -78,12 +78,24 @@ impl PartialEq for RuleMeta {
     }
 }
 
-/// How the engine runs a rule.
+/// What a field rule checks about a value (for the coverage matrix and the item reference).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Aspect {
+    Required,
+    Type,
+    Length,
+    Codes,
+    Format,
+}
+
+/// How the engine runs a rule, and what it looks at.
 pub enum Check {
     /// Reported by the codec while reading bytes (encoding, CSV syntax).
     Codec,
     /// Runs on each value of the items `applies` selects.
     Field {
+        aspect: Aspect,
         applies: fn(&Item) -> bool,
         check: fn(&FieldCtx<'_>, &mut Vec<Finding>),
     },
@@ -93,8 +105,9 @@ pub enum Check {
         reads: &'static [&'static str],
         check: fn(&RecordCtx<'_>, &mut Vec<Finding>),
     },
-    /// Runs on the file name (and the records it must agree with).
+    /// Runs on the file name (and the items of any kind it compares with the name, `reads`).
     Name {
+        reads: &'static [&'static str],
         check: fn(&FileCtx<'_>, &mut Vec<Finding>),
     },
     /// Runs once on a whole file of the kinds it names.
@@ -103,8 +116,11 @@ pub enum Check {
         reads: &'static [&'static str],
         check: fn(&FileCtx<'_>, &mut Vec<Finding>),
     },
-    /// Runs once on each send unit.
+    /// Runs once on each send unit; reads the (kind, item) pairs listed, and the join keys of `units.toml` when
+    /// `unit_keys`.
     Set {
+        reads: &'static [(&'static str, &'static str)],
+        unit_keys: bool,
         check: fn(&SetCtx<'_>, &mut Vec<Finding>),
     },
 }

@@ -42,7 +42,7 @@ pub fn validate_file(path: &str, bytes: &[u8], options: &Options) -> FileReport 
     let mut findings = Vec::new();
     for rule in rules::all() {
         match &rule.check {
-            Check::Name { check } => check(&ctx, &mut findings),
+            Check::Name { check, .. } => check(&ctx, &mut findings),
             Check::File { kinds, check, .. }
                 if ctx.doc.is_some_and(|doc| {
                     kinds.is_empty() || kinds.contains(&doc.kind.code.as_str())
@@ -175,7 +175,7 @@ fn field_checks(kind: &Kind) -> &'static [Vec<FieldCheck>] {
                         rules::all()
                             .iter()
                             .filter_map(|rule| match rule.check {
-                                Check::Field { applies, check } if applies(item) => Some(check),
+                                Check::Field { applies, check, .. } if applies(item) => Some(check),
                                 _ => None,
                             })
                             .collect()

@@ -24,7 +24,7 @@ pub fn validate_set(files: &[FileReport]) -> Vec<Finding> {
         };
         let mut findings = Vec::new();
         for rule in rules::all() {
-            if let Check::Set { check } = &rule.check {
+            if let Check::Set { check, .. } = &rule.check {
                 check(&ctx, &mut findings);
             }
         }

@@ -1,5 +1,5 @@
 use crate::finding::Finding;
-use crate::rules::{rule, Check};
+use crate::rules::{rule, Aspect, Check};
 use crate::spec::{Item, Required};
 use crate::validate::context::FieldCtx;
 
@@ -26,7 +26,7 @@ rule! {
         en: "Make sure the field is filled in the care software and write its value.",
     },
     example: "202407,,0000012345,…  ← 保険者番号 (No.2) empty",
-    check: Check::Field { applies, check },
+    check: Check::Field { aspect: Aspect::Required, applies, check },
 }
 
 fn applies(item: &Item) -> bool {

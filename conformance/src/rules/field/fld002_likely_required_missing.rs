@@ -1,5 +1,5 @@
 use crate::finding::Finding;
-use crate::rules::{rule, Check};
+use crate::rules::{rule, Aspect, Check};
 use crate::spec::{Item, Required};
 use crate::validate::context::FieldCtx;
 
@@ -27,7 +27,7 @@ rule! {
     },
     example: "…,0000012345,00000000,\"\",\"山田 太郎\",…  ← 利用者氏名フリガナ (補足 No.5) empty",
     assumptions: ["A-REQ-LIKELY", "A-YOBO-MARKS"],
-    check: Check::Field { applies, check },
+    check: Check::Field { aspect: Aspect::Required, applies, check },
 }
 
 fn applies(item: &Item) -> bool {

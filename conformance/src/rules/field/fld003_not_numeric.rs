@@ -1,7 +1,7 @@
 use crate::calendar::is_digits;
 use crate::finding::Finding;
 use crate::rules::field::{checkable, shape_finding};
-use crate::rules::{rule, Check};
+use crate::rules::{rule, Aspect, Check};
 use crate::spec::{Item, ItemType};
 use crate::validate::context::FieldCtx;
 
@@ -28,7 +28,7 @@ rule! {
         en: "Write ASCII digits (e.g. '1,234' → '1234', '１２' → '12').",
     },
     example: "第6表 No.8 単位数 = \"1,234\"",
-    check: Check::Field { applies, check },
+    check: Check::Field { aspect: Aspect::Type, applies, check },
 }
 
 fn applies(item: &Item) -> bool {

@@ -1,5 +1,5 @@
 use crate::finding::Finding;
-use crate::rules::{rule, Check};
+use crate::rules::{rule, Aspect, Check};
 use crate::spec::Item;
 use crate::validate::context::FieldCtx;
 
@@ -27,7 +27,7 @@ rule! {
     },
     example: "第7表 No.16 回数／日数 = \"1234\" (length 3)",
     assumptions: ["A-LENGTH", "A-LEN-7-30"],
-    check: Check::Field { applies, check },
+    check: Check::Field { aspect: Aspect::Length, applies, check },
 }
 
 fn applies(item: &Item) -> bool {

@@ -1,6 +1,6 @@
 use crate::finding::Finding;
 use crate::rules::field::checkable;
-use crate::rules::{rule, Check};
+use crate::rules::{rule, Aspect, Check};
 use crate::spec::Item;
 use crate::validate::context::FieldCtx;
 
@@ -28,7 +28,7 @@ rule! {
     },
     example: "第6表 No.11 日割対象日 = \"11111\" (31 expected)",
     assumptions: ["A-LENGTH"],
-    check: Check::Field { applies, check },
+    check: Check::Field { aspect: Aspect::Length, applies, check },
 }
 
 fn applies(item: &Item) -> bool {

@@ -1,7 +1,7 @@
 use crate::calendar::{days_in_month, parse_date, parse_month};
 use crate::finding::Finding;
 use crate::rules::field::{checkable, specials, width_hint};
-use crate::rules::{rule, Check};
+use crate::rules::{rule, Aspect, Check};
 use crate::spec::{Item, ItemType};
 use crate::validate::context::FieldCtx;
 
@@ -28,7 +28,7 @@ rule! {
         en: "Write the Gregorian date as 8 digits (e.g. 20250401), without separators or Japanese era years.",
     },
     example: "第1表 No.14 居宅サービス計画作成（変更）日 = \"20250230\"",
-    check: Check::Field { applies, check },
+    check: Check::Field { aspect: Aspect::Type, applies, check },
 }
 
 fn applies(item: &Item) -> bool {

@@ -1,7 +1,7 @@
 use crate::calendar::parse_month;
 use crate::finding::Finding;
 use crate::rules::field::{checkable, specials, width_hint};
-use crate::rules::{rule, Check};
+use crate::rules::{rule, Aspect, Check};
 use crate::spec::{Item, ItemType};
 use crate::validate::context::FieldCtx;
 
@@ -28,7 +28,7 @@ rule! {
         en: "Write the Gregorian year and month as 6 digits (e.g. 202504).",
     },
     example: "第6表 No.5 対象年月 = \"202513\"",
-    check: Check::Field { applies, check },
+    check: Check::Field { aspect: Aspect::Type, applies, check },
 }
 
 fn applies(item: &Item) -> bool {

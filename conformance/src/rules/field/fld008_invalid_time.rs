@@ -1,7 +1,7 @@
 use crate::calendar::parse_time;
 use crate::finding::Finding;
 use crate::rules::field::checkable;
-use crate::rules::{rule, Check};
+use crate::rules::{rule, Aspect, Check};
 use crate::spec::{Item, ItemType};
 use crate::validate::context::FieldCtx;
 
@@ -29,7 +29,7 @@ rule! {
     },
     example: "第6表 No.12 サービス開始時刻 = \"2561\"",
     assumptions: ["A-TIME-2400"],
-    check: Check::Field { applies, check },
+    check: Check::Field { aspect: Aspect::Type, applies, check },
 }
 
 fn applies(item: &Item) -> bool {

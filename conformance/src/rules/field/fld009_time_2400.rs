@@ -1,5 +1,5 @@
 use crate::finding::Finding;
-use crate::rules::{rule, Check};
+use crate::rules::{rule, Aspect, Check};
 use crate::spec::{Item, ItemType};
 use crate::validate::context::FieldCtx;
 
@@ -27,7 +27,7 @@ rule! {
     },
     example: "第3表 No.12 終了時間 = \"2400\"",
     assumptions: ["A-TIME-2400"],
-    check: Check::Field { applies, check },
+    check: Check::Field { aspect: Aspect::Type, applies, check },
 }
 
 fn applies(item: &Item) -> bool {

@@ -1,5 +1,5 @@
 use crate::finding::Finding;
-use crate::rules::{rule, Check};
+use crate::rules::{rule, Aspect, Check};
 use crate::spec::{spec, Item};
 use crate::validate::context::FieldCtx;
 
@@ -26,7 +26,7 @@ rule! {
         en: "Write a value from the spec's code table with its exact digits (e.g. 要介護２ is '22', not '2').",
     },
     example: "第1表 No.21 要介護状態区分 = \"2\"",
-    check: Check::Field { applies, check },
+    check: Check::Field { aspect: Aspect::Codes, applies, check },
 }
 
 fn applies(item: &Item) -> bool {

@@ -1,7 +1,7 @@
 use crate::calendar::is_digits;
 use crate::finding::Finding;
 use crate::rules::field::{checkable, shape_finding};
-use crate::rules::{rule, Check};
+use crate::rules::{rule, Aspect, Check};
 use crate::spec::{Item, ItemType};
 use crate::validate::context::FieldCtx;
 
@@ -29,7 +29,7 @@ rule! {
     },
     example: "第6表 No.20 サービス事業者コード = \"131000001\" (9 digits)",
     assumptions: ["A-7-34-36"],
-    check: Check::Field { applies, check },
+    check: Check::Field { aspect: Aspect::Type, applies, check },
 }
 
 fn applies(item: &Item) -> bool {

@@ -1,7 +1,7 @@
 use crate::calendar::is_digits;
 use crate::finding::Finding;
 use crate::rules::field::{checkable, shape_finding};
-use crate::rules::{rule, Check};
+use crate::rules::{rule, Aspect, Check};
 use crate::spec::{Item, ItemType};
 use crate::validate::context::FieldCtx;
 
@@ -28,7 +28,7 @@ rule! {
         en: "Write all six digits including leading zeros (e.g. 011007).",
     },
     example: "No.2 保険者番号 = \"11007\"",
-    check: Check::Field { applies, check },
+    check: Check::Field { aspect: Aspect::Type, applies, check },
 }
 
 fn applies(item: &Item) -> bool {

@@ -1,7 +1,7 @@
 use crate::calendar::is_digits;
 use crate::finding::Finding;
 use crate::rules::field::{checkable, shape_finding};
-use crate::rules::{rule, Check};
+use crate::rules::{rule, Aspect, Check};
 use crate::spec::{Item, ItemType};
 use crate::validate::context::FieldCtx;
 
@@ -28,7 +28,7 @@ rule! {
         en: "Write 10 characters; for 生保単独, an upper-case ASCII H followed by nine digits.",
     },
     example: "No.3 被保険者番号 = \"h12345678\"",
-    check: Check::Field { applies, check },
+    check: Check::Field { aspect: Aspect::Type, applies, check },
 }
 
 fn applies(item: &Item) -> bool {

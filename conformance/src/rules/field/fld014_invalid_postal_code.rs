@@ -1,6 +1,6 @@
 use crate::finding::Finding;
 use crate::rules::field::{checkable, shape_finding};
-use crate::rules::{rule, Check};
+use crate::rules::{rule, Aspect, Check};
 use crate::spec::{Item, ItemType};
 use crate::validate::context::FieldCtx;
 
@@ -27,7 +27,7 @@ rule! {
         en: "Write it with an ASCII hyphen, like '100-0001'.",
     },
     example: "No.5 利用者郵便番号 = \"1000001\"",
-    check: Check::Field { applies, check },
+    check: Check::Field { aspect: Aspect::Format, applies, check },
 }
 
 fn applies(item: &Item) -> bool {

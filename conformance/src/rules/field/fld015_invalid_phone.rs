@@ -1,6 +1,6 @@
 use crate::finding::Finding;
 use crate::rules::field::{checkable, shape_finding};
-use crate::rules::{rule, Check};
+use crate::rules::{rule, Aspect, Check};
 use crate::spec::{Item, ItemType};
 use crate::validate::context::FieldCtx;
 
@@ -27,7 +27,7 @@ rule! {
         en: "Write it in ASCII like '03-1234-5678' and put remarks elsewhere.",
     },
     example: "No.12 利用者電話番号 = \"03-1234-5678（自宅）\"",
-    check: Check::Field { applies, check },
+    check: Check::Field { aspect: Aspect::Format, applies, check },
 }
 
 fn applies(item: &Item) -> bool {

@@ -1,6 +1,6 @@
 use crate::finding::Finding;
 use crate::rules::field::{checkable, shape_finding};
-use crate::rules::{rule, Check};
+use crate::rules::{rule, Aspect, Check};
 use crate::spec::{Item, ItemType};
 use crate::validate::context::FieldCtx;
 
@@ -27,7 +27,7 @@ rule! {
         en: "Write two decimals (e.g. 10 → 10.00, 11.4 → 11.40).",
     },
     example: "第7表 No.23 単位数単価 = \"11.4\"",
-    check: Check::Field { applies, check },
+    check: Check::Field { aspect: Aspect::Format, applies, check },
 }
 
 fn applies(item: &Item) -> bool {

@@ -1,5 +1,5 @@
 use crate::finding::Finding;
-use crate::rules::{rule, Check};
+use crate::rules::{rule, Aspect, Check};
 use crate::spec::Item;
 use crate::validate::context::FieldCtx;
 
@@ -26,7 +26,7 @@ rule! {
         en: "Leave it empty.",
     },
     example: "第1表 No.28 識別子 = \"1\"",
-    check: Check::Field { applies, check },
+    check: Check::Field { aspect: Aspect::Format, applies, check },
 }
 
 fn applies(item: &Item) -> bool {

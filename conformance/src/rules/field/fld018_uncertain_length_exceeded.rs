@@ -1,5 +1,5 @@
 use crate::finding::Finding;
-use crate::rules::{rule, Check};
+use crate::rules::{rule, Aspect, Check};
 use crate::spec::Item;
 use crate::validate::context::FieldCtx;
 
@@ -27,7 +27,7 @@ rule! {
     },
     example: "第7表 No.17 サービス単位金額 = \"123456\" (read as length 5)",
     assumptions: ["A-LEN-6-19", "A-LEN-7-17"],
-    check: Check::Field { applies, check },
+    check: Check::Field { aspect: Aspect::Length, applies, check },
 }
 
 fn applies(item: &Item) -> bool {

@@ -1,6 +1,6 @@
 use crate::finding::Finding;
 use crate::rules::field::{checkable, width_hint};
-use crate::rules::{rule, Check};
+use crate::rules::{rule, Aspect, Check};
 use crate::spec::{Format, Item};
 use crate::validate::context::FieldCtx;
 
@@ -28,7 +28,7 @@ rule! {
     },
     example: "第6表 No.16 TAISコード = \"00001－000010\" (full-width hyphen)",
     assumptions: ["A-TAIS-HYPHEN"],
-    check: Check::Field { applies, check },
+    check: Check::Field { aspect: Aspect::Format, applies, check },
 }
 
 fn applies(item: &Item) -> bool {

@@ -1,5 +1,5 @@
 use crate::finding::Finding;
-use crate::rules::{rule, Check};
+use crate::rules::{rule, Aspect, Check};
 use crate::spec::{csv_version, Item, CURRENT_CSV_VERSION};
 use crate::validate::context::FieldCtx;
 
@@ -27,7 +27,7 @@ rule! {
     },
     example: "202410,131016,0000012345,…",
     assumptions: ["A-CSV-VERSION"],
-    check: Check::Field { applies, check },
+    check: Check::Field { aspect: Aspect::Codes, applies, check },
 }
 
 pub(crate) fn applies(item: &Item) -> bool {

@@ -1,6 +1,6 @@
 use crate::finding::Finding;
 use crate::rules::field::fld020_unknown_csv_version::applies;
-use crate::rules::{rule, Check};
+use crate::rules::{rule, Aspect, Check};
 use crate::spec::{csv_version, VersionStatus, CURRENT_CSV_VERSION};
 use crate::validate::context::FieldCtx;
 
@@ -28,7 +28,7 @@ rule! {
     },
     example: "202208,131016,0000012345,…",
     assumptions: ["A-CSV-VERSION"],
-    check: Check::Field { applies, check },
+    check: Check::Field { aspect: Aspect::Codes, applies, check },
 }
 
 fn check(ctx: &FieldCtx<'_>, out: &mut Vec<Finding>) {

@@ -27,7 +27,7 @@ rule! {
     },
     example: "UP1KYO_123456789_43_0300000005_11_20191025200201.CSV  ← 9-digit office number",
     assumptions: ["A-FILE-NAME"],
-    check: Check::Name { check },
+    check: Check::Name { reads: &[], check },
 }
 
 fn problem(error: &NameError) -> (String, String) {

@@ -27,7 +27,7 @@ rule! {
     },
     example: "UP1KYO_0300000100_43_0300000005_11_20191025200201.csv",
     assumptions: ["A-FILE-NAME"],
-    check: Check::Name { check },
+    check: Check::Name { reads: &[], check },
 }
 
 fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {

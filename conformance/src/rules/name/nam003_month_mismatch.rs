@@ -25,7 +25,7 @@ rule! {
         en: "Put one month per file and name the file with that month.",
     },
     example: "UPPLAN_202504_… containing 対象年月 202505",
-    check: Check::Name { check },
+    check: Check::Name { reads: &["target_month", "delete_target_month"], check },
 }
 
 fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {

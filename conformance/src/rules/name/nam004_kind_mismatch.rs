@@ -25,7 +25,7 @@ rule! {
         en: "Make the prefix and the written layout agree.",
     },
     example: "UP1KYO_… containing 22-item (第2表) records",
-    check: Check::Name { check },
+    check: Check::Name { reads: &[], check },
 }
 
 fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {

@@ -26,7 +26,7 @@ rule! {
         en: "Insert each party's service-kind code (e.g. 43, 11) after its office number.",
     },
     example: "UPPLAN_201912_0300000100_0300000005_20191025200201.CSV",
-    check: Check::Name { check },
+    check: Check::Name { reads: &[], check },
 }
 
 fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {

@@ -26,7 +26,7 @@ rule! {
         en: "Check the recipient's office number.",
     },
     example: "UP1KYO_0300000100_43_0300000100_11_20250401090000.CSV",
-    check: Check::Name { check },
+    check: Check::Name { reads: &[], check },
 }
 
 fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {

@@ -28,7 +28,7 @@ rule! {
     },
     example: "UPJSK_201912_0300000005_43_0300000100_11_20191025200201.CSV  ← provider writes 43 as its own kind",
     assumptions: ["A-FILE-NAME"],
-    check: Check::Name { check },
+    check: Check::Name { reads: &[], check },
 }
 
 const CARE_MANAGER_KINDS: &[&str] = &["43", "46"];

@@ -26,7 +26,7 @@ rule! {
         en: "Also export the missing kinds under the same ファイル連番.",
     },
     example: "UP1KYO_…_20250401090000.CSV, UP2KYO_…_20250401090000.CSV (no UP3KYO, no UPHOSOKU)",
-    check: Check::Set { check },
+    check: Check::Set { reads: &[], unit_keys: false, check },
 }
 
 fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {

@@ -26,7 +26,7 @@ rule! {
         en: "Give each send unit its own ファイル連番 (timestamp).",
     },
     example: "UP1KYO_…_20250401090000.CSV and UPPLAN_202504_…_20250401090000.CSV",
-    check: Check::Set { check },
+    check: Check::Set { reads: &[], unit_keys: false, check },
 }
 
 fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {

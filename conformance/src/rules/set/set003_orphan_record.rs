@@ -28,7 +28,7 @@ rule! {
         en: "Write the same 保険者番号, 被保険者番号 and plan date (or month) for a user in every file.",
     },
     example: "UP2KYO row for 0000012345 / 20250402 while UP1KYO has 0000012345 / 20250401",
-    check: Check::Set { check },
+    check: Check::Set { reads: &[], unit_keys: true, check },
 }
 
 /// Join keys have at most this many items (checked when the spec loads); shorter keys are padded with "".

@@ -25,7 +25,7 @@ rule! {
         en: "Give each recipient its own ファイル連番.",
     },
     example: "UP1KYO_0300000100_43_0300000005_11_T.CSV and UP2KYO_0300000100_43_0300000006_15_T.CSV",
-    check: Check::Set { check },
+    check: Check::Set { reads: &[], unit_keys: false, check },
 }
 
 fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {

@@ -28,7 +28,7 @@ rule! {
     },
     example: "第6表: 8 rows of 111111 for one office; 第7表 回数 = 9",
     assumptions: ["A-7-CALC"],
-    check: Check::Set { check },
+    check: Check::Set { reads: &[("UPPLAN", "service_count"), ("UPPLAN", "service_office_code"), ("UPPLAN", "service_code"), ("UPSIKYU", "count_or_days"), ("UPSIKYU", "service_office_code"), ("UPSIKYU", "service_code")], unit_keys: false, check },
 }
 
 /// 保険者番号, 被保険者番号, 対象年月, サービス事業者コード, サービスコード: a user's service line at one office.

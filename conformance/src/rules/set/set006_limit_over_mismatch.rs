@@ -30,7 +30,7 @@ rule! {
     },
     example: "限度額 19705, 給付管理単位数 20000, 超える単位数 0 (expected 295)",
     assumptions: ["A-7-CALC"],
-    check: Check::Set { check },
+    check: Check::Set { reads: &[("UPSIKYU", "benefit_managed_units"), ("UPSIKYU", "category_limit_over_units"), ("UPHOSOKU", "benefit_limit_units")], unit_keys: false, check },
 }
 
 fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {

@@ -27,7 +27,7 @@ rule! {
         en: "Name a plan's supplement with 000000 and a ticket's supplement with the service month.",
     },
     example: "UPPLAN_202504_… with UPHOSOKU_202505_… under the same ファイル連番",
-    check: Check::Set { check },
+    check: Check::Set { reads: &[], unit_keys: false, check },
 }
 
 fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {

@@ -27,7 +27,7 @@ rule! {
         en: "Merge the records of one kind into one file.",
     },
     example: "UPPLAN_202504_…_20250401090000.CSV twice (e.g. .CSV and .csv)",
-    check: Check::Set { check },
+    check: Check::Set { reads: &[], unit_keys: false, check },
 }
 
 fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {
