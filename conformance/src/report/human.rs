@@ -7,6 +7,14 @@ use crate::i18n::Lang;
 use crate::report::location;
 use crate::validate::{FileReport, Report};
 
+fn plural(count: usize) -> &'static str {
+    if count == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
 fn mark(severity: Severity) -> &'static str {
     match severity {
         Severity::Error => "✗",
@@ -44,11 +52,11 @@ fn file_header(out: &mut String, file: &FileReport, lang: Lang) {
         (0, 0, Lang::Ja) => "問題なし".to_string(),
         (0, 0, Lang::En) => "ok".to_string(),
         (e, w, Lang::Ja) => format!("エラー {e} 件、警告 {w} 件"),
-        (e, w, Lang::En) => format!("{e} errors, {w} warnings"),
+        (e, w, Lang::En) => format!("{e} error{}, {w} warning{}", plural(e), plural(w)),
     };
     let records = match lang {
         Lang::Ja => format!("{} レコード", file.records()),
-        Lang::En => format!("{} records", file.records()),
+        Lang::En => format!("{} record{}", file.records(), plural(file.records())),
     };
     let _ = writeln!(
         out,

@@ -1,6 +1,5 @@
 //! The valid corpus: named scenarios a care manager would recognise, and the scale generator.
 
-use crate::codec::TextEncoding;
 use crate::synth::people::{Office, Person};
 use crate::synth::record::RecordBuilder;
 use crate::synth::scenario::{
@@ -321,15 +320,14 @@ pub fn valid_scenarios(seed: u64) -> Result<Vec<Scenario>, SynthError> {
         record.extend(plan_key.iter().cloned());
         record.extend(tail.iter().map(|s| s.to_string()));
         let month_part = month.map(|m| format!("_{m}")).unwrap_or_default();
-        Ok(GeneratedFile {
-            name: format!(
+        Ok(GeneratedFile::csv(
+            format!(
                 "{prefix}{month_part}_{}_{}_{}_{}_{serial}.CSV",
                 from.number, from.kind, to.number, to.kind
             ),
-            kind: kind(prefix)?,
-            records: vec![record],
-            encoding: TextEncoding::ShiftJis,
-        })
+            kind(prefix)?,
+            vec![record],
+        ))
     };
     scenarios.push(Scenario {
         id: "withdrawals",
@@ -348,8 +346,56 @@ pub fn valid_scenarios(seed: u64) -> Result<Vec<Scenario>, SynthError> {
             )?,
         ],
     });
+    // 7. Withdrawals of 介護予防 data: the basic information and the support plan of scenario 5.
+    let prevention = scenarios
+        .iter()
+        .find(|s| s.id == "yoshien1-prevention")
+        .map(|s| s.files.clone())
+        .unwrap_or_default();
+    let key_of = |prefix: &str, date_id: &str| -> Option<Vec<String>> {
+        let file = prevention.iter().find(|f| f.kind.code == prefix)?;
+        let record = file.records.first()?;
+        let date = file.kind.index_of(date_id).map(|i| record[i].clone())?;
+        Some(vec![
+            record[0].clone(),
+            record[1].clone(),
+            record[2].clone(),
+            date,
+        ])
+    };
+    let (center, nursing) = (&cast.center, &cast.nursing);
+    let name = |prefix: &str, serial: &str| {
+        format!(
+            "{prefix}_{}_{}_{}_{}_{serial}.CSV",
+            center.number, center.kind, nursing.number, nursing.kind
+        )
+    };
+    let mut files = Vec::new();
+    if let Some(key) = key_of("UPKIHON", "consultation_date") {
+        files.push(GeneratedFile::csv(
+            name("DLTKIHON", "20250510090000"),
+            kind("DLTKIHON")?,
+            vec![key],
+        ));
+    }
+    if let Some(key) = key_of("UPYOBO", "plan_date") {
+        files.push(GeneratedFile::csv(
+            name("DLTYOBO", "20250510090500"),
+            kind("DLTYOBO")?,
+            vec![key],
+        ));
+    }
+    scenarios.push(Scenario {
+        id: "prevention-withdrawals",
+        title_ja: "介護予防の取り消し：利用者基本情報削除、支援計画書削除",
+        title_en: "Prevention withdrawals: basic information delete, support plan delete",
+        files,
+    });
     Ok(scenarios)
 }
+
+/// A small JPEG drawing of a family structure (genogram), the UPKIHON_IMAGE content.
+const FAMILY_IMAGE: &[u8] = include_bytes!("family.jpg");
 
 /// 利用者基本情報 (with 別表1, 別表2) and 介護予防サービス・支援計画書 (with 別表), sent together.
 fn prevention_units(p: &Parties<'_>, serial: &str) -> Result<Vec<GeneratedFile>, SynthError> {
@@ -362,7 +408,13 @@ fn prevention_units(p: &Parties<'_>, serial: &str) -> Result<Vec<GeneratedFile>,
             .set(date_id, date)?;
         Ok(())
     };
+    let (from, to) = (p.care_manager, p.recipient);
+    let image_name = format!(
+        "UPKIHON_IMAGE_{}_{}_{}_{}_{serial}_0001.JPG",
+        from.number, from.kind, to.number, to.kind
+    );
     let mut basic = RecordBuilder::new(kind("UPKIHON")?);
+    basic.set("family_image_file", &image_name)?;
     key(&mut basic, "consultation_date", consultation)?;
     basic
         .set("plan_type", "1")?
@@ -465,20 +517,19 @@ fn prevention_units(p: &Parties<'_>, serial: &str) -> Result<Vec<GeneratedFile>,
         .set("service_office", &p.recipient.name)?
         .set("service_period", "2025/05/01～2025/10/31")?;
 
-    let (from, to) = (p.care_manager, p.recipient);
     let make = |prefix: &str, records: Vec<Vec<String>>| -> Result<GeneratedFile, SynthError> {
-        Ok(GeneratedFile {
-            name: format!(
+        Ok(GeneratedFile::csv(
+            format!(
                 "{prefix}_{}_{}_{}_{}_{serial}.CSV",
                 from.number, from.kind, to.number, to.kind
             ),
-            kind: kind(prefix)?,
+            kind(prefix)?,
             records,
-            encoding: TextEncoding::ShiftJis,
-        })
+        ))
     };
     Ok(vec![
         make("UPKIHON", vec![basic.build()])?,
+        GeneratedFile::raw(image_name, kind("UPKIHON_IMAGE")?, FAMILY_IMAGE),
         make("UPKIHON_SUB1", sub1)?,
         make("UPKIHON_SUB2", vec![sub2.build()])?,
         make("UPYOBO", vec![plan.build()])?,
@@ -542,15 +593,14 @@ pub fn scale(
             ("UPSIKYU", annex),
             ("UPHOSOKU", supplements),
         ] {
-            files.push(GeneratedFile {
-                name: format!(
+            files.push(GeneratedFile::csv(
+                format!(
                     "{prefix}_{MONTH}_{}_43_{}_{}_{serial}.CSV",
                     care_manager.number, to.number, to.kind
                 ),
-                kind: kind(prefix)?,
+                kind(prefix)?,
                 records,
-                encoding: TextEncoding::ShiftJis,
-            });
+            ));
         }
     }
     Ok(files)

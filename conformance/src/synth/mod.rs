@@ -57,11 +57,38 @@ pub struct GeneratedFile {
     pub kind: &'static Kind,
     pub records: Vec<Vec<String>>,
     pub encoding: TextEncoding,
+    /// the content of a file that is not CSV (a family-structure image)
+    pub raw: Option<&'static [u8]>,
 }
 
 impl GeneratedFile {
+    /// A CSV file in the spec's encoding.
+    pub fn csv(name: String, kind: &'static Kind, records: Vec<Vec<String>>) -> GeneratedFile {
+        GeneratedFile {
+            name,
+            kind,
+            records,
+            encoding: TextEncoding::ShiftJis,
+            raw: None,
+        }
+    }
+
+    /// A file given as bytes (UPKIHON_IMAGE).
+    pub fn raw(name: String, kind: &'static Kind, bytes: &'static [u8]) -> GeneratedFile {
+        GeneratedFile {
+            name,
+            kind,
+            records: Vec::new(),
+            encoding: TextEncoding::ShiftJis,
+            raw: Some(bytes),
+        }
+    }
+
     pub fn bytes(&self) -> Result<Vec<u8>, WriteError> {
-        encode_records(self.kind, &self.records, self.encoding)
+        match self.raw {
+            Some(bytes) => Ok(bytes.to_vec()),
+            None => encode_records(self.kind, &self.records, self.encoding),
+        }
     }
 }
 

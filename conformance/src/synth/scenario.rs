@@ -3,7 +3,6 @@
 
 use crate::billing::{self, GRAND_TOTAL_CODE, GRAND_TOTAL_OFFICE};
 use crate::calendar::days_in_month;
-use crate::codec::TextEncoding;
 use crate::synth::people::{Office, Person};
 use crate::synth::record::RecordBuilder;
 use crate::synth::{kind, GeneratedFile, SynthError};
@@ -103,12 +102,11 @@ fn file(
     serial: &str,
     records: Vec<Vec<String>>,
 ) -> Result<GeneratedFile, SynthError> {
-    Ok(GeneratedFile {
-        name: file_name(prefix, month, from, to, serial),
-        kind: kind(prefix)?,
+    Ok(GeneratedFile::csv(
+        file_name(prefix, month, from, to, serial),
+        kind(prefix)?,
         records,
-        encoding: TextEncoding::ShiftJis,
-    })
+    ))
 }
 
 /// The 利用者補足情報 record of a user, for a plan (`plan_date`) or a ticket (`month`) bundle.
@@ -534,10 +532,9 @@ pub fn actuals_unit(
         .cloned()
         .collect();
     let rows = ticket_rows(p, month, created, &own, &provider.number)?;
-    Ok(GeneratedFile {
-        name: file_name("UPJSK", Some(month), provider, p.care_manager, serial),
-        kind: kind("UPJSK")?,
-        records: rows,
-        encoding: TextEncoding::ShiftJis,
-    })
+    Ok(GeneratedFile::csv(
+        file_name("UPJSK", Some(month), provider, p.care_manager, serial),
+        kind("UPJSK")?,
+        rows,
+    ))
 }
