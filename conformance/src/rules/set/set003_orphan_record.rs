@@ -31,15 +31,40 @@ rule! {
     check: Check::Set { reads: &[], unit_keys: true, check },
 }
 
-/// Join keys have at most this many items (checked when the spec loads); shorter keys are padded with "".
-type Key<'a> = [&'a str; crate::spec::MAX_KEY_ITEMS];
+/// The values of a join key (at most `MAX_KEY_ITEMS`, checked when the spec loads; shorter keys padded with "").
+/// Keys are compared for every record, so equality and hashing work on the short byte strings inline instead of
+/// calling `memcmp` per item.
+#[derive(Clone, Copy)]
+struct Key<'a>([&'a str; crate::spec::MAX_KEY_ITEMS]);
+
+impl PartialEq for Key<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0
+            .iter()
+            .zip(&other.0)
+            .all(|(a, b)| a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y))
+    }
+}
+
+impl Eq for Key<'_> {}
+
+impl std::hash::Hash for Key<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        for part in self.0 {
+            state.write_usize(part.len());
+            for byte in part.bytes() {
+                state.write_u8(byte);
+            }
+        }
+    }
+}
 
 fn key<'a>(doc: &'a Document, row: usize, columns: &[Option<usize>]) -> Key<'a> {
     let mut key = [""; crate::spec::MAX_KEY_ITEMS];
     for (slot, column) in key.iter_mut().zip(columns) {
         *slot = doc.at(row, *column);
     }
-    key
+    Key(key)
 }
 
 fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {
@@ -85,7 +110,7 @@ fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {
             }
             previous = Some(key);
             if !parent_keys.contains(&key) && reported.insert(key) {
-                let shown: Vec<&str> = key[..link.child_key.len()].to_vec();
+                let shown: Vec<&str> = key.0[..link.child_key.len()].to_vec();
                 out.push(
                     finding_at(
                         child_doc,
