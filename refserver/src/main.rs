@@ -1,22 +1,281 @@
-//! `careplan-refserver`: the reference relay for ケアプランデータ連携 (mutual TLS, office registry and licences,
-//! send / inbox / download / acknowledge, validation at upload, durable store, audit log, web page).
-//!
-//! Not built yet: this binary only says what it will do, so that the workspace layout and the commands are fixed
-//! before the implementation lands.
+//! `careplan-refserver`: the reference relay for ケアプランデータ連携.
 
-use clap::Parser;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
 
-/// ケアプランデータ連携 reference relay (planned)
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use refserver::pki::{self, PkiPaths};
+use refserver::server::{self, ServerConfig};
+use refserver::store::{Office, SqliteStore, Store};
+
+/// ケアプランデータ連携 reference relay: mutual-TLS exchange of standard-spec CSV files between offices.
 ///
-/// Planned commands: `pki init --out DIR` (test CA, server and office certificates), `office add|list|renew`
-/// (registry and yearly licences), `serve --data DIR --pki DIR --listen ADDR` (hyper + rustls with client
-/// certificates, HTTP API POST /v1/messages, GET /v1/inbox, /v1/outbox, /v1/messages/{id}, …, /ack), `audit`.
+/// Typical start: `pki init --out pki`, `office add` for each office, then `serve`. See README.md.
 #[derive(Parser)]
 #[command(name = "careplan-refserver", version)]
-struct Cli {}
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-fn main() -> std::process::ExitCode {
-    let _ = Cli::parse();
-    eprintln!("careplan-refserver is not implemented yet; `careplan-refserver --help` lists what it will do.");
-    std::process::ExitCode::from(2)
+#[derive(Subcommand)]
+enum Command {
+    /// Create a test PKI (CA, server certificate, CRL, negative-test certificates). For tests and demos only.
+    Pki {
+        #[command(subcommand)]
+        command: PkiCommand,
+    },
+    /// Register offices, list them, renew their licences.
+    Office {
+        #[command(subcommand)]
+        command: OfficeCommand,
+    },
+    /// Run the relay.
+    Serve {
+        /// Folder of the durable store (created if missing)
+        #[arg(long, env = "CAREPLAN_DATA")]
+        data: PathBuf,
+        /// PKI folder made by `pki init`
+        #[arg(long, env = "CAREPLAN_PKI")]
+        pki: PathBuf,
+        /// Address to listen on
+        #[arg(long, env = "CAREPLAN_LISTEN", default_value = "127.0.0.1:8443")]
+        listen: SocketAddr,
+        /// Largest request body, in bytes
+        #[arg(long, env = "CAREPLAN_MAX_BODY", default_value_t = 64 * 1024 * 1024)]
+        max_body: usize,
+        /// Purge messages older than this many days
+        #[arg(long, env = "CAREPLAN_RETENTION_DAYS", default_value_t = 400)]
+        retention_days: u64,
+    },
+    /// Show the audit log.
+    Audit {
+        #[arg(long, env = "CAREPLAN_DATA")]
+        data: PathBuf,
+        /// Only this office's entries
+        #[arg(long)]
+        office: Option<String>,
+        /// Only entries at or after this time (RFC 3339, or a date YYYY-MM-DD)
+        #[arg(long)]
+        since: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum PkiCommand {
+    /// Write a new test PKI into OUT.
+    Init {
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum OfficeCommand {
+    /// Register an office and issue its client certificate (pki/offices/<number>.pem).
+    Add {
+        #[arg(long, env = "CAREPLAN_DATA")]
+        data: PathBuf,
+        #[arg(long, env = "CAREPLAN_PKI")]
+        pki: PathBuf,
+        /// 事業所番号 (10 digits)
+        #[arg(long)]
+        number: String,
+        /// サービス種類コード the office operates (43 = 居宅介護支援, 11 = 訪問介護, …); repeat for several
+        #[arg(long = "service-kind", required = true)]
+        service_kinds: Vec<String>,
+        /// Office name
+        #[arg(long)]
+        name: String,
+        /// Last day of the licence (YYYY-MM-DD; default: one year from today)
+        #[arg(long)]
+        licence_until: Option<String>,
+    },
+    /// List registered offices and their licences.
+    List {
+        #[arg(long, env = "CAREPLAN_DATA")]
+        data: PathBuf,
+    },
+    /// Extend an office's licence by a year (from today, or from its end if later), or to --until.
+    Renew {
+        #[arg(long, env = "CAREPLAN_DATA")]
+        data: PathBuf,
+        #[arg(long)]
+        number: String,
+        #[arg(long)]
+        until: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse().command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("careplan-refserver: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn date_in_a_year(from: time::Date) -> String {
+    let next = from
+        .replace_year(from.year() + 1)
+        .unwrap_or(from + time::Duration::days(365));
+    next.to_string()
+}
+
+fn valid_date(text: &str) -> Result<String> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(text, format)
+        .map(|d| d.to_string())
+        .with_context(|| format!("{text} is not a date YYYY-MM-DD"))
+}
+
+fn run(command: Command) -> Result<()> {
+    match command {
+        Command::Pki {
+            command: PkiCommand::Init { out },
+        } => {
+            pki::init(&out)?;
+            println!(
+                "test PKI written to {} (see its README.md; for tests and demos only)",
+                out.display()
+            );
+        }
+        Command::Office {
+            command:
+                OfficeCommand::Add {
+                    data,
+                    pki,
+                    number,
+                    service_kinds,
+                    name,
+                    licence_until,
+                },
+        } => {
+            for kind in &service_kinds {
+                if conformance::spec::spec().service_kind(kind).is_none() {
+                    bail!("{kind} is not a サービス種類コード (see ../shared/spec/codes.md)");
+                }
+            }
+            let today = time::OffsetDateTime::now_utc().date();
+            let licence_until = match licence_until {
+                Some(date) => valid_date(&date)?,
+                None => date_in_a_year(today),
+            };
+            let (cert, key) = pki::issue_office(&PkiPaths::new(&pki), &number, &name)?;
+            let store = SqliteStore::open(&data)?;
+            store.put_office(&Office {
+                number: number.clone(),
+                name,
+                kinds: service_kinds,
+                licence_until: licence_until.clone(),
+            })?;
+            println!("office {number} registered (licence until {licence_until})\n  certificate: {}\n  key:         {}", cert.display(), key.display());
+        }
+        Command::Office {
+            command: OfficeCommand::List { data },
+        } => {
+            let store = SqliteStore::open(&data)?;
+            for office in store.offices(None)? {
+                println!(
+                    "{}  {:<12} licence until {}  {}",
+                    office.number,
+                    office.kinds.join(","),
+                    office.licence_until,
+                    office.name
+                );
+            }
+        }
+        Command::Office {
+            command:
+                OfficeCommand::Renew {
+                    data,
+                    number,
+                    until,
+                },
+        } => {
+            let store = SqliteStore::open(&data)?;
+            let Some(mut office) = store.office(&number)? else {
+                bail!("no office {number}")
+            };
+            office.licence_until = match until {
+                Some(date) => valid_date(&date)?,
+                None => {
+                    let format = time::macros::format_description!("[year]-[month]-[day]");
+                    let today = time::OffsetDateTime::now_utc().date();
+                    let end = time::Date::parse(&office.licence_until, format).unwrap_or(today);
+                    date_in_a_year(end.max(today))
+                }
+            };
+            store.put_office(&office)?;
+            println!("office {number}: licence until {}", office.licence_until);
+        }
+        Command::Audit {
+            data,
+            office,
+            since,
+        } => {
+            let store = SqliteStore::open(&data)?;
+            for entry in store.audit_log(office.as_deref(), since.as_deref())? {
+                println!(
+                    "{}  {:<12} {:<10} {:<24} {}",
+                    entry.at,
+                    entry.action,
+                    entry.office.unwrap_or_else(|| "-".into()),
+                    entry.message_id.unwrap_or_else(|| "-".into()),
+                    entry.detail.unwrap_or_default()
+                );
+            }
+        }
+        Command::Serve {
+            data,
+            pki,
+            listen,
+            max_body,
+            retention_days,
+        } => {
+            let mut config = ServerConfig::new(listen, data, pki);
+            config.api.max_body = max_body;
+            config.retention = Duration::from_secs(retention_days * 24 * 3600);
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(async move {
+                let running = server::start(config).await?;
+                eprintln!(
+                    "careplan-refserver listening on https://{} (Ctrl-C or SIGTERM to stop)",
+                    running.local_addr
+                );
+                wait_for_signal().await;
+                eprintln!("shutting down: finishing in-flight requests");
+                running.shutdown().await;
+                Ok::<_, anyhow::Error>(())
+            })?;
+        }
+    }
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
+    }
 }

@@ -1,0 +1,821 @@
+//! The HTTP API (see `refserver/openapi.yaml`). The caller's office number comes from its client certificate,
+//! never from the request. Every error is `{"error": code, "message": text}` with a stable code.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use conformance::filename::{self, FileName};
+use conformance::i18n::Lang;
+use conformance::validate::{validate_files, Options};
+use futures_util::StreamExt;
+use http_body_util::{BodyStream, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{HeaderValue, CONTENT_TYPE};
+use hyper::{Method, Request, Response, StatusCode};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::metrics::Metrics;
+use crate::store::{
+    AuditEntry, Mailbox, MessageMeta, NewFile, NewMessage, Status, Store, StoreError,
+};
+
+/// Limits and behaviour of the API.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    /// largest request body accepted, in bytes
+    pub max_body: usize,
+    /// most files in one send
+    pub max_files: usize,
+    /// most messages per page
+    pub max_page: usize,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig {
+            max_body: 64 * 1024 * 1024,
+            max_files: 64,
+            max_page: 100,
+        }
+    }
+}
+
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub config: ApiConfig,
+    pub metrics: Metrics,
+}
+
+pub type Body = Full<Bytes>;
+
+/// An API error: HTTP status, stable code, message (and an optional validation report).
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub report: Option<serde_json::Value>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            report: None,
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> ApiError {
+        tracing::error!(%error, "store failure");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the relay could not access its store",
+        )
+    }
+}
+
+fn json_response(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
+    let mut response = Response::new(Full::new(Bytes::from(value.to_string())));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    response
+}
+
+pub fn error_response(error: &ApiError) -> Response<Body> {
+    let mut body = json!({"error": error.code, "message": error.message});
+    if let Some(report) = &error.report {
+        body["report"] = report.clone();
+    }
+    json_response(error.status, &body)
+}
+
+pub fn now() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_string())
+}
+
+fn today() -> String {
+    now().get(..10).unwrap_or("1970-01-01").to_string()
+}
+
+fn new_id(sender: &str) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut hasher = Sha256::new();
+    hasher.update(sender.as_bytes());
+    hasher.update(now().as_bytes());
+    hasher.update(COUNTER.fetch_add(1, Ordering::Relaxed).to_le_bytes());
+    hasher.update(std::process::id().to_le_bytes());
+    let digest = hasher.finalize();
+    format!("m_{}", hex(&digest[..10]))
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `application/x-www-form-urlencoded` query parameters.
+fn query(request: &Request<Incoming>) -> Vec<(String, String)> {
+    let Some(query) = request.uri().query() else {
+        return Vec::new();
+    };
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(key), percent_decode(value))
+        })
+        .collect()
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                match u8::from_str_radix(
+                    std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"),
+                    16,
+                ) {
+                    Ok(byte) => {
+                        out.push(byte);
+                        i += 2;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            byte => out.push(byte),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+fn lang_of(request: &Request<Incoming>) -> Lang {
+    let accept = request
+        .headers()
+        .get("accept-language")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("ja");
+    Lang::from_locale(accept.trim())
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(result) => Ok(result?),
+        Err(_) => Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "a store task failed",
+        )),
+    }
+}
+
+async fn audit(
+    state: &Arc<AppState>,
+    office: &str,
+    action: &str,
+    message_id: Option<&str>,
+    detail: Option<String>,
+) {
+    let entry = AuditEntry {
+        at: now(),
+        office: Some(office.to_string()),
+        action: action.to_string(),
+        message_id: message_id.map(String::from),
+        detail,
+    };
+    let store = state.store.clone();
+    if let Err(error) = blocking(move || store.audit(&entry)).await {
+        tracing::error!(?error, "audit write failed");
+    }
+}
+
+/// Handles one request from the office `me` (from its certificate).
+pub async fn handle(
+    state: Arc<AppState>,
+    me: Arc<str>,
+    request: Request<Incoming>,
+) -> Response<Body> {
+    let started = std::time::Instant::now();
+    let route = route_name(request.method(), request.uri().path());
+    let response = match dispatch(&state, &me, request).await {
+        Ok(response) => response,
+        Err(error) => {
+            if error.status.is_server_error() {
+                tracing::error!(code = error.code, message = %error.message, "request failed");
+            }
+            error_response(&error)
+        }
+    };
+    state
+        .metrics
+        .observe(route, response.status().as_u16(), started.elapsed());
+    response
+}
+
+fn route_name(method: &Method, path: &str) -> &'static str {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match (method, segments.as_slice()) {
+        (&Method::GET, ["healthz"]) => "healthz",
+        (&Method::GET, ["metrics"]) => "metrics",
+        (&Method::GET, ["v1", "offices"]) => "offices",
+        (&Method::POST, ["v1", "messages"]) => "send",
+        (&Method::GET, ["v1", "inbox"]) => "inbox",
+        (&Method::GET, ["v1", "outbox"]) => "outbox",
+        (&Method::GET, ["v1", "messages", _]) => "message",
+        (&Method::GET, ["v1", "messages", _, "files", _]) => "download",
+        (&Method::POST, ["v1", "messages", _, "ack"]) => "ack",
+        _ => "other",
+    }
+}
+
+async fn dispatch(
+    state: &Arc<AppState>,
+    me: &Arc<str>,
+    request: Request<Incoming>,
+) -> Result<Response<Body>, ApiError> {
+    let path = request.uri().path().to_string();
+    let segments: Vec<String> = path
+        .trim_matches('/')
+        .split('/')
+        .map(percent_decode)
+        .collect();
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let method = request.method().clone();
+    match (&method, segments.as_slice()) {
+        (&Method::GET, ["healthz"]) => Ok(json_response(StatusCode::OK, &json!({"status": "ok"}))),
+        (&Method::GET, ["metrics"]) => metrics(state).await,
+        (&Method::GET, ["v1", "offices"]) => directory(state, &request).await,
+        (&Method::POST, ["v1", "messages"]) => send(state, me, request).await,
+        (&Method::GET, ["v1", "inbox"]) => mailbox(state, me, &request, Mailbox::Inbox).await,
+        (&Method::GET, ["v1", "outbox"]) => mailbox(state, me, &request, Mailbox::Outbox).await,
+        (&Method::GET, ["v1", "messages", id]) => {
+            let message = visible_message(state, me, id).await?;
+            Ok(json_response(
+                StatusCode::OK,
+                &serde_json::to_value(&message).unwrap_or_default(),
+            ))
+        }
+        (&Method::GET, ["v1", "messages", id, "files", name]) => {
+            download(state, me, id, name).await
+        }
+        (&Method::POST, ["v1", "messages", id, "ack"]) => acknowledge(state, me, id).await,
+        (_, ["healthz" | "metrics"] | ["v1", "offices" | "messages" | "inbox" | "outbox", ..]) => {
+            Err(ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                format!("{method} is not allowed on {path}"),
+            ))
+        }
+        _ => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no endpoint {path}"),
+        )),
+    }
+}
+
+async fn metrics(state: &Arc<AppState>) -> Result<Response<Body>, ApiError> {
+    let store = state.store.clone();
+    let counts = blocking(move || store.status_counts()).await?;
+    let mut response = Response::new(Full::new(Bytes::from(state.metrics.render(&counts))));
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4"),
+    );
+    Ok(response)
+}
+
+async fn directory(
+    state: &Arc<AppState>,
+    request: &Request<Incoming>,
+) -> Result<Response<Body>, ApiError> {
+    let params = query(request);
+    let q = param(&params, "q").map(String::from);
+    let store = state.store.clone();
+    let offices = blocking(move || store.offices(q.as_deref())).await?;
+    let list: Vec<serde_json::Value> = offices
+        .iter()
+        .map(|o| json!({"number": o.number, "name": o.name, "kinds": o.kinds}))
+        .collect();
+    Ok(json_response(StatusCode::OK, &json!({"offices": list})))
+}
+
+async fn mailbox(
+    state: &Arc<AppState>,
+    me: &Arc<str>,
+    request: &Request<Incoming>,
+    mailbox: Mailbox,
+) -> Result<Response<Body>, ApiError> {
+    let params = query(request);
+    let status = match param(&params, "status") {
+        None | Some("") => None,
+        Some(text) => Some(Status::parse(text).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                "status must be sent, downloaded or acknowledged",
+            )
+        })?),
+    };
+    let number = |name: &str| -> Result<Option<i64>, ApiError> {
+        param(&params, name)
+            .filter(|v| !v.is_empty())
+            .map(|v| {
+                v.parse::<i64>().map_err(|_| {
+                    ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "bad_request",
+                        format!("{name} must be a number"),
+                    )
+                })
+            })
+            .transpose()
+    };
+    let before = number("before")?;
+    let limit = number("limit")?.map_or(50, |l| l.clamp(1, state.config.max_page as i64) as usize);
+    let (store, office) = (state.store.clone(), me.to_string());
+    let page = blocking(move || store.list(&office, mailbox, status, before, limit)).await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"messages": page.messages, "next": page.next}),
+    ))
+}
+
+/// The message, if `me` is its sender or recipient; anyone else gets 404 so existence does not leak.
+async fn visible_message(
+    state: &Arc<AppState>,
+    me: &str,
+    id: &str,
+) -> Result<MessageMeta, ApiError> {
+    let (store, id_owned) = (state.store.clone(), id.to_string());
+    let message = blocking(move || store.message(&id_owned)).await?;
+    match message {
+        Some(message) if message.from == me || message.to == me => Ok(message),
+        _ => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no message {id}"),
+        )),
+    }
+}
+
+async fn download(
+    state: &Arc<AppState>,
+    me: &Arc<str>,
+    id: &str,
+    name: &str,
+) -> Result<Response<Body>, ApiError> {
+    let message = visible_message(state, me, id).await?;
+    let Some(file) = message.files.iter().find(|f| f.name == name) else {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("message {id} has no file {name}"),
+        ));
+    };
+    let (store, id_owned, name_owned) = (state.store.clone(), id.to_string(), name.to_string());
+    let bytes = blocking(move || store.file(&id_owned, &name_owned))
+        .await?
+        .unwrap_or_default();
+    if message.to.as_str() == &**me {
+        let (store, id_owned, at) = (state.store.clone(), id.to_string(), now());
+        blocking(move || store.mark_downloaded(&id_owned, &at)).await?;
+        audit(state, me, "download", Some(id), Some(name.to_string())).await;
+    }
+    state.metrics.add_sent_bytes(bytes.len());
+    let mut response = Response::new(Full::new(Bytes::from(bytes)));
+    let headers = response.headers_mut();
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=Shift_JIS"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&format!("\"{}\"", file.sha256)) {
+        headers.insert("etag", value);
+    }
+    if let Ok(value) = HeaderValue::from_str(&file.sha256) {
+        headers.insert("x-content-sha256", value);
+    }
+    Ok(response)
+}
+
+async fn acknowledge(
+    state: &Arc<AppState>,
+    me: &Arc<str>,
+    id: &str,
+) -> Result<Response<Body>, ApiError> {
+    let message = visible_message(state, me, id).await?;
+    if message.to.as_str() != &**me {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "not_recipient",
+            "only the recipient acknowledges a message",
+        ));
+    }
+    let (store, id_owned, at) = (state.store.clone(), id.to_string(), now());
+    let updated = blocking(move || store.acknowledge(&id_owned, &at)).await?;
+    audit(state, me, "ack", Some(id), None).await;
+    let updated = updated.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no message {id}"),
+        )
+    })?;
+    Ok(json_response(
+        StatusCode::OK,
+        &serde_json::to_value(&updated).unwrap_or_default(),
+    ))
+}
+
+/// A file name that cannot escape a folder or confuse a file system.
+fn safe_file_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 255
+        && !name.contains(['/', '\\', '\0'])
+        && name != "."
+        && name != ".."
+        && !name.chars().any(char::is_control)
+}
+
+struct Upload {
+    to: String,
+    files: Vec<(String, Vec<u8>)>,
+}
+
+async fn read_upload(
+    state: &Arc<AppState>,
+    request: Request<Incoming>,
+) -> Result<Upload, ApiError> {
+    let content_type = request
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let boundary = multer::parse_boundary(&content_type).map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "the body must be multipart/form-data with a boundary",
+        )
+    })?;
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the body is larger than {} bytes", state.config.max_body),
+        )
+    };
+    if let Some(length) = request
+        .headers()
+        .get("content-length")
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
+    {
+        if length > state.config.max_body {
+            return Err(too_large());
+        }
+    }
+    let body = Limited::new(request.into_body(), state.config.max_body);
+    let stream = BodyStream::new(body).filter_map(|frame| async move {
+        match frame {
+            Ok(frame) => frame.into_data().ok().map(Ok),
+            Err(error) => Some(Err(error)),
+        }
+    });
+    let constraints = multer::Constraints::new()
+        .allowed_fields(vec!["to", "file"])
+        .size_limit(
+            multer::SizeLimit::new()
+                .whole_stream(state.config.max_body as u64)
+                .for_field("to", 64),
+        );
+    let mut multipart = multer::Multipart::with_constraints(stream, boundary, constraints);
+    let mut to = None;
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(error) => return Err(multipart_error(error, &too_large)),
+        };
+        match field.name() {
+            Some("to") => {
+                let text = field
+                    .text()
+                    .await
+                    .map_err(|e| multipart_error(e, &too_large))?;
+                to = Some(text.trim().to_string());
+            }
+            _ => {
+                if files.len() >= state.config.max_files {
+                    return Err(ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "too_many_files",
+                        format!("at most {} files per send", state.config.max_files),
+                    ));
+                }
+                let name = field.file_name().unwrap_or("").to_string();
+                if !safe_file_name(&name) {
+                    return Err(ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "bad_file_name",
+                        format!("file name {name:?} is not allowed"),
+                    ));
+                }
+                let bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|e| multipart_error(e, &too_large))?;
+                if files.iter().any(|(existing, _)| *existing == name) {
+                    return Err(ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "duplicate_file",
+                        format!("file {name} is sent twice"),
+                    ));
+                }
+                files.push((name, bytes.to_vec()));
+            }
+        }
+    }
+    let to = to.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "the form has no `to` field",
+        )
+    })?;
+    if files.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "the form has no `file` part",
+        ));
+    }
+    Ok(Upload { to, files })
+}
+
+fn multipart_error(error: multer::Error, too_large: &dyn Fn() -> ApiError) -> ApiError {
+    match error {
+        multer::Error::StreamSizeExceeded { .. } | multer::Error::FieldSizeExceeded { .. } => {
+            too_large()
+        }
+        multer::Error::StreamReadFailed(inner) if inner.to_string().contains("length limit") => {
+            too_large()
+        }
+        multer::Error::UnknownField { field_name } => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("unknown form field {field_name:?}; use `to` and `file`"),
+        ),
+        other => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("malformed multipart body: {other}"),
+        ),
+    }
+}
+
+async fn send(
+    state: &Arc<AppState>,
+    me: &Arc<str>,
+    request: Request<Incoming>,
+) -> Result<Response<Body>, ApiError> {
+    let lang = lang_of(&request);
+    let idempotency_key = request
+        .headers()
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(|k| k.trim().to_string())
+        .filter(|k| !k.is_empty() && k.len() <= 200);
+    let result = accept(state, me, request, lang, idempotency_key).await;
+    if let Err(error) = &result {
+        audit(
+            state,
+            me,
+            "reject",
+            None,
+            Some(format!("{} {}", error.code, error.message)),
+        )
+        .await;
+    }
+    result
+}
+
+async fn accept(
+    state: &Arc<AppState>,
+    me: &Arc<str>,
+    request: Request<Incoming>,
+    lang: Lang,
+    idempotency_key: Option<String>,
+) -> Result<Response<Body>, ApiError> {
+    let (store, office_number) = (state.store.clone(), me.to_string());
+    let sender = blocking(move || store.office(&office_number))
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::FORBIDDEN,
+                "unknown_office",
+                format!("office {me} is not registered"),
+            )
+        })?;
+    if sender.licence_until < today() {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "licence_lapsed",
+            format!(
+                "the licence of office {me} ended on {}; renew it to send (receiving still works)",
+                sender.licence_until
+            ),
+        ));
+    }
+    let upload = read_upload(state, request).await?;
+    state
+        .metrics
+        .add_received_bytes(upload.files.iter().map(|(_, b)| b.len()).sum());
+    if upload.to.len() != 10 || !upload.to.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_recipient",
+            "`to` must be a 10-digit office number",
+        ));
+    }
+    if *upload.to == **me {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "same_office",
+            "an office cannot send to itself",
+        ));
+    }
+    let (store, to) = (state.store.clone(), upload.to.clone());
+    if blocking(move || store.office(&to)).await?.is_none() {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_recipient",
+            format!("no registered office {}", upload.to),
+        ));
+    }
+    let names: Vec<Option<FileName>> = upload
+        .files
+        .iter()
+        .map(|(name, _)| filename::parse(name).ok())
+        .collect();
+    for name in names.iter().flatten() {
+        if *name.sender.office != **me || !sender.kinds.contains(&name.sender.kind) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "sender_mismatch",
+                format!("file names must carry your own office {me} and one of your kinds {:?} as sender", sender.kinds),
+            ));
+        }
+        if name.recipient.office != upload.to {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "recipient_mismatch",
+                format!("file names must carry the recipient {}", upload.to),
+            ));
+        }
+    }
+    let serials: std::collections::BTreeSet<&str> =
+        names.iter().flatten().map(|n| n.serial.as_str()).collect();
+    if serials.len() > 1 {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not_one_send_unit",
+            "all files of a send must share one ファイル連番",
+        ));
+    }
+
+    // Validation is CPU work: keep it off the async workers.
+    let files = upload.files;
+    let (report_json, errors, files) = tokio::task::spawn_blocking(move || {
+        let report = validate_files(
+            files.iter().map(|(n, b)| (n.as_str(), b.as_slice())),
+            &Options::default(),
+        );
+        let json = serde_json::to_value(conformance::report::json::build(&report, lang))
+            .unwrap_or_default();
+        let kinds: Vec<Option<String>> = report
+            .files
+            .iter()
+            .map(|f| f.kind_code().map(String::from))
+            .collect();
+        (
+            json,
+            report.errors(),
+            files.into_iter().zip(kinds).collect::<Vec<_>>(),
+        )
+    })
+    .await
+    .map_err(|_| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "validation failed to run",
+        )
+    })?;
+    if errors > 0 {
+        return Err(ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "validation_failed",
+            message: format!("the files have {errors} error findings; nothing was stored"),
+            report: Some(report_json),
+        });
+    }
+    let serial = serials.into_iter().next().unwrap_or_default().to_string();
+    let unit = names.iter().flatten().next().map(|n| n.kind.clone());
+    let message = NewMessage {
+        id: new_id(me),
+        from: me.to_string(),
+        to: upload.to,
+        serial,
+        unit,
+        idempotency_key,
+        created_at: now(),
+        files: files
+            .into_iter()
+            .map(|((name, bytes), kind)| NewFile {
+                sha256: hex(&Sha256::digest(&bytes)),
+                name,
+                kind,
+                bytes,
+            })
+            .collect(),
+    };
+    let store = state.store.clone();
+    let (stored, replayed) = blocking(move || store.insert_message(message)).await?;
+    if !replayed {
+        audit(
+            state,
+            me,
+            "send",
+            Some(&stored.id),
+            Some(format!("to {}", stored.to)),
+        )
+        .await;
+    }
+    let mut response = json_response(
+        StatusCode::CREATED,
+        &serde_json::to_value(&stored).unwrap_or_default(),
+    );
+    if replayed {
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_that_could_escape_are_refused() {
+        assert!(safe_file_name(
+            "UP1KYO_0300000100_43_0300000005_11_20191025200201.CSV"
+        ));
+        for bad in [
+            "../etc/passwd",
+            "a/b.CSV",
+            "a\\b.CSV",
+            "..",
+            "",
+            "a\0b",
+            "a\nb",
+        ] {
+            assert!(!safe_file_name(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(percent_decode("%E3%81%95%E3%81%8F%E3%82%89"), "さくら");
+        assert_eq!(percent_decode("a+b%2"), "a b%2");
+        assert_eq!(percent_decode("%zz"), "%zz");
+    }
+}

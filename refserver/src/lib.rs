@@ -1,0 +1,10 @@
+//! `refserver`: the reference relay for ケアプランデータ連携 — mutual TLS, an office registry with yearly licences,
+//! send / inbox / download / acknowledge with validation at upload, a durable embedded store, an audit log and
+//! retention.
+
+pub mod api;
+pub mod metrics;
+pub mod pki;
+pub mod server;
+pub mod store;
+pub mod tls;

@@ -1,0 +1,339 @@
+//! A test PKI for the reference relay (rcgen): a CA, a server certificate for localhost / 127.0.0.1 / ::1, one client
+//! certificate per office whose subject CN is the office number (事業所番号), and certificates for negative tests.
+//! **For tests and demos only**: the CA key lies next to the certificates.
+
+use std::path::{Path, PathBuf};
+
+use rcgen::{
+    BasicConstraints, Certificate, CertificateParams, CertificateRevocationListParams,
+    DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, KeyIdMethod, KeyPair,
+    KeyUsagePurpose, RevocationReason, RevokedCertParams, SanType, SerialNumber,
+};
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PkiError {
+    #[error("certificate generation: {0}")]
+    Rcgen(#[from] rcgen::Error),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0} is not a PKI folder made by `careplan-refserver pki init` (missing {1})")]
+    NotInitialised(PathBuf, &'static str),
+    #[error("index.json: {0}")]
+    Index(#[from] serde_json::Error),
+    #[error("office number must be 10 digits, not {0:?}")]
+    BadOfficeNumber(String),
+}
+
+/// The files of a PKI folder.
+pub struct PkiPaths {
+    pub dir: PathBuf,
+}
+
+impl PkiPaths {
+    pub fn new(dir: impl Into<PathBuf>) -> PkiPaths {
+        PkiPaths { dir: dir.into() }
+    }
+    pub fn ca_cert(&self) -> PathBuf {
+        self.dir.join("ca.pem")
+    }
+    pub fn ca_key(&self) -> PathBuf {
+        self.dir.join("ca.key")
+    }
+    pub fn server_cert(&self) -> PathBuf {
+        self.dir.join("server.pem")
+    }
+    pub fn server_key(&self) -> PathBuf {
+        self.dir.join("server.key")
+    }
+    pub fn crl(&self) -> PathBuf {
+        self.dir.join("crl.pem")
+    }
+    pub fn office_cert(&self, number: &str) -> PathBuf {
+        self.dir.join("offices").join(format!("{number}.pem"))
+    }
+    pub fn office_key(&self, number: &str) -> PathBuf {
+        self.dir.join("offices").join(format!("{number}.key"))
+    }
+    pub fn negative(&self, name: &str) -> (PathBuf, PathBuf) {
+        (
+            self.dir.join("negative").join(format!("{name}.pem")),
+            self.dir.join("negative").join(format!("{name}.key")),
+        )
+    }
+    fn index(&self) -> PathBuf {
+        self.dir.join("index.json")
+    }
+}
+
+/// Every certificate the CA issued, so that revocations can be listed.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Index {
+    next_serial: u64,
+    issued: Vec<Issued>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Issued {
+    serial: u64,
+    subject: String,
+    file: String,
+    revoked: bool,
+}
+
+/// Office numbers used by the negative certificates (never registered).
+pub const NEGATIVE: &[(&str, &str)] = &[
+    ("expired", "9900000001"),
+    ("not-yet-valid", "9900000002"),
+    ("other-ca", "9900000003"),
+    ("revoked", "9900000004"),
+    ("no-client-auth", "9900000005"),
+];
+
+const README: &str = "# Test PKI — テスト専用\n\n\
+**For tests and demos only. Never use these keys or certificates for real care data.**\n\
+テスト・デモ専用です。実際の介護情報には絶対に使用しないでください。\n\n\
+| file | what |\n|---|---|\n\
+| `ca.pem`, `ca.key` | the test CA (its key is here so the relay's tools can issue office certificates) |\n\
+| `server.pem`, `server.key` | the relay's server certificate for localhost, 127.0.0.1 and ::1 |\n\
+| `crl.pem` | the CA's certificate revocation list (lists `negative/revoked.pem`) |\n\
+| `offices/<事業所番号>.pem`, `.key` | one client certificate per registered office; subject CN = office number |\n\
+| `negative/expired.*` | client certificate that expired yesterday |\n\
+| `negative/not-yet-valid.*` | client certificate valid from tomorrow |\n\
+| `negative/other-ca.*`, `negative/other-ca-root.pem` | client certificate signed by another CA |\n\
+| `negative/revoked.*` | client certificate listed in `crl.pem` |\n\
+| `negative/no-client-auth.*` | client certificate whose extended key usage lacks clientAuth |\n\
+| `index.json` | serial numbers the CA issued |\n";
+
+fn write(path: &Path, contents: &str) -> Result<(), PkiError> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|source| PkiError::Io {
+            path: parent.to_path_buf(),
+            source,
+        })?;
+    }
+    std::fs::write(path, contents).map_err(|source| PkiError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn read(path: &Path, what: &'static str, dir: &Path) -> Result<String, PkiError> {
+    std::fs::read_to_string(path).map_err(|_| PkiError::NotInitialised(dir.to_path_buf(), what))
+}
+
+fn dn(common_name: &str, organization: &str) -> DistinguishedName {
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::CommonName, common_name);
+    dn.push(DnType::OrganizationName, organization);
+    dn
+}
+
+/// The CA's parameters: fixed, so the issuer can be rebuilt from its key to sign later certificates.
+fn ca_params(name: &str) -> CertificateParams {
+    let mut params = CertificateParams::default();
+    params.distinguished_name = dn(name, "careplan-interop test PKI");
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    let now = OffsetDateTime::now_utc();
+    params.not_before = now - Duration::days(1);
+    params.not_after = now + Duration::days(3650);
+    params
+}
+
+const CA_NAME: &str = "careplan-interop TEST CA (not for real data)";
+
+/// The CA as an issuer: its certificate (rebuilt from its key) and key.
+pub struct Issuer {
+    cert: Certificate,
+    key: KeyPair,
+}
+
+impl Issuer {
+    pub fn load(paths: &PkiPaths) -> Result<Issuer, PkiError> {
+        let key = KeyPair::from_pem(&read(&paths.ca_key(), "ca.key", &paths.dir)?)?;
+        let cert = ca_params(CA_NAME).self_signed(&key)?;
+        Ok(Issuer { cert, key })
+    }
+}
+
+/// Parameters of a client certificate for `office`.
+fn client_params(office: &str, name: &str, serial: u64) -> CertificateParams {
+    let mut params = CertificateParams::default();
+    params.distinguished_name = dn(office, name);
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    params.serial_number = Some(SerialNumber::from(serial));
+    let now = OffsetDateTime::now_utc();
+    params.not_before = now - Duration::days(1);
+    params.not_after = now + Duration::days(397);
+    params
+}
+
+fn load_index(paths: &PkiPaths) -> Result<Index, PkiError> {
+    match std::fs::read_to_string(paths.index()) {
+        Ok(text) => Ok(serde_json::from_str(&text)?),
+        Err(_) => Ok(Index {
+            next_serial: 1000,
+            issued: Vec::new(),
+        }),
+    }
+}
+
+fn save_index(paths: &PkiPaths, index: &Index) -> Result<(), PkiError> {
+    write(&paths.index(), &serde_json::to_string_pretty(index)?)
+}
+
+fn write_crl(paths: &PkiPaths, issuer: &Issuer, index: &Index) -> Result<(), PkiError> {
+    let now = OffsetDateTime::now_utc();
+    let revoked_certs = index
+        .issued
+        .iter()
+        .filter(|issued| issued.revoked)
+        .map(|issued| RevokedCertParams {
+            serial_number: SerialNumber::from(issued.serial),
+            revocation_time: now - Duration::hours(1),
+            reason_code: Some(RevocationReason::KeyCompromise),
+            invalidity_date: None,
+        })
+        .collect();
+    let crl = CertificateRevocationListParams {
+        this_update: now - Duration::hours(1),
+        next_update: now + Duration::days(30),
+        crl_number: SerialNumber::from(index.next_serial),
+        issuing_distribution_point: None,
+        revoked_certs,
+        key_identifier_method: KeyIdMethod::Sha256,
+    }
+    .signed_by(&issuer.cert, &issuer.key)?;
+    write(&paths.crl(), &crl.pem()?)
+}
+
+/// Issues (or re-issues) the client certificate of an office; returns (certificate, key) paths.
+pub fn issue_office(
+    paths: &PkiPaths,
+    office: &str,
+    name: &str,
+) -> Result<(PathBuf, PathBuf), PkiError> {
+    if office.len() != 10 || !office.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(PkiError::BadOfficeNumber(office.to_string()));
+    }
+    let issuer = Issuer::load(paths)?;
+    let mut index = load_index(paths)?;
+    let serial = index.next_serial;
+    index.next_serial += 1;
+    let key = KeyPair::generate()?;
+    let cert = client_params(office, name, serial).signed_by(&key, &issuer.cert, &issuer.key)?;
+    let (cert_path, key_path) = (paths.office_cert(office), paths.office_key(office));
+    write(&cert_path, &cert.pem())?;
+    write(&key_path, &key.serialize_pem())?;
+    index.issued.push(Issued {
+        serial,
+        subject: office.to_string(),
+        file: format!("offices/{office}.pem"),
+        revoked: false,
+    });
+    save_index(paths, &index)?;
+    Ok((cert_path, key_path))
+}
+
+/// Creates a complete test PKI in `dir`.
+pub fn init(dir: &Path) -> Result<PkiPaths, PkiError> {
+    let paths = PkiPaths::new(dir);
+    write(&dir.join("README.md"), README)?;
+    let ca_key = KeyPair::generate()?;
+    let ca_cert = ca_params(CA_NAME).self_signed(&ca_key)?;
+    write(&paths.ca_cert(), &ca_cert.pem())?;
+    write(&paths.ca_key(), &ca_key.serialize_pem())?;
+    let issuer = Issuer {
+        cert: ca_cert,
+        key: ca_key,
+    };
+
+    let server_key = KeyPair::generate()?;
+    let mut server = CertificateParams::default();
+    server.distinguished_name = dn("localhost", "careplan-interop reference relay (test)");
+    server.subject_alt_names = vec![
+        SanType::DnsName("localhost".try_into()?),
+        SanType::IpAddress(std::net::IpAddr::from([127, 0, 0, 1])),
+        SanType::IpAddress(std::net::IpAddr::from(std::net::Ipv6Addr::LOCALHOST)),
+    ];
+    server.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    server.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    let now = OffsetDateTime::now_utc();
+    server.not_before = now - Duration::days(1);
+    server.not_after = now + Duration::days(397);
+    let server_cert = server.signed_by(&server_key, &issuer.cert, &issuer.key)?;
+    write(&paths.server_cert(), &server_cert.pem())?;
+    write(&paths.server_key(), &server_key.serialize_pem())?;
+
+    let mut index = Index {
+        next_serial: 1000,
+        issued: Vec::new(),
+    };
+    let mut negative = |name: &str,
+                        office: &str,
+                        change: &dyn Fn(&mut CertificateParams),
+                        signer: Option<&Issuer>|
+     -> Result<(), PkiError> {
+        let serial = index.next_serial;
+        index.next_serial += 1;
+        let key = KeyPair::generate()?;
+        let mut params = client_params(office, "negative test certificate", serial);
+        change(&mut params);
+        let cert = params.signed_by(
+            &key,
+            &signer.unwrap_or(&issuer).cert,
+            &signer.unwrap_or(&issuer).key,
+        )?;
+        let (cert_path, key_path) = paths.negative(name);
+        write(&cert_path, &cert.pem())?;
+        write(&key_path, &key.serialize_pem())?;
+        index.issued.push(Issued {
+            serial,
+            subject: office.to_string(),
+            file: format!("negative/{name}.pem"),
+            revoked: name == "revoked",
+        });
+        Ok(())
+    };
+    let other_key = KeyPair::generate()?;
+    let other_cert = ca_params("another CA (must be refused)").self_signed(&other_key)?;
+    write(
+        &dir.join("negative").join("other-ca-root.pem"),
+        &other_cert.pem(),
+    )?;
+    let other = Issuer {
+        cert: other_cert,
+        key: other_key,
+    };
+    for (name, office) in NEGATIVE {
+        let change: Box<dyn Fn(&mut CertificateParams)> = match *name {
+            "expired" => Box::new(|p: &mut CertificateParams| {
+                p.not_before = now - Duration::days(30);
+                p.not_after = now - Duration::days(1);
+            }),
+            "not-yet-valid" => Box::new(|p: &mut CertificateParams| {
+                p.not_before = now + Duration::days(1);
+                p.not_after = now + Duration::days(30);
+            }),
+            "no-client-auth" => Box::new(|p: &mut CertificateParams| {
+                p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+            }),
+            _ => Box::new(|_: &mut CertificateParams| {}),
+        };
+        let signer = (*name == "other-ca").then_some(&other);
+        negative(name, office, &*change, signer)?;
+    }
+    save_index(&paths, &index)?;
+    write_crl(&paths, &issuer, &index)?;
+    Ok(paths)
+}

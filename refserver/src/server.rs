@@ -1,0 +1,244 @@
+//! The relay process: accept TCP, complete the mutual-TLS handshake (bounded in time), serve HTTP/1.1 with a
+//! header-read timeout and a per-request deadline, purge old messages, and shut down gracefully.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio_rustls::TlsAcceptor;
+
+use crate::api::{self, ApiConfig, ApiError, AppState};
+use crate::metrics::Metrics;
+use crate::pki::PkiPaths;
+use crate::store::{AuditEntry, SqliteStore, Store};
+use crate::tls;
+
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    pub data: PathBuf,
+    pub pki: PathBuf,
+    pub api: ApiConfig,
+    /// messages older than this are purged (and the purge audited)
+    pub retention: Duration,
+    /// a TLS handshake must finish within this
+    pub handshake_timeout: Duration,
+    /// request headers must arrive within this
+    pub header_timeout: Duration,
+    /// a whole request (body included) must be handled within this
+    pub request_timeout: Duration,
+}
+
+impl ServerConfig {
+    pub fn new(listen: SocketAddr, data: PathBuf, pki: PathBuf) -> ServerConfig {
+        ServerConfig {
+            listen,
+            data,
+            pki,
+            api: ApiConfig::default(),
+            retention: Duration::from_secs(400 * 24 * 3600),
+            handshake_timeout: Duration::from_secs(10),
+            header_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(120),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error("cannot listen on {0}: {1}")]
+    Listen(SocketAddr, std::io::Error),
+}
+
+/// A started relay: where it listens, and how to stop it.
+pub struct RunningServer {
+    pub local_addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RunningServer {
+    /// Stops accepting, lets in-flight requests finish (up to 30 s), and waits.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        let _ = self.task.await;
+    }
+}
+
+pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
+    let tls = tls::server_config(&PkiPaths::new(&config.pki))?;
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.data)?);
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| ServerError::Listen(config.listen, e))?;
+    let local_addr = listener
+        .local_addr()
+        .map_err(|e| ServerError::Listen(config.listen, e))?;
+    let state = Arc::new(AppState {
+        store,
+        config: config.api.clone(),
+        metrics: Metrics::default(),
+    });
+    let (shutdown, watch_shutdown) = watch::channel(false);
+    tokio::spawn(retention_loop(
+        state.clone(),
+        config.retention,
+        watch_shutdown.clone(),
+    ));
+    let task = tokio::spawn(accept_loop(
+        listener,
+        TlsAcceptor::from(tls),
+        state,
+        config,
+        watch_shutdown,
+    ));
+    tracing::info!(%local_addr, "relay listening");
+    Ok(RunningServer {
+        local_addr,
+        shutdown,
+        task,
+    })
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+    state: Arc<AppState>,
+    config: ServerConfig,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let graceful = GracefulShutdown::new();
+    loop {
+        let (tcp, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = shutdown.changed() => break,
+        };
+        let _ = tcp.set_nodelay(true);
+        let (acceptor, state, config) = (acceptor.clone(), state.clone(), config.clone());
+        let watcher = graceful.watcher();
+        tokio::spawn(async move {
+            let tls =
+                match tokio::time::timeout(config.handshake_timeout, acceptor.accept(tcp)).await {
+                    Ok(Ok(tls)) => tls,
+                    Ok(Err(error)) => return reject(&state, peer, error.to_string()).await,
+                    Err(_) => return reject(&state, peer, "handshake timed out".to_string()).await,
+                };
+            let office = tls
+                .get_ref()
+                .1
+                .peer_certificates()
+                .and_then(|certs| certs.first())
+                .and_then(tls::office_of);
+            let Some(office) = office else {
+                return reject(
+                    &state,
+                    peer,
+                    "client certificate has no 10-digit office number in its CN".into(),
+                )
+                .await;
+            };
+            let me: Arc<str> = Arc::from(office);
+            let service = service_fn(move |request| {
+                let (state, me, deadline) = (state.clone(), me.clone(), config.request_timeout);
+                async move {
+                    let response =
+                        match tokio::time::timeout(deadline, api::handle(state, me, request)).await
+                        {
+                            Ok(response) => response,
+                            Err(_) => api::error_response(&timeout_error()),
+                        };
+                    Ok::<_, std::convert::Infallible>(response)
+                }
+            });
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(config.header_timeout)
+                .max_buf_size(64 * 1024)
+                .serve_connection(TokioIo::new(tls), service);
+            if let Err(error) = watcher.watch(connection).await {
+                tracing::debug!(%error, %peer, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(Duration::from_secs(30), graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("some connections did not finish within 30 s of shutdown");
+    }
+}
+
+fn timeout_error() -> ApiError {
+    ApiError {
+        status: hyper::StatusCode::REQUEST_TIMEOUT,
+        code: "request_timeout",
+        message: "the request took too long".into(),
+        report: None,
+    }
+}
+
+async fn reject(state: &Arc<AppState>, peer: SocketAddr, reason: String) {
+    state.metrics.tls_rejected();
+    tracing::info!(%peer, %reason, "connection refused");
+    let entry = AuditEntry {
+        at: api::now(),
+        office: None,
+        action: "auth_failure".into(),
+        message_id: None,
+        detail: Some(format!("{peer}: {reason}")),
+    };
+    let store = state.store.clone();
+    let _ = tokio::task::spawn_blocking(move || store.audit(&entry)).await;
+}
+
+async fn retention_loop(
+    state: Arc<AppState>,
+    retention: Duration,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        let cutoff = time::OffsetDateTime::now_utc() - retention;
+        if let Ok(cutoff) = cutoff.format(&time::format_description::well_known::Rfc3339) {
+            let store = state.store.clone();
+            let purged = tokio::task::spawn_blocking(move || {
+                let count = store.purge_before(&cutoff)?;
+                if count > 0 {
+                    store.audit(&AuditEntry {
+                        at: api::now(),
+                        office: None,
+                        action: "purge".into(),
+                        message_id: None,
+                        detail: Some(format!("{count} messages created before {cutoff}")),
+                    })?;
+                }
+                Ok::<_, crate::store::StoreError>(count)
+            })
+            .await;
+            if let Ok(Err(error)) = purged {
+                tracing::error!(%error, "retention purge failed");
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}

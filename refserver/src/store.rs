@@ -1,0 +1,449 @@
+//! Durable storage behind a narrow [`Store`] trait. The embedded default is SQLite (bundled, WAL journal,
+//! `synchronous = FULL`): a transaction that returns has been fsync'd, so a message answered with `201` survives
+//! `kill -9`. Message files are stored exactly as received.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("the store's lock was poisoned by a panic in another request")]
+    Poisoned,
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// A registered office: 事業所番号, its service kinds and its yearly licence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Office {
+    pub number: String,
+    pub name: String,
+    pub kinds: Vec<String>,
+    /// last day (YYYY-MM-DD) the licence allows sending
+    pub licence_until: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Sent,
+    Downloaded,
+    Acknowledged,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Sent => "sent",
+            Status::Downloaded => "downloaded",
+            Status::Acknowledged => "acknowledged",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Status> {
+        match text {
+            "sent" => Some(Status::Sent),
+            "downloaded" => Some(Status::Downloaded),
+            "acknowledged" => Some(Status::Acknowledged),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FileMeta {
+    pub name: String,
+    pub kind: Option<String>,
+    pub size: i64,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MessageMeta {
+    pub id: String,
+    #[serde(skip)]
+    pub seq: i64,
+    pub from: String,
+    pub to: String,
+    pub serial: String,
+    pub unit: Option<String>,
+    pub status: Status,
+    pub created_at: String,
+    pub downloaded_at: Option<String>,
+    pub acknowledged_at: Option<String>,
+    pub files: Vec<FileMeta>,
+}
+
+pub struct NewFile {
+    pub name: String,
+    pub kind: Option<String>,
+    pub sha256: String,
+    pub bytes: Vec<u8>,
+}
+
+pub struct NewMessage {
+    pub id: String,
+    pub from: String,
+    pub to: String,
+    pub serial: String,
+    pub unit: Option<String>,
+    pub idempotency_key: Option<String>,
+    pub created_at: String,
+    pub files: Vec<NewFile>,
+}
+
+/// Which side of a message an office looks from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mailbox {
+    Inbox,
+    Outbox,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Page {
+    pub messages: Vec<MessageMeta>,
+    /// pass as `before` to get the next (older) page
+    pub next: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEntry {
+    pub at: String,
+    pub office: Option<String>,
+    pub action: String,
+    pub message_id: Option<String>,
+    pub detail: Option<String>,
+}
+
+/// Everything the relay keeps. Implementations must make `insert_message` durable before returning.
+pub trait Store: Send + Sync {
+    fn put_office(&self, office: &Office) -> Result<()>;
+    fn office(&self, number: &str) -> Result<Option<Office>>;
+    /// Offices whose number starts with or whose name contains `query` (all when `None`).
+    fn offices(&self, query: Option<&str>) -> Result<Vec<Office>>;
+    /// Stores a message, or returns the one stored earlier under the same (sender, idempotency key) with
+    /// `true` for "replayed".
+    fn insert_message(&self, message: NewMessage) -> Result<(MessageMeta, bool)>;
+    fn message(&self, id: &str) -> Result<Option<MessageMeta>>;
+    fn list(
+        &self,
+        office: &str,
+        mailbox: Mailbox,
+        status: Option<Status>,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Page>;
+    fn file(&self, id: &str, name: &str) -> Result<Option<Vec<u8>>>;
+    /// sent → downloaded (later states stay).
+    fn mark_downloaded(&self, id: &str, at: &str) -> Result<()>;
+    /// → acknowledged; returns the message afterwards.
+    fn acknowledge(&self, id: &str, at: &str) -> Result<Option<MessageMeta>>;
+    fn audit(&self, entry: &AuditEntry) -> Result<()>;
+    fn audit_log(&self, office: Option<&str>, since: Option<&str>) -> Result<Vec<AuditEntry>>;
+    /// Deletes messages created before `cutoff`; returns how many.
+    fn purge_before(&self, cutoff: &str) -> Result<usize>;
+    fn status_counts(&self) -> Result<Vec<(String, i64)>>;
+}
+
+pub struct SqliteStore {
+    connection: Mutex<Connection>,
+}
+
+const SCHEMA: &str = "
+PRAGMA journal_mode = WAL;
+PRAGMA synchronous = FULL;
+PRAGMA foreign_keys = ON;
+CREATE TABLE IF NOT EXISTS offices (
+    number TEXT PRIMARY KEY, name TEXT NOT NULL, kinds TEXT NOT NULL, licence_until TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS messages (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, sender TEXT NOT NULL, recipient TEXT NOT NULL,
+    serial TEXT NOT NULL, unit TEXT, status TEXT NOT NULL, created_at TEXT NOT NULL, downloaded_at TEXT,
+    acknowledged_at TEXT, idempotency_key TEXT);
+CREATE UNIQUE INDEX IF NOT EXISTS messages_idempotency ON messages(sender, idempotency_key)
+    WHERE idempotency_key IS NOT NULL;
+CREATE INDEX IF NOT EXISTS messages_inbox ON messages(recipient, seq);
+CREATE INDEX IF NOT EXISTS messages_outbox ON messages(sender, seq);
+CREATE TABLE IF NOT EXISTS files (
+    message_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE, position INTEGER NOT NULL,
+    name TEXT NOT NULL, kind TEXT, size INTEGER NOT NULL, sha256 TEXT NOT NULL, bytes BLOB NOT NULL,
+    PRIMARY KEY (message_id, name));
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, office TEXT, action TEXT NOT NULL, message_id TEXT,
+    detail TEXT);
+CREATE INDEX IF NOT EXISTS audit_office ON audit(office, at);
+";
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store in `dir/relay.sqlite3`.
+    pub fn open(dir: &Path) -> Result<SqliteStore> {
+        let _ = std::fs::create_dir_all(dir);
+        let connection = Connection::open(dir.join("relay.sqlite3"))?;
+        connection.busy_timeout(std::time::Duration::from_secs(10))?;
+        connection.execute_batch(SCHEMA)?;
+        Ok(SqliteStore {
+            connection: Mutex::new(connection),
+        })
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
+        let mut connection = self.connection.lock().map_err(|_| StoreError::Poisoned)?;
+        f(&mut connection)
+    }
+}
+
+fn office_from(row: &rusqlite::Row<'_>) -> rusqlite::Result<Office> {
+    let kinds: String = row.get(2)?;
+    Ok(Office {
+        number: row.get(0)?,
+        name: row.get(1)?,
+        kinds: kinds
+            .split(',')
+            .filter(|k| !k.is_empty())
+            .map(String::from)
+            .collect(),
+        licence_until: row.get(3)?,
+    })
+}
+
+const MESSAGE_COLUMNS: &str =
+    "seq, id, sender, recipient, serial, unit, status, created_at, downloaded_at, acknowledged_at";
+
+fn message_from(row: &rusqlite::Row<'_>) -> rusqlite::Result<MessageMeta> {
+    let status: String = row.get(6)?;
+    Ok(MessageMeta {
+        seq: row.get(0)?,
+        id: row.get(1)?,
+        from: row.get(2)?,
+        to: row.get(3)?,
+        serial: row.get(4)?,
+        unit: row.get(5)?,
+        status: Status::parse(&status).unwrap_or(Status::Sent),
+        created_at: row.get(7)?,
+        downloaded_at: row.get(8)?,
+        acknowledged_at: row.get(9)?,
+        files: Vec::new(),
+    })
+}
+
+fn with_files(connection: &Connection, mut message: MessageMeta) -> rusqlite::Result<MessageMeta> {
+    let mut statement = connection.prepare_cached(
+        "SELECT name, kind, size, sha256 FROM files WHERE message_id = ?1 ORDER BY position",
+    )?;
+    message.files = statement
+        .query_map([&message.id], |row| {
+            Ok(FileMeta {
+                name: row.get(0)?,
+                kind: row.get(1)?,
+                size: row.get(2)?,
+                sha256: row.get(3)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(message)
+}
+
+fn load_message(connection: &Connection, id: &str) -> rusqlite::Result<Option<MessageMeta>> {
+    let message = connection
+        .query_row(
+            &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?1"),
+            [id],
+            message_from,
+        )
+        .optional()?;
+    message.map(|m| with_files(connection, m)).transpose()
+}
+
+impl Store for SqliteStore {
+    fn put_office(&self, office: &Office) -> Result<()> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO offices (number, name, kinds, licence_until) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(number) DO UPDATE SET name = ?2, kinds = ?3, licence_until = ?4",
+                params![
+                    office.number,
+                    office.name,
+                    office.kinds.join(","),
+                    office.licence_until
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn office(&self, number: &str) -> Result<Option<Office>> {
+        self.with(|c| {
+            Ok(c.query_row(
+                "SELECT number, name, kinds, licence_until FROM offices WHERE number = ?1",
+                [number],
+                office_from,
+            )
+            .optional()?)
+        })
+    }
+
+    fn offices(&self, query: Option<&str>) -> Result<Vec<Office>> {
+        self.with(|c| {
+            let pattern = query.unwrap_or("");
+            let mut statement = c.prepare_cached(
+                "SELECT number, name, kinds, licence_until FROM offices
+                 WHERE ?1 = '' OR number LIKE ?1 || '%' OR instr(name, ?1) > 0 ORDER BY number LIMIT 200",
+            )?;
+            let offices = statement.query_map([pattern], office_from)?.collect::<rusqlite::Result<_>>()?;
+            Ok(offices)
+        })
+    }
+
+    fn insert_message(&self, message: NewMessage) -> Result<(MessageMeta, bool)> {
+        self.with(|c| {
+            let transaction = c.transaction()?;
+            if let Some(key) = &message.idempotency_key {
+                let existing: Option<String> = transaction
+                    .query_row(
+                        "SELECT id FROM messages WHERE sender = ?1 AND idempotency_key = ?2",
+                        params![message.from, key],
+                        |row| row.get(0),
+                    )
+                    .optional()?;
+                if let Some(id) = existing {
+                    if let Some(stored) = load_message(&transaction, &id)? {
+                        transaction.commit()?;
+                        return Ok((stored, true));
+                    }
+                }
+            }
+            transaction.execute(
+                "INSERT INTO messages (id, sender, recipient, serial, unit, status, created_at, idempotency_key)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'sent', ?6, ?7)",
+                params![message.id, message.from, message.to, message.serial, message.unit, message.created_at, message.idempotency_key],
+            )?;
+            for (position, file) in message.files.iter().enumerate() {
+                transaction.execute(
+                    "INSERT INTO files (message_id, position, name, kind, size, sha256, bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![message.id, position as i64, file.name, file.kind, file.bytes.len() as i64, file.sha256, file.bytes],
+                )?;
+            }
+            let stored = load_message(&transaction, &message.id)?;
+            transaction.commit()?;
+            stored.map(|m| (m, false)).ok_or(StoreError::Sqlite(rusqlite::Error::QueryReturnedNoRows))
+        })
+    }
+
+    fn message(&self, id: &str) -> Result<Option<MessageMeta>> {
+        self.with(|c| Ok(load_message(c, id)?))
+    }
+
+    fn list(
+        &self,
+        office: &str,
+        mailbox: Mailbox,
+        status: Option<Status>,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Page> {
+        self.with(|c| {
+            let side = match mailbox {
+                Mailbox::Inbox => "recipient",
+                Mailbox::Outbox => "sender",
+            };
+            let sql = format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE {side} = ?1 AND (?2 IS NULL OR status = ?2)
+                 AND (?3 IS NULL OR seq < ?3) ORDER BY seq DESC LIMIT ?4"
+            );
+            let mut statement = c.prepare_cached(&sql)?;
+            let rows: Vec<MessageMeta> = statement
+                .query_map(params![office, status.map(Status::as_str), before, (limit + 1) as i64], message_from)?
+                .collect::<rusqlite::Result<_>>()?;
+            let more = rows.len() > limit;
+            let mut messages = Vec::with_capacity(limit);
+            for message in rows.into_iter().take(limit) {
+                messages.push(with_files(c, message)?);
+            }
+            let next = if more { messages.last().map(|m| m.seq) } else { None };
+            Ok(Page { messages, next })
+        })
+    }
+
+    fn file(&self, id: &str, name: &str) -> Result<Option<Vec<u8>>> {
+        self.with(|c| {
+            Ok(c.query_row(
+                "SELECT bytes FROM files WHERE message_id = ?1 AND name = ?2",
+                [id, name],
+                |row| row.get(0),
+            )
+            .optional()?)
+        })
+    }
+
+    fn mark_downloaded(&self, id: &str, at: &str) -> Result<()> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE messages SET status = 'downloaded', downloaded_at = ?2 WHERE id = ?1 AND status = 'sent'",
+                params![id, at],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn acknowledge(&self, id: &str, at: &str) -> Result<Option<MessageMeta>> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE messages SET status = 'acknowledged', acknowledged_at = ?2,
+                 downloaded_at = COALESCE(downloaded_at, ?2) WHERE id = ?1 AND status != 'acknowledged'",
+                params![id, at],
+            )?;
+            Ok(load_message(c, id)?)
+        })
+    }
+
+    fn audit(&self, entry: &AuditEntry) -> Result<()> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO audit (at, office, action, message_id, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![entry.at, entry.office, entry.action, entry.message_id, entry.detail],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn audit_log(&self, office: Option<&str>, since: Option<&str>) -> Result<Vec<AuditEntry>> {
+        self.with(|c| {
+            let mut statement = c.prepare_cached(
+                "SELECT at, office, action, message_id, detail FROM audit
+                 WHERE (?1 IS NULL OR office = ?1) AND (?2 IS NULL OR at >= ?2) ORDER BY id",
+            )?;
+            let entries = statement
+                .query_map(params![office, since], |row| {
+                    Ok(AuditEntry {
+                        at: row.get(0)?,
+                        office: row.get(1)?,
+                        action: row.get(2)?,
+                        message_id: row.get(3)?,
+                        detail: row.get(4)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(entries)
+        })
+    }
+
+    fn purge_before(&self, cutoff: &str) -> Result<usize> {
+        self.with(|c| Ok(c.execute("DELETE FROM messages WHERE created_at < ?1", [cutoff])?))
+    }
+
+    fn status_counts(&self) -> Result<Vec<(String, i64)>> {
+        self.with(|c| {
+            let mut statement = c.prepare_cached(
+                "SELECT status, COUNT(*) FROM messages GROUP BY status ORDER BY status",
+            )?;
+            let counts = statement
+                .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(counts)
+        })
+    }
+}
