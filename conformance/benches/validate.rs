@@ -28,11 +28,7 @@ fn bench(c: &mut Criterion) {
     let files = data();
     let total: usize = files.iter().map(|(_, bytes)| bytes.len()).sum();
     assert!(total >= 50 * 1024 * 1024, "only {total} bytes generated");
-    eprintln!(
-        "{} files, {:.1} MB",
-        files.len(),
-        total as f64 / 1_048_576.0
-    );
+    eprintln!("{} files, {:.1} MB", files.len(), total as f64 / 1_048_576.0);
 
     let mut group = c.benchmark_group("ticket_set_50mb");
     group.sample_size(10);
@@ -41,10 +37,8 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let mut fields = 0usize;
             for (_, bytes) in &files {
-                let mut reader = csv::ReaderBuilder::new()
-                    .has_headers(false)
-                    .flexible(true)
-                    .from_reader(bytes.as_slice());
+                let mut reader =
+                    csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes.as_slice());
                 let mut record = csv::ByteRecord::new();
                 while reader.read_byte_record(&mut record).unwrap_or(false) {
                     fields += record.len();
@@ -56,9 +50,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("validate", |b| {
         b.iter(|| {
             let report = validate_files(
-                files
-                    .iter()
-                    .map(|(name, bytes)| (name.as_str(), bytes.as_slice())),
+                files.iter().map(|(name, bytes)| (name.as_str(), bytes.as_slice())),
                 &Options::default(),
             );
             assert_eq!(report.errors(), 0);

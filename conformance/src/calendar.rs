@@ -43,9 +43,7 @@ pub fn parse_date(value: &str) -> Option<(u32, u32, u32)> {
     }
     let (year, month) = parse_month(value.get(..6)?)?;
     let day = number(value.get(6..)?)?;
-    (1..=days_in_month(year, month))
-        .contains(&day)
-        .then_some((year, month, day))
+    (1..=days_in_month(year, month)).contains(&day).then_some((year, month, day))
 }
 
 /// Minutes since midnight of a valid HHMM (0000–2359; 2400 only when `allow_2400`).

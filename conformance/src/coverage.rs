@@ -72,14 +72,10 @@ impl From<Aspect> for Concern {
 
 /// Whether `id` of `kind` takes part in a join key of a send unit.
 fn is_unit_key(kind: &Kind, id: &str) -> bool {
-    spec()
-        .units
-        .iter()
-        .flat_map(|unit| &unit.links)
-        .any(|link| {
-            (link.child == kind.code && link.child_key.iter().any(|k| k == id))
-                || (link.parent == kind.code && link.parent_key.iter().any(|k| k == id))
-        })
+    spec().units.iter().flat_map(|unit| &unit.links).any(|link| {
+        (link.child == kind.code && link.child_key.iter().any(|k| k == id))
+            || (link.parent == kind.code && link.parent_key.iter().any(|k| k == id))
+    })
 }
 
 /// The rules that look at one item's value, and what for.
@@ -88,29 +84,21 @@ pub fn checks_of(kind: &Kind, item: &Item) -> Vec<(&'static str, Concern)> {
     for rule in rules::all() {
         let code = rule.meta.code;
         let aspect = match &rule.check {
-            Check::Field {
-                aspect, applies, ..
-            } => applies(item).then(|| Concern::from(*aspect)),
+            Check::Field { aspect, applies, .. } => applies(item).then(|| Concern::from(*aspect)),
             Check::Record { kinds, reads, .. } | Check::File { kinds, reads, .. } => {
                 let kind_matches = kinds.is_empty() || kinds.contains(&kind.code.as_str());
                 (kind_matches && reads.contains(&item.id.as_str())).then_some(Concern::CrossField)
             }
-            Check::Name { reads, .. } => (kind.month_in_name && reads.contains(&item.id.as_str()))
-                .then_some(Concern::FileName),
-            Check::Set {
-                reads, unit_keys, ..
-            } => {
-                let listed = reads
-                    .iter()
-                    .any(|(k, id)| *k == kind.code && *id == item.id);
+            Check::Name { reads, .. } => {
+                (kind.month_in_name && reads.contains(&item.id.as_str())).then_some(Concern::FileName)
+            }
+            Check::Set { reads, unit_keys, .. } => {
+                let listed = reads.iter().any(|(k, id)| *k == kind.code && *id == item.id);
                 (listed || (*unit_keys && is_unit_key(kind, &item.id))).then_some(Concern::SendUnit)
             }
             // Quoting (CSV007) and the character rules are what can be checked of free text.
             Check::Codec => (item.ty == ItemType::Text
-                && (rule.meta.level == Level::Encoding
-                    && code != "ENC001"
-                    && code != "ENC002"
-                    && code != "ENC009"
+                && (rule.meta.level == Level::Encoding && code != "ENC001" && code != "ENC002" && code != "ENC009"
                     || code == "CSV007"))
                 .then_some(Concern::Representation),
         };
@@ -138,16 +126,10 @@ pub fn compute(cases: &[Case]) -> Coverage {
     let items_unchecked: Vec<UncheckedItem> = items
         .iter()
         .filter(|item| item.checks.is_empty())
-        .map(|item| UncheckedItem {
-            kind: item.kind,
-            no: item.no,
-            name: item.name,
-        })
+        .map(|item| UncheckedItem { kind: item.kind, no: item.no, name: item.name })
         .collect();
-    let mut by_rule: BTreeMap<&'static str, Vec<String>> = rules::all()
-        .iter()
-        .map(|rule| (rule.meta.code, Vec::new()))
-        .collect();
+    let mut by_rule: BTreeMap<&'static str, Vec<String>> =
+        rules::all().iter().map(|rule| (rule.meta.code, Vec::new())).collect();
     for case in cases {
         let mut codes: Vec<&'static str> = case.expected.iter().map(|e| e.rule).collect();
         codes.dedup();
@@ -159,11 +141,8 @@ pub fn compute(cases: &[Case]) -> Coverage {
             }
         }
     }
-    let rules_without_fixture: Vec<&'static str> = by_rule
-        .iter()
-        .filter(|(_, cases)| cases.is_empty())
-        .map(|(code, _)| *code)
-        .collect();
+    let rules_without_fixture: Vec<&'static str> =
+        by_rule.iter().filter(|(_, cases)| cases.is_empty()).map(|(code, _)| *code).collect();
     Coverage {
         items_total: items.len(),
         items_checked: items.len() - items_unchecked.len(),

@@ -55,11 +55,7 @@ impl Table {
             let mut records = Records::new(&text);
             let mut fields = Vec::new();
             while let Some(line) = records.next_into(&mut fields) {
-                table.rows.push(RowMeta {
-                    line,
-                    first_field: table.fields.len(),
-                    fields: fields.len(),
-                });
+                table.rows.push(RowMeta { line, first_field: table.fields.len(), fields: fields.len() });
                 for field in &fields {
                     let (start, end) = match &field.value {
                         Cow::Borrowed(value) => {
@@ -68,12 +64,7 @@ impl Table {
                         }
                         Cow::Owned(value) => table.push_unescaped(value),
                     };
-                    table.fields.push(FieldMeta {
-                        start,
-                        end,
-                        line: field.line,
-                        quoted: field.quoted,
-                    });
+                    table.fields.push(FieldMeta { start, end, line: field.line, quoted: field.quoted });
                 }
             }
             (records.issues, records.line_endings)
@@ -91,19 +82,10 @@ impl Table {
 
     /// Appends a row of values that do not come from [`Table::parse`]'s text.
     pub fn push_row(&mut self, line: u32, fields: &[Field<'_>]) {
-        self.rows.push(RowMeta {
-            line,
-            first_field: self.fields.len(),
-            fields: fields.len(),
-        });
+        self.rows.push(RowMeta { line, first_field: self.fields.len(), fields: fields.len() });
         for field in fields {
             let (start, end) = self.push_unescaped(&field.value);
-            self.fields.push(FieldMeta {
-                start,
-                end,
-                line: field.line,
-                quoted: field.quoted,
-            });
+            self.fields.push(FieldMeta { start, end, line: field.line, quoted: field.quoted });
         }
     }
 
@@ -137,8 +119,7 @@ impl Table {
             value: if meta.start & UNESCAPED == 0 {
                 self.text.get(meta.start..meta.end)
             } else {
-                self.unescaped
-                    .get(meta.start & !UNESCAPED..meta.end & !UNESCAPED)
+                self.unescaped.get(meta.start & !UNESCAPED..meta.end & !UNESCAPED)
             }
             .unwrap_or(""),
             quoted: meta.quoted,
@@ -148,25 +129,17 @@ impl Table {
 
     /// Every field of a row, in order.
     pub fn row_fields(&self, row: usize) -> impl Iterator<Item = FieldRef<'_>> {
-        let (first, count) = self
-            .rows
-            .get(row)
-            .map_or((0, 0), |r| (r.first_field, r.fields));
-        self.fields
-            .get(first..first + count)
-            .unwrap_or(&[])
-            .iter()
-            .map(|meta| FieldRef {
-                value: if meta.start & UNESCAPED == 0 {
-                    self.text.get(meta.start..meta.end)
-                } else {
-                    self.unescaped
-                        .get(meta.start & !UNESCAPED..meta.end & !UNESCAPED)
-                }
-                .unwrap_or(""),
-                quoted: meta.quoted,
-                line: meta.line,
-            })
+        let (first, count) = self.rows.get(row).map_or((0, 0), |r| (r.first_field, r.fields));
+        self.fields.get(first..first + count).unwrap_or(&[]).iter().map(|meta| FieldRef {
+            value: if meta.start & UNESCAPED == 0 {
+                self.text.get(meta.start..meta.end)
+            } else {
+                self.unescaped.get(meta.start & !UNESCAPED..meta.end & !UNESCAPED)
+            }
+            .unwrap_or(""),
+            quoted: meta.quoted,
+            line: meta.line,
+        })
     }
 
     /// The value at `row`, `column` (0-based); empty when the row is shorter.
@@ -175,8 +148,7 @@ impl Table {
     }
 
     pub fn field_line(&self, row: usize, column: usize) -> u32 {
-        self.meta(row, column)
-            .map_or_else(|| self.row_line(row), |meta| meta.line)
+        self.meta(row, column).map_or_else(|| self.row_line(row), |meta| meta.line)
     }
 
     pub fn quoted(&self, row: usize, column: usize) -> bool {
@@ -185,9 +157,7 @@ impl Table {
 
     /// The values of one row.
     pub fn row_values(&self, row: usize) -> Vec<&str> {
-        (0..self.row_width(row))
-            .map(|column| self.value(row, column))
-            .collect()
+        (0..self.row_width(row)).map(|column| self.value(row, column)).collect()
     }
 }
 

@@ -60,19 +60,12 @@ impl FileName {
             self.serial.clone(),
         ]);
         parts.extend(self.branch.clone());
-        format!(
-            "{}.{}",
-            parts.join("_"),
-            self.extension.to_ascii_uppercase()
-        )
+        format!("{}.{}", parts.join("_"), self.extension.to_ascii_uppercase())
     }
 }
 
 fn is_kind_code(value: &str) -> bool {
-    value.len() == 2
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+    value.len() == 2 && value.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
 }
 
 pub fn parse(name: &str) -> Result<FileName, NameError> {
@@ -154,10 +147,7 @@ pub fn parse(name: &str) -> Result<FileName, NameError> {
 }
 
 fn bad(part: &'static str, found: &str) -> NameError {
-    NameError::BadPart {
-        part,
-        found: found.to_string(),
-    }
+    NameError::BadPart { part, found: found.to_string() }
 }
 
 /// The base name of a path, the part a file name rule looks at.
@@ -177,14 +167,8 @@ mod tests {
             Ok(FileName {
                 kind: "UP1KYO".into(),
                 month: None,
-                sender: Party {
-                    office: "0300000100".into(),
-                    kind: "43".into()
-                },
-                recipient: Party {
-                    office: "0300000005".into(),
-                    kind: "11".into()
-                },
+                sender: Party { office: "0300000100".into(), kind: "43".into() },
+                recipient: Party { office: "0300000005".into(), kind: "11".into() },
                 serial: "20191025200201".into(),
                 branch: None,
                 extension: "CSV".into(),
@@ -193,30 +177,18 @@ mod tests {
         let supplement = parse("UPHOSOKU_000000_0300000100_43_0300000005_11_20191025200201.CSV");
         assert_eq!(supplement.map(|n| n.month), Ok(Some("000000".to_string())));
         let image = parse("UPKIHON_IMAGE_0300000100_43_0300000005_11_20191025200201_0001.JPG");
-        assert_eq!(
-            image.map(|n| (n.kind, n.branch)),
-            Ok(("UPKIHON_IMAGE".to_string(), Some("0001".to_string())))
-        );
+        assert_eq!(image.map(|n| (n.kind, n.branch)), Ok(("UPKIHON_IMAGE".to_string(), Some("0001".to_string()))));
         let sub = parse("UPKIHON_SUB1_0300000100_43_0300000005_11_20191025200201.CSV");
         assert_eq!(sub.map(|n| n.kind), Ok("UPKIHON_SUB1".to_string()));
     }
 
     #[test]
     fn recognises_problems() {
-        assert_eq!(
-            parse("UPPLAN_201912_0300000100_0300000005_20191025200201.CSV"),
-            Err(NameError::Legacy)
-        );
-        assert_eq!(
-            parse("PLAN_0300000100_43_0300000005_11_20191025200201.CSV"),
-            Err(NameError::UnknownPrefix)
-        );
+        assert_eq!(parse("UPPLAN_201912_0300000100_0300000005_20191025200201.CSV"), Err(NameError::Legacy));
+        assert_eq!(parse("PLAN_0300000100_43_0300000005_11_20191025200201.CSV"), Err(NameError::UnknownPrefix));
         assert_eq!(
             parse("UP1KYO_123456789_43_0300000005_11_20191025200201.CSV"),
-            Err(NameError::BadPart {
-                part: "送信元事業所番号",
-                found: "123456789".into()
-            })
+            Err(NameError::BadPart { part: "送信元事業所番号", found: "123456789".into() })
         );
         assert_eq!(
             parse("UP1KYO\u{0332}0300000100_43_0300000005_11_20191025200201.CSV"),

@@ -35,17 +35,10 @@ impl ItemRef {
     /// As the spec writes it: 「第6表 No.12 サービス開始時刻」 / "Table 6 No.12 start time (サービス開始時刻)".
     pub fn label(&self, lang: Lang) -> String {
         match lang {
-            Lang::Ja => format!(
-                "{} No.{} {}",
-                self.kind.table.ja, self.item.no, self.item.name
-            ),
-            Lang::En => format!(
-                "{} No.{} {} ({})",
-                self.kind.table.en,
-                self.item.no,
-                self.item.english_name(),
-                self.item.name
-            ),
+            Lang::Ja => format!("{} No.{} {}", self.kind.table.ja, self.item.no, self.item.name),
+            Lang::En => {
+                format!("{} No.{} {} ({})", self.kind.table.en, self.item.no, self.item.english_name(), self.item.name)
+            }
         }
     }
 }
@@ -84,15 +77,7 @@ impl Arg {
 
 impl Finding {
     pub fn new(rule: &'static RuleMeta) -> Finding {
-        Finding {
-            rule,
-            file: None,
-            line: None,
-            column: None,
-            item: None,
-            value: None,
-            args: Vec::new(),
-        }
+        Finding { rule, file: None, line: None, column: None, item: None, value: None, args: Vec::new() }
     }
 
     pub fn line(mut self, line: u32) -> Self {
@@ -127,19 +112,8 @@ impl Finding {
         self
     }
 
-    pub fn arg2(
-        mut self,
-        name: &'static str,
-        ja: impl Into<String>,
-        en: impl Into<String>,
-    ) -> Self {
-        self.args.push((
-            name,
-            Arg::Localized {
-                ja: ja.into(),
-                en: en.into(),
-            },
-        ));
+    pub fn arg2(mut self, name: &'static str, ja: impl Into<String>, en: impl Into<String>) -> Self {
+        self.args.push((name, Arg::Localized { ja: ja.into(), en: en.into() }));
         self
     }
 

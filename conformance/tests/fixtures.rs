@@ -20,10 +20,7 @@ fn committed() -> BTreeMap<PathBuf, Vec<u8>> {
             if path.is_dir() {
                 walk(base, &path, out);
             } else if path.file_name().is_some_and(|n| n != "README.md") {
-                let relative = path
-                    .strip_prefix(base)
-                    .expect("below fixtures/")
-                    .to_path_buf();
+                let relative = path.strip_prefix(base).expect("below fixtures/").to_path_buf();
                 out.insert(relative, std::fs::read(&path).expect("readable fixture"));
             }
         }
@@ -43,26 +40,19 @@ fn committed_corpus_equals_a_fresh_generation() {
         .filter(|path| fresh.get(*path) != on_disk.get(*path))
         .map(|path| path.display().to_string())
         .collect();
-    assert!(
-        differing.is_empty(),
-        "run `cargo xtask fixtures`; these differ: {differing:?}"
-    );
+    assert!(differing.is_empty(), "run `cargo xtask fixtures`; these differ: {differing:?}");
 }
 
 #[test]
 fn validator_findings_match_the_manifest() {
-    let manifest: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(fixtures_dir().join("manifest.json")).expect("manifest"),
-    )
-    .expect("manifest is JSON");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(fixtures_dir().join("manifest.json")).expect("manifest"))
+            .expect("manifest is JSON");
     let entries = manifest["fixtures"].as_array().expect("fixtures array");
     let mut folders: BTreeMap<String, Vec<&serde_json::Value>> = BTreeMap::new();
     for entry in entries {
         let path = entry["path"].as_str().expect("path");
-        let folder = path
-            .rsplit_once('/')
-            .map(|(dir, _)| dir.to_string())
-            .expect("folder");
+        let folder = path.rsplit_once('/').map(|(dir, _)| dir.to_string()).expect("folder");
         folders.entry(folder).or_default().push(entry);
     }
     let mut failures = Vec::new();
@@ -71,58 +61,29 @@ fn validator_findings_match_the_manifest() {
             .iter()
             .map(|e| {
                 let path = e["path"].as_str().expect("path");
-                (
-                    path.to_string(),
-                    std::fs::read(fixtures_dir().join(path)).expect("fixture file"),
-                )
+                (path.to_string(), std::fs::read(fixtures_dir().join(path)).expect("fixture file"))
             })
             .collect();
-        let report = validate_files(
-            files.iter().map(|(p, b)| (p.as_str(), b.as_slice())),
-            &Options::default(),
-        );
+        let report = validate_files(files.iter().map(|(p, b)| (p.as_str(), b.as_slice())), &Options::default());
         for entry in entries {
             let path = entry["path"].as_str().expect("path");
             let mut expected: Vec<(String, Option<u64>, Option<u64>)> = entry["expected"]
                 .as_array()
                 .expect("expected")
                 .iter()
-                .map(|f| {
-                    (
-                        f["rule"].as_str().unwrap_or("").to_string(),
-                        f["line"].as_u64(),
-                        f["column"].as_u64(),
-                    )
-                })
+                .map(|f| (f["rule"].as_str().unwrap_or("").to_string(), f["line"].as_u64(), f["column"].as_u64()))
                 .collect();
-            let file = report
-                .files
-                .iter()
-                .find(|f| f.path == path)
-                .expect("validated");
+            let file = report.files.iter().find(|f| f.path == path).expect("validated");
             let mut found: Vec<(String, Option<u64>, Option<u64>)> = file
                 .findings
                 .iter()
-                .chain(
-                    report
-                        .set_findings
-                        .iter()
-                        .filter(|f| f.file.as_deref() == Some(path)),
-                )
-                .map(|f| {
-                    (
-                        f.rule.code.to_string(),
-                        f.line.map(u64::from),
-                        f.column.map(u64::from),
-                    )
-                })
+                .chain(report.set_findings.iter().filter(|f| f.file.as_deref() == Some(path)))
+                .map(|f| (f.rule.code.to_string(), f.line.map(u64::from), f.column.map(u64::from)))
                 .collect();
             expected.sort();
             found.sort();
             if expected != found {
-                failures.push(format!(
-                    "{folder}: {path}\n  expected {expected:?}\n  found    {found:?}"
-                ));
+                failures.push(format!("{folder}: {path}\n  expected {expected:?}\n  found    {found:?}"));
             }
         }
     }

@@ -15,37 +15,20 @@ use proptest::prelude::*;
 /// Reads bytes back into the values of each record.
 fn read_back(bytes: &[u8]) -> Vec<Vec<String>> {
     let decoded = conformance::codec::decode(bytes, EncodingChoice::Auto);
-    assert!(
-        decoded.undecodable.is_empty(),
-        "undecodable: {:?}",
-        decoded.undecodable
-    );
+    assert!(decoded.undecodable.is_empty(), "undecodable: {:?}", decoded.undecodable);
     let mut records = conformance::codec::Records::new(&decoded.text);
     let mut table = Table::default();
     let mut fields = Vec::new();
     while let Some(line) = records.next_into(&mut fields) {
         table.push_row(line, &fields);
     }
-    assert!(
-        records.issues.is_empty(),
-        "syntax issues: {:?}",
-        records.issues
-    );
-    (0..table.len())
-        .map(|row| {
-            table
-                .row_values(row)
-                .into_iter()
-                .map(String::from)
-                .collect()
-        })
-        .collect()
+    assert!(records.issues.is_empty(), "syntax issues: {:?}", records.issues);
+    (0..table.len()).map(|row| table.row_values(row).into_iter().map(String::from).collect()).collect()
 }
 
 /// Characters that all have an MS932 code: ASCII with the CSV specials, kana, kanji, NEC/IBM extensions, half-width
 /// kana and the CP932 forms of the wave dash and minus.
-const MS932_ALPHABET: &str =
-    "aZ09 ,\"\r\n　あんアン介護計画書利用者氏名山田高橋長女①⑳㈱Ⅳ髙﨑ｱﾝﾞ～－∥、。「」";
+const MS932_ALPHABET: &str = "aZ09 ,\"\r\n　あんアン介護計画書利用者氏名山田高橋長女①⑳㈱Ⅳ髙﨑ｱﾝﾞ～－∥、。「」";
 
 fn csv_kinds() -> Vec<&'static conformance::spec::Kind> {
     spec().kinds.iter().filter(|kind| kind.is_csv()).collect()

@@ -21,27 +21,15 @@ fn cases() -> &'static [Case] {
 }
 
 fn validate(files: &[(String, Vec<u8>)]) -> Report {
-    validate_files(
-        files
-            .iter()
-            .map(|(name, bytes)| (name.as_str(), bytes.as_slice())),
-        &Options::default(),
-    )
+    validate_files(files.iter().map(|(name, bytes)| (name.as_str(), bytes.as_slice())), &Options::default())
 }
 
 fn case_files(case: &Case) -> Vec<(String, Vec<u8>)> {
-    case.files
-        .iter()
-        .map(|f| (f.name.clone(), f.bytes.clone()))
-        .collect()
+    case.files.iter().map(|f| (f.name.clone(), f.bytes.clone())).collect()
 }
 
 fn find_case(id: &str) -> Case {
-    cases()
-        .iter()
-        .find(|c| c.id == id)
-        .cloned()
-        .unwrap_or_else(|| panic!("no case {id}"))
+    cases().iter().find(|c| c.id == id).cloned().unwrap_or_else(|| panic!("no case {id}"))
 }
 
 /// Every finding of every case as one line per language: the snapshot of each rule's message.
@@ -67,16 +55,9 @@ fn findings_of_every_case() {
 
 #[test]
 fn human_report_of_a_valid_exchange() {
-    let scenario = valid_scenarios(SEED)
-        .expect("scenarios")
-        .into_iter()
-        .next()
-        .expect("a scenario");
-    let files: Vec<(String, Vec<u8>)> = scenario
-        .files
-        .iter()
-        .map(|f| (f.name.clone(), f.bytes().expect("encodes")))
-        .collect();
+    let scenario = valid_scenarios(SEED).expect("scenarios").into_iter().next().expect("a scenario");
+    let files: Vec<(String, Vec<u8>)> =
+        scenario.files.iter().map(|f| (f.name.clone(), f.bytes().expect("encodes"))).collect();
     let report = validate(&files);
     assert_eq!(report.errors() + report.warnings(), 0);
     insta::assert_snapshot!("human_valid_ja", report::human::render(&report, Lang::Ja));
@@ -99,17 +80,12 @@ fn reports_of_an_invalid_exchange_in_every_format() {
 #[test]
 fn json_schema_is_stable() {
     let report = validate(&case_files(&find_case("FLD006-february-30")));
-    let json: serde_json::Value =
-        serde_json::from_str(&report::json::render(&report, Lang::En)).expect("valid JSON");
+    let json: serde_json::Value = serde_json::from_str(&report::json::render(&report, Lang::En)).expect("valid JSON");
     assert_eq!(json["lang"], "en");
     assert_eq!(json["summary"]["errors"], 1);
     let finding = json["files"]
         .as_array()
-        .and_then(|files| {
-            files
-                .iter()
-                .find_map(|f| f["findings"].as_array().and_then(|a| a.first()).cloned())
-        })
+        .and_then(|files| files.iter().find_map(|f| f["findings"].as_array().and_then(|a| a.first()).cloned()))
         .expect("a finding");
     for key in ["rule", "severity", "line", "column", "field", "message"] {
         assert!(finding.get(key).is_some(), "finding lacks {key}: {finding}");

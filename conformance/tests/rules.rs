@@ -19,12 +19,7 @@ fn cases() -> &'static [Case] {
 }
 
 fn actual(case: &Case) -> Vec<Expected> {
-    let report = validate_files(
-        case.files
-            .iter()
-            .map(|f| (f.name.as_str(), f.bytes.as_slice())),
-        &Options::default(),
-    );
+    let report = validate_files(case.files.iter().map(|f| (f.name.as_str(), f.bytes.as_slice())), &Options::default());
     let mut found: Vec<Expected> = Vec::new();
     for file in &report.files {
         for finding in &file.findings {
@@ -56,18 +51,10 @@ fn every_case_reports_exactly_its_expected_findings() {
         expected.sort();
         let found = actual(case);
         if found != expected {
-            failures.push(format!(
-                "{}:\n  expected {expected:?}\n  found    {found:?}",
-                case.id
-            ));
+            failures.push(format!("{}:\n  expected {expected:?}\n  found    {found:?}", case.id));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} cases differ:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} cases differ:\n{}", failures.len(), failures.join("\n"));
 }
 
 #[test]
@@ -76,41 +63,19 @@ fn every_rule_is_triggered_by_a_case() {
     let missing: Vec<&str> = rules::all()
         .iter()
         .map(|rule| rule.meta.code)
-        .filter(|code| {
-            !cases
-                .iter()
-                .any(|case| case.expected.iter().any(|e| e.rule == *code))
-        })
+        .filter(|code| !cases.iter().any(|case| case.expected.iter().any(|e| e.rule == *code)))
         .collect();
-    assert!(
-        missing.is_empty(),
-        "rules without a triggering case: {missing:?}"
-    );
+    assert!(missing.is_empty(), "rules without a triggering case: {missing:?}");
 }
 
 #[test]
 fn each_case_is_named_after_the_rule_it_triggers() {
     for case in cases() {
         let near_miss = case.id.contains("near-miss");
-        assert_eq!(
-            near_miss,
-            case.expected.is_empty(),
-            "{}: near misses and only they expect nothing",
-            case.id
-        );
+        assert_eq!(near_miss, case.expected.is_empty(), "{}: near misses and only they expect nothing", case.id);
         if !near_miss {
-            assert!(
-                case.expected.iter().any(|e| e.rule == case.rule),
-                "{} does not trigger {}",
-                case.id,
-                case.rule
-            );
+            assert!(case.expected.iter().any(|e| e.rule == case.rule), "{} does not trigger {}", case.id, case.rule);
         }
-        assert!(
-            rules::find(case.rule).is_some(),
-            "{} names unknown rule {}",
-            case.id,
-            case.rule
-        );
+        assert!(rules::find(case.rule).is_some(), "{} names unknown rule {}", case.id, case.rule);
     }
 }

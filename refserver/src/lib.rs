@@ -5,6 +5,7 @@
 pub mod api;
 pub mod metrics;
 pub mod pki;
+pub mod sandbox;
 pub mod server;
 pub mod store;
 pub mod tls;

@@ -113,9 +113,7 @@ enum OfficeCommand {
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
         .init();
     match run(Cli::parse().command) {
@@ -128,41 +126,22 @@ fn main() -> ExitCode {
 }
 
 fn date_in_a_year(from: time::Date) -> String {
-    let next = from
-        .replace_year(from.year() + 1)
-        .unwrap_or(from + time::Duration::days(365));
+    let next = from.replace_year(from.year() + 1).unwrap_or(from + time::Duration::days(365));
     next.to_string()
 }
 
 fn valid_date(text: &str) -> Result<String> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(text, format)
-        .map(|d| d.to_string())
-        .with_context(|| format!("{text} is not a date YYYY-MM-DD"))
+    time::Date::parse(text, format).map(|d| d.to_string()).with_context(|| format!("{text} is not a date YYYY-MM-DD"))
 }
 
 fn run(command: Command) -> Result<()> {
     match command {
-        Command::Pki {
-            command: PkiCommand::Init { out },
-        } => {
+        Command::Pki { command: PkiCommand::Init { out } } => {
             pki::init(&out)?;
-            println!(
-                "test PKI written to {} (see its README.md; for tests and demos only)",
-                out.display()
-            );
+            println!("test PKI written to {} (see its README.md; for tests and demos only)", out.display());
         }
-        Command::Office {
-            command:
-                OfficeCommand::Add {
-                    data,
-                    pki,
-                    number,
-                    service_kinds,
-                    name,
-                    licence_until,
-                },
-        } => {
+        Command::Office { command: OfficeCommand::Add { data, pki, number, service_kinds, name, licence_until } } => {
             for kind in &service_kinds {
                 if conformance::spec::spec().service_kind(kind).is_none() {
                     bail!("{kind} is not a サービス種類コード (see ../shared/spec/codes.md)");
@@ -181,11 +160,13 @@ fn run(command: Command) -> Result<()> {
                 kinds: service_kinds,
                 licence_until: licence_until.clone(),
             })?;
-            println!("office {number} registered (licence until {licence_until})\n  certificate: {}\n  key:         {}", cert.display(), key.display());
+            println!(
+                "office {number} registered (licence until {licence_until})\n  certificate: {}\n  key:         {}",
+                cert.display(),
+                key.display()
+            );
         }
-        Command::Office {
-            command: OfficeCommand::List { data },
-        } => {
+        Command::Office { command: OfficeCommand::List { data } } => {
             let store = SqliteStore::open(&data)?;
             for office in store.offices(None)? {
                 println!(
@@ -197,18 +178,9 @@ fn run(command: Command) -> Result<()> {
                 );
             }
         }
-        Command::Office {
-            command:
-                OfficeCommand::Renew {
-                    data,
-                    number,
-                    until,
-                },
-        } => {
+        Command::Office { command: OfficeCommand::Renew { data, number, until } } => {
             let store = SqliteStore::open(&data)?;
-            let Some(mut office) = store.office(&number)? else {
-                bail!("no office {number}")
-            };
+            let Some(mut office) = store.office(&number)? else { bail!("no office {number}") };
             office.licence_until = match until {
                 Some(date) => valid_date(&date)?,
                 None => {
@@ -221,11 +193,7 @@ fn run(command: Command) -> Result<()> {
             store.put_office(&office)?;
             println!("office {number}: licence until {}", office.licence_until);
         }
-        Command::Audit {
-            data,
-            office,
-            since,
-        } => {
+        Command::Audit { data, office, since } => {
             let store = SqliteStore::open(&data)?;
             for entry in store.audit_log(office.as_deref(), since.as_deref())? {
                 println!(
@@ -238,23 +206,14 @@ fn run(command: Command) -> Result<()> {
                 );
             }
         }
-        Command::Serve {
-            data,
-            pki,
-            listen,
-            max_body,
-            retention_days,
-        } => {
+        Command::Serve { data, pki, listen, max_body, retention_days } => {
             let mut config = ServerConfig::new(listen, data, pki);
             config.api.max_body = max_body;
             config.retention = Duration::from_secs(retention_days * 24 * 3600);
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async move {
                 let running = server::start(config).await?;
-                eprintln!(
-                    "careplan-refserver listening on https://{} (Ctrl-C or SIGTERM to stop)",
-                    running.local_addr
-                );
+                eprintln!("careplan-refserver listening on https://{} (Ctrl-C or SIGTERM to stop)", running.local_addr);
                 wait_for_signal().await;
                 eprintln!("shutting down: finishing in-flight requests");
                 running.shutdown().await;

@@ -32,13 +32,11 @@ impl Metrics {
             }
         }
         self.latency_count.fetch_add(1, Ordering::Relaxed);
-        self.latency_micros
-            .fetch_add(elapsed.as_micros() as u64, Ordering::Relaxed);
+        self.latency_micros.fetch_add(elapsed.as_micros() as u64, Ordering::Relaxed);
     }
 
     pub fn add_received_bytes(&self, bytes: usize) {
-        self.received_bytes
-            .fetch_add(bytes as u64, Ordering::Relaxed);
+        self.received_bytes.fetch_add(bytes as u64, Ordering::Relaxed);
     }
 
     pub fn add_sent_bytes(&self, bytes: usize) {
@@ -54,10 +52,7 @@ impl Metrics {
         out.push_str("# HELP careplan_requests_total HTTP requests by route and status.\n# TYPE careplan_requests_total counter\n");
         if let Ok(requests) = self.requests.lock() {
             for ((route, status), count) in requests.iter() {
-                let _ = writeln!(
-                    out,
-                    "careplan_requests_total{{route=\"{route}\",status=\"{status}\"}} {count}"
-                );
+                let _ = writeln!(out, "careplan_requests_total{{route=\"{route}\",status=\"{status}\"}} {count}");
             }
         }
         out.push_str("# HELP careplan_request_duration_seconds Request latency.\n# TYPE careplan_request_duration_seconds histogram\n");
@@ -69,10 +64,7 @@ impl Metrics {
             );
         }
         let count = self.latency_count.load(Ordering::Relaxed);
-        let _ = writeln!(
-            out,
-            "careplan_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}"
-        );
+        let _ = writeln!(out, "careplan_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}");
         let _ = writeln!(
             out,
             "careplan_request_duration_seconds_sum {}",
@@ -94,9 +86,7 @@ impl Metrics {
             "# TYPE careplan_tls_rejected_total counter\ncareplan_tls_rejected_total {}",
             self.tls_rejected.load(Ordering::Relaxed)
         );
-        out.push_str(
-            "# HELP careplan_messages Messages held, by status.\n# TYPE careplan_messages gauge\n",
-        );
+        out.push_str("# HELP careplan_messages Messages held, by status.\n# TYPE careplan_messages gauge\n");
         for (status, count) in messages_by_status {
             let _ = writeln!(out, "careplan_messages{{status=\"{status}\"}} {count}");
         }

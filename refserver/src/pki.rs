@@ -5,9 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use rcgen::{
-    BasicConstraints, Certificate, CertificateParams, CertificateRevocationListParams,
-    DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, KeyIdMethod, KeyPair,
-    KeyUsagePurpose, RevocationReason, RevokedCertParams, SanType, SerialNumber,
+    BasicConstraints, Certificate, CertificateParams, CertificateRevocationListParams, DistinguishedName, DnType,
+    ExtendedKeyUsagePurpose, IsCa, KeyIdMethod, KeyPair, KeyUsagePurpose, RevocationReason, RevokedCertParams, SanType,
+    SerialNumber,
 };
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
@@ -17,10 +17,7 @@ pub enum PkiError {
     #[error("certificate generation: {0}")]
     Rcgen(#[from] rcgen::Error),
     #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("{0} is not a PKI folder made by `careplan-refserver pki init` (missing {1})")]
     NotInitialised(PathBuf, &'static str),
     #[error("index.json: {0}")]
@@ -60,10 +57,7 @@ impl PkiPaths {
         self.dir.join("offices").join(format!("{number}.key"))
     }
     pub fn negative(&self, name: &str) -> (PathBuf, PathBuf) {
-        (
-            self.dir.join("negative").join(format!("{name}.pem")),
-            self.dir.join("negative").join(format!("{name}.key")),
-        )
+        (self.dir.join("negative").join(format!("{name}.pem")), self.dir.join("negative").join(format!("{name}.key")))
     }
     fn index(&self) -> PathBuf {
         self.dir.join("index.json")
@@ -111,15 +105,9 @@ const README: &str = "# Test PKI — テスト専用\n\n\
 
 fn write(path: &Path, contents: &str) -> Result<(), PkiError> {
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|source| PkiError::Io {
-            path: parent.to_path_buf(),
-            source,
-        })?;
+        std::fs::create_dir_all(parent).map_err(|source| PkiError::Io { path: parent.to_path_buf(), source })?;
     }
-    std::fs::write(path, contents).map_err(|source| PkiError::Io {
-        path: path.to_path_buf(),
-        source,
-    })
+    std::fs::write(path, contents).map_err(|source| PkiError::Io { path: path.to_path_buf(), source })
 }
 
 fn read(path: &Path, what: &'static str, dir: &Path) -> Result<String, PkiError> {
@@ -138,11 +126,7 @@ fn ca_params(name: &str) -> CertificateParams {
     let mut params = CertificateParams::default();
     params.distinguished_name = dn(name, "careplan-interop test PKI");
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.key_usages = vec![
-        KeyUsagePurpose::KeyCertSign,
-        KeyUsagePurpose::CrlSign,
-        KeyUsagePurpose::DigitalSignature,
-    ];
+    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
     let now = OffsetDateTime::now_utc();
     params.not_before = now - Duration::days(1);
     params.not_after = now + Duration::days(3650);
@@ -181,10 +165,7 @@ fn client_params(office: &str, name: &str, serial: u64) -> CertificateParams {
 fn load_index(paths: &PkiPaths) -> Result<Index, PkiError> {
     match std::fs::read_to_string(paths.index()) {
         Ok(text) => Ok(serde_json::from_str(&text)?),
-        Err(_) => Ok(Index {
-            next_serial: 1000,
-            issued: Vec::new(),
-        }),
+        Err(_) => Ok(Index { next_serial: 1000, issued: Vec::new() }),
     }
 }
 
@@ -218,11 +199,7 @@ fn write_crl(paths: &PkiPaths, issuer: &Issuer, index: &Index) -> Result<(), Pki
 }
 
 /// Issues (or re-issues) the client certificate of an office; returns (certificate, key) paths.
-pub fn issue_office(
-    paths: &PkiPaths,
-    office: &str,
-    name: &str,
-) -> Result<(PathBuf, PathBuf), PkiError> {
+pub fn issue_office(paths: &PkiPaths, office: &str, name: &str) -> Result<(PathBuf, PathBuf), PkiError> {
     if office.len() != 10 || !office.bytes().all(|b| b.is_ascii_digit()) {
         return Err(PkiError::BadOfficeNumber(office.to_string()));
     }
@@ -253,10 +230,7 @@ pub fn init(dir: &Path) -> Result<PkiPaths, PkiError> {
     let ca_cert = ca_params(CA_NAME).self_signed(&ca_key)?;
     write(&paths.ca_cert(), &ca_cert.pem())?;
     write(&paths.ca_key(), &ca_key.serialize_pem())?;
-    let issuer = Issuer {
-        cert: ca_cert,
-        key: ca_key,
-    };
+    let issuer = Issuer { cert: ca_cert, key: ca_key };
 
     let server_key = KeyPair::generate()?;
     let mut server = CertificateParams::default();
@@ -275,10 +249,7 @@ pub fn init(dir: &Path) -> Result<PkiPaths, PkiError> {
     write(&paths.server_cert(), &server_cert.pem())?;
     write(&paths.server_key(), &server_key.serialize_pem())?;
 
-    let mut index = Index {
-        next_serial: 1000,
-        issued: Vec::new(),
-    };
+    let mut index = Index { next_serial: 1000, issued: Vec::new() };
     let mut negative = |name: &str,
                         office: &str,
                         change: &dyn Fn(&mut CertificateParams),
@@ -289,11 +260,7 @@ pub fn init(dir: &Path) -> Result<PkiPaths, PkiError> {
         let key = KeyPair::generate()?;
         let mut params = client_params(office, "negative test certificate", serial);
         change(&mut params);
-        let cert = params.signed_by(
-            &key,
-            &signer.unwrap_or(&issuer).cert,
-            &signer.unwrap_or(&issuer).key,
-        )?;
+        let cert = params.signed_by(&key, &signer.unwrap_or(&issuer).cert, &signer.unwrap_or(&issuer).key)?;
         let (cert_path, key_path) = paths.negative(name);
         write(&cert_path, &cert.pem())?;
         write(&key_path, &key.serialize_pem())?;
@@ -307,14 +274,8 @@ pub fn init(dir: &Path) -> Result<PkiPaths, PkiError> {
     };
     let other_key = KeyPair::generate()?;
     let other_cert = ca_params("another CA (must be refused)").self_signed(&other_key)?;
-    write(
-        &dir.join("negative").join("other-ca-root.pem"),
-        &other_cert.pem(),
-    )?;
-    let other = Issuer {
-        cert: other_cert,
-        key: other_key,
-    };
+    write(&dir.join("negative").join("other-ca-root.pem"), &other_cert.pem())?;
+    let other = Issuer { cert: other_cert, key: other_key };
     for (name, office) in NEGATIVE {
         let change: Box<dyn Fn(&mut CertificateParams)> = match *name {
             "expired" => Box::new(|p: &mut CertificateParams| {

@@ -78,36 +78,14 @@ impl RunningServer {
 pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let tls = tls::server_config(&PkiPaths::new(&config.pki))?;
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.data)?);
-    let listener = TcpListener::bind(config.listen)
-        .await
-        .map_err(|e| ServerError::Listen(config.listen, e))?;
-    let local_addr = listener
-        .local_addr()
-        .map_err(|e| ServerError::Listen(config.listen, e))?;
-    let state = Arc::new(AppState {
-        store,
-        config: config.api.clone(),
-        metrics: Metrics::default(),
-    });
+    let listener = TcpListener::bind(config.listen).await.map_err(|e| ServerError::Listen(config.listen, e))?;
+    let local_addr = listener.local_addr().map_err(|e| ServerError::Listen(config.listen, e))?;
+    let state = Arc::new(AppState { store, config: config.api.clone(), metrics: Metrics::default() });
     let (shutdown, watch_shutdown) = watch::channel(false);
-    tokio::spawn(retention_loop(
-        state.clone(),
-        config.retention,
-        watch_shutdown.clone(),
-    ));
-    let task = tokio::spawn(accept_loop(
-        listener,
-        TlsAcceptor::from(tls),
-        state,
-        config,
-        watch_shutdown,
-    ));
+    tokio::spawn(retention_loop(state.clone(), config.retention, watch_shutdown.clone()));
+    let task = tokio::spawn(accept_loop(listener, TlsAcceptor::from(tls), state, config, watch_shutdown));
     tracing::info!(%local_addr, "relay listening");
-    Ok(RunningServer {
-        local_addr,
-        shutdown,
-        task,
-    })
+    Ok(RunningServer { local_addr, shutdown, task })
 }
 
 async fn accept_loop(
@@ -134,36 +112,23 @@ async fn accept_loop(
         let (acceptor, state, config) = (acceptor.clone(), state.clone(), config.clone());
         let watcher = graceful.watcher();
         tokio::spawn(async move {
-            let tls =
-                match tokio::time::timeout(config.handshake_timeout, acceptor.accept(tcp)).await {
-                    Ok(Ok(tls)) => tls,
-                    Ok(Err(error)) => return reject(&state, peer, error.to_string()).await,
-                    Err(_) => return reject(&state, peer, "handshake timed out".to_string()).await,
-                };
-            let office = tls
-                .get_ref()
-                .1
-                .peer_certificates()
-                .and_then(|certs| certs.first())
-                .and_then(tls::office_of);
+            let tls = match tokio::time::timeout(config.handshake_timeout, acceptor.accept(tcp)).await {
+                Ok(Ok(tls)) => tls,
+                Ok(Err(error)) => return reject(&state, peer, error.to_string()).await,
+                Err(_) => return reject(&state, peer, "handshake timed out".to_string()).await,
+            };
+            let office = tls.get_ref().1.peer_certificates().and_then(|certs| certs.first()).and_then(tls::office_of);
             let Some(office) = office else {
-                return reject(
-                    &state,
-                    peer,
-                    "client certificate has no 10-digit office number in its CN".into(),
-                )
-                .await;
+                return reject(&state, peer, "client certificate has no 10-digit office number in its CN".into()).await;
             };
             let me: Arc<str> = Arc::from(office);
             let service = service_fn(move |request| {
                 let (state, me, deadline) = (state.clone(), me.clone(), config.request_timeout);
                 async move {
-                    let response =
-                        match tokio::time::timeout(deadline, api::handle(state, me, request)).await
-                        {
-                            Ok(response) => response,
-                            Err(_) => api::error_response(&timeout_error()),
-                        };
+                    let response = match tokio::time::timeout(deadline, api::handle(state, me, request)).await {
+                        Ok(response) => response,
+                        Err(_) => api::error_response(&timeout_error()),
+                    };
                     Ok::<_, std::convert::Infallible>(response)
                 }
             });
@@ -178,10 +143,7 @@ async fn accept_loop(
         });
     }
     drop(listener);
-    if tokio::time::timeout(Duration::from_secs(30), graceful.shutdown())
-        .await
-        .is_err()
-    {
+    if tokio::time::timeout(Duration::from_secs(30), graceful.shutdown()).await.is_err() {
         tracing::warn!("some connections did not finish within 30 s of shutdown");
     }
 }
@@ -209,11 +171,7 @@ async fn reject(state: &Arc<AppState>, peer: SocketAddr, reason: String) {
     let _ = tokio::task::spawn_blocking(move || store.audit(&entry)).await;
 }
 
-async fn retention_loop(
-    state: Arc<AppState>,
-    retention: Duration,
-    mut shutdown: watch::Receiver<bool>,
-) {
+async fn retention_loop(state: Arc<AppState>, retention: Duration, mut shutdown: watch::Receiver<bool>) {
     loop {
         let cutoff = time::OffsetDateTime::now_utc() - retention;
         if let Ok(cutoff) = cutoff.format(&time::format_description::well_known::Rfc3339) {

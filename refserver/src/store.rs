@@ -185,9 +185,7 @@ impl SqliteStore {
         let connection = Connection::open(dir.join("relay.sqlite3"))?;
         connection.busy_timeout(std::time::Duration::from_secs(10))?;
         connection.execute_batch(SCHEMA)?;
-        Ok(SqliteStore {
-            connection: Mutex::new(connection),
-        })
+        Ok(SqliteStore { connection: Mutex::new(connection) })
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
@@ -201,11 +199,7 @@ fn office_from(row: &rusqlite::Row<'_>) -> rusqlite::Result<Office> {
     Ok(Office {
         number: row.get(0)?,
         name: row.get(1)?,
-        kinds: kinds
-            .split(',')
-            .filter(|k| !k.is_empty())
-            .map(String::from)
-            .collect(),
+        kinds: kinds.split(',').filter(|k| !k.is_empty()).map(String::from).collect(),
         licence_until: row.get(3)?,
     })
 }
@@ -231,17 +225,11 @@ fn message_from(row: &rusqlite::Row<'_>) -> rusqlite::Result<MessageMeta> {
 }
 
 fn with_files(connection: &Connection, mut message: MessageMeta) -> rusqlite::Result<MessageMeta> {
-    let mut statement = connection.prepare_cached(
-        "SELECT name, kind, size, sha256 FROM files WHERE message_id = ?1 ORDER BY position",
-    )?;
+    let mut statement = connection
+        .prepare_cached("SELECT name, kind, size, sha256 FROM files WHERE message_id = ?1 ORDER BY position")?;
     message.files = statement
         .query_map([&message.id], |row| {
-            Ok(FileMeta {
-                name: row.get(0)?,
-                kind: row.get(1)?,
-                size: row.get(2)?,
-                sha256: row.get(3)?,
-            })
+            Ok(FileMeta { name: row.get(0)?, kind: row.get(1)?, size: row.get(2)?, sha256: row.get(3)? })
         })?
         .collect::<rusqlite::Result<_>>()?;
     Ok(message)
@@ -249,11 +237,7 @@ fn with_files(connection: &Connection, mut message: MessageMeta) -> rusqlite::Re
 
 fn load_message(connection: &Connection, id: &str) -> rusqlite::Result<Option<MessageMeta>> {
     let message = connection
-        .query_row(
-            &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?1"),
-            [id],
-            message_from,
-        )
+        .query_row(&format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?1"), [id], message_from)
         .optional()?;
     message.map(|m| with_files(connection, m)).transpose()
 }
@@ -264,12 +248,7 @@ impl Store for SqliteStore {
             c.execute(
                 "INSERT INTO offices (number, name, kinds, licence_until) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT(number) DO UPDATE SET name = ?2, kinds = ?3, licence_until = ?4",
-                params![
-                    office.number,
-                    office.name,
-                    office.kinds.join(","),
-                    office.licence_until
-                ],
+                params![office.number, office.name, office.kinds.join(","), office.licence_until],
             )?;
             Ok(())
         })
@@ -370,12 +349,8 @@ impl Store for SqliteStore {
 
     fn file(&self, id: &str, name: &str) -> Result<Option<Vec<u8>>> {
         self.with(|c| {
-            Ok(c.query_row(
-                "SELECT bytes FROM files WHERE message_id = ?1 AND name = ?2",
-                [id, name],
-                |row| row.get(0),
-            )
-            .optional()?)
+            Ok(c.query_row("SELECT bytes FROM files WHERE message_id = ?1 AND name = ?2", [id, name], |row| row.get(0))
+                .optional()?)
         })
     }
 
@@ -437,12 +412,10 @@ impl Store for SqliteStore {
 
     fn status_counts(&self) -> Result<Vec<(String, i64)>> {
         self.with(|c| {
-            let mut statement = c.prepare_cached(
-                "SELECT status, COUNT(*) FROM messages GROUP BY status ORDER BY status",
-            )?;
-            let counts = statement
-                .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
-                .collect::<rusqlite::Result<_>>()?;
+            let mut statement =
+                c.prepare_cached("SELECT status, COUNT(*) FROM messages GROUP BY status ORDER BY status")?;
+            let counts =
+                statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
             Ok(counts)
         })
     }

@@ -22,43 +22,28 @@ pub enum TlsError {
 }
 
 fn read_pem(path: &Path) -> Result<Vec<u8>, TlsError> {
-    std::fs::read(path).map_err(|e| TlsError::File {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    })
+    std::fs::read(path).map_err(|e| TlsError::File { path: path.display().to_string(), message: e.to_string() })
 }
 
 fn certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
     let pem = read_pem(path)?;
     rustls_pemfile::certs(&mut pem.as_slice())
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| TlsError::File {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })
+        .map_err(|e| TlsError::File { path: path.display().to_string(), message: e.to_string() })
 }
 
 fn private_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsError> {
     let pem = read_pem(path)?;
     rustls_pemfile::private_key(&mut pem.as_slice())
-        .map_err(|e| TlsError::File {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?
-        .ok_or_else(|| TlsError::File {
-            path: path.display().to_string(),
-            message: "no private key".into(),
-        })
+        .map_err(|e| TlsError::File { path: path.display().to_string(), message: e.to_string() })?
+        .ok_or_else(|| TlsError::File { path: path.display().to_string(), message: "no private key".into() })
 }
 
 fn crls(path: &Path) -> Result<Vec<CertificateRevocationListDer<'static>>, TlsError> {
     let pem = read_pem(path)?;
     rustls_pemfile::crls(&mut pem.as_slice())
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| TlsError::File {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })
+        .map_err(|e| TlsError::File { path: path.display().to_string(), message: e.to_string() })
 }
 
 /// The server configuration for a PKI folder made by `pki init`.
@@ -74,10 +59,7 @@ pub fn server_config(pki: &PkiPaths) -> Result<Arc<ServerConfig>, TlsError> {
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
         .with_client_cert_verifier(verifier)
-        .with_single_cert(
-            certificates(&pki.server_cert())?,
-            private_key(&pki.server_key())?,
-        )?;
+        .with_single_cert(certificates(&pki.server_cert())?, private_key(&pki.server_key())?)?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
 }
@@ -85,13 +67,6 @@ pub fn server_config(pki: &PkiPaths) -> Result<Arc<ServerConfig>, TlsError> {
 /// The office number in a verified client certificate: its subject CN, when that is 10 digits.
 pub fn office_of(certificate: &CertificateDer<'_>) -> Option<String> {
     let (_, parsed) = x509_parser::parse_x509_certificate(certificate.as_ref()).ok()?;
-    let common_name = parsed
-        .subject()
-        .iter_common_name()
-        .next()?
-        .as_str()
-        .ok()?
-        .to_string();
-    (common_name.len() == 10 && common_name.bytes().all(|b| b.is_ascii_digit()))
-        .then_some(common_name)
+    let common_name = parsed.subject().iter_common_name().next()?.as_str().ok()?.to_string();
+    (common_name.len() == 10 && common_name.bytes().all(|b| b.is_ascii_digit())).then_some(common_name)
 }

@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use refserver::pki::{self, PkiPaths};
+use refserver::sandbox::{Sandbox, SandboxOffice};
 use refserver::server::{self, RunningServer, ServerConfig};
-use refserver::store::{Office, SqliteStore, Store};
+use refserver::store::{SqliteStore, Store};
 use reqwest::multipart::{Form, Part};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -37,17 +38,8 @@ fn unit(folder: &str, serial: &str) -> Vec<(String, Vec<u8>)> {
     let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
         .expect("fixture folder")
         .map(|e| e.expect("entry").path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.contains(serial))
-        })
-        .map(|p| {
-            (
-                p.file_name().unwrap().to_string_lossy().to_string(),
-                std::fs::read(&p).unwrap(),
-            )
-        })
+        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.contains(serial)))
+        .map(|p| (p.file_name().unwrap().to_string_lossy().to_string(), std::fs::read(&p).unwrap()))
         .collect();
     files.sort();
     files
@@ -58,11 +50,7 @@ fn plan_unit() -> Vec<(String, Vec<u8>)> {
 }
 
 fn config(dir: &Path) -> ServerConfig {
-    ServerConfig::new(
-        "127.0.0.1:0".parse().unwrap(),
-        dir.join("data"),
-        dir.join("pki"),
-    )
+    ServerConfig::new("127.0.0.1:0".parse().unwrap(), dir.join("data"), dir.join("pki"))
 }
 
 impl Relay {
@@ -72,48 +60,29 @@ impl Relay {
 
     async fn start_with(adjust: impl FnOnce(&mut ServerConfig)) -> Relay {
         let dir = tempfile::tempdir().expect("temp dir");
-        let paths = pki::init(&dir.path().join("pki")).expect("pki");
-        let store = SqliteStore::open(&dir.path().join("data")).expect("store");
-        for (number, kind, name, until) in [
-            (CARE_MANAGER, "43", "ケアプランセンターさくら", "2099-12-31"),
-            (
-                HOME_HELP,
-                "11",
-                "ヘルパーステーションひまわり",
-                "2099-12-31",
-            ),
-            (DAY_SERVICE, "15", "デイサービスあおば", "2099-12-31"),
-            (LAPSED, "43", "ケアプランセンター休止中", "2020-03-31"),
-        ] {
-            pki::issue_office(&paths, number, name).expect("office certificate");
-            store
-                .put_office(&Office {
-                    number: number.into(),
-                    name: name.into(),
-                    kinds: vec![kind.into()],
-                    licence_until: until.into(),
-                })
-                .expect("office");
-        }
-        drop(store);
+        let office = |number, kind, name, licence_until| SandboxOffice { number, kind, name, licence_until };
+        Sandbox::create(
+            dir.path(),
+            &[
+                office(CARE_MANAGER, "43", "ケアプランセンターさくら", "2099-12-31"),
+                office(HOME_HELP, "11", "ヘルパーステーションひまわり", "2099-12-31"),
+                office(DAY_SERVICE, "15", "デイサービスあおば", "2099-12-31"),
+                office(LAPSED, "43", "ケアプランセンター休止中", "2020-03-31"),
+            ],
+        )
+        .expect("sandbox");
         let mut config = config(dir.path());
         adjust(&mut config);
         let server = server::start(config).await.expect("server starts");
         let addr = server.local_addr;
-        Relay {
-            dir,
-            server: Some(server),
-            addr,
-        }
+        Relay { dir, server: Some(server), addr }
     }
 
     async fn restart(&mut self) {
         if let Some(server) = self.server.take() {
             server.shutdown().await;
         }
-        let server = server::start(config(self.dir.path()))
-            .await
-            .expect("server restarts");
+        let server = server::start(config(self.dir.path())).await.expect("server restarts");
         self.addr = server.local_addr;
         self.server = Some(server);
     }
@@ -140,21 +109,12 @@ impl Relay {
         format!("https://127.0.0.1:{}{path}", self.addr.port())
     }
 
-    async fn send(
-        &self,
-        from: &str,
-        to: &str,
-        files: &[(String, Vec<u8>)],
-        key: Option<&str>,
-    ) -> (StatusCode, Value) {
+    async fn send(&self, from: &str, to: &str, files: &[(String, Vec<u8>)], key: Option<&str>) -> (StatusCode, Value) {
         let mut form = Form::new().text("to", to.to_string());
         for (name, bytes) in files {
             form = form.part("file", Part::bytes(bytes.clone()).file_name(name.clone()));
         }
-        let mut request = self
-            .client(from)
-            .post(self.url("/v1/messages"))
-            .multipart(form);
+        let mut request = self.client(from).post(self.url("/v1/messages")).multipart(form);
         if let Some(key) = key {
             request = request.header("Idempotency-Key", key);
         }
@@ -164,12 +124,7 @@ impl Relay {
     }
 
     async fn get(&self, office: &str, path: &str) -> (StatusCode, Value) {
-        let response = self
-            .client(office)
-            .get(self.url(path))
-            .send()
-            .await
-            .expect("request completes");
+        let response = self.client(office).get(self.url(path)).send().await.expect("request completes");
         let status = response.status();
         (status, response.json().await.unwrap_or(Value::Null))
     }
@@ -196,37 +151,18 @@ async fn full_exchange_from_care_manager_to_provider_and_back() {
     assert_eq!(inbox["messages"][0]["from"], CARE_MANAGER);
 
     for (name, bytes) in &files {
-        let response = relay
-            .client(HOME_HELP)
-            .get(relay.url(&format!("/v1/messages/{id}/files/{name}")))
-            .send()
-            .await
-            .unwrap();
+        let response =
+            relay.client(HOME_HELP).get(relay.url(&format!("/v1/messages/{id}/files/{name}"))).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::OK);
-        let header = response
-            .headers()
-            .get("x-content-sha256")
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .to_string();
+        let header = response.headers().get("x-content-sha256").unwrap().to_str().unwrap().to_string();
         let body = response.bytes().await.unwrap();
-        assert_eq!(
-            body.as_ref(),
-            bytes.as_slice(),
-            "{name} comes back byte for byte"
-        );
+        assert_eq!(body.as_ref(), bytes.as_slice(), "{name} comes back byte for byte");
         assert_eq!(header, refserver::api::hex(&Sha256::digest(bytes)));
     }
     let (_, message) = relay.get(HOME_HELP, &format!("/v1/messages/{id}")).await;
     assert_eq!(message["status"], "downloaded");
 
-    let response = relay
-        .client(HOME_HELP)
-        .post(relay.url(&format!("/v1/messages/{id}/ack")))
-        .send()
-        .await
-        .unwrap();
+    let response = relay.client(HOME_HELP).post(relay.url(&format!("/v1/messages/{id}/ack"))).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let (_, outbox) = relay.get(CARE_MANAGER, "/v1/outbox").await;
     assert_eq!(outbox["messages"][0]["status"], "acknowledged");
@@ -237,45 +173,22 @@ async fn full_exchange_from_care_manager_to_provider_and_back() {
 #[tokio::test]
 async fn only_sender_and_recipient_see_a_message() {
     let relay = Relay::start().await;
-    let (_, sent) = relay
-        .send(CARE_MANAGER, HOME_HELP, &plan_unit(), None)
-        .await;
+    let (_, sent) = relay.send(CARE_MANAGER, HOME_HELP, &plan_unit(), None).await;
     let id = sent["id"].as_str().unwrap().to_string();
     let name = plan_unit()[0].0.clone();
-    for path in [
-        format!("/v1/messages/{id}"),
-        format!("/v1/messages/{id}/files/{name}"),
-    ] {
+    for path in [format!("/v1/messages/{id}"), format!("/v1/messages/{id}/files/{name}")] {
         let (status, body) = relay.get(DAY_SERVICE, &path).await;
-        assert_eq!(
-            status,
-            StatusCode::NOT_FOUND,
-            "{path}: a third office learns nothing"
-        );
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}: a third office learns nothing");
         assert_eq!(body["error"], "not_found");
     }
-    let response = relay
-        .client(DAY_SERVICE)
-        .post(relay.url(&format!("/v1/messages/{id}/ack")))
-        .send()
-        .await
-        .unwrap();
+    let response = relay.client(DAY_SERVICE).post(relay.url(&format!("/v1/messages/{id}/ack"))).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     let (_, inbox) = relay.get(DAY_SERVICE, "/v1/inbox").await;
     assert_eq!(inbox["messages"].as_array().unwrap().len(), 0);
     let (status, _) = relay.get(CARE_MANAGER, &format!("/v1/messages/{id}")).await;
     assert_eq!(status, StatusCode::OK, "the sender sees its message");
-    let response = relay
-        .client(CARE_MANAGER)
-        .post(relay.url(&format!("/v1/messages/{id}/ack")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        response.status(),
-        StatusCode::FORBIDDEN,
-        "only the recipient acknowledges"
-    );
+    let response = relay.client(CARE_MANAGER).post(relay.url(&format!("/v1/messages/{id}/ack"))).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN, "only the recipient acknowledges");
     relay.stop().await;
 }
 
@@ -285,16 +198,8 @@ async fn every_negative_certificate_is_refused_at_the_handshake() {
     let paths = PkiPaths::new(relay.dir.path().join("pki"));
     for (name, _) in pki::NEGATIVE {
         let (cert, key) = paths.negative(name);
-        let result = relay
-            .client_with(&cert, &key)
-            .get(relay.url("/healthz"))
-            .send()
-            .await;
-        assert!(
-            result.is_err(),
-            "{name} certificate was accepted: {:?}",
-            result.map(|r| r.status())
-        );
+        let result = relay.client_with(&cert, &key).get(relay.url("/healthz")).send().await;
+        assert!(result.is_err(), "{name} certificate was accepted: {:?}", result.map(|r| r.status()));
     }
     let ca = std::fs::read(paths.ca_cert()).unwrap();
     let anonymous = reqwest::Client::builder()
@@ -302,10 +207,7 @@ async fn every_negative_certificate_is_refused_at_the_handshake() {
         .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
         .build()
         .unwrap();
-    assert!(
-        anonymous.get(relay.url("/healthz")).send().await.is_err(),
-        "no certificate, no connection"
-    );
+    assert!(anonymous.get(relay.url("/healthz")).send().await.is_err(), "no certificate, no connection");
     let (status, _) = relay.get(CARE_MANAGER, "/healthz").await;
     assert_eq!(status, StatusCode::OK);
     relay.stop().await;
@@ -322,37 +224,20 @@ async fn invalid_files_are_rejected_with_rule_codes_and_not_stored() {
         .as_array()
         .unwrap()
         .iter()
-        .flat_map(|f| {
-            f["findings"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|x| x["rule"].as_str().unwrap())
-        })
+        .flat_map(|f| f["findings"].as_array().unwrap().iter().map(|x| x["rule"].as_str().unwrap()))
         .collect();
     assert_eq!(rules, vec!["FLD008"]);
     let (_, outbox) = relay.get(CARE_MANAGER, "/v1/outbox").await;
-    assert_eq!(
-        outbox["messages"].as_array().unwrap().len(),
-        0,
-        "nothing stored"
-    );
+    assert_eq!(outbox["messages"].as_array().unwrap().len(), 0, "nothing stored");
     relay.stop().await;
 }
 
 #[tokio::test]
 async fn a_retried_send_with_the_same_key_returns_the_first_message() {
     let relay = Relay::start().await;
-    let (first_status, first) = relay
-        .send(CARE_MANAGER, HOME_HELP, &plan_unit(), Some("retry-42"))
-        .await;
-    let (second_status, second) = relay
-        .send(CARE_MANAGER, HOME_HELP, &plan_unit(), Some("retry-42"))
-        .await;
-    assert_eq!(
-        (first_status, second_status),
-        (StatusCode::CREATED, StatusCode::CREATED)
-    );
+    let (first_status, first) = relay.send(CARE_MANAGER, HOME_HELP, &plan_unit(), Some("retry-42")).await;
+    let (second_status, second) = relay.send(CARE_MANAGER, HOME_HELP, &plan_unit(), Some("retry-42")).await;
+    assert_eq!((first_status, second_status), (StatusCode::CREATED, StatusCode::CREATED));
     assert_eq!(first["id"], second["id"]);
     let (_, outbox) = relay.get(CARE_MANAGER, "/v1/outbox").await;
     assert_eq!(outbox["messages"].as_array().unwrap().len(), 1);
@@ -383,18 +268,14 @@ async fn a_restart_keeps_messages_and_their_bytes() {
 async fn a_lapsed_licence_can_receive_but_not_send() {
     let relay = Relay::start().await;
     let files = unit("valid/withdrawals", "DLT1KYO_");
-    let lapsed_files: Vec<(String, Vec<u8>)> = files
-        .iter()
-        .map(|(n, b)| (n.replace(CARE_MANAGER, LAPSED), b.clone()))
-        .collect();
+    let lapsed_files: Vec<(String, Vec<u8>)> =
+        files.iter().map(|(n, b)| (n.replace(CARE_MANAGER, LAPSED), b.clone())).collect();
     let (status, body) = relay.send(LAPSED, HOME_HELP, &lapsed_files, None).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(body["error"], "licence_lapsed");
 
-    let actuals: Vec<(String, Vec<u8>)> = unit("valid/withdrawals", "DLTJSK_")
-        .into_iter()
-        .map(|(n, b)| (n.replace(CARE_MANAGER, LAPSED), b))
-        .collect();
+    let actuals: Vec<(String, Vec<u8>)> =
+        unit("valid/withdrawals", "DLTJSK_").into_iter().map(|(n, b)| (n.replace(CARE_MANAGER, LAPSED), b)).collect();
     let (status, sent) = relay.send(HOME_HELP, LAPSED, &actuals, None).await;
     assert_eq!(status, StatusCode::CREATED, "{sent}");
     let (status, inbox) = relay.get(LAPSED, "/v1/inbox").await;
@@ -410,19 +291,11 @@ async fn senders_cannot_claim_other_offices_or_unknown_recipients() {
     let (status, body) = relay.send(HOME_HELP, DAY_SERVICE, &plan_unit(), None).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     assert_eq!(body["error"], "sender_mismatch");
-    let (status, body) = relay
-        .send(CARE_MANAGER, "1379999999", &plan_unit(), None)
-        .await;
+    let (status, body) = relay.send(CARE_MANAGER, "1379999999", &plan_unit(), None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body["error"], "unknown_recipient");
-    let (status, body) = relay
-        .send(CARE_MANAGER, DAY_SERVICE, &plan_unit(), None)
-        .await;
-    assert_eq!(
-        status,
-        StatusCode::BAD_REQUEST,
-        "names say 1370002058, form says another office"
-    );
+    let (status, body) = relay.send(CARE_MANAGER, DAY_SERVICE, &plan_unit(), None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "names say 1370002058, form says another office");
     assert_eq!(body["error"], "recipient_mismatch");
     let mut escaping = plan_unit();
     escaping[0].0 = "../../etc/passwd".into();
@@ -435,9 +308,7 @@ async fn senders_cannot_claim_other_offices_or_unknown_recipients() {
 #[tokio::test]
 async fn bodies_over_the_limit_get_413() {
     let relay = Relay::start_with(|config| config.api.max_body = 2048).await;
-    let (status, body) = relay
-        .send(CARE_MANAGER, HOME_HELP, &plan_unit(), None)
-        .await;
+    let (status, body) = relay.send(CARE_MANAGER, HOME_HELP, &plan_unit(), None).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
     assert_eq!(body["error"], "payload_too_large");
     relay.stop().await;
@@ -448,31 +319,17 @@ async fn inbox_pages_newest_first_and_filters_by_status() {
     let relay = Relay::start().await;
     let mut ids = Vec::new();
     for key in ["a", "b", "c"] {
-        let (_, sent) = relay
-            .send(CARE_MANAGER, HOME_HELP, &plan_unit(), Some(key))
-            .await;
+        let (_, sent) = relay.send(CARE_MANAGER, HOME_HELP, &plan_unit(), Some(key)).await;
         ids.push(sent["id"].as_str().unwrap().to_string());
     }
     let (_, first) = relay.get(HOME_HELP, "/v1/inbox?limit=2").await;
-    let page: Vec<&str> = first["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["id"].as_str().unwrap())
-        .collect();
+    let page: Vec<&str> = first["messages"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap()).collect();
     assert_eq!(page, vec![ids[2].as_str(), ids[1].as_str()]);
     let next = first["next"].as_i64().expect("a next cursor");
-    let (_, second) = relay
-        .get(HOME_HELP, &format!("/v1/inbox?limit=2&before={next}"))
-        .await;
+    let (_, second) = relay.get(HOME_HELP, &format!("/v1/inbox?limit=2&before={next}")).await;
     assert_eq!(second["messages"][0]["id"], ids[0].as_str());
     assert!(second["next"].is_null());
-    relay
-        .client(HOME_HELP)
-        .post(relay.url(&format!("/v1/messages/{}/ack", ids[1])))
-        .send()
-        .await
-        .unwrap();
+    relay.client(HOME_HELP).post(relay.url(&format!("/v1/messages/{}/ack", ids[1]))).send().await.unwrap();
     let (_, acked) = relay.get(HOME_HELP, "/v1/inbox?status=acknowledged").await;
     assert_eq!(acked["messages"].as_array().unwrap().len(), 1);
     let (status, body) = relay.get(HOME_HELP, "/v1/inbox?status=lost").await;
@@ -484,39 +341,17 @@ async fn inbox_pages_newest_first_and_filters_by_status() {
 #[tokio::test]
 async fn directory_metrics_and_audit() {
     let relay = Relay::start().await;
-    let (_, offices) = relay
-        .get(HOME_HELP, "/v1/offices?q=%E3%81%95%E3%81%8F%E3%82%89")
-        .await;
-    assert_eq!(
-        offices["offices"][0]["number"], CARE_MANAGER,
-        "search by name (さくら)"
-    );
+    let (_, offices) = relay.get(HOME_HELP, "/v1/offices?q=%E3%81%95%E3%81%8F%E3%82%89").await;
+    assert_eq!(offices["offices"][0]["number"], CARE_MANAGER, "search by name (さくら)");
     let (_, by_number) = relay.get(HOME_HELP, "/v1/offices?q=1370003").await;
     assert_eq!(by_number["offices"][0]["number"], DAY_SERVICE);
-    relay
-        .send(CARE_MANAGER, HOME_HELP, &plan_unit(), None)
-        .await;
-    let metrics = relay
-        .client(CARE_MANAGER)
-        .get(relay.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        metrics.contains("careplan_requests_total{route=\"send\",status=\"201\"} 1"),
-        "{metrics}"
-    );
+    relay.send(CARE_MANAGER, HOME_HELP, &plan_unit(), None).await;
+    let metrics = relay.client(CARE_MANAGER).get(relay.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("careplan_requests_total{route=\"send\",status=\"201\"} 1"), "{metrics}");
     assert!(metrics.contains("careplan_messages{status=\"sent\"} 1"));
     let store = SqliteStore::open(&relay.dir.path().join("data")).unwrap();
-    let actions: Vec<String> = store
-        .audit_log(Some(CARE_MANAGER), None)
-        .unwrap()
-        .into_iter()
-        .map(|e| e.action)
-        .collect();
+    let actions: Vec<String> =
+        store.audit_log(Some(CARE_MANAGER), None).unwrap().into_iter().map(|e| e.action).collect();
     assert!(actions.contains(&"send".to_string()), "{actions:?}");
     relay.stop().await;
 }

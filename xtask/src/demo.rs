@@ -29,20 +29,11 @@ fn validate_dir(dir: &Path) -> Result<Report> {
     let contents: Vec<(String, Vec<u8>)> = files
         .iter()
         .map(|path| {
-            let shown = path
-                .strip_prefix(root())
-                .unwrap_or(path)
-                .display()
-                .to_string();
-            std::fs::read(path)
-                .map(|bytes| (shown, bytes))
-                .with_context(|| format!("cannot read {}", path.display()))
+            let shown = path.strip_prefix(root()).unwrap_or(path).display().to_string();
+            std::fs::read(path).map(|bytes| (shown, bytes)).with_context(|| format!("cannot read {}", path.display()))
         })
         .collect::<Result<_>>()?;
-    Ok(validate_files(
-        contents.iter().map(|(p, b)| (p.as_str(), b.as_slice())),
-        &Options::default(),
-    ))
+    Ok(validate_files(contents.iter().map(|(p, b)| (p.as_str(), b.as_slice())), &Options::default()))
 }
 
 fn collect(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> Result<()> {
@@ -60,13 +51,9 @@ fn collect(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> Result<()> {
 pub fn run(lang: Lang) -> Result<()> {
     fixtures::check()?;
     let base = root().join("fixtures");
-    let heading =
-        |ja: &str, en: &str| println!("\n=== {} ===\n", if lang == Lang::Ja { ja } else { en });
+    let heading = |ja: &str, en: &str| println!("\n=== {} ===\n", if lang == Lang::Ja { ja } else { en });
 
-    heading(
-        "正しい送信単位（fixtures/valid）",
-        "Valid exchanges (fixtures/valid)",
-    );
+    heading("正しい送信単位（fixtures/valid）", "Valid exchanges (fixtures/valid)");
     let valid = validate_dir(&base.join("valid"))?;
     print!("{}", report::human::render(&valid, lang));
     if valid.errors() + valid.warnings() > 0 {
@@ -74,10 +61,7 @@ pub fn run(lang: Lang) -> Result<()> {
     }
 
     for case in SAMPLE_CASES {
-        heading(
-            &format!("誤りのある例: {case}"),
-            &format!("Invalid example: {case}"),
-        );
+        heading(&format!("誤りのある例: {case}"), &format!("Invalid example: {case}"));
         let invalid = validate_dir(&base.join("invalid").join(case))?;
         print!("{}", report::human::render(&invalid, lang));
         if invalid.errors() + invalid.warnings() == 0 {

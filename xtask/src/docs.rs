@@ -6,15 +6,8 @@ use crate::generated::Tree;
 use crate::root;
 
 fn tree() -> Result<Tree<'static>> {
-    let files = conformance::docs::render()?
-        .into_iter()
-        .map(|(path, text)| (path, text.into_bytes()))
-        .collect();
-    Ok(Tree {
-        base: root().join("docs"),
-        owned: &["README.md", "assumptions.md", "codes.md", "rules", "kinds"],
-        files,
-    })
+    let files = conformance::docs::render()?.into_iter().map(|(path, text)| (path, text.into_bytes())).collect();
+    Ok(Tree { base: root().join("docs"), owned: &["README.md", "assumptions.md", "codes.md", "rules", "kinds"], files })
 }
 
 pub fn write() -> Result<()> {

@@ -38,9 +38,6 @@ pub fn write_scale(users: usize, out: &Path) -> Result<()> {
         bytes_written += bytes.len();
         std::fs::write(out.join(&file.name), bytes)?;
     }
-    eprintln!(
-        "wrote {users} users' ticket units ({bytes_written} bytes) to {}",
-        out.display()
-    );
+    eprintln!("wrote {users} users' ticket units ({bytes_written} bytes) to {}", out.display());
     Ok(())
 }

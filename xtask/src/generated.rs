@@ -20,8 +20,7 @@ impl Tree<'_> {
         for entry in self.owned {
             let path = self.base.join(entry);
             if path.is_dir() {
-                std::fs::remove_dir_all(&path)
-                    .with_context(|| format!("cannot clear {}", path.display()))?;
+                std::fs::remove_dir_all(&path).with_context(|| format!("cannot clear {}", path.display()))?;
             }
         }
         for (path, bytes) in &self.files {
@@ -29,14 +28,9 @@ impl Tree<'_> {
             if let Some(parent) = full.parent() {
                 std::fs::create_dir_all(parent)?;
             }
-            std::fs::write(&full, bytes)
-                .with_context(|| format!("cannot write {}", full.display()))?;
+            std::fs::write(&full, bytes).with_context(|| format!("cannot write {}", full.display()))?;
         }
-        eprintln!(
-            "wrote {} files under {}",
-            self.files.len(),
-            self.base.display()
-        );
+        eprintln!("wrote {} files under {}", self.files.len(), self.base.display());
         Ok(())
     }
 
@@ -52,27 +46,16 @@ impl Tree<'_> {
         }
         for entry in self.owned.iter().filter(|e| self.base.join(e).is_dir()) {
             for found in list(&self.base.join(entry))? {
-                let relative = found
-                    .strip_prefix(&self.base)
-                    .unwrap_or(&found)
-                    .to_path_buf();
+                let relative = found.strip_prefix(&self.base).unwrap_or(&found).to_path_buf();
                 if !self.files.contains_key(&relative) {
                     problems.push(format!("not generated: {}", relative.display()));
                 }
             }
         }
         if !problems.is_empty() {
-            bail!(
-                "{} is out of date (run `{command}`):\n  {}",
-                self.base.display(),
-                problems.join("\n  ")
-            );
+            bail!("{} is out of date (run `{command}`):\n  {}", self.base.display(), problems.join("\n  "));
         }
-        eprintln!(
-            "{} matches a fresh generation ({} files)",
-            self.base.display(),
-            self.files.len()
-        );
+        eprintln!("{} matches a fresh generation ({} files)", self.base.display(), self.files.len());
         Ok(())
     }
 }

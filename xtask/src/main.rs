@@ -61,10 +61,7 @@ fn main() -> ExitCode {
 
 /// The workspace root (xtask lives one level below it).
 pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(PathBuf::from)
-        .unwrap_or_default()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().map(PathBuf::from).unwrap_or_default()
 }
 
 fn cargo(args: &[&str]) -> Result<()> {
@@ -84,24 +81,13 @@ fn run(task: Task) -> Result<()> {
     match task {
         Task::Ci => {
             cargo(&["fmt", "--all", "--", "--check"])?;
-            cargo(&[
-                "clippy",
-                "--workspace",
-                "--all-targets",
-                "--",
-                "-D",
-                "warnings",
-            ])?;
+            cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
             fixtures::check()?;
             docs::check()?;
             cargo(&["test", "--workspace"])
         }
         Task::Demo { lang } => demo::run(lang.unwrap_or_else(conformance::i18n::Lang::from_env)),
-        Task::Fixtures {
-            scale: Some(users),
-            out,
-            ..
-        } => {
+        Task::Fixtures { scale: Some(users), out, .. } => {
             let out = out.unwrap_or_else(|| root().join("target/fixtures-scale"));
             fixtures::write_scale(users, &out)
         }

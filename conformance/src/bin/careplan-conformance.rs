@@ -108,13 +108,7 @@ fn main() -> ExitCode {
 
 fn run(command: Command, lang: Lang) -> Result<ExitCode> {
     match command {
-        Command::Validate {
-            paths,
-            format,
-            kind,
-            encoding,
-            progress,
-        } => {
+        Command::Validate { paths, format, kind, encoding, progress } => {
             let kind = match kind {
                 Some(code) => Some(spec().kind(&code.to_ascii_uppercase()).with_context(|| {
                     let known: Vec<&str> = spec().kinds.iter().map(|k| k.code.as_str()).collect();
@@ -130,11 +124,7 @@ fn run(command: Command, lang: Lang) -> Result<ExitCode> {
                 Format::Junit => report::junit::render(&report, lang),
             };
             emit(&text)?;
-            Ok(if report.errors() > 0 {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            })
+            Ok(if report.errors() > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
         Command::Rules { format } => {
             emit(&list_rules(format, lang)?)?;
@@ -175,8 +165,7 @@ fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
             files.push(path.clone());
         } else if path.is_dir() {
             let mut found = Vec::new();
-            walk(path, &mut found)
-                .with_context(|| format!("cannot read folder {}", path.display()))?;
+            walk(path, &mut found).with_context(|| format!("cannot read folder {}", path.display()))?;
             found.sort();
             files.extend(found);
         } else {
@@ -205,11 +194,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 fn validate_paths(paths: &[PathBuf], options: &Options, progress: bool) -> Result<Report> {
     let files = collect(paths)?;
     let show = progress || (files.len() > 20 && std::io::stderr().is_terminal());
-    let bar = if show {
-        indicatif::ProgressBar::new(files.len() as u64)
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    let bar = if show { indicatif::ProgressBar::new(files.len() as u64) } else { indicatif::ProgressBar::hidden() };
     bar.set_style(
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
@@ -220,9 +205,7 @@ fn validate_paths(paths: &[PathBuf], options: &Options, progress: bool) -> Resul
         bar.set_message(display.clone());
         let bytes = if display == "-" {
             let mut buffer = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut buffer)
-                .context("cannot read standard input")?;
+            std::io::stdin().read_to_end(&mut buffer).context("cannot read standard input")?;
             buffer
         } else {
             std::fs::read(path).with_context(|| format!("cannot read {display}"))?
@@ -232,10 +215,7 @@ fn validate_paths(paths: &[PathBuf], options: &Options, progress: bool) -> Resul
     }
     bar.finish_and_clear();
     let set_findings = validate_set(&reports);
-    Ok(Report {
-        files: reports,
-        set_findings,
-    })
+    Ok(Report { files: reports, set_findings })
 }
 
 fn list_rules(format: ListFormat, lang: Lang) -> Result<String> {
@@ -280,16 +260,8 @@ fn coverage_text(matrix: &coverage::Coverage, lang: Lang) -> String {
             kind = item.kind;
             out.push_str(&format!("\n{kind}\n"));
         }
-        let checks: Vec<String> = item
-            .checks
-            .iter()
-            .map(|(code, _)| code.to_string())
-            .collect();
-        let checks = if checks.is_empty() {
-            "—".to_string()
-        } else {
-            checks.join(" ")
-        };
+        let checks: Vec<String> = item.checks.iter().map(|(code, _)| code.to_string()).collect();
+        let checks = if checks.is_empty() { "—".to_string() } else { checks.join(" ") };
         out.push_str(&format!("  No.{:<3} {:<40} {checks}\n", item.no, item.name));
     }
     let (items, rules) = match lang {
@@ -301,10 +273,7 @@ fn coverage_text(matrix: &coverage::Coverage, lang: Lang) -> String {
         matrix.items_checked, matrix.items_total, matrix.rules_with_fixture, matrix.rules_total
     ));
     for item in &matrix.items_unchecked {
-        out.push_str(&format!(
-            "  unchecked: {} No.{} {}\n",
-            item.kind, item.no, item.name
-        ));
+        out.push_str(&format!("  unchecked: {} No.{} {}\n", item.kind, item.no, item.name));
     }
     for code in &matrix.rules_without_fixture {
         out.push_str(&format!("  no fixture: {code}\n"));
@@ -331,16 +300,9 @@ fn explain(meta: &rules::RuleMeta, lang: Lang) -> String {
     ] {
         out.push_str(&format!("## {}\n{}\n\n", heading(ja, en), text.get(lang)));
     }
-    out.push_str(&format!(
-        "## {}\n{}\n",
-        heading("例", "Example"),
-        meta.example
-    ));
+    out.push_str(&format!("## {}\n{}\n", heading("例", "Example"), meta.example));
     if !meta.assumptions.is_empty() {
-        out.push_str(&format!(
-            "\n## {}\n",
-            heading("前提とした解釈", "Documented assumptions")
-        ));
+        out.push_str(&format!("\n## {}\n", heading("前提とした解釈", "Documented assumptions")));
         for id in meta.assumptions {
             if let Some(assumption) = assumptions::find(id) {
                 out.push_str(&format!("- {id}: {}\n", assumption.text.get(lang)));

@@ -28,14 +28,9 @@ pub enum CharClass {
 pub fn classify(c: char) -> CharClass {
     // MS932 has no character outside the BMP; inside it a table computed once answers in one lookup.
     static TABLE: LazyLock<Vec<CharClass>> = LazyLock::new(|| {
-        (0..=0xFFFFu32)
-            .map(|u| char::from_u32(u).map_or(CharClass::Unrepresentable, compute))
-            .collect()
+        (0..=0xFFFFu32).map(|u| char::from_u32(u).map_or(CharClass::Unrepresentable, compute)).collect()
     });
-    TABLE
-        .get(c as usize)
-        .copied()
-        .unwrap_or(CharClass::Unrepresentable)
+    TABLE.get(c as usize).copied().unwrap_or(CharClass::Unrepresentable)
 }
 
 fn compute(c: char) -> CharClass {
@@ -50,11 +45,7 @@ fn compute(c: char) -> CharClass {
         c if c.is_control() => CharClass::Control,
         c => match shift_jis_bytes(c) {
             None => CharClass::Unrepresentable,
-            Some([lead, _])
-                if lead == 0x87
-                    || (0xED..=0xEE).contains(&lead)
-                    || (0xFA..=0xFC).contains(&lead) =>
-            {
+            Some([lead, _]) if lead == 0x87 || (0xED..=0xEE).contains(&lead) || (0xFA..=0xFC).contains(&lead) => {
                 CharClass::MachineDependent
             }
             Some(_) => CharClass::Standard,
@@ -67,8 +58,7 @@ fn shift_jis_bytes(c: char) -> Option<[u8; 2]> {
     let mut encoder = SHIFT_JIS.new_encoder();
     let mut utf8 = [0u8; 4];
     let mut out = [0u8; 4];
-    let (result, _, written) =
-        encoder.encode_from_utf8_without_replacement(c.encode_utf8(&mut utf8), &mut out, true);
+    let (result, _, written) = encoder.encode_from_utf8_without_replacement(c.encode_utf8(&mut utf8), &mut out, true);
     match (result, written) {
         (EncoderResult::InputEmpty, 2) => Some([out[0], out[1]]),
         _ => None,
@@ -79,8 +69,8 @@ fn shift_jis_bytes(c: char) -> Option<[u8; 2]> {
 /// where CP932 has a different code point (波ダッシュ問題), where there is one.
 pub fn replacement(c: char) -> Option<&'static str> {
     const CIRCLED: [&str; 20] = [
-        "(1)", "(2)", "(3)", "(4)", "(5)", "(6)", "(7)", "(8)", "(9)", "(10)", "(11)", "(12)",
-        "(13)", "(14)", "(15)", "(16)", "(17)", "(18)", "(19)", "(20)",
+        "(1)", "(2)", "(3)", "(4)", "(5)", "(6)", "(7)", "(8)", "(9)", "(10)", "(11)", "(12)", "(13)", "(14)", "(15)",
+        "(16)", "(17)", "(18)", "(19)", "(20)",
     ];
     const ROMAN: [&str; 10] = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"];
     const SMALL_ROMAN: [&str; 10] = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"];

@@ -75,21 +75,14 @@ pub fn decode(bytes: &[u8], choice: EncodingChoice) -> Decoded {
         EncodingChoice::Utf8 if bytes.starts_with(UTF8_BOM) => TextEncoding::Utf8Bom,
         EncodingChoice::Utf8 => TextEncoding::Utf8,
     };
-    let looks_like_utf8 = encoding == TextEncoding::ShiftJis
-        && choice != EncodingChoice::Auto
-        && utf8_score(bytes) > 0;
+    let looks_like_utf8 = encoding == TextEncoding::ShiftJis && choice != EncodingChoice::Auto && utf8_score(bytes) > 0;
     let (text, undecodable) = match encoding {
         TextEncoding::Ascii => (bytes.iter().map(|&b| char::from(b)).collect(), Vec::new()),
         TextEncoding::ShiftJis => decode_shift_jis(bytes),
         TextEncoding::Utf8 => decode_utf8(bytes, 0),
         TextEncoding::Utf8Bom => decode_utf8(bytes, UTF8_BOM.len()),
     };
-    Decoded {
-        encoding,
-        text,
-        undecodable,
-        looks_like_utf8,
-    }
+    Decoded { encoding, text, undecodable, looks_like_utf8 }
 }
 
 /// UTF-8 when the bytes start with a BOM or decode as UTF-8 with far more valid multi-byte characters than errors
@@ -148,15 +141,12 @@ fn line_at(bytes: &[u8], offset: usize) -> u32 {
 
 fn decode_shift_jis(bytes: &[u8]) -> (String, Vec<Undecodable>) {
     let mut decoder = SHIFT_JIS.new_decoder_without_bom_handling();
-    let capacity = decoder
-        .max_utf8_buffer_length_without_replacement(bytes.len())
-        .unwrap_or(bytes.len() * 3);
+    let capacity = decoder.max_utf8_buffer_length_without_replacement(bytes.len()).unwrap_or(bytes.len() * 3);
     let mut text = String::with_capacity(capacity);
     let mut undecodable = Vec::new();
     let mut position = 0;
     loop {
-        let (result, read) =
-            decoder.decode_to_string_without_replacement(&bytes[position..], &mut text, true);
+        let (result, read) = decoder.decode_to_string_without_replacement(&bytes[position..], &mut text, true);
         match result {
             DecoderResult::InputEmpty => break,
             DecoderResult::OutputFull => {
@@ -217,22 +207,10 @@ mod tests {
 
     #[test]
     fn detects_each_encoding() {
-        assert_eq!(
-            decode(&sjis("介護,1\r\n"), EncodingChoice::Auto).encoding,
-            TextEncoding::ShiftJis
-        );
-        assert_eq!(
-            decode("介護,1\r\n".as_bytes(), EncodingChoice::Auto).encoding,
-            TextEncoding::Utf8
-        );
-        assert_eq!(
-            decode(b"\xEF\xBB\xBFa,1", EncodingChoice::Auto).encoding,
-            TextEncoding::Utf8Bom
-        );
-        assert_eq!(
-            decode(b"202407,1", EncodingChoice::Auto).encoding,
-            TextEncoding::Ascii
-        );
+        assert_eq!(decode(&sjis("介護,1\r\n"), EncodingChoice::Auto).encoding, TextEncoding::ShiftJis);
+        assert_eq!(decode("介護,1\r\n".as_bytes(), EncodingChoice::Auto).encoding, TextEncoding::Utf8);
+        assert_eq!(decode(b"\xEF\xBB\xBFa,1", EncodingChoice::Auto).encoding, TextEncoding::Utf8Bom);
+        assert_eq!(decode(b"202407,1", EncodingChoice::Auto).encoding, TextEncoding::Ascii);
     }
 
     #[test]
@@ -248,14 +226,7 @@ mod tests {
         bytes.push(0x82); // a lead byte cut off at the end of the file
         let decoded = decode(&bytes, EncodingChoice::Auto);
         assert_eq!(decoded.encoding, TextEncoding::ShiftJis);
-        assert_eq!(
-            decoded.undecodable,
-            vec![Undecodable {
-                offset: 7,
-                bytes: vec![0x82],
-                line: 2
-            }]
-        );
+        assert_eq!(decoded.undecodable, vec![Undecodable { offset: 7, bytes: vec![0x82], line: 2 }]);
         assert_eq!(decoded.text, "a,b\r\nc,\u{FFFD}");
     }
 

@@ -43,13 +43,7 @@ pub struct Records<'a> {
 
 impl<'a> Records<'a> {
     pub fn new(text: &'a str) -> Self {
-        Records {
-            text,
-            position: 0,
-            line: 1,
-            issues: Vec::new(),
-            line_endings: LineEndings::default(),
-        }
+        Records { text, position: 0, line: 1, issues: Vec::new(), line_endings: LineEndings::default() }
     }
 
     /// Reads the next record into `fields` (cleared first) and returns the line it starts on, or `None` at the end.
@@ -108,17 +102,10 @@ impl<'a> Records<'a> {
         let start = self.position;
         let end = memchr3(b',', b'\n', b'\r', &bytes[start..]).map_or(bytes.len(), |i| start + i);
         if memchr(b'"', &bytes[start..end]).is_some() {
-            self.issues.push(SyntaxIssue::StrayQuote {
-                line: self.line,
-                column,
-            });
+            self.issues.push(SyntaxIssue::StrayQuote { line: self.line, column });
         }
         self.position = end;
-        Field {
-            value: Cow::Borrowed(&self.text[start..end]),
-            quoted: false,
-            line: self.line,
-        }
+        Field { value: Cow::Borrowed(&self.text[start..end]), quoted: false, line: self.line }
     }
 
     fn quoted_field(&mut self, column: u32) -> Field<'a> {
@@ -131,15 +118,10 @@ impl<'a> Records<'a> {
         let mut copied = start;
         loop {
             let Some(offset) = memchr2(b'"', b'\n', &bytes[cursor..]) else {
-                self.issues
-                    .push(SyntaxIssue::UnterminatedQuote { line, column });
+                self.issues.push(SyntaxIssue::UnterminatedQuote { line, column });
                 let value = self.take_quoted(unescaped, copied, bytes.len());
                 self.position = bytes.len();
-                return Field {
-                    value,
-                    quoted: true,
-                    line,
-                };
+                return Field { value, quoted: true, line };
             };
             let found = cursor + offset;
             if bytes[found] == b'\n' {
@@ -160,19 +142,12 @@ impl<'a> Records<'a> {
             self.position = found + 1;
             // After the closing quote only a delimiter or terminator may follow.
             if !matches!(bytes.get(self.position), None | Some(b',' | b'\r' | b'\n')) {
-                self.issues.push(SyntaxIssue::StrayQuote {
-                    line: self.line,
-                    column,
-                });
-                let end = memchr3(b',', b'\n', b'\r', &bytes[self.position..])
-                    .map_or(bytes.len(), |i| self.position + i);
+                self.issues.push(SyntaxIssue::StrayQuote { line: self.line, column });
+                let end =
+                    memchr3(b',', b'\n', b'\r', &bytes[self.position..]).map_or(bytes.len(), |i| self.position + i);
                 self.position = end;
             }
-            return Field {
-                value,
-                quoted: true,
-                line,
-            };
+            return Field { value, quoted: true, line };
         }
     }
 
@@ -200,13 +175,7 @@ mod tests {
         let mut out = Vec::new();
         let mut fields = Vec::new();
         while let Some(line) = records.next_into(&mut fields) {
-            out.push((
-                line,
-                fields
-                    .iter()
-                    .map(|f| (f.value.to_string(), f.quoted, f.line))
-                    .collect(),
-            ));
+            out.push((line, fields.iter().map(|f| (f.value.to_string(), f.quoted, f.line)).collect()));
         }
         (out, records.issues, records.line_endings)
     }
@@ -222,36 +191,16 @@ mod tests {
             ]
         );
         assert!(issues.is_empty());
-        assert_eq!(
-            endings,
-            LineEndings {
-                crlf: 1,
-                lf: 0,
-                cr: 0
-            }
-        );
+        assert_eq!(endings, LineEndings { crlf: 1, lf: 0, cr: 0 });
     }
 
     #[test]
     fn quoted_fields_keep_commas_quotes_and_newlines() {
         let (records, issues, _) = all("1,\"課題,\"\"一\"\"\r\n二行目\",x\n2,\"\",y\n");
         assert!(issues.is_empty(), "{issues:?}");
-        assert_eq!(
-            records[0].1[1],
-            ("課題,\"一\"\r\n二行目".to_string(), true, 1)
-        );
+        assert_eq!(records[0].1[1], ("課題,\"一\"\r\n二行目".to_string(), true, 1));
         assert_eq!(records[0].1[2], ("x".to_string(), false, 2));
-        assert_eq!(
-            records[1],
-            (
-                3,
-                vec![
-                    ("2".into(), false, 3),
-                    ("".into(), true, 3),
-                    ("y".into(), false, 3)
-                ]
-            )
-        );
+        assert_eq!(records[1], (3, vec![("2".into(), false, 3), ("".into(), true, 3), ("y".into(), false, 3)]));
     }
 
     #[test]
@@ -271,10 +220,7 @@ mod tests {
     #[test]
     fn unterminated_quote_is_reported_and_keeps_the_rest() {
         let (records, issues, _) = all("a,\"open\r\nb,c");
-        assert_eq!(
-            issues,
-            vec![SyntaxIssue::UnterminatedQuote { line: 1, column: 2 }]
-        );
+        assert_eq!(issues, vec![SyntaxIssue::UnterminatedQuote { line: 1, column: 2 }]);
         assert_eq!(records[0].1[1].0, "open\r\nb,c");
     }
 
@@ -283,10 +229,7 @@ mod tests {
         let (_, issues, _) = all("a\"b,\"c\"d,e");
         assert_eq!(
             issues,
-            vec![
-                SyntaxIssue::StrayQuote { line: 1, column: 1 },
-                SyntaxIssue::StrayQuote { line: 1, column: 2 }
-            ]
+            vec![SyntaxIssue::StrayQuote { line: 1, column: 1 }, SyntaxIssue::StrayQuote { line: 1, column: 2 }]
         );
     }
 

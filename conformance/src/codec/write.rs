@@ -9,11 +9,7 @@ use crate::spec::{ItemType, Kind};
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum WriteError {
     #[error("record {record}, item No.{no}: {character:?} (U+{code:04X}) has no Shift_JIS (MS932) encoding", code = *character as u32)]
-    Unrepresentable {
-        record: usize,
-        no: usize,
-        character: char,
-    },
+    Unrepresentable { record: usize, no: usize, character: char },
 }
 
 /// One record as CSV text (with its CRLF), quoting as the spec asks.
@@ -23,10 +19,7 @@ pub fn format_record(kind: &Kind, fields: &[impl AsRef<str>], out: &mut String) 
             out.push(',');
         }
         let value = value.as_ref();
-        let is_text = kind
-            .items
-            .get(index)
-            .is_some_and(|item| item.ty == ItemType::Text);
+        let is_text = kind.items.get(index).is_some_and(|item| item.ty == ItemType::Text);
         let needs_quotes = is_text || value.contains([',', '"', '\r', '\n']);
         if needs_quotes {
             out.push('"');
@@ -63,8 +56,7 @@ fn to_shift_jis<S: AsRef<str>>(text: &str, records: &[Vec<S>]) -> Result<Vec<u8>
     let mut buffer = vec![0u8; 64 * 1024];
     let mut rest = text;
     loop {
-        let (result, read, written) =
-            encoder.encode_from_utf8_without_replacement(rest, &mut buffer, true);
+        let (result, read, written) = encoder.encode_from_utf8_without_replacement(rest, &mut buffer, true);
         out.extend_from_slice(&buffer[..written]);
         rest = &rest[read..];
         match result {
@@ -78,18 +70,10 @@ fn to_shift_jis<S: AsRef<str>>(text: &str, records: &[Vec<S>]) -> Result<Vec<u8>
 fn locate<S: AsRef<str>>(records: &[Vec<S>], character: char) -> WriteError {
     for (record, fields) in records.iter().enumerate() {
         if let Some(no) = fields.iter().position(|f| f.as_ref().contains(character)) {
-            return WriteError::Unrepresentable {
-                record: record + 1,
-                no: no + 1,
-                character,
-            };
+            return WriteError::Unrepresentable { record: record + 1, no: no + 1, character };
         }
     }
-    WriteError::Unrepresentable {
-        record: 0,
-        no: 0,
-        character,
-    }
+    WriteError::Unrepresentable { record: 0, no: 0, character }
 }
 
 #[cfg(test)]
@@ -99,19 +83,11 @@ mod tests {
 
     #[test]
     fn text_items_are_quoted_and_others_are_not() {
-        let Some(kind) = spec().kind("DLT1KYO") else {
-            panic!("no DLT1KYO")
-        };
+        let Some(kind) = spec().kind("DLT1KYO") else { panic!("no DLT1KYO") };
         let mut out = String::new();
-        format_record(
-            kind,
-            &["202407", "131016", "0000012345", "20250401"],
-            &mut out,
-        );
+        format_record(kind, &["202407", "131016", "0000012345", "20250401"], &mut out);
         assert_eq!(out, "202407,131016,0000012345,20250401\r\n");
-        let Some(plan2) = spec().kind("UP3KYO") else {
-            panic!("no UP3KYO")
-        };
+        let Some(plan2) = spec().kind("UP3KYO") else { panic!("no UP3KYO") };
         let mut out = String::new();
         let fields = [
             "202407",
@@ -137,26 +113,9 @@ mod tests {
 
     #[test]
     fn unrepresentable_characters_are_refused_with_their_place() {
-        let Some(kind) = spec().kind("UP3KYO") else {
-            panic!("no UP3KYO")
-        };
-        let record: Vec<String> = (0..13)
-            .map(|i| {
-                if i == 5 {
-                    "😀".to_string()
-                } else {
-                    String::new()
-                }
-            })
-            .collect();
+        let Some(kind) = spec().kind("UP3KYO") else { panic!("no UP3KYO") };
+        let record: Vec<String> = (0..13).map(|i| if i == 5 { "😀".to_string() } else { String::new() }).collect();
         let result = encode_records(kind, &[record], TextEncoding::ShiftJis);
-        assert_eq!(
-            result,
-            Err(WriteError::Unrepresentable {
-                record: 1,
-                no: 6,
-                character: '😀'
-            })
-        );
+        assert_eq!(result, Err(WriteError::Unrepresentable { record: 1, no: 6, character: '😀' }));
     }
 }

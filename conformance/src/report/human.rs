@@ -44,11 +44,7 @@ fn file_header(out: &mut String, file: &FileReport, lang: Lang) {
         |kind| format!("{} {}", kind.code, kind.title.get(lang)),
     );
     let encoding = file.encoding.map_or("-", |e| e.name());
-    let status = match (
-        file.count(Severity::Error),
-        file.count(Severity::Warning),
-        lang,
-    ) {
+    let status = match (file.count(Severity::Error), file.count(Severity::Warning), lang) {
         (0, 0, Lang::Ja) => "問題なし".to_string(),
         (0, 0, Lang::En) => "ok".to_string(),
         (e, w, Lang::Ja) => format!("エラー {e} 件、警告 {w} 件"),
@@ -58,11 +54,7 @@ fn file_header(out: &mut String, file: &FileReport, lang: Lang) {
         Lang::Ja => format!("{} レコード", file.records()),
         Lang::En => format!("{} record{}", file.records(), plural(file.records())),
     };
-    let _ = writeln!(
-        out,
-        "{}  ({kind}, {encoding}, {records}) — {status}",
-        file.path
-    );
+    let _ = writeln!(out, "{}  ({kind}, {encoding}, {records}) — {status}", file.path);
 }
 
 pub fn render(report: &Report, lang: Lang) -> String {
@@ -89,11 +81,7 @@ pub fn render(report: &Report, lang: Lang) -> String {
             }
         );
         for finding in &report.set_findings {
-            let file = finding
-                .file
-                .as_deref()
-                .map(crate::filename::base_name)
-                .unwrap_or("");
+            let file = finding.file.as_deref().map(crate::filename::base_name).unwrap_or("");
             let mut line = String::new();
             finding_line(&mut line, finding, lang);
             let _ = write!(out, "{}", line.replacen("  ", &format!("  {file}: "), 1));

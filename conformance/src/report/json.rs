@@ -76,20 +76,11 @@ pub fn build(report: &Report, lang: Lang) -> JsonReport<'_> {
                 suppressed: &file.suppressed,
             })
             .collect(),
-        set_findings: report
-            .set_findings
-            .iter()
-            .map(|f| finding(f, lang))
-            .collect(),
-        summary: JsonSummary {
-            files: report.files.len(),
-            errors: report.errors(),
-            warnings: report.warnings(),
-        },
+        set_findings: report.set_findings.iter().map(|f| finding(f, lang)).collect(),
+        summary: JsonSummary { files: report.files.len(), errors: report.errors(), warnings: report.warnings() },
     }
 }
 
 pub fn render(report: &Report, lang: Lang) -> String {
-    serde_json::to_string_pretty(&build(report, lang))
-        .unwrap_or_else(|error| format!("{{\"error\":\"{error}\"}}"))
+    serde_json::to_string_pretty(&build(report, lang)).unwrap_or_else(|error| format!("{{\"error\":\"{error}\"}}"))
 }

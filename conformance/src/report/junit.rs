@@ -18,9 +18,7 @@ fn escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {
-                out.push_str(&format!("&#x{:X};", c as u32))
-            }
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push_str(&format!("&#x{:X};", c as u32)),
             c => out.push(c),
         }
     }
@@ -32,35 +30,18 @@ fn suite(out: &mut String, name: &str, findings: &[&Finding], lang: Lang) {
     for finding in findings {
         by_rule.entry(finding.rule.code).or_default().push(finding);
     }
-    let failures = by_rule
-        .values()
-        .filter(|fs| fs.iter().any(|f| f.severity() == Severity::Error))
-        .count();
+    let failures = by_rule.values().filter(|fs| fs.iter().any(|f| f.severity() == Severity::Error)).count();
     let cases = by_rule.len().max(1);
-    let _ = writeln!(
-        out,
-        "  <testsuite name=\"{}\" tests=\"{cases}\" failures=\"{failures}\" errors=\"0\">",
-        escape(name)
-    );
+    let _ =
+        writeln!(out, "  <testsuite name=\"{}\" tests=\"{cases}\" failures=\"{failures}\" errors=\"0\">", escape(name));
     if by_rule.is_empty() {
-        let _ = writeln!(
-            out,
-            "    <testcase classname=\"{}\" name=\"valid\"/>",
-            escape(name)
-        );
+        let _ = writeln!(out, "    <testcase classname=\"{}\" name=\"valid\"/>", escape(name));
     }
     for (code, findings) in by_rule {
         let title = findings[0].rule.title.get(lang);
-        let _ = writeln!(
-            out,
-            "    <testcase classname=\"{}\" name=\"{code} {}\">",
-            escape(name),
-            escape(title)
-        );
-        let details: String = findings
-            .iter()
-            .map(|f| format!("{}: {}\n", location(f, lang), f.message(lang)))
-            .collect();
+        let _ = writeln!(out, "    <testcase classname=\"{}\" name=\"{code} {}\">", escape(name), escape(title));
+        let details: String =
+            findings.iter().map(|f| format!("{}: {}\n", location(f, lang), f.message(lang))).collect();
         if findings.iter().any(|f| f.severity() == Severity::Error) {
             let _ = writeln!(
                 out,
@@ -78,11 +59,7 @@ fn suite(out: &mut String, name: &str, findings: &[&Finding], lang: Lang) {
 
 pub fn render(report: &Report, lang: Lang) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        out,
-        "<testsuites name=\"careplan-conformance validate\" failures=\"{}\">",
-        report.errors()
-    );
+    let _ = writeln!(out, "<testsuites name=\"careplan-conformance validate\" failures=\"{}\">", report.errors());
     for file in &report.files {
         let findings: Vec<&Finding> = file.findings.iter().collect();
         suite(&mut out, &file.path, &findings, lang);

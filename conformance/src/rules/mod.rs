@@ -94,11 +94,7 @@ pub enum Check {
     /// Reported by the codec while reading bytes (encoding, CSV syntax).
     Codec,
     /// Runs on each value of the items `applies` selects.
-    Field {
-        aspect: Aspect,
-        applies: fn(&Item) -> bool,
-        check: fn(&FieldCtx<'_>, &mut Vec<Finding>),
-    },
+    Field { aspect: Aspect, applies: fn(&Item) -> bool, check: fn(&FieldCtx<'_>, &mut Vec<Finding>) },
     /// Runs on each record of the kinds it names.
     Record {
         kinds: &'static [&'static str],
@@ -106,23 +102,12 @@ pub enum Check {
         check: fn(&RecordCtx<'_>, &mut Vec<Finding>),
     },
     /// Runs on the file name (and the items of any kind it compares with the name, `reads`).
-    Name {
-        reads: &'static [&'static str],
-        check: fn(&FileCtx<'_>, &mut Vec<Finding>),
-    },
+    Name { reads: &'static [&'static str], check: fn(&FileCtx<'_>, &mut Vec<Finding>) },
     /// Runs once on a whole file of the kinds it names.
-    File {
-        kinds: &'static [&'static str],
-        reads: &'static [&'static str],
-        check: fn(&FileCtx<'_>, &mut Vec<Finding>),
-    },
+    File { kinds: &'static [&'static str], reads: &'static [&'static str], check: fn(&FileCtx<'_>, &mut Vec<Finding>) },
     /// Runs once on each send unit; reads the (kind, item) pairs listed, and the join keys of `units.toml` when
     /// `unit_keys`.
-    Set {
-        reads: &'static [(&'static str, &'static str)],
-        unit_keys: bool,
-        check: fn(&SetCtx<'_>, &mut Vec<Finding>),
-    },
+    Set { reads: &'static [(&'static str, &'static str)], unit_keys: bool, check: fn(&SetCtx<'_>, &mut Vec<Finding>) },
 }
 
 pub struct Rule {
@@ -193,10 +178,7 @@ pub fn all() -> &'static [&'static Rule] {
 }
 
 pub fn find(code: &str) -> Option<&'static Rule> {
-    all()
-        .iter()
-        .copied()
-        .find(|rule| rule.meta.code.eq_ignore_ascii_case(code) || rule.meta.name == code)
+    all().iter().copied().find(|rule| rule.meta.code.eq_ignore_ascii_case(code) || rule.meta.name == code)
 }
 
 #[cfg(test)]
@@ -223,37 +205,17 @@ mod tests {
                 Level::File => "FIL",
                 Level::Set => "SET",
             };
-            assert_eq!(
-                prefix, expected,
-                "{} is at level {:?}",
-                meta.code, meta.level
-            );
+            assert_eq!(prefix, expected, "{} is at level {:?}", meta.code, meta.level);
             for text in [meta.title, meta.message, meta.what, meta.why, meta.fix] {
-                assert!(
-                    !text.ja.is_empty() && !text.en.is_empty(),
-                    "{} has an empty text",
-                    meta.code
-                );
+                assert!(!text.ja.is_empty() && !text.en.is_empty(), "{} has an empty text", meta.code);
                 // Words outside placeholders must be Japanese in the Japanese text.
-                let words: String = text
-                    .ja
-                    .split('{')
-                    .map(|part| part.split_once('}').map_or(part, |(_, rest)| rest))
-                    .collect();
-                let untranslated =
-                    words.chars().any(|c| c.is_ascii_alphabetic()) && words.is_ascii();
-                assert!(
-                    !untranslated,
-                    "{}: Japanese text looks English: {}",
-                    meta.code, text.ja
-                );
+                let words: String =
+                    text.ja.split('{').map(|part| part.split_once('}').map_or(part, |(_, rest)| rest)).collect();
+                let untranslated = words.chars().any(|c| c.is_ascii_alphabetic()) && words.is_ascii();
+                assert!(!untranslated, "{}: Japanese text looks English: {}", meta.code, text.ja);
             }
             for id in meta.assumptions {
-                assert!(
-                    crate::spec::assumptions::find(id).is_some(),
-                    "{} cites unknown assumption {id}",
-                    meta.code
-                );
+                assert!(crate::spec::assumptions::find(id).is_some(), "{} cites unknown assumption {id}", meta.code);
             }
         }
     }

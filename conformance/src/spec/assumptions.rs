@@ -211,11 +211,7 @@ mod tests {
         for assumption in ASSUMPTIONS {
             for code in assumption.embodied_by.iter().filter(|c| !c.contains("::")) {
                 let rule = crate::rules::find(code);
-                assert!(
-                    rule.is_some(),
-                    "{} names unknown rule {code}",
-                    assumption.id
-                );
+                assert!(rule.is_some(), "{} names unknown rule {code}", assumption.id);
                 let cites = rule.is_some_and(|r| r.meta.assumptions.contains(&assumption.id));
                 assert!(cites, "{code} does not cite {}", assumption.id);
             }
@@ -223,11 +219,7 @@ mod tests {
         for rule in crate::rules::all() {
             for id in rule.meta.assumptions {
                 let named = find(id).is_some_and(|a| a.embodied_by.contains(&rule.meta.code));
-                assert!(
-                    named,
-                    "{} cites {id}, which does not name it",
-                    rule.meta.code
-                );
+                assert!(named, "{} cites {id}, which does not name it", rule.meta.code);
             }
         }
     }

@@ -37,31 +37,11 @@ pub struct CsvVersion {
 
 /// The CSVバージョン history table (README §6).
 pub const CSV_VERSIONS: &[CsvVersion] = &[
-    CsvVersion {
-        value: "201910",
-        edition: "初版",
-        status: VersionStatus::Superseded,
-    },
-    CsvVersion {
-        value: "202003",
-        edition: "第2版",
-        status: VersionStatus::Superseded,
-    },
-    CsvVersion {
-        value: "202208",
-        edition: "第3版〜第3.2版",
-        status: VersionStatus::Superseded,
-    },
-    CsvVersion {
-        value: "202504",
-        edition: "第4.0版（初出）",
-        status: VersionStatus::DeprecatedAlias,
-    },
-    CsvVersion {
-        value: "202407",
-        edition: "第4.1版",
-        status: VersionStatus::Current,
-    },
+    CsvVersion { value: "201910", edition: "初版", status: VersionStatus::Superseded },
+    CsvVersion { value: "202003", edition: "第2版", status: VersionStatus::Superseded },
+    CsvVersion { value: "202208", edition: "第3版〜第3.2版", status: VersionStatus::Superseded },
+    CsvVersion { value: "202504", edition: "第4.0版（初出）", status: VersionStatus::DeprecatedAlias },
+    CsvVersion { value: "202407", edition: "第4.1版", status: VersionStatus::Current },
 ];
 
 pub fn csv_version(value: &str) -> Option<&'static CsvVersion> {
@@ -105,12 +85,7 @@ impl ItemType {
     pub fn is_fixed_width(self) -> bool {
         matches!(
             self,
-            ItemType::Ym
-                | ItemType::Date
-                | ItemType::Time
-                | ItemType::Office
-                | ItemType::Insurer
-                | ItemType::Insured
+            ItemType::Ym | ItemType::Date | ItemType::Time | ItemType::Office | ItemType::Insurer | ItemType::Insured
         )
     }
 
@@ -168,22 +143,15 @@ pub enum Format {
 impl Format {
     pub fn describe(self, lang: Lang) -> &'static str {
         let (ja, en) = match self {
-            Format::DayFlags => (
-                "「1」「0」の31文字（1文字目＝1日）",
-                "31 characters of 1/0 (position d = day d)",
-            ),
-            Format::ServiceCode => (
-                "サービス種類コード2桁＋項目コード4桁",
-                "2-character service kind + 4-character item",
-            ),
+            Format::DayFlags => ("「1」「0」の31文字（1文字目＝1日）", "31 characters of 1/0 (position d = day d)"),
+            Format::ServiceCode => {
+                ("サービス種類コード2桁＋項目コード4桁", "2-character service kind + 4-character item")
+            }
             Format::ServiceCodeOrTotal => (
                 "サービスコード、種類コード＋AAAA/EEEE/ZZZZ、または 999999",
                 "service code, kind + AAAA/EEEE/ZZZZ, or 999999",
             ),
-            Format::EquipmentCode => (
-                "5桁-6桁（例 00001-000010）",
-                "5 digits, hyphen, 6 digits (e.g. 00001-000010)",
-            ),
+            Format::EquipmentCode => ("5桁-6桁（例 00001-000010）", "5 digits, hyphen, 6 digits (e.g. 00001-000010)"),
             Format::UnitPrice => ("99.99 形式（例 11.40）", "99.99 form (e.g. 11.40)"),
         };
         match lang {
@@ -335,11 +303,7 @@ impl CodeList {
 
     /// "11 初回, 12 紹介, …" for messages and documentation.
     pub fn summary(&self) -> String {
-        self.values
-            .iter()
-            .map(|v| format!("{} {}", v.code, v.ja))
-            .collect::<Vec<_>>()
-            .join(", ")
+        self.values.iter().map(|v| format!("{} {}", v.code, v.ja)).collect::<Vec<_>>().join(", ")
     }
 }
 
@@ -379,10 +343,7 @@ pub struct Unit {
 
 impl Unit {
     pub fn allows(&self, kind: &str) -> bool {
-        self.required
-            .iter()
-            .chain(&self.optional)
-            .any(|k| k == kind)
+        self.required.iter().chain(&self.optional).any(|k| k == kind)
     }
 }
 
@@ -397,10 +358,7 @@ pub struct Spec {
 #[derive(Debug, thiserror::Error)]
 pub enum SpecError {
     #[error("spec data file {file}: {source}")]
-    Toml {
-        file: &'static str,
-        source: toml::de::Error,
-    },
+    Toml { file: &'static str, source: toml::de::Error },
     #[error("spec data is inconsistent: {0}")]
     Inconsistent(String),
 }
@@ -443,40 +401,18 @@ impl Spec {
     pub fn load() -> Result<Spec, SpecError> {
         let mut kinds = Vec::new();
         for (name, text) in KIND_SOURCES {
-            let mut kind: Kind =
-                toml::from_str(text).map_err(|source| SpecError::Toml { file: name, source })?;
-            kind.columns = kind
-                .items
-                .iter()
-                .enumerate()
-                .map(|(index, item)| (item.id.clone(), index))
-                .collect();
+            let mut kind: Kind = toml::from_str(text).map_err(|source| SpecError::Toml { file: name, source })?;
+            kind.columns = kind.items.iter().enumerate().map(|(index, item)| (item.id.clone(), index)).collect();
             if kind.columns.len() != kind.items.len() {
-                return Err(SpecError::Inconsistent(format!(
-                    "{name} repeats an item id"
-                )));
+                return Err(SpecError::Inconsistent(format!("{name} repeats an item id")));
             }
             kinds.push(kind);
         }
-        let codes: BTreeMap<String, CodeList> =
-            toml::from_str(include_str!("../../spec/codes.toml")).map_err(|source| {
-                SpecError::Toml {
-                    file: "codes.toml",
-                    source,
-                }
-            })?;
-        let units: UnitsFile =
-            toml::from_str(include_str!("../../spec/units.toml")).map_err(|source| {
-                SpecError::Toml {
-                    file: "units.toml",
-                    source,
-                }
-            })?;
-        let spec = Spec {
-            kinds,
-            codes,
-            units: units.unit,
-        };
+        let codes: BTreeMap<String, CodeList> = toml::from_str(include_str!("../../spec/codes.toml"))
+            .map_err(|source| SpecError::Toml { file: "codes.toml", source })?;
+        let units: UnitsFile = toml::from_str(include_str!("../../spec/units.toml"))
+            .map_err(|source| SpecError::Toml { file: "units.toml", source })?;
+        let spec = Spec { kinds, codes, units: units.unit };
         spec.check()?;
         Ok(spec)
     }
@@ -495,25 +431,16 @@ impl Spec {
                 }
                 if let Some(codes) = &item.codes {
                     if !self.codes.contains_key(codes) {
-                        return fail(format!(
-                            "{} No.{} names unknown code table {codes}",
-                            kind.code, item.no
-                        ));
+                        return fail(format!("{} No.{} names unknown code table {codes}", kind.code, item.no));
                     }
                 }
                 if let Some(id) = &item.assumption {
                     if assumptions::find(id).is_none() {
-                        return fail(format!(
-                            "{} No.{} names unknown assumption {id}",
-                            kind.code, item.no
-                        ));
+                        return fail(format!("{} No.{} names unknown assumption {id}", kind.code, item.no));
                     }
                 }
                 if item.ty == ItemType::Code && item.codes.is_none() {
-                    return fail(format!(
-                        "{} No.{} is a code without a code table",
-                        kind.code, item.no
-                    ));
+                    return fail(format!("{} No.{} is a code without a code table", kind.code, item.no));
                 }
             }
         }
@@ -524,23 +451,18 @@ impl Spec {
                 }
             }
             for link in &unit.links {
-                if link.child_key.len() != link.parent_key.len()
-                    || link.child_key.len() > MAX_KEY_ITEMS
-                {
-                    return fail(format!("unit {} has a key of more than {MAX_KEY_ITEMS} items or of unequal lengths", unit.id));
+                if link.child_key.len() != link.parent_key.len() || link.child_key.len() > MAX_KEY_ITEMS {
+                    return fail(format!(
+                        "unit {} has a key of more than {MAX_KEY_ITEMS} items or of unequal lengths",
+                        unit.id
+                    ));
                 }
-                for (kind, key) in [
-                    (&link.child, &link.child_key),
-                    (&link.parent, &link.parent_key),
-                ] {
+                for (kind, key) in [(&link.child, &link.child_key), (&link.parent, &link.parent_key)] {
                     let Some(k) = self.kind(kind) else {
                         return fail(format!("unit {} links unknown kind {kind}", unit.id));
                     };
                     if let Some(missing) = key.iter().find(|id| k.index_of(id).is_none()) {
-                        return fail(format!(
-                            "unit {} key item {missing} is not in {kind}",
-                            unit.id
-                        ));
+                        return fail(format!("unit {} key item {missing} is not in {kind}", unit.id));
                     }
                 }
             }
@@ -567,9 +489,7 @@ impl Spec {
 
     /// All CSV kinds whose records have exactly this many columns.
     pub fn kinds_with_columns(&self, columns: usize) -> impl Iterator<Item = &Kind> {
-        self.kinds
-            .iter()
-            .filter(move |kind| kind.is_csv() && kind.items.len() == columns)
+        self.kinds.iter().filter(move |kind| kind.is_csv() && kind.items.len() == columns)
     }
 }
 
@@ -617,19 +537,13 @@ mod tests {
             ("DLTYOBO", 4),
         ];
         for (code, count) in expected {
-            assert_eq!(
-                spec().kind(code).map(|k| k.items.len()),
-                Some(count),
-                "{code}"
-            );
+            assert_eq!(spec().kind(code).map(|k| k.items.len()), Some(count), "{code}");
         }
     }
 
     #[test]
     fn fixed_and_maximum_lengths_follow_the_length_assumption() {
-        let plan = spec()
-            .kind("UPPLAN")
-            .map(|k| (k.item(5).cloned(), k.item(15).cloned(), k.item(8).cloned()));
+        let plan = spec().kind("UPPLAN").map(|k| (k.item(5).cloned(), k.item(15).cloned(), k.item(8).cloned()));
         let Some((Some(month), Some(service_code), Some(units))) = plan else {
             panic!("UPPLAN items missing");
         };
@@ -641,17 +555,8 @@ mod tests {
 
     #[test]
     fn uncovered_service_kinds_are_marked() {
-        assert_eq!(
-            spec().service_kind("33").and_then(|k| k.covered),
-            Some(false)
-        );
-        assert_eq!(
-            spec().service_kind("11").and_then(|k| k.covered),
-            Some(true)
-        );
-        assert_eq!(
-            spec().service_kind("2A").and_then(|k| k.covered),
-            Some(true)
-        );
+        assert_eq!(spec().service_kind("33").and_then(|k| k.covered), Some(false));
+        assert_eq!(spec().service_kind("11").and_then(|k| k.covered), Some(true));
+        assert_eq!(spec().service_kind("2A").and_then(|k| k.covered), Some(true));
     }
 }

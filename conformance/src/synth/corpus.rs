@@ -3,8 +3,8 @@
 use crate::synth::people::{Office, Person};
 use crate::synth::record::RecordBuilder;
 use crate::synth::scenario::{
-    actuals_unit, annex_rows, plan_unit, supplement, ticket_rows, ticket_unit, weekdays_in, Goal,
-    Need, Parties, PlanContent, Scenario, Service, Support,
+    actuals_unit, annex_rows, plan_unit, supplement, ticket_rows, ticket_unit, weekdays_in, Goal, Need, Parties,
+    PlanContent, Scenario, Service, Support,
 };
 use crate::synth::{kind, GeneratedFile, Rng, SynthError};
 
@@ -110,14 +110,7 @@ fn standard_services(cast: &Cast) -> Vec<Service> {
     let tue_fri = weekdays_in(MONTH, &[2, 5]);
     vec![
         service(&cast.home_help, "111211", 387, mon_thu, "1000", "1100"),
-        service(
-            &cast.day_service,
-            "151321",
-            775,
-            tue_fri.clone(),
-            "0930",
-            "1630",
-        ),
+        service(&cast.day_service, "151321", 775, tue_fri.clone(), "0930", "1630"),
         service(&cast.day_service, "155051", 40, tue_fri, "0930", "1630"),
     ]
 }
@@ -140,26 +133,12 @@ pub fn valid_scenarios(seed: u64) -> Result<Vec<Scenario>, SynthError> {
     };
     let services = standard_services(&cast);
     let mut files = plan_unit(&parties, &standard_plan(&cast), "20250425090000")?;
-    files.extend(ticket_unit(
-        &parties,
-        MONTH,
-        "20250425",
-        &services,
-        "20250425090500",
-    )?);
-    files.push(actuals_unit(
-        &parties,
-        &cast.home_help,
-        MONTH,
-        "20250601",
-        &services,
-        "20250601100000",
-    )?);
+    files.extend(ticket_unit(&parties, MONTH, "20250425", &services, "20250425090500")?);
+    files.push(actuals_unit(&parties, &cast.home_help, MONTH, "20250601", &services, "20250601100000")?);
     scenarios.push(Scenario {
         id: "kaigo2-new-plan",
         title_ja: "要介護２・新規計画：訪問介護と通所介護（計画書、提供票、実績）",
-        title_en:
-            "Care level 2, new plan with visiting care and day service (plan, ticket, actuals)",
+        title_en: "Care level 2, new plan with visiting care and day service (plan, ticket, actuals)",
         files,
     });
 
@@ -178,24 +157,11 @@ pub fn valid_scenarios(seed: u64) -> Result<Vec<Scenario>, SynthError> {
     plan.plan_category = "21";
     plan.intentions = "本人：退院後も自宅で過ごしたい。\r\n長男夫婦：夜間の見守りが不安。通所の回数を増やしたい。";
     let mut services = standard_services(&cast);
-    let from_15th: Vec<u32> = weekdays_in(MONTH, &[2, 3, 5])
-        .into_iter()
-        .filter(|d| *d >= 15)
-        .collect();
-    services[1].days = weekdays_in(MONTH, &[2, 5])
-        .into_iter()
-        .filter(|d| *d < 15)
-        .chain(from_15th.clone())
-        .collect();
+    let from_15th: Vec<u32> = weekdays_in(MONTH, &[2, 3, 5]).into_iter().filter(|d| *d >= 15).collect();
+    services[1].days = weekdays_in(MONTH, &[2, 5]).into_iter().filter(|d| *d < 15).chain(from_15th.clone()).collect();
     services[2].days = services[1].days.clone();
     let mut files = plan_unit(&parties, &plan, "20250515083000")?;
-    files.extend(ticket_unit(
-        &parties,
-        MONTH,
-        "20250515",
-        &services,
-        "20250515083500",
-    )?);
+    files.extend(ticket_unit(&parties, MONTH, "20250515", &services, "20250515083500")?);
     scenarios.push(Scenario {
         id: "plan-change-mid-month",
         title_ja: "月途中の計画変更：変更後の計画書と当月の提供票の再送",
@@ -217,21 +183,13 @@ pub fn valid_scenarios(seed: u64) -> Result<Vec<Scenario>, SynthError> {
     wheelchair.equipment = Some(("00170-000123", "自走用標準型車いす（みどりＡ型）"));
     let services = vec![
         service(&cast.home_help, "111211", 387, every_day, "0800", "0900"),
-        service(
-            &cast.day_service,
-            "151311",
-            658,
-            weekdays_in(MONTH, &[1, 3, 5]),
-            "0930",
-            "1630",
-        ),
+        service(&cast.day_service, "151311", 658, weekdays_in(MONTH, &[1, 3, 5]), "0930", "1630"),
         wheelchair,
     ];
     scenarios.push(Scenario {
         id: "kaigo1-over-limit",
         title_ja: "要介護１・区分支給限度基準額超過（毎日の訪問介護、通所介護、福祉用具貸与）",
-        title_en:
-            "Care level 1 over the benefit limit (daily home help, day service, equipment rental)",
+        title_en: "Care level 1 over the benefit limit (daily home help, day service, equipment rental)",
         files: ticket_unit(&parties, MONTH, "20250428", &services, "20250428170000")?,
     });
 
@@ -251,8 +209,7 @@ pub fn valid_scenarios(seed: u64) -> Result<Vec<Scenario>, SynthError> {
     plan.life_support_reason = "3";
     plan.needs[0].issue = "夜間にトイレへ行く際、ふらつきがあり転倒の危険がある。\r\n本人は「できるだけ自分で行きたい」と話しているが、\r\n家族は転倒を心配しており、夜間の見守り方法を話し合う必要がある。";
     plan.needs[0].goals[0].long_term = "夜間も安全にトイレへ行ける（転倒、ふらつき、失禁を防ぐ）";
-    plan.needs[0].goals[0].supports[0].content =
-        "ポータブルトイレの設置、\"声かけ\"と見守り、夜間の巡回";
+    plan.needs[0].goals[0].supports[0].content = "ポータブルトイレの設置、\"声かけ\"と見守り、夜間の巡回";
     let mut files = plan_unit(&parties, &plan, "20250410140000")?;
     // 生活援助中心型の算定理由 3 needs its reason text.
     let reason = kind("UP1KYO")?.index_of("life_support_reason_other");
@@ -279,24 +236,8 @@ pub fn valid_scenarios(seed: u64) -> Result<Vec<Scenario>, SynthError> {
     let mut files = prevention_units(&parties, "20250420100000")?;
     let mut rail = service(&cast.equipment, "671001", 100, vec![1], "9999", "9999");
     rail.equipment = Some(("00421-000045", "据置型手すり（みどりＢ型）"));
-    let services = vec![
-        service(
-            &cast.nursing,
-            "631211",
-            449,
-            weekdays_in(MONTH, &[3]),
-            "1400",
-            "1430",
-        ),
-        rail,
-    ];
-    files.extend(ticket_unit(
-        &parties,
-        MONTH,
-        "20250420",
-        &services,
-        "20250420101000",
-    )?);
+    let services = vec![service(&cast.nursing, "631211", 449, weekdays_in(MONTH, &[3]), "1400", "1430"), rail];
+    files.extend(ticket_unit(&parties, MONTH, "20250420", &services, "20250420101000")?);
     scenarios.push(Scenario {
         id: "yoshien1-prevention",
         title_ja: "要支援１・介護予防：利用者基本情報、支援計画書、介護予防訪問看護と福祉用具貸与の提供票",
@@ -321,10 +262,7 @@ pub fn valid_scenarios(seed: u64) -> Result<Vec<Scenario>, SynthError> {
         record.extend(tail.iter().map(|s| s.to_string()));
         let month_part = month.map(|m| format!("_{m}")).unwrap_or_default();
         Ok(GeneratedFile::csv(
-            format!(
-                "{prefix}{month_part}_{}_{}_{}_{}_{serial}.CSV",
-                from.number, from.kind, to.number, to.kind
-            ),
+            format!("{prefix}{month_part}_{}_{}_{}_{}_{serial}.CSV", from.number, from.kind, to.number, to.kind),
             kind(prefix)?,
             vec![record],
         ))
@@ -336,54 +274,28 @@ pub fn valid_scenarios(seed: u64) -> Result<Vec<Scenario>, SynthError> {
         files: vec![
             delete("DLT1KYO", None, cm, hh, "20250430120000", &["20250425"])?,
             delete("DLTPLAN", Some(MONTH), cm, hh, "20250430120500", &[MONTH])?,
-            delete(
-                "DLTJSK",
-                Some(MONTH),
-                hh,
-                cm,
-                "20250602090000",
-                &[MONTH, &hh.number, "11"],
-            )?,
+            delete("DLTJSK", Some(MONTH), hh, cm, "20250602090000", &[MONTH, &hh.number, "11"])?,
         ],
     });
     // 7. Withdrawals of 介護予防 data: the basic information and the support plan of scenario 5.
-    let prevention = scenarios
-        .iter()
-        .find(|s| s.id == "yoshien1-prevention")
-        .map(|s| s.files.clone())
-        .unwrap_or_default();
+    let prevention =
+        scenarios.iter().find(|s| s.id == "yoshien1-prevention").map(|s| s.files.clone()).unwrap_or_default();
     let key_of = |prefix: &str, date_id: &str| -> Option<Vec<String>> {
         let file = prevention.iter().find(|f| f.kind.code == prefix)?;
         let record = file.records.first()?;
         let date = file.kind.index_of(date_id).map(|i| record[i].clone())?;
-        Some(vec![
-            record[0].clone(),
-            record[1].clone(),
-            record[2].clone(),
-            date,
-        ])
+        Some(vec![record[0].clone(), record[1].clone(), record[2].clone(), date])
     };
     let (center, nursing) = (&cast.center, &cast.nursing);
     let name = |prefix: &str, serial: &str| {
-        format!(
-            "{prefix}_{}_{}_{}_{}_{serial}.CSV",
-            center.number, center.kind, nursing.number, nursing.kind
-        )
+        format!("{prefix}_{}_{}_{}_{}_{serial}.CSV", center.number, center.kind, nursing.number, nursing.kind)
     };
     let mut files = Vec::new();
     if let Some(key) = key_of("UPKIHON", "consultation_date") {
-        files.push(GeneratedFile::csv(
-            name("DLTKIHON", "20250510090000"),
-            kind("DLTKIHON")?,
-            vec![key],
-        ));
+        files.push(GeneratedFile::csv(name("DLTKIHON", "20250510090000"), kind("DLTKIHON")?, vec![key]));
     }
     if let Some(key) = key_of("UPYOBO", "plan_date") {
-        files.push(GeneratedFile::csv(
-            name("DLTYOBO", "20250510090500"),
-            kind("DLTYOBO")?,
-            vec![key],
-        ));
+        files.push(GeneratedFile::csv(name("DLTYOBO", "20250510090500"), kind("DLTYOBO")?, vec![key]));
     }
     scenarios.push(Scenario {
         id: "prevention-withdrawals",
@@ -403,16 +315,11 @@ fn prevention_units(p: &Parties<'_>, serial: &str) -> Result<Vec<GeneratedFile>,
     let consultation = "20250415";
     let plan_date = "20250418";
     let key = |r: &mut RecordBuilder, date_id: &str, date: &str| -> Result<(), SynthError> {
-        r.set("insurer_number", &person.insurer)?
-            .set("insured_number", &person.insured)?
-            .set(date_id, date)?;
+        r.set("insurer_number", &person.insurer)?.set("insured_number", &person.insured)?.set(date_id, date)?;
         Ok(())
     };
     let (from, to) = (p.care_manager, p.recipient);
-    let image_name = format!(
-        "UPKIHON_IMAGE_{}_{}_{}_{}_{serial}_0001.JPG",
-        from.number, from.kind, to.number, to.kind
-    );
+    let image_name = format!("UPKIHON_IMAGE_{}_{}_{}_{}_{serial}_0001.JPG", from.number, from.kind, to.number, to.kind);
     let mut basic = RecordBuilder::new(kind("UPKIHON")?);
     basic.set("family_image_file", &image_name)?;
     key(&mut basic, "consultation_date", consultation)?;
@@ -427,10 +334,7 @@ fn prevention_units(p: &Parties<'_>, serial: &str) -> Result<Vec<GeneratedFile>,
         .set("user_name", person.name())?
         .set("user_sex", person.sex)?
         .set("user_birth_date", &person.birth_date)?
-        .set(
-            "user_address",
-            format!("{} {}", person.address1, person.address2).trim_end(),
-        )?
+        .set("user_address", format!("{} {}", person.address1, person.address2).trim_end())?
         .set("user_phone", &person.phone)?
         .set("adl_independence", "12")?
         .set("dementia_independence", "02")?
@@ -444,10 +348,7 @@ fn prevention_units(p: &Parties<'_>, serial: &str) -> Result<Vec<GeneratedFile>,
         .set("emergency1_name", format!("{}　一郎", person.surname.kanji))?
         .set("emergency1_relation", "長男")?
         .set("emergency1_phone", "090-1234-5678")?
-        .set(
-            "life_history",
-            "農業を営み、地域の祭りの世話役を長く務めてきた。",
-        )?
+        .set("life_history", "農業を営み、地域の祭りの世話役を長く務めてきた。")?
         .set("daily_life", "午前は庭の手入れ、午後はテレビを見て過ごす。")?
         .set("hobbies", "園芸、民謡")?
         .set("consent_date", consultation)?
@@ -460,9 +361,7 @@ fn prevention_units(p: &Parties<'_>, serial: &str) -> Result<Vec<GeneratedFile>,
     ] {
         let mut r = RecordBuilder::new(kind("UPKIHON_SUB1")?);
         key(&mut r, "consultation_date", consultation)?;
-        r.set("time_text", time)?
-            .set("self_activity", own)?
-            .set("carer_activity", carer)?;
+        r.set("time_text", time)?.set("self_activity", own)?.set("carer_activity", carer)?;
         sub1.push(r.build());
     }
     let mut sub2 = RecordBuilder::new(kind("UPKIHON_SUB2")?);
@@ -495,10 +394,7 @@ fn prevention_units(p: &Parties<'_>, serial: &str) -> Result<Vec<GeneratedFile>,
         .set("mobility_status", "膝の痛みで長く歩けない")?
         .set("mobility_has_issue", "1")?
         .set("mobility_issue", "膝関節の痛みと筋力の低下")?
-        .set(
-            "overall_policy",
-            "膝の痛みを管理し、歩く力を保てるよう支援します。",
-        )?
+        .set("overall_policy", "膝の痛みを管理し、歩く力を保てるよう支援します。")?
         .set("checklist_count_exercise", "3")?
         .set("program_needed_exercise", "1")?
         .set("consent_date", plan_date)?
@@ -519,10 +415,7 @@ fn prevention_units(p: &Parties<'_>, serial: &str) -> Result<Vec<GeneratedFile>,
 
     let make = |prefix: &str, records: Vec<Vec<String>>| -> Result<GeneratedFile, SynthError> {
         Ok(GeneratedFile::csv(
-            format!(
-                "{prefix}_{}_{}_{}_{}_{serial}.CSV",
-                from.number, from.kind, to.number, to.kind
-            ),
+            format!("{prefix}_{}_{}_{}_{}_{serial}.CSV", from.number, from.kind, to.number, to.kind),
             kind(prefix)?,
             records,
         ))
@@ -539,11 +432,7 @@ fn prevention_units(p: &Parties<'_>, serial: &str) -> Result<Vec<GeneratedFile>,
 
 /// `users` users' monthly ticket units, for benchmarks and load: users are grouped `users_per_unit` to a send
 /// unit (one care-manager office to one provider, as real exports are), every file valid.
-pub fn scale(
-    users: usize,
-    users_per_unit: usize,
-    seed: u64,
-) -> Result<Vec<GeneratedFile>, SynthError> {
+pub fn scale(users: usize, users_per_unit: usize, seed: u64) -> Result<Vec<GeneratedFile>, SynthError> {
     let mut rng = Rng::new(seed);
     let cast = cast();
     let levels = ["21", "22", "23", "24", "25"];
@@ -569,35 +458,17 @@ pub fn scale(
             if rng.chance(50) {
                 services.truncate(1);
             }
-            plan.extend(ticket_rows(
-                &parties,
-                MONTH,
-                "20250428",
-                &services,
-                &care_manager.number,
-            )?);
+            plan.extend(ticket_rows(&parties, MONTH, "20250428", &services, &care_manager.number)?);
             annex.extend(annex_rows(&parties, MONTH, "20250428", &services)?);
             supplements.push(supplement(&parties, None, Some(MONTH))?);
         }
         // A distinct, valid YYYYMMDDHHMMSS per unit: one second apart from 2025-04-01 00:00:00.
         let (day, second) = (unit / 86_400 % 28 + 1, unit % 86_400);
-        let serial = format!(
-            "202504{day:02}{:02}{:02}{:02}",
-            second / 3600,
-            second / 60 % 60,
-            second % 60
-        );
+        let serial = format!("202504{day:02}{:02}{:02}{:02}", second / 3600, second / 60 % 60, second % 60);
         let to = &cast.home_help;
-        for (prefix, records) in [
-            ("UPPLAN", plan),
-            ("UPSIKYU", annex),
-            ("UPHOSOKU", supplements),
-        ] {
+        for (prefix, records) in [("UPPLAN", plan), ("UPSIKYU", annex), ("UPHOSOKU", supplements)] {
             files.push(GeneratedFile::csv(
-                format!(
-                    "{prefix}_{MONTH}_{}_43_{}_{}_{serial}.CSV",
-                    care_manager.number, to.number, to.kind
-                ),
+                format!("{prefix}_{MONTH}_{}_43_{}_{}_{serial}.CSV", care_manager.number, to.number, to.kind),
                 kind(prefix)?,
                 records,
             ));
@@ -622,28 +493,14 @@ pub struct BaseUnits {
 
 pub fn base_units(seed: u64) -> Result<BaseUnits, SynthError> {
     let scenarios = valid_scenarios(seed)?;
-    let files_of = |id: &str| {
-        scenarios
-            .iter()
-            .find(|s| s.id == id)
-            .map(|s| s.files.clone())
-            .unwrap_or_default()
-    };
+    let files_of = |id: &str| scenarios.iter().find(|s| s.id == id).map(|s| s.files.clone()).unwrap_or_default();
     let first = files_of("kaigo2-new-plan");
     let with_serial = |serial: &str| -> Vec<GeneratedFile> {
-        first
-            .iter()
-            .filter(|f| f.name.ends_with(&format!("_{serial}.CSV")))
-            .cloned()
-            .collect()
+        first.iter().filter(|f| f.name.ends_with(&format!("_{serial}.CSV"))).cloned().collect()
     };
     let withdrawals = files_of("withdrawals");
     let only = |prefix: &str| -> Vec<GeneratedFile> {
-        withdrawals
-            .iter()
-            .filter(|f| f.kind.code == prefix)
-            .cloned()
-            .collect()
+        withdrawals.iter().filter(|f| f.kind.code == prefix).cloned().collect()
     };
     let cast = cast();
     let mut rng = Rng::new(seed ^ 0x6A09_E667);
@@ -656,22 +513,8 @@ pub fn base_units(seed: u64) -> Result<BaseUnits, SynthError> {
         care_level: "22",
         certification: ("20250401", "20260331"),
     };
-    let june = vec![service(
-        &cast.home_help,
-        "111211",
-        387,
-        weekdays_in("202506", &[1, 4]),
-        "1000",
-        "1100",
-    )];
-    let june_actuals = vec![actuals_unit(
-        &parties,
-        &cast.home_help,
-        "202506",
-        "20250701",
-        &june,
-        "20250701100000",
-    )?];
+    let june = vec![service(&cast.home_help, "111211", 387, weekdays_in("202506", &[1, 4]), "1000", "1100")];
+    let june_actuals = vec![actuals_unit(&parties, &cast.home_help, "202506", "20250701", &june, "20250701100000")?];
     Ok(BaseUnits {
         plan: with_serial("20250425090000"),
         ticket: with_serial("20250425090500"),

@@ -59,11 +59,7 @@ pub fn corpus() -> Result<BTreeMap<PathBuf, Vec<u8>>, SynthError> {
         let mut own: Vec<ExpectedFinding> = expected
             .iter()
             .filter(|e| e.file == name)
-            .map(|e| ExpectedFinding {
-                rule: e.rule,
-                line: e.line,
-                column: e.column,
-            })
+            .map(|e| ExpectedFinding { rule: e.rule, line: e.line, column: e.column })
             .collect();
         own.sort();
         entries.push(ManifestEntry {
@@ -72,11 +68,7 @@ pub fn corpus() -> Result<BTreeMap<PathBuf, Vec<u8>>, SynthError> {
             description: description.to_string(),
             rule,
             kind: parse(name).ok().map(|n| n.kind),
-            encoding: if bytes.is_empty() {
-                "empty"
-            } else {
-                decode(&bytes, EncodingChoice::Auto).encoding.name()
-            },
+            encoding: if bytes.is_empty() { "empty" } else { decode(&bytes, EncodingChoice::Auto).encoding.name() },
             expected: own,
         });
         files.insert(PathBuf::from(path), bytes);
@@ -84,41 +76,20 @@ pub fn corpus() -> Result<BTreeMap<PathBuf, Vec<u8>>, SynthError> {
     for scenario in valid_scenarios(SEED)? {
         let description = format!("{} / {}", scenario.title_ja, scenario.title_en);
         for file in &scenario.files {
-            let bytes = file
-                .bytes()
-                .map_err(|e| SynthError::Encode(e.to_string()))?;
-            add(
-                "valid",
-                scenario.id,
-                &description,
-                None,
-                &file.name,
-                bytes,
-                &[],
-            );
+            let bytes = file.bytes().map_err(|e| SynthError::Encode(e.to_string()))?;
+            add("valid", scenario.id, &description, None, &file.name, bytes, &[]);
         }
     }
     for case in cases(SEED)? {
         for file in &case.files {
-            add(
-                "invalid",
-                &case.id,
-                case.description,
-                Some(case.rule),
-                &file.name,
-                file.bytes.clone(),
-                &case.expected,
-            );
+            add("invalid", &case.id, case.description, Some(case.rule), &file.name, file.bytes.clone(), &case.expected);
         }
     }
-    let manifest = Manifest {
-        seed: SEED,
-        spec: "ケアプランデータ連携標準仕様 第4.1版 (CSVバージョン 202407)",
-        fixtures: entries,
-    };
-    let json = serde_json::to_string_pretty(&manifest)
-        .map_err(|e| SynthError::Encode(e.to_string()))?
-        + "\n";
+    let manifest =
+        Manifest {
+            seed: SEED, spec: "ケアプランデータ連携標準仕様 第4.1版 (CSVバージョン 202407)", fixtures: entries
+        };
+    let json = serde_json::to_string_pretty(&manifest).map_err(|e| SynthError::Encode(e.to_string()))? + "\n";
     files.insert(PathBuf::from("manifest.json"), json.into_bytes());
     Ok(files)
 }

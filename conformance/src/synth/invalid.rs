@@ -41,16 +41,11 @@ struct Draft {
 
 impl Draft {
     fn new(files: &[GeneratedFile]) -> Draft {
-        Draft {
-            files: files.to_vec(),
-        }
+        Draft { files: files.to_vec() }
     }
 
     fn index(&self, prefix: &str) -> usize {
-        self.files
-            .iter()
-            .position(|f| f.kind.code == prefix)
-            .unwrap_or(usize::MAX)
+        self.files.iter().position(|f| f.kind.code == prefix).unwrap_or(usize::MAX)
     }
 
     fn file(&mut self, prefix: &str) -> &mut GeneratedFile {
@@ -79,11 +74,7 @@ impl Draft {
     }
 
     fn name(&self, prefix: &str) -> String {
-        self.files
-            .iter()
-            .find(|f| f.kind.code == prefix)
-            .map(|f| f.name.clone())
-            .unwrap_or_default()
+        self.files.iter().find(|f| f.kind.code == prefix).map(|f| f.name.clone()).unwrap_or_default()
     }
 
     fn bytes(&self) -> Result<Vec<CaseFile>, SynthError> {
@@ -91,10 +82,7 @@ impl Draft {
             .iter()
             .map(|f| {
                 let bytes = f.bytes().map_err(|e| SynthError::Encode(e.to_string()))?;
-                Ok(CaseFile {
-                    name: f.name.clone(),
-                    bytes,
-                })
+                Ok(CaseFile { name: f.name.clone(), bytes })
             })
             .collect()
     }
@@ -114,12 +102,7 @@ fn sjis(text: &str) -> Vec<u8> {
 }
 
 fn expect(rule: &'static str, file: &str, line: Option<u32>, column: Option<u32>) -> Expected {
-    Expected {
-        rule,
-        file: file.to_string(),
-        line,
-        column,
-    }
+    Expected { rule, file: file.to_string(), line, column }
 }
 
 /// The files of a case and the findings they must give.
@@ -138,13 +121,7 @@ impl Builder {
         files: Vec<CaseFile>,
         expected: Vec<Expected>,
     ) {
-        self.cases.push(Case {
-            id: format!("{rule}-{what}"),
-            rule,
-            description,
-            files,
-            expected,
-        });
+        self.cases.push(Case { id: format!("{rule}-{what}"), rule, description, files, expected });
     }
 }
 
@@ -163,12 +140,7 @@ pub fn cases(seed: u64) -> Result<Vec<Case>, SynthError> {
 }
 
 fn encoding_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
-    let plan = Draft::new(&base.plan).set(
-        "UP1KYO",
-        0,
-        "intentions_and_assessment",
-        "本人：XX自宅で暮らしたい。",
-    );
+    let plan = Draft::new(&base.plan).set("UP1KYO", 0, "intentions_and_assessment", "本人：XX自宅で暮らしたい。");
     let t1 = plan.name("UP1KYO");
     let mut files = plan.bytes()?;
     patch(&mut files, &t1, b"XX", &[0x85, 0x40]);
@@ -194,10 +166,7 @@ fn encoding_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         "truncated-at-eof",
         "a double-byte character cut off at the end of the file",
         files,
-        vec![
-            expect("ENC001", &d, Some(1), None),
-            expect("FLD006", &d, Some(1), Some(4)),
-        ],
+        vec![expect("ENC001", &d, Some(1), None), expect("FLD006", &d, Some(1), Some(4))],
     );
 
     let utf8 = Draft::new(&base.plan).edit("UP1KYO", |f| f.encoding = TextEncoding::Utf8);
@@ -226,20 +195,12 @@ fn encoding_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         "bom-in-middle",
         "a BOM inside a value, as left by concatenating files",
         mid.bytes()?,
-        vec![
-            expect("ENC002", &t1, Some(1), None),
-            expect("ENC003", &t1, Some(1), Some(8)),
-        ],
+        vec![expect("ENC002", &t1, Some(1), None), expect("ENC003", &t1, Some(1), Some(8))],
     );
 
     let unrepresentable = Draft::new(&base.plan)
         .set("UP1KYO", 0, "planner_name", "𠮷田　花子")
-        .set(
-            "UP1KYO",
-            0,
-            "overall_support_policy",
-            "自宅で過ごせるよう支援します〜",
-        )
+        .set("UP1KYO", 0, "overall_support_policy", "自宅で過ごせるよう支援します〜")
         .edit("UP1KYO", |f| f.encoding = TextEncoding::Utf8);
     b.add(
         "ENC004",
@@ -265,30 +226,12 @@ fn encoding_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
     );
 
     for (what, name, description) in [
-        (
-            "ibm-extension",
-            "髙橋　花子",
-            "IBM extension 髙 in the planner's name",
-        ),
-        (
-            "nec-circled-digit",
-            "介護　花子①",
-            "NEC special character ① in the planner's name",
-        ),
-        (
-            "nec-company-mark",
-            "㈱ケア　花子",
-            "NEC special character ㈱ in the planner's name",
-        ),
+        ("ibm-extension", "髙橋　花子", "IBM extension 髙 in the planner's name"),
+        ("nec-circled-digit", "介護　花子①", "NEC special character ① in the planner's name"),
+        ("nec-company-mark", "㈱ケア　花子", "NEC special character ㈱ in the planner's name"),
     ] {
         let draft = Draft::new(&base.plan).set("UP1KYO", 0, "planner_name", name);
-        b.add(
-            "ENC006",
-            what,
-            description,
-            draft.bytes()?,
-            vec![expect("ENC006", &t1, Some(1), Some(8))],
-        );
+        b.add("ENC006", what, description, draft.bytes()?, vec![expect("ENC006", &t1, Some(1), Some(8))]);
     }
     let near = Draft::new(&base.plan).set("UP1KYO", 0, "planner_name", "高橋　花子");
     b.add(
@@ -309,15 +252,8 @@ fn encoding_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         vec![expect("ENC007", &s, Some(1), Some(5))],
     );
 
-    let control =
-        Draft::new(&base.plan).set("UP1KYO", 0, "overall_support_policy", "見守り\tと声かけ");
-    b.add(
-        "ENC008",
-        "tab",
-        "a TAB inside free text",
-        control.bytes()?,
-        vec![expect("ENC008", &t1, Some(2), Some(24))],
-    );
+    let control = Draft::new(&base.plan).set("UP1KYO", 0, "overall_support_policy", "見守り\tと声かけ");
+    b.add("ENC008", "tab", "a TAB inside free text", control.bytes()?, vec![expect("ENC008", &t1, Some(2), Some(24))]);
 
     let lf = Draft::new(&base.plan);
     let t3 = lf.name("UP3KYO");
@@ -326,13 +262,7 @@ fn encoding_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         // CR never occurs inside a Shift_JIS character, so dropping every CR byte turns CRLF into LF.
         file.bytes.retain(|&byte| byte != b'\r');
     }
-    b.add(
-        "ENC009",
-        "lf",
-        "第3表 with LF line endings",
-        files,
-        vec![expect("ENC009", &t3, Some(1), None)],
-    );
+    b.add("ENC009", "lf", "第3表 with LF line endings", files, vec![expect("ENC009", &t3, Some(1), None)]);
     Ok(())
 }
 
@@ -341,13 +271,7 @@ fn syntax_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
     let d = deletes.name("DLT1KYO");
     let mut files = deletes.bytes()?;
     files[0].bytes.clear();
-    b.add(
-        "CSV001",
-        "zero-bytes",
-        "a 0-byte file",
-        files,
-        vec![expect("CSV001", &d, None, None)],
-    );
+    b.add("CSV001", "zero-bytes", "a 0-byte file", files, vec![expect("CSV001", &d, None, None)]);
 
     let plan = Draft::new(&base.plan);
     let t3 = plan.name("UP3KYO");
@@ -355,11 +279,7 @@ fn syntax_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
     let mut files = plan.bytes()?;
     let last = sjis("同行）\"\r\n");
     patch(&mut files, &t3, &last, &sjis("同行）\r\n"));
-    let rows = base
-        .plan
-        .iter()
-        .find(|f| f.kind.code == "UP3KYO")
-        .map_or(0, |f| f.records.len()) as u32;
+    let rows = base.plan.iter().find(|f| f.kind.code == "UP3KYO").map_or(0, |f| f.records.len()) as u32;
     b.add(
         "CSV002",
         "unterminated",
@@ -369,12 +289,7 @@ fn syntax_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
     );
 
     let mut files = Draft::new(&base.plan).bytes()?;
-    patch(
-        &mut files,
-        &t3,
-        &sjis("\"訪問介護\""),
-        &sjis("\"訪問\"介護\""),
-    );
+    patch(&mut files, &t3, &sjis("\"訪問介護\""), &sjis("\"訪問\"介護\""));
     b.add(
         "CSV003",
         "text-after-quote",
@@ -410,13 +325,7 @@ fn syntax_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         header.extend_from_slice(&file.bytes);
         file.bytes = header;
     }
-    b.add(
-        "CSV006",
-        "header",
-        "a header row before the records",
-        files,
-        vec![expect("CSV006", &t3, Some(1), Some(1))],
-    );
+    b.add("CSV006", "header", "a header row before the records", files, vec![expect("CSV006", &t3, Some(1), Some(1))]);
 
     let mut files = Draft::new(&base.plan).bytes()?;
     patch(
@@ -441,89 +350,50 @@ fn syntax_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         "unknown-layout",
         "a file whose name and 9-item records match no kind",
         files,
-        vec![
-            expect("CSV008", "export.CSV", Some(1), None),
-            expect("NAM001", "export.CSV", None, None),
-        ],
+        vec![expect("CSV008", "export.CSV", Some(1), None), expect("NAM001", "export.CSV", None, None)],
     );
     Ok(())
 }
 
 fn field_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
     let plan = Draft::new(&base.plan);
-    let (t1, t2, t3, s) = (
-        plan.name("UP1KYO"),
-        plan.name("UP2KYO"),
-        plan.name("UP3KYO"),
-        plan.name("UPHOSOKU"),
-    );
+    let (t1, t2, t3, s) = (plan.name("UP1KYO"), plan.name("UP2KYO"), plan.name("UP3KYO"), plan.name("UPHOSOKU"));
     let ticket = Draft::new(&base.ticket);
-    let (p6, p7, ps) = (
-        ticket.name("UPPLAN"),
-        ticket.name("UPSIKYU"),
-        ticket.name("UPHOSOKU"),
-    );
+    let (p6, p7, ps) = (ticket.name("UPPLAN"), ticket.name("UPSIKYU"), ticket.name("UPHOSOKU"));
     let deletes = Draft::new(&base.plan_delete);
     let d = deletes.name("DLT1KYO");
     let dp = Draft::new(&base.ticket_delete);
     let dpn = dp.name("DLTPLAN");
     let _ = (t3, ps);
 
-    let one = |draft: Draft,
-               rule: &'static str,
-               file: &str,
-               column: u32|
-     -> Result<CaseContent, SynthError> {
-        Ok((
-            draft.bytes()?,
-            vec![expect(rule, file, Some(1), Some(column))],
-        ))
+    let one = |draft: Draft, rule: &'static str, file: &str, column: u32| -> Result<CaseContent, SynthError> {
+        Ok((draft.bytes()?, vec![expect(rule, file, Some(1), Some(column))]))
     };
     let cases: Vec<(&'static str, &str, &'static str, CaseContent)> = vec![
         (
             "FLD001",
             "planner-name",
             "第1表 No.8 居宅サービス計画作成者氏名 empty",
-            one(
-                Draft::new(&base.plan).set("UP1KYO", 0, "planner_name", ""),
-                "FLD001",
-                &t1,
-                8,
-            )?,
+            one(Draft::new(&base.plan).set("UP1KYO", 0, "planner_name", ""), "FLD001", &t1, 8)?,
         ),
         (
             "FLD002",
             "kana",
             "補足 No.5 利用者氏名フリガナ empty",
-            one(
-                Draft::new(&base.plan).set("UPHOSOKU", 0, "user_name_kana", ""),
-                "FLD002",
-                &s,
-                5,
-            )?,
+            one(Draft::new(&base.plan).set("UPHOSOKU", 0, "user_name_kana", ""), "FLD002", &s, 5)?,
         ),
         (
             "FLD003",
             "fullwidth-digits",
             "第6表 No.8 単位数 in full-width digits",
-            one(
-                Draft::new(&base.ticket).set("UPPLAN", 0, "units", "３８７"),
-                "FLD003",
-                &p6,
-                8,
-            )?,
+            one(Draft::new(&base.ticket).set("UPPLAN", 0, "units", "３８７"), "FLD003", &p6, 8)?,
         ),
         (
             "FLD004",
             "too-long",
             "第6表 No.9 前月までの短期入所利用日数 with 6 digits (max 5)",
             one(
-                Draft::new(&base.ticket).set(
-                    "UPPLAN",
-                    0,
-                    "short_stay_days_until_prev_month",
-                    "123456",
-                ),
+                Draft::new(&base.ticket).set("UPPLAN", 0, "short_stay_days_until_prev_month", "123456"),
                 "FLD004",
                 &p6,
                 9,
@@ -533,57 +403,35 @@ fn field_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
             "FLD005",
             "day-flags",
             "第6表 No.11 日割対象日 with 5 characters (31 required)",
-            one(
-                Draft::new(&base.ticket).set("UPPLAN", 0, "daily_rate_days", "11111"),
-                "FLD005",
-                &p6,
-                11,
-            )?,
+            one(Draft::new(&base.ticket).set("UPPLAN", 0, "daily_rate_days", "11111"), "FLD005", &p6, 11)?,
         ),
         (
             "FLD006",
             "february-30",
             "第1表 No.18 認定日 20250230",
-            one(
-                Draft::new(&base.plan).set("UP1KYO", 0, "certification_date", "20250230"),
-                "FLD006",
-                &t1,
-                18,
-            )?,
+            one(Draft::new(&base.plan).set("UP1KYO", 0, "certification_date", "20250230"), "FLD006", &t1, 18)?,
         ),
         (
             "FLD007",
             "month-13",
             "第6表削除 No.4 削除対象年月 202513",
             (
-                Draft::new(&base.ticket_delete)
-                    .set("DLTPLAN", 0, "delete_target_month", "202513")
-                    .bytes()?,
-                vec![
-                    expect("FLD007", &dpn, Some(1), Some(4)),
-                    expect("NAM003", &dpn, Some(1), Some(4)),
-                ],
+                Draft::new(&base.ticket_delete).set("DLTPLAN", 0, "delete_target_month", "202513").bytes()?,
+                vec![expect("FLD007", &dpn, Some(1), Some(4)), expect("NAM003", &dpn, Some(1), Some(4))],
             ),
         ),
         (
             "FLD008",
             "hour-25",
             "第6表 No.12 サービス開始時刻 2561",
-            one(
-                Draft::new(&base.ticket).set("UPPLAN", 0, "start_time", "2561"),
-                "FLD008",
-                &p6,
-                12,
-            )?,
+            one(Draft::new(&base.ticket).set("UPPLAN", 0, "start_time", "2561"), "FLD008", &p6, 12)?,
         ),
         (
             "FLD009",
             "midnight",
             "第3表 No.12 終了時間 2400 for 就寝",
             (
-                Draft::new(&base.plan)
-                    .set("UP3KYO", 6, "activity_end_time", "2400")
-                    .bytes()?,
+                Draft::new(&base.plan).set("UP3KYO", 6, "activity_end_time", "2400").bytes()?,
                 vec![expect("FLD009", &plan.name("UP3KYO"), Some(7), Some(12))],
             ),
         ),
@@ -591,87 +439,50 @@ fn field_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
             "FLD010",
             "care-level",
             "第1表 No.21 要介護状態区分 2 instead of 22",
-            one(
-                Draft::new(&base.plan).set("UP1KYO", 0, "care_level", "2"),
-                "FLD010",
-                &t1,
-                21,
-            )?,
+            one(Draft::new(&base.plan).set("UP1KYO", 0, "care_level", "2"), "FLD010", &t1, 21)?,
         ),
         (
             "FLD011",
             "nine-digits",
             "第2表 No.17 サービス事業者コード with 9 digits",
-            one(
-                Draft::new(&base.plan).set("UP2KYO", 0, "service_office_code", "137000318"),
-                "FLD011",
-                &t2,
-                17,
-            )?,
+            one(Draft::new(&base.plan).set("UP2KYO", 0, "service_office_code", "137000318"), "FLD011", &t2, 17)?,
         ),
         (
             "FLD012",
             "five-digits",
             "第1表削除 No.2 保険者番号 with 5 digits",
-            one(
-                Draft::new(&base.plan_delete).set("DLT1KYO", 0, "insurer_number", "13901"),
-                "FLD012",
-                &d,
-                2,
-            )?,
+            one(Draft::new(&base.plan_delete).set("DLT1KYO", 0, "insurer_number", "13901"), "FLD012", &d, 2)?,
         ),
         (
             "FLD013",
             "lowercase-h",
             "第1表削除 No.3 被保険者番号 h123456789",
-            one(
-                Draft::new(&base.plan_delete).set("DLT1KYO", 0, "insured_number", "h123456789"),
-                "FLD013",
-                &d,
-                3,
-            )?,
+            one(Draft::new(&base.plan_delete).set("DLT1KYO", 0, "insured_number", "h123456789"), "FLD013", &d, 3)?,
         ),
         (
             "FLD014",
             "no-hyphen",
             "補足 No.9 利用者郵便番号 without hyphen",
-            one(
-                Draft::new(&base.plan).set("UPHOSOKU", 0, "user_postal_code", "1900001"),
-                "FLD014",
-                &s,
-                9,
-            )?,
+            one(Draft::new(&base.plan).set("UPHOSOKU", 0, "user_postal_code", "1900001"), "FLD014", &s, 9)?,
         ),
         (
             "FLD015",
             "words",
             "補足 No.12 利用者電話番号 with a word",
-            one(
-                Draft::new(&base.plan).set("UPHOSOKU", 0, "user_phone", "042-555-01(自宅)"),
-                "FLD015",
-                &s,
-                12,
-            )?,
+            one(Draft::new(&base.plan).set("UPHOSOKU", 0, "user_phone", "042-555-01(自宅)"), "FLD015", &s, 12)?,
         ),
         (
             "FLD016",
             "one-decimal",
             "第7表 No.23 単位数単価 10.4",
-            one(
-                Draft::new(&base.ticket).set("UPSIKYU", 0, "unit_price", "10.4"),
-                "FLD016",
-                &p7,
-                23,
-            )?,
+            one(Draft::new(&base.ticket).set("UPSIKYU", 0, "unit_price", "10.4"), "FLD016", &p7, 23)?,
         ),
         (
             "FLD017",
             "identifier",
             "第1表 No.28 識別子 filled",
             (
-                Draft::new(&base.plan)
-                    .set("UP1KYO", 0, "identifier", "1")
-                    .bytes()?,
+                Draft::new(&base.plan).set("UP1KYO", 0, "identifier", "1").bytes()?,
                 // 第1表 No.22 and No.24 hold one line break each, so No.28 starts on physical line 3.
                 vec![expect("FLD017", &t1, Some(3), Some(28))],
             ),
@@ -680,67 +491,37 @@ fn field_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
             "FLD018",
             "discriminator",
             "第6表 No.19 明細判別コード with 3 digits (read as 2)",
-            one(
-                Draft::new(&base.ticket).set("UPPLAN", 0, "detail_discriminator", "123"),
-                "FLD018",
-                &p6,
-                19,
-            )?,
+            one(Draft::new(&base.ticket).set("UPPLAN", 0, "detail_discriminator", "123"), "FLD018", &p6, 19)?,
         ),
         (
             "FLD019",
             "fullwidth-hyphen",
             "第6表 No.16 TAISコード with a full-width hyphen",
-            one(
-                Draft::new(&base.ticket).set("UPPLAN", 0, "tais_code", "00001－000010"),
-                "FLD019",
-                &p6,
-                16,
-            )?,
+            one(Draft::new(&base.ticket).set("UPPLAN", 0, "tais_code", "00001－000010"), "FLD019", &p6, 16)?,
         ),
         (
             "FLD020",
             "202410",
             "CSVバージョン 202410 (does not exist)",
-            one(
-                Draft::new(&base.plan_delete).set("DLT1KYO", 0, "csv_version", "202410"),
-                "FLD020",
-                &d,
-                1,
-            )?,
+            one(Draft::new(&base.plan_delete).set("DLT1KYO", 0, "csv_version", "202410"), "FLD020", &d, 1)?,
         ),
         (
             "FLD021",
             "202504",
             "CSVバージョン 202504 (v4.0 first issue)",
-            one(
-                Draft::new(&base.plan_delete).set("DLT1KYO", 0, "csv_version", "202504"),
-                "FLD021",
-                &d,
-                1,
-            )?,
+            one(Draft::new(&base.plan_delete).set("DLT1KYO", 0, "csv_version", "202504"), "FLD021", &d, 1)?,
         ),
         (
             "FLD022",
             "202208",
             "CSVバージョン 202208 (v3)",
-            one(
-                Draft::new(&base.plan_delete).set("DLT1KYO", 0, "csv_version", "202208"),
-                "FLD022",
-                &d,
-                1,
-            )?,
+            one(Draft::new(&base.plan_delete).set("DLT1KYO", 0, "csv_version", "202208"), "FLD022", &d, 1)?,
         ),
     ];
     for (rule, what, description, (files, expected)) in cases {
         b.add(rule, what, description, files, expected);
     }
-    let huge = Draft::new(&base.plan).set(
-        "UP2KYO",
-        0,
-        "service_content",
-        &"入浴介助、".repeat(5 * 1024 * 1024 / 10),
-    );
+    let huge = Draft::new(&base.plan).set("UP2KYO", 0, "service_content", &"入浴介助、".repeat(5 * 1024 * 1024 / 10));
     b.add(
         "FLD004",
         "near-miss-5mb-free-text",
@@ -749,41 +530,18 @@ fn field_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         vec![],
     );
     let near = Draft::new(&base.plan).set("UP3KYO", 6, "activity_end_time", "2359");
-    b.add(
-        "FLD009",
-        "near-miss-2359",
-        "near miss: 2359 is a valid time",
-        near.bytes()?,
-        vec![],
-    );
-    let dp_near = Draft::new(&base.ticket)
-        .set("UPPLAN", 0, "start_time", "9999")
-        .set("UPPLAN", 0, "end_time", "9999");
-    b.add(
-        "FLD008",
-        "near-miss-9999",
-        "near miss: 9999 (no time shown) is allowed in 第6表",
-        dp_near.bytes()?,
-        vec![],
-    );
+    b.add("FLD009", "near-miss-2359", "near miss: 2359 is a valid time", near.bytes()?, vec![]);
+    let dp_near = Draft::new(&base.ticket).set("UPPLAN", 0, "start_time", "9999").set("UPPLAN", 0, "end_time", "9999");
+    b.add("FLD008", "near-miss-9999", "near miss: 9999 (no time shown) is allowed in 第6表", dp_near.bytes()?, vec![]);
     let _ = dp;
     Ok(())
 }
 
 fn record_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
     let plan = Draft::new(&base.plan);
-    let (t1, t2, t3, s) = (
-        plan.name("UP1KYO"),
-        plan.name("UP2KYO"),
-        plan.name("UP3KYO"),
-        plan.name("UPHOSOKU"),
-    );
+    let (t1, t2, t3, s) = (plan.name("UP1KYO"), plan.name("UP2KYO"), plan.name("UP3KYO"), plan.name("UPHOSOKU"));
     let ticket = Draft::new(&base.ticket);
-    let (p6, p7, ps) = (
-        ticket.name("UPPLAN"),
-        ticket.name("UPSIKYU"),
-        ticket.name("UPHOSOKU"),
-    );
+    let (p6, p7, ps) = (ticket.name("UPPLAN"), ticket.name("UPSIKYU"), ticket.name("UPHOSOKU"));
     let over = Draft::new(&base.over_limit);
     let o6 = over.name("UPPLAN");
     let actuals = Draft::new(&base.actuals);
@@ -806,19 +564,14 @@ fn record_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         "REC002",
         "first-plan-later",
         "第1表 初回居宅サービス計画作成日 after the plan date",
-        Draft::new(&base.plan)
-            .set("UP1KYO", 0, "first_care_plan_date", "20250501")
-            .bytes()?,
+        Draft::new(&base.plan).set("UP1KYO", 0, "first_care_plan_date", "20250501").bytes()?,
         vec![expect("REC002", &t1, Some(1), Some(15))],
     );
     b.add(
         "REC003",
         "reversed-times",
         "第6表 サービス開始時刻 after サービス終了時刻",
-        Draft::new(&base.ticket)
-            .set("UPPLAN", 0, "start_time", "1100")
-            .set("UPPLAN", 0, "end_time", "1000")
-            .bytes()?,
+        Draft::new(&base.ticket).set("UPPLAN", 0, "start_time", "1100").set("UPPLAN", 0, "end_time", "1000").bytes()?,
         vec![expect("REC003", &p6, Some(1), Some(13))],
     );
     b.add(
@@ -832,96 +585,65 @@ fn record_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         "REC004",
         "weekday-missing",
         "第3表 weekly service without 曜日",
-        Draft::new(&base.plan)
-            .set("UP3KYO", 0, "weekday", "")
-            .bytes()?,
+        Draft::new(&base.plan).set("UP3KYO", 0, "weekday", "").bytes()?,
         vec![expect("REC004", &t3, Some(1), Some(7))],
     );
     b.add(
         "REC005",
         "goal-number-missing",
         "第2表 援助目標ＮＯ empty",
-        Draft::new(&base.plan)
-            .set("UP2KYO", 0, "goal_no", "")
-            .bytes()?,
+        Draft::new(&base.plan).set("UP2KYO", 0, "goal_no", "").bytes()?,
         vec![expect("REC005", &t2, Some(1), Some(8))],
     );
     b.add(
         "REC006",
         "next-month",
         "第6表 サービス利用日 in the following month",
-        Draft::new(&base.ticket)
-            .set("UPPLAN", 0, "service_date", "20250601")
-            .bytes()?,
+        Draft::new(&base.ticket).set("UPPLAN", 0, "service_date", "20250601").bytes()?,
         vec![expect("REC006", &p6, Some(1), Some(10))],
     );
     b.add(
         "REC007",
         "reason-text-missing",
         "第1表 算定理由 3 without その他理由",
-        Draft::new(&base.plan)
-            .set("UP1KYO", 0, "life_support_reason", "3")
-            .bytes()?,
+        Draft::new(&base.plan).set("UP1KYO", 0, "life_support_reason", "3").bytes()?,
         vec![expect("REC007", &t1, Some(3), Some(26))],
     );
-    let rental_row = base
-        .over_limit
-        .iter()
-        .find(|f| f.kind.code == "UPPLAN")
-        .map_or(0, |f| f.records.len() - 1);
+    let rental_row = base.over_limit.iter().find(|f| f.kind.code == "UPPLAN").map_or(0, |f| f.records.len() - 1);
     b.add(
         "REC008",
         "tais-missing",
         "福祉用具貸与 without TAIS or 届出 code",
-        Draft::new(&base.over_limit)
-            .set("UPPLAN", rental_row, "tais_code", "")
-            .bytes()?,
+        Draft::new(&base.over_limit).set("UPPLAN", rental_row, "tais_code", "").bytes()?,
         vec![expect("REC008", &o6, Some(rental_row as u32 + 1), Some(16))],
     );
-    let total_row = base
-        .ticket
-        .iter()
-        .find(|f| f.kind.code == "UPSIKYU")
-        .map_or(0, |f| f.records.len() - 1);
+    let total_row = base.ticket.iter().find(|f| f.kind.code == "UPSIKYU").map_or(0, |f| f.records.len() - 1);
     b.add(
         "REC009",
         "units-on-total",
         "第7表 全合計 row with 単位数 1200",
-        Draft::new(&base.ticket)
-            .set("UPSIKYU", total_row, "units", "1200")
-            .bytes()?,
+        Draft::new(&base.ticket).set("UPSIKYU", total_row, "units", "1200").bytes()?,
         vec![expect("REC009", &p7, Some(total_row as u32 + 1), Some(13))],
     );
     b.add(
         "REC010",
         "both-keys",
         "ticket 補足 with both 作成日 and 対象年月",
-        Draft::new(&base.ticket)
-            .set("UPHOSOKU", 0, "care_plan_date", "20250425")
-            .bytes()?,
+        Draft::new(&base.ticket).set("UPHOSOKU", 0, "care_plan_date", "20250425").bytes()?,
         vec![expect("REC010", &ps, Some(1), Some(63))],
     );
     b.add(
         "REC011",
         "not-covered",
         "実績 of 特定施設入居者生活介護 (33, not covered)",
-        Draft::new(&base.actuals)
-            .set("UPJSK", 0, "service_code", "331111")
-            .bytes()?,
+        Draft::new(&base.actuals).set("UPJSK", 0, "service_code", "331111").bytes()?,
         vec![expect("REC011", &a, Some(1), Some(15))],
     );
     b.add(
         "REC012",
         "june-31",
         "日割対象日 flags day 31 of June",
-        Draft::new(&base.june_actuals)
-            .set(
-                "UPJSK",
-                0,
-                "daily_rate_days",
-                &format!("{}1", "0".repeat(30)),
-            )
-            .bytes()?,
+        Draft::new(&base.june_actuals).set("UPJSK", 0, "daily_rate_days", &format!("{}1", "0".repeat(30))).bytes()?,
         vec![expect("REC012", &j, Some(1), Some(11))],
     );
     Ok(())
@@ -968,10 +690,7 @@ fn name_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
     );
 
     let mut files = Draft::new(&base.plan_delete).bytes()?;
-    let as_actuals = format!(
-        "DLTJSK_202505_{}_11_{}_43_20250602090000.CSV",
-        hh.number, cm.number
-    );
+    let as_actuals = format!("DLTJSK_202505_{}_11_{}_43_20250602090000.CSV", hh.number, cm.number);
     files[0].name = as_actuals.clone();
     b.add(
         "NAM004",
@@ -993,10 +712,7 @@ fn name_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
     );
 
     let mut files = Draft::new(&base.plan_delete).bytes()?;
-    let same = format!(
-        "DLT1KYO_{}_43_{}_11_20250430120000.CSV",
-        cm.number, cm.number
-    );
+    let same = format!("DLT1KYO_{}_43_{}_11_20250430120000.CSV", cm.number, cm.number);
     files[0].name = same.clone();
     b.add(
         "NAM006",
@@ -1009,11 +725,8 @@ fn name_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
     let actuals = Draft::new(&base.actuals);
     let a = actuals.name("UPJSK");
     let mut files = actuals.bytes()?;
-    let swapped = a.replacen(
-        &format!("_{}_11_{}_43_", hh.number, cm.number),
-        &format!("_{}_43_{}_11_", hh.number, cm.number),
-        1,
-    );
+    let swapped =
+        a.replacen(&format!("_{}_11_{}_43_", hh.number, cm.number), &format!("_{}_43_{}_11_", hh.number, cm.number), 1);
     files[0].name = swapped.clone();
     b.add(
         "NAM007",
@@ -1032,12 +745,7 @@ fn file_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
     let p7 = ticket.name("UPSIKYU");
     let a = Draft::new(&base.actuals).name("UPJSK");
     let d = Draft::new(&base.plan_delete).name("DLT1KYO");
-    let annex = base
-        .ticket
-        .iter()
-        .find(|f| f.kind.code == "UPSIKYU")
-        .map(|f| f.records.clone())
-        .unwrap_or_default();
+    let annex = base.ticket.iter().find(|f| f.kind.code == "UPSIKYU").map(|f| f.records.clone()).unwrap_or_default();
     let row_of = |code: &str| annex.iter().position(|r| r[8] == code).unwrap_or(0);
     let (detail_11, subtotal_15, total) = (row_of("111211"), row_of("15AAAA"), row_of("999999"));
     let line = |row: usize| Some(row as u32 + 1);
@@ -1046,13 +754,8 @@ fn file_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         "FIL001",
         "mixed-versions",
         "第3表 row 2 with CSVバージョン 202504",
-        Draft::new(&base.plan)
-            .set("UP3KYO", 1, "csv_version", "202504")
-            .bytes()?,
-        vec![
-            expect("FIL001", &t3, Some(2), Some(1)),
-            expect("FLD021", &t3, Some(2), Some(1)),
-        ],
+        Draft::new(&base.plan).set("UP3KYO", 1, "csv_version", "202504").bytes()?,
+        vec![expect("FIL001", &t3, Some(2), Some(1)), expect("FLD021", &t3, Some(2), Some(1))],
     );
     b.add(
         "FIL002",
@@ -1062,27 +765,20 @@ fn file_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
             .set("UPJSK", 1, "target_month", "202506")
             .set("UPJSK", 1, "service_date", "20250602")
             .bytes()?,
-        vec![
-            expect("FIL002", &a, Some(2), Some(5)),
-            expect("NAM003", &a, Some(2), Some(5)),
-        ],
+        vec![expect("FIL002", &a, Some(2), Some(5)), expect("NAM003", &a, Some(2), Some(5))],
     );
     b.add(
         "FIL003",
         "duplicate-line",
         "第2表 two rows numbered 1-1-1",
-        Draft::new(&base.plan)
-            .set("UP2KYO", 1, "support_no", "1")
-            .bytes()?,
+        Draft::new(&base.plan).set("UP2KYO", 1, "support_no", "1").bytes()?,
         vec![expect("FIL003", &t2, Some(2), Some(13))],
     );
     b.add(
         "FIL004",
         "duplicate-delete",
         "第1表削除 with the same record twice",
-        Draft::new(&base.plan_delete)
-            .edit("DLT1KYO", |f| f.records.push(f.records[0].clone()))
-            .bytes()?,
+        Draft::new(&base.plan_delete).edit("DLT1KYO", |f| f.records.push(f.records[0].clone())).bytes()?,
         vec![expect("FIL004", &d, Some(2), Some(3))],
     );
     b.add(
@@ -1118,9 +814,7 @@ fn file_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         "FIL007",
         "amount",
         "第7表 detail サービス単位金額 that is not units × count",
-        Draft::new(&base.ticket)
-            .set("UPSIKYU", detail_11, "service_units_amount", "3500")
-            .bytes()?,
+        Draft::new(&base.ticket).set("UPSIKYU", detail_11, "service_units_amount", "3500").bytes()?,
         vec![expect("FIL007", &p7, line(detail_11), Some(17))],
     );
     let managed = |row: usize| annex[row][17].parse::<u64>().unwrap_or(0);
@@ -1129,40 +823,23 @@ fn file_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         "subtotal",
         "第7表 15AAAA 給付管理単位数 not the sum of its details",
         Draft::new(&base.ticket)
-            .set(
-                "UPSIKYU",
-                subtotal_15,
-                "benefit_managed_units",
-                &(managed(subtotal_15) - 35).to_string(),
-            )
-            .set(
-                "UPSIKYU",
-                total,
-                "benefit_managed_units",
-                &(managed(total) - 35).to_string(),
-            )
+            .set("UPSIKYU", subtotal_15, "benefit_managed_units", &(managed(subtotal_15) - 35).to_string())
+            .set("UPSIKYU", total, "benefit_managed_units", &(managed(total) - 35).to_string())
             .bytes()?,
-        vec![
-            expect("FIL008", &p7, line(subtotal_15), Some(18)),
-            expect("FIL008", &p7, line(subtotal_15), Some(22)),
-        ],
+        vec![expect("FIL008", &p7, line(subtotal_15), Some(18)), expect("FIL008", &p7, line(subtotal_15), Some(22))],
     );
     b.add(
         "FIL009",
         "grand-total",
         "第7表 全合計 利用者負担（全額負担分） not the sum",
-        Draft::new(&base.ticket)
-            .set("UPSIKYU", total, "copay_full", "1")
-            .bytes()?,
+        Draft::new(&base.ticket).set("UPSIKYU", total, "copay_full", "1").bytes()?,
         vec![expect("FIL009", &p7, line(total), Some(29))],
     );
     b.add(
         "FIL010",
         "unit-price",
         "第7表 費用総額 that does not follow from the unit price",
-        Draft::new(&base.ticket)
-            .set("UPSIKYU", detail_11, "unit_price", "10.43")
-            .bytes()?,
+        Draft::new(&base.ticket).set("UPSIKYU", detail_11, "unit_price", "10.43").bytes()?,
         vec![expect("FIL010", &p7, line(detail_11), Some(24))],
     );
     Ok(())
@@ -1170,24 +847,10 @@ fn file_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
 
 fn set_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
     let plan = Draft::new(&base.plan);
-    let (t1, t2, t3, s) = (
-        plan.name("UP1KYO"),
-        plan.name("UP2KYO"),
-        plan.name("UP3KYO"),
-        plan.name("UPHOSOKU"),
-    );
+    let (t1, t2, t3, s) = (plan.name("UP1KYO"), plan.name("UP2KYO"), plan.name("UP3KYO"), plan.name("UPHOSOKU"));
     let ticket = Draft::new(&base.ticket);
-    let (p6, p7, ps) = (
-        ticket.name("UPPLAN"),
-        ticket.name("UPSIKYU"),
-        ticket.name("UPHOSOKU"),
-    );
-    let annex = base
-        .ticket
-        .iter()
-        .find(|f| f.kind.code == "UPSIKYU")
-        .map(|f| f.records.clone())
-        .unwrap_or_default();
+    let (p6, p7, ps) = (ticket.name("UPPLAN"), ticket.name("UPSIKYU"), ticket.name("UPHOSOKU"));
+    let annex = base.ticket.iter().find(|f| f.kind.code == "UPSIKYU").map(|f| f.records.clone()).unwrap_or_default();
     let total = annex.iter().position(|r| r[8] == "999999").unwrap_or(0);
     let detail_11 = annex.iter().position(|r| r[8] == "111211").unwrap_or(0);
 
@@ -1201,17 +864,8 @@ fn set_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
 
     let mut files = Draft::new(&base.plan).bytes()?;
     let mut extra = Draft::new(&base.ticket_delete).bytes()?;
-    let serial = t1
-        .rsplit('_')
-        .next()
-        .unwrap_or("")
-        .trim_end_matches(".CSV")
-        .to_string();
-    let stray = extra[0]
-        .name
-        .rsplit_once('_')
-        .map(|(head, _)| format!("{head}_{serial}.CSV"))
-        .unwrap_or_default();
+    let serial = t1.rsplit('_').next().unwrap_or("").trim_end_matches(".CSV").to_string();
+    let stray = extra[0].name.rsplit_once('_').map(|(head, _)| format!("{head}_{serial}.CSV")).unwrap_or_default();
     extra[0].name = stray;
     files.append(&mut extra);
     b.add(
@@ -1226,9 +880,7 @@ fn set_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         "SET003",
         "plan-date",
         "第2表 with another 居宅サービス計画作成（変更）日 than 第1表",
-        Draft::new(&base.plan)
-            .set("UP2KYO", 0, "care_plan_date", "20250426")
-            .bytes()?,
+        Draft::new(&base.plan).set("UP2KYO", 0, "care_plan_date", "20250426").bytes()?,
         vec![expect("SET003", &t2, Some(1), Some(5))],
     );
 
@@ -1268,9 +920,7 @@ fn set_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         "SET006",
         "limit",
         "補足 区分支給限度基準額 lower than the units managed, 第7表 shows no excess",
-        Draft::new(&base.ticket)
-            .set("UPHOSOKU", 0, "benefit_limit_units", "10000")
-            .bytes()?,
+        Draft::new(&base.ticket).set("UPHOSOKU", 0, "benefit_limit_units", "10000").bytes()?,
         vec![expect("SET006", &p7, Some(total as u32 + 1), Some(21))],
     );
 
@@ -1284,18 +934,12 @@ fn set_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         "supplement-month",
         "ticket 補足 named with another month",
         files,
-        vec![
-            expect("SET007", &renamed, None, None),
-            expect("NAM003", &renamed, Some(1), Some(63)),
-        ],
+        vec![expect("SET007", &renamed, None, None), expect("NAM003", &renamed, Some(1), Some(63))],
     );
 
     let mut files = Draft::new(&base.plan).bytes()?;
     if let Some(copy) = files.iter().find(|f| f.name == t3).cloned() {
-        files.push(CaseFile {
-            name: copy.name.replace(".CSV", ".csv"),
-            bytes: copy.bytes,
-        });
+        files.push(CaseFile { name: copy.name.replace(".CSV", ".csv"), bytes: copy.bytes });
     }
     let lower = t3.replace(".CSV", ".csv");
     b.add(
@@ -1303,10 +947,7 @@ fn set_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         "two-table3",
         "two 第3表 files in one send unit",
         files,
-        vec![
-            expect("SET008", &lower, None, None),
-            expect("NAM002", &lower, None, None),
-        ],
+        vec![expect("SET008", &lower, None, None), expect("NAM002", &lower, None, None)],
     );
     let _ = (s, p6);
     Ok(())

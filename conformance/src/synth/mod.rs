@@ -44,9 +44,7 @@ impl Rng {
 
     /// `digits` random decimal digits.
     pub fn digits(&mut self, digits: usize) -> String {
-        (0..digits)
-            .map(|_| char::from(b'0' + self.range(0, 9) as u8))
-            .collect()
+        (0..digits).map(|_| char::from(b'0' + self.range(0, 9) as u8)).collect()
     }
 }
 
@@ -64,24 +62,12 @@ pub struct GeneratedFile {
 impl GeneratedFile {
     /// A CSV file in the spec's encoding.
     pub fn csv(name: String, kind: &'static Kind, records: Vec<Vec<String>>) -> GeneratedFile {
-        GeneratedFile {
-            name,
-            kind,
-            records,
-            encoding: TextEncoding::ShiftJis,
-            raw: None,
-        }
+        GeneratedFile { name, kind, records, encoding: TextEncoding::ShiftJis, raw: None }
     }
 
     /// A file given as bytes (UPKIHON_IMAGE).
     pub fn raw(name: String, kind: &'static Kind, bytes: &'static [u8]) -> GeneratedFile {
-        GeneratedFile {
-            name,
-            kind,
-            records: Vec::new(),
-            encoding: TextEncoding::ShiftJis,
-            raw: Some(bytes),
-        }
+        GeneratedFile { name, kind, records: Vec::new(), encoding: TextEncoding::ShiftJis, raw: Some(bytes) }
     }
 
     pub fn bytes(&self) -> Result<Vec<u8>, WriteError> {
@@ -94,9 +80,7 @@ impl GeneratedFile {
 
 /// The kind with this code, for generator code that names kinds it knows exist.
 pub(crate) fn kind(code: &str) -> Result<&'static Kind, SynthError> {
-    spec()
-        .kind(code)
-        .ok_or_else(|| SynthError::UnknownKind(code.to_string()))
+    spec().kind(code).ok_or_else(|| SynthError::UnknownKind(code.to_string()))
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

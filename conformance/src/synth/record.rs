@@ -26,10 +26,7 @@ impl RecordBuilder {
         let index = self
             .kind
             .index_of(id)
-            .ok_or_else(|| SynthError::UnknownItem {
-                kind: self.kind.code.clone(),
-                id: id.to_string(),
-            })?;
+            .ok_or_else(|| SynthError::UnknownItem { kind: self.kind.code.clone(), id: id.to_string() })?;
         self.values[index] = value.into();
         Ok(self)
     }
@@ -58,19 +55,11 @@ pub fn valid_value(item: &Item, rng: &mut Rng) -> String {
         return String::new();
     }
     if let Some(table) = item.codes.as_deref().and_then(|name| spec().codes(name)) {
-        let covered: Vec<_> = table
-            .values
-            .iter()
-            .filter(|v| v.covered != Some(false))
-            .collect();
+        let covered: Vec<_> = table.values.iter().filter(|v| v.covered != Some(false)).collect();
         return rng.pick(&covered).code.clone();
     }
     match item.format {
-        Some(Format::DayFlags) => {
-            return (0..31)
-                .map(|_| if rng.chance(30) { '1' } else { '0' })
-                .collect()
-        }
+        Some(Format::DayFlags) => return (0..31).map(|_| if rng.chance(30) { '1' } else { '0' }).collect(),
         Some(Format::ServiceCode | Format::ServiceCodeOrTotal) => {
             return format!("{}{}", rng.pick(&["11", "15", "13", "16"]), rng.digits(4));
         }
@@ -107,22 +96,14 @@ pub fn valid_value(item: &Item, rng: &mut Rng) -> String {
 
 /// A record of `kind` with a valid value in every item (and the 全合計 special values where needed).
 pub fn arbitrary_record(kind: &'static Kind, rng: &mut Rng) -> Vec<String> {
-    let mut values: Vec<String> = kind
-        .items
-        .iter()
-        .map(|item| valid_value(item, rng))
-        .collect();
+    let mut values: Vec<String> = kind.items.iter().map(|item| valid_value(item, rng)).collect();
     // Keep the cross-item rules true for an otherwise random record.
     let set = |values: &mut Vec<String>, id: &str, value: String| {
         if let Some(index) = kind.index_of(id) {
             values[index] = value;
         }
     };
-    let get = |values: &Vec<String>, id: &str| {
-        kind.index_of(id)
-            .map(|i| values[i].clone())
-            .unwrap_or_default()
-    };
+    let get = |values: &Vec<String>, id: &str| kind.index_of(id).map(|i| values[i].clone()).unwrap_or_default();
     for (from, to) in [
         ("certification_valid_from", "certification_valid_to"),
         ("limit_period_start", "limit_period_end"),
@@ -147,35 +128,18 @@ pub fn arbitrary_record(kind: &'static Kind, rng: &mut Rng) -> Vec<String> {
             }
         }
         "UP3KYO" => {
-            for id in [
-                "daily_activity",
-                "activity_start_time",
-                "activity_end_time",
-                "non_weekly_service",
-            ] {
+            for id in ["daily_activity", "activity_start_time", "activity_end_time", "non_weekly_service"] {
                 set(&mut values, id, String::new());
             }
         }
         "UPPLAN" | "UPJSK" => {
             let month = get(&values, "target_month");
-            set(
-                &mut values,
-                "service_date",
-                format!("{month}{:02}", rng.range(1, 28)),
-            );
-            set(
-                &mut values,
-                "daily_rate_days",
-                format!("{}{}", "1".repeat(28), "0".repeat(3)),
-            );
+            set(&mut values, "service_date", format!("{month}{:02}", rng.range(1, 28)));
+            set(&mut values, "daily_rate_days", format!("{}{}", "1".repeat(28), "0".repeat(3)));
         }
         "UPSIKYU" => {
             set(&mut values, "service_code", GRAND_TOTAL_CODE.into());
-            set(
-                &mut values,
-                "service_office_code",
-                crate::billing::GRAND_TOTAL_OFFICE.into(),
-            );
+            set(&mut values, "service_office_code", crate::billing::GRAND_TOTAL_OFFICE.into());
             set(&mut values, "units", "0".into());
             set(&mut values, "discount_rate", String::new());
             set(&mut values, "discounted_units", String::new());

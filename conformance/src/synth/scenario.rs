@@ -54,18 +54,12 @@ impl Service {
 /// The days of `month` (YYYYMM) that fall on the given weekdays (1 = Monday … 7 = Sunday).
 pub fn weekdays_in(month: &str, weekdays: &[u32]) -> Vec<u32> {
     let (year, m) = crate::calendar::parse_month(month).unwrap_or((2025, 5));
-    (1..=days_in_month(year, m))
-        .filter(|&day| weekdays.contains(&weekday(year, m, day)))
-        .collect()
+    (1..=days_in_month(year, m)).filter(|&day| weekdays.contains(&weekday(year, m, day))).collect()
 }
 
 /// ISO weekday (1 = Monday) by Zeller's congruence.
 pub fn weekday(year: u32, month: u32, day: u32) -> u32 {
-    let (y, m) = if month < 3 {
-        (year - 1, month + 12)
-    } else {
-        (year, month)
-    };
+    let (y, m) = if month < 3 { (year - 1, month + 12) } else { (year, month) };
     let h = (day + 13 * (m + 1) / 5 + y + y / 4 - y / 100 + y / 400) % 7; // 0 = Saturday
     (h + 5) % 7 + 1
 }
@@ -80,18 +74,9 @@ pub struct Parties<'a> {
     pub certification: (&'a str, &'a str),
 }
 
-fn file_name(
-    prefix: &str,
-    month: Option<&str>,
-    from: &Office,
-    to: &Office,
-    serial: &str,
-) -> String {
+fn file_name(prefix: &str, month: Option<&str>, from: &Office, to: &Office, serial: &str) -> String {
     let month = month.map(|m| format!("_{m}")).unwrap_or_default();
-    format!(
-        "{prefix}{month}_{}_{}_{}_{}_{serial}.CSV",
-        from.number, from.kind, to.number, to.kind
-    )
+    format!("{prefix}{month}_{}_{}_{}_{}_{serial}.CSV", from.number, from.kind, to.number, to.kind)
 }
 
 fn file(
@@ -102,19 +87,11 @@ fn file(
     serial: &str,
     records: Vec<Vec<String>>,
 ) -> Result<GeneratedFile, SynthError> {
-    Ok(GeneratedFile::csv(
-        file_name(prefix, month, from, to, serial),
-        kind(prefix)?,
-        records,
-    ))
+    Ok(GeneratedFile::csv(file_name(prefix, month, from, to, serial), kind(prefix)?, records))
 }
 
 /// The 利用者補足情報 record of a user, for a plan (`plan_date`) or a ticket (`month`) bundle.
-pub fn supplement(
-    p: &Parties<'_>,
-    plan_date: Option<&str>,
-    month: Option<&str>,
-) -> Result<Vec<String>, SynthError> {
+pub fn supplement(p: &Parties<'_>, plan_date: Option<&str>, month: Option<&str>) -> Result<Vec<String>, SynthError> {
     let mut r = RecordBuilder::new(kind("UPHOSOKU")?);
     let person = p.person;
     r.set("insurer_number", &person.insurer)?
@@ -133,10 +110,7 @@ pub fn supplement(
         .set("limit_period_end", p.certification.1)?
         .set("certification_status", "2")?
         .set("care_level", p.care_level)?
-        .set(
-            "benefit_limit_units",
-            benefit_limit(p.care_level).to_string(),
-        )?
+        .set("benefit_limit_units", benefit_limit(p.care_level).to_string())?
         .set("consent_receiving_office", &p.care_manager.number)?
         .set("updater_office_code", &p.care_manager.number)?
         .set("target_month", month.unwrap_or("000000"))?;
@@ -184,11 +158,7 @@ pub struct Support {
 }
 
 /// 第1表, 第2表, 第3表 and the supplement of one plan, sent under one ファイル連番.
-pub fn plan_unit(
-    p: &Parties<'_>,
-    plan: &PlanContent,
-    serial: &str,
-) -> Result<Vec<GeneratedFile>, SynthError> {
+pub fn plan_unit(p: &Parties<'_>, plan: &PlanContent, serial: &str) -> Result<Vec<GeneratedFile>, SynthError> {
     let person = p.person;
     let cm = p.care_manager;
     let mut t1 = RecordBuilder::new(kind("UP1KYO")?);
@@ -232,34 +202,16 @@ pub fn plan_unit(
                     .set("issue_no", (issue_no + 1).to_string())?
                     .set("issue", if first_of_need { need.issue } else { "" })?
                     .set("goal_no", (goal_no + 1).to_string())?
-                    .set(
-                        "long_term_goal",
-                        if first_of_goal { goal.long_term } else { "" },
-                    )?
-                    .set(
-                        "short_term_goal",
-                        if first_of_goal { goal.short_term } else { "" },
-                    )?
-                    .set(
-                        "long_term_period",
-                        if first_of_goal { goal.long_period } else { "" },
-                    )?
-                    .set(
-                        "short_term_period",
-                        if first_of_goal { goal.short_period } else { "" },
-                    )?
+                    .set("long_term_goal", if first_of_goal { goal.long_term } else { "" })?
+                    .set("short_term_goal", if first_of_goal { goal.short_term } else { "" })?
+                    .set("long_term_period", if first_of_goal { goal.long_period } else { "" })?
+                    .set("short_term_period", if first_of_goal { goal.short_period } else { "" })?
                     .set("support_no", (support_no + 1).to_string())?
                     .set("service_content", support.content)?
                     .set("insurance_covered", if support.insured { "Y" } else { "N" })?
                     .set("service_kind_text", support.kind_text)?
-                    .set(
-                        "service_office_code",
-                        support.office.as_ref().map_or("", |o| o.number.as_str()),
-                    )?
-                    .set(
-                        "service_office_name",
-                        support.office.as_ref().map_or("", |o| o.name.as_str()),
-                    )?
+                    .set("service_office_code", support.office.as_ref().map_or("", |o| o.number.as_str()))?
+                    .set("service_office_name", support.office.as_ref().map_or("", |o| o.name.as_str()))?
                     .set("frequency", support.frequency)?
                     .set("period", support.period)?
                     .set("updater_office_code", &cm.number)?;
@@ -288,9 +240,7 @@ pub fn plan_unit(
     for (activity, time) in &plan.activities {
         let mut r = RecordBuilder::new(kind("UP3KYO")?);
         base3(&mut r)?;
-        r.set("daily_activity", *activity)?
-            .set("activity_start_time", *time)?
-            .set("activity_end_time", *time)?;
+        r.set("daily_activity", *activity)?.set("activity_start_time", *time)?.set("activity_end_time", *time)?;
         t3.push(r.build());
     }
     for service in &plan.non_weekly {
@@ -305,14 +255,7 @@ pub fn plan_unit(
         file("UP1KYO", None, cm, to, serial, vec![t1.build()])?,
         file("UP2KYO", None, cm, to, serial, t2)?,
         file("UP3KYO", None, cm, to, serial, t3)?,
-        file(
-            "UPHOSOKU",
-            Some("000000"),
-            cm,
-            to,
-            serial,
-            vec![supplement(p, Some(plan.plan_date), None)?],
-        )?,
+        file("UPHOSOKU", Some("000000"), cm, to, serial, vec![supplement(p, Some(plan.plan_date), None)?])?,
     ])
 }
 
@@ -383,10 +326,8 @@ pub fn annex_rows(
     let mut totals = [0u64; 8];
     for (_, members) in &groups {
         let office = &members[0].office;
-        let amounts: Vec<u64> = members
-            .iter()
-            .map(|s| billing::detail_amount(s.units, None, s.days.len() as u64))
-            .collect();
+        let amounts: Vec<u64> =
+            members.iter().map(|s| billing::detail_amount(s.units, None, s.days.len() as u64)).collect();
         let managed: u64 = amounts.iter().sum();
         let within = managed.min(remaining);
         let over = managed - within;
@@ -408,8 +349,7 @@ pub fn annex_rows(
             for (id, value) in summary_values {
                 r.set(id, value.to_string())?;
             }
-            r.set("unit_price", format!("{}.{:02}", price / 100, price % 100))?
-                .set("benefit_rate", "90")?;
+            r.set("unit_price", format!("{}.{:02}", price / 100, price % 100))?.set("benefit_rate", "90")?;
             Ok(())
         };
         for (service, amount) in members.iter().zip(&amounts) {
@@ -442,16 +382,7 @@ pub fn annex_rows(
             set_summary(&mut r)?;
             rows.push(r.build());
         }
-        for (total, value) in totals.iter_mut().zip([
-            managed,
-            managed,
-            over,
-            within,
-            cost,
-            claim,
-            cost - claim,
-            full,
-        ]) {
+        for (total, value) in totals.iter_mut().zip([managed, managed, over, within, cost, claim, cost - claim, full]) {
             *total += value;
         }
     }
@@ -490,30 +421,9 @@ pub fn ticket_unit(
 ) -> Result<Vec<GeneratedFile>, SynthError> {
     let (cm, to) = (p.care_manager, p.recipient);
     Ok(vec![
-        file(
-            "UPPLAN",
-            Some(month),
-            cm,
-            to,
-            serial,
-            ticket_rows(p, month, created, services, &cm.number)?,
-        )?,
-        file(
-            "UPSIKYU",
-            Some(month),
-            cm,
-            to,
-            serial,
-            annex_rows(p, month, created, services)?,
-        )?,
-        file(
-            "UPHOSOKU",
-            Some(month),
-            cm,
-            to,
-            serial,
-            vec![supplement(p, None, Some(month))?],
-        )?,
+        file("UPPLAN", Some(month), cm, to, serial, ticket_rows(p, month, created, services, &cm.number)?)?,
+        file("UPSIKYU", Some(month), cm, to, serial, annex_rows(p, month, created, services)?)?,
+        file("UPHOSOKU", Some(month), cm, to, serial, vec![supplement(p, None, Some(month))?])?,
     ])
 }
 
@@ -526,15 +436,7 @@ pub fn actuals_unit(
     services: &[Service],
     serial: &str,
 ) -> Result<GeneratedFile, SynthError> {
-    let own: Vec<Service> = services
-        .iter()
-        .filter(|s| s.office.number == provider.number)
-        .cloned()
-        .collect();
+    let own: Vec<Service> = services.iter().filter(|s| s.office.number == provider.number).cloned().collect();
     let rows = ticket_rows(p, month, created, &own, &provider.number)?;
-    Ok(GeneratedFile::csv(
-        file_name("UPJSK", Some(month), provider, p.care_manager, serial),
-        kind("UPJSK")?,
-        rows,
-    ))
+    Ok(GeneratedFile::csv(file_name("UPJSK", Some(month), provider, p.care_manager, serial), kind("UPJSK")?, rows))
 }

@@ -23,10 +23,7 @@ pub struct FieldCtx<'a> {
 impl FieldCtx<'_> {
     /// A finding of `rule` at this value.
     pub fn finding(&self, rule: &'static Rule) -> Finding {
-        Finding::new(&rule.meta)
-            .line(self.line)
-            .item(self.kind, self.item)
-            .value(self.value)
+        Finding::new(&rule.meta).line(self.line).item(self.kind, self.item).value(self.value)
     }
 }
 
@@ -95,23 +92,12 @@ impl<'a> FileCtx<'a> {
         doc: Option<&'a Document>,
         content_kind: Option<&'static Kind>,
     ) -> FileCtx<'a> {
-        FileCtx {
-            path,
-            name,
-            doc,
-            content_kind,
-            annexes: OnceCell::new(),
-        }
+        FileCtx { path, name, doc, content_kind, annexes: OnceCell::new() }
     }
 
     /// Every user's 第7表 rows, grouped (empty unless the file is a UPSIKYU).
     pub(crate) fn annexes(&self) -> &Annexes<'a> {
-        self.annexes.get_or_init(|| {
-            self.doc
-                .filter(|doc| doc.kind.code == "UPSIKYU")
-                .map(annexes)
-                .unwrap_or_default()
-        })
+        self.annexes.get_or_init(|| self.doc.filter(|doc| doc.kind.code == "UPSIKYU").map(annexes).unwrap_or_default())
     }
 
     pub fn parsed_name(&self) -> Option<&FileName> {
@@ -127,17 +113,11 @@ pub struct SetCtx<'a> {
 
 impl<'a> SetCtx<'a> {
     pub fn file_of_kind(&self, kind: &str) -> Option<&'a FileReport> {
-        self.files
-            .iter()
-            .copied()
-            .find(|file| file.kind_code() == Some(kind))
+        self.files.iter().copied().find(|file| file.kind_code() == Some(kind))
     }
 
     /// The kinds present, from the file names.
     pub fn kinds(&self) -> Vec<&'a str> {
-        self.files
-            .iter()
-            .filter_map(|file| file.name_kind())
-            .collect()
+        self.files.iter().filter_map(|file| file.name_kind()).collect()
     }
 }

@@ -33,20 +33,13 @@ pub fn validate_file(path: &str, bytes: &[u8], options: &Options) -> FileReport 
     } else {
         content_kind = read_csv(&mut report, bytes, options, name_kind);
     }
-    let ctx = FileCtx::new(
-        path,
-        report.name.as_ref(),
-        report.document.as_ref(),
-        content_kind,
-    );
+    let ctx = FileCtx::new(path, report.name.as_ref(), report.document.as_ref(), content_kind);
     let mut findings = Vec::new();
     for rule in rules::all() {
         match &rule.check {
             Check::Name { check, .. } => check(&ctx, &mut findings),
             Check::File { kinds, check, .. }
-                if ctx.doc.is_some_and(|doc| {
-                    kinds.is_empty() || kinds.contains(&doc.kind.code.as_str())
-                }) =>
+                if ctx.doc.is_some_and(|doc| kinds.is_empty() || kinds.contains(&doc.kind.code.as_str())) =>
             {
                 check(&ctx, &mut findings);
             }
@@ -106,10 +99,7 @@ fn read_csv(
         (None, None) => match content_kind {
             Some(detected) => (detected, None),
             None => {
-                findings.push(csv::csv008_unknown_layout::finding(
-                    table.row_line(first_record),
-                    width,
-                ));
+                findings.push(csv::csv008_unknown_layout::finding(table.row_line(first_record), width));
                 return None;
             }
         },
@@ -123,18 +113,10 @@ fn read_csv(
     for (row, skip) in skipped.iter_mut().enumerate() {
         if !*skip && table.row_width(row) != kind.items.len() {
             *skip = true;
-            findings.push(csv::csv004_column_count::finding(
-                kind,
-                table.row_line(row),
-                table.row_width(row),
-            ));
+            findings.push(csv::csv004_column_count::finding(kind, table.row_line(row), table.row_width(row)));
         }
     }
-    let doc = Document {
-        kind,
-        table,
-        skipped,
-    };
+    let doc = Document { kind, table, skipped };
     check_fields(&doc, findings);
     check_records(&doc, findings);
     report.document = Some(doc);
@@ -192,15 +174,8 @@ fn check_fields(doc: &Document, findings: &mut Vec<Finding>) {
     let kind = doc.kind;
     let checks = field_checks(kind);
     for row in doc.rows() {
-        for ((item, checks), field) in kind.items.iter().zip(checks).zip(doc.table.row_fields(row))
-        {
-            let ctx = FieldCtx {
-                kind,
-                item,
-                value: field.value,
-                quoted: field.quoted,
-                line: field.line,
-            };
+        for ((item, checks), field) in kind.items.iter().zip(checks).zip(doc.table.row_fields(row)) {
+            let ctx = FieldCtx { kind, item, value: field.value, quoted: field.quoted, line: field.line };
             if needs_character_check(ctx.value) {
                 check_characters(&ctx, findings);
             }
@@ -215,9 +190,7 @@ fn check_fields(doc: &Document, findings: &mut Vec<Finding>) {
 }
 
 fn needs_character_check(value: &str) -> bool {
-    value
-        .bytes()
-        .any(|b| b >= 0x80 || b == 0x7F || (b < 0x20 && b != b'\r' && b != b'\n'))
+    value.bytes().any(|b| b >= 0x80 || b == 0x7F || (b < 0x20 && b != b'\r' && b != b'\n'))
 }
 
 /// One finding per character class per value: the first offending character, its position, and how many more.
@@ -261,11 +234,7 @@ fn check_records(doc: &Document, findings: &mut Vec<Finding>) {
     }
     let columns = ColumnCache::default();
     for row in doc.rows() {
-        let ctx = RecordCtx {
-            doc,
-            row,
-            columns: &columns,
-        };
+        let ctx = RecordCtx { doc, row, columns: &columns };
         for check in &checks {
             check(&ctx, findings);
         }

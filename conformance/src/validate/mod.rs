@@ -42,10 +42,7 @@ pub struct FileReport {
 
 impl FileReport {
     pub fn kind(&self) -> Option<&'static Kind> {
-        self.document
-            .as_ref()
-            .map(|doc| doc.kind)
-            .or_else(|| self.parsed_name().and_then(FileName::kind))
+        self.document.as_ref().map(|doc| doc.kind).or_else(|| self.parsed_name().and_then(FileName::kind))
     }
 
     pub fn kind_code(&self) -> Option<&'static str> {
@@ -66,16 +63,11 @@ impl FileReport {
     }
 
     pub fn count(&self, severity: Severity) -> usize {
-        self.findings
-            .iter()
-            .filter(|f| f.severity() == severity)
-            .count()
+        self.findings.iter().filter(|f| f.severity() == severity).count()
             + if severity == Severity::Error {
                 self.suppressed
                     .iter()
-                    .filter(|(code, _)| {
-                        crate::rules::find(code).is_some_and(|r| r.meta.severity == Severity::Error)
-                    })
+                    .filter(|(code, _)| crate::rules::find(code).is_some_and(|r| r.meta.severity == Severity::Error))
                     .map(|(_, n)| n)
                     .sum()
             } else {
@@ -85,8 +77,7 @@ impl FileReport {
 
     /// Keeps the first [`FINDINGS_PER_RULE`] findings of each rule, in file order.
     fn cap_and_sort(&mut self) {
-        self.findings
-            .sort_by_key(|f| (f.line.unwrap_or(0), f.column.unwrap_or(0), f.rule.code));
+        self.findings.sort_by_key(|f| (f.line.unwrap_or(0), f.column.unwrap_or(0), f.rule.code));
         let mut seen: BTreeMap<&'static str, usize> = BTreeMap::new();
         let mut kept = Vec::with_capacity(self.findings.len());
         for finding in self.findings.drain(..) {
@@ -112,11 +103,7 @@ pub struct Report {
 impl Report {
     pub fn count(&self, severity: Severity) -> usize {
         self.files.iter().map(|f| f.count(severity)).sum::<usize>()
-            + self
-                .set_findings
-                .iter()
-                .filter(|f| f.severity() == severity)
-                .count()
+            + self.set_findings.iter().filter(|f| f.severity() == severity).count()
     }
 
     pub fn errors(&self) -> usize {
@@ -129,34 +116,22 @@ impl Report {
 
     /// Every finding, file-level first.
     pub fn all_findings(&self) -> impl Iterator<Item = &Finding> {
-        self.files
-            .iter()
-            .flat_map(|f| f.findings.iter())
-            .chain(&self.set_findings)
+        self.files.iter().flat_map(|f| f.findings.iter()).chain(&self.set_findings)
     }
 }
 
 /// Validates named files (path, bytes) and the send units they form. Files are independent until the set
 /// checks, so they are validated on every available core; the report keeps the input order.
-pub fn validate_files<'a>(
-    files: impl IntoIterator<Item = (&'a str, &'a [u8])>,
-    options: &Options,
-) -> Report {
+pub fn validate_files<'a>(files: impl IntoIterator<Item = (&'a str, &'a [u8])>, options: &Options) -> Report {
     let inputs: Vec<(&str, &[u8])> = files.into_iter().collect();
     let files = parallel_map(&inputs, |(path, bytes)| validate_file(path, bytes, options));
     let set_findings = validate_set(&files);
-    Report {
-        files,
-        set_findings,
-    }
+    Report { files, set_findings }
 }
 
 /// `f` over `items` on up to `available_parallelism` threads, results in input order.
 pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(items.len())
-        .max(1);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len()).max(1);
     if threads == 1 {
         return items.iter().map(&f).collect();
     }
@@ -176,13 +151,7 @@ pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -
             })
             .collect();
         // A worker only panics if `f` does: re-raise it here rather than lose its results silently.
-        workers
-            .into_iter()
-            .map(|w| {
-                w.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
+        workers.into_iter().map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
     });
     let mut results: Vec<Option<R>> = std::iter::repeat_with(|| None).take(items.len()).collect();
     for (index, result) in done.into_iter().flatten() {

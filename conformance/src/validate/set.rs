@@ -18,10 +18,7 @@ pub fn validate_set(files: &[FileReport]) -> Vec<Finding> {
     // Send units are independent: check them on every core, keep them in ファイル連番 order.
     let groups: Vec<(&str, Vec<&FileReport>)> = groups.into_iter().collect();
     parallel_map(&groups, |(serial, group)| {
-        let ctx = SetCtx {
-            serial,
-            files: group.clone(),
-        };
+        let ctx = SetCtx { serial, files: group.clone() };
         let mut findings = Vec::new();
         for rule in rules::all() {
             if let Check::Set { check, .. } = &rule.check {

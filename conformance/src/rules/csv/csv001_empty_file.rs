@@ -29,10 +29,6 @@ rule! {
 
 /// `blank_lines_only`: the file has bytes, but no record.
 pub fn finding(blank_lines_only: bool) -> Finding {
-    let (ja, en) = if blank_lines_only {
-        ("空行のみ", "blank lines only")
-    } else {
-        ("0 バイト", "0 bytes")
-    };
+    let (ja, en) = if blank_lines_only { ("空行のみ", "blank lines only") } else { ("0 バイト", "0 bytes") };
     Finding::new(&RULE.meta).arg2("what", ja, en)
 }

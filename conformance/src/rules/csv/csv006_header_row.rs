@@ -32,14 +32,9 @@ rule! {
 /// A first field that is not numeric and contains letters or kana/kanji, e.g. `CSVバージョン` or `csv_version`.
 pub fn is_header(table: &Table) -> bool {
     let first = table.value(0, 0).trim();
-    !first.is_empty()
-        && !first.bytes().all(|b| b.is_ascii_digit())
-        && first.chars().any(char::is_alphabetic)
+    !first.is_empty() && !first.bytes().all(|b| b.is_ascii_digit()) && first.chars().any(char::is_alphabetic)
 }
 
 pub fn finding(table: &Table) -> Finding {
-    Finding::new(&RULE.meta)
-        .line(table.row_line(0))
-        .column(1)
-        .value(table.value(0, 0))
+    Finding::new(&RULE.meta).line(table.row_line(0)).column(1).value(table.value(0, 0))
 }

@@ -28,7 +28,5 @@ rule! {
 }
 
 pub fn finding(line: u32, found: usize) -> Finding {
-    Finding::new(&RULE.meta)
-        .line(line)
-        .arg("found", found.to_string())
+    Finding::new(&RULE.meta).line(line).arg("found", found.to_string())
 }

@@ -27,16 +27,13 @@ pub static RULES: &[&Rule] = &[
 /// The finding for a problem the tokenizer met.
 pub fn syntax_finding(issue: &SyntaxIssue) -> Finding {
     match *issue {
-        SyntaxIssue::UnterminatedQuote { line, column } => {
-            Finding::new(&csv002_unterminated_quote::RULE.meta)
-                .line(line)
-                .column(column)
-                .arg("column", column.to_string())
-        }
-        SyntaxIssue::StrayQuote { line, column } => Finding::new(&csv003_stray_quote::RULE.meta)
+        SyntaxIssue::UnterminatedQuote { line, column } => Finding::new(&csv002_unterminated_quote::RULE.meta)
             .line(line)
             .column(column)
             .arg("column", column.to_string()),
+        SyntaxIssue::StrayQuote { line, column } => {
+            Finding::new(&csv003_stray_quote::RULE.meta).line(line).column(column).arg("column", column.to_string())
+        }
         SyntaxIssue::BlankLine { line } => Finding::new(&csv005_blank_line::RULE.meta).line(line),
     }
 }

@@ -28,30 +28,14 @@ rule! {
     check: Check::Codec,
 }
 
-pub fn finding(
-    undecodable: &Undecodable,
-    encoding: TextEncoding,
-    looks_like_utf8: bool,
-) -> Finding {
-    let hex = undecodable
-        .bytes
-        .iter()
-        .map(|b| format!("{b:02X}"))
-        .collect::<Vec<_>>()
-        .join(" ");
+pub fn finding(undecodable: &Undecodable, encoding: TextEncoding, looks_like_utf8: bool) -> Finding {
+    let hex = undecodable.bytes.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(" ");
     let (hint_ja, hint_en) = if looks_like_utf8 {
-        (
-            "ファイルは UTF-8 で書かれているようです。",
-            " The file looks like UTF-8.",
-        )
+        ("ファイルは UTF-8 で書かれているようです。", " The file looks like UTF-8.")
     } else {
         ("", "")
     };
-    let name = if encoding.is_utf8() {
-        "UTF-8"
-    } else {
-        "Shift_JIS (MS932)"
-    };
+    let name = if encoding.is_utf8() { "UTF-8" } else { "Shift_JIS (MS932)" };
     Finding::new(&RULE.meta)
         .line(undecodable.line)
         .arg("offset", undecodable.offset.to_string())

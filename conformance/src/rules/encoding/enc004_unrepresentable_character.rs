@@ -32,10 +32,7 @@ rule! {
 
 pub fn finding(ctx: &FieldCtx<'_>, c: char, position: usize, more: usize) -> Finding {
     let (ja, en) = match replacement(c) {
-        Some(with) => (
-            format!("「{with}」に置き換えてください。"),
-            format!(" Replace it with '{with}'."),
-        ),
+        Some(with) => (format!("「{with}」に置き換えてください。"), format!(" Replace it with '{with}'.")),
         None => (String::new(), String::new()),
     };
     character_finding(&RULE, ctx, c, position, more).arg2("suggestion", ja, en)

@@ -33,10 +33,7 @@ rule! {
 
 pub fn finding(ctx: &FieldCtx<'_>, c: char, position: usize, more: usize) -> Finding {
     let (ja, en) = match replacement(c) {
-        Some(with) => (
-            format!("「{with}」に置き換えてください。"),
-            format!("Replace it with '{with}'."),
-        ),
+        Some(with) => (format!("「{with}」に置き換えてください。"), format!("Replace it with '{with}'.")),
         None => (
             "JIS X 0208 の文字に置き換えてください。".to_string(),
             "Replace it with a JIS X 0208 character.".to_string(),

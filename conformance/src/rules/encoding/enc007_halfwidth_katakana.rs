@@ -32,6 +32,5 @@ rule! {
 }
 
 pub fn finding(ctx: &FieldCtx<'_>, c: char, position: usize, more: usize) -> Finding {
-    character_finding(&RULE, ctx, c, position, more)
-        .arg("suggestion", to_fullwidth_katakana(ctx.value))
+    character_finding(&RULE, ctx, c, position, more).arg("suggestion", to_fullwidth_katakana(ctx.value))
 }

@@ -36,10 +36,7 @@ pub(crate) fn character_finding(
     more: usize,
 ) -> Finding {
     let (more_ja, more_en) = if more > 0 {
-        (
-            format!("（ほかに{more}文字）"),
-            format!(" (and {more} more)"),
-        )
+        (format!("（ほかに{more}文字）"), format!(" (and {more} more)"))
     } else {
         (String::new(), String::new())
     };

@@ -40,10 +40,6 @@ fn check(ctx: &FieldCtx<'_>, out: &mut Vec<Finding>) {
     };
     let length = ctx.value.chars().count();
     if length > max {
-        out.push(
-            ctx.finding(&RULE)
-                .arg("length", length.to_string())
-                .arg("max", max.to_string()),
-        );
+        out.push(ctx.finding(&RULE).arg("length", length.to_string()).arg("max", max.to_string()));
     }
 }

@@ -41,10 +41,6 @@ fn check(ctx: &FieldCtx<'_>, out: &mut Vec<Finding>) {
     };
     let length = value.chars().count();
     if length != exact {
-        out.push(
-            ctx.finding(&RULE)
-                .arg("length", length.to_string())
-                .arg("exact", exact.to_string()),
-        );
+        out.push(ctx.finding(&RULE).arg("length", length.to_string()).arg("exact", exact.to_string()));
     }
 }

@@ -49,9 +49,5 @@ fn check(ctx: &FieldCtx<'_>, out: &mut Vec<Finding>) {
             hint_en = format!(" {year}-{month:02} has {days} days.");
         }
     }
-    out.push(
-        ctx.finding(&RULE)
-            .arg2("specials", specials_ja, specials_en)
-            .arg2("hint", hint_ja, hint_en),
-    );
+    out.push(ctx.finding(&RULE).arg2("specials", specials_ja, specials_en).arg2("hint", hint_ja, hint_en));
 }

@@ -40,10 +40,6 @@ fn check(ctx: &FieldCtx<'_>, out: &mut Vec<Finding>) {
     if parse_month(value).is_none() {
         let (specials_ja, specials_en) = specials(ctx.item);
         let (hint_ja, hint_en) = width_hint(value);
-        out.push(
-            ctx.finding(&RULE)
-                .arg2("specials", specials_ja, specials_en)
-                .arg2("hint", hint_ja, hint_en),
-        );
+        out.push(ctx.finding(&RULE).arg2("specials", specials_ja, specials_en).arg2("hint", hint_ja, hint_en));
     }
 }

@@ -40,10 +40,7 @@ fn check(ctx: &FieldCtx<'_>, out: &mut Vec<Finding>) {
     let Some(value) = checkable(ctx) else { return };
     if parse_time(value, true).is_none() {
         let (ja, en) = if ctx.item.allow.iter().any(|v| v == "9999") {
-            (
-                "（時刻のないサービスは 9999）",
-                " (9999 for a service without a time)",
-            )
+            ("（時刻のないサービスは 9999）", " (9999 for a service without a time)")
         } else {
             ("", "")
         };

@@ -37,22 +37,13 @@ fn check(ctx: &FieldCtx<'_>, out: &mut Vec<Finding>) {
     if ctx.value.is_empty() {
         return;
     }
-    let Some(table) = ctx
-        .item
-        .codes
-        .as_deref()
-        .and_then(|name| spec().codes(name))
-    else {
+    let Some(table) = ctx.item.codes.as_deref().and_then(|name| spec().codes(name)) else {
         return;
     };
     if table.get(ctx.value).is_none() {
         out.push(
             ctx.finding(&RULE)
-                .arg2(
-                    "table",
-                    format!("「{}」", table.name.ja),
-                    table.name.en.clone(),
-                )
+                .arg2("table", format!("「{}」", table.name.ja), table.name.en.clone())
                 .arg("codes", table.summary()),
         );
     }

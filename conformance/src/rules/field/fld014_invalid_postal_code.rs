@@ -36,9 +36,7 @@ fn applies(item: &Item) -> bool {
 
 fn is_postal(value: &str) -> bool {
     let bytes = value.as_bytes();
-    bytes.len() == 8
-        && bytes[3] == b'-'
-        && bytes[..3].iter().chain(&bytes[4..]).all(u8::is_ascii_digit)
+    bytes.len() == 8 && bytes[3] == b'-' && bytes[..3].iter().chain(&bytes[4..]).all(u8::is_ascii_digit)
 }
 
 fn check(ctx: &FieldCtx<'_>, out: &mut Vec<Finding>) {

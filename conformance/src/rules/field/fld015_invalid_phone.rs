@@ -36,10 +36,7 @@ fn applies(item: &Item) -> bool {
 
 fn check(ctx: &FieldCtx<'_>, out: &mut Vec<Finding>) {
     let Some(value) = checkable(ctx) else { return };
-    if !value
-        .bytes()
-        .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'(' | b')'))
-    {
+    if !value.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'(' | b')')) {
         out.push(shape_finding(&RULE, ctx));
     }
 }

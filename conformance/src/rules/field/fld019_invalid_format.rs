@@ -34,20 +34,13 @@ rule! {
 fn applies(item: &Item) -> bool {
     matches!(
         item.format,
-        Some(
-            Format::DayFlags
-                | Format::ServiceCode
-                | Format::ServiceCodeOrTotal
-                | Format::EquipmentCode
-        )
+        Some(Format::DayFlags | Format::ServiceCode | Format::ServiceCodeOrTotal | Format::EquipmentCode)
     )
 }
 
 /// Upper-case ASCII letters and digits.
 fn is_code_chars(value: &str) -> bool {
-    value
-        .bytes()
-        .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+    value.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
 }
 
 pub(crate) fn matches(format: Format, value: &str) -> bool {
@@ -56,9 +49,7 @@ pub(crate) fn matches(format: Format, value: &str) -> bool {
         Format::DayFlags => bytes.iter().all(|b| matches!(b, b'0' | b'1')),
         Format::ServiceCode | Format::ServiceCodeOrTotal => is_code_chars(value),
         Format::EquipmentCode => {
-            bytes.len() == 12
-                && bytes[5] == b'-'
-                && bytes[..5].iter().chain(&bytes[6..]).all(u8::is_ascii_digit)
+            bytes.len() == 12 && bytes[5] == b'-' && bytes[..5].iter().chain(&bytes[6..]).all(u8::is_ascii_digit)
         }
         Format::UnitPrice => true,
     }
@@ -69,22 +60,14 @@ fn check(ctx: &FieldCtx<'_>, out: &mut Vec<Finding>) {
         return;
     };
     // A wrong length is FLD005's finding; the shape is only judged at the right length.
-    if ctx
-        .item
-        .exact_len()
-        .is_some_and(|exact| value.chars().count() != exact)
-    {
+    if ctx.item.exact_len().is_some_and(|exact| value.chars().count() != exact) {
         return;
     }
     if !matches(format, value) {
         let (hint_ja, hint_en) = width_hint(value);
         out.push(
             ctx.finding(&RULE)
-                .arg2(
-                    "format",
-                    format.describe(crate::i18n::Lang::Ja),
-                    format.describe(crate::i18n::Lang::En),
-                )
+                .arg2("format", format.describe(crate::i18n::Lang::Ja), format.describe(crate::i18n::Lang::En))
                 .arg2("hint", hint_ja, hint_en),
         );
     }

@@ -32,12 +32,7 @@ rule! {
 }
 
 fn check(ctx: &FieldCtx<'_>, out: &mut Vec<Finding>) {
-    if let Some(version) = csv_version(ctx.value).filter(|v| v.status == VersionStatus::Superseded)
-    {
-        out.push(
-            ctx.finding(&RULE)
-                .arg("edition", version.edition)
-                .arg("current", CURRENT_CSV_VERSION),
-        );
+    if let Some(version) = csv_version(ctx.value).filter(|v| v.status == VersionStatus::Superseded) {
+        out.push(ctx.finding(&RULE).arg("edition", version.edition).arg("current", CURRENT_CSV_VERSION));
     }
 }

@@ -75,16 +75,11 @@ pub(crate) fn specials(item: &Item) -> (String, String) {
 
 /// A hint when a value uses full-width digits or letters where ASCII is required.
 pub(crate) fn width_hint(value: &str) -> (String, String) {
-    if value
-        .chars()
-        .any(|c| ('０'..='９').contains(&c) || ('Ａ'..='Ｚ').contains(&c) || c == '－' || c == '＿')
-    {
+    if value.chars().any(|c| ('０'..='９').contains(&c) || ('Ａ'..='Ｚ').contains(&c) || c == '－' || c == '＿') {
         let ascii: String = value
             .chars()
             .map(|c| match c {
-                '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' => {
-                    char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
-                }
+                '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
                 '－' => '-',
                 _ => c,
             })

@@ -30,9 +30,7 @@ rule! {
 
 fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
     let Some(doc) = ctx.doc else { return };
-    let Some(id) = ["target_month", "delete_target_month"]
-        .into_iter()
-        .find(|id| doc.kind.index_of(id).is_some())
+    let Some(id) = ["target_month", "delete_target_month"].into_iter().find(|id| doc.kind.index_of(id).is_some())
     else {
         return;
     };

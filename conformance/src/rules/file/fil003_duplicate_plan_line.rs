@@ -33,14 +33,7 @@ rule! {
 
 fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
     let Some(doc) = ctx.doc else { return };
-    let ids = [
-        "insurer_number",
-        "insured_number",
-        "care_plan_date",
-        "issue_no",
-        "goal_no",
-        "support_no",
-    ];
+    let ids = ["insurer_number", "insured_number", "care_plan_date", "issue_no", "goal_no", "support_no"];
     let mut seen: HashMap<Vec<&str>, u32> = HashMap::new();
     for row in doc.rows() {
         let key: Vec<&str> = ids.iter().map(|id| doc.get(row, id)).collect();

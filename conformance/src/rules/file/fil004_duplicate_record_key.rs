@@ -39,17 +39,9 @@ fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
         _ => 4,
     };
     let key_ids: Vec<&str> = if key_len == 0 {
-        vec![
-            "insurer_number",
-            "insured_number",
-            "care_plan_date",
-            "target_month",
-        ]
+        vec!["insurer_number", "insured_number", "care_plan_date", "target_month"]
     } else {
-        doc.kind.items[1..key_len]
-            .iter()
-            .map(|item| item.id.as_str())
-            .collect()
+        doc.kind.items[1..key_len].iter().map(|item| item.id.as_str()).collect()
     };
     let mut seen: HashMap<Vec<&str>, u32> = HashMap::new();
     for row in doc.rows() {

@@ -31,11 +31,7 @@ rule! {
 
 fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
     let Some(doc) = ctx.doc else { return };
-    for annex in ctx
-        .annexes()
-        .values()
-        .filter(|annex| annex.grand_total.is_none())
-    {
+    for annex in ctx.annexes().values().filter(|annex| annex.grand_total.is_none()) {
         if let Some(&row) = annex.details.values().flatten().next() {
             out.push(finding_at(doc, row, &RULE, "insured_number"));
         }

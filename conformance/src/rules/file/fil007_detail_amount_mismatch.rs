@@ -45,10 +45,7 @@ fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
         };
         let expected = detail_amount(units, number(doc.get(row, "discounted_units")), count);
         if amount != expected {
-            out.push(
-                finding_at(doc, row, &RULE, "service_units_amount")
-                    .arg("expected", expected.to_string()),
-            );
+            out.push(finding_at(doc, row, &RULE, "service_units_amount").arg("expected", expected.to_string()));
         }
     }
 }

@@ -35,29 +35,21 @@ fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
     let Some(doc) = ctx.doc else { return };
     for annex in ctx.annexes().values() {
         for (group, details) in &annex.details {
-            let Some(&summary) = annex.subtotals.get(group).or(if details.len() == 1 {
-                details.first()
-            } else {
-                None
-            }) else {
+            let Some(&summary) = annex.subtotals.get(group).or(if details.len() == 1 { details.first() } else { None })
+            else {
                 continue;
             };
             let Some(managed) = number(doc.get(summary, "benefit_managed_units")) else {
                 continue;
             };
             if annex.subtotals.contains_key(group) {
-                let sum: u64 = details
-                    .iter()
-                    .filter_map(|&row| number(doc.get(row, "service_units_amount")))
-                    .sum();
+                let sum: u64 = details.iter().filter_map(|&row| number(doc.get(row, "service_units_amount"))).sum();
                 if managed != sum {
-                    out.push(
-                        finding_at(doc, summary, &RULE, "benefit_managed_units").arg2(
-                            "problem",
-                            format!("明細のサービス単位金額の合計 {sum} と一致しません。"),
-                            format!("the details' amounts add up to {sum}."),
-                        ),
-                    );
+                    out.push(finding_at(doc, summary, &RULE, "benefit_managed_units").arg2(
+                        "problem",
+                        format!("明細のサービス単位金額の合計 {sum} と一致しません。"),
+                        format!("the details' amounts add up to {sum}."),
+                    ));
                 }
             }
             let over = number(doc.get(summary, "category_limit_over_units")).unwrap_or(0);

@@ -53,10 +53,7 @@ fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
             let Some(value) = number(doc.get(total, id)) else {
                 continue;
             };
-            let expected: u64 = summaries
-                .iter()
-                .filter_map(|&row| number(doc.get(row, id)))
-                .sum();
+            let expected: u64 = summaries.iter().filter_map(|&row| number(doc.get(row, id))).sum();
             if value != expected {
                 out.push(finding_at(doc, total, &RULE, id).arg("expected", expected.to_string()));
             }

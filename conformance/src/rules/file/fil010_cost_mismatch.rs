@@ -56,27 +56,17 @@ fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
             expect(
                 "total_cost_insured",
                 total_cost(within, price),
-                (
-                    "基準内単位数×単位数単価、円未満切捨て",
-                    "within-limit units × unit price, truncated",
-                ),
+                ("基準内単位数×単位数単価、円未満切捨て", "within-limit units × unit price, truncated"),
             );
             if let Some(rate) = get("benefit_rate") {
                 let claim = insurance_claim(cost, rate);
                 expect(
                     "insurance_claim_amount",
                     claim,
-                    (
-                        "費用総額×給付率÷100、切捨て",
-                        "cost × benefit rate / 100, truncated",
-                    ),
+                    ("費用総額×給付率÷100、切捨て", "cost × benefit rate / 100, truncated"),
                 );
                 if let Some(actual_claim) = get("insurance_claim_amount") {
-                    expect(
-                        "copay_insured",
-                        cost.saturating_sub(actual_claim),
-                        ("費用総額−保険請求額", "cost − claim"),
-                    );
+                    expect("copay_insured", cost.saturating_sub(actual_claim), ("費用総額−保険請求額", "cost − claim"));
                 }
             }
         }

@@ -64,21 +64,12 @@ pub(crate) type Annexes<'a> = BTreeMap<UserKey<'a>, Annex<'a>>;
 
 /// Every user's 別表 in a UPSIKYU document.
 pub(crate) fn annexes(doc: &Document) -> Annexes<'_> {
-    let [insurer, insured, month, code, office] = [
-        "insurer_number",
-        "insured_number",
-        "target_month",
-        "service_code",
-        "service_office_code",
-    ]
-    .map(|id| doc.column(id));
+    let [insurer, insured, month, code, office] =
+        ["insurer_number", "insured_number", "target_month", "service_code", "service_office_code"]
+            .map(|id| doc.column(id));
     let mut users: Annexes<'_> = BTreeMap::new();
     for row in doc.rows() {
-        let key = (
-            doc.at(row, insurer),
-            doc.at(row, insured),
-            doc.at(row, month),
-        );
+        let key = (doc.at(row, insurer), doc.at(row, insured), doc.at(row, month));
         let annex = users.entry(key).or_default();
         let code = doc.at(row, code);
         let group = (doc.at(row, office), service_kind_of(code));

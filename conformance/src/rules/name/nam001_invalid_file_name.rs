@@ -36,18 +36,16 @@ fn problem(error: &NameError) -> (String, String) {
             "種別の接頭辞（UP1KYO、UPPLAN など）で始まっていません。".into(),
             "it does not start with a kind prefix (UP1KYO, UPPLAN, …).".into(),
         ),
-        NameError::BadPart { part, found } => (
-            format!("{part}「{found}」が正しくありません。"),
-            format!("the part {part} '{found}' is malformed."),
-        ),
+        NameError::BadPart { part, found } => {
+            (format!("{part}「{found}」が正しくありません。"), format!("the part {part} '{found}' is malformed."))
+        }
         NameError::LookalikeSeparator => (
             "アンダースコアに似た別の文字（U+0332 や全角＿）が区切りに使われています。".into(),
             "a look-alike of the underscore (U+0332 or full-width ＿) is used as separator.".into(),
         ),
-        NameError::BadExtension(found) => (
-            format!("拡張子「{found}」は .CSV ではありません。"),
-            format!("the extension '{found}' is not .CSV."),
-        ),
+        NameError::BadExtension(found) => {
+            (format!("拡張子「{found}」は .CSV ではありません。"), format!("the extension '{found}' is not .CSV."))
+        }
         NameError::Legacy => (String::new(), String::new()),
     }
 }
@@ -56,11 +54,7 @@ fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
     if let Some(Err(error)) = ctx.name {
         if *error != NameError::Legacy {
             let (ja, en) = problem(error);
-            out.push(
-                Finding::new(&RULE.meta)
-                    .value(base_name(ctx.path))
-                    .arg2("problem", ja, en),
-            );
+            out.push(Finding::new(&RULE.meta).value(base_name(ctx.path)).arg2("problem", ja, en));
         }
     }
 }

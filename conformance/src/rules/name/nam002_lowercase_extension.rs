@@ -32,10 +32,6 @@ rule! {
 
 fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
     if let Some(name) = ctx.parsed_name().filter(|name| name.lowercase_extension()) {
-        out.push(
-            Finding::new(&RULE.meta)
-                .value(base_name(ctx.path))
-                .arg("canonical", name.canonical()),
-        );
+        out.push(Finding::new(&RULE.meta).value(base_name(ctx.path)).arg("canonical", name.canonical()));
     }
 }

@@ -35,17 +35,11 @@ fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
     let Some(month) = name.month.as_deref() else {
         return;
     };
-    let id = ["target_month", "delete_target_month"]
-        .into_iter()
-        .find(|id| doc.kind.index_of(id).is_some());
+    let id = ["target_month", "delete_target_month"].into_iter().find(|id| doc.kind.index_of(id).is_some());
     let Some(id) = id else { return };
     let mut mismatched = doc.rows().filter(|&row| doc.get(row, id) != month);
     if let Some(first) = mismatched.next() {
         let count = 1 + mismatched.count();
-        out.push(
-            finding_at(doc, first, &RULE, id)
-                .arg("month", month)
-                .arg("count", count.to_string()),
-        );
+        out.push(finding_at(doc, first, &RULE, id).arg("month", month).arg("count", count.to_string()));
     }
 }

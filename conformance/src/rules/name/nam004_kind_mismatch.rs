@@ -29,8 +29,7 @@ rule! {
 }
 
 fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
-    let (Some(found), Some(named)) = (ctx.content_kind, ctx.parsed_name().and_then(|n| n.kind()))
-    else {
+    let (Some(found), Some(named)) = (ctx.content_kind, ctx.parsed_name().and_then(|n| n.kind())) else {
         return;
     };
     out.push(

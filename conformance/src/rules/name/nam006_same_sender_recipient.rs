@@ -30,14 +30,7 @@ rule! {
 }
 
 fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
-    if let Some(name) = ctx
-        .parsed_name()
-        .filter(|n| n.sender.office == n.recipient.office)
-    {
-        out.push(
-            Finding::new(&RULE.meta)
-                .value(base_name(ctx.path))
-                .arg("office", name.sender.office.clone()),
-        );
+    if let Some(name) = ctx.parsed_name().filter(|n| n.sender.office == n.recipient.office) {
+        out.push(Finding::new(&RULE.meta).value(base_name(ctx.path)).arg("office", name.sender.office.clone()));
     }
 }

@@ -39,20 +39,12 @@ fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
     };
     let Some(kind) = name.kind() else { return };
     let mut problems: Vec<(String, String)> = Vec::new();
-    for (party, role_ja, role_en) in [
-        (&name.sender, "送信元", "sender"),
-        (&name.recipient, "送信先", "recipient"),
-    ] {
+    for (party, role_ja, role_en) in [(&name.sender, "送信元", "sender"), (&name.recipient, "送信先", "recipient")]
+    {
         if spec().service_kind(&party.kind).is_none() {
             problems.push((
-                format!(
-                    "{role_ja}のサービス種類コード「{}」はコード表にありません。",
-                    party.kind
-                ),
-                format!(
-                    "the {role_en}'s service kind '{}' is not a code.",
-                    party.kind
-                ),
+                format!("{role_ja}のサービス種類コード「{}」はコード表にありません。", party.kind),
+                format!("the {role_en}'s service kind '{}' is not a code.", party.kind),
             ));
         }
     }
@@ -64,8 +56,14 @@ fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
     };
     if problems.is_empty() && !CARE_MANAGER_KINDS.contains(&manager.kind.as_str()) {
         problems.push((
-            format!("{} は居宅介護支援事業所等からのファイルなので、{manager_ja}の種類は 43 または 46 です（「{}」）。", kind.code, manager.kind),
-            format!("{} involves the care-manager office, so the {manager_en}'s kind is 43 or 46 (not '{}').", kind.code, manager.kind),
+            format!(
+                "{} は居宅介護支援事業所等からのファイルなので、{manager_ja}の種類は 43 または 46 です（「{}」）。",
+                kind.code, manager.kind
+            ),
+            format!(
+                "{} involves the care-manager office, so the {manager_en}'s kind is 43 or 46 (not '{}').",
+                kind.code, manager.kind
+            ),
         ));
     }
     if problems.is_empty() && CARE_MANAGER_KINDS.contains(&provider.kind.as_str()) {
@@ -75,10 +73,6 @@ fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
         ));
     }
     for (ja, en) in problems {
-        out.push(
-            Finding::new(&RULE.meta)
-                .value(base_name(ctx.path))
-                .arg2("problem", ja, en),
-        );
+        out.push(Finding::new(&RULE.meta).value(base_name(ctx.path)).arg2("problem", ja, en));
     }
 }

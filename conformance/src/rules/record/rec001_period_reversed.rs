@@ -29,10 +29,8 @@ rule! {
     check: Check::Record { kinds: &["UP1KYO", "UPHOSOKU", "UPKIHON", "UPYOBO"], reads: &["certification_valid_from", "certification_valid_to", "limit_period_start", "limit_period_end"], check },
 }
 
-const PERIODS: &[(&str, &str)] = &[
-    ("certification_valid_from", "certification_valid_to"),
-    ("limit_period_start", "limit_period_end"),
-];
+const PERIODS: &[(&str, &str)] =
+    &[("certification_valid_from", "certification_valid_to"), ("limit_period_start", "limit_period_end")];
 
 fn check(ctx: &RecordCtx<'_>, out: &mut Vec<Finding>) {
     for &(from, to) in PERIODS {

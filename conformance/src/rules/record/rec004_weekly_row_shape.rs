@@ -29,22 +29,14 @@ rule! {
 }
 
 const GROUPS: &[&[&str]] = &[
-    &[
-        "care_service_content",
-        "weekday",
-        "service_start_time",
-        "service_end_time",
-    ],
+    &["care_service_content", "weekday", "service_start_time", "service_end_time"],
     &["daily_activity", "activity_start_time", "activity_end_time"],
     &["non_weekly_service"],
 ];
 
 fn check(ctx: &RecordCtx<'_>, out: &mut Vec<Finding>) {
-    let used: Vec<&[&str]> = GROUPS
-        .iter()
-        .copied()
-        .filter(|group| group.iter().any(|id| !ctx.get(id).is_empty()))
-        .collect();
+    let used: Vec<&[&str]> =
+        GROUPS.iter().copied().filter(|group| group.iter().any(|id| !ctx.get(id).is_empty())).collect();
     let finding = |ja: String, en: String, at: &str| ctx.finding(&RULE, at).arg2("problem", ja, en);
     match used.as_slice() {
         [] => out.push(finding(
@@ -54,11 +46,7 @@ fn check(ctx: &RecordCtx<'_>, out: &mut Vec<Finding>) {
         )),
         [group] => {
             if let Some(missing) = group.iter().find(|id| ctx.get(id).is_empty()) {
-                let name = ctx
-                    .doc
-                    .kind
-                    .index_of(missing)
-                    .map(|i| &ctx.doc.kind.items[i]);
+                let name = ctx.doc.kind.index_of(missing).map(|i| &ctx.doc.kind.items[i]);
                 let (ja, en) = name.map_or_else(Default::default, |item| {
                     (
                         format!("No.{} {} が空欄です。", item.no, item.name),

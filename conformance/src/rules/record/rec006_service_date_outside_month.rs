@@ -31,9 +31,7 @@ rule! {
 
 fn check(ctx: &RecordCtx<'_>, out: &mut Vec<Finding>) {
     let month = ctx.get("target_month");
-    if let (Some((y, m, _)), Some(target)) =
-        (parse_date(ctx.get("service_date")), parse_month(month))
-    {
+    if let (Some((y, m, _)), Some(target)) = (parse_date(ctx.get("service_date")), parse_month(month)) {
         if (y, m) != target {
             out.push(ctx.finding(&RULE, "service_date").arg("month", month));
         }

@@ -32,10 +32,7 @@ rule! {
 fn check(ctx: &RecordCtx<'_>, out: &mut Vec<Finding>) {
     let code = ctx.get("service_code");
     let rental = matches!(service_kind_of(code), "17" | "67") && row_kind(code) == RowKind::Detail;
-    if rental
-        && ctx.get("tais_code").is_empty()
-        && ctx.get("equipment_notification_code").is_empty()
-    {
+    if rental && ctx.get("tais_code").is_empty() && ctx.get("equipment_notification_code").is_empty() {
         out.push(ctx.finding(&RULE, "tais_code").arg("code", code));
     }
 }

@@ -45,19 +45,11 @@ fn check(ctx: &RecordCtx<'_>, out: &mut Vec<Finding>) {
         return;
     }
     if ctx.get("units") != "0" {
-        out.push(problem(
-            "units",
-            "小計・合計行の単位数は 0 です。",
-            "単位数 is 0 on subtotal and total rows.",
-        ));
+        out.push(problem("units", "小計・合計行の単位数は 0 です。", "単位数 is 0 on subtotal and total rows."));
     }
     for id in ["discount_rate", "discounted_units"] {
         if !ctx.get(id).is_empty() {
-            out.push(problem(
-                id,
-                "小計・合計行では空欄です。",
-                "must be empty on subtotal and total rows.",
-            ));
+            out.push(problem(id, "小計・合計行では空欄です。", "must be empty on subtotal and total rows."));
         }
     }
 }

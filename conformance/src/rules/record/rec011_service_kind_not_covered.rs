@@ -37,19 +37,11 @@ fn check(ctx: &RecordCtx<'_>, out: &mut Vec<Finding>) {
     }
     let kind = service_kind_of(code);
     let (ja, en) = match spec().service_kind(kind) {
-        None => (
-            "サービス種類コード表にありません。",
-            "is not a service kind code.",
-        ),
-        Some(entry) if entry.covered == Some(false) => (
-            "連携対象外です（出力しないサービスです）。",
-            "is not covered by the exchange and must not be sent.",
-        ),
+        None => ("サービス種類コード表にありません。", "is not a service kind code."),
+        Some(entry) if entry.covered == Some(false) => {
+            ("連携対象外です（出力しないサービスです）。", "is not covered by the exchange and must not be sent.")
+        }
         Some(_) => return,
     };
-    out.push(
-        ctx.finding(&RULE, "service_code")
-            .arg("kind", kind)
-            .arg2("problem", ja, en),
-    );
+    out.push(ctx.finding(&RULE, "service_code").arg("kind", kind).arg2("problem", ja, en));
 }

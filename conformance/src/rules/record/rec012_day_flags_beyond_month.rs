@@ -36,13 +36,7 @@ fn check(ctx: &RecordCtx<'_>, out: &mut Vec<Finding>) {
         return;
     };
     let days = days_in_month(year, m) as usize;
-    if let Some(position) = flags
-        .bytes()
-        .enumerate()
-        .skip(days)
-        .find(|(_, b)| *b == b'1')
-        .map(|(i, _)| i + 1)
-    {
+    if let Some(position) = flags.bytes().enumerate().skip(days).find(|(_, b)| *b == b'1').map(|(i, _)| i + 1) {
         out.push(
             ctx.finding(&RULE, "daily_rate_days")
                 .arg("day", position.to_string())

@@ -34,21 +34,12 @@ pub(crate) fn matching_unit(ctx: &SetCtx<'_>) -> Option<&'static Unit> {
         .filter_map(|file| file.parsed_name())
         .find(|name| name.kind == "UPHOSOKU")
         .map(|name| name.month.as_deref() == Some("000000"));
-    spec()
-        .units
-        .iter()
-        .filter(|unit| kinds.iter().all(|kind| unit.allows(kind)))
-        .min_by_key(|unit| {
-            let month_mismatch = match (unit.supplement_month, supplement_zero) {
-                (Some(SupplementMonth::Zero), Some(false))
-                | (Some(SupplementMonth::Service), Some(true)) => 1,
-                _ => 0,
-            };
-            let missing = unit
-                .required
-                .iter()
-                .filter(|kind| !kinds.contains(&kind.as_str()))
-                .count();
-            (month_mismatch, missing)
-        })
+    spec().units.iter().filter(|unit| kinds.iter().all(|kind| unit.allows(kind))).min_by_key(|unit| {
+        let month_mismatch = match (unit.supplement_month, supplement_zero) {
+            (Some(SupplementMonth::Zero), Some(false)) | (Some(SupplementMonth::Service), Some(true)) => 1,
+            _ => 0,
+        };
+        let missing = unit.required.iter().filter(|kind| !kinds.contains(&kind.as_str())).count();
+        (month_mismatch, missing)
+    })
 }

@@ -34,12 +34,7 @@ fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {
         return;
     };
     let kinds = ctx.kinds();
-    let missing: Vec<&str> = unit
-        .required
-        .iter()
-        .map(String::as_str)
-        .filter(|kind| !kinds.contains(kind))
-        .collect();
+    let missing: Vec<&str> = unit.required.iter().map(String::as_str).filter(|kind| !kinds.contains(kind)).collect();
     if !missing.is_empty() {
         out.push(
             Finding::new(&RULE.meta)

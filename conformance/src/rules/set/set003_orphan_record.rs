@@ -39,10 +39,7 @@ struct Key<'a>([&'a str; crate::spec::MAX_KEY_ITEMS]);
 
 impl PartialEq for Key<'_> {
     fn eq(&self, other: &Self) -> bool {
-        self.0
-            .iter()
-            .zip(&other.0)
-            .all(|(a, b)| a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y))
+        self.0.iter().zip(&other.0).all(|(a, b)| a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y))
     }
 }
 
@@ -72,25 +69,14 @@ fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {
         return;
     };
     for link in &unit.links {
-        let (Some(child), Some(parent)) = (
-            ctx.file_of_kind(&link.child),
-            ctx.file_of_kind(&link.parent),
-        ) else {
+        let (Some(child), Some(parent)) = (ctx.file_of_kind(&link.child), ctx.file_of_kind(&link.parent)) else {
             continue;
         };
         let (Some(child_doc), Some(parent_doc)) = (&child.document, &parent.document) else {
             continue;
         };
-        let parent_columns: Vec<Option<usize>> = link
-            .parent_key
-            .iter()
-            .map(|id| parent_doc.column(id))
-            .collect();
-        let child_columns: Vec<Option<usize>> = link
-            .child_key
-            .iter()
-            .map(|id| child_doc.column(id))
-            .collect();
+        let parent_columns: Vec<Option<usize>> = link.parent_key.iter().map(|id| parent_doc.column(id)).collect();
+        let child_columns: Vec<Option<usize>> = link.child_key.iter().map(|id| child_doc.column(id)).collect();
         // A user's rows are usually consecutive: skip repeats of the previous key before hashing.
         let mut parent_keys: FxHashSet<Key<'_>> = FxHashSet::default();
         let mut previous = None;
@@ -112,16 +98,11 @@ fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {
             if !parent_keys.contains(&key) && reported.insert(key) {
                 let shown: Vec<&str> = key.0[..link.child_key.len()].to_vec();
                 out.push(
-                    finding_at(
-                        child_doc,
-                        row,
-                        &RULE,
-                        &link.child_key[link.child_key.len() - 1],
-                    )
-                    .file(child.path.clone())
-                    .arg("child", link.child.clone())
-                    .arg("parent", link.parent.clone())
-                    .arg("key", shown.join(" / ")),
+                    finding_at(child_doc, row, &RULE, &link.child_key[link.child_key.len() - 1])
+                        .file(child.path.clone())
+                        .arg("child", link.child.clone())
+                        .arg("parent", link.parent.clone())
+                        .arg("key", shown.join(" / ")),
                 );
             }
         }

@@ -29,18 +29,12 @@ rule! {
 }
 
 fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {
-    let mut names = ctx
-        .files
-        .iter()
-        .filter_map(|file| file.parsed_name().map(|name| (file, name)));
+    let mut names = ctx.files.iter().filter_map(|file| file.parsed_name().map(|name| (file, name)));
     let Some((_, first)) = names.next() else {
         return;
     };
     let describe = |name: &crate::filename::FileName| {
-        format!(
-            "{}_{} → {}_{}",
-            name.sender.office, name.sender.kind, name.recipient.office, name.recipient.kind
-        )
+        format!("{}_{} → {}_{}", name.sender.office, name.sender.kind, name.recipient.office, name.recipient.kind)
     };
     for (file, name) in names {
         if (&name.sender, &name.recipient) != (&first.sender, &first.recipient) {

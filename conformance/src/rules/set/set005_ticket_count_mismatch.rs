@@ -32,17 +32,10 @@ rule! {
 }
 
 /// 保険者番号, 被保険者番号, 対象年月, サービス事業者コード, サービスコード: a user's service line at one office.
-const LINE: [&str; 5] = [
-    "insurer_number",
-    "insured_number",
-    "target_month",
-    "service_office_code",
-    "service_code",
-];
+const LINE: [&str; 5] = ["insurer_number", "insured_number", "target_month", "service_office_code", "service_code"];
 
 fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {
-    let (Some(plan), Some(annex)) = (ctx.file_of_kind("UPPLAN"), ctx.file_of_kind("UPSIKYU"))
-    else {
+    let (Some(plan), Some(annex)) = (ctx.file_of_kind("UPPLAN"), ctx.file_of_kind("UPSIKYU")) else {
         return;
     };
     let (Some(plan_doc), Some(annex_doc)) = (&plan.document, &annex.document) else {
@@ -50,16 +43,12 @@ fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {
     };
     let plan_columns = LINE.map(|id| plan_doc.column(id));
     let annex_columns = LINE.map(|id| annex_doc.column(id));
-    let (plan_count, annex_code, annex_count) = (
-        plan_doc.column("service_count"),
-        annex_doc.column("service_code"),
-        annex_doc.column("count_or_days"),
-    );
+    let (plan_count, annex_code, annex_count) =
+        (plan_doc.column("service_count"), annex_doc.column("service_code"), annex_doc.column("count_or_days"));
     let mut counts: FxHashMap<[&str; 5], u64> = FxHashMap::default();
     for row in plan_doc.rows() {
-        *counts
-            .entry(plan_columns.map(|c| plan_doc.at(row, c)))
-            .or_default() += number(plan_doc.at(row, plan_count)).unwrap_or(0);
+        *counts.entry(plan_columns.map(|c| plan_doc.at(row, c))).or_default() +=
+            number(plan_doc.at(row, plan_count)).unwrap_or(0);
     }
     for row in annex_doc.rows() {
         if row_kind(annex_doc.at(row, annex_code)) != RowKind::Detail {

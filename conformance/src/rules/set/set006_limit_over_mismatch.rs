@@ -34,9 +34,7 @@ rule! {
 }
 
 fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {
-    let (Some(annex), Some(supplement)) =
-        (ctx.file_of_kind("UPSIKYU"), ctx.file_of_kind("UPHOSOKU"))
-    else {
+    let (Some(annex), Some(supplement)) = (ctx.file_of_kind("UPSIKYU"), ctx.file_of_kind("UPHOSOKU")) else {
         return;
     };
     let (Some(annex_doc), Some(supplement_doc)) = (&annex.document, &supplement.document) else {

@@ -51,10 +51,7 @@ fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {
         };
         if month != expected {
             out.push(
-                Finding::new(&RULE.meta)
-                    .file(file.path.clone())
-                    .arg("month", month)
-                    .arg("expected", expected.clone()),
+                Finding::new(&RULE.meta).file(file.path.clone()).arg("month", month).arg("expected", expected.clone()),
             );
         }
     }

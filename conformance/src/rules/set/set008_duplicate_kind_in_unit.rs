@@ -37,12 +37,7 @@ fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         if kind != "UPKIHON_IMAGE" && !seen.insert(kind) {
-            out.push(
-                Finding::new(&RULE.meta)
-                    .file(file.path.clone())
-                    .arg("serial", ctx.serial)
-                    .arg("kind", kind),
-            );
+            out.push(Finding::new(&RULE.meta).file(file.path.clone()).arg("serial", ctx.serial).arg("kind", kind));
         }
     }
 }

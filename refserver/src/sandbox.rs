@@ -1,0 +1,58 @@
+//! A relay set up in a folder for tests, demos and load runs: a fresh test PKI and registered offices with their
+//! certificates.
+
+use std::path::{Path, PathBuf};
+
+use crate::pki::{self, PkiError, PkiPaths};
+use crate::store::{Office, SqliteStore, Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    #[error(transparent)]
+    Pki(#[from] PkiError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// An office to register: number, service kind, name, last day of its licence.
+pub struct SandboxOffice<'a> {
+    pub number: &'a str,
+    pub kind: &'a str,
+    pub name: &'a str,
+    pub licence_until: &'a str,
+}
+
+/// Where a sandbox keeps things.
+pub struct Sandbox {
+    pub pki: PathBuf,
+    pub data: PathBuf,
+}
+
+impl Sandbox {
+    /// Creates `dir/pki` and `dir/data` and registers `offices`, issuing each a client certificate.
+    pub fn create(dir: &Path, offices: &[SandboxOffice<'_>]) -> Result<Sandbox, SandboxError> {
+        let sandbox = Sandbox { pki: dir.join("pki"), data: dir.join("data") };
+        let paths = pki::init(&sandbox.pki)?;
+        let store = SqliteStore::open(&sandbox.data)?;
+        for office in offices {
+            pki::issue_office(&paths, office.number, office.name)?;
+            store.put_office(&Office {
+                number: office.number.into(),
+                name: office.name.into(),
+                kinds: vec![office.kind.into()],
+                licence_until: office.licence_until.into(),
+            })?;
+        }
+        Ok(sandbox)
+    }
+
+    pub fn paths(&self) -> PkiPaths {
+        PkiPaths::new(&self.pki)
+    }
+
+    /// PEM of an office's certificate followed by its key (what HTTP clients load as an identity).
+    pub fn identity_pem(&self, office: &str) -> std::io::Result<Vec<u8>> {
+        let paths = self.paths();
+        Ok([std::fs::read(paths.office_cert(office))?, std::fs::read(paths.office_key(office))?].concat())
+    }
+}
