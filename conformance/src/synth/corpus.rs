@@ -433,13 +433,27 @@ fn prevention_units(p: &Parties<'_>, serial: &str) -> Result<Vec<GeneratedFile>,
 /// `users` users' monthly ticket units, for benchmarks and load: users are grouped `users_per_unit` to a send
 /// unit (one care-manager office to one provider, as real exports are), every file valid.
 pub fn scale(users: usize, users_per_unit: usize, seed: u64) -> Result<Vec<GeneratedFile>, SynthError> {
+    let provider = cast().home_help;
+    scale_addressed(users, users_per_unit, seed, |unit| {
+        (Office::new("43", "ケアプランセンターさくら", "13", 1000 + unit as u32), provider.clone())
+    })
+}
+
+/// Like [`scale`], with each unit sent between the (care manager, provider) that `parties(unit index)` names,
+/// e.g. offices registered at a relay.
+pub fn scale_addressed(
+    users: usize,
+    users_per_unit: usize,
+    seed: u64,
+    parties: impl Fn(usize) -> (Office, Office),
+) -> Result<Vec<GeneratedFile>, SynthError> {
     let mut rng = Rng::new(seed);
     let cast = cast();
     let levels = ["21", "22", "23", "24", "25"];
     let per_unit = users_per_unit.max(1);
     let mut files = Vec::with_capacity(users.div_ceil(per_unit) * 3);
     for unit in 0..users.div_ceil(per_unit) {
-        let care_manager = Office::new("43", "ケアプランセンターさくら", "13", 1000 + unit as u32);
+        let (care_manager, provider) = parties(unit);
         let mut plan = Vec::new();
         let mut annex = Vec::new();
         let mut supplements = Vec::new();
@@ -449,12 +463,14 @@ pub fn scale(users: usize, users_per_unit: usize, seed: u64) -> Result<Vec<Gener
             let parties = Parties {
                 care_manager: &care_manager,
                 care_manager_staff: "介護　花子",
-                recipient: &cast.home_help,
+                recipient: &provider,
                 person: &person,
                 care_level,
                 certification: ("20250401", "20260331"),
             };
+            // The recipient provides the visiting care (the ticket lists every office's services).
             let mut services = standard_services(&cast);
+            services[0].office = provider.clone();
             if rng.chance(50) {
                 services.truncate(1);
             }
@@ -465,7 +481,7 @@ pub fn scale(users: usize, users_per_unit: usize, seed: u64) -> Result<Vec<Gener
         // A distinct, valid YYYYMMDDHHMMSS per unit: one second apart from 2025-04-01 00:00:00.
         let (day, second) = (unit / 86_400 % 28 + 1, unit % 86_400);
         let serial = format!("202504{day:02}{:02}{:02}{:02}", second / 3600, second / 60 % 60, second % 60);
-        let to = &cast.home_help;
+        let to = &provider;
         for (prefix, records) in [("UPPLAN", plan), ("UPSIKYU", annex), ("UPHOSOKU", supplements)] {
             files.push(GeneratedFile::csv(
                 format!("{prefix}_{MONTH}_{}_43_{}_{}_{serial}.CSV", care_manager.number, to.number, to.kind),
