@@ -1,7 +1,7 @@
 //! `cargo xtask demo`: what the toolkit does, on a fresh clone, with nothing to set up.
 //!
-//! Today that is the validator over the fixture corpus; the relay, its protocol suite and the HTML report join
-//! when they exist (issues 4 and 6).
+//! Today: the validator over the fixture corpus, then the reference relay on loopback carrying every valid send
+//! unit end to end. The relay-protocol suite and its HTML report join when they exist (issue 6).
 
 use std::path::Path;
 
@@ -68,6 +68,9 @@ pub fn run(lang: Lang) -> Result<()> {
             bail!("invalid case {case} gave no finding");
         }
     }
+    heading("参照用中継サーバーでの送受信", "Exchange through the reference relay");
+    crate::relay_demo::run(&base, lang)?;
+
     heading("次に試すこと", "Try next");
     println!("  cargo run -p conformance --bin careplan-conformance -- validate --lang ja fixtures/invalid/FLD006-february-30");
     println!("  cargo run -p conformance --bin careplan-conformance -- validate --format json fixtures/valid");

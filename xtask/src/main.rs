@@ -4,6 +4,7 @@ mod demo;
 mod docs;
 mod fixtures;
 mod generated;
+mod relay_demo;
 
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
