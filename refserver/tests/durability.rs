@@ -1,0 +1,154 @@
+//! Accepted means durable: the relay process is killed with SIGKILL right after answering sends, restarted on the
+//! same store, and every message that got `201` is there with identical bytes. Also: retention purges old
+//! messages and audits the purge. Loopback only; bounded (20 sends, two processes, 30 s timeouts).
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a test that cannot set up must fail loudly
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use refserver::sandbox::{Sandbox, SandboxOffice};
+use refserver::server::{self, ServerConfig};
+use refserver::store::{AuditEntry, NewFile, NewMessage, SqliteStore, Store};
+use reqwest::multipart::{Form, Part};
+
+const CARE_MANAGER: &str = "1370001002";
+const HOME_HELP: &str = "1370002058";
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn spawn(sandbox: &Sandbox, port: u16) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_careplan-refserver"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .arg("--data")
+        .arg(&sandbox.data)
+        .arg("--pki")
+        .arg(&sandbox.pki)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("relay starts")
+}
+
+async fn wait_ready(client: &reqwest::Client, base: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if client.get(format!("{base}/healthz")).send().await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("relay did not come up within 30 s");
+}
+
+fn client(sandbox: &Sandbox, office: &str) -> reqwest::Client {
+    let ca = std::fs::read(sandbox.paths().ca_cert()).unwrap();
+    reqwest::Client::builder()
+        .use_rustls_tls()
+        .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
+        .identity(reqwest::Identity::from_pem(&sandbox.identity_pem(office).unwrap()).unwrap())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn messages_answered_201_survive_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    let office = |number, kind, name| SandboxOffice { number, kind, name, licence_until: "2099-12-31" };
+    let sandbox =
+        Sandbox::create(dir.path(), &[office(CARE_MANAGER, "43", "居宅"), office(HOME_HELP, "11", "訪問介護")])
+            .unwrap();
+    let unit: Vec<(String, Vec<u8>)> = {
+        let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/valid/withdrawals");
+        let name = std::fs::read_dir(&folder)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .find(|n| n.starts_with("DLT1KYO_"))
+            .unwrap();
+        vec![(name.clone(), std::fs::read(folder.join(&name)).unwrap())]
+    };
+    let (sender, receiver) = (client(&sandbox, CARE_MANAGER), client(&sandbox, HOME_HELP));
+
+    let port = free_port();
+    let base = format!("https://127.0.0.1:{port}");
+    let mut relay = spawn(&sandbox, port);
+    wait_ready(&sender, &base).await;
+    let mut accepted = Vec::new();
+    for i in 0..20 {
+        let mut form = Form::new().text("to", HOME_HELP);
+        for (name, bytes) in &unit {
+            form = form.part("file", Part::bytes(bytes.clone()).file_name(name.clone()));
+        }
+        let response = sender
+            .post(format!("{base}/v1/messages"))
+            .header("Idempotency-Key", format!("k{i}"))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+        let body: serde_json::Value = response.json().await.unwrap();
+        accepted.push(body["id"].as_str().unwrap().to_string());
+    }
+    // No graceful shutdown: SIGKILL right after the last 201.
+    relay.kill().expect("SIGKILL");
+    relay.wait().expect("killed");
+
+    let port = free_port();
+    let base = format!("https://127.0.0.1:{port}");
+    let mut relay = spawn(&sandbox, port);
+    wait_ready(&receiver, &base).await;
+    for id in &accepted {
+        let response = receiver.get(format!("{base}/v1/messages/{id}/files/{}", unit[0].0)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{id} was lost");
+        assert_eq!(response.bytes().await.unwrap().as_ref(), unit[0].1.as_slice(), "{id} changed");
+    }
+    let inbox: serde_json::Value =
+        receiver.get(format!("{base}/v1/inbox?limit=100")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(inbox["messages"].as_array().unwrap().len(), accepted.len(), "nothing duplicated, nothing lost");
+    relay.kill().unwrap();
+    relay.wait().unwrap();
+}
+
+#[tokio::test]
+async fn retention_purges_old_messages_and_audits_the_purge() {
+    let dir = tempfile::tempdir().unwrap();
+    let office = |number, kind, name| SandboxOffice { number, kind, name, licence_until: "2099-12-31" };
+    let sandbox =
+        Sandbox::create(dir.path(), &[office(CARE_MANAGER, "43", "居宅"), office(HOME_HELP, "11", "訪問介護")])
+            .unwrap();
+    let store = SqliteStore::open(&sandbox.data).unwrap();
+    for (id, created_at) in [("m_old", "2020-01-01T00:00:00Z"), ("m_new", "2099-01-01T00:00:00Z")] {
+        store
+            .insert_message(NewMessage {
+                id: id.into(),
+                from: CARE_MANAGER.into(),
+                to: HOME_HELP.into(),
+                serial: "20200101000000".into(),
+                unit: None,
+                idempotency_key: None,
+                created_at: created_at.into(),
+                files: vec![NewFile { name: "A.CSV".into(), kind: None, sha256: "00".into(), bytes: b"x".to_vec() }],
+            })
+            .unwrap();
+    }
+    let mut config = ServerConfig::new("127.0.0.1:0".parse().unwrap(), sandbox.data.clone(), sandbox.pki.clone());
+    config.retention = Duration::from_secs(24 * 3600);
+    let running = server::start(config).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while store.message("m_old").unwrap().is_some() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    running.shutdown().await;
+    assert!(store.message("m_old").unwrap().is_none(), "the old message is purged at start-up");
+    assert!(store.file("m_old", "A.CSV").unwrap().is_none(), "its files go with it");
+    assert!(store.message("m_new").unwrap().is_some(), "recent messages stay");
+    let purges: Vec<AuditEntry> =
+        store.audit_log(None, None).unwrap().into_iter().filter(|e| e.action == "purge").collect();
+    assert_eq!(purges.len(), 1);
+    assert!(purges[0].detail.as_deref().unwrap_or("").starts_with("1 messages"), "{purges:?}");
+}
