@@ -6,6 +6,17 @@ pub const GRAND_TOTAL_CODE: &str = "999999";
 /// サービス事業所コード of the 全合計 row.
 pub const GRAND_TOTAL_OFFICE: &str = "9999999999";
 
+/// Items of a kind's summary row that the 全合計 row adds up, in this order (assumption A-7-CALC).
+pub const GRAND_TOTAL_SUMS: [&str; 7] = [
+    "benefit_managed_units",
+    "category_limit_over_units",
+    "category_limit_within_units",
+    "total_cost_insured",
+    "insurance_claim_amount",
+    "copay_insured",
+    "copay_full",
+];
+
 /// What a 第7表 row is, from its サービスコード.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RowKind {

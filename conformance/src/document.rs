@@ -113,33 +113,24 @@ impl Table {
         self.fields.get(r.first_field + column).copied()
     }
 
+    fn field_ref(&self, meta: FieldMeta) -> FieldRef<'_> {
+        let value = if meta.start & UNESCAPED == 0 {
+            self.text.get(meta.start..meta.end)
+        } else {
+            self.unescaped.get(meta.start & !UNESCAPED..meta.end & !UNESCAPED)
+        };
+        FieldRef { value: value.unwrap_or(""), quoted: meta.quoted, line: meta.line }
+    }
+
     /// Value, quoting and line of the field at `row`, `column` (0-based).
     pub fn field(&self, row: usize, column: usize) -> Option<FieldRef<'_>> {
-        self.meta(row, column).map(|meta| FieldRef {
-            value: if meta.start & UNESCAPED == 0 {
-                self.text.get(meta.start..meta.end)
-            } else {
-                self.unescaped.get(meta.start & !UNESCAPED..meta.end & !UNESCAPED)
-            }
-            .unwrap_or(""),
-            quoted: meta.quoted,
-            line: meta.line,
-        })
+        self.meta(row, column).map(|meta| self.field_ref(meta))
     }
 
     /// Every field of a row, in order.
     pub fn row_fields(&self, row: usize) -> impl Iterator<Item = FieldRef<'_>> {
         let (first, count) = self.rows.get(row).map_or((0, 0), |r| (r.first_field, r.fields));
-        self.fields.get(first..first + count).unwrap_or(&[]).iter().map(|meta| FieldRef {
-            value: if meta.start & UNESCAPED == 0 {
-                self.text.get(meta.start..meta.end)
-            } else {
-                self.unescaped.get(meta.start & !UNESCAPED..meta.end & !UNESCAPED)
-            }
-            .unwrap_or(""),
-            quoted: meta.quoted,
-            line: meta.line,
-        })
+        self.fields.get(first..first + count).unwrap_or(&[]).iter().map(|meta| self.field_ref(*meta))
     }
 
     /// The value at `row`, `column` (0-based); empty when the row is shorter.

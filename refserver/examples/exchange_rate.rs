@@ -5,7 +5,7 @@
 //! (defaults 400 and 8). A quick figure for development; `careplan-loadtest` is the real load test.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use refserver::sandbox::{Sandbox, SandboxOffice};
@@ -15,16 +15,6 @@ use sha2::{Digest, Sha256};
 
 const CARE_MANAGER: &str = "1370001002";
 const PROVIDER: &str = "1370002058";
-
-fn client(sandbox: &Sandbox, office: &str) -> Result<reqwest::Client> {
-    let ca = std::fs::read(sandbox.paths().ca_cert())?;
-    Ok(reqwest::Client::builder()
-        .use_rustls_tls()
-        .add_root_certificate(reqwest::Certificate::from_pem(&ca)?)
-        .identity(reqwest::Identity::from_pem(&sandbox.identity_pem(office)?)?)
-        .timeout(Duration::from_secs(30))
-        .build()?)
-}
 
 async fn exchange(
     base: &str,
@@ -83,7 +73,7 @@ async fn main() -> Result<()> {
     .map(|unit| unit.iter().map(|f| Ok((f.name.clone(), f.bytes()?))).collect::<Result<Vec<_>>>())
     .collect::<Result<_>>()?;
     let bytes: usize = units.iter().flatten().map(|(_, b)| b.len()).sum();
-    let (sender, receiver) = (client(&sandbox, CARE_MANAGER)?, client(&sandbox, PROVIDER)?);
+    let (sender, receiver) = (sandbox.client(CARE_MANAGER)?, sandbox.client(PROVIDER)?);
     let units = Arc::new(units);
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let started = Instant::now();

@@ -12,6 +12,21 @@ pub enum SandboxError {
     Pki(#[from] PkiError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("HTTP client: {0}")]
+    Client(#[from] reqwest::Error),
+}
+
+/// An HTTPS client that trusts `ca_pem` and presents `identity_pem` (certificate then key) as its client
+/// certificate: how an office talks to the relay.
+pub fn https_client(ca_pem: &[u8], identity_pem: &[u8]) -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .use_rustls_tls()
+        .add_root_certificate(reqwest::Certificate::from_pem(ca_pem)?)
+        .identity(reqwest::Identity::from_pem(identity_pem)?)
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
 }
 
 /// An office to register: number, service kind, name, last day of its licence.
@@ -54,5 +69,10 @@ impl Sandbox {
     pub fn identity_pem(&self, office: &str) -> std::io::Result<Vec<u8>> {
         let paths = self.paths();
         Ok([std::fs::read(paths.office_cert(office))?, std::fs::read(paths.office_key(office))?].concat())
+    }
+
+    /// A client for `office`, trusting this sandbox's CA.
+    pub fn client(&self, office: &str) -> Result<reqwest::Client, SandboxError> {
+        Ok(https_client(&std::fs::read(self.paths().ca_cert())?, &self.identity_pem(office)?)?)
     }
 }

@@ -44,17 +44,6 @@ async fn wait_ready(client: &reqwest::Client, base: &str) {
     panic!("relay did not come up within 30 s");
 }
 
-fn client(sandbox: &Sandbox, office: &str) -> reqwest::Client {
-    let ca = std::fs::read(sandbox.paths().ca_cert()).unwrap();
-    reqwest::Client::builder()
-        .use_rustls_tls()
-        .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
-        .identity(reqwest::Identity::from_pem(&sandbox.identity_pem(office).unwrap()).unwrap())
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap()
-}
-
 #[tokio::test]
 async fn messages_answered_201_survive_sigkill() {
     let dir = tempfile::tempdir().unwrap();
@@ -71,7 +60,7 @@ async fn messages_answered_201_survive_sigkill() {
             .unwrap();
         vec![(name.clone(), std::fs::read(folder.join(&name)).unwrap())]
     };
-    let (sender, receiver) = (client(&sandbox, CARE_MANAGER), client(&sandbox, HOME_HELP));
+    let (sender, receiver) = (sandbox.client(CARE_MANAGER).unwrap(), sandbox.client(HOME_HELP).unwrap());
 
     let port = free_port();
     let base = format!("https://127.0.0.1:{port}");

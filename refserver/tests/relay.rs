@@ -6,7 +6,6 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use refserver::pki::{self, PkiPaths};
 use refserver::sandbox::{Sandbox, SandboxOffice};
@@ -88,16 +87,9 @@ impl Relay {
     }
 
     fn client_with(&self, cert: &Path, key: &Path) -> reqwest::Client {
-        let paths = PkiPaths::new(self.dir.path().join("pki"));
-        let ca = std::fs::read(paths.ca_cert()).unwrap();
+        let ca = std::fs::read(PkiPaths::new(self.dir.path().join("pki")).ca_cert()).unwrap();
         let identity = [std::fs::read(cert).unwrap(), std::fs::read(key).unwrap()].concat();
-        reqwest::Client::builder()
-            .use_rustls_tls()
-            .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
-            .identity(reqwest::Identity::from_pem(&identity).unwrap())
-            .timeout(Duration::from_secs(20))
-            .build()
-            .unwrap()
+        refserver::sandbox::https_client(&ca, &identity).unwrap()
     }
 
     fn client(&self, office: &str) -> reqwest::Client {

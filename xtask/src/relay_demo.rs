@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use conformance::filename::{self, Party};
@@ -37,16 +36,6 @@ fn units(dir: &Path) -> Result<BTreeMap<(Party, Party, String), Unit>> {
         }
     }
     Ok(units)
-}
-
-fn client(sandbox: &Sandbox, office: &str) -> Result<reqwest::Client> {
-    let ca = std::fs::read(sandbox.paths().ca_cert())?;
-    Ok(reqwest::Client::builder()
-        .use_rustls_tls()
-        .add_root_certificate(reqwest::Certificate::from_pem(&ca)?)
-        .identity(reqwest::Identity::from_pem(&sandbox.identity_pem(office)?)?)
-        .timeout(Duration::from_secs(30))
-        .build()?)
 }
 
 async fn send(
@@ -93,12 +82,12 @@ pub fn run(fixtures: &Path, lang: Lang) -> Result<()> {
         println!("relay: {base} (mutual TLS / 相互TLS, {} offices, {})", offices.len(), dir.path().display());
         let mut exchanged = 0;
         for ((sender, recipient, serial), unit) in &valid {
-            let (status, body) = send(&base, &client(&sandbox, &sender.office)?, &recipient.office, unit, lang).await?;
+            let (status, body) = send(&base, &sandbox.client(&sender.office)?, &recipient.office, unit, lang).await?;
             if status != 201 {
                 bail!("unit {serial} from {} was refused ({status}): {body}", sender.office);
             }
             let id = body["id"].as_str().context("no message id")?;
-            let receiver = client(&sandbox, &recipient.office)?;
+            let receiver = sandbox.client(&recipient.office)?;
             for (name, bytes) in unit {
                 let url = format!("{base}/v1/messages/{id}/files/{name}");
                 let downloaded = receiver.get(url).send().await?.error_for_status()?.bytes().await?;
@@ -116,7 +105,7 @@ pub fn run(fixtures: &Path, lang: Lang) -> Result<()> {
         }
         let invalid = units(&fixtures.join("invalid").join("FLD008-hour-25"))?;
         let ((sender, recipient, serial), unit) = invalid.iter().next().context("the invalid sample is missing")?;
-        let (status, body) = send(&base, &client(&sandbox, &sender.office)?, &recipient.office, unit, lang).await?;
+        let (status, body) = send(&base, &sandbox.client(&sender.office)?, &recipient.office, unit, lang).await?;
         if status != 422 {
             bail!("the invalid unit {serial} was not refused (status {status})");
         }

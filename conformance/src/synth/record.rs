@@ -1,7 +1,7 @@
 //! Records built from the model: every item gets a value valid for its type, length, code table and format,
 //! and scenario code overrides items by identifier.
 
-use crate::billing::GRAND_TOTAL_CODE;
+use crate::billing::{GRAND_TOTAL_CODE, GRAND_TOTAL_SUMS};
 use crate::spec::{spec, Format, Item, ItemType, Kind, CURRENT_CSV_VERSION};
 use crate::synth::{Rng, SynthError};
 
@@ -143,7 +143,8 @@ pub fn arbitrary_record(kind: &'static Kind, rng: &mut Rng) -> Vec<String> {
             set(&mut values, "units", "0".into());
             set(&mut values, "discount_rate", String::new());
             set(&mut values, "discounted_units", String::new());
-            for id in SUMMED_TOTAL_ITEMS {
+            // Empty totals: no recomputation applies to a random 全合計 row.
+            for id in GRAND_TOTAL_SUMS.iter().chain(&["service_units_amount"]) {
                 set(&mut values, id, String::new());
             }
         }
@@ -151,15 +152,3 @@ pub fn arbitrary_record(kind: &'static Kind, rng: &mut Rng) -> Vec<String> {
     }
     values
 }
-
-/// Items of a random 全合計 row left empty so that no recomputation applies.
-const SUMMED_TOTAL_ITEMS: &[&str] = &[
-    "benefit_managed_units",
-    "category_limit_over_units",
-    "category_limit_within_units",
-    "total_cost_insured",
-    "insurance_claim_amount",
-    "copay_insured",
-    "copay_full",
-    "service_units_amount",
-];

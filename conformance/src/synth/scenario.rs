@@ -1,7 +1,7 @@
 //! Coherent exchanges: the files that travel together, with consistent keys, realistic (fictional) content and
 //! a 第7表 computed by [`crate::billing`] exactly as the validator recomputes it.
 
-use crate::billing::{self, GRAND_TOTAL_CODE, GRAND_TOTAL_OFFICE};
+use crate::billing::{self, GRAND_TOTAL_CODE, GRAND_TOTAL_OFFICE, GRAND_TOTAL_SUMS};
 use crate::calendar::days_in_month;
 use crate::synth::people::{Office, Person};
 use crate::synth::record::RecordBuilder;
@@ -323,7 +323,7 @@ pub fn annex_rows(
     };
     let mut rows = Vec::new();
     let mut remaining = limit;
-    let mut totals = [0u64; 8];
+    let (mut amount_total, mut totals) = (0u64, [0u64; GRAND_TOTAL_SUMS.len()]);
     for (_, members) in &groups {
         let office = &members[0].office;
         let amounts: Vec<u64> =
@@ -336,17 +336,9 @@ pub fn annex_rows(
         let cost = billing::total_cost(within, price);
         let claim = billing::insurance_claim(cost, 90);
         let full = billing::total_cost(over, price);
-        let summary_values = [
-            ("benefit_managed_units", managed),
-            ("category_limit_over_units", over),
-            ("category_limit_within_units", within),
-            ("total_cost_insured", cost),
-            ("insurance_claim_amount", claim),
-            ("copay_insured", cost - claim),
-            ("copay_full", full),
-        ];
+        let summary_values = [managed, over, within, cost, claim, cost - claim, full];
         let set_summary = |r: &mut RecordBuilder| -> Result<(), SynthError> {
-            for (id, value) in summary_values {
+            for (id, value) in GRAND_TOTAL_SUMS.into_iter().zip(summary_values) {
                 r.set(id, value.to_string())?;
             }
             r.set("unit_price", format!("{}.{:02}", price / 100, price % 100))?.set("benefit_rate", "90")?;
@@ -382,7 +374,8 @@ pub fn annex_rows(
             set_summary(&mut r)?;
             rows.push(r.build());
         }
-        for (total, value) in totals.iter_mut().zip([managed, managed, over, within, cost, claim, cost - claim, full]) {
+        amount_total += managed;
+        for (total, value) in totals.iter_mut().zip(summary_values) {
             *total += value;
         }
     }
@@ -392,20 +385,9 @@ pub fn annex_rows(
         .set("service_code", GRAND_TOTAL_CODE)?
         .set("units", "0")?
         .set("count_or_days", "0")?;
-    for (id, value) in [
-        "service_units_amount",
-        "benefit_managed_units",
-        "category_limit_over_units",
-        "category_limit_within_units",
-        "total_cost_insured",
-        "insurance_claim_amount",
-        "copay_insured",
-        "copay_full",
-    ]
-    .into_iter()
-    .zip(totals)
-    {
-        r.set(id, value.to_string())?;
+    r.set("service_units_amount", amount_total.to_string())?;
+    for (id, total) in GRAND_TOTAL_SUMS.into_iter().zip(totals) {
+        r.set(id, total.to_string())?;
     }
     rows.push(r.build());
     Ok(rows)

@@ -1,4 +1,4 @@
-use crate::billing::number;
+use crate::billing::{number, GRAND_TOTAL_SUMS};
 use crate::finding::Finding;
 
 use crate::rules::{rule, Check};
@@ -31,17 +31,6 @@ rule! {
     check: Check::File { kinds: &["UPSIKYU"], reads: &["total_cost_insured", "insurance_claim_amount", "copay_insured", "copay_full"], check },
 }
 
-/// Items of the 全合計 row that are sums of the kind summary rows.
-const SUMMED: &[&str] = &[
-    "benefit_managed_units",
-    "category_limit_over_units",
-    "category_limit_within_units",
-    "total_cost_insured",
-    "insurance_claim_amount",
-    "copay_insured",
-    "copay_full",
-];
-
 fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
     let Some(doc) = ctx.doc else { return };
     for annex in ctx.annexes().values() {
@@ -49,7 +38,7 @@ fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         let summaries = annex.summary_rows();
-        for id in SUMMED {
+        for id in GRAND_TOTAL_SUMS {
             let Some(value) = number(doc.get(total, id)) else {
                 continue;
             };
