@@ -1,9 +1,10 @@
 use crate::document::Document;
-use crate::fasthash::FxHashSet;
+use crate::fasthash::{FxHashMap, FxHashSet};
 use crate::finding::Finding;
 use crate::rules::set::matching_unit;
 use crate::rules::{rule, Check};
 use crate::validate::context::{finding_at, SetCtx};
+use crate::validate::FileReport;
 
 rule! {
     code: "SET003",
@@ -64,38 +65,51 @@ fn key<'a>(doc: &'a Document, row: usize, columns: &[Option<usize>]) -> Key<'a> 
     Key(key)
 }
 
+/// The distinct keys of a document over `columns`, each with the first row that has it, in row order.
+fn distinct_keys<'a>(doc: &'a Document, columns: &[Option<usize>]) -> Vec<(Key<'a>, usize)> {
+    let mut seen: FxHashSet<Key<'a>> = FxHashSet::default();
+    let mut keys = Vec::new();
+    let mut previous = None;
+    for row in doc.rows() {
+        let key = key(doc, row, columns);
+        // A user's rows are usually consecutive: skip repeats of the previous key before hashing.
+        if previous == Some(key) {
+            continue;
+        }
+        previous = Some(key);
+        if seen.insert(key) {
+            keys.push((key, row));
+        }
+    }
+    keys
+}
+
+/// Distinct keys already computed in this unit, by (file, key columns).
+type KeyCache<'a> = FxHashMap<(&'a str, Vec<Option<usize>>), Vec<(Key<'a>, usize)>>;
+
+fn keys_of<'a>(cache: &mut KeyCache<'a>, file: &'a FileReport, ids: &[String]) -> Option<Vec<(Key<'a>, usize)>> {
+    let doc = file.document.as_ref()?;
+    let columns: Vec<Option<usize>> = ids.iter().map(|id| doc.column(id)).collect();
+    Some(cache.entry((file.path.as_str(), columns.clone())).or_insert_with(|| distinct_keys(doc, &columns)).clone())
+}
+
 fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {
-    let Some(unit) = matching_unit(ctx) else {
-        return;
-    };
+    let Some(unit) = matching_unit(ctx) else { return };
+    // Each file takes part in several links with the same key items: scan it once per key.
+    let mut cache: KeyCache<'_> = FxHashMap::default();
     for link in &unit.links {
         let (Some(child), Some(parent)) = (ctx.file_of_kind(&link.child), ctx.file_of_kind(&link.parent)) else {
             continue;
         };
-        let (Some(child_doc), Some(parent_doc)) = (&child.document, &parent.document) else {
+        let (Some(child_keys), Some(parent_keys)) =
+            (keys_of(&mut cache, child, &link.child_key), keys_of(&mut cache, parent, &link.parent_key))
+        else {
             continue;
         };
-        let parent_columns: Vec<Option<usize>> = link.parent_key.iter().map(|id| parent_doc.column(id)).collect();
-        let child_columns: Vec<Option<usize>> = link.child_key.iter().map(|id| child_doc.column(id)).collect();
-        // A user's rows are usually consecutive: skip repeats of the previous key before hashing.
-        let mut parent_keys: FxHashSet<Key<'_>> = FxHashSet::default();
-        let mut previous = None;
-        for row in parent_doc.rows() {
-            let key = key(parent_doc, row, &parent_columns);
-            if previous != Some(key) {
-                parent_keys.insert(key);
-                previous = Some(key);
-            }
-        }
-        let mut reported = FxHashSet::default();
-        let mut previous = None;
-        for row in child_doc.rows() {
-            let key = key(child_doc, row, &child_columns);
-            if previous == Some(key) {
-                continue;
-            }
-            previous = Some(key);
-            if !parent_keys.contains(&key) && reported.insert(key) {
+        let parents: FxHashSet<Key<'_>> = parent_keys.into_iter().map(|(key, _)| key).collect();
+        let Some(child_doc) = child.document.as_ref() else { continue };
+        for (key, row) in child_keys {
+            if !parents.contains(&key) {
                 let shown: Vec<&str> = key.0[..link.child_key.len()].to_vec();
                 out.push(
                     finding_at(child_doc, row, &RULE, &link.child_key[link.child_key.len() - 1])
