@@ -16,5 +16,6 @@ pub mod i18n;
 pub mod report;
 pub mod rules;
 pub mod spec;
+pub mod suite;
 pub mod synth;
 pub mod validate;

@@ -15,6 +15,48 @@ use sha2::{Digest, Sha256};
 
 type Unit = Vec<(String, Vec<u8>)>;
 
+/// The demo relay's body limit: small, so that the suite's 413 case stays quick.
+const MAX_BODY: usize = 8 * 1024 * 1024;
+
+/// The relay-protocol suite against the demo relay, with the corpus's care manager, home-help and day-service
+/// offices; reports written to target/demo/.
+async fn suite(sandbox: &Sandbox, base: &str, lang: Lang) -> Result<()> {
+    use conformance::suite::relay::{self, OfficeIdentity, RelayTarget};
+    let offices = ["1370001002", "1370002058", "1370003183"]
+        .iter()
+        .map(|number| Ok(OfficeIdentity { number: number.to_string(), identity_pem: sandbox.identity_pem(number)? }))
+        .collect::<Result<Vec<_>>>()?;
+    let negative = refserver::pki::NEGATIVE
+        .iter()
+        .map(|(name, _)| {
+            let (cert, key) = sandbox.paths().negative(name);
+            Ok((name.to_string(), [std::fs::read(cert)?, std::fs::read(key)?].concat()))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let target = RelayTarget {
+        url: base.to_string(),
+        ca_pem: std::fs::read(sandbox.paths().ca_cert())?,
+        offices,
+        negative,
+        max_body: Some(MAX_BODY),
+    };
+    let report = tokio::task::spawn_blocking(move || relay::run(&target, lang, &|_| {})).await?;
+    println!();
+    print!("{}", report.human(lang));
+    let out = crate::root().join("target/demo");
+    std::fs::create_dir_all(&out)?;
+    for (name, text) in
+        [("relay.json", report.json()), ("relay.junit.xml", report.junit()), ("relay.txt", report.human(lang))]
+    {
+        std::fs::write(out.join(name), text)?;
+    }
+    println!("reports: {}", out.display());
+    if report.summary.failed > 0 {
+        bail!("the reference relay failed {} protocol cases", report.summary.failed);
+    }
+    Ok(())
+}
+
 /// Files of `dir` (recursively) grouped into send units by (sender, recipient, ファイル連番).
 fn units(dir: &Path) -> Result<BTreeMap<(Party, Party, String), Unit>> {
     let mut units: BTreeMap<(Party, Party, String), Unit> = BTreeMap::new();
@@ -76,8 +118,9 @@ pub fn run(fixtures: &Path, lang: Lang) -> Result<()> {
     let sandbox = Sandbox::create(dir.path(), &list)?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
-        let running =
-            server::start(ServerConfig::new("127.0.0.1:0".parse()?, sandbox.data.clone(), sandbox.pki.clone())).await?;
+        let mut config = ServerConfig::new("127.0.0.1:0".parse()?, sandbox.data.clone(), sandbox.pki.clone());
+        config.api.max_body = MAX_BODY;
+        let running = server::start(config).await?;
         let base = format!("https://127.0.0.1:{}", running.local_addr.port());
         println!("relay: {base} (mutual TLS / 相互TLS, {} offices, {})", offices.len(), dir.path().display());
         let mut exchanged = 0;
@@ -118,6 +161,7 @@ pub fn run(fixtures: &Path, lang: Lang) -> Result<()> {
             Lang::Ja => println!("  ✗ {serial}（誤りのある例）は 422 で拒否: {message}"),
             Lang::En => println!("  ✗ {serial} (invalid sample) refused with 422: {message}"),
         }
+        suite(&sandbox, &base, lang).await?;
         running.shutdown().await;
         match lang {
             Lang::Ja => println!("{exchanged} 件の送信単位をやり取りしました。中継サーバーは正常に停止しました。"),

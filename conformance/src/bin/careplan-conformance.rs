@@ -12,6 +12,7 @@ use conformance::i18n::Lang;
 use conformance::report;
 use conformance::rules;
 use conformance::spec::{assumptions, spec};
+use conformance::suite;
 use conformance::synth::fixtures::SEED;
 use conformance::synth::invalid;
 use conformance::validate::{validate_file, validate_set, Options, Report};
@@ -59,6 +60,32 @@ enum Command {
     Rules {
         #[arg(long, value_enum, default_value_t = ListFormat::Human)]
         format: ListFormat,
+    },
+    /// Run the relay-protocol suite against a relay. 中継サーバーの適合性試験を実行します。
+    ///
+    /// Needs three registered offices (sender = care manager, recipient = provider, a third office), each given as
+    /// NUMBER=CERT.pem,KEY.pem. Exit status 0 when no case fails, 1 when one does, 2 on usage errors.
+    Relay {
+        /// Base URL of the relay, e.g. https://127.0.0.1:8443
+        #[arg(long)]
+        url: String,
+        /// CA certificate the relay's server certificate chains to
+        #[arg(long)]
+        ca: PathBuf,
+        /// An office: NUMBER=CERT.pem,KEY.pem (repeat; the first sends, the second receives, the third watches)
+        #[arg(long = "office", required = true)]
+        offices: Vec<String>,
+        /// Folder with certificates the relay must refuse (NAME.pem + NAME.key each), e.g. pki/negative
+        #[arg(long)]
+        negative_dir: Option<PathBuf>,
+        /// The relay's body limit in bytes, to check that larger bodies get 413
+        #[arg(long)]
+        max_body: Option<usize>,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Also write relay.json, relay.junit.xml and relay.txt into this folder
+        #[arg(long)]
+        out_dir: Option<PathBuf>,
     },
     /// Show which rules check each item of every file kind, and which fixtures trigger each rule.
     /// 各項目を検査する規則と、各規則を発生させるテスト用ファイルを表示します。
@@ -129,6 +156,27 @@ fn run(command: Command, lang: Lang) -> Result<ExitCode> {
         Command::Rules { format } => {
             emit(&list_rules(format, lang)?)?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Relay { url, ca, offices, negative_dir, max_body, format, out_dir } => {
+            let target = relay_target(url, &ca, &offices, negative_dir.as_deref(), max_body)?;
+            let report = suite::relay::run(&target, lang, &|id| eprint!("{id} "));
+            eprintln!();
+            if let Some(dir) = out_dir {
+                std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+                for (name, text) in [
+                    ("relay.json", report.json()),
+                    ("relay.junit.xml", report.junit()),
+                    ("relay.txt", report.human(lang)),
+                ] {
+                    std::fs::write(dir.join(name), text).with_context(|| format!("cannot write {name}"))?;
+                }
+            }
+            emit(&match format {
+                Format::Human => report.human(lang),
+                Format::Json => report.json(),
+                Format::Junit => report.junit(),
+            })?;
+            Ok(if report.summary.failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
         Command::Coverage { format } => {
             let cases = invalid::cases(SEED).context("cannot generate the invalid cases")?;
@@ -250,6 +298,40 @@ fn list_rules(format: ListFormat, lang: Lang) -> Result<String> {
             out
         }
     })
+}
+
+fn relay_target(
+    url: String,
+    ca: &Path,
+    offices: &[String],
+    negative_dir: Option<&Path>,
+    max_body: Option<usize>,
+) -> Result<suite::relay::RelayTarget> {
+    let read = |path: &Path| std::fs::read(path).with_context(|| format!("cannot read {}", path.display()));
+    let mut identities = Vec::new();
+    for spec in offices {
+        let Some((number, files)) = spec.split_once('=') else { bail!("--office {spec}: expected NUMBER=CERT,KEY") };
+        let Some((cert, key)) = files.split_once(',') else { bail!("--office {spec}: expected NUMBER=CERT,KEY") };
+        identities.push(suite::relay::OfficeIdentity {
+            number: number.to_string(),
+            identity_pem: [read(Path::new(cert))?, read(Path::new(key))?].concat(),
+        });
+    }
+    let mut negative = Vec::new();
+    if let Some(dir) = negative_dir {
+        let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
+            .with_context(|| format!("cannot read {}", dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "key"))
+            .collect();
+        names.sort();
+        for key in names {
+            let cert = key.with_extension("pem");
+            let name = key.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+            negative.push((name, [read(&cert)?, read(&key)?].concat()));
+        }
+    }
+    Ok(suite::relay::RelayTarget { url, ca_pem: read(ca)?, offices: identities, negative, max_body })
 }
 
 fn coverage_text(matrix: &coverage::Coverage, lang: Lang) -> String {

@@ -1,0 +1,559 @@
+//! The relay-protocol suite: numbered cases that any relay claiming the protocol (`refserver/openapi.yaml`) must
+//! pass, run over real mutual TLS with the offices' certificates. Payloads come from the generator, addressed
+//! between the offices given, so every valid upload is a valid standard-spec send unit.
+
+use std::sync::Mutex;
+use std::time::Instant;
+
+use reqwest::multipart::{Form, Part};
+use reqwest::StatusCode;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::i18n::{Lang, Text};
+use crate::suite::{CaseInfo, CaseResult, Outcome, SuiteReport};
+use crate::synth::corpus::scale_addressed;
+use crate::synth::people::Office;
+
+/// An office the suite acts as: its number and its certificate + key (PEM).
+pub struct OfficeIdentity {
+    pub number: String,
+    pub identity_pem: Vec<u8>,
+}
+
+/// What the suite runs against.
+pub struct RelayTarget {
+    /// e.g. `https://127.0.0.1:8443`
+    pub url: String,
+    pub ca_pem: Vec<u8>,
+    /// at least three registered offices: a care manager (sender), a provider (recipient), a third office
+    pub offices: Vec<OfficeIdentity>,
+    /// certificates the relay must refuse, by name (expired, not-yet-valid, other-ca, revoked, no-client-auth)
+    pub negative: Vec<(String, Vec<u8>)>,
+    /// the relay's body limit, to check 413 (skipped when unknown)
+    pub max_body: Option<usize>,
+}
+
+macro_rules! case {
+    ($id:literal, $title_ja:literal, $title_en:literal, $req_ja:literal, $req_en:literal) => {
+        CaseInfo {
+            id: $id,
+            title: Text { ja: $title_ja, en: $title_en },
+            requirement: Text { ja: $req_ja, en: $req_en },
+        }
+    };
+}
+
+/// Every case, in the order they run.
+pub static CASES: &[CaseInfo] = &[
+    case!(
+        "R01",
+        "クライアント証明書なしの接続を拒否",
+        "Connection without a client certificate is refused",
+        "すべての接続で、中継サーバーの CA が発行したクライアント証明書を要求すること。",
+        "Every connection must present a client certificate from the relay's CA."
+    ),
+    case!(
+        "R02",
+        "不正な証明書を拒否",
+        "Invalid certificates are refused",
+        "期限切れ・有効期間前・他の CA・失効済み・clientAuth なしの証明書での接続を TLS で拒否すること。",
+        "Expired, not-yet-valid, other-CA, revoked and non-client-auth certificates are refused at the TLS handshake."
+    ),
+    case!(
+        "R03",
+        "事業所の検索",
+        "Office directory search",
+        "事業所番号で登録事業所を検索でき、サービス種類コードが分かること。",
+        "Registered offices can be found by number, with their service kinds."
+    ),
+    case!(
+        "R10",
+        "正しい送信単位の送信",
+        "Sending a valid send unit",
+        "正しい送信単位は 201 で受け付けられ、id と status \"sent\" が返ること。",
+        "A valid send unit is accepted with 201, an id and status \"sent\"."
+    ),
+    case!(
+        "R11",
+        "受信一覧に表示",
+        "The message appears in the recipient's inbox",
+        "送信したメッセージが送信先の受信一覧に表示されること。",
+        "The sent message is listed in the recipient's inbox."
+    ),
+    case!(
+        "R12",
+        "受信したファイルが送信したものと同一",
+        "Downloaded bytes equal the sent bytes",
+        "各ファイルが送信したバイト列のまま（SHA-256 一致）受信できること。",
+        "Every file downloads byte for byte as sent (SHA-256 equal)."
+    ),
+    case!(
+        "R13",
+        "受信後の状態",
+        "Status after download",
+        "送信先がファイルを受信すると状態が downloaded になること。",
+        "After the recipient downloads, the status is \"downloaded\"."
+    ),
+    case!(
+        "R14",
+        "受領確認",
+        "Acknowledgement",
+        "送信先の受領確認で状態が acknowledged になり、送信元の送信一覧にも反映されること。",
+        "The recipient's ack makes the status \"acknowledged\", and the sender's outbox shows it."
+    ),
+    case!(
+        "R20",
+        "誤りのあるファイルを拒否",
+        "Invalid files are rejected",
+        "検査規則に反するファイルは 422 と規則コード付きの報告で拒否され、保存されないこと。",
+        "Files breaking a rule are rejected with 422 and a report naming the rule; nothing is stored."
+    ),
+    case!(
+        "R21",
+        "再送の冪等性",
+        "Idempotent retry",
+        "同じ Idempotency-Key での再送は、最初のメッセージを返し、2件目を作らないこと。",
+        "A retry with the same Idempotency-Key returns the first message instead of creating a second."
+    ),
+    case!(
+        "R30",
+        "第三者からは見えない",
+        "A third office sees nothing",
+        "送信元・送信先以外の事業所には、メッセージ・ファイル・受領確認とも 404 となること。",
+        "An office that is neither sender nor recipient gets 404 for the message, its files and its ack."
+    ),
+    case!(
+        "R31",
+        "他の事業所になりすました送信を拒否",
+        "Sending as another office is refused",
+        "ファイル名の送信元が認証された事業所でない送信は 403 で拒否されること。",
+        "A send whose file names carry another office as sender is refused with 403."
+    ),
+    case!(
+        "R40",
+        "一覧のページ分割",
+        "Pagination",
+        "受信一覧は新しい順で、limit と next で続きを取得できること。",
+        "The inbox lists newest first and pages with limit and next."
+    ),
+    case!(
+        "R50",
+        "エラーの形式",
+        "Error body format",
+        "エラーは {\"error\": コード, \"message\": 文} の JSON で返ること。",
+        "Errors are JSON {\"error\": code, \"message\": text}."
+    ),
+    case!(
+        "R51",
+        "大きすぎる本文を 413 で拒否",
+        "Bodies over the limit get 413",
+        "上限を超える本文は 413 で拒否されること。",
+        "A body over the relay's limit is refused with 413."
+    ),
+];
+
+struct Context<'a> {
+    target: &'a RelayTarget,
+    clients: Vec<reqwest::Client>,
+    kinds: Vec<String>,
+    sent: Mutex<Option<Sent>>,
+}
+
+#[derive(Clone)]
+struct Sent {
+    id: String,
+    files: Vec<(String, Vec<u8>)>,
+}
+
+type Files = Vec<(String, Vec<u8>)>;
+
+/// Why a case did not pass: failed (with the mismatch) or skipped (with the reason).
+enum NotPassed {
+    Fail(String),
+    Skip(String),
+}
+
+type CaseRun = Result<(), NotPassed>;
+
+fn fail(message: impl Into<String>) -> NotPassed {
+    NotPassed::Fail(message.into())
+}
+
+fn expect_status(evidence: &mut Vec<String>, what: &str, status: StatusCode, expected: StatusCode) -> CaseRun {
+    evidence.push(format!("{what} → {status}"));
+    if status == expected {
+        Ok(())
+    } else {
+        Err(fail(format!("expected {expected}, got {status}")))
+    }
+}
+
+fn client(ca: &[u8], identity: Option<&[u8]>) -> reqwest::Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder()
+        .use_rustls_tls()
+        .add_root_certificate(reqwest::Certificate::from_pem(ca)?)
+        .timeout(std::time::Duration::from_secs(60));
+    if let Some(identity) = identity {
+        builder = builder.identity(reqwest::Identity::from_pem(identity)?);
+    }
+    builder.build()
+}
+
+impl Context<'_> {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.target.url.trim_end_matches('/'))
+    }
+
+    fn number(&self, index: usize) -> &str {
+        &self.target.offices[index].number
+    }
+
+    /// A valid monthly ticket unit from office 0 to office 1, with a ファイル連番 unique to `index`.
+    fn unit(&self, index: usize, mutate: impl Fn(&mut crate::synth::GeneratedFile)) -> Result<Files, NotPassed> {
+        let office = |i: usize| Office {
+            number: self.number(i).to_string(),
+            kind: static_kind(&self.kinds[i]),
+            name: String::new(),
+            postal: String::new(),
+            address: String::new(),
+        };
+        let mut files =
+            scale_addressed(1, 1, 7 + index as u64, |_| (office(0), office(1))).map_err(|e| fail(e.to_string()))?;
+        let serial = format!("20250430{:06}", 100_000 + index % 100_000);
+        files
+            .iter_mut()
+            .map(|file| {
+                mutate(file);
+                let name = format!("{}_{serial}.CSV", file.name.rsplit_once('_').map_or("", |(head, _)| head));
+                Ok((name, file.bytes().map_err(|e| fail(e.to_string()))?))
+            })
+            .collect()
+    }
+
+    async fn send(
+        &self,
+        from: usize,
+        to: &str,
+        files: &Files,
+        key: Option<&str>,
+    ) -> Result<(StatusCode, Value), NotPassed> {
+        let mut form = Form::new().text("to", to.to_string());
+        for (name, bytes) in files {
+            form = form.part("file", Part::bytes(bytes.clone()).file_name(name.clone()));
+        }
+        let mut request = self.clients[from].post(self.url("/v1/messages")).multipart(form);
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
+        }
+        let response = request.send().await.map_err(|e| fail(format!("POST /v1/messages: {e}")))?;
+        let status = response.status();
+        Ok((status, response.json().await.unwrap_or(Value::Null)))
+    }
+
+    async fn get(&self, as_office: usize, path: &str) -> Result<(StatusCode, Value), NotPassed> {
+        let response =
+            self.clients[as_office].get(self.url(path)).send().await.map_err(|e| fail(format!("GET {path}: {e}")))?;
+        let status = response.status();
+        Ok((status, response.json().await.unwrap_or(Value::Null)))
+    }
+
+    fn sent(&self) -> Result<Sent, NotPassed> {
+        self.sent
+            .lock()
+            .ok()
+            .and_then(|s| s.clone())
+            .ok_or_else(|| NotPassed::Skip("R10 did not send a message".into()))
+    }
+}
+
+/// Kinds are few and fixed: keep them as static strings for the generator's `Office`.
+fn static_kind(kind: &str) -> &'static str {
+    crate::spec::spec().service_kind(kind).map_or("43", |value| value.code.as_str())
+}
+
+async fn run_case(id: &str, ctx: &Context<'_>, evidence: &mut Vec<String>) -> CaseRun {
+    let (a, b, c) = (ctx.number(0).to_string(), ctx.number(1).to_string(), ctx.number(2).to_string());
+    match id {
+        "R01" => {
+            let anonymous = client(&ctx.target.ca_pem, None).map_err(|e| fail(e.to_string()))?;
+            match anonymous.get(ctx.url("/healthz")).send().await {
+                Ok(response) => Err(fail(format!("answered {} without a client certificate", response.status()))),
+                Err(error) => {
+                    evidence.push(format!("refused: {error}"));
+                    Ok(())
+                }
+            }
+        }
+        "R02" => {
+            if ctx.target.negative.is_empty() {
+                return Err(NotPassed::Skip("no negative certificates given (--negative-dir)".into()));
+            }
+            let mut accepted = Vec::new();
+            for (name, identity) in &ctx.target.negative {
+                let attempt = client(&ctx.target.ca_pem, Some(identity)).map_err(|e| fail(format!("{name}: {e}")))?;
+                match attempt.get(ctx.url("/healthz")).send().await {
+                    Ok(response) => accepted.push(format!("{name}: accepted ({})", response.status())),
+                    Err(_) => evidence.push(format!("{name}: refused")),
+                }
+            }
+            if accepted.is_empty() {
+                Ok(())
+            } else {
+                Err(fail(accepted.join("; ")))
+            }
+        }
+        "R03" => {
+            let (status, body) = ctx.get(0, &format!("/v1/offices?q={b}")).await?;
+            expect_status(evidence, "GET /v1/offices", status, StatusCode::OK)?;
+            let found = body["offices"].as_array().into_iter().flatten().any(|o| o["number"] == b.as_str());
+            found.then_some(()).ok_or_else(|| fail(format!("office {b} not in the directory: {body}")))
+        }
+        "R10" => {
+            let files = ctx.unit(10, |_| {})?;
+            let (status, body) = ctx.send(0, &b, &files, None).await?;
+            expect_status(
+                evidence,
+                &format!("POST /v1/messages ({} files to {b})", files.len()),
+                status,
+                StatusCode::CREATED,
+            )?;
+            let id = body["id"].as_str().ok_or_else(|| fail(format!("no id in {body}")))?;
+            if body["status"] != "sent" {
+                return Err(fail(format!("status {} instead of sent", body["status"])));
+            }
+            evidence.push(format!("id {id}"));
+            if let Ok(mut sent) = ctx.sent.lock() {
+                *sent = Some(Sent { id: id.to_string(), files });
+            }
+            Ok(())
+        }
+        "R11" => {
+            let sent = ctx.sent()?;
+            let (status, body) = ctx.get(1, "/v1/inbox").await?;
+            expect_status(evidence, "GET /v1/inbox (recipient)", status, StatusCode::OK)?;
+            let listed = body["messages"].as_array().into_iter().flatten().any(|m| m["id"] == sent.id.as_str());
+            listed.then_some(()).ok_or_else(|| fail(format!("{} not in the inbox", sent.id)))
+        }
+        "R12" => {
+            let sent = ctx.sent()?;
+            for (name, bytes) in &sent.files {
+                let path = format!("/v1/messages/{}/files/{name}", sent.id);
+                let response = ctx.clients[1].get(ctx.url(&path)).send().await.map_err(|e| fail(e.to_string()))?;
+                expect_status(evidence, &format!("GET {path}"), response.status(), StatusCode::OK)?;
+                let body = response.bytes().await.map_err(|e| fail(e.to_string()))?;
+                let (got, want) = (Sha256::digest(&body), Sha256::digest(bytes));
+                if got != want {
+                    return Err(fail(format!("{name}: SHA-256 {got:x} differs from the sent {want:x}")));
+                }
+            }
+            Ok(())
+        }
+        "R13" => {
+            let sent = ctx.sent()?;
+            let (status, body) = ctx.get(1, &format!("/v1/messages/{}", sent.id)).await?;
+            expect_status(evidence, "GET /v1/messages/{id}", status, StatusCode::OK)?;
+            (body["status"] == "downloaded").then_some(()).ok_or_else(|| fail(format!("status {}", body["status"])))
+        }
+        "R14" => {
+            let sent = ctx.sent()?;
+            let path = format!("/v1/messages/{}/ack", sent.id);
+            let response = ctx.clients[1].post(ctx.url(&path)).send().await.map_err(|e| fail(e.to_string()))?;
+            expect_status(evidence, &format!("POST {path}"), response.status(), StatusCode::OK)?;
+            let (_, outbox) = ctx.get(0, "/v1/outbox").await?;
+            let status = outbox["messages"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|m| m["id"] == sent.id.as_str())
+                .map(|m| m["status"].clone());
+            match status {
+                Some(Value::String(s)) if s == "acknowledged" => Ok(()),
+                other => Err(fail(format!("sender's outbox shows {other:?}"))),
+            }
+        }
+        "R20" => {
+            let files = ctx.unit(20, |file| {
+                if file.kind.code == "UPPLAN" {
+                    if let Some(column) = file.kind.index_of("start_time") {
+                        file.records[0][column] = "2561".into();
+                    }
+                }
+            })?;
+            let (_, before) = ctx.get(0, "/v1/outbox?limit=100").await?;
+            let (status, body) = ctx.send(0, &b, &files, None).await?;
+            expect_status(
+                evidence,
+                "POST /v1/messages (サービス開始時刻 2561)",
+                status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )?;
+            let rules: Vec<String> = body["report"]["files"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|f| f["findings"].as_array().cloned().unwrap_or_default())
+                .filter_map(|f| f["rule"].as_str().map(String::from))
+                .collect();
+            evidence.push(format!("rules reported: {rules:?}"));
+            if !rules.iter().any(|r| r == "FLD008") {
+                return Err(fail("the report does not name FLD008"));
+            }
+            let (_, after) = ctx.get(0, "/v1/outbox?limit=100").await?;
+            let count = |v: &Value| v["messages"].as_array().map_or(0, Vec::len);
+            (count(&before) == count(&after)).then_some(()).ok_or_else(|| fail("the rejected send was stored"))
+        }
+        "R21" => {
+            let files = ctx.unit(21, |_| {})?;
+            let key = format!("conformance-{}", std::process::id());
+            let (first_status, first) = ctx.send(0, &b, &files, Some(&key)).await?;
+            let (second_status, second) = ctx.send(0, &b, &files, Some(&key)).await?;
+            evidence
+                .push(format!("first {first_status} id {}, retry {second_status} id {}", first["id"], second["id"]));
+            if !first_status.is_success() || !second_status.is_success() {
+                return Err(fail("a send failed"));
+            }
+            (first["id"] == second["id"]).then_some(()).ok_or_else(|| fail("the retry created a second message"))
+        }
+        "R30" => {
+            let sent = ctx.sent()?;
+            let name = sent.files.first().map(|(n, _)| n.clone()).unwrap_or_default();
+            for path in [format!("/v1/messages/{}", sent.id), format!("/v1/messages/{}/files/{name}", sent.id)] {
+                let (status, _) = ctx.get(2, &path).await?;
+                expect_status(evidence, &format!("GET {path} as {c}"), status, StatusCode::NOT_FOUND)?;
+            }
+            let path = format!("/v1/messages/{}/ack", sent.id);
+            let response = ctx.clients[2].post(ctx.url(&path)).send().await.map_err(|e| fail(e.to_string()))?;
+            expect_status(evidence, &format!("POST {path} as {c}"), response.status(), StatusCode::NOT_FOUND)?;
+            let (_, inbox) = ctx.get(2, "/v1/inbox").await?;
+            let leaked = inbox["messages"].as_array().into_iter().flatten().any(|m| m["id"] == sent.id.as_str());
+            (!leaked).then_some(()).ok_or_else(|| fail("the third office's inbox lists the message"))
+        }
+        "R31" => {
+            // Office 1 sends files whose names say office 0 sent them.
+            let files = ctx.unit(31, |_| {})?;
+            let (status, _) = ctx.send(1, &c, &files, None).await?;
+            expect_status(
+                evidence,
+                &format!("POST /v1/messages as {b} with files naming {a}"),
+                status,
+                StatusCode::FORBIDDEN,
+            )
+        }
+        "R40" => {
+            let mut ids = Vec::new();
+            for i in 0..3 {
+                let (status, body) = ctx.send(0, &b, &ctx.unit(400 + i, |_| {})?, None).await?;
+                expect_status(evidence, "POST /v1/messages", status, StatusCode::CREATED)?;
+                ids.push(body["id"].as_str().unwrap_or_default().to_string());
+            }
+            let (_, first) = ctx.get(1, "/v1/inbox?limit=2").await?;
+            let page: Vec<&str> =
+                first["messages"].as_array().into_iter().flatten().filter_map(|m| m["id"].as_str()).collect();
+            if page != [ids[2].as_str(), ids[1].as_str()] {
+                return Err(fail(format!("first page {page:?}, expected the two newest {:?}", [&ids[2], &ids[1]])));
+            }
+            let next = first["next"].as_i64().ok_or_else(|| fail("no next cursor"))?;
+            let (_, second) = ctx.get(1, &format!("/v1/inbox?limit=2&before={next}")).await?;
+            (second["messages"][0]["id"] == ids[0].as_str())
+                .then_some(())
+                .ok_or_else(|| fail("the second page does not continue the first"))
+        }
+        "R50" => {
+            let (status, body) = ctx.get(0, "/v1/messages/no-such-message").await?;
+            expect_status(evidence, "GET /v1/messages/no-such-message", status, StatusCode::NOT_FOUND)?;
+            (body["error"].is_string() && body["message"].is_string())
+                .then_some(())
+                .ok_or_else(|| fail(format!("error body {body} lacks error/message")))
+        }
+        "R51" => {
+            let Some(limit) = ctx.target.max_body else {
+                return Err(NotPassed::Skip("the relay's body limit was not given (--max-body)".into()));
+            };
+            let big = vec![(
+                format!("UPPLAN_202505_{a}_{}_{b}_{}_20250430235959.CSV", ctx.kinds[0], ctx.kinds[1]),
+                vec![b'0'; limit + 1],
+            )];
+            let (status, _) = ctx.send(0, &b, &big, None).await?;
+            expect_status(
+                evidence,
+                &format!("POST /v1/messages with {} bytes", limit + 1),
+                status,
+                StatusCode::PAYLOAD_TOO_LARGE,
+            )
+        }
+        _ => Err(NotPassed::Skip(format!("unknown case {id}"))),
+    }
+}
+
+/// Runs every case against `target`; `progress` is called with each case id as it starts.
+pub fn run(target: &RelayTarget, lang: Lang, progress: &dyn Fn(&str)) -> SuiteReport {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => return setup_failure(target, lang, format!("cannot start an async runtime: {error}")),
+    };
+    runtime.block_on(async {
+        if target.offices.len() < 3 {
+            return setup_failure(target, lang, "three offices are needed: sender, recipient and a third".into());
+        }
+        let mut clients = Vec::new();
+        for office in &target.offices {
+            match client(&target.ca_pem, Some(&office.identity_pem)) {
+                Ok(client) => clients.push(client),
+                Err(error) => return setup_failure(target, lang, format!("office {}: {error}", office.number)),
+            }
+        }
+        let mut kinds = Vec::new();
+        for office in &target.offices {
+            let url = format!("{}/v1/offices?q={}", target.url.trim_end_matches('/'), office.number);
+            let kind = match clients[0].get(url).send().await {
+                Ok(response) => response.json::<Value>().await.ok().and_then(|body| {
+                    body["offices"].as_array()?.iter().find(|o| o["number"] == office.number.as_str())?["kinds"][0]
+                        .as_str()
+                        .map(String::from)
+                }),
+                Err(_) => None,
+            };
+            kinds.push(kind.unwrap_or_else(|| if kinds.is_empty() { "43".into() } else { "11".into() }));
+        }
+        let ctx = Context { target, clients, kinds, sent: Mutex::new(None) };
+        let mut results = Vec::new();
+        for info in CASES {
+            progress(info.id);
+            let started = Instant::now();
+            let mut evidence = Vec::new();
+            let outcome = match run_case(info.id, &ctx, &mut evidence).await {
+                Ok(()) => Outcome::Pass,
+                Err(NotPassed::Fail(message)) => {
+                    evidence.push(format!("✗ {message}"));
+                    Outcome::Fail
+                }
+                Err(NotPassed::Skip(reason)) => {
+                    evidence.push(reason);
+                    Outcome::Skip
+                }
+            };
+            results.push(CaseResult {
+                id: info.id,
+                title: info.title.get(lang).to_string(),
+                requirement: info.requirement.get(lang).to_string(),
+                outcome,
+                evidence,
+                millis: started.elapsed().as_millis() as u64,
+            });
+        }
+        SuiteReport::new("relay", target.url.clone(), lang, results)
+    })
+}
+
+fn setup_failure(target: &RelayTarget, lang: Lang, message: String) -> SuiteReport {
+    let results = vec![CaseResult {
+        id: "R00",
+        title: "setup".into(),
+        requirement: "the suite can reach the relay with the offices given".into(),
+        outcome: Outcome::Fail,
+        evidence: vec![message],
+        millis: 0,
+    }];
+    SuiteReport::new("relay", target.url.clone(), lang, results)
+}

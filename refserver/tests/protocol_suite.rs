@@ -1,0 +1,77 @@
+//! The reference relay passes every case of the relay-protocol suite (`careplan-conformance relay`).
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a test that cannot set up must fail loudly
+
+use conformance::i18n::Lang;
+use conformance::suite::relay::{self, OfficeIdentity, RelayTarget};
+use conformance::suite::Outcome;
+use refserver::sandbox::{Sandbox, SandboxOffice};
+use refserver::server::{self, ServerConfig};
+
+const OFFICES: [(&str, &str); 3] = [("1370001002", "43"), ("1370002058", "11"), ("1370003183", "15")];
+
+struct Setup {
+    _dir: tempfile::TempDir,
+    sandbox: Sandbox,
+    running: server::RunningServer,
+}
+
+async fn setup(max_body: usize) -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let office = |number, kind| SandboxOffice { number, kind, name: "テスト事業所", licence_until: "2099-12-31" };
+    let sandbox = Sandbox::create(dir.path(), &OFFICES.map(|(n, k)| office(n, k))).unwrap();
+    let mut config = ServerConfig::new("127.0.0.1:0".parse().unwrap(), sandbox.data.clone(), sandbox.pki.clone());
+    config.api.max_body = max_body;
+    let running = server::start(config).await.unwrap();
+    Setup { _dir: dir, sandbox, running }
+}
+
+fn target(setup: &Setup, negative: Vec<(String, Vec<u8>)>, max_body: usize) -> RelayTarget {
+    RelayTarget {
+        url: format!("https://127.0.0.1:{}", setup.running.local_addr.port()),
+        ca_pem: std::fs::read(setup.sandbox.paths().ca_cert()).unwrap(),
+        offices: OFFICES
+            .iter()
+            .map(|(number, _)| OfficeIdentity {
+                number: number.to_string(),
+                identity_pem: setup.sandbox.identity_pem(number).unwrap(),
+            })
+            .collect(),
+        negative,
+        max_body: Some(max_body),
+    }
+}
+
+async fn run(target: RelayTarget) -> Vec<(&'static str, Outcome, String)> {
+    // The suite runs its own runtime: keep it off this test's async workers.
+    let report = tokio::task::spawn_blocking(move || relay::run(&target, Lang::En, &|_| {})).await.unwrap();
+    report.results.into_iter().map(|r| (r.id, r.outcome, r.evidence.join(" | "))).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_suite_fails_when_the_relay_accepts_what_it_should_refuse() {
+    let setup = setup(1024 * 1024).await;
+    // A valid office certificate presented as one the relay "must refuse", and a body limit the relay does not have.
+    let valid = vec![("actually-valid".to_string(), setup.sandbox.identity_pem(OFFICES[0].0).unwrap())];
+    let results = run(target(&setup, valid, 512)).await;
+    let failed: Vec<&str> = results.iter().filter(|(_, o, _)| *o == Outcome::Fail).map(|(id, _, _)| *id).collect();
+    assert_eq!(failed, vec!["R02", "R51"], "{results:#?}");
+    setup.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_reference_relay_passes_the_protocol_suite() {
+    let setup = setup(1024 * 1024).await;
+    let negative = refserver::pki::NEGATIVE
+        .iter()
+        .map(|(name, _)| {
+            let (cert, key) = setup.sandbox.paths().negative(name);
+            (name.to_string(), [std::fs::read(cert).unwrap(), std::fs::read(key).unwrap()].concat())
+        })
+        .collect();
+    let results = run(target(&setup, negative, 1024 * 1024)).await;
+    let not_passed: Vec<_> = results.iter().filter(|(_, o, _)| *o != Outcome::Pass).collect();
+    assert!(not_passed.is_empty(), "{not_passed:#?}");
+    assert_eq!(results.len(), relay::CASES.len());
+    setup.running.shutdown().await;
+}
