@@ -87,6 +87,35 @@ enum Command {
         #[arg(long)]
         out_dir: Option<PathBuf>,
     },
+    /// Check what your software exported: validation with a scorecard per file kind. 出力ファイルの種別ごとの判定。
+    ExportCheck {
+        /// Folders or files your software exported
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Also write export-check.json, .junit.xml and .txt into this folder
+        #[arg(long)]
+        out_dir: Option<PathBuf>,
+    },
+    /// Compare our corpus with your software's re-export of it, item by item. 取り込み・再出力の比較。
+    ///
+    /// Import fixtures/valid into your software, export it again, and compare: differences are classed as harmless
+    /// reformatting (full-width/half-width, spaces, leading zeros) or meaningful (changed, lost, added, truncated,
+    /// missing or extra records).
+    Roundtrip {
+        /// The files you imported (e.g. fixtures/valid)
+        #[arg(long)]
+        original: PathBuf,
+        /// What your software exported after importing them
+        #[arg(long)]
+        reexported: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Also write roundtrip.json, .junit.xml and .txt into this folder
+        #[arg(long)]
+        out_dir: Option<PathBuf>,
+    },
     /// Show which rules check each item of every file kind, and which fixtures trigger each rule.
     /// 各項目を検査する規則と、各規則を発生させるテスト用ファイルを表示します。
     Coverage {
@@ -161,22 +190,18 @@ fn run(command: Command, lang: Lang) -> Result<ExitCode> {
             let target = relay_target(url, &ca, &offices, negative_dir.as_deref(), max_body)?;
             let report = suite::relay::run(&target, lang, &|id| eprint!("{id} "));
             eprintln!();
-            if let Some(dir) = out_dir {
-                std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-                for (name, text) in [
-                    ("relay.json", report.json()),
-                    ("relay.junit.xml", report.junit()),
-                    ("relay.txt", report.human(lang)),
-                ] {
-                    std::fs::write(dir.join(name), text).with_context(|| format!("cannot write {name}"))?;
-                }
-            }
-            emit(&match format {
-                Format::Human => report.human(lang),
-                Format::Json => report.json(),
-                Format::Junit => report.junit(),
-            })?;
-            Ok(if report.summary.failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+            finish_suite(&report, format, out_dir.as_deref(), lang)
+        }
+        Command::ExportCheck { paths, format, out_dir } => {
+            let report = validate_paths(&paths, &Options::default(), false)?;
+            let target = paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" ");
+            finish_suite(&suite::export::scorecard(&report, &target, lang), format, out_dir.as_deref(), lang)
+        }
+        Command::Roundtrip { original, reexported, format, out_dir } => {
+            let before = validate_paths(std::slice::from_ref(&original), &Options::default(), false)?;
+            let after = validate_paths(std::slice::from_ref(&reexported), &Options::default(), false)?;
+            let target = format!("{} → {}", original.display(), reexported.display());
+            finish_suite(&suite::roundtrip::compare(&before, &after, &target, lang), format, out_dir.as_deref(), lang)
         }
         Command::Coverage { format } => {
             let cases = invalid::cases(SEED).context("cannot generate the invalid cases")?;
@@ -298,6 +323,27 @@ fn list_rules(format: ListFormat, lang: Lang) -> Result<String> {
             out
         }
     })
+}
+
+/// Prints a suite report in `format`, writes all formats into `out_dir` when given; exit 1 when a case failed.
+fn finish_suite(report: &suite::SuiteReport, format: Format, out_dir: Option<&Path>, lang: Lang) -> Result<ExitCode> {
+    if let Some(dir) = out_dir {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let name = report.suite;
+        for (file, text) in [
+            (format!("{name}.json"), report.json()),
+            (format!("{name}.junit.xml"), report.junit()),
+            (format!("{name}.txt"), report.human(lang)),
+        ] {
+            std::fs::write(dir.join(&file), text).with_context(|| format!("cannot write {file}"))?;
+        }
+    }
+    emit(&match format {
+        Format::Human => report.human(lang),
+        Format::Json => report.json(),
+        Format::Junit => report.junit(),
+    })?;
+    Ok(if report.summary.failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 fn relay_target(

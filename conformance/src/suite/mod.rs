@@ -1,7 +1,9 @@
 //! Conformance suites that vendors run against their software or relay: numbered cases, each with the
 //! requirement it checks and the evidence of its outcome, reported for people and for CI.
 
+pub mod export;
 pub mod relay;
+pub mod roundtrip;
 
 use std::fmt::Write;
 

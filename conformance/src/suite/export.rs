@@ -1,0 +1,62 @@
+//! The export check: what a vendor's software exported, validated, with a scorecard per file kind. Kinds the
+//! software did not export are listed as skipped, so a missing required kind is visible.
+
+use std::collections::BTreeMap;
+
+use crate::finding::Severity;
+use crate::i18n::Lang;
+use crate::spec::spec;
+use crate::suite::{CaseResult, Outcome, SuiteReport};
+use crate::validate::Report;
+
+/// One case per CSV kind (plus the send units), from a validation report.
+pub fn scorecard(report: &Report, target: &str, lang: Lang) -> SuiteReport {
+    let mut results = Vec::new();
+    for kind in spec().kinds.iter().filter(|k| k.is_csv()) {
+        let files: Vec<_> = report.files.iter().filter(|f| f.kind_code() == Some(kind.code.as_str())).collect();
+        let title = format!("{} {}", kind.code, kind.title.get(lang));
+        if files.is_empty() {
+            let reason = match lang {
+                Lang::Ja => "この種別のファイルは出力されていません。",
+                Lang::En => "no file of this kind was exported",
+            };
+            results.push(case(&kind.code, title, Outcome::Skip, vec![reason.to_string()]));
+            continue;
+        }
+        let records: usize = files.iter().map(|f| f.records()).sum();
+        let errors: usize = files.iter().map(|f| f.count(Severity::Error)).sum();
+        let warnings: usize = files.iter().map(|f| f.count(Severity::Warning)).sum();
+        let mut by_rule: BTreeMap<&str, usize> = BTreeMap::new();
+        for finding in files.iter().flat_map(|f| &f.findings) {
+            *by_rule.entry(finding.rule.code).or_default() += 1;
+        }
+        let mut evidence = vec![match lang {
+            Lang::Ja => format!("{} ファイル、{records} レコード、エラー {errors} 件、警告 {warnings} 件", files.len()),
+            Lang::En => {
+                format!("{} file(s), {records} record(s), {errors} error(s), {warnings} warning(s)", files.len())
+            }
+        }];
+        evidence.extend(by_rule.iter().map(|(code, count)| format!("{code} × {count}")));
+        let outcome = if errors == 0 { Outcome::Pass } else { Outcome::Fail };
+        results.push(case(&kind.code, title, outcome, evidence));
+    }
+    let set_errors = report.set_findings.iter().filter(|f| f.severity() == Severity::Error).count();
+    let evidence = report.set_findings.iter().map(|f| format!("{} {}", f.rule.code, f.message(lang))).collect();
+    let title = match lang {
+        Lang::Ja => "送信単位（ファイルの組み合わせ）".to_string(),
+        Lang::En => "send units (files together)".to_string(),
+    };
+    results.push(case("SET", title, if set_errors == 0 { Outcome::Pass } else { Outcome::Fail }, evidence));
+    SuiteReport::new("export-check", target.to_string(), lang, results)
+}
+
+fn case(id: &str, title: String, outcome: Outcome, evidence: Vec<String>) -> CaseResult {
+    CaseResult {
+        id: crate::spec::spec().kind(id).map_or("SET", |k| k.code.as_str()),
+        title,
+        requirement: "the exported files of this kind have no error finding".into(),
+        outcome,
+        evidence,
+        millis: 0,
+    }
+}
