@@ -89,9 +89,14 @@ fn classify(item: &Item, original: &str, reexported: &str) -> Option<Difference>
     Some(Difference::Changed)
 }
 
+/// (kind, key values): the records that must correspond between original and re-export.
+type RecordKey = (String, Vec<String>);
+/// (file, physical line, values) of one record.
+type Row = (String, u32, Vec<String>);
+
 /// Every record of every kind in a report, grouped by kind and key, rows of a key in sorted order.
-fn records(report: &Report) -> BTreeMap<(String, Vec<String>), Vec<(String, u32, Vec<String>)>> {
-    let mut grouped: BTreeMap<(String, Vec<String>), Vec<(String, u32, Vec<String>)>> = BTreeMap::new();
+fn records(report: &Report) -> BTreeMap<RecordKey, Vec<Row>> {
+    let mut grouped: BTreeMap<RecordKey, Vec<Row>> = BTreeMap::new();
     for file in &report.files {
         let Some(doc) = &file.document else { continue };
         let keys = key_columns(doc);
