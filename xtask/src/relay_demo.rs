@@ -45,12 +45,15 @@ async fn suite(sandbox: &Sandbox, base: &str, lang: Lang) -> Result<()> {
     print!("{}", report.human(lang));
     let out = crate::root().join("target/demo");
     std::fs::create_dir_all(&out)?;
-    for (name, text) in
-        [("relay.json", report.json()), ("relay.junit.xml", report.junit()), ("relay.txt", report.human(lang))]
-    {
+    for (name, text) in [
+        ("relay.json", report.json()),
+        ("relay.junit.xml", report.junit()),
+        ("relay.txt", report.human(lang)),
+        ("relay.html", report.html(lang)),
+    ] {
         std::fs::write(out.join(name), text)?;
     }
-    println!("reports: {}", out.display());
+    println!("reports: {} (open {} in a browser)", out.display(), out.join("relay.html").display());
     if report.summary.failed > 0 {
         bail!("the reference relay failed {} protocol cases", report.summary.failed);
     }

@@ -83,7 +83,7 @@ enum Command {
         max_body: Option<usize>,
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
-        /// Also write relay.json, relay.junit.xml and relay.txt into this folder
+        /// Also write relay.json, .junit.xml, .txt and .html into this folder
         #[arg(long)]
         out_dir: Option<PathBuf>,
     },
@@ -94,7 +94,7 @@ enum Command {
         paths: Vec<PathBuf>,
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
-        /// Also write export-check.json, .junit.xml and .txt into this folder
+        /// Also write export-check.json, .junit.xml, .txt and .html into this folder
         #[arg(long)]
         out_dir: Option<PathBuf>,
     },
@@ -112,7 +112,7 @@ enum Command {
         reexported: PathBuf,
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
-        /// Also write roundtrip.json, .junit.xml and .txt into this folder
+        /// Also write roundtrip.json, .junit.xml, .txt and .html into this folder
         #[arg(long)]
         out_dir: Option<PathBuf>,
     },
@@ -138,6 +138,8 @@ enum Format {
     Json,
     /// JUnit XML for CI
     Junit,
+    /// one self-contained HTML page (suites only)
+    Html,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -178,6 +180,7 @@ fn run(command: Command, lang: Lang) -> Result<ExitCode> {
                 Format::Human => report::human::render(&report, lang),
                 Format::Json => report::json::render(&report, lang) + "\n",
                 Format::Junit => report::junit::render(&report, lang),
+                Format::Html => bail!("--format html is for the suites (export-check, roundtrip, relay)"),
             };
             emit(&text)?;
             Ok(if report.errors() > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
@@ -334,6 +337,7 @@ fn finish_suite(report: &suite::SuiteReport, format: Format, out_dir: Option<&Pa
             (format!("{name}.json"), report.json()),
             (format!("{name}.junit.xml"), report.junit()),
             (format!("{name}.txt"), report.human(lang)),
+            (format!("{name}.html"), report.html(lang)),
         ] {
             std::fs::write(dir.join(&file), text).with_context(|| format!("cannot write {file}"))?;
         }
@@ -342,6 +346,7 @@ fn finish_suite(report: &suite::SuiteReport, format: Format, out_dir: Option<&Pa
         Format::Human => report.human(lang),
         Format::Json => report.json(),
         Format::Junit => report.junit(),
+        Format::Html => report.html(lang),
     })?;
     Ok(if report.summary.failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }

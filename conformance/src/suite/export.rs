@@ -20,7 +20,7 @@ pub fn scorecard(report: &Report, target: &str, lang: Lang) -> SuiteReport {
                 Lang::Ja => "この種別のファイルは出力されていません。",
                 Lang::En => "no file of this kind was exported",
             };
-            results.push(case(&kind.code, title, Outcome::Skip, vec![reason.to_string()]));
+            results.push(case(&kind.code, title, Outcome::Skip, vec![reason.to_string()], lang));
             continue;
         }
         let records: usize = files.iter().map(|f| f.records()).sum();
@@ -38,7 +38,7 @@ pub fn scorecard(report: &Report, target: &str, lang: Lang) -> SuiteReport {
         }];
         evidence.extend(by_rule.iter().map(|(code, count)| format!("{code} × {count}")));
         let outcome = if errors == 0 { Outcome::Pass } else { Outcome::Fail };
-        results.push(case(&kind.code, title, outcome, evidence));
+        results.push(case(&kind.code, title, outcome, evidence, lang));
     }
     let set_errors = report.set_findings.iter().filter(|f| f.severity() == Severity::Error).count();
     let evidence = report.set_findings.iter().map(|f| format!("{} {}", f.rule.code, f.message(lang))).collect();
@@ -46,15 +46,19 @@ pub fn scorecard(report: &Report, target: &str, lang: Lang) -> SuiteReport {
         Lang::Ja => "送信単位（ファイルの組み合わせ）".to_string(),
         Lang::En => "send units (files together)".to_string(),
     };
-    results.push(case("SET", title, if set_errors == 0 { Outcome::Pass } else { Outcome::Fail }, evidence));
+    results.push(case("SET", title, if set_errors == 0 { Outcome::Pass } else { Outcome::Fail }, evidence, lang));
     SuiteReport::new("export-check", target.to_string(), lang, results)
 }
 
-fn case(id: &str, title: String, outcome: Outcome, evidence: Vec<String>) -> CaseResult {
+fn case(id: &str, title: String, outcome: Outcome, evidence: Vec<String>, lang: Lang) -> CaseResult {
+    let requirement = match lang {
+        Lang::Ja => "出力したこの種別のファイルにエラーがないこと。",
+        Lang::En => "the exported files of this kind have no error finding",
+    };
     CaseResult {
         id: crate::spec::spec().kind(id).map_or("SET", |k| k.code.as_str()),
         title,
-        requirement: "the exported files of this kind have no error finding".into(),
+        requirement: requirement.into(),
         outcome,
         evidence,
         millis: 0,

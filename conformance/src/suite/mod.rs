@@ -2,6 +2,7 @@
 //! requirement it checks and the evidence of its outcome, reported for people and for CI.
 
 pub mod export;
+pub mod html;
 pub mod relay;
 pub mod roundtrip;
 

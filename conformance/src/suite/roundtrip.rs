@@ -176,7 +176,11 @@ pub fn compare(original: &Report, reexported: &Report, target: &str, lang: Lang)
             CaseResult {
                 id: spec().kind(&kind_code).map_or("?", |k| k.code.as_str()),
                 title,
-                requirement: "every item comes back with the same meaning".into(),
+                requirement: match lang {
+                    Lang::Ja => "取り込んで再出力しても、すべての項目が同じ意味で戻ること。",
+                    Lang::En => "every item comes back with the same meaning",
+                }
+                .into(),
                 outcome: if meaningful == 0 { Outcome::Pass } else { Outcome::Fail },
                 evidence,
                 millis: 0,
