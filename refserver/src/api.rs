@@ -28,12 +28,31 @@ pub struct ApiConfig {
     pub max_files: usize,
     /// most messages per page
     pub max_page: usize,
+    #[cfg(feature = "faults")]
+    pub faults: crate::faults::Faults,
 }
 
 impl Default for ApiConfig {
     fn default() -> Self {
-        ApiConfig { max_body: 64 * 1024 * 1024, max_files: 64, max_page: 100 }
+        ApiConfig {
+            max_body: 64 * 1024 * 1024,
+            max_files: 64,
+            max_page: 100,
+            #[cfg(feature = "faults")]
+            faults: crate::faults::Faults::default(),
+        }
     }
+}
+
+/// Whether a deliberate fault is on (always false without the `faults` feature).
+#[cfg(feature = "faults")]
+fn fault(state: &AppState, which: fn(&crate::faults::Faults) -> bool) -> bool {
+    which(&state.config.faults)
+}
+
+#[cfg(not(feature = "faults"))]
+fn fault(_: &AppState, _: fn(&crate::faults::Faults) -> bool) -> bool {
+    false
 }
 
 pub struct AppState {
@@ -322,7 +341,7 @@ async fn visible_message(state: &Arc<AppState>, me: &str, id: &str) -> Result<Me
     let (store, id_owned) = (state.store.clone(), id.to_string());
     let message = blocking(move || store.message(&id_owned)).await?;
     match message {
-        Some(message) if message.from == me || message.to == me => Ok(message),
+        Some(message) if message.from == me || message.to == me || fault(state, |f| f.leak_messages) => Ok(message),
         _ => Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no message {id}"))),
     }
 }
@@ -333,7 +352,12 @@ async fn download(state: &Arc<AppState>, me: &Arc<str>, id: &str, name: &str) ->
         return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("message {id} has no file {name}")));
     };
     let (store, id_owned, name_owned) = (state.store.clone(), id.to_string(), name.to_string());
-    let bytes = blocking(move || store.file(&id_owned, &name_owned)).await?.unwrap_or_default();
+    let mut bytes = blocking(move || store.file(&id_owned, &name_owned)).await?.unwrap_or_default();
+    if fault(state, |f| f.alter_bytes) {
+        if let Some(first) = bytes.first_mut() {
+            *first ^= 0x01;
+        }
+    }
     if message.to.as_str() == &**me {
         let (store, id_owned, at) = (state.store.clone(), id.to_string(), now());
         blocking(move || store.mark_downloaded(&id_owned, &at)).await?;
@@ -358,7 +382,13 @@ async fn acknowledge(state: &Arc<AppState>, me: &Arc<str>, id: &str) -> Result<R
         return Err(ApiError::new(StatusCode::FORBIDDEN, "not_recipient", "only the recipient acknowledges a message"));
     }
     let (store, id_owned, at) = (state.store.clone(), id.to_string(), now());
-    let updated = blocking(move || store.acknowledge(&id_owned, &at)).await?;
+    let updated = if fault(state, |f| f.lose_acks) {
+        let mut unchanged = message.clone();
+        unchanged.status = Status::Acknowledged;
+        Some(unchanged)
+    } else {
+        blocking(move || store.acknowledge(&id_owned, &at)).await?
+    };
     audit(state, me, "ack", Some(id), None).await;
     let updated =
         updated.ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no message {id}")))?;
@@ -560,7 +590,7 @@ async fn accept(
     })
     .await
     .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "validation failed to run"))?;
-    if errors > 0 {
+    if errors > 0 && !fault(state, |f| f.accept_invalid) {
         return Err(ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             code: "validation_failed",

@@ -76,7 +76,15 @@ impl RunningServer {
 }
 
 pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
-    let tls = tls::server_config(&PkiPaths::new(&config.pki))?;
+    let pki = PkiPaths::new(&config.pki);
+    #[cfg(feature = "faults")]
+    let tls = if config.api.faults.accept_expired {
+        tls::server_config_accepting_expired(&pki)?
+    } else {
+        tls::server_config(&pki)?
+    };
+    #[cfg(not(feature = "faults"))]
+    let tls = tls::server_config(&pki)?;
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.data)?);
     let listener = TcpListener::bind(config.listen).await.map_err(|e| ServerError::Listen(config.listen, e))?;
     let local_addr = listener.local_addr().map_err(|e| ServerError::Listen(config.listen, e))?;

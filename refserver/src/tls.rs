@@ -48,6 +48,18 @@ fn crls(path: &Path) -> Result<Vec<CertificateRevocationListDer<'static>>, TlsEr
 
 /// The server configuration for a PKI folder made by `pki init`.
 pub fn server_config(pki: &PkiPaths) -> Result<Arc<ServerConfig>, TlsError> {
+    build(pki, |verifier| verifier)
+}
+
+/// Like [`server_config`], but letting expired client certificates in (a deliberate fault, for tests).
+#[cfg(feature = "faults")]
+pub fn server_config_accepting_expired(pki: &PkiPaths) -> Result<Arc<ServerConfig>, TlsError> {
+    build(pki, |verifier| Arc::new(expired::TolerateExpired(verifier)))
+}
+
+type Verifier = Arc<dyn rustls::server::danger::ClientCertVerifier>;
+
+fn build(pki: &PkiPaths, wrap: impl FnOnce(Verifier) -> Verifier) -> Result<Arc<ServerConfig>, TlsError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut roots = RootCertStore::empty();
     for certificate in certificates(&pki.ca_cert())? {
@@ -56,6 +68,7 @@ pub fn server_config(pki: &PkiPaths) -> Result<Arc<ServerConfig>, TlsError> {
     let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
         .with_crls(crls(&pki.crl())?)
         .build()?;
+    let verifier = wrap(verifier);
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
         .with_client_cert_verifier(verifier)
@@ -69,4 +82,60 @@ pub fn office_of(certificate: &CertificateDer<'_>) -> Option<String> {
     let (_, parsed) = x509_parser::parse_x509_certificate(certificate.as_ref()).ok()?;
     let common_name = parsed.subject().iter_common_name().next()?.as_str().ok()?.to_string();
     (common_name.len() == 10 && common_name.bytes().all(|b| b.is_ascii_digit())).then_some(common_name)
+}
+
+#[cfg(feature = "faults")]
+mod expired {
+    use rustls::client::danger::HandshakeSignatureValid;
+    use rustls::pki_types::{CertificateDer, UnixTime};
+    use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
+    use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, Error, SignatureScheme};
+
+    use super::Verifier;
+
+    /// Accepts an otherwise valid client certificate whose validity period has ended.
+    #[derive(Debug)]
+    pub struct TolerateExpired(pub Verifier);
+
+    impl ClientCertVerifier for TolerateExpired {
+        fn root_hint_subjects(&self) -> &[DistinguishedName] {
+            self.0.root_hint_subjects()
+        }
+
+        fn verify_client_cert(
+            &self,
+            end_entity: &CertificateDer<'_>,
+            intermediates: &[CertificateDer<'_>],
+            now: UnixTime,
+        ) -> Result<ClientCertVerified, Error> {
+            match self.0.verify_client_cert(end_entity, intermediates, now) {
+                Err(Error::InvalidCertificate(CertificateError::Expired | CertificateError::ExpiredContext { .. })) => {
+                    Ok(ClientCertVerified::assertion())
+                }
+                other => other,
+            }
+        }
+
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, Error> {
+            self.0.verify_tls12_signature(message, cert, dss)
+        }
+
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, Error> {
+            self.0.verify_tls13_signature(message, cert, dss)
+        }
+
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.0.supported_verify_schemes()
+        }
+    }
 }

@@ -5,6 +5,7 @@
 use conformance::i18n::Lang;
 use conformance::suite::relay::{self, OfficeIdentity, RelayTarget};
 use conformance::suite::Outcome;
+use refserver::faults::Faults;
 use refserver::sandbox::{Sandbox, SandboxOffice};
 use refserver::server::{self, ServerConfig};
 
@@ -17,11 +18,16 @@ struct Setup {
 }
 
 async fn setup(max_body: usize) -> Setup {
+    setup_with(max_body, Faults::default()).await
+}
+
+async fn setup_with(max_body: usize, faults: Faults) -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let office = |number, kind| SandboxOffice { number, kind, name: "テスト事業所", licence_until: "2099-12-31" };
     let sandbox = Sandbox::create(dir.path(), &OFFICES.map(|(n, k)| office(n, k))).unwrap();
     let mut config = ServerConfig::new("127.0.0.1:0".parse().unwrap(), sandbox.data.clone(), sandbox.pki.clone());
     config.api.max_body = max_body;
+    config.api.faults = faults;
     let running = server::start(config).await.unwrap();
     Setup { _dir: dir, sandbox, running }
 }
@@ -62,16 +68,39 @@ async fn the_suite_fails_when_the_relay_accepts_what_it_should_refuse() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_reference_relay_passes_the_protocol_suite() {
     let setup = setup(1024 * 1024).await;
-    let negative = refserver::pki::NEGATIVE
+    let results = run(target(&setup, negative_certificates(&setup), 1024 * 1024)).await;
+    let not_passed: Vec<_> = results.iter().filter(|(_, o, _)| *o != Outcome::Pass).collect();
+    assert!(not_passed.is_empty(), "{not_passed:#?}");
+    assert_eq!(results.len(), relay::CASES.len());
+    setup.running.shutdown().await;
+}
+
+fn negative_certificates(setup: &Setup) -> Vec<(String, Vec<u8>)> {
+    refserver::pki::NEGATIVE
         .iter()
         .map(|(name, _)| {
             let (cert, key) = setup.sandbox.paths().negative(name);
             (name.to_string(), [std::fs::read(cert).unwrap(), std::fs::read(key).unwrap()].concat())
         })
-        .collect();
-    let results = run(target(&setup, negative, 1024 * 1024)).await;
-    let not_passed: Vec<_> = results.iter().filter(|(_, o, _)| *o != Outcome::Pass).collect();
-    assert!(not_passed.is_empty(), "{not_passed:#?}");
-    assert_eq!(results.len(), relay::CASES.len());
-    setup.running.shutdown().await;
+        .collect()
+}
+
+/// Each deliberate fault fails exactly the case that guards against it.
+#[tokio::test(flavor = "multi_thread")]
+async fn each_planted_fault_fails_its_case() {
+    let cases: [(&str, Faults, &[&str]); 5] = [
+        ("accepts invalid CSV", Faults { accept_invalid: true, ..Faults::default() }, &["R20"]),
+        ("leaks another office's message", Faults { leak_messages: true, ..Faults::default() }, &["R30"]),
+        ("loses the ack", Faults { lose_acks: true, ..Faults::default() }, &["R14"]),
+        ("returns altered bytes", Faults { alter_bytes: true, ..Faults::default() }, &["R12"]),
+        ("accepts an expired certificate", Faults { accept_expired: true, ..Faults::default() }, &["R02"]),
+    ];
+    for (fault, faults, expected) in cases {
+        let setup = setup_with(1024 * 1024, faults).await;
+        let negative = negative_certificates(&setup);
+        let results = run(target(&setup, negative, 1024 * 1024)).await;
+        let failed: Vec<&str> = results.iter().filter(|(_, o, _)| *o == Outcome::Fail).map(|(id, _, _)| *id).collect();
+        assert_eq!(failed, expected, "relay that {fault}: {results:#?}");
+        setup.running.shutdown().await;
+    }
 }

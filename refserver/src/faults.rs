@@ -1,0 +1,18 @@
+//! Deliberate faults, to prove that the relay-protocol suite fails a relay that misbehaves. They can only be
+//! switched on with the `faults` feature (this crate's tests): without it the relay's configuration has no
+//! field for them and every check below is false.
+
+/// Which faults are switched on.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Faults {
+    /// store sends that have error findings
+    pub accept_invalid: bool,
+    /// show any message to any office
+    pub leak_messages: bool,
+    /// answer acks without recording them
+    pub lose_acks: bool,
+    /// flip a byte of every downloaded file
+    pub alter_bytes: bool,
+    /// let expired client certificates in
+    pub accept_expired: bool,
+}
