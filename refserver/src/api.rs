@@ -16,6 +16,8 @@ use hyper::{Method, Request, Response, StatusCode};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use conformance::suite::client::RecordedRequest;
+
 use crate::metrics::Metrics;
 use crate::store::{AuditEntry, Mailbox, MessageMeta, NewFile, NewMessage, Status, Store, StoreError};
 
@@ -59,7 +61,35 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub config: ApiConfig,
     pub metrics: Metrics,
+    /// where `serve --record` writes one JSON line per request
+    pub recorder: Option<Recorder>,
 }
+
+/// Appends one [`RecordedRequest`] per request to a file (JSON lines), for `careplan-conformance client-check`.
+pub struct Recorder {
+    file: std::sync::Mutex<std::fs::File>,
+}
+
+impl Recorder {
+    pub fn create(path: &std::path::Path) -> std::io::Result<Recorder> {
+        let file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+        Ok(Recorder { file: std::sync::Mutex::new(file) })
+    }
+
+    fn write(&self, record: &RecordedRequest) {
+        use std::io::Write as _;
+        let line = serde_json::to_string(record).unwrap_or_default() + "\n";
+        if let Ok(mut file) = self.file.lock() {
+            if let Err(error) = file.write_all(line.as_bytes()) {
+                tracing::error!(%error, "cannot write the request recording");
+            }
+        }
+    }
+}
+
+/// The digest of a send's files, attached to its response for the recording.
+#[derive(Clone)]
+struct UploadDigest(String);
 
 pub type Body = Full<Bytes>;
 
@@ -199,6 +229,8 @@ async fn audit(state: &Arc<AppState>, office: &str, action: &str, message_id: Op
 pub async fn handle(state: Arc<AppState>, me: Arc<str>, request: Request<Incoming>) -> Response<Body> {
     let started = std::time::Instant::now();
     let route = route_name(request.method(), request.uri().path());
+    let (method, path) = (request.method().to_string(), request.uri().to_string());
+    let idempotency_key = request.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(String::from);
     let response = match dispatch(&state, &me, request).await {
         Ok(response) => response,
         Err(error) => {
@@ -209,6 +241,18 @@ pub async fn handle(state: Arc<AppState>, me: Arc<str>, request: Request<Incomin
         }
     };
     state.metrics.observe(route, response.status().as_u16(), started.elapsed());
+    if let Some(recorder) = &state.recorder {
+        let at_ms = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
+        recorder.write(&RecordedRequest {
+            at_ms: u64::try_from(at_ms).unwrap_or(0),
+            office: me.to_string(),
+            method,
+            path,
+            status: response.status().as_u16(),
+            idempotency_key,
+            upload_digest: response.extensions().get::<UploadDigest>().map(|d| d.0.clone()),
+        });
+    }
     response
 }
 
@@ -395,6 +439,20 @@ async fn acknowledge(state: &Arc<AppState>, me: &Arc<str>, id: &str) -> Result<R
     Ok(json_response(StatusCode::OK, &serde_json::to_value(&updated).unwrap_or_default()))
 }
 
+/// SHA-256 over the files of a send (names and bytes, in name order): equal for a resend of the same content.
+fn upload_digest(files: &[(String, Vec<u8>)]) -> String {
+    let mut sorted: Vec<&(String, Vec<u8>)> = files.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut hasher = Sha256::new();
+    for (name, bytes) in sorted {
+        hasher.update(name.as_bytes());
+        hasher.update([0]);
+        hasher.update((bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    }
+    hex(&hasher.finalize())
+}
+
 /// A file name that cannot escape a folder or confuse a file system.
 fn safe_file_name(name: &str) -> bool {
     !name.is_empty()
@@ -507,19 +565,40 @@ async fn send(state: &Arc<AppState>, me: &Arc<str>, request: Request<Incoming>) 
         .and_then(|v| v.to_str().ok())
         .map(|k| k.trim().to_string())
         .filter(|k| !k.is_empty() && k.len() <= 200);
-    let result = accept(state, me, request, lang, idempotency_key).await;
-    if let Err(error) = &result {
-        audit(state, me, "reject", None, Some(format!("{} {}", error.code, error.message))).await;
+    let (result, digest) = accept(state, me, request, lang, idempotency_key).await;
+    let mut response = match result {
+        Ok(response) => response,
+        Err(error) => {
+            audit(state, me, "reject", None, Some(format!("{} {}", error.code, error.message))).await;
+            error_response(&error)
+        }
+    };
+    if let Some(digest) = digest {
+        response.extensions_mut().insert(UploadDigest(digest));
     }
-    result
+    Ok(response)
 }
 
+/// Checks and stores a send; also returns the digest of the uploaded files once they were read.
 async fn accept(
     state: &Arc<AppState>,
     me: &Arc<str>,
     request: Request<Incoming>,
     lang: Lang,
     idempotency_key: Option<String>,
+) -> (Result<Response<Body>, ApiError>, Option<String>) {
+    let mut digest = None;
+    let result = accept_upload(state, me, request, lang, idempotency_key, &mut digest).await;
+    (result, digest)
+}
+
+async fn accept_upload(
+    state: &Arc<AppState>,
+    me: &Arc<str>,
+    request: Request<Incoming>,
+    lang: Lang,
+    idempotency_key: Option<String>,
+    digest: &mut Option<String>,
 ) -> Result<Response<Body>, ApiError> {
     let (store, office_number) = (state.store.clone(), me.to_string());
     let sender = blocking(move || store.office(&office_number)).await?.ok_or_else(|| {
@@ -536,6 +615,7 @@ async fn accept(
         ));
     }
     let upload = read_upload(state, request).await?;
+    *digest = Some(upload_digest(&upload.files));
     state.metrics.add_received_bytes(upload.files.iter().map(|(_, b)| b.len()).sum());
     if upload.to.len() != 10 || !upload.to.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_recipient", "`to` must be a 10-digit office number"));

@@ -51,6 +51,9 @@ enum Command {
         /// Purge messages older than this many days
         #[arg(long, env = "CAREPLAN_RETENTION_DAYS", default_value_t = 400)]
         retention_days: u64,
+        /// Record every request (one JSON line each) for `careplan-conformance client-check`
+        #[arg(long)]
+        record: Option<PathBuf>,
     },
     /// Show the audit log.
     Audit {
@@ -206,8 +209,9 @@ fn run(command: Command) -> Result<()> {
                 );
             }
         }
-        Command::Serve { data, pki, listen, max_body, retention_days } => {
+        Command::Serve { data, pki, listen, max_body, retention_days, record } => {
             let mut config = ServerConfig::new(listen, data, pki);
+            config.record = record;
             config.api.max_body = max_body;
             config.retention = Duration::from_secs(retention_days * 24 * 3600);
             let runtime = tokio::runtime::Runtime::new()?;

@@ -33,6 +33,8 @@ pub struct ServerConfig {
     pub header_timeout: Duration,
     /// a whole request (body included) must be handled within this
     pub request_timeout: Duration,
+    /// append one JSON line per request to this file (`serve --record`)
+    pub record: Option<PathBuf>,
 }
 
 impl ServerConfig {
@@ -46,6 +48,7 @@ impl ServerConfig {
             handshake_timeout: Duration::from_secs(10),
             header_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(120),
+            record: None,
         }
     }
 }
@@ -58,6 +61,8 @@ pub enum ServerError {
     Store(#[from] crate::store::StoreError),
     #[error("cannot listen on {0}: {1}")]
     Listen(SocketAddr, std::io::Error),
+    #[error("cannot open the recording {0}: {1}")]
+    Record(PathBuf, std::io::Error),
 }
 
 /// A started relay: where it listens, and how to stop it.
@@ -88,7 +93,11 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.data)?);
     let listener = TcpListener::bind(config.listen).await.map_err(|e| ServerError::Listen(config.listen, e))?;
     let local_addr = listener.local_addr().map_err(|e| ServerError::Listen(config.listen, e))?;
-    let state = Arc::new(AppState { store, config: config.api.clone(), metrics: Metrics::default() });
+    let recorder = match &config.record {
+        Some(path) => Some(api::Recorder::create(path).map_err(|e| ServerError::Record(path.clone(), e))?),
+        None => None,
+    };
+    let state = Arc::new(AppState { store, config: config.api.clone(), metrics: Metrics::default(), recorder });
     let (shutdown, watch_shutdown) = watch::channel(false);
     tokio::spawn(retention_loop(state.clone(), config.retention, watch_shutdown.clone()));
     let task = tokio::spawn(accept_loop(listener, TlsAcceptor::from(tls), state, config, watch_shutdown));

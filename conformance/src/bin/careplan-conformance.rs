@@ -116,6 +116,20 @@ enum Command {
         #[arg(long)]
         out_dir: Option<PathBuf>,
     },
+    /// Check your client's behaviour from a relay recording (`careplan-refserver serve --record FILE`).
+    /// 通信記録からクライアントの振る舞いを検査します。
+    ClientCheck {
+        /// The recording (JSON lines)
+        recording: PathBuf,
+        /// Shortest allowed interval between two inbox polls of one office, in seconds
+        #[arg(long, default_value_t = 10.0)]
+        min_poll_interval: f64,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Also write client-check.json, .junit.xml, .txt and .html into this folder
+        #[arg(long)]
+        out_dir: Option<PathBuf>,
+    },
     /// Show which rules check each item of every file kind, and which fixtures trigger each rule.
     /// 各項目を検査する規則と、各規則を発生させるテスト用ファイルを表示します。
     Coverage {
@@ -205,6 +219,14 @@ fn run(command: Command, lang: Lang) -> Result<ExitCode> {
             let after = validate_paths(std::slice::from_ref(&reexported), &Options::default(), false)?;
             let target = format!("{} → {}", original.display(), reexported.display());
             finish_suite(&suite::roundtrip::compare(&before, &after, &target, lang), format, out_dir.as_deref(), lang)
+        }
+        Command::ClientCheck { recording, min_poll_interval, format, out_dir } => {
+            let text =
+                std::fs::read_to_string(&recording).with_context(|| format!("cannot read {}", recording.display()))?;
+            let records = suite::client::read(&text).map_err(|e| anyhow::anyhow!("{}: {e}", recording.display()))?;
+            let min_poll_ms = (min_poll_interval * 1000.0).max(0.0) as u64;
+            let report = suite::client::check(&records, min_poll_ms, &recording.display().to_string(), lang);
+            finish_suite(&report, format, out_dir.as_deref(), lang)
         }
         Command::Coverage { format } => {
             let cases = invalid::cases(SEED).context("cannot generate the invalid cases")?;
