@@ -86,6 +86,9 @@ enum Command {
         /// Also write relay.json, .junit.xml, .txt and .html into this folder
         #[arg(long)]
         out_dir: Option<PathBuf>,
+        /// Show a progress bar (default: when stderr is a terminal)
+        #[arg(long)]
+        progress: bool,
     },
     /// Check what your software exported: validation with a scorecard per file kind. 出力ファイルの種別ごとの判定。
     ExportCheck {
@@ -97,6 +100,9 @@ enum Command {
         /// Also write export-check.json, .junit.xml, .txt and .html into this folder
         #[arg(long)]
         out_dir: Option<PathBuf>,
+        /// Show a progress bar (default: when more than 20 files and stderr is a terminal)
+        #[arg(long)]
+        progress: bool,
     },
     /// Compare our corpus with your software's re-export of it, item by item. 取り込み・再出力の比較。
     ///
@@ -115,6 +121,9 @@ enum Command {
         /// Also write roundtrip.json, .junit.xml, .txt and .html into this folder
         #[arg(long)]
         out_dir: Option<PathBuf>,
+        /// Show a progress bar (default: when more than 20 files and stderr is a terminal)
+        #[arg(long)]
+        progress: bool,
     },
     /// Check your client's behaviour from a relay recording (`careplan-refserver serve --record FILE`).
     /// 通信記録からクライアントの振る舞いを検査します。
@@ -203,20 +212,24 @@ fn run(command: Command, lang: Lang) -> Result<ExitCode> {
             emit(&list_rules(format, lang)?)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Relay { url, ca, offices, negative_dir, max_body, format, out_dir } => {
+        Command::Relay { url, ca, offices, negative_dir, max_body, format, out_dir, progress } => {
             let target = relay_target(url, &ca, &offices, negative_dir.as_deref(), max_body)?;
-            let report = suite::relay::run(&target, lang, &|id| eprint!("{id} "));
-            eprintln!();
+            let bar = progress_bar(suite::relay::CASES.len(), progress || std::io::stderr().is_terminal());
+            let report = suite::relay::run(&target, lang, &|id| {
+                bar.set_message(id.to_string());
+                bar.inc(1);
+            });
+            bar.finish_and_clear();
             finish_suite(&report, format, out_dir.as_deref(), lang)
         }
-        Command::ExportCheck { paths, format, out_dir } => {
-            let report = validate_paths(&paths, &Options::default(), false)?;
+        Command::ExportCheck { paths, format, out_dir, progress } => {
+            let report = validate_paths(&paths, &Options::default(), progress)?;
             let target = paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" ");
             finish_suite(&suite::export::scorecard(&report, &target, lang), format, out_dir.as_deref(), lang)
         }
-        Command::Roundtrip { original, reexported, format, out_dir } => {
-            let before = validate_paths(std::slice::from_ref(&original), &Options::default(), false)?;
-            let after = validate_paths(std::slice::from_ref(&reexported), &Options::default(), false)?;
+        Command::Roundtrip { original, reexported, format, out_dir, progress } => {
+            let before = validate_paths(std::slice::from_ref(&original), &Options::default(), progress)?;
+            let after = validate_paths(std::slice::from_ref(&reexported), &Options::default(), progress)?;
             let target = format!("{} → {}", original.display(), reexported.display());
             finish_suite(&suite::roundtrip::compare(&before, &after, &target, lang), format, out_dir.as_deref(), lang)
         }
@@ -289,14 +302,19 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-fn validate_paths(paths: &[PathBuf], options: &Options, progress: bool) -> Result<Report> {
-    let files = collect(paths)?;
-    let show = progress || (files.len() > 20 && std::io::stderr().is_terminal());
-    let bar = if show { indicatif::ProgressBar::new(files.len() as u64) } else { indicatif::ProgressBar::hidden() };
+/// A progress bar on stderr of `len` steps, or a hidden one.
+fn progress_bar(len: usize, show: bool) -> indicatif::ProgressBar {
+    let bar = if show { indicatif::ProgressBar::new(len as u64) } else { indicatif::ProgressBar::hidden() };
     bar.set_style(
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
+    bar
+}
+
+fn validate_paths(paths: &[PathBuf], options: &Options, progress: bool) -> Result<Report> {
+    let files = collect(paths)?;
+    let bar = progress_bar(files.len(), progress || (files.len() > 20 && std::io::stderr().is_terminal()));
     let mut reports = Vec::with_capacity(files.len());
     for path in &files {
         let display = path.to_string_lossy().to_string();
