@@ -110,6 +110,14 @@ impl ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> ApiError {
+        if let StoreError::Full = error {
+            tracing::warn!("store full: refusing a write");
+            return ApiError::new(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "insufficient_storage",
+                "the relay's store is full; nothing was stored, try later",
+            );
+        }
         tracing::error!(%error, "store failure");
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the relay could not access its store")
     }

@@ -54,6 +54,9 @@ enum Command {
         /// Record every request (one JSON line each) for `careplan-conformance client-check`
         #[arg(long)]
         record: Option<PathBuf>,
+        /// Largest size of the store in MiB; sends that would exceed it get 507 (nothing is lost)
+        #[arg(long, env = "CAREPLAN_MAX_STORE_MB")]
+        max_store_mb: Option<u64>,
     },
     /// Show the audit log.
     Audit {
@@ -209,9 +212,10 @@ fn run(command: Command) -> Result<()> {
                 );
             }
         }
-        Command::Serve { data, pki, listen, max_body, retention_days, record } => {
+        Command::Serve { data, pki, listen, max_body, retention_days, record, max_store_mb } => {
             let mut config = ServerConfig::new(listen, data, pki);
             config.record = record;
+            config.max_store_bytes = max_store_mb.map(|mb| mb * 1024 * 1024);
             config.api.max_body = max_body;
             config.retention = Duration::from_secs(retention_days * 24 * 3600);
             let runtime = tokio::runtime::Runtime::new()?;

@@ -35,6 +35,8 @@ pub struct ServerConfig {
     pub request_timeout: Duration,
     /// append one JSON line per request to this file (`serve --record`)
     pub record: Option<PathBuf>,
+    /// largest size of the store's database, in bytes; sends beyond it get 507
+    pub max_store_bytes: Option<u64>,
 }
 
 impl ServerConfig {
@@ -49,6 +51,7 @@ impl ServerConfig {
             header_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(120),
             record: None,
+            max_store_bytes: None,
         }
     }
 }
@@ -90,7 +93,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     };
     #[cfg(not(feature = "faults"))]
     let tls = tls::server_config(&pki)?;
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.data)?);
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open_limited(&config.data, config.max_store_bytes)?);
     let listener = TcpListener::bind(config.listen).await.map_err(|e| ServerError::Listen(config.listen, e))?;
     let local_addr = listener.local_addr().map_err(|e| ServerError::Listen(config.listen, e))?;
     let recorder = match &config.record {

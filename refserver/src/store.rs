@@ -10,10 +10,21 @@ use serde::Serialize;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    #[error("the store is full")]
+    Full,
     #[error("database: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
     #[error("the store's lock was poisoned by a panic in another request")]
     Poisoned,
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> StoreError {
+        match error.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DiskFull) => StoreError::Full,
+            _ => StoreError::Sqlite(error),
+        }
+    }
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -181,10 +192,20 @@ CREATE INDEX IF NOT EXISTS audit_office ON audit(office, at);
 impl SqliteStore {
     /// Opens (creating if needed) the store in `dir/relay.sqlite3`.
     pub fn open(dir: &Path) -> Result<SqliteStore> {
+        SqliteStore::open_limited(dir, None)
+    }
+
+    /// Opens the store, refusing to grow the database beyond `max_bytes` (writes past it fail as [`StoreError::Full`]).
+    pub fn open_limited(dir: &Path, max_bytes: Option<u64>) -> Result<SqliteStore> {
         let _ = std::fs::create_dir_all(dir);
         let connection = Connection::open(dir.join("relay.sqlite3"))?;
         connection.busy_timeout(std::time::Duration::from_secs(10))?;
         connection.execute_batch(SCHEMA)?;
+        if let Some(max_bytes) = max_bytes {
+            let page_size: u64 = connection.query_row("PRAGMA page_size", [], |row| row.get(0))?;
+            let pages = (max_bytes / page_size.max(1)).max(1);
+            connection.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))?;
+        }
         Ok(SqliteStore { connection: Mutex::new(connection) })
     }
 

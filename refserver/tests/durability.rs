@@ -141,3 +141,63 @@ async fn retention_purges_old_messages_and_audits_the_purge() {
     assert_eq!(purges.len(), 1);
     assert!(purges[0].detail.as_deref().unwrap_or("").starts_with("1 messages"), "{purges:?}");
 }
+
+#[tokio::test]
+async fn a_full_store_answers_507_and_keeps_everything_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let office = |number, kind, name| SandboxOffice { number, kind, name, licence_until: "2099-12-31" };
+    let sandbox =
+        Sandbox::create(dir.path(), &[office(CARE_MANAGER, "43", "居宅"), office(HOME_HELP, "11", "訪問介護")])
+            .unwrap();
+    let mut config = ServerConfig::new("127.0.0.1:0".parse().unwrap(), sandbox.data.clone(), sandbox.pki.clone());
+    config.max_store_bytes = Some(512 * 1024);
+    let running = server::start(config).await.unwrap();
+    let base = format!("https://127.0.0.1:{}", running.local_addr.port());
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/valid/kaigo2-new-plan");
+    let files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().contains("_20250425090000."))
+        .map(|p| (p.file_name().unwrap().to_string_lossy().to_string(), std::fs::read(&p).unwrap()))
+        .collect();
+    let (sender, receiver) = (sandbox.client(CARE_MANAGER).unwrap(), sandbox.client(HOME_HELP).unwrap());
+    let mut accepted = Vec::new();
+    let mut full = None;
+    for i in 0..400 {
+        let mut form = Form::new().text("to", HOME_HELP);
+        for (name, bytes) in &files {
+            form = form.part("file", Part::bytes(bytes.clone()).file_name(name.clone()));
+        }
+        let response = sender
+            .post(format!("{base}/v1/messages"))
+            .header("Idempotency-Key", format!("fill-{i}"))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let body: serde_json::Value = response.json().await.unwrap();
+        match status {
+            201 => accepted.push(body["id"].as_str().unwrap().to_string()),
+            507 => {
+                full = Some(body);
+                break;
+            }
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    let body = full.expect("the store filled up within 400 sends");
+    assert_eq!(body["error"], "insufficient_storage");
+    assert!(accepted.len() > 5, "only {} sends fitted", accepted.len());
+    for id in &accepted {
+        let name = &files[0].0;
+        let response = receiver.get(format!("{base}/v1/messages/{id}/files/{name}")).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{id} lost after the store filled");
+        assert_eq!(response.bytes().await.unwrap().as_ref(), files[0].1.as_slice());
+    }
+    let inbox: serde_json::Value =
+        receiver.get(format!("{base}/v1/inbox?limit=100")).send().await.unwrap().json().await.unwrap();
+    let listed = inbox["messages"].as_array().unwrap().len();
+    assert_eq!(listed, accepted.len().min(100), "nothing half-stored");
+    running.shutdown().await;
+}
