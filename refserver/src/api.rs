@@ -411,8 +411,12 @@ async fn download(state: &Arc<AppState>, me: &Arc<str>, id: &str, name: &str) ->
         }
     }
     if message.to.as_str() == &**me {
+        // The bytes are served even when the status cannot be recorded (a full store): accepted data stays
+        // retrievable; the status catches up on a later download or the ack.
         let (store, id_owned, at) = (state.store.clone(), id.to_string(), now());
-        blocking(move || store.mark_downloaded(&id_owned, &at)).await?;
+        if let Err(error) = blocking(move || store.mark_downloaded(&id_owned, &at)).await {
+            tracing::warn!(code = error.code, "could not record the download of {id}");
+        }
         audit(state, me, "download", Some(id), Some(name.to_string())).await;
     }
     state.metrics.add_sent_bytes(bytes.len());

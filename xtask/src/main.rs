@@ -5,6 +5,7 @@ mod docs;
 mod fixtures;
 mod generated;
 mod relay_demo;
+mod reliability;
 
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
@@ -29,6 +30,12 @@ enum Task {
         /// Language of the report (default: from LANG/LC_ALL)
         #[arg(long, value_enum)]
         lang: Option<conformance::i18n::Lang>,
+    },
+    /// Crash test (SIGKILL under load), hostile clients, durability and property tests, as one table.
+    Reliability {
+        /// How many times to kill the relay (the run also stops after 4 minutes)
+        #[arg(long, default_value_t = 50)]
+        kills: usize,
     },
     /// Write the reference under docs/ (rules, file kinds, code tables, assumptions) from the code.
     Docs {
@@ -65,7 +72,7 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().map(PathBuf::from).unwrap_or_default()
 }
 
-fn cargo(args: &[&str]) -> Result<()> {
+pub fn cargo(args: &[&str]) -> Result<()> {
     eprintln!("$ cargo {}", args.join(" "));
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(args)
@@ -85,7 +92,8 @@ fn run(task: Task) -> Result<()> {
             cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
             fixtures::check()?;
             docs::check()?;
-            cargo(&["test", "--workspace"])
+            cargo(&["test", "--workspace"])?;
+            reliability::crash_only(10)
         }
         Task::Demo { lang } => demo::run(lang.unwrap_or_else(conformance::i18n::Lang::from_env)),
         Task::Fixtures { scale: Some(users), out, .. } => {
@@ -93,6 +101,7 @@ fn run(task: Task) -> Result<()> {
             fixtures::write_scale(users, &out)
         }
         Task::Fixtures { check: true, .. } => fixtures::check(),
+        Task::Reliability { kills } => reliability::run(kills),
         Task::Docs { check: true } => docs::check(),
         Task::Docs { check: false } => docs::write(),
         Task::Fixtures { .. } => fixtures::write(),

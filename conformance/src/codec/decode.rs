@@ -92,11 +92,20 @@ fn detect(bytes: &[u8]) -> TextEncoding {
         TextEncoding::Utf8Bom
     } else if bytes.is_ascii() {
         TextEncoding::Ascii
-    } else if utf8_score(bytes) > 0 {
+    } else if utf8_score(bytes) > 0 && !shift_jis_reads_better(bytes) {
         TextEncoding::Utf8
     } else {
         TextEncoding::ShiftJis
     }
+}
+
+/// Short Shift_JIS text can be valid UTF-8 by accident (`ﾝ用` = DD 97 70 reads as `ݗp`). Such a reading yields
+/// characters MS932 cannot represent; when it does and the same bytes decode as Shift_JIS without error, the
+/// file is Shift_JIS.
+fn shift_jis_reads_better(bytes: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(bytes) else { return false };
+    let odd = text.chars().any(|c| super::chars::classify(c) == super::chars::CharClass::Unrepresentable);
+    odd && !SHIFT_JIS.decode_without_bom_handling(bytes).1
 }
 
 /// Positive when the bytes look like UTF-8: valid non-ASCII characters outnumber invalid sequences four to one.
@@ -238,6 +247,17 @@ mod tests {
         assert_eq!(decoded.encoding, TextEncoding::Utf8);
         assert_eq!(decoded.undecodable.len(), 1);
         assert_eq!(decoded.undecodable[0].line, 2);
+    }
+
+    #[test]
+    fn shift_jis_that_happens_to_be_valid_utf8_is_read_as_shift_jis() {
+        let bytes = sjis("ﾝ用");
+        assert!(std::str::from_utf8(&bytes).is_ok(), "the trap: these bytes are valid UTF-8");
+        let decoded = decode(&bytes, EncodingChoice::Auto);
+        assert_eq!(decoded.encoding, TextEncoding::ShiftJis);
+        assert_eq!(decoded.text, "ﾝ用");
+        // Real UTF-8 Japanese stays UTF-8.
+        assert_eq!(decode("利用者ﾝ用".as_bytes(), EncodingChoice::Auto).encoding, TextEncoding::Utf8);
     }
 
     #[test]

@@ -1,0 +1,251 @@
+//! `cargo xtask reliability`: evidence that the relay loses nothing and keeps hostile clients out, as one table.
+//!
+//! The crash test runs a real relay process under send and ack load and kills it with SIGKILL at random moments,
+//! restarting it on the same store each time, and checks after every restart: every send answered 201 is there
+//! with identical bytes, nothing acknowledged reverted, a retried key did not create a second message, and the
+//! store opened. The other rows run the relay's hostile-client and durability tests and the codec property tests.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use refserver::sandbox::{Sandbox, SandboxOffice};
+use reqwest::multipart::{Form, Part};
+use sha2::{Digest, Sha256};
+
+use crate::root;
+
+const CARE_MANAGER: &str = "1370001002";
+const HOME_HELP: &str = "1370002058";
+
+struct Row {
+    test: String,
+    tries: usize,
+    passed: usize,
+    lost: usize,
+    seconds: f64,
+}
+
+fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn spawn(binary: &std::path::Path, sandbox: &Sandbox, port: u16) -> Result<Child> {
+    Ok(Command::new(binary)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .arg("--data")
+        .arg(&sandbox.data)
+        .arg("--pki")
+        .arg(&sandbox.pki)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?)
+}
+
+/// What the client has been told: message id per idempotency key, and the ids it saw acknowledged.
+#[derive(Default)]
+struct Ledger {
+    accepted: BTreeMap<String, String>,
+    acked: BTreeSet<String>,
+    /// keys sent whose answer never came (the relay died first)
+    in_flight: BTreeSet<String>,
+}
+
+async fn send(client: &reqwest::Client, base: &str, key: &str, files: &[(String, Vec<u8>)]) -> Option<String> {
+    let mut form = Form::new().text("to", HOME_HELP);
+    for (name, bytes) in files {
+        form = form.part("file", Part::bytes(bytes.clone()).file_name(name.clone()));
+    }
+    let response =
+        client.post(format!("{base}/v1/messages")).header("Idempotency-Key", key).multipart(form).send().await.ok()?;
+    if response.status().as_u16() != 201 {
+        return None;
+    }
+    let body: serde_json::Value = response.json().await.ok()?;
+    body["id"].as_str().map(String::from)
+}
+
+/// Sends and acks until aborted, recording every answer in the ledger.
+async fn load(
+    base: String,
+    sender: reqwest::Client,
+    receiver: reqwest::Client,
+    files: Vec<(String, Vec<u8>)>,
+    ledger: Arc<Mutex<Ledger>>,
+    round: usize,
+) {
+    for i in 0.. {
+        let key = format!("r{round}-{i}");
+        if let Ok(mut l) = ledger.lock() {
+            l.in_flight.insert(key.clone());
+        }
+        let id = send(&sender, &base, &key, &files).await;
+        let Some(id) = id else { continue };
+        if let Ok(mut l) = ledger.lock() {
+            l.in_flight.remove(&key);
+            l.accepted.insert(key, id.clone());
+        }
+        if i % 3 == 0 {
+            let ack = receiver.post(format!("{base}/v1/messages/{id}/ack")).send().await;
+            if ack.is_ok_and(|r| r.status().is_success()) {
+                if let Ok(mut l) = ledger.lock() {
+                    l.acked.insert(id);
+                }
+            }
+        }
+    }
+}
+
+async fn wait_ready(client: &reqwest::Client, base: &str) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if client.get(format!("{base}/healthz")).send().await.is_ok() {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    bail!("the relay did not come back within 20 s (store did not open?)")
+}
+
+async fn crash_test(kills: usize, budget: Duration) -> Result<Row> {
+    crate::cargo(&["build", "--quiet", "-p", "refserver"])?;
+    let binary = root().join("target/debug/careplan-refserver");
+    let dir = tempfile::tempdir()?;
+    let office = |number, kind, name| SandboxOffice { number, kind, name, licence_until: "2099-12-31" };
+    let sandbox =
+        Sandbox::create(dir.path(), &[office(CARE_MANAGER, "43", "居宅"), office(HOME_HELP, "11", "訪問介護")])?;
+    let folder = root().join("fixtures/valid/withdrawals");
+    let name = std::fs::read_dir(&folder)?
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().to_string()))
+        .find(|n| n.starts_with("DLT1KYO_"))
+        .context("fixture missing")?;
+    let files = vec![(name.clone(), std::fs::read(folder.join(&name))?)];
+    let digest = refserver::api::hex(&Sha256::digest(&files[0].1));
+    let (sender, receiver) = (sandbox.client(CARE_MANAGER)?, sandbox.client(HOME_HELP)?);
+    let ledger = Arc::new(Mutex::new(Ledger::default()));
+    let started = Instant::now();
+    let mut rng = 0x9E37_79B9_u64;
+    let (mut done, mut passed, mut lost) = (0, 0, 0);
+    while done < kills && started.elapsed() < budget {
+        let port = free_port()?;
+        let base = format!("https://127.0.0.1:{port}");
+        let mut relay = spawn(&binary, &sandbox, port)?;
+        wait_ready(&sender, &base).await?;
+        // After a restart: every 201 is there with its bytes, acks stayed, retried keys give the stored message.
+        let snapshot: Vec<(String, String)> =
+            ledger.lock().map(|l| l.accepted.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default();
+        let acked: BTreeSet<String> = ledger.lock().map(|l| l.acked.clone()).unwrap_or_default();
+        let mut round_lost = 0;
+        for (_, id) in &snapshot {
+            let meta: Option<serde_json::Value> = match receiver.get(format!("{base}/v1/messages/{id}")).send().await {
+                Ok(response) if response.status().is_success() => response.json().await.ok(),
+                _ => None,
+            };
+            let intact = meta.as_ref().is_some_and(|m| m["files"][0]["sha256"] == digest.as_str());
+            let ack_kept = !acked.contains(id) || meta.as_ref().is_some_and(|m| m["status"] == "acknowledged");
+            if !intact || !ack_kept {
+                round_lost += 1;
+            }
+        }
+        let retries: Vec<String> = ledger.lock().map(|l| l.in_flight.iter().cloned().collect()).unwrap_or_default();
+        for key in retries {
+            if let Some(id) = send(&sender, &base, &key, &files).await {
+                if let Ok(mut l) = ledger.lock() {
+                    l.in_flight.remove(&key);
+                    l.accepted.insert(key, id);
+                }
+            }
+        }
+        let known: BTreeSet<String> = ledger.lock().map(|l| l.accepted.values().cloned().collect()).unwrap_or_default();
+        let mut stored = 0;
+        let mut before: Option<i64> = None;
+        loop {
+            let url = match before {
+                Some(b) => format!("{base}/v1/inbox?limit=100&before={b}"),
+                None => format!("{base}/v1/inbox?limit=100"),
+            };
+            let page: serde_json::Value = receiver.get(url).send().await?.json().await?;
+            stored += page["messages"].as_array().map_or(0, Vec::len);
+            match page["next"].as_i64() {
+                Some(next) => before = Some(next),
+                None => break,
+            }
+        }
+        // Every stored message is one the client knows (after retrying its in-flight keys): no duplicates.
+        let duplicated = stored.saturating_sub(known.len());
+        if round_lost == 0 && duplicated == 0 {
+            passed += 1;
+        }
+        lost += round_lost + duplicated;
+        // Load, then SIGKILL at a random moment.
+        let task =
+            tokio::spawn(load(base.clone(), sender.clone(), receiver.clone(), files.clone(), ledger.clone(), done));
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        tokio::time::sleep(Duration::from_millis(50 + rng % 400)).await;
+        relay.kill()?;
+        relay.wait()?;
+        task.abort();
+        let _ = task.await;
+        done += 1;
+    }
+    let acknowledged = ledger.lock().map(|l| l.acked.len()).unwrap_or(0);
+    let accepted = ledger.lock().map(|l| l.accepted.len()).unwrap_or(0);
+    Ok(Row {
+        test: format!("crash: SIGKILL under load ({accepted} sends answered 201, {acknowledged} acknowledged)"),
+        tries: done,
+        passed,
+        lost,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// A cargo test target as one row: passed when the command succeeds.
+fn test_row(test: &str, args: &[&str]) -> Row {
+    let started = Instant::now();
+    let ok = crate::cargo(args).is_ok();
+    Row { test: test.to_string(), tries: 1, passed: usize::from(ok), lost: 0, seconds: started.elapsed().as_secs_f64() }
+}
+
+fn print_and_judge(rows: &[Row]) -> Result<()> {
+    println!("\n| test | tries | passed | lost | time |\n|---|---|---|---|---|");
+    for row in rows {
+        println!("| {} | {} | {} | {} | {:.1} s |", row.test, row.tries, row.passed, row.lost, row.seconds);
+    }
+    if rows.iter().any(|r| r.passed != r.tries || r.lost > 0) {
+        bail!("reliability checks failed");
+    }
+    Ok(())
+}
+
+/// Only the crash test, for CI (the other rows are part of `cargo test`).
+pub fn crash_only(kills: usize) -> Result<()> {
+    let runtime = tokio::runtime::Runtime::new()?;
+    let row = runtime.block_on(crash_test(kills, Duration::from_secs(60)))?;
+    print_and_judge(&[row])
+}
+
+pub fn run(kills: usize) -> Result<()> {
+    let runtime = tokio::runtime::Runtime::new()?;
+    let mut rows = vec![runtime.block_on(crash_test(kills, Duration::from_secs(240)))?];
+    rows.push(test_row(
+        "hostile clients: slowloris, endless body, 10 000 parts, huge field",
+        &["test", "--quiet", "-p", "refserver", "--test", "hostile"],
+    ));
+    rows.push(test_row(
+        "durability: SIGKILL after 201, full store → 507, retention",
+        &["test", "--quiet", "-p", "refserver", "--test", "durability"],
+    ));
+    rows.push(test_row(
+        "certificates: expired, not yet valid, other CA, revoked, no clientAuth",
+        &["test", "--quiet", "-p", "refserver", "--test", "relay", "every_negative"],
+    ));
+    rows.push(test_row(
+        "codec + validator: arbitrary and mutated bytes never panic (proptest)",
+        &["test", "--quiet", "-p", "conformance", "--test", "properties"],
+    ));
+    print_and_judge(&rows)
+}
