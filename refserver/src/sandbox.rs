@@ -71,6 +71,45 @@ impl Sandbox {
         Ok([std::fs::read(paths.office_cert(office))?, std::fs::read(paths.office_key(office))?].concat())
     }
 
+    /// A rustls client configuration for `office`, trusting this sandbox's CA: for tests that speak raw TLS.
+    pub fn tls_client_config(&self, office: &str) -> Result<std::sync::Arc<rustls::ClientConfig>, SandboxError> {
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let paths = self.paths();
+        let invalid =
+            |what: &str| SandboxError::Io(std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string()));
+        let mut roots = rustls::RootCertStore::empty();
+        for cert in rustls_pemfile::certs(&mut std::fs::read(paths.ca_cert())?.as_slice()) {
+            roots.add(cert?).map_err(|_| invalid("CA certificate"))?;
+        }
+        let chain: Vec<CertificateDer<'static>> =
+            rustls_pemfile::certs(&mut std::fs::read(paths.office_cert(office))?.as_slice())
+                .collect::<Result<_, _>>()?;
+        let key: PrivateKeyDer<'static> =
+            rustls_pemfile::private_key(&mut std::fs::read(paths.office_key(office))?.as_slice())?
+                .ok_or_else(|| invalid("office key"))?;
+        let config =
+            rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+                .with_safe_default_protocol_versions()
+                .map_err(|_| invalid("TLS versions"))?
+                .with_root_certificates(roots)
+                .with_client_auth_cert(chain, key)
+                .map_err(|_| invalid("client certificate"))?;
+        Ok(std::sync::Arc::new(config))
+    }
+
+    /// Starts a relay process (`binary` is `careplan-refserver`) on 127.0.0.1:`port` over this sandbox.
+    pub fn spawn_relay(&self, binary: &Path, port: u16) -> std::io::Result<std::process::Child> {
+        std::process::Command::new(binary)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .arg("--data")
+            .arg(&self.data)
+            .arg("--pki")
+            .arg(&self.pki)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+    }
+
     /// A client for `office`, trusting this sandbox's CA.
     pub fn client(&self, office: &str) -> Result<reqwest::Client, SandboxError> {
         Ok(https_client(&std::fs::read(self.paths().ca_cert())?, &self.identity_pem(office)?)?)

@@ -5,7 +5,6 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a test that cannot set up must fail loudly
 
 use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use refserver::sandbox::{Sandbox, SandboxOffice};
@@ -18,19 +17,6 @@ const HOME_HELP: &str = "1370002058";
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn spawn(sandbox: &Sandbox, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_careplan-refserver"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .arg("--data")
-        .arg(&sandbox.data)
-        .arg("--pki")
-        .arg(&sandbox.pki)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("relay starts")
 }
 
 async fn wait_ready(client: &reqwest::Client, base: &str) {
@@ -64,7 +50,9 @@ async fn messages_answered_201_survive_sigkill() {
 
     let port = free_port();
     let base = format!("https://127.0.0.1:{port}");
-    let mut relay = spawn(&sandbox, port);
+    let mut relay = sandbox
+        .spawn_relay(std::path::Path::new(env!("CARGO_BIN_EXE_careplan-refserver")), port)
+        .expect("relay starts");
     wait_ready(&sender, &base).await;
     let mut accepted = Vec::new();
     for i in 0..20 {
@@ -89,7 +77,9 @@ async fn messages_answered_201_survive_sigkill() {
 
     let port = free_port();
     let base = format!("https://127.0.0.1:{port}");
-    let mut relay = spawn(&sandbox, port);
+    let mut relay = sandbox
+        .spawn_relay(std::path::Path::new(env!("CARGO_BIN_EXE_careplan-refserver")), port)
+        .expect("relay starts");
     wait_ready(&receiver, &base).await;
     for id in &accepted {
         let response = receiver.get(format!("{base}/v1/messages/{id}/files/{}", unit[0].0)).send().await.unwrap();

@@ -11,7 +11,7 @@ use std::time::Duration;
 use proptest::prelude::*;
 use refserver::sandbox::{Sandbox, SandboxOffice};
 use refserver::server::{self, ServerConfig};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use rustls::pki_types::ServerName;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const CARE_MANAGER: &str = "1370001002";
@@ -40,29 +40,14 @@ static TARGET: LazyLock<Target> = LazyLock::new(|| {
     let running = runtime.block_on(server::start(config)).unwrap();
     let port = running.local_addr.port();
     std::mem::forget(running);
-    let paths = sandbox.paths();
-    let pem = |path: std::path::PathBuf| std::fs::read(path).unwrap();
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in rustls_pemfile::certs(&mut pem(paths.ca_cert()).as_slice()) {
-        roots.add(cert.unwrap()).unwrap();
-    }
-    let chain: Vec<CertificateDer<'static>> =
-        rustls_pemfile::certs(&mut pem(paths.office_cert(CARE_MANAGER)).as_slice()).map(|c| c.unwrap()).collect();
-    let key: PrivateKeyDer<'static> =
-        rustls_pemfile::private_key(&mut pem(paths.office_key(CARE_MANAGER)).as_slice()).unwrap().unwrap();
-    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_client_auth_cert(chain, key)
-        .unwrap();
+    let tls = sandbox.tls_client_config(CARE_MANAGER).unwrap();
     let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/valid/kaigo2-new-plan");
     let seeds = std::fs::read_dir(fixtures)
         .unwrap()
         .map(|e| e.unwrap().path())
         .map(|p| (p.file_name().unwrap().to_string_lossy().to_string(), std::fs::read(&p).unwrap()))
         .collect();
-    Target { runtime, port, tls: Arc::new(tls), seeds, _dir: dir }
+    Target { runtime, port, tls, seeds, _dir: dir }
 });
 
 /// Sends raw bytes over one TLS connection; the status line's code, or None when the relay closed without one.

@@ -3,12 +3,11 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a test that cannot set up must fail loudly
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use refserver::sandbox::{Sandbox, SandboxOffice};
 use refserver::server::{self, RunningServer, ServerConfig};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use rustls::pki_types::ServerName;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
@@ -28,25 +27,9 @@ async fn relay(dir: &std::path::Path, adjust: impl FnOnce(&mut ServerConfig)) ->
 
 /// A raw mutual-TLS stream as the care manager.
 async fn raw_tls(sandbox: &Sandbox, port: u16) -> tokio_rustls::client::TlsStream<TcpStream> {
-    let paths = sandbox.paths();
-    let pem = |path: std::path::PathBuf| std::fs::read(path).unwrap();
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in rustls_pemfile::certs(&mut pem(paths.ca_cert()).as_slice()) {
-        roots.add(cert.unwrap()).unwrap();
-    }
-    let chain: Vec<CertificateDer<'static>> =
-        rustls_pemfile::certs(&mut pem(paths.office_cert(CARE_MANAGER)).as_slice()).map(|c| c.unwrap()).collect();
-    let key: PrivateKeyDer<'static> =
-        rustls_pemfile::private_key(&mut pem(paths.office_key(CARE_MANAGER)).as_slice()).unwrap().unwrap();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_client_auth_cert(chain, key)
-        .unwrap();
+    let config = sandbox.tls_client_config(CARE_MANAGER).unwrap();
     let tcp = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
-    TlsConnector::from(Arc::new(config)).connect(ServerName::try_from("localhost").unwrap(), tcp).await.unwrap()
+    TlsConnector::from(config).connect(ServerName::try_from("localhost").unwrap(), tcp).await.unwrap()
 }
 
 /// Reads until the server closes or answers; the time it took and what came back.

@@ -3,10 +3,10 @@
 //! The crash test runs a real relay process under send and ack load and kills it with SIGKILL at random moments,
 //! restarting it on the same store each time, and checks after every restart: every send answered 201 is there
 //! with identical bytes, nothing acknowledged reverted, a retried key did not create a second message, and the
-//! store opened. The other rows run the relay's hostile-client and durability tests and the codec property tests.
+//! store opened. The other rows run the relay's hostile-client and durability tests, the codec property tests and
+//! the request-parsing fuzz harness (proptest: `cargo fuzz` needs a nightly toolchain this project does not use).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -30,18 +30,6 @@ struct Row {
 
 fn free_port() -> Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
-}
-
-fn spawn(binary: &std::path::Path, sandbox: &Sandbox, port: u16) -> Result<Child> {
-    Ok(Command::new(binary)
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .arg("--data")
-        .arg(&sandbox.data)
-        .arg("--pki")
-        .arg(&sandbox.pki)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()?)
 }
 
 /// What the client has been told: message id per idempotency key, and the ids it saw acknowledged.
@@ -131,7 +119,7 @@ async fn crash_test(kills: usize, budget: Duration) -> Result<Row> {
     while done < kills && started.elapsed() < budget {
         let port = free_port()?;
         let base = format!("https://127.0.0.1:{port}");
-        let mut relay = spawn(&binary, &sandbox, port)?;
+        let mut relay = sandbox.spawn_relay(&binary, port)?;
         wait_ready(&sender, &base).await?;
         // After a restart: every 201 is there with its bytes, acks stayed, retried keys give the stored message.
         let snapshot: Vec<(String, String)> =
@@ -246,6 +234,10 @@ pub fn run(kills: usize) -> Result<()> {
     rows.push(test_row(
         "codec + validator: arbitrary and mutated bytes never panic (proptest)",
         &["test", "--quiet", "-p", "conformance", "--test", "properties"],
+    ));
+    rows.push(test_row(
+        "request parsing: hostile multipart, headers, garbage over TLS — never 5xx (proptest)",
+        &["test", "--quiet", "-p", "refserver", "--test", "fuzz_requests"],
     ));
     print_and_judge(&rows)
 }

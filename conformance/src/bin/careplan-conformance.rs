@@ -81,28 +81,16 @@ enum Command {
         /// The relay's body limit in bytes, to check that larger bodies get 413
         #[arg(long)]
         max_body: Option<usize>,
-        #[arg(long, value_enum, default_value_t = Format::Human)]
-        format: Format,
-        /// Also write relay.json, .junit.xml, .txt and .html into this folder
-        #[arg(long)]
-        out_dir: Option<PathBuf>,
-        /// Show a progress bar (default: when stderr is a terminal)
-        #[arg(long)]
-        progress: bool,
+        #[command(flatten)]
+        output: SuiteOutput,
     },
     /// Check what your software exported: validation with a scorecard per file kind. 出力ファイルの種別ごとの判定。
     ExportCheck {
         /// Folders or files your software exported
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        #[arg(long, value_enum, default_value_t = Format::Human)]
-        format: Format,
-        /// Also write export-check.json, .junit.xml, .txt and .html into this folder
-        #[arg(long)]
-        out_dir: Option<PathBuf>,
-        /// Show a progress bar (default: when more than 20 files and stderr is a terminal)
-        #[arg(long)]
-        progress: bool,
+        #[command(flatten)]
+        output: SuiteOutput,
     },
     /// Compare our corpus with your software's re-export of it, item by item. 取り込み・再出力の比較。
     ///
@@ -116,14 +104,8 @@ enum Command {
         /// What your software exported after importing them
         #[arg(long)]
         reexported: PathBuf,
-        #[arg(long, value_enum, default_value_t = Format::Human)]
-        format: Format,
-        /// Also write roundtrip.json, .junit.xml, .txt and .html into this folder
-        #[arg(long)]
-        out_dir: Option<PathBuf>,
-        /// Show a progress bar (default: when more than 20 files and stderr is a terminal)
-        #[arg(long)]
-        progress: bool,
+        #[command(flatten)]
+        output: SuiteOutput,
     },
     /// Check your client's behaviour from a relay recording (`careplan-refserver serve --record FILE`).
     /// 通信記録からクライアントの振る舞いを検査します。
@@ -133,11 +115,8 @@ enum Command {
         /// Shortest allowed interval between two inbox polls of one office, in seconds
         #[arg(long, default_value_t = 10.0)]
         min_poll_interval: f64,
-        #[arg(long, value_enum, default_value_t = Format::Human)]
-        format: Format,
-        /// Also write client-check.json, .junit.xml, .txt and .html into this folder
-        #[arg(long)]
-        out_dir: Option<PathBuf>,
+        #[command(flatten)]
+        output: SuiteOutput,
     },
     /// Show which rules check each item of every file kind, and which fixtures trigger each rule.
     /// 各項目を検査する規則と、各規則を発生させるテスト用ファイルを表示します。
@@ -151,6 +130,20 @@ enum Command {
         /// Rule code (e.g. FLD006) or name (e.g. invalid-date)
         code: String,
     },
+}
+
+/// How a suite reports.
+#[derive(clap::Args)]
+struct SuiteOutput {
+    /// Report format
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Also write <suite>.json, .junit.xml, .txt and .html into this folder
+    #[arg(long)]
+    out_dir: Option<PathBuf>,
+    /// Show a progress bar (default: on a terminal, for long runs)
+    #[arg(long)]
+    progress: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -212,34 +205,34 @@ fn run(command: Command, lang: Lang) -> Result<ExitCode> {
             emit(&list_rules(format, lang)?)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Relay { url, ca, offices, negative_dir, max_body, format, out_dir, progress } => {
+        Command::Relay { url, ca, offices, negative_dir, max_body, output } => {
             let target = relay_target(url, &ca, &offices, negative_dir.as_deref(), max_body)?;
-            let bar = progress_bar(suite::relay::CASES.len(), progress || std::io::stderr().is_terminal());
+            let bar = progress_bar(suite::relay::CASES.len(), output.progress || std::io::stderr().is_terminal());
             let report = suite::relay::run(&target, lang, &|id| {
                 bar.set_message(id.to_string());
                 bar.inc(1);
             });
             bar.finish_and_clear();
-            finish_suite(&report, format, out_dir.as_deref(), lang)
+            finish_suite(&report, &output, lang)
         }
-        Command::ExportCheck { paths, format, out_dir, progress } => {
-            let report = validate_paths(&paths, &Options::default(), progress)?;
+        Command::ExportCheck { paths, output } => {
+            let report = validate_paths(&paths, &Options::default(), output.progress)?;
             let target = paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" ");
-            finish_suite(&suite::export::scorecard(&report, &target, lang), format, out_dir.as_deref(), lang)
+            finish_suite(&suite::export::scorecard(&report, &target, lang), &output, lang)
         }
-        Command::Roundtrip { original, reexported, format, out_dir, progress } => {
-            let before = validate_paths(std::slice::from_ref(&original), &Options::default(), progress)?;
-            let after = validate_paths(std::slice::from_ref(&reexported), &Options::default(), progress)?;
+        Command::Roundtrip { original, reexported, output } => {
+            let before = validate_paths(std::slice::from_ref(&original), &Options::default(), output.progress)?;
+            let after = validate_paths(std::slice::from_ref(&reexported), &Options::default(), output.progress)?;
             let target = format!("{} → {}", original.display(), reexported.display());
-            finish_suite(&suite::roundtrip::compare(&before, &after, &target, lang), format, out_dir.as_deref(), lang)
+            finish_suite(&suite::roundtrip::compare(&before, &after, &target, lang), &output, lang)
         }
-        Command::ClientCheck { recording, min_poll_interval, format, out_dir } => {
+        Command::ClientCheck { recording, min_poll_interval, output } => {
             let text =
                 std::fs::read_to_string(&recording).with_context(|| format!("cannot read {}", recording.display()))?;
             let records = suite::client::read(&text).map_err(|e| anyhow::anyhow!("{}: {e}", recording.display()))?;
             let min_poll_ms = (min_poll_interval * 1000.0).max(0.0) as u64;
             let report = suite::client::check(&records, min_poll_ms, &recording.display().to_string(), lang);
-            finish_suite(&report, format, out_dir.as_deref(), lang)
+            finish_suite(&report, &output, lang)
         }
         Command::Coverage { format } => {
             let cases = invalid::cases(SEED).context("cannot generate the invalid cases")?;
@@ -369,8 +362,8 @@ fn list_rules(format: ListFormat, lang: Lang) -> Result<String> {
 }
 
 /// Prints a suite report in `format`, writes all formats into `out_dir` when given; exit 1 when a case failed.
-fn finish_suite(report: &suite::SuiteReport, format: Format, out_dir: Option<&Path>, lang: Lang) -> Result<ExitCode> {
-    if let Some(dir) = out_dir {
+fn finish_suite(report: &suite::SuiteReport, output: &SuiteOutput, lang: Lang) -> Result<ExitCode> {
+    if let Some(dir) = output.out_dir.as_deref() {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let name = report.suite;
         for (file, text) in [
@@ -382,7 +375,7 @@ fn finish_suite(report: &suite::SuiteReport, format: Format, out_dir: Option<&Pa
             std::fs::write(dir.join(&file), text).with_context(|| format!("cannot write {file}"))?;
         }
     }
-    emit(&match format {
+    emit(&match output.format {
         Format::Human => report.human(lang),
         Format::Json => report.json(),
         Format::Junit => report.junit(),

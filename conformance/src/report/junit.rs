@@ -6,24 +6,8 @@ use std::fmt::Write;
 
 use crate::finding::{Finding, Severity};
 use crate::i18n::Lang;
-use crate::report::location;
+use crate::report::{location, markup_escape as escape};
 use crate::validate::Report;
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push_str(&format!("&#x{:X};", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 fn suite(out: &mut String, name: &str, findings: &[&Finding], lang: Lang) {
     let mut by_rule: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();

@@ -18,3 +18,20 @@ pub fn location(finding: &Finding, lang: Lang) -> String {
         (None, _, Lang::En) => "whole file".to_string(),
     }
 }
+
+/// Text for XML and HTML: the five special characters as entities, other control characters as numeric references.
+pub fn markup_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push_str(&format!("&#x{:X};", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}

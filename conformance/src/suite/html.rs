@@ -6,23 +6,9 @@ use std::collections::BTreeSet;
 use std::fmt::Write;
 
 use crate::i18n::Lang;
+use crate::report::markup_escape as escape;
 use crate::rules;
 use crate::suite::{Outcome, SuiteReport};
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// Rule codes (three capitals and three digits) in a text.
 fn rule_codes(text: &str) -> Vec<&'static str> {

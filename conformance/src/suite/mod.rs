@@ -12,6 +12,7 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use crate::i18n::{Lang, Text};
+use crate::report::markup_escape as escape;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -114,7 +115,6 @@ impl SuiteReport {
     }
 
     pub fn junit(&self) -> String {
-        let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
         let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         let _ = writeln!(
             out,
