@@ -43,7 +43,7 @@ async fn suite(sandbox: &Sandbox, base: &str, lang: Lang) -> Result<()> {
     let report = tokio::task::spawn_blocking(move || relay::run(&target, lang, &|_| {})).await?;
     println!();
     print!("{}", report.human(lang));
-    let out = crate::root().join("target/demo");
+    let out = crate::target_dir().join("demo");
     std::fs::create_dir_all(&out)?;
     for (name, text) in [
         ("relay.json", report.json()),

@@ -99,7 +99,7 @@ async fn wait_ready(client: &reqwest::Client, base: &str) -> Result<()> {
 
 async fn crash_test(kills: usize, budget: Duration) -> Result<Row> {
     crate::cargo(&["build", "--quiet", "-p", "refserver"])?;
-    let binary = root().join("target/debug/careplan-refserver");
+    let binary = crate::target_dir().join("debug/careplan-refserver");
     let dir = tempfile::tempdir()?;
     let office = |number, kind, name| SandboxOffice { number, kind, name, licence_until: "2099-12-31" };
     let sandbox =
