@@ -8,13 +8,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use refserver::sandbox::{Sandbox, SandboxOffice};
+use refserver::sandbox::{Sandbox, CARE_MANAGER, HOME_HELP};
 use refserver::server::{self, ServerConfig};
 use reqwest::multipart::{Form, Part};
 use sha2::{Digest, Sha256};
-
-const CARE_MANAGER: &str = "1370001002";
-const PROVIDER: &str = "1370002058";
 
 async fn exchange(
     base: &str,
@@ -22,7 +19,7 @@ async fn exchange(
     receiver: &reqwest::Client,
     files: &[(String, Vec<u8>)],
 ) -> Result<()> {
-    let mut form = Form::new().text("to", PROVIDER);
+    let mut form = Form::new().text("to", HOME_HELP);
     for (name, bytes) in files {
         form = form.part("file", Part::bytes(bytes.clone()).file_name(name.clone()));
     }
@@ -51,9 +48,7 @@ async fn main() -> Result<()> {
     let exchanges: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(400);
     let concurrency: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(8);
     let dir = tempfile::tempdir()?;
-    let office = |number, kind, name| SandboxOffice { number, kind, name, licence_until: "2099-12-31" };
-    let sandbox =
-        Sandbox::create(dir.path(), &[office(CARE_MANAGER, "43", "居宅"), office(PROVIDER, "11", "訪問介護")])?;
+    let sandbox = Sandbox::care_manager_and_home_help(dir.path())?;
     let running =
         server::start(ServerConfig::new("127.0.0.1:0".parse()?, sandbox.data.clone(), sandbox.pki.clone())).await?;
     let base = format!("https://127.0.0.1:{}", running.local_addr.port());
@@ -67,13 +62,13 @@ async fn main() -> Result<()> {
         address: String::new(),
     };
     let units: Vec<Vec<(String, Vec<u8>)>> = conformance::synth::corpus::scale_addressed(exchanges, 1, 11, |_| {
-        (office(CARE_MANAGER, "43"), office(PROVIDER, "11"))
+        (office(CARE_MANAGER, "43"), office(HOME_HELP, "11"))
     })?
     .chunks(3)
     .map(|unit| unit.iter().map(|f| Ok((f.name.clone(), f.bytes()?))).collect::<Result<Vec<_>>>())
     .collect::<Result<_>>()?;
     let bytes: usize = units.iter().flatten().map(|(_, b)| b.len()).sum();
-    let (sender, receiver) = (sandbox.client(CARE_MANAGER)?, sandbox.client(PROVIDER)?);
+    let (sender, receiver) = (sandbox.client(CARE_MANAGER)?, sandbox.client(HOME_HELP)?);
     let units = Arc::new(units);
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let started = Instant::now();

@@ -37,6 +37,11 @@ pub struct SandboxOffice<'a> {
     pub licence_until: &'a str,
 }
 
+/// The pair of offices most tests, demos and load runs exchange between: a care manager (居宅介護支援, kind 43)
+/// and a home-help provider (訪問介護, kind 11).
+pub const CARE_MANAGER: &str = "1370001002";
+pub const HOME_HELP: &str = "1370002058";
+
 /// Where a sandbox keeps things.
 pub struct Sandbox {
     pub pki: PathBuf,
@@ -59,6 +64,12 @@ impl Sandbox {
             })?;
         }
         Ok(sandbox)
+    }
+
+    /// A sandbox with [`CARE_MANAGER`] and [`HOME_HELP`] registered, both licensed far into the future.
+    pub fn care_manager_and_home_help(dir: &Path) -> Result<Sandbox, SandboxError> {
+        let office = |number, kind, name| SandboxOffice { number, kind, name, licence_until: "2099-12-31" };
+        Sandbox::create(dir, &[office(CARE_MANAGER, "43", "居宅"), office(HOME_HELP, "11", "訪問介護")])
     }
 
     pub fn paths(&self) -> PkiPaths {

@@ -6,12 +6,9 @@
 use conformance::i18n::Lang;
 use conformance::suite::client::{check, read};
 use conformance::suite::Outcome;
-use refserver::sandbox::{Sandbox, SandboxOffice};
+use refserver::sandbox::{Sandbox, CARE_MANAGER, HOME_HELP};
 use refserver::server::{self, ServerConfig};
 use reqwest::multipart::{Form, Part};
-
-const CARE_MANAGER: &str = "1370001002";
-const HOME_HELP: &str = "1370002058";
 
 fn unit(folder: &str, prefix: &str) -> Vec<(String, Vec<u8>)> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures").join(folder);
@@ -45,10 +42,7 @@ async fn send(
 
 async fn session(good: bool) -> Vec<(&'static str, Outcome)> {
     let dir = tempfile::tempdir().unwrap();
-    let office = |number, kind, name| SandboxOffice { number, kind, name, licence_until: "2099-12-31" };
-    let sandbox =
-        Sandbox::create(dir.path(), &[office(CARE_MANAGER, "43", "居宅"), office(HOME_HELP, "11", "訪問介護")])
-            .unwrap();
+    let sandbox = Sandbox::care_manager_and_home_help(dir.path()).unwrap();
     let recording = dir.path().join("recording.jsonl");
     let mut config = ServerConfig::new("127.0.0.1:0".parse().unwrap(), sandbox.data.clone(), sandbox.pki.clone());
     config.record = Some(recording.clone());

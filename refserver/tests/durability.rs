@@ -7,13 +7,10 @@
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-use refserver::sandbox::{Sandbox, SandboxOffice};
+use refserver::sandbox::{Sandbox, CARE_MANAGER, HOME_HELP};
 use refserver::server::{self, ServerConfig};
 use refserver::store::{AuditEntry, NewFile, NewMessage, SqliteStore, Store};
 use reqwest::multipart::{Form, Part};
-
-const CARE_MANAGER: &str = "1370001002";
-const HOME_HELP: &str = "1370002058";
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
@@ -33,10 +30,7 @@ async fn wait_ready(client: &reqwest::Client, base: &str) {
 #[tokio::test]
 async fn messages_answered_201_survive_sigkill() {
     let dir = tempfile::tempdir().unwrap();
-    let office = |number, kind, name| SandboxOffice { number, kind, name, licence_until: "2099-12-31" };
-    let sandbox =
-        Sandbox::create(dir.path(), &[office(CARE_MANAGER, "43", "居宅"), office(HOME_HELP, "11", "訪問介護")])
-            .unwrap();
+    let sandbox = Sandbox::care_manager_and_home_help(dir.path()).unwrap();
     let unit: Vec<(String, Vec<u8>)> = {
         let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/valid/withdrawals");
         let name = std::fs::read_dir(&folder)
@@ -96,10 +90,7 @@ async fn messages_answered_201_survive_sigkill() {
 #[tokio::test]
 async fn retention_purges_old_messages_and_audits_the_purge() {
     let dir = tempfile::tempdir().unwrap();
-    let office = |number, kind, name| SandboxOffice { number, kind, name, licence_until: "2099-12-31" };
-    let sandbox =
-        Sandbox::create(dir.path(), &[office(CARE_MANAGER, "43", "居宅"), office(HOME_HELP, "11", "訪問介護")])
-            .unwrap();
+    let sandbox = Sandbox::care_manager_and_home_help(dir.path()).unwrap();
     let store = SqliteStore::open(&sandbox.data).unwrap();
     for (id, created_at) in [("m_old", "2020-01-01T00:00:00Z"), ("m_new", "2099-01-01T00:00:00Z")] {
         store
@@ -135,10 +126,7 @@ async fn retention_purges_old_messages_and_audits_the_purge() {
 #[tokio::test]
 async fn a_full_store_answers_507_and_keeps_everything_accepted() {
     let dir = tempfile::tempdir().unwrap();
-    let office = |number, kind, name| SandboxOffice { number, kind, name, licence_until: "2099-12-31" };
-    let sandbox =
-        Sandbox::create(dir.path(), &[office(CARE_MANAGER, "43", "居宅"), office(HOME_HELP, "11", "訪問介護")])
-            .unwrap();
+    let sandbox = Sandbox::care_manager_and_home_help(dir.path()).unwrap();
     let mut config = ServerConfig::new("127.0.0.1:0".parse().unwrap(), sandbox.data.clone(), sandbox.pki.clone());
     config.max_store_bytes = Some(512 * 1024);
     let running = server::start(config).await.unwrap();

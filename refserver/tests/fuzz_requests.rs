@@ -9,13 +9,10 @@ use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use proptest::prelude::*;
-use refserver::sandbox::{Sandbox, SandboxOffice};
+use refserver::sandbox::{Sandbox, CARE_MANAGER, HOME_HELP};
 use refserver::server::{self, ServerConfig};
 use rustls::pki_types::ServerName;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-const CARE_MANAGER: &str = "1370001002";
-const HOME_HELP: &str = "1370002058";
 
 struct Target {
     runtime: tokio::runtime::Runtime,
@@ -29,10 +26,7 @@ struct Target {
 static TARGET: LazyLock<Target> = LazyLock::new(|| {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let office = |number, kind, name| SandboxOffice { number, kind, name, licence_until: "2099-12-31" };
-    let sandbox =
-        Sandbox::create(dir.path(), &[office(CARE_MANAGER, "43", "居宅"), office(HOME_HELP, "11", "訪問介護")])
-            .unwrap();
+    let sandbox = Sandbox::care_manager_and_home_help(dir.path()).unwrap();
     let mut config = ServerConfig::new("127.0.0.1:0".parse().unwrap(), sandbox.data.clone(), sandbox.pki.clone());
     config.api.max_body = 256 * 1024;
     config.header_timeout = Duration::from_secs(2);

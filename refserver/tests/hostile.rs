@@ -5,20 +5,15 @@
 
 use std::time::{Duration, Instant};
 
-use refserver::sandbox::{Sandbox, SandboxOffice};
+use refserver::sandbox::{Sandbox, CARE_MANAGER, HOME_HELP};
 use refserver::server::{self, RunningServer, ServerConfig};
 use rustls::pki_types::ServerName;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
-const CARE_MANAGER: &str = "1370001002";
-const HOME_HELP: &str = "1370002058";
-
 async fn relay(dir: &std::path::Path, adjust: impl FnOnce(&mut ServerConfig)) -> (Sandbox, RunningServer) {
-    let office = |number, kind, name| SandboxOffice { number, kind, name, licence_until: "2099-12-31" };
-    let sandbox =
-        Sandbox::create(dir, &[office(CARE_MANAGER, "43", "居宅"), office(HOME_HELP, "11", "訪問介護")]).unwrap();
+    let sandbox = Sandbox::care_manager_and_home_help(dir).unwrap();
     let mut config = ServerConfig::new("127.0.0.1:0".parse().unwrap(), sandbox.data.clone(), sandbox.pki.clone());
     adjust(&mut config);
     let running = server::start(config).await.unwrap();

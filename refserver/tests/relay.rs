@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use refserver::pki::{self, PkiPaths};
-use refserver::sandbox::{Sandbox, SandboxOffice};
+use refserver::sandbox::{Sandbox, SandboxOffice, CARE_MANAGER, HOME_HELP};
 use refserver::server::{self, RunningServer, ServerConfig};
 use refserver::store::{SqliteStore, Store};
 use reqwest::multipart::{Form, Part};
@@ -16,8 +16,6 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-const CARE_MANAGER: &str = "1370001002";
-const HOME_HELP: &str = "1370002058";
 const DAY_SERVICE: &str = "1370003183";
 const LAPSED: &str = "1370009990";
 

@@ -11,14 +11,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use refserver::sandbox::{Sandbox, SandboxOffice};
+use refserver::sandbox::{Sandbox, CARE_MANAGER, HOME_HELP};
 use reqwest::multipart::{Form, Part};
 use sha2::{Digest, Sha256};
 
 use crate::root;
-
-const CARE_MANAGER: &str = "1370001002";
-const HOME_HELP: &str = "1370002058";
 
 struct Row {
     test: String,
@@ -101,9 +98,7 @@ async fn crash_test(kills: usize, budget: Duration) -> Result<Row> {
     crate::cargo(&["build", "--quiet", "-p", "refserver"])?;
     let binary = crate::target_dir().join("debug/careplan-refserver");
     let dir = tempfile::tempdir()?;
-    let office = |number, kind, name| SandboxOffice { number, kind, name, licence_until: "2099-12-31" };
-    let sandbox =
-        Sandbox::create(dir.path(), &[office(CARE_MANAGER, "43", "居宅"), office(HOME_HELP, "11", "訪問介護")])?;
+    let sandbox = Sandbox::care_manager_and_home_help(dir.path())?;
     let folder = root().join("fixtures/valid/withdrawals");
     let name = std::fs::read_dir(&folder)?
         .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().to_string()))
