@@ -8,9 +8,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
+use conformance::suite::relay::send_form;
 use refserver::sandbox::{Sandbox, CARE_MANAGER, HOME_HELP};
 use refserver::server::{self, ServerConfig};
-use reqwest::multipart::{Form, Part};
 use sha2::{Digest, Sha256};
 
 async fn exchange(
@@ -19,10 +19,7 @@ async fn exchange(
     receiver: &reqwest::Client,
     files: &[(String, Vec<u8>)],
 ) -> Result<()> {
-    let mut form = Form::new().text("to", HOME_HELP);
-    for (name, bytes) in files {
-        form = form.part("file", Part::bytes(bytes.clone()).file_name(name.clone()));
-    }
+    let form = send_form(HOME_HELP, files);
     let sent: serde_json::Value =
         sender.post(format!("{base}/v1/messages")).multipart(form).send().await?.error_for_status()?.json().await?;
     let id = sent["id"].as_str().context("no id")?;

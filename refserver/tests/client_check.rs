@@ -5,10 +5,10 @@
 
 use conformance::i18n::Lang;
 use conformance::suite::client::{check, read};
+use conformance::suite::relay::send_form;
 use conformance::suite::Outcome;
 use refserver::sandbox::{Sandbox, CARE_MANAGER, HOME_HELP};
 use refserver::server::{self, ServerConfig};
-use reqwest::multipart::{Form, Part};
 
 fn unit(folder: &str, prefix: &str) -> Vec<(String, Vec<u8>)> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures").join(folder);
@@ -28,10 +28,7 @@ async fn send(
     files: &[(String, Vec<u8>)],
     key: Option<&str>,
 ) -> (u16, serde_json::Value) {
-    let mut form = Form::new().text("to", HOME_HELP);
-    for (name, bytes) in files {
-        form = form.part("file", Part::bytes(bytes.clone()).file_name(name.clone()));
-    }
+    let form = send_form(HOME_HELP, files);
     let mut request = client.post(format!("{base}/v1/messages")).multipart(form);
     if let Some(key) = key {
         request = request.header("Idempotency-Key", key);

@@ -7,10 +7,10 @@
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
+use conformance::suite::relay::send_form;
 use refserver::sandbox::{Sandbox, CARE_MANAGER, HOME_HELP};
 use refserver::server::{self, ServerConfig};
 use refserver::store::{AuditEntry, NewFile, NewMessage, SqliteStore, Store};
-use reqwest::multipart::{Form, Part};
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
@@ -50,10 +50,7 @@ async fn messages_answered_201_survive_sigkill() {
     wait_ready(&sender, &base).await;
     let mut accepted = Vec::new();
     for i in 0..20 {
-        let mut form = Form::new().text("to", HOME_HELP);
-        for (name, bytes) in &unit {
-            form = form.part("file", Part::bytes(bytes.clone()).file_name(name.clone()));
-        }
+        let form = send_form(HOME_HELP, &unit);
         let response = sender
             .post(format!("{base}/v1/messages"))
             .header("Idempotency-Key", format!("k{i}"))
@@ -142,10 +139,7 @@ async fn a_full_store_answers_507_and_keeps_everything_accepted() {
     let mut accepted = Vec::new();
     let mut full = None;
     for i in 0..400 {
-        let mut form = Form::new().text("to", HOME_HELP);
-        for (name, bytes) in &files {
-            form = form.part("file", Part::bytes(bytes.clone()).file_name(name.clone()));
-        }
+        let form = send_form(HOME_HELP, &files);
         let response = sender
             .post(format!("{base}/v1/messages"))
             .header("Idempotency-Key", format!("fill-{i}"))

@@ -7,11 +7,11 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use conformance::suite::relay::send_form;
 use refserver::pki::{self, PkiPaths};
 use refserver::sandbox::{Sandbox, SandboxOffice, CARE_MANAGER, HOME_HELP};
 use refserver::server::{self, RunningServer, ServerConfig};
 use refserver::store::{SqliteStore, Store};
-use reqwest::multipart::{Form, Part};
 use reqwest::StatusCode;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -100,10 +100,7 @@ impl Relay {
     }
 
     async fn send(&self, from: &str, to: &str, files: &[(String, Vec<u8>)], key: Option<&str>) -> (StatusCode, Value) {
-        let mut form = Form::new().text("to", to.to_string());
-        for (name, bytes) in files {
-            form = form.part("file", Part::bytes(bytes.clone()).file_name(name.clone()));
-        }
+        let form = send_form(to, files);
         let mut request = self.client(from).post(self.url("/v1/messages")).multipart(form);
         if let Some(key) = key {
             request = request.header("Idempotency-Key", key);

@@ -8,9 +8,9 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use conformance::filename::{self, Party};
 use conformance::i18n::Lang;
+use conformance::suite::relay::send_form;
 use refserver::sandbox::{Sandbox, SandboxOffice};
 use refserver::server::{self, ServerConfig};
-use reqwest::multipart::{Form, Part};
 use sha2::{Digest, Sha256};
 
 type Unit = Vec<(String, Vec<u8>)>;
@@ -90,10 +90,7 @@ async fn send(
     unit: &Unit,
     lang: Lang,
 ) -> Result<(u16, serde_json::Value)> {
-    let mut form = Form::new().text("to", to.to_string());
-    for (name, bytes) in unit {
-        form = form.part("file", Part::bytes(bytes.clone()).file_name(name.clone()));
-    }
+    let form = send_form(to, unit);
     let response = client
         .post(format!("{base}/v1/messages"))
         .header("Accept-Language", lang.code())

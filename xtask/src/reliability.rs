@@ -11,8 +11,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
+use conformance::suite::relay::send_form;
 use refserver::sandbox::{Sandbox, CARE_MANAGER, HOME_HELP};
-use reqwest::multipart::{Form, Part};
 use sha2::{Digest, Sha256};
 
 use crate::root;
@@ -39,10 +39,7 @@ struct Ledger {
 }
 
 async fn send(client: &reqwest::Client, base: &str, key: &str, files: &[(String, Vec<u8>)]) -> Option<String> {
-    let mut form = Form::new().text("to", HOME_HELP);
-    for (name, bytes) in files {
-        form = form.part("file", Part::bytes(bytes.clone()).file_name(name.clone()));
-    }
+    let form = send_form(HOME_HELP, files);
     let response =
         client.post(format!("{base}/v1/messages")).header("Idempotency-Key", key).multipart(form).send().await.ok()?;
     if response.status().as_u16() != 201 {

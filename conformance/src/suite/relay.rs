@@ -168,6 +168,14 @@ struct Sent {
 
 type Files = Vec<(String, Vec<u8>)>;
 
+/// The body of `POST /v1/messages` (refserver/openapi.yaml): the recipient office number in `to` and one `file`
+/// part per CSV, named as the standard spec names it.
+pub fn send_form(to: &str, files: &[(String, Vec<u8>)]) -> Form {
+    files.iter().fold(Form::new().text("to", to.to_string()), |form, (name, bytes)| {
+        form.part("file", Part::bytes(bytes.clone()).file_name(name.clone()))
+    })
+}
+
 /// Why a case did not pass: failed (with the mismatch) or skipped (with the reason).
 enum NotPassed {
     Fail(String),
@@ -238,10 +246,7 @@ impl Context<'_> {
         files: &Files,
         key: Option<&str>,
     ) -> Result<(StatusCode, Value), NotPassed> {
-        let mut form = Form::new().text("to", to.to_string());
-        for (name, bytes) in files {
-            form = form.part("file", Part::bytes(bytes.clone()).file_name(name.clone()));
-        }
+        let form = send_form(to, files);
         let mut request = self.clients[from].post(self.url("/v1/messages")).multipart(form);
         if let Some(key) = key {
             request = request.header("Idempotency-Key", key);
@@ -474,10 +479,7 @@ async fn run_case(id: &str, ctx: &Context<'_>, evidence: &mut Vec<String>) -> Ca
                 format!("UPPLAN_202505_{a}_{}_{b}_{}_20250430235959.CSV", ctx.kinds[0], ctx.kinds[1]),
                 vec![b'0'; limit + 1],
             )];
-            let mut form = Form::new().text("to", b.clone());
-            for (name, bytes) in &big {
-                form = form.part("file", Part::bytes(bytes.clone()).file_name(name.clone()));
-            }
+            let form = send_form(&b, &big);
             match ctx.clients[0].post(ctx.url("/v1/messages")).multipart(form).send().await {
                 Ok(response) => {
                     let what = format!("POST /v1/messages with {} bytes", limit + 1);
