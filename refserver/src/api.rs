@@ -219,14 +219,19 @@ async fn blocking<T: Send + 'static>(
     }
 }
 
-async fn audit(state: &Arc<AppState>, office: &str, action: &str, message_id: Option<&str>, detail: Option<String>) {
-    let entry = AuditEntry {
+fn audit_entry(office: &str, action: &str, message_id: Option<&str>, detail: Option<String>) -> AuditEntry {
+    AuditEntry {
         at: now(),
         office: Some(office.to_string()),
         action: action.to_string(),
         message_id: message_id.map(String::from),
         detail,
-    };
+    }
+}
+
+/// Audits something that changes nothing stored (a refused request).
+async fn audit(state: &Arc<AppState>, office: &str, action: &str, message_id: Option<&str>, detail: Option<String>) {
+    let entry = audit_entry(office, action, message_id, detail);
     let store = state.store.clone();
     if let Err(error) = blocking(move || store.audit(&entry)).await {
         tracing::error!(?error, "audit write failed");
@@ -414,10 +419,10 @@ async fn download(state: &Arc<AppState>, me: &Arc<str>, id: &str, name: &str) ->
         // The bytes are served even when the status cannot be recorded (a full store): accepted data stays
         // retrievable; the status catches up on a later download or the ack.
         let (store, id_owned, at) = (state.store.clone(), id.to_string(), now());
-        if let Err(error) = blocking(move || store.mark_downloaded(&id_owned, &at)).await {
-            tracing::warn!(code = error.code, "could not record the download of {id}");
+        let entry = audit_entry(me, "download", Some(id), Some(name.to_string()));
+        if let Err(error) = blocking(move || store.mark_downloaded(&id_owned, &at, entry)).await {
+            tracing::error!(code = error.code, "could not record the download of {id} (status and audit)");
         }
-        audit(state, me, "download", Some(id), Some(name.to_string())).await;
     }
     state.metrics.add_sent_bytes(bytes.len());
     let mut response = Response::new(Full::new(Bytes::from(bytes)));
@@ -443,9 +448,9 @@ async fn acknowledge(state: &Arc<AppState>, me: &Arc<str>, id: &str) -> Result<R
         unchanged.status = Status::Acknowledged;
         Some(unchanged)
     } else {
-        blocking(move || store.acknowledge(&id_owned, &at)).await?
+        let entry = audit_entry(me, "ack", Some(id), None);
+        blocking(move || store.acknowledge(&id_owned, &at, entry)).await?
     };
-    audit(state, me, "ack", Some(id), None).await;
     let updated =
         updated.ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no message {id}")))?;
     Ok(json_response(StatusCode::OK, &serde_json::to_value(&updated).unwrap_or_default()))
@@ -705,11 +710,9 @@ async fn accept_upload(
             .map(|((name, bytes), kind)| NewFile { sha256: hex(&Sha256::digest(&bytes)), name, kind, bytes })
             .collect(),
     };
+    let entry = audit_entry(me, "send", Some(&message.id), Some(format!("to {}", message.to)));
     let store = state.store.clone();
-    let (stored, replayed) = blocking(move || store.insert_message(message)).await?;
-    if !replayed {
-        audit(state, me, "send", Some(&stored.id), Some(format!("to {}", stored.to))).await;
-    }
+    let (stored, replayed) = blocking(move || store.insert_message(message, entry)).await?;
     let mut response = json_response(StatusCode::CREATED, &serde_json::to_value(&stored).unwrap_or_default());
     if replayed {
         response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));

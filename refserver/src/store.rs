@@ -3,7 +3,8 @@
 //! `kill -9`. Message files are stored exactly as received.
 
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Mutex};
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
@@ -16,6 +17,18 @@ pub enum StoreError {
     Sqlite(rusqlite::Error),
     #[error("the store's lock was poisoned by a panic in another request")]
     Poisoned,
+    #[error("the store's writer: {0}")]
+    Writer(String),
+}
+
+impl StoreError {
+    /// The error every write of a batch gets when the batch's commit fails.
+    fn from_commit(error: &rusqlite::Error) -> StoreError {
+        match error.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DiskFull) => StoreError::Full,
+            _ => StoreError::Writer(format!("commit failed: {error}")),
+        }
+    }
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -131,15 +144,16 @@ pub struct AuditEntry {
     pub detail: Option<String>,
 }
 
-/// Everything the relay keeps. Implementations must make `insert_message` durable before returning.
+/// Everything the relay keeps. Implementations make every change durable before returning, and store a change
+/// together with its audit entry (both or neither), so the audit log never misses nor invents an access.
 pub trait Store: Send + Sync {
     fn put_office(&self, office: &Office) -> Result<()>;
     fn office(&self, number: &str) -> Result<Option<Office>>;
     /// Offices whose number starts with or whose name contains `query` (all when `None`).
     fn offices(&self, query: Option<&str>) -> Result<Vec<Office>>;
-    /// Stores a message, or returns the one stored earlier under the same (sender, idempotency key) with
-    /// `true` for "replayed".
-    fn insert_message(&self, message: NewMessage) -> Result<(MessageMeta, bool)>;
+    /// Stores a message with its audit entry, or returns the one stored earlier under the same (sender,
+    /// idempotency key) with `true` for "replayed" (then nothing is audited).
+    fn insert_message(&self, message: NewMessage, audit: AuditEntry) -> Result<(MessageMeta, bool)>;
     fn message(&self, id: &str) -> Result<Option<MessageMeta>>;
     fn list(
         &self,
@@ -150,10 +164,10 @@ pub trait Store: Send + Sync {
         limit: usize,
     ) -> Result<Page>;
     fn file(&self, id: &str, name: &str) -> Result<Option<Vec<u8>>>;
-    /// sent → downloaded (later states stay).
-    fn mark_downloaded(&self, id: &str, at: &str) -> Result<()>;
-    /// → acknowledged; returns the message afterwards.
-    fn acknowledge(&self, id: &str, at: &str) -> Result<Option<MessageMeta>>;
+    /// Records a download: sent → downloaded (later states stay), and the audit entry.
+    fn mark_downloaded(&self, id: &str, at: &str, audit: AuditEntry) -> Result<()>;
+    /// → acknowledged, with the audit entry; returns the message afterwards.
+    fn acknowledge(&self, id: &str, at: &str, audit: AuditEntry) -> Result<Option<MessageMeta>>;
     fn audit(&self, entry: &AuditEntry) -> Result<()>;
     fn audit_log(&self, office: Option<&str>, since: Option<&str>) -> Result<Vec<AuditEntry>>;
     /// Deletes messages created before `cutoff`; returns how many.
@@ -161,9 +175,26 @@ pub trait Store: Send + Sync {
     fn status_counts(&self) -> Result<Vec<(String, i64)>>;
 }
 
+/// SQLite store with group commit. Every write runs on one writer thread: it takes all writes that are waiting,
+/// runs each inside its own savepoint of one transaction and commits them together, so one fsync makes a whole
+/// batch durable. Callers are answered only after that commit. Reads run on a small pool of separate connections,
+/// which WAL lets proceed while the writer commits.
 pub struct SqliteStore {
-    connection: Mutex<Connection>,
+    writes: Option<mpsc::Sender<WriteJob>>,
+    writer: Option<std::thread::JoinHandle<()>>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
 }
+
+/// A write waiting for the writer thread: it runs inside the batch's transaction and returns what to tell its
+/// caller once the commit's outcome is known.
+type WriteJob = Box<dyn FnOnce(&Connection) -> Completion + Send>;
+/// Tells one caller how its write ended; `Err` carries the failed commit.
+type Completion = Box<dyn FnOnce(std::result::Result<(), &rusqlite::Error>) + Send>;
+
+/// Upper bound of writes per commit, so one batch's latency stays bounded under any load.
+const MAX_BATCH: usize = 512;
+const READERS: usize = 4;
 
 const SCHEMA: &str = "
 PRAGMA journal_mode = WAL;
@@ -198,20 +229,118 @@ impl SqliteStore {
     /// Opens the store, refusing to grow the database beyond `max_bytes` (writes past it fail as [`StoreError::Full`]).
     pub fn open_limited(dir: &Path, max_bytes: Option<u64>) -> Result<SqliteStore> {
         let _ = std::fs::create_dir_all(dir);
-        let connection = Connection::open(dir.join("relay.sqlite3"))?;
-        connection.busy_timeout(std::time::Duration::from_secs(10))?;
-        connection.execute_batch(SCHEMA)?;
+        let path = dir.join("relay.sqlite3");
+        let connect = || -> Result<Connection> {
+            let connection = Connection::open(&path)?;
+            connection.busy_timeout(std::time::Duration::from_secs(10))?;
+            Ok(connection)
+        };
+        let writer = connect()?;
+        writer.execute_batch(SCHEMA)?;
         if let Some(max_bytes) = max_bytes {
-            let page_size: u64 = connection.query_row("PRAGMA page_size", [], |row| row.get(0))?;
+            let page_size: u64 = writer.query_row("PRAGMA page_size", [], |row| row.get(0))?;
             let pages = (max_bytes / page_size.max(1)).max(1);
-            connection.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))?;
+            writer.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))?;
         }
-        Ok(SqliteStore { connection: Mutex::new(connection) })
+        let readers = (0..READERS).map(|_| connect().map(Mutex::new)).collect::<Result<_>>()?;
+        let (writes, queue) = mpsc::channel();
+        let writer = std::thread::Builder::new()
+            .name("store-writer".into())
+            .spawn(move || commit_batches(writer, queue))
+            .map_err(|error| StoreError::Writer(error.to_string()))?;
+        Ok(SqliteStore { writes: Some(writes), writer: Some(writer), readers, next_reader: AtomicUsize::new(0) })
     }
 
-    fn with<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
-        let mut connection = self.connection.lock().map_err(|_| StoreError::Poisoned)?;
-        f(&mut connection)
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
+        // Take the first idle reader; when all are busy, wait for the one this call was dealt.
+        for offset in 0..self.readers.len() {
+            if let Ok(connection) = self.readers[(start + offset) % self.readers.len()].try_lock() {
+                return f(&connection);
+            }
+        }
+        let connection = self.readers[start % self.readers.len()].lock().map_err(|_| StoreError::Poisoned)?;
+        f(&connection)
+    }
+
+    /// Runs `f` in the next batch and returns its result once the batch is durable.
+    fn write<T: Send + 'static>(&self, f: impl FnOnce(&Connection) -> Result<T> + Send + 'static) -> Result<T> {
+        let (reply, answer) = mpsc::sync_channel::<Result<T>>(1);
+        let job: WriteJob = Box::new(move |connection| {
+            let outcome = in_savepoint(connection, f);
+            Box::new(move |committed| {
+                let result = match (outcome, committed) {
+                    (Ok(value), Ok(())) => Ok(value),
+                    (Ok(_), Err(error)) => Err(StoreError::from_commit(error)),
+                    (Err(error), _) => Err(error),
+                };
+                let _ = reply.send(result);
+            })
+        });
+        let writes = self.writes.as_ref().ok_or_else(|| StoreError::Writer("closed".into()))?;
+        writes.send(job).map_err(|_| StoreError::Writer("the writer thread has stopped".into()))?;
+        answer.recv().map_err(|_| StoreError::Writer("the writer thread has stopped".into()))?
+    }
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        // Closing the queue lets the writer finish what is queued and exit; waiting for it closes the database.
+        self.writes.take();
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
+    }
+}
+
+/// Runs one write so that its failure undoes only its own changes, not the rest of the batch.
+fn in_savepoint<T>(connection: &Connection, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    connection.execute_batch("SAVEPOINT write")?;
+    match f(connection) {
+        Ok(value) => {
+            connection.execute_batch("RELEASE write")?;
+            Ok(value)
+        }
+        Err(error) => {
+            // SQLite may already have rolled the whole transaction back (disk full, I/O error); then there is no
+            // savepoint left to undo and the batch loop sees the transaction gone.
+            if !connection.is_autocommit() {
+                let _ = connection.execute_batch("ROLLBACK TO write; RELEASE write");
+            }
+            Err(error)
+        }
+    }
+}
+
+fn commit_batches(connection: Connection, queue: mpsc::Receiver<WriteJob>) {
+    while let Ok(first) = queue.recv() {
+        let mut jobs = vec![first];
+        jobs.extend(queue.try_iter().take(MAX_BATCH - 1));
+        let mut waiting: Vec<Completion> = Vec::with_capacity(jobs.len());
+        let mut begun = connection.execute_batch("BEGIN IMMEDIATE");
+        for job in jobs {
+            if let Err(error) = &begun {
+                job(&connection)(Err(error));
+                continue;
+            }
+            waiting.push(job(&connection));
+            if connection.is_autocommit() {
+                // SQLite rolled the transaction back under this write: none of the batch so far is stored.
+                let error = rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT),
+                    Some("the batch's transaction was rolled back".into()),
+                );
+                waiting.drain(..).for_each(|done| done(Err(&error)));
+                begun = connection.execute_batch("BEGIN IMMEDIATE");
+            }
+        }
+        if begun.is_ok() {
+            let committed = connection.execute_batch("COMMIT");
+            if committed.is_err() && !connection.is_autocommit() {
+                let _ = connection.execute_batch("ROLLBACK");
+            }
+            waiting.into_iter().for_each(|done| done(committed.as_ref().map(|_| ())));
+        }
     }
 }
 
@@ -256,6 +385,13 @@ fn with_files(connection: &Connection, mut message: MessageMeta) -> rusqlite::Re
     Ok(message)
 }
 
+fn insert_audit(connection: &Connection, entry: &AuditEntry) -> Result<()> {
+    connection
+        .prepare_cached("INSERT INTO audit (at, office, action, message_id, detail) VALUES (?1, ?2, ?3, ?4, ?5)")?
+        .execute(params![entry.at, entry.office, entry.action, entry.message_id, entry.detail])?;
+    Ok(())
+}
+
 fn load_message(connection: &Connection, id: &str) -> rusqlite::Result<Option<MessageMeta>> {
     let message = connection
         .query_row(&format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?1"), [id], message_from)
@@ -265,7 +401,8 @@ fn load_message(connection: &Connection, id: &str) -> rusqlite::Result<Option<Me
 
 impl Store for SqliteStore {
     fn put_office(&self, office: &Office) -> Result<()> {
-        self.with(|c| {
+        let office = office.clone();
+        self.write(move |c| {
             c.execute(
                 "INSERT INTO offices (number, name, kinds, licence_until) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT(number) DO UPDATE SET name = ?2, kinds = ?3, licence_until = ?4",
@@ -276,7 +413,7 @@ impl Store for SqliteStore {
     }
 
     fn office(&self, number: &str) -> Result<Option<Office>> {
-        self.with(|c| {
+        self.read(|c| {
             Ok(c.query_row(
                 "SELECT number, name, kinds, licence_until FROM offices WHERE number = ?1",
                 [number],
@@ -287,7 +424,7 @@ impl Store for SqliteStore {
     }
 
     fn offices(&self, query: Option<&str>) -> Result<Vec<Office>> {
-        self.with(|c| {
+        self.read(|c| {
             let pattern = query.unwrap_or("");
             let mut statement = c.prepare_cached(
                 "SELECT number, name, kinds, licence_until FROM offices
@@ -298,9 +435,8 @@ impl Store for SqliteStore {
         })
     }
 
-    fn insert_message(&self, message: NewMessage) -> Result<(MessageMeta, bool)> {
-        self.with(|c| {
-            let transaction = c.transaction()?;
+    fn insert_message(&self, message: NewMessage, audit: AuditEntry) -> Result<(MessageMeta, bool)> {
+        self.write(move |transaction| {
             if let Some(key) = &message.idempotency_key {
                 let existing: Option<String> = transaction
                     .query_row(
@@ -310,8 +446,7 @@ impl Store for SqliteStore {
                     )
                     .optional()?;
                 if let Some(id) = existing {
-                    if let Some(stored) = load_message(&transaction, &id)? {
-                        transaction.commit()?;
+                    if let Some(stored) = load_message(transaction, &id)? {
                         return Ok((stored, true));
                     }
                 }
@@ -327,14 +462,14 @@ impl Store for SqliteStore {
                     params![message.id, position as i64, file.name, file.kind, file.bytes.len() as i64, file.sha256, file.bytes],
                 )?;
             }
-            let stored = load_message(&transaction, &message.id)?;
-            transaction.commit()?;
+            insert_audit(transaction, &audit)?;
+            let stored = load_message(transaction, &message.id)?;
             stored.map(|m| (m, false)).ok_or(StoreError::Sqlite(rusqlite::Error::QueryReturnedNoRows))
         })
     }
 
     fn message(&self, id: &str) -> Result<Option<MessageMeta>> {
-        self.with(|c| Ok(load_message(c, id)?))
+        self.read(|c| Ok(load_message(c, id)?))
     }
 
     fn list(
@@ -345,7 +480,7 @@ impl Store for SqliteStore {
         before: Option<i64>,
         limit: usize,
     ) -> Result<Page> {
-        self.with(|c| {
+        self.read(|c| {
             let side = match mailbox {
                 Mailbox::Inbox => "recipient",
                 Mailbox::Outbox => "sender",
@@ -369,45 +504,44 @@ impl Store for SqliteStore {
     }
 
     fn file(&self, id: &str, name: &str) -> Result<Option<Vec<u8>>> {
-        self.with(|c| {
+        self.read(|c| {
             Ok(c.query_row("SELECT bytes FROM files WHERE message_id = ?1 AND name = ?2", [id, name], |row| row.get(0))
                 .optional()?)
         })
     }
 
-    fn mark_downloaded(&self, id: &str, at: &str) -> Result<()> {
-        self.with(|c| {
+    fn mark_downloaded(&self, id: &str, at: &str, audit: AuditEntry) -> Result<()> {
+        let (id, at) = (id.to_string(), at.to_string());
+        self.write(move |c| {
             c.execute(
                 "UPDATE messages SET status = 'downloaded', downloaded_at = ?2 WHERE id = ?1 AND status = 'sent'",
                 params![id, at],
             )?;
+            insert_audit(c, &audit)?;
             Ok(())
         })
     }
 
-    fn acknowledge(&self, id: &str, at: &str) -> Result<Option<MessageMeta>> {
-        self.with(|c| {
+    fn acknowledge(&self, id: &str, at: &str, audit: AuditEntry) -> Result<Option<MessageMeta>> {
+        let (id, at) = (id.to_string(), at.to_string());
+        self.write(move |c| {
             c.execute(
                 "UPDATE messages SET status = 'acknowledged', acknowledged_at = ?2,
                  downloaded_at = COALESCE(downloaded_at, ?2) WHERE id = ?1 AND status != 'acknowledged'",
                 params![id, at],
             )?;
-            Ok(load_message(c, id)?)
+            insert_audit(c, &audit)?;
+            Ok(load_message(c, &id)?)
         })
     }
 
     fn audit(&self, entry: &AuditEntry) -> Result<()> {
-        self.with(|c| {
-            c.execute(
-                "INSERT INTO audit (at, office, action, message_id, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![entry.at, entry.office, entry.action, entry.message_id, entry.detail],
-            )?;
-            Ok(())
-        })
+        let entry = entry.clone();
+        self.write(move |c| insert_audit(c, &entry))
     }
 
     fn audit_log(&self, office: Option<&str>, since: Option<&str>) -> Result<Vec<AuditEntry>> {
-        self.with(|c| {
+        self.read(|c| {
             let mut statement = c.prepare_cached(
                 "SELECT at, office, action, message_id, detail FROM audit
                  WHERE (?1 IS NULL OR office = ?1) AND (?2 IS NULL OR at >= ?2) ORDER BY id",
@@ -428,11 +562,12 @@ impl Store for SqliteStore {
     }
 
     fn purge_before(&self, cutoff: &str) -> Result<usize> {
-        self.with(|c| Ok(c.execute("DELETE FROM messages WHERE created_at < ?1", [cutoff])?))
+        let cutoff = cutoff.to_string();
+        self.write(move |c| Ok(c.execute("DELETE FROM messages WHERE created_at < ?1", [cutoff])?))
     }
 
     fn status_counts(&self) -> Result<Vec<(String, i64)>> {
-        self.with(|c| {
+        self.read(|c| {
             let mut statement =
                 c.prepare_cached("SELECT status, COUNT(*) FROM messages GROUP BY status ORDER BY status")?;
             let counts =

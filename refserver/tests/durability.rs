@@ -91,16 +91,30 @@ async fn retention_purges_old_messages_and_audits_the_purge() {
     let store = SqliteStore::open(&sandbox.data).unwrap();
     for (id, created_at) in [("m_old", "2020-01-01T00:00:00Z"), ("m_new", "2099-01-01T00:00:00Z")] {
         store
-            .insert_message(NewMessage {
-                id: id.into(),
-                from: CARE_MANAGER.into(),
-                to: HOME_HELP.into(),
-                serial: "20200101000000".into(),
-                unit: None,
-                idempotency_key: None,
-                created_at: created_at.into(),
-                files: vec![NewFile { name: "A.CSV".into(), kind: None, sha256: "00".into(), bytes: b"x".to_vec() }],
-            })
+            .insert_message(
+                NewMessage {
+                    id: id.into(),
+                    from: CARE_MANAGER.into(),
+                    to: HOME_HELP.into(),
+                    serial: "20200101000000".into(),
+                    unit: None,
+                    idempotency_key: None,
+                    created_at: created_at.into(),
+                    files: vec![NewFile {
+                        name: "A.CSV".into(),
+                        kind: None,
+                        sha256: "00".into(),
+                        bytes: b"x".to_vec(),
+                    }],
+                },
+                AuditEntry {
+                    at: created_at.into(),
+                    office: Some(CARE_MANAGER.into()),
+                    action: "send".into(),
+                    message_id: Some(id.into()),
+                    detail: None,
+                },
+            )
             .unwrap();
     }
     let mut config = ServerConfig::new("127.0.0.1:0".parse().unwrap(), sandbox.data.clone(), sandbox.pki.clone());
