@@ -89,3 +89,40 @@ fn validator_findings_match_the_manifest() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn scale_exchanges_validate_clean_in_both_directions() {
+    use conformance::synth::corpus::scale_exchanges;
+    use conformance::synth::people::Office;
+    let care_manager = Office::new("43", "ケアプランセンター", "13", 900);
+    let provider = Office::new("11", "訪問介護", "13", 901);
+    let units = scale_exchanges(7, 2, 11, |_| (care_manager.clone(), provider.clone())).expect("generates");
+    assert_eq!(units.len(), 4, "7 users, 2 to a unit");
+    for unit in &units {
+        for files in [unit.ticket.clone(), vec![unit.actuals.clone()]] {
+            let bytes: Vec<(String, Vec<u8>)> =
+                files.iter().map(|f| (f.name.clone(), f.bytes().expect("encodes"))).collect();
+            let report = validate_files(bytes.iter().map(|(n, b)| (n.as_str(), b.as_slice())), &Options::default());
+            let findings: Vec<String> = report
+                .files
+                .iter()
+                .flat_map(|f| {
+                    f.findings
+                        .iter()
+                        .map(move |x| format!("{}: {} {}", f.path, x.rule.code, x.message(conformance::i18n::Lang::En)))
+                })
+                .chain(
+                    report
+                        .set_findings
+                        .iter()
+                        .map(|x| format!("set: {} {}", x.rule.code, x.message(conformance::i18n::Lang::En))),
+                )
+                .collect();
+            assert!(findings.is_empty(), "{:?}: {findings:#?}", files.iter().map(|f| &f.name).collect::<Vec<_>>());
+        }
+    }
+    assert!(units[0]
+        .actuals
+        .name
+        .starts_with(&format!("UPJSK_202505_{}_11_{}_43_", provider.number, care_manager.number)));
+}

@@ -63,6 +63,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// where `serve --record` writes one JSON line per request
     pub recorder: Option<Recorder>,
+    /// inbox long-polls waiting for a send
+    pub arrivals: crate::arrivals::Arrivals,
 }
 
 /// Appends one [`RecordedRequest`] per request to a file (JSON lines), for `careplan-conformance client-check`.
@@ -210,15 +212,6 @@ fn lang_of(request: &Request<Incoming>) -> Lang {
     Lang::from_locale(accept.trim())
 }
 
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, ApiError> {
-    match tokio::task::spawn_blocking(f).await {
-        Ok(result) => Ok(result?),
-        Err(_) => Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "a store task failed")),
-    }
-}
-
 fn audit_entry(office: &str, action: &str, message_id: Option<&str>, detail: Option<String>) -> AuditEntry {
     AuditEntry {
         at: now(),
@@ -232,8 +225,7 @@ fn audit_entry(office: &str, action: &str, message_id: Option<&str>, detail: Opt
 /// Audits something that changes nothing stored (a refused request).
 async fn audit(state: &Arc<AppState>, office: &str, action: &str, message_id: Option<&str>, detail: Option<String>) {
     let entry = audit_entry(office, action, message_id, detail);
-    let store = state.store.clone();
-    if let Err(error) = blocking(move || store.audit(&entry)).await {
+    if let Err(error) = state.store.audit(&entry).await {
         tracing::error!(?error, "audit write failed");
     }
 }
@@ -346,8 +338,9 @@ async fn dispatch(
 }
 
 async fn metrics(state: &Arc<AppState>) -> Result<Response<Body>, ApiError> {
-    let store = state.store.clone();
-    let counts = blocking(move || store.status_counts()).await?;
+    // Store reads are short indexed lookups on a pooled connection: they run inline; only writes (which wait
+    // for a commit) and validation (CPU) leave the async workers.
+    let counts = state.store.status_counts()?;
     let mut response = Response::new(Full::new(Bytes::from(state.metrics.render(&counts))));
     response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
     Ok(response)
@@ -355,13 +348,14 @@ async fn metrics(state: &Arc<AppState>) -> Result<Response<Body>, ApiError> {
 
 async fn directory(state: &Arc<AppState>, request: &Request<Incoming>) -> Result<Response<Body>, ApiError> {
     let params = query(request);
-    let q = param(&params, "q").map(String::from);
-    let store = state.store.clone();
-    let offices = blocking(move || store.offices(q.as_deref())).await?;
+    let offices = state.store.offices(param(&params, "q"))?;
     let list: Vec<serde_json::Value> =
         offices.iter().map(|o| json!({"number": o.number, "name": o.name, "kinds": o.kinds})).collect();
     Ok(json_response(StatusCode::OK, &json!({"offices": list})))
 }
+
+/// Longest `wait` an inbox request may ask for: well inside the request deadline and graceful shutdown.
+const MAX_WAIT_SECONDS: i64 = 20;
 
 async fn mailbox(
     state: &Arc<AppState>,
@@ -388,15 +382,31 @@ async fn mailbox(
     };
     let before = number("before")?;
     let limit = number("limit")?.map_or(50, |l| l.clamp(1, state.config.max_page as i64) as usize);
-    let (store, office) = (state.store.clone(), me.to_string());
-    let page = blocking(move || store.list(&office, mailbox, status, before, limit)).await?;
-    Ok(json_response(StatusCode::OK, &json!({"messages": page.messages, "next": page.next})))
+    // Long poll: an empty inbox page is held until a message arrives or `wait` seconds pass.
+    let wait = match mailbox {
+        Mailbox::Inbox => number("wait")?.map_or(0, |w| w.clamp(0, MAX_WAIT_SECONDS)) as u64,
+        Mailbox::Outbox => 0,
+    };
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(wait);
+    let signal = state.arrivals.signal(me);
+    loop {
+        // Registered before looking, so an arrival between the look and the wait is not missed.
+        let arrival = signal.notified();
+        tokio::pin!(arrival);
+        arrival.as_mut().enable();
+        let page = state.store.list(me, mailbox, status, before, limit)?;
+        if !page.messages.is_empty() || tokio::time::timeout_at(deadline, arrival).await.is_err() {
+            return Ok(json_response(StatusCode::OK, &json!({"messages": page.messages, "next": page.next})));
+        }
+    }
 }
 
 /// The message, if `me` is its sender or recipient; anyone else gets 404 so existence does not leak.
 async fn visible_message(state: &Arc<AppState>, me: &str, id: &str) -> Result<MessageMeta, ApiError> {
-    let (store, id_owned) = (state.store.clone(), id.to_string());
-    let message = blocking(move || store.message(&id_owned)).await?;
+    visible(state, me, id, state.store.message(id)?)
+}
+
+fn visible(state: &AppState, me: &str, id: &str, message: Option<MessageMeta>) -> Result<MessageMeta, ApiError> {
     match message {
         Some(message) if message.from == me || message.to == me || fault(state, |f| f.leak_messages) => Ok(message),
         _ => Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no message {id}"))),
@@ -408,8 +418,7 @@ async fn download(state: &Arc<AppState>, me: &Arc<str>, id: &str, name: &str) ->
     let Some(file) = message.files.iter().find(|f| f.name == name) else {
         return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("message {id} has no file {name}")));
     };
-    let (store, id_owned, name_owned) = (state.store.clone(), id.to_string(), name.to_string());
-    let mut bytes = blocking(move || store.file(&id_owned, &name_owned)).await?.unwrap_or_default();
+    let mut bytes = state.store.file(id, name)?.unwrap_or_default();
     if fault(state, |f| f.alter_bytes) {
         if let Some(first) = bytes.first_mut() {
             *first ^= 0x01;
@@ -418,10 +427,9 @@ async fn download(state: &Arc<AppState>, me: &Arc<str>, id: &str, name: &str) ->
     if message.to.as_str() == &**me {
         // The bytes are served even when the status cannot be recorded (a full store): accepted data stays
         // retrievable; the status catches up on a later download or the ack.
-        let (store, id_owned, at) = (state.store.clone(), id.to_string(), now());
         let entry = audit_entry(me, "download", Some(id), Some(name.to_string()));
-        if let Err(error) = blocking(move || store.mark_downloaded(&id_owned, &at, entry)).await {
-            tracing::error!(code = error.code, "could not record the download of {id} (status and audit)");
+        if let Err(error) = state.store.mark_downloaded(id, &now(), entry).await {
+            tracing::error!(%error, "could not record the download of {id} (status and audit)");
         }
     }
     state.metrics.add_sent_bytes(bytes.len());
@@ -442,14 +450,10 @@ async fn acknowledge(state: &Arc<AppState>, me: &Arc<str>, id: &str) -> Result<R
     if message.to.as_str() != &**me {
         return Err(ApiError::new(StatusCode::FORBIDDEN, "not_recipient", "only the recipient acknowledges a message"));
     }
-    let (store, id_owned, at) = (state.store.clone(), id.to_string(), now());
     let updated = if fault(state, |f| f.lose_acks) {
-        let mut unchanged = message.clone();
-        unchanged.status = Status::Acknowledged;
-        Some(unchanged)
+        Some(MessageMeta { status: Status::Acknowledged, ..message })
     } else {
-        let entry = audit_entry(me, "ack", Some(id), None);
-        blocking(move || store.acknowledge(&id_owned, &at, entry)).await?
+        state.store.acknowledge(id, &now(), audit_entry(me, "ack", Some(id), None)).await?
     };
     let updated =
         updated.ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no message {id}")))?;
@@ -617,8 +621,7 @@ async fn accept_upload(
     idempotency_key: Option<String>,
     digest: &mut Option<String>,
 ) -> Result<Response<Body>, ApiError> {
-    let (store, office_number) = (state.store.clone(), me.to_string());
-    let sender = blocking(move || store.office(&office_number)).await?.ok_or_else(|| {
+    let sender = state.store.office(me)?.ok_or_else(|| {
         ApiError::new(StatusCode::FORBIDDEN, "unknown_office", format!("office {me} is not registered"))
     })?;
     if sender.licence_until < today() {
@@ -640,8 +643,7 @@ async fn accept_upload(
     if *upload.to == **me {
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "same_office", "an office cannot send to itself"));
     }
-    let (store, to) = (state.store.clone(), upload.to.clone());
-    if blocking(move || store.office(&to)).await?.is_none() {
+    if state.store.office(&upload.to)?.is_none() {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
             "unknown_recipient",
@@ -677,42 +679,46 @@ async fn accept_upload(
         ));
     }
 
-    // Validation is CPU work: keep it off the async workers.
-    let files = upload.files;
-    let (report_json, errors, files) = tokio::task::spawn_blocking(move || {
+    let serial = serials.into_iter().next().unwrap_or_default().to_string();
+    let unit = names.iter().flatten().next().map(|n| n.kind.clone());
+    let (id, to) = (new_id(me), upload.to);
+    let entry = audit_entry(me, "send", Some(&id), Some(format!("to {to}")));
+    let (from, files, accept_invalid) = (me.to_string(), upload.files, fault(state, |f| f.accept_invalid));
+    // Validation is CPU work: off the async workers. Nothing is stored unless the files pass.
+    let validated = tokio::task::spawn_blocking(move || {
         let report = validate_files(files.iter().map(|(n, b)| (n.as_str(), b.as_slice())), &Options::default());
-        let json = serde_json::to_value(conformance::report::json::build(&report, lang)).unwrap_or_default();
-        let kinds: Vec<Option<String>> = report.files.iter().map(|f| f.kind_code().map(String::from)).collect();
-        (json, report.errors(), files.into_iter().zip(kinds).collect::<Vec<_>>())
+        if report.errors() > 0 && !accept_invalid {
+            let json = serde_json::to_value(conformance::report::json::build(&report, lang)).unwrap_or_default();
+            return Err((report.errors(), json));
+        }
+        let kinds = report.files.iter().map(|f| f.kind_code().map(String::from));
+        Ok(NewMessage {
+            id,
+            from,
+            to,
+            serial,
+            unit,
+            idempotency_key,
+            created_at: now(),
+            files: files
+                .into_iter()
+                .zip(kinds)
+                .map(|((name, bytes), kind)| NewFile { sha256: hex(&Sha256::digest(&bytes)), name, kind, bytes })
+                .collect(),
+        })
     })
     .await
     .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "validation failed to run"))?;
-    if errors > 0 && !fault(state, |f| f.accept_invalid) {
-        return Err(ApiError {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            code: "validation_failed",
-            message: format!("the files have {errors} error findings; nothing was stored"),
-            report: Some(report_json),
-        });
+    let message = validated.map_err(|(errors, report_json)| ApiError {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        code: "validation_failed",
+        message: format!("the files have {errors} error findings; nothing was stored"),
+        report: Some(report_json),
+    })?;
+    let (stored, replayed) = state.store.insert_message(message, entry).await?;
+    if !replayed {
+        state.arrivals.arrived(&stored.to);
     }
-    let serial = serials.into_iter().next().unwrap_or_default().to_string();
-    let unit = names.iter().flatten().next().map(|n| n.kind.clone());
-    let message = NewMessage {
-        id: new_id(me),
-        from: me.to_string(),
-        to: upload.to,
-        serial,
-        unit,
-        idempotency_key,
-        created_at: now(),
-        files: files
-            .into_iter()
-            .map(|((name, bytes), kind)| NewFile { sha256: hex(&Sha256::digest(&bytes)), name, kind, bytes })
-            .collect(),
-    };
-    let entry = audit_entry(me, "send", Some(&message.id), Some(format!("to {}", message.to)));
-    let store = state.store.clone();
-    let (stored, replayed) = blocking(move || store.insert_message(message, entry)).await?;
     let mut response = json_response(StatusCode::CREATED, &serde_json::to_value(&stored).unwrap_or_default());
     if replayed {
         response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));

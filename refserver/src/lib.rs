@@ -3,6 +3,7 @@
 //! retention.
 
 pub mod api;
+pub mod arrivals;
 pub mod faults;
 pub mod metrics;
 pub mod pki;

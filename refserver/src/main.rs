@@ -160,12 +160,14 @@ fn run(command: Command) -> Result<()> {
             };
             let (cert, key) = pki::issue_office(&PkiPaths::new(&pki), &number, &name)?;
             let store = SqliteStore::open(&data)?;
-            store.put_office(&Office {
-                number: number.clone(),
-                name,
-                kinds: service_kinds,
-                licence_until: licence_until.clone(),
-            })?;
+            store
+                .put_office(&Office {
+                    number: number.clone(),
+                    name,
+                    kinds: service_kinds,
+                    licence_until: licence_until.clone(),
+                })
+                .wait()?;
             println!(
                 "office {number} registered (licence until {licence_until})\n  certificate: {}\n  key:         {}",
                 cert.display(),
@@ -196,7 +198,7 @@ fn run(command: Command) -> Result<()> {
                     date_in_a_year(end.max(today))
                 }
             };
-            store.put_office(&office)?;
+            store.put_office(&office).wait()?;
             println!("office {number}: licence until {}", office.licence_until);
         }
         Command::Audit { data, office, since } => {

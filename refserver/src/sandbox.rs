@@ -21,12 +21,16 @@ pub enum SandboxError {
 /// An HTTPS client that trusts `ca_pem` and presents `identity_pem` (certificate then key) as its client
 /// certificate: how an office talks to the relay.
 pub fn https_client(ca_pem: &[u8], identity_pem: &[u8]) -> reqwest::Result<reqwest::Client> {
-    reqwest::Client::builder()
+    https_client_builder(ca_pem, identity_pem)?.build()
+}
+
+/// The builder behind [`https_client`], for clients that are built elsewhere (goose users).
+pub fn https_client_builder(ca_pem: &[u8], identity_pem: &[u8]) -> reqwest::Result<reqwest::ClientBuilder> {
+    Ok(reqwest::Client::builder()
         .use_rustls_tls()
         .add_root_certificate(reqwest::Certificate::from_pem(ca_pem)?)
         .identity(reqwest::Identity::from_pem(identity_pem)?)
-        .timeout(std::time::Duration::from_secs(30))
-        .build()
+        .timeout(std::time::Duration::from_secs(30)))
 }
 
 /// An office to register: number, service kind, name, last day of its licence.
@@ -56,12 +60,14 @@ impl Sandbox {
         let store = SqliteStore::open(&sandbox.data)?;
         for office in offices {
             pki::issue_office(&paths, office.number, office.name)?;
-            store.put_office(&Office {
-                number: office.number.into(),
-                name: office.name.into(),
-                kinds: vec![office.kind.into()],
-                licence_until: office.licence_until.into(),
-            })?;
+            store
+                .put_office(&Office {
+                    number: office.number.into(),
+                    name: office.name.into(),
+                    kinds: vec![office.kind.into()],
+                    licence_until: office.licence_until.into(),
+                })
+                .wait()?;
         }
         Ok(sandbox)
     }

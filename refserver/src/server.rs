@@ -100,7 +100,13 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         Some(path) => Some(api::Recorder::create(path).map_err(|e| ServerError::Record(path.clone(), e))?),
         None => None,
     };
-    let state = Arc::new(AppState { store, config: config.api.clone(), metrics: Metrics::default(), recorder });
+    let state = Arc::new(AppState {
+        store,
+        config: config.api.clone(),
+        metrics: Metrics::default(),
+        recorder,
+        arrivals: Default::default(),
+    });
     let (shutdown, watch_shutdown) = watch::channel(false);
     tokio::spawn(retention_loop(state.clone(), config.retention, watch_shutdown.clone()));
     let task = tokio::spawn(accept_loop(listener, TlsAcceptor::from(tls), state, config, watch_shutdown));
@@ -187,30 +193,26 @@ async fn reject(state: &Arc<AppState>, peer: SocketAddr, reason: String) {
         message_id: None,
         detail: Some(format!("{peer}: {reason}")),
     };
-    let store = state.store.clone();
-    let _ = tokio::task::spawn_blocking(move || store.audit(&entry)).await;
+    if let Err(error) = state.store.audit(&entry).await {
+        tracing::error!(%error, "could not audit a refused handshake");
+    }
 }
 
 async fn retention_loop(state: Arc<AppState>, retention: Duration, mut shutdown: watch::Receiver<bool>) {
     loop {
         let cutoff = time::OffsetDateTime::now_utc() - retention;
         if let Ok(cutoff) = cutoff.format(&time::format_description::well_known::Rfc3339) {
-            let store = state.store.clone();
-            let purged = tokio::task::spawn_blocking(move || {
-                let count = store.purge_before(&cutoff)?;
+            let purged = async {
+                let count = state.store.purge_before(&cutoff).await?;
                 if count > 0 {
-                    store.audit(&AuditEntry {
-                        at: api::now(),
-                        office: None,
-                        action: "purge".into(),
-                        message_id: None,
-                        detail: Some(format!("{count} messages created before {cutoff}")),
-                    })?;
+                    let detail = Some(format!("{count} messages created before {cutoff}"));
+                    let entry =
+                        AuditEntry { at: api::now(), office: None, action: "purge".into(), message_id: None, detail };
+                    state.store.audit(&entry).await?;
                 }
                 Ok::<_, crate::store::StoreError>(count)
-            })
-            .await;
-            if let Ok(Err(error)) = purged {
+            };
+            if let Err(error) = purged.await {
                 tracing::error!(%error, "retention purge failed");
             }
         }

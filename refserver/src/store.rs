@@ -144,16 +144,17 @@ pub struct AuditEntry {
     pub detail: Option<String>,
 }
 
-/// Everything the relay keeps. Implementations make every change durable before returning, and store a change
+/// Everything the relay keeps. Reads return at once; every change returns a [`Pending`] that resolves once the
+/// change is durable (await it in async code, `wait()` elsewhere). Implementations store a change
 /// together with its audit entry (both or neither), so the audit log never misses nor invents an access.
 pub trait Store: Send + Sync {
-    fn put_office(&self, office: &Office) -> Result<()>;
+    fn put_office(&self, office: &Office) -> Pending<()>;
     fn office(&self, number: &str) -> Result<Option<Office>>;
     /// Offices whose number starts with or whose name contains `query` (all when `None`).
     fn offices(&self, query: Option<&str>) -> Result<Vec<Office>>;
     /// Stores a message with its audit entry, or returns the one stored earlier under the same (sender,
     /// idempotency key) with `true` for "replayed" (then nothing is audited).
-    fn insert_message(&self, message: NewMessage, audit: AuditEntry) -> Result<(MessageMeta, bool)>;
+    fn insert_message(&self, message: NewMessage, audit: AuditEntry) -> Pending<(MessageMeta, bool)>;
     fn message(&self, id: &str) -> Result<Option<MessageMeta>>;
     fn list(
         &self,
@@ -165,13 +166,13 @@ pub trait Store: Send + Sync {
     ) -> Result<Page>;
     fn file(&self, id: &str, name: &str) -> Result<Option<Vec<u8>>>;
     /// Records a download: sent → downloaded (later states stay), and the audit entry.
-    fn mark_downloaded(&self, id: &str, at: &str, audit: AuditEntry) -> Result<()>;
+    fn mark_downloaded(&self, id: &str, at: &str, audit: AuditEntry) -> Pending<()>;
     /// → acknowledged, with the audit entry; returns the message afterwards.
-    fn acknowledge(&self, id: &str, at: &str, audit: AuditEntry) -> Result<Option<MessageMeta>>;
-    fn audit(&self, entry: &AuditEntry) -> Result<()>;
+    fn acknowledge(&self, id: &str, at: &str, audit: AuditEntry) -> Pending<Option<MessageMeta>>;
+    fn audit(&self, entry: &AuditEntry) -> Pending<()>;
     fn audit_log(&self, office: Option<&str>, since: Option<&str>) -> Result<Vec<AuditEntry>>;
     /// Deletes messages created before `cutoff`; returns how many.
-    fn purge_before(&self, cutoff: &str) -> Result<usize>;
+    fn purge_before(&self, cutoff: &str) -> Pending<usize>;
     fn status_counts(&self) -> Result<Vec<(String, i64)>>;
 }
 
@@ -263,9 +264,9 @@ impl SqliteStore {
         f(&connection)
     }
 
-    /// Runs `f` in the next batch and returns its result once the batch is durable.
-    fn write<T: Send + 'static>(&self, f: impl FnOnce(&Connection) -> Result<T> + Send + 'static) -> Result<T> {
-        let (reply, answer) = mpsc::sync_channel::<Result<T>>(1);
+    /// Queues `f` for the next batch; the returned [`Pending`] resolves once that batch is durable.
+    fn write<T: Send + 'static>(&self, f: impl FnOnce(&Connection) -> Result<T> + Send + 'static) -> Pending<T> {
+        let (reply, answer) = tokio::sync::oneshot::channel::<Result<T>>();
         let job: WriteJob = Box::new(move |connection| {
             let outcome = in_savepoint(connection, f);
             Box::new(move |committed| {
@@ -277,9 +278,63 @@ impl SqliteStore {
                 let _ = reply.send(result);
             })
         });
-        let writes = self.writes.as_ref().ok_or_else(|| StoreError::Writer("closed".into()))?;
-        writes.send(job).map_err(|_| StoreError::Writer("the writer thread has stopped".into()))?;
-        answer.recv().map_err(|_| StoreError::Writer("the writer thread has stopped".into()))?
+        match self.writes.as_ref().map(|writes| writes.send(job)) {
+            Some(Ok(())) => Pending(PendingState::Waiting(answer)),
+            _ => Pending::ready(Err(StoreError::Writer("the writer thread has stopped".into()))),
+        }
+    }
+}
+
+/// A change on its way to disk: resolves to its result once the batch that carries it is committed.
+#[must_use = "a change is only known to be durable once its Pending resolves"]
+pub struct Pending<T>(PendingState<T>);
+
+// Nothing in a Pending is pinned in place: the oneshot receiver is Unpin and a ready result is only moved out.
+impl<T> Unpin for Pending<T> {}
+
+enum PendingState<T> {
+    Ready(Option<Result<T>>),
+    Waiting(tokio::sync::oneshot::Receiver<Result<T>>),
+}
+
+impl<T> Pending<T> {
+    pub fn ready(result: Result<T>) -> Pending<T> {
+        Pending(PendingState::Ready(Some(result)))
+    }
+
+    /// Blocks this thread until the change is durable: for command-line tools and tests, not async code.
+    pub fn wait(mut self) -> Result<T> {
+        struct Unpark(std::thread::Thread);
+        impl std::task::Wake for Unpark {
+            fn wake(self: std::sync::Arc<Self>) {
+                self.0.unpark();
+            }
+        }
+        let waker = std::task::Waker::from(std::sync::Arc::new(Unpark(std::thread::current())));
+        let mut context = std::task::Context::from_waker(&waker);
+        loop {
+            if let std::task::Poll::Ready(result) =
+                std::future::Future::poll(std::pin::Pin::new(&mut self), &mut context)
+            {
+                return result;
+            }
+            std::thread::park();
+        }
+    }
+}
+
+impl<T> std::future::Future for Pending<T> {
+    type Output = Result<T>;
+
+    fn poll(mut self: std::pin::Pin<&mut Self>, context: &mut std::task::Context<'_>) -> std::task::Poll<Result<T>> {
+        match &mut self.0 {
+            PendingState::Ready(result) => std::task::Poll::Ready(
+                result.take().unwrap_or_else(|| Err(StoreError::Writer("polled after completion".into()))),
+            ),
+            PendingState::Waiting(answer) => std::pin::Pin::new(answer).poll(context).map(|answer| {
+                answer.unwrap_or_else(|_| Err(StoreError::Writer("the writer thread has stopped".into())))
+            }),
+        }
     }
 }
 
@@ -400,7 +455,7 @@ fn load_message(connection: &Connection, id: &str) -> rusqlite::Result<Option<Me
 }
 
 impl Store for SqliteStore {
-    fn put_office(&self, office: &Office) -> Result<()> {
+    fn put_office(&self, office: &Office) -> Pending<()> {
         let office = office.clone();
         self.write(move |c| {
             c.execute(
@@ -435,7 +490,7 @@ impl Store for SqliteStore {
         })
     }
 
-    fn insert_message(&self, message: NewMessage, audit: AuditEntry) -> Result<(MessageMeta, bool)> {
+    fn insert_message(&self, message: NewMessage, audit: AuditEntry) -> Pending<(MessageMeta, bool)> {
         self.write(move |transaction| {
             if let Some(key) = &message.idempotency_key {
                 let existing: Option<String> = transaction
@@ -510,7 +565,7 @@ impl Store for SqliteStore {
         })
     }
 
-    fn mark_downloaded(&self, id: &str, at: &str, audit: AuditEntry) -> Result<()> {
+    fn mark_downloaded(&self, id: &str, at: &str, audit: AuditEntry) -> Pending<()> {
         let (id, at) = (id.to_string(), at.to_string());
         self.write(move |c| {
             c.execute(
@@ -522,7 +577,7 @@ impl Store for SqliteStore {
         })
     }
 
-    fn acknowledge(&self, id: &str, at: &str, audit: AuditEntry) -> Result<Option<MessageMeta>> {
+    fn acknowledge(&self, id: &str, at: &str, audit: AuditEntry) -> Pending<Option<MessageMeta>> {
         let (id, at) = (id.to_string(), at.to_string());
         self.write(move |c| {
             c.execute(
@@ -535,7 +590,7 @@ impl Store for SqliteStore {
         })
     }
 
-    fn audit(&self, entry: &AuditEntry) -> Result<()> {
+    fn audit(&self, entry: &AuditEntry) -> Pending<()> {
         let entry = entry.clone();
         self.write(move |c| insert_audit(c, &entry))
     }
@@ -561,7 +616,7 @@ impl Store for SqliteStore {
         })
     }
 
-    fn purge_before(&self, cutoff: &str) -> Result<usize> {
+    fn purge_before(&self, cutoff: &str) -> Pending<usize> {
         let cutoff = cutoff.to_string();
         self.write(move |c| Ok(c.execute("DELETE FROM messages WHERE created_at < ?1", [cutoff])?))
     }

@@ -115,6 +115,7 @@ async fn retention_purges_old_messages_and_audits_the_purge() {
                     detail: None,
                 },
             )
+            .wait()
             .unwrap();
     }
     let mut config = ServerConfig::new("127.0.0.1:0".parse().unwrap(), sandbox.data.clone(), sandbox.pki.clone());

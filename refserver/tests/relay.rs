@@ -326,6 +326,29 @@ async fn inbox_pages_newest_first_and_filters_by_status() {
 }
 
 #[tokio::test]
+async fn a_waiting_inbox_request_returns_when_a_message_arrives() {
+    let relay = Relay::start().await;
+    let (status, empty) = relay.get(HOME_HELP, "/v1/inbox?wait=1").await;
+    assert_eq!((status, empty["messages"].as_array().map(Vec::len)), (StatusCode::OK, Some(0)), "{empty}");
+
+    let waiting = relay.get(HOME_HELP, "/v1/inbox?status=sent&wait=20");
+    let sending = async {
+        // Give the waiting request time to reach the relay and find the inbox empty.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        relay.send(CARE_MANAGER, HOME_HELP, &plan_unit(), None).await
+    };
+    let started = std::time::Instant::now();
+    let ((status, inbox), (sent_status, sent)) = tokio::join!(waiting, sending);
+    assert_eq!((status, sent_status), (StatusCode::OK, StatusCode::CREATED), "{sent}");
+    assert_eq!(inbox["messages"][0]["id"], sent["id"], "the waiting request returns the new message");
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "woken by the send, not by the 20 s wait");
+
+    let (status, error) = relay.get(HOME_HELP, "/v1/inbox?wait=soon").await;
+    assert_eq!((status, error["error"].as_str()), (StatusCode::BAD_REQUEST, Some("bad_request")));
+    relay.stop().await;
+}
+
+#[tokio::test]
 async fn directory_metrics_and_audit() {
     let relay = Relay::start().await;
     let (_, offices) = relay.get(HOME_HELP, "/v1/offices?q=%E3%81%95%E3%81%8F%E3%82%89").await;

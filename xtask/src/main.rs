@@ -4,7 +4,9 @@ mod demo;
 mod docs;
 mod fixtures;
 mod generated;
+mod loadtest;
 mod relay_demo;
+mod relay_process;
 mod reliability;
 
 use std::path::PathBuf;
@@ -36,6 +38,22 @@ enum Task {
         /// How many times to kill the relay (the run also stops after 4 minutes)
         #[arg(long, default_value_t = 50)]
         kills: usize,
+    },
+    /// Load test: a fresh PKI and offices, the relay on loopback with an empty store, goose against it;
+    /// writes target/loadtest/report.html (goose) and target/loadtest/summary.json (end-to-end exchanges).
+    Loadtest {
+        /// Load profile
+        #[arg(long, value_enum, default_value_t = ::loadtest::profile::Profile::MonthStart)]
+        scenario: ::loadtest::profile::Profile,
+        /// How long goose runs, e.g. 30s, 2m
+        #[arg(long, default_value = "30s")]
+        run_time: String,
+        /// 居宅介護支援事業所 simulated (twice as many providers; one goose user per office)
+        #[arg(long, default_value_t = 16)]
+        care_managers: usize,
+        /// Use the unoptimised test build (quicker to build; for correctness, not for figures)
+        #[arg(long)]
+        debug_build: bool,
     },
     /// Write the reference under docs/ (rules, file kinds, code tables, assumptions) from the code.
     Docs {
@@ -110,6 +128,9 @@ fn run(task: Task) -> Result<()> {
         }
         Task::Fixtures { check: true, .. } => fixtures::check(),
         Task::Reliability { kills } => reliability::run(kills),
+        Task::Loadtest { scenario, run_time, care_managers, debug_build } => {
+            loadtest::run(&loadtest::Options { scenario, run_time, care_managers, release: !debug_build })
+        }
         Task::Docs { check: true } => docs::check(),
         Task::Docs { check: false } => docs::write(),
         Task::Fixtures { .. } => fixtures::write(),

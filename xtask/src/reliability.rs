@@ -25,10 +25,6 @@ struct Row {
     seconds: f64,
 }
 
-fn free_port() -> Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
-}
-
 /// What the client has been told: message id per idempotency key, and the ids it saw acknowledged.
 #[derive(Default)]
 struct Ledger {
@@ -80,17 +76,6 @@ async fn load(
     }
 }
 
-async fn wait_ready(client: &reqwest::Client, base: &str) -> Result<()> {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        if client.get(format!("{base}/healthz")).send().await.is_ok() {
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    bail!("the relay did not come back within 20 s (store did not open?)")
-}
-
 async fn crash_test(kills: usize, budget: Duration) -> Result<Row> {
     crate::cargo(&["build", "--quiet", "-p", "refserver"])?;
     let binary = crate::target_dir().join("debug/careplan-refserver");
@@ -109,10 +94,10 @@ async fn crash_test(kills: usize, budget: Duration) -> Result<Row> {
     let mut rng = 0x9E37_79B9_u64;
     let (mut done, mut passed, mut lost) = (0, 0, 0);
     while done < kills && started.elapsed() < budget {
-        let port = free_port()?;
+        let port = crate::relay_process::free_port()?;
         let base = format!("https://127.0.0.1:{port}");
         let mut relay = sandbox.spawn_relay(&binary, port)?;
-        wait_ready(&sender, &base).await?;
+        crate::relay_process::wait_ready(&sender, &base).await?;
         // After a restart: every 201 is there with its bytes, acks stayed, retried keys give the stored message.
         let snapshot: Vec<(String, String)> =
             ledger.lock().map(|l| l.accepted.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default();

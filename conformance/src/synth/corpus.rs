@@ -447,16 +447,36 @@ pub fn scale_addressed(
     seed: u64,
     parties: impl Fn(usize) -> (Office, Office),
 ) -> Result<Vec<GeneratedFile>, SynthError> {
+    Ok(scale_exchanges(users, users_per_unit, seed, parties)?.into_iter().flat_map(|unit| unit.ticket).collect())
+}
+
+/// One month's exchange between a care manager and a provider: the ticket unit the care manager sends and the
+/// actuals (実績, UPJSK) the provider sends back for the same users.
+pub struct ScaleExchange {
+    /// UPPLAN (第6表), UPSIKYU (第7表), UPHOSOKU (利用者補足情報): care manager → provider
+    pub ticket: Vec<GeneratedFile>,
+    /// UPJSK: provider → care manager
+    pub actuals: GeneratedFile,
+}
+
+/// Like [`scale_addressed`], with each unit's actuals for the way back.
+pub fn scale_exchanges(
+    users: usize,
+    users_per_unit: usize,
+    seed: u64,
+    parties: impl Fn(usize) -> (Office, Office),
+) -> Result<Vec<ScaleExchange>, SynthError> {
     let mut rng = Rng::new(seed);
     let cast = cast();
     let levels = ["21", "22", "23", "24", "25"];
     let per_unit = users_per_unit.max(1);
-    let mut files = Vec::with_capacity(users.div_ceil(per_unit) * 3);
+    let mut units = Vec::with_capacity(users.div_ceil(per_unit));
     for unit in 0..users.div_ceil(per_unit) {
         let (care_manager, provider) = parties(unit);
         let mut plan = Vec::new();
         let mut annex = Vec::new();
         let mut supplements = Vec::new();
+        let mut actuals = Vec::new();
         for _ in 0..per_unit.min(users - unit * per_unit) {
             let person = Person::new(&mut rng);
             let care_level = *rng.pick(&levels);
@@ -477,20 +497,29 @@ pub fn scale_addressed(
             plan.extend(ticket_rows(&parties, MONTH, "20250428", &services, &care_manager.number)?);
             annex.extend(annex_rows(&parties, MONTH, "20250428", &services)?);
             supplements.push(supplement(&parties, None, Some(MONTH))?);
+            actuals.extend(ticket_rows(&parties, MONTH, "20250601", &services[..1], &provider.number)?);
         }
-        // A distinct, valid YYYYMMDDHHMMSS per unit: one second apart from 2025-04-01 00:00:00.
+        // A distinct, valid YYYYMMDDHHMMSS per unit: one second apart from 00:00:00 on the unit's day.
         let (day, second) = (unit / 86_400 % 28 + 1, unit % 86_400);
-        let serial = format!("202504{day:02}{:02}{:02}{:02}", second / 3600, second / 60 % 60, second % 60);
+        let time = format!("{day:02}{:02}{:02}{:02}", second / 3600, second / 60 % 60, second % 60);
+        let serial = format!("202504{time}");
         let to = &provider;
+        let mut ticket = Vec::with_capacity(3);
         for (prefix, records) in [("UPPLAN", plan), ("UPSIKYU", annex), ("UPHOSOKU", supplements)] {
-            files.push(GeneratedFile::csv(
+            ticket.push(GeneratedFile::csv(
                 format!("{prefix}_{MONTH}_{}_43_{}_{}_{serial}.CSV", care_manager.number, to.number, to.kind),
                 kind(prefix)?,
                 records,
             ));
         }
+        let actuals = GeneratedFile::csv(
+            format!("UPJSK_{MONTH}_{}_{}_{}_43_202506{time}.CSV", provider.number, provider.kind, care_manager.number),
+            kind("UPJSK")?,
+            actuals,
+        );
+        units.push(ScaleExchange { ticket, actuals });
     }
-    Ok(files)
+    Ok(units)
 }
 
 /// The valid units the invalid cases are mutated from.

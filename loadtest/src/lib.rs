@@ -1,0 +1,26 @@
+//! Load test of plan exchange through the relay (`careplan-loadtest`, run by `cargo xtask loadtest`).
+//!
+//! Data flow: [`population`] says which offices exist and who sends to whom → [`payloads`] pre-generates valid
+//! standard-spec units for every pair (the scale generator) → [`roles`] are goose scenarios that send, poll,
+//! download, verify and acknowledge → [`tracker`] turns sends and acknowledgements into end-to-end exchanges →
+//! [`summary`] reports them next to goose's per-request metrics.
+
+pub mod payloads;
+pub mod population;
+pub mod profile;
+pub mod relay_watch;
+pub mod roles;
+pub mod summary;
+pub mod tracker;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("generating payloads: {0}")]
+    Synth(#[from] conformance::synth::SynthError),
+    #[error("encoding payloads: {0}")]
+    Write(#[from] conformance::codec::WriteError),
+    #[error(transparent)]
+    Sandbox(#[from] refserver::sandbox::SandboxError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}

@@ -1,0 +1,290 @@
+//! The goose scenarios: one goose user plays one office with its own client certificate.
+//!
+//! A care manager sends one ticket unit to each of its providers, then waits (collecting the actuals that come
+//! back) until all of them are acknowledged before sending the next round: at most one round in flight per
+//! office, so the system is closed and latency means something at any load. A provider polls its inbox,
+//! downloads every file, checks it against the sender's SHA-256, acknowledges, and returns the actuals. Inbox
+//! requests wait at the relay (long poll) while there is nothing to do.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use conformance::suite::relay::send_form;
+use goose::prelude::*;
+use refserver::pki::PkiPaths;
+use refserver::sandbox::https_client_builder;
+
+use crate::payloads::{Payload, Payloads};
+use crate::population::Population;
+use crate::profile::Profile;
+use crate::tracker::{Direction, Tracker, Verdict};
+use crate::SetupError;
+
+/// Everything the users share: who is who, what they send, and the bookkeeping of exchanges.
+pub struct World {
+    pub population: Population,
+    pub payloads: Payloads,
+    pub tracker: Tracker,
+    pub profile: Profile,
+    ca_pem: Vec<u8>,
+    identities: HashMap<String, Vec<u8>>,
+    next_care_manager: AtomicUsize,
+    next_provider: AtomicUsize,
+}
+
+impl World {
+    /// Loads the CA and every office's certificate and key from the sandbox PKI at `pki`.
+    pub fn new(
+        population: Population,
+        payloads: Payloads,
+        profile: Profile,
+        pki: &PkiPaths,
+    ) -> Result<World, SetupError> {
+        let mut identities = HashMap::new();
+        for office in population.care_managers.iter().chain(&population.providers) {
+            let pem = [std::fs::read(pki.office_cert(&office.number))?, std::fs::read(pki.office_key(&office.number))?]
+                .concat();
+            identities.insert(office.number.clone(), pem);
+        }
+        Ok(World {
+            population,
+            payloads,
+            tracker: Tracker::new(),
+            profile,
+            ca_pem: std::fs::read(pki.ca_cert())?,
+            identities,
+            next_care_manager: AtomicUsize::new(0),
+            next_provider: AtomicUsize::new(0),
+        })
+    }
+
+    /// A plain client for `office` (for the drain after the run).
+    pub fn client(&self, office: &str) -> reqwest::Result<reqwest::Client> {
+        self.client_builder(office)?.build()
+    }
+
+    fn client_builder(&self, office: &str) -> reqwest::Result<reqwest::ClientBuilder> {
+        let identity = self.identities.get(office).map(Vec::as_slice).unwrap_or_default();
+        https_client_builder(&self.ca_pem, identity)
+    }
+}
+
+/// Which office a user plays and where it is in its round.
+struct Session {
+    office: usize,
+    number: String,
+    /// rounds sent (care manager) or actuals returned (provider)
+    turn: usize,
+    /// ids of the care manager's current round that are not acknowledged yet
+    awaiting: Vec<String>,
+}
+
+type Step = for<'r> fn(
+    &'r World,
+    &'r mut GooseUser,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = TransactionResult> + Send + 'r>>;
+
+fn transaction(world: &Arc<World>, name: &str, step: Step) -> Transaction {
+    let world = world.clone();
+    Transaction::new(Arc::new(move |user| {
+        let world = world.clone();
+        Box::pin(async move { step(&world, user).await })
+    }))
+    .set_name(name)
+}
+
+/// The goose attack: care managers and providers (one care manager per two providers, goose's `--users`
+/// split by weight), with the profile's wait times.
+pub fn attack(world: &Arc<World>, configuration: goose::config::GooseConfiguration) -> Result<GooseAttack, GooseError> {
+    let wait = world.profile.wait();
+    let with_wait = |scenario: Scenario| match wait {
+        Some((min, max)) => scenario.set_wait_time(min, max),
+        None => Ok(scenario),
+    };
+    let care_manager = with_wait(
+        scenario!("CareManager")
+            .set_weight(1)?
+            .register_transaction(
+                transaction(world, "connect", |w, u| Box::pin(start_care_manager(w, u))).set_on_start(),
+            )
+            .register_transaction(transaction(world, "round", |w, u| Box::pin(care_manager_round(w, u)))),
+    )?;
+    let provider = with_wait(
+        scenario!("Provider")
+            .set_weight(2)?
+            .register_transaction(transaction(world, "connect", |w, u| Box::pin(start_provider(w, u))).set_on_start())
+            .register_transaction(transaction(world, "round", |w, u| Box::pin(provider_round(w, u)))),
+    )?;
+    Ok(GooseAttack::initialize_with_config(configuration)?.register_scenario(care_manager).register_scenario(provider))
+}
+
+async fn connect(world: &World, user: &mut GooseUser, office: usize, number: String) -> TransactionResult {
+    let builder = world.client_builder(&number).map_err(|e| Box::new(TransactionError::Reqwest(e)))?;
+    user.set_client_builder(builder).await?;
+    user.set_session_data(Session { office, number, turn: 0, awaiting: Vec::new() });
+    world.tracker.user_started();
+    Ok(())
+}
+
+async fn start_care_manager(world: &World, user: &mut GooseUser) -> TransactionResult {
+    let office = world.next_care_manager.fetch_add(1, Ordering::Relaxed) % world.population.care_managers.len();
+    connect(world, user, office, world.population.care_managers[office].number.clone()).await
+}
+
+async fn start_provider(world: &World, user: &mut GooseUser) -> TransactionResult {
+    let office = world.next_provider.fetch_add(1, Ordering::Relaxed) % world.population.providers.len();
+    connect(world, user, office, world.population.providers[office].number.clone()).await
+}
+
+fn session(user: &mut GooseUser) -> Result<&mut Session, Box<TransactionError>> {
+    // `connect` runs first for every user (on start); without it there is no office to play.
+    user.get_session_data_mut::<Session>()
+        .ok_or_else(|| Box::new(TransactionError::InvalidMethod { method: reqwest::Method::CONNECT }))
+}
+
+/// Sends the next round when the previous one is acknowledged; collects actuals either way.
+async fn care_manager_round(world: &World, user: &mut GooseUser) -> TransactionResult {
+    let (office, number, turn) = {
+        let session = session(user)?;
+        session.awaiting.retain(|id| world.tracker.in_flight(id));
+        (session.office, session.number.clone(), session.turn)
+    };
+    let mut did_something = false;
+    if session(user)?.awaiting.is_empty() {
+        let mut sent = Vec::new();
+        for provider in world.population.providers_of(office) {
+            let provider = &world.population.providers[provider].number;
+            let units = world.payloads.between(&number, provider);
+            let Some(unit) = units.get(turn % units.len().max(1)) else { continue };
+            if let Some(id) = send(world, user, provider, Direction::Ticket, &unit.ticket, "送信 send ticket").await?
+            {
+                sent.push(id);
+            }
+        }
+        let session = session(user)?;
+        session.turn += 1;
+        session.awaiting = sent;
+        did_something = true;
+    }
+    did_something |= !work_inbox(world, user).await?.is_empty();
+    if !did_something {
+        tokio::time::sleep(world.profile.idle_pause()).await;
+    }
+    Ok(())
+}
+
+/// Handles the inbox and returns actuals for every ticket acknowledged.
+async fn provider_round(world: &World, user: &mut GooseUser) -> TransactionResult {
+    let acknowledged = work_inbox(world, user).await?;
+    for care_manager in &acknowledged {
+        let (number, turn) = {
+            let session = session(user)?;
+            session.turn += 1;
+            (session.number.clone(), session.turn)
+        };
+        let units = world.payloads.between(care_manager, &number);
+        if let Some(unit) = units.get(turn % units.len().max(1)) {
+            send(world, user, care_manager, Direction::Actuals, &unit.actuals, "送信 send actuals").await?;
+        }
+    }
+    if acknowledged.is_empty() {
+        tokio::time::sleep(world.profile.idle_pause()).await;
+    }
+    Ok(())
+}
+
+/// `POST /v1/messages`; returns the new message's id, recorded in the tracker, when the relay answered `201`.
+async fn send(
+    world: &World,
+    user: &mut GooseUser,
+    to: &str,
+    direction: Direction,
+    payload: &Payload,
+    name: &str,
+) -> Result<Option<String>, Box<TransactionError>> {
+    let builder =
+        user.get_request_builder(&GooseMethod::Post, "/v1/messages")?.multipart(send_form(to, &payload.files));
+    let request = GooseRequest::builder().set_request_builder(builder).name(name).expect_status_code(201).build();
+    let begun = Instant::now();
+    let mut goose = user.request(request).await?;
+    let id = match (goose.request.success, goose.response) {
+        (true, Ok(response)) => {
+            response.json::<serde_json::Value>().await.ok().and_then(|v| v["id"].as_str().map(String::from))
+        }
+        _ => None,
+    };
+    match &id {
+        Some(id) => world.tracker.sent(id, to, direction, begun, payload),
+        None => {
+            world.tracker.failed();
+            user.set_failure("send: no message id", &mut goose.request, None, None)?;
+        }
+    }
+    Ok(id)
+}
+
+/// One look at the inbox: every waiting message of this run is downloaded, verified and acknowledged. Returns
+/// the senders of the messages acknowledged.
+async fn work_inbox(world: &World, user: &mut GooseUser) -> Result<Vec<String>, Box<TransactionError>> {
+    let path = format!("/v1/inbox?status=sent&limit=20&wait={}", world.profile.inbox_wait_s());
+    let mut goose = user.get_named(&path, "受信一覧 inbox").await?;
+    let page = match (goose.request.success, goose.response) {
+        (true, Ok(response)) => response.json::<serde_json::Value>().await.ok(),
+        _ => None,
+    };
+    let Some(page) = page else {
+        world.tracker.failed();
+        user.set_failure("inbox: no page", &mut goose.request, None, None)?;
+        return Ok(Vec::new());
+    };
+    let mut acknowledged = Vec::new();
+    'messages: for message in page["messages"].as_array().map(Vec::as_slice).unwrap_or_default() {
+        let (Some(id), Some(from)) = (message["id"].as_str(), message["from"].as_str()) else { continue };
+        let names: Vec<&str> = message["files"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|f| f["name"].as_str())
+            .collect();
+        for name in names {
+            let mut goose = user.get_named(&format!("/v1/messages/{id}/files/{name}"), "ダウンロード download").await?;
+            let bytes = match (goose.request.success, goose.response) {
+                (true, Ok(response)) => response.bytes().await.ok(),
+                _ => None,
+            };
+            let verdict = bytes.map(|bytes| world.tracker.verify(id, name, &bytes));
+            match verdict {
+                Some(Verdict::Intact) => {}
+                // Its sender has not seen the `201` yet: leave it for the next look.
+                Some(Verdict::NotYetKnown) => continue 'messages,
+                Some(Verdict::Altered) => {
+                    user.set_failure("download: bytes differ from the sender's", &mut goose.request, None, None)?
+                }
+                Some(Verdict::UnknownFile) | None => {
+                    world.tracker.failed();
+                    user.set_failure("download failed", &mut goose.request, None, None)?
+                }
+            }
+        }
+        let ack_path = format!("/v1/messages/{id}/ack");
+        let request = GooseRequest::builder()
+            .method(GooseMethod::Post)
+            .path(ack_path.as_str())
+            .name("受領 ack")
+            .expect_status_code(200)
+            .build();
+        let mut goose = user.request(request).await?;
+        if goose.request.success {
+            if world.tracker.acknowledged(id).is_some() {
+                acknowledged.push(from.to_string());
+            }
+        } else {
+            world.tracker.failed();
+            user.set_failure("ack refused", &mut goose.request, None, None)?;
+        }
+    }
+    Ok(acknowledged)
+}
