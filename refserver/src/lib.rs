@@ -7,6 +7,7 @@ pub mod arrivals;
 pub mod faults;
 pub mod metrics;
 pub mod pki;
+pub mod recent;
 pub mod sandbox;
 pub mod server;
 pub mod store;

@@ -19,6 +19,9 @@ use crate::pki::PkiPaths;
 use crate::store::{AuditEntry, SqliteStore, Store};
 use crate::tls;
 
+/// Memory for the latest messages, served to their recipients without a trip to SQLite.
+const RECENT_BYTES: usize = 64 << 20;
+
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
@@ -93,7 +96,8 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     };
     #[cfg(not(feature = "faults"))]
     let tls = tls::server_config(&pki)?;
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open_limited(&config.data, config.max_store_bytes)?);
+    let store: Arc<dyn Store> =
+        Arc::new(SqliteStore::open_limited(&config.data, config.max_store_bytes)?.with_recent(RECENT_BYTES));
     let listener = TcpListener::bind(config.listen).await.map_err(|e| ServerError::Listen(config.listen, e))?;
     let local_addr = listener.local_addr().map_err(|e| ServerError::Listen(config.listen, e))?;
     let recorder = match &config.record {

@@ -4,10 +4,12 @@
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Mutex};
+use std::sync::{mpsc, Arc, Mutex};
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
+
+use crate::recent::Recent;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -185,6 +187,8 @@ pub struct SqliteStore {
     writer: Option<std::thread::JoinHandle<()>>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
+    /// the relay's in-memory copy of recent messages (see [`SqliteStore::with_recent`])
+    recent: Option<Arc<Recent>>,
 }
 
 /// A write waiting for the writer thread: it runs inside the batch's transaction and returns what to tell its
@@ -249,7 +253,33 @@ impl SqliteStore {
             .name("store-writer".into())
             .spawn(move || commit_batches(writer, queue))
             .map_err(|error| StoreError::Writer(error.to_string()))?;
-        Ok(SqliteStore { writes: Some(writes), writer: Some(writer), readers, next_reader: AtomicUsize::new(0) })
+        Ok(SqliteStore {
+            writes: Some(writes),
+            writer: Some(writer),
+            readers,
+            next_reader: AtomicUsize::new(0),
+            recent: None,
+        })
+    }
+
+    /// Keeps about `bytes` of the latest messages in memory for reads. Only for the one process that writes
+    /// this database (the relay): another writer's changes would not reach the copy.
+    pub fn with_recent(mut self, bytes: usize) -> SqliteStore {
+        self.recent = Some(Arc::new(Recent::new(bytes)));
+        self
+    }
+
+    /// Runs `then` with the result of a committed write, before its caller hears of it, when there is an
+    /// in-memory copy to keep current.
+    fn write_then<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
+        then: impl FnOnce(&Recent, &T) + Send + 'static,
+    ) -> Pending<T> {
+        match self.recent.clone() {
+            Some(recent) => self.write_committed(f, move |value| then(&recent, value)),
+            None => self.write(f),
+        }
     }
 
     fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
@@ -266,12 +296,23 @@ impl SqliteStore {
 
     /// Queues `f` for the next batch; the returned [`Pending`] resolves once that batch is durable.
     fn write<T: Send + 'static>(&self, f: impl FnOnce(&Connection) -> Result<T> + Send + 'static) -> Pending<T> {
+        self.write_committed(f, |_| {})
+    }
+
+    fn write_committed<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
+        committed_value: impl FnOnce(&T) + Send + 'static,
+    ) -> Pending<T> {
         let (reply, answer) = tokio::sync::oneshot::channel::<Result<T>>();
         let job: WriteJob = Box::new(move |connection| {
             let outcome = in_savepoint(connection, f);
             Box::new(move |committed| {
                 let result = match (outcome, committed) {
-                    (Ok(value), Ok(())) => Ok(value),
+                    (Ok(value), Ok(())) => {
+                        committed_value(&value);
+                        Ok(value)
+                    }
                     (Ok(_), Err(error)) => Err(StoreError::from_commit(error)),
                     (Err(error), _) => Err(error),
                 };
@@ -491,7 +532,16 @@ impl Store for SqliteStore {
     }
 
     fn insert_message(&self, message: NewMessage, audit: AuditEntry) -> Pending<(MessageMeta, bool)> {
-        self.write(move |transaction| {
+        let files: Vec<(String, Vec<u8>)> = match self.recent {
+            Some(_) => message.files.iter().map(|f| (f.name.clone(), f.bytes.clone())).collect(),
+            None => Vec::new(),
+        };
+        let remember = move |recent: &Recent, (stored, replayed): &(MessageMeta, bool)| {
+            if !replayed {
+                recent.put(stored.clone(), files);
+            }
+        };
+        self.write_then(move |transaction| {
             if let Some(key) = &message.idempotency_key {
                 let existing: Option<String> = transaction
                     .query_row(
@@ -520,10 +570,13 @@ impl Store for SqliteStore {
             insert_audit(transaction, &audit)?;
             let stored = load_message(transaction, &message.id)?;
             stored.map(|m| (m, false)).ok_or(StoreError::Sqlite(rusqlite::Error::QueryReturnedNoRows))
-        })
+        }, remember)
     }
 
     fn message(&self, id: &str) -> Result<Option<MessageMeta>> {
+        if let Some(message) = self.recent.as_ref().and_then(|recent| recent.message(id)) {
+            return Ok(Some(message));
+        }
         self.read(|c| Ok(load_message(c, id)?))
     }
 
@@ -559,6 +612,9 @@ impl Store for SqliteStore {
     }
 
     fn file(&self, id: &str, name: &str) -> Result<Option<Vec<u8>>> {
+        if let Some(bytes) = self.recent.as_ref().and_then(|recent| recent.file(id, name)) {
+            return Ok(Some(bytes));
+        }
         self.read(|c| {
             Ok(c.query_row("SELECT bytes FROM files WHERE message_id = ?1 AND name = ?2", [id, name], |row| row.get(0))
                 .optional()?)
@@ -567,27 +623,34 @@ impl Store for SqliteStore {
 
     fn mark_downloaded(&self, id: &str, at: &str, audit: AuditEntry) -> Pending<()> {
         let (id, at) = (id.to_string(), at.to_string());
-        self.write(move |c| {
-            c.execute(
-                "UPDATE messages SET status = 'downloaded', downloaded_at = ?2 WHERE id = ?1 AND status = 'sent'",
-                params![id, at],
-            )?;
-            insert_audit(c, &audit)?;
-            Ok(())
-        })
+        let (changed, when) = (id.clone(), at.clone());
+        self.write_then(
+            move |c| {
+                c.execute(
+                    "UPDATE messages SET status = 'downloaded', downloaded_at = ?2 WHERE id = ?1 AND status = 'sent'",
+                    params![id, at],
+                )?;
+                insert_audit(c, &audit)?;
+                Ok(())
+            },
+            move |recent, _| recent.downloaded(&changed, &when),
+        )
     }
 
     fn acknowledge(&self, id: &str, at: &str, audit: AuditEntry) -> Pending<Option<MessageMeta>> {
         let (id, at) = (id.to_string(), at.to_string());
-        self.write(move |c| {
-            c.execute(
-                "UPDATE messages SET status = 'acknowledged', acknowledged_at = ?2,
-                 downloaded_at = COALESCE(downloaded_at, ?2) WHERE id = ?1 AND status != 'acknowledged'",
-                params![id, at],
-            )?;
-            insert_audit(c, &audit)?;
-            Ok(load_message(c, &id)?)
-        })
+        self.write_then(
+            move |c| {
+                c.execute(
+                    "UPDATE messages SET status = 'acknowledged', acknowledged_at = ?2,
+                     downloaded_at = COALESCE(downloaded_at, ?2) WHERE id = ?1 AND status != 'acknowledged'",
+                    params![id, at],
+                )?;
+                insert_audit(c, &audit)?;
+                Ok(load_message(c, &id)?)
+            },
+            |recent, message: &Option<MessageMeta>| message.iter().for_each(|m| recent.update(m)),
+        )
     }
 
     fn audit(&self, entry: &AuditEntry) -> Pending<()> {
@@ -618,7 +681,10 @@ impl Store for SqliteStore {
 
     fn purge_before(&self, cutoff: &str) -> Pending<usize> {
         let cutoff = cutoff.to_string();
-        self.write(move |c| Ok(c.execute("DELETE FROM messages WHERE created_at < ?1", [cutoff])?))
+        self.write_then(
+            move |c| Ok(c.execute("DELETE FROM messages WHERE created_at < ?1", [cutoff])?),
+            |recent, _| recent.clear(),
+        )
     }
 
     fn status_counts(&self) -> Result<Vec<(String, i64)>> {
