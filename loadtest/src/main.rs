@@ -39,7 +39,7 @@ struct Cli {
     #[arg(long, value_enum, default_value_t = Profile::MonthStart)]
     scenario: Profile,
     /// 居宅介護支援事業所 simulated; twice as many 訪問介護 providers
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = 32)]
     care_managers: usize,
     /// Goose users (default: one per office, 3 × --care-managers); more users than offices share offices
     #[arg(long)]

@@ -10,6 +10,9 @@ use loadtest::profile::Profile;
 
 use crate::relay_process::{free_port, wait_ready, RelayGuard};
 
+/// The short run CI makes: long enough for every office to exchange many times, short enough for the budget.
+pub const CI_RUN_TIME: &str = "20s";
+
 pub struct Options {
     pub scenario: Profile,
     pub run_time: String,
@@ -19,12 +22,7 @@ pub struct Options {
 }
 
 pub fn run(options: &Options) -> Result<()> {
-    let mut build = vec!["build", "--quiet", "-p", "refserver", "-p", "loadtest", "--bins"];
-    if options.release {
-        build.push("--release");
-    }
-    crate::cargo(&build)?;
-    let bin = crate::target_dir().join(if options.release { "release" } else { "debug" });
+    let bin = crate::relay_process::build(options.release)?;
     let out = crate::target_dir().join("loadtest");
     std::fs::create_dir_all(&out)?;
 

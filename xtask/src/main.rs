@@ -24,7 +24,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
-    /// Everything CI runs: formatting, clippy (warnings are errors), generated fixtures and docs up to date, all tests.
+    /// Everything CI runs: formatting, clippy (warnings are errors), generated fixtures and docs up to date, all
+    /// tests, a 10-kill crash test and a 20-second load test that fails on any lost or altered message.
     Ci,
     /// The main job on embedded defaults: check the fixture corpus is current, validate the valid exchanges
     /// (expecting no finding) and a sample of invalid ones (expecting their findings), and print the reports.
@@ -49,7 +50,7 @@ enum Task {
         #[arg(long, default_value = "30s")]
         run_time: String,
         /// 居宅介護支援事業所 simulated (twice as many providers; one goose user per office)
-        #[arg(long, default_value_t = 16)]
+        #[arg(long, default_value_t = 32)]
         care_managers: usize,
         /// Use the unoptimised test build (quicker to build; for correctness, not for figures)
         #[arg(long)]
@@ -119,7 +120,14 @@ fn run(task: Task) -> Result<()> {
             fixtures::check()?;
             docs::check()?;
             cargo(&["test", "--workspace"])?;
-            reliability::crash_only(10)
+            reliability::crash_only(10)?;
+            // Correctness under load, not figures: the test build, and a failure on any lost or altered message.
+            loadtest::run(&loadtest::Options {
+                scenario: ::loadtest::profile::Profile::MonthStart,
+                run_time: loadtest::CI_RUN_TIME.into(),
+                care_managers: 8,
+                release: false,
+            })
         }
         Task::Demo { lang } => demo::run(lang.unwrap_or_else(conformance::i18n::Lang::from_env)),
         Task::Fixtures { scale: Some(users), out, .. } => {

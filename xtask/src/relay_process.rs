@@ -1,8 +1,21 @@
 //! A relay started as its own process on loopback, for runs that measure or kill it from outside.
 
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
+
+/// Builds the workspace's programs (the relay, the load test) and returns the folder they are in. One build
+/// command for every run, so the crash test and the load test share their artefacts instead of rebuilding
+/// dependencies with other features.
+pub fn build(release: bool) -> Result<PathBuf> {
+    let mut args = vec!["build", "--quiet", "--workspace", "--bins"];
+    if release {
+        args.push("--release");
+    }
+    crate::cargo(&args)?;
+    Ok(crate::target_dir().join(if release { "release" } else { "debug" }))
+}
 
 /// A port on 127.0.0.1 that was free a moment ago.
 pub fn free_port() -> Result<u16> {

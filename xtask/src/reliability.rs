@@ -77,8 +77,7 @@ async fn load(
 }
 
 async fn crash_test(kills: usize, budget: Duration) -> Result<Row> {
-    crate::cargo(&["build", "--quiet", "-p", "refserver"])?;
-    let binary = crate::target_dir().join("debug/careplan-refserver");
+    let binary = crate::relay_process::build(false)?.join("careplan-refserver");
     let dir = tempfile::tempdir()?;
     let sandbox = Sandbox::care_manager_and_home_help(dir.path())?;
     let folder = root().join("fixtures/valid/withdrawals");

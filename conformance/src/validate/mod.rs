@@ -124,14 +124,24 @@ impl Report {
 /// checks, so they are validated on every available core; the report keeps the input order.
 pub fn validate_files<'a>(files: impl IntoIterator<Item = (&'a str, &'a [u8])>, options: &Options) -> Report {
     let inputs: Vec<(&str, &[u8])> = files.into_iter().collect();
-    let files = parallel_map(&inputs, |(path, bytes)| validate_file(path, bytes, options));
+    let files = parallel_map(&inputs, |(_, bytes)| bytes.len(), |(path, bytes)| validate_file(path, bytes, options));
     let set_findings = validate_set(&files);
     Report { files, set_findings }
 }
 
-/// `f` over `items` on up to `available_parallelism` threads, results in input order.
-pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len()).max(1);
+/// Below this much work (bytes, or rows × [`BYTES_PER_ROW`]) one thread is quicker than starting more: a relay
+/// validates thousands of small uploads a second, a vendor's folder of monthly files is megabytes.
+const PARALLEL_MIN_WORK: usize = 1 << 20;
+/// Rough size of a record, to weigh set rules by rows.
+pub const BYTES_PER_ROW: usize = 300;
+
+/// `f` over `items` on up to `available_parallelism` threads when their `weight`s add up to enough work to pay
+/// for the threads; results in input order.
+pub fn parallel_map<T: Sync, R: Send>(items: &[T], weight: impl Fn(&T) -> usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let worth_it = items.iter().map(weight).sum::<usize>() >= PARALLEL_MIN_WORK;
+    let threads = if worth_it { cores.min(items.len()).max(1) } else { 1 };
     if threads == 1 {
         return items.iter().map(&f).collect();
     }

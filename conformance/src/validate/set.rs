@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use crate::finding::Finding;
 use crate::rules::{self, Check};
 use crate::validate::context::SetCtx;
-use crate::validate::{parallel_map, FileReport};
+use crate::validate::{parallel_map, FileReport, BYTES_PER_ROW};
 
 /// Runs every set rule on each group of files that share a ファイル連番.
 pub fn validate_set(files: &[FileReport]) -> Vec<Finding> {
@@ -17,16 +17,23 @@ pub fn validate_set(files: &[FileReport]) -> Vec<Finding> {
     }
     // Send units are independent: check them on every core, keep them in ファイル連番 order.
     let groups: Vec<(&str, Vec<&FileReport>)> = groups.into_iter().collect();
-    parallel_map(&groups, |(serial, group)| {
-        let ctx = SetCtx { serial, files: group.clone() };
-        let mut findings = Vec::new();
-        for rule in rules::all() {
-            if let Check::Set { check, .. } = &rule.check {
-                check(&ctx, &mut findings);
+    let rows = |group: &Vec<&FileReport>| {
+        group.iter().filter_map(|f| f.document.as_ref()).map(|d| d.table.len()).sum::<usize>()
+    };
+    parallel_map(
+        &groups,
+        |(_, group)| rows(group) * BYTES_PER_ROW,
+        |(serial, group)| {
+            let ctx = SetCtx { serial, files: group.clone() };
+            let mut findings = Vec::new();
+            for rule in rules::all() {
+                if let Check::Set { check, .. } = &rule.check {
+                    check(&ctx, &mut findings);
+                }
             }
-        }
-        findings
-    })
+            findings
+        },
+    )
     .into_iter()
     .flatten()
     .collect()
