@@ -47,7 +47,7 @@ struct Cli {
     /// Users started per second (default: all at once; while ramping, spread over 80 % of the run)
     #[arg(long)]
     hatch_rate: Option<f64>,
-    /// How long goose runs, e.g. 30s, 2m
+    /// How long goose runs, e.g. 30s, 2m (a ramp rises over this long, then holds its peak a quarter as long)
     #[arg(long, default_value = "30s")]
     run_time: String,
     /// Goose's HTML report
@@ -175,7 +175,7 @@ async fn run(cli: Cli) -> Result<bool> {
         "--hatch-rate".into(),
         format!("{hatch_rate:.3}"),
         "--run-time".into(),
-        cli.run_time.clone(),
+        format!("{}s", cli.scenario.goose_run_time(run_time_value).as_secs()),
     ];
     if let Some(report) = &cli.report_file {
         goose_args.extend(["--report-file".into(), report.display().to_string()]);

@@ -7,7 +7,8 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Profile {
-    /// 平常日: a normal weekday — offices act every one to three seconds (plan changes, a few tickets)
+    /// 平常日: a normal weekday — each care manager sends a round every one to three seconds (plan changes, a few
+    /// tickets); providers wait at the relay for what arrives
     Steady,
     /// 月初: the first working days of the month — care managers send each provider its monthly tickets as fast
     /// as the previous ones are acknowledged, providers download, acknowledge and return actuals at once
@@ -15,7 +16,8 @@ pub enum Profile {
     /// 段階増加: the month-start mix while users are added one by one; reports the knee where p99 send-to-ack
     /// latency passes the threshold
     Ramp,
-    /// 長時間: a steady moderate load for the whole run while the relay's memory and open files are watched
+    /// 長時間: a moderate load (a round every 0.1–0.4 s per care manager) for the whole run while the relay's
+    /// memory and open files are watched
     Soak,
 }
 
@@ -29,11 +31,12 @@ impl Profile {
         }
     }
 
-    /// Pause between one user's rounds (goose's wait time), if any.
-    pub fn wait(self) -> Option<(Duration, Duration)> {
+    /// The care manager's pause (least, most) between sending one round and the next, if any. Only sending is
+    /// paced: every office keeps looking at its inbox, so latency is the relay's, not the think time's.
+    pub fn send_pause(self) -> Option<(Duration, Duration)> {
         match self {
             Profile::Steady => Some((Duration::from_secs(1), Duration::from_secs(3))),
-            Profile::Soak => Some((Duration::from_millis(50), Duration::from_millis(250))),
+            Profile::Soak => Some((Duration::from_millis(100), Duration::from_millis(400))),
             Profile::MonthStart | Profile::Ramp => None,
         }
     }
@@ -51,11 +54,20 @@ impl Profile {
     }
 
     /// Users started per second when `--hatch-rate` is not given: all at once, except while ramping, where
-    /// users arrive over the first 80 % of the run.
+    /// users arrive one by one over the whole `--run-time`.
     pub fn default_hatch_rate(self, users: usize, run_time: Duration) -> f64 {
         match self {
-            Profile::Ramp => users as f64 / (run_time.as_secs_f64() * 0.8).max(1.0),
+            Profile::Ramp => users as f64 / run_time.as_secs_f64().max(1.0),
             _ => users as f64,
+        }
+    }
+
+    /// How long goose keeps all users running (goose counts its run time from the last user's start): a ramp
+    /// holds its peak for a quarter of `--run-time` after rising through all of it.
+    pub fn goose_run_time(self, run_time: Duration) -> Duration {
+        match self {
+            Profile::Ramp => (run_time / 4).max(Duration::from_secs(5)),
+            _ => run_time,
         }
     }
 }

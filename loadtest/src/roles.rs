@@ -79,6 +79,9 @@ struct Session {
     turn: usize,
     /// ids of the care manager's current round that are not acknowledged yet
     awaiting: Vec<String>,
+    /// when the care manager may send its next round (the profile's pause)
+    next_round: Instant,
+    rng: conformance::synth::Rng,
 }
 
 type Step = for<'r> fn(
@@ -96,34 +99,24 @@ fn transaction(world: &Arc<World>, name: &str, step: Step) -> Transaction {
 }
 
 /// The goose attack: care managers and providers (one care manager per two providers, goose's `--users`
-/// split by weight), with the profile's wait times.
+/// split by weight).
 pub fn attack(world: &Arc<World>, configuration: goose::config::GooseConfiguration) -> Result<GooseAttack, GooseError> {
-    let wait = world.profile.wait();
-    let with_wait = |scenario: Scenario| match wait {
-        Some((min, max)) => scenario.set_wait_time(min, max),
-        None => Ok(scenario),
-    };
-    let care_manager = with_wait(
-        scenario!("CareManager")
-            .set_weight(1)?
-            .register_transaction(
-                transaction(world, "connect", |w, u| Box::pin(start_care_manager(w, u))).set_on_start(),
-            )
-            .register_transaction(transaction(world, "round", |w, u| Box::pin(care_manager_round(w, u)))),
-    )?;
-    let provider = with_wait(
-        scenario!("Provider")
-            .set_weight(2)?
-            .register_transaction(transaction(world, "connect", |w, u| Box::pin(start_provider(w, u))).set_on_start())
-            .register_transaction(transaction(world, "round", |w, u| Box::pin(provider_round(w, u)))),
-    )?;
+    let care_manager = scenario!("CareManager")
+        .set_weight(1)?
+        .register_transaction(transaction(world, "connect", |w, u| Box::pin(start_care_manager(w, u))).set_on_start())
+        .register_transaction(transaction(world, "round", |w, u| Box::pin(care_manager_round(w, u))));
+    let provider = scenario!("Provider")
+        .set_weight(2)?
+        .register_transaction(transaction(world, "connect", |w, u| Box::pin(start_provider(w, u))).set_on_start())
+        .register_transaction(transaction(world, "round", |w, u| Box::pin(provider_round(w, u))));
     Ok(GooseAttack::initialize_with_config(configuration)?.register_scenario(care_manager).register_scenario(provider))
 }
 
 async fn connect(world: &World, user: &mut GooseUser, office: usize, number: String) -> TransactionResult {
     let builder = world.client_builder(&number).map_err(|e| Box::new(TransactionError::Reqwest(e)))?;
     user.set_client_builder(builder).await?;
-    user.set_session_data(Session { office, number, turn: 0, awaiting: Vec::new() });
+    let rng = conformance::synth::Rng::new(office as u64 + 1);
+    user.set_session_data(Session { office, number, turn: 0, awaiting: Vec::new(), next_round: Instant::now(), rng });
     world.tracker.user_started();
     Ok(())
 }
@@ -144,15 +137,17 @@ fn session(user: &mut GooseUser) -> Result<&mut Session, Box<TransactionError>> 
         .ok_or_else(|| Box::new(TransactionError::InvalidMethod { method: reqwest::Method::CONNECT }))
 }
 
-/// Sends the next round when the previous one is acknowledged; collects actuals either way.
+/// Sends the next round when the previous one is acknowledged and the profile's pause is over; collects
+/// actuals either way.
 async fn care_manager_round(world: &World, user: &mut GooseUser) -> TransactionResult {
-    let (office, number, turn) = {
+    let (office, number, turn, due) = {
         let session = session(user)?;
         session.awaiting.retain(|id| world.tracker.in_flight(id));
-        (session.office, session.number.clone(), session.turn)
+        let due = session.awaiting.is_empty() && Instant::now() >= session.next_round;
+        (session.office, session.number.clone(), session.turn, due)
     };
     let mut did_something = false;
-    if session(user)?.awaiting.is_empty() {
+    if due {
         let mut sent = Vec::new();
         for provider in world.population.providers_of(office) {
             let provider = &world.population.providers[provider].number;
@@ -166,6 +161,10 @@ async fn care_manager_round(world: &World, user: &mut GooseUser) -> TransactionR
         let session = session(user)?;
         session.turn += 1;
         session.awaiting = sent;
+        if let Some((least, most)) = world.profile.send_pause() {
+            let pause = session.rng.range(least.as_millis() as u64, most.as_millis() as u64);
+            session.next_round = Instant::now() + std::time::Duration::from_millis(pause);
+        }
         did_something = true;
     }
     did_something |= !work_inbox(world, user).await?.is_empty();

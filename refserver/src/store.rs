@@ -215,6 +215,9 @@ CREATE UNIQUE INDEX IF NOT EXISTS messages_idempotency ON messages(sender, idemp
     WHERE idempotency_key IS NOT NULL;
 CREATE INDEX IF NOT EXISTS messages_inbox ON messages(recipient, seq);
 CREATE INDEX IF NOT EXISTS messages_outbox ON messages(sender, seq);
+-- What an office polls for (its unread inbox): found directly, however many messages it has received.
+CREATE INDEX IF NOT EXISTS messages_inbox_status ON messages(recipient, status, seq);
+CREATE INDEX IF NOT EXISTS messages_outbox_status ON messages(sender, status, seq);
 CREATE TABLE IF NOT EXISTS files (
     message_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE, position INTEGER NOT NULL,
     name TEXT NOT NULL, kind TEXT, size INTEGER NOT NULL, sha256 TEXT NOT NULL, bytes BLOB NOT NULL,
@@ -593,9 +596,12 @@ impl Store for SqliteStore {
                 Mailbox::Inbox => "recipient",
                 Mailbox::Outbox => "sender",
             };
+            // Conditions only for the filters given, so the planner can walk the (office, status, seq) index.
+            let status_condition = if status.is_some() { "AND status = ?2" } else { "AND ?2 IS NULL" };
+            let before_condition = if before.is_some() { "AND seq < ?3" } else { "AND ?3 IS NULL" };
             let sql = format!(
-                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE {side} = ?1 AND (?2 IS NULL OR status = ?2)
-                 AND (?3 IS NULL OR seq < ?3) ORDER BY seq DESC LIMIT ?4"
+                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE {side} = ?1 {status_condition} {before_condition}
+                 ORDER BY seq DESC LIMIT ?4"
             );
             let mut statement = c.prepare_cached(&sql)?;
             let rows: Vec<MessageMeta> = statement

@@ -46,7 +46,7 @@ enum Task {
         /// Load profile
         #[arg(long, value_enum, default_value_t = ::loadtest::profile::Profile::MonthStart)]
         scenario: ::loadtest::profile::Profile,
-        /// How long goose runs, e.g. 30s, 2m
+        /// How long goose runs, e.g. 30s, 2m (a ramp rises over this long, then holds its peak a quarter as long) (a ramp rises over this long, then holds its peak a quarter as long)
         #[arg(long, default_value = "30s")]
         run_time: String,
         /// 居宅介護支援事業所 simulated (twice as many providers; one goose user per office)
