@@ -38,9 +38,9 @@ struct Cli {
     /// Load profile
     #[arg(long, value_enum, default_value_t = Profile::MonthStart)]
     scenario: Profile,
-    /// 居宅介護支援事業所 simulated; twice as many 訪問介護 providers
-    #[arg(long, default_value_t = 32)]
-    care_managers: usize,
+    /// 居宅介護支援事業所 simulated; twice as many 訪問介護 providers (default 32, for a ramp 96)
+    #[arg(long)]
+    care_managers: Option<usize>,
     /// Goose users (default: one per office, 3 × --care-managers); more users than offices share offices
     #[arg(long)]
     users: Option<usize>,
@@ -142,7 +142,7 @@ async fn drain_one(world: &World, host: &str, message: &Outstanding) -> Result<b
 
 async fn run(cli: Cli) -> Result<bool> {
     let run_time_value = run_time(&cli.run_time)?;
-    let population = Population::new(cli.care_managers);
+    let population = Population::new(cli.care_managers.unwrap_or_else(|| cli.scenario.default_care_managers()));
     let users = cli.users.unwrap_or(population.len());
     let hatch_rate = cli.hatch_rate.unwrap_or_else(|| cli.scenario.default_hatch_rate(users, run_time_value));
     eprintln!(

@@ -62,6 +62,15 @@ impl Profile {
         }
     }
 
+    /// Care managers simulated when `--care-managers` is not given (three goose users each): a ramp needs more
+    /// users than the relay can serve within the latency threshold, to find where that is.
+    pub fn default_care_managers(self) -> usize {
+        match self {
+            Profile::Ramp => 96,
+            _ => 32,
+        }
+    }
+
     /// How long goose keeps all users running (goose counts its run time from the last user's start): a ramp
     /// holds its peak for a quarter of `--run-time` after rising through all of it.
     pub fn goose_run_time(self, run_time: Duration) -> Duration {

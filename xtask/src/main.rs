@@ -49,9 +49,10 @@ enum Task {
         /// How long goose runs, e.g. 30s, 2m (a ramp rises over this long, then holds its peak a quarter as long) (a ramp rises over this long, then holds its peak a quarter as long)
         #[arg(long, default_value = "30s")]
         run_time: String,
-        /// 居宅介護支援事業所 simulated (twice as many providers; one goose user per office)
-        #[arg(long, default_value_t = 32)]
-        care_managers: usize,
+        /// 居宅介護支援事業所 simulated (twice as many providers; one goose user per office; default 32, for a
+        /// ramp 96)
+        #[arg(long)]
+        care_managers: Option<usize>,
         /// Use the unoptimised test build (quicker to build; for correctness, not for figures)
         #[arg(long)]
         debug_build: bool,
@@ -137,6 +138,7 @@ fn run(task: Task) -> Result<()> {
         Task::Fixtures { check: true, .. } => fixtures::check(),
         Task::Reliability { kills } => reliability::run(kills),
         Task::Loadtest { scenario, run_time, care_managers, debug_build } => {
+            let care_managers = care_managers.unwrap_or_else(|| scenario.default_care_managers());
             loadtest::run(&loadtest::Options { scenario, run_time, care_managers, release: !debug_build })
         }
         Task::Docs { check: true } => docs::check(),
