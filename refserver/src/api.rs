@@ -425,12 +425,10 @@ async fn download(state: &Arc<AppState>, me: &Arc<str>, id: &str, name: &str) ->
         }
     }
     if message.to.as_str() == &**me {
-        // The bytes are served even when the status cannot be recorded (a full store): accepted data stays
-        // retrievable; the status catches up on a later download or the ack.
+        // Personal data leaves the relay only once the access is in the audit log: when the store cannot record
+        // it (full), the recipient gets 507 and the bytes stay stored for a later try.
         let entry = audit_entry(me, "download", Some(id), Some(name.to_string()));
-        if let Err(error) = state.store.mark_downloaded(id, &now(), entry).await {
-            tracing::error!(%error, "could not record the download of {id} (status and audit)");
-        }
+        state.store.mark_downloaded(id, &now(), entry).await?;
     }
     state.metrics.add_sent_bytes(bytes.len());
     let mut response = Response::new(Full::new(Bytes::from(bytes)));
@@ -484,26 +482,26 @@ fn safe_file_name(name: &str) -> bool {
         && !name.chars().any(char::is_control)
 }
 
-struct Upload {
-    to: String,
-    files: Vec<(String, Vec<u8>)>,
+/// The form of a send as the relay reads it: the recipient and the files, named and in order.
+#[derive(Debug)]
+pub struct Upload {
+    pub to: String,
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+fn too_large(config: &ApiConfig) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        format!("the body is larger than {} bytes", config.max_body),
+    )
 }
 
 async fn read_upload(state: &Arc<AppState>, request: Request<Incoming>) -> Result<Upload, ApiError> {
     let content_type = request.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    let boundary = multer::parse_boundary(&content_type).map_err(|_| {
-        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", "the body must be multipart/form-data with a boundary")
-    })?;
-    let too_large = || {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            format!("the body is larger than {} bytes", state.config.max_body),
-        )
-    };
     if let Some(length) = request.headers().get("content-length").and_then(|v| v.to_str().ok()?.parse::<usize>().ok()) {
         if length > state.config.max_body {
-            return Err(too_large());
+            return Err(too_large(&state.config));
         }
     }
     let body = Limited::new(request.into_body(), state.config.max_body);
@@ -513,9 +511,23 @@ async fn read_upload(state: &Arc<AppState>, request: Request<Incoming>) -> Resul
             Err(error) => Some(Err(error)),
         }
     });
+    parse_upload(&content_type, stream, &state.config).await
+}
+
+/// Reads a send's `multipart/form-data` body (`content_type` is its Content-Type header) within `config`'s
+/// limits. Any bytes give an answer, never a panic: the fuzz targets call this directly.
+pub async fn parse_upload<S, E>(content_type: &str, stream: S, config: &ApiConfig) -> Result<Upload, ApiError>
+where
+    S: futures_util::Stream<Item = Result<Bytes, E>> + Send + 'static,
+    E: Into<Box<dyn std::error::Error + Send + Sync>> + 'static,
+{
+    let boundary = multer::parse_boundary(content_type).map_err(|_| {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", "the body must be multipart/form-data with a boundary")
+    })?;
+    let too_large = || too_large(config);
     let constraints = multer::Constraints::new()
         .allowed_fields(vec!["to", "file"])
-        .size_limit(multer::SizeLimit::new().whole_stream(state.config.max_body as u64).for_field("to", 64));
+        .size_limit(multer::SizeLimit::new().whole_stream(config.max_body as u64).for_field("to", 64));
     let mut multipart = multer::Multipart::with_constraints(stream, boundary, constraints);
     let mut to = None;
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
@@ -531,11 +543,11 @@ async fn read_upload(state: &Arc<AppState>, request: Request<Incoming>) -> Resul
                 to = Some(text.trim().to_string());
             }
             _ => {
-                if files.len() >= state.config.max_files {
+                if files.len() >= config.max_files {
                     return Err(ApiError::new(
                         StatusCode::PAYLOAD_TOO_LARGE,
                         "too_many_files",
-                        format!("at most {} files per send", state.config.max_files),
+                        format!("at most {} files per send", config.max_files),
                     ));
                 }
                 let name = field.file_name().unwrap_or("").to_string();

@@ -176,8 +176,27 @@ async fn a_full_store_answers_507_and_keeps_everything_accepted() {
     let body = full.expect("the store filled up within 400 sends");
     assert_eq!(body["error"], "insufficient_storage");
     assert!(accepted.len() > 5, "only {} sends fitted", accepted.len());
+    // Downloads still fit while their audit entries do; once the store cannot record one, the download is
+    // refused, so nothing leaves unlogged.
+    let name = &files[0].0;
+    let mut served = 0;
+    let refused = loop {
+        let url = format!("{base}/v1/messages/{}/files/{name}", accepted[served % accepted.len()]);
+        let status = receiver.get(url).send().await.unwrap().status();
+        if status != 200 || served == 20_000 {
+            break status;
+        }
+        served += 1;
+    };
+    assert_eq!(refused, 507, "a download that cannot be audited is refused (after {served} served)");
+    running.shutdown().await;
+
+    // With room again (the operator raised the limit), everything accepted is there, byte for byte, and each
+    // download is in the audit log.
+    let config = ServerConfig::new("127.0.0.1:0".parse().unwrap(), sandbox.data.clone(), sandbox.pki.clone());
+    let running = server::start(config).await.unwrap();
+    let base = format!("https://127.0.0.1:{}", running.local_addr.port());
     for id in &accepted {
-        let name = &files[0].0;
         let response = receiver.get(format!("{base}/v1/messages/{id}/files/{name}")).send().await.unwrap();
         assert_eq!(response.status(), 200, "{id} lost after the store filled");
         assert_eq!(response.bytes().await.unwrap().as_ref(), files[0].1.as_slice());
@@ -187,4 +206,7 @@ async fn a_full_store_answers_507_and_keeps_everything_accepted() {
     let listed = inbox["messages"].as_array().unwrap().len();
     assert_eq!(listed, accepted.len().min(100), "nothing half-stored");
     running.shutdown().await;
+    let downloads = SqliteStore::open(&sandbox.data).unwrap().audit_log(Some(HOME_HELP), None).unwrap();
+    let audited = downloads.iter().filter(|e| e.action == "download").count();
+    assert_eq!(audited, served + accepted.len(), "every served download is audited, the refused one is not");
 }

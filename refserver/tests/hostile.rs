@@ -27,6 +27,20 @@ async fn raw_tls(sandbox: &Sandbox, port: u16) -> tokio_rustls::client::TlsStrea
     TlsConnector::from(config).connect(ServerName::try_from("localhost").unwrap(), tcp).await.unwrap()
 }
 
+/// How long another office waits for its inbox while an attack runs: it must be served, and soon. The bound is
+/// generous (a loaded CI machine) yet far below the attacks' own timeouts, so a relay that let one client hold
+/// up the others would fail.
+async fn other_office_waits(sandbox: &Sandbox, port: u16) -> Duration {
+    let client = sandbox.client(HOME_HELP).unwrap();
+    let started = Instant::now();
+    let response = client.get(format!("https://127.0.0.1:{port}/v1/inbox")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let waited = started.elapsed();
+    eprintln!("another office was served in {waited:?} during the attack");
+    assert!(waited < Duration::from_secs(2), "other offices wait {waited:?} during the attack");
+    waited
+}
+
 /// Reads until the server closes or answers; the time it took and what came back.
 async fn until_closed(stream: &mut tokio_rustls::client::TlsStream<TcpStream>, limit: Duration) -> (Duration, String) {
     let started = Instant::now();
@@ -62,12 +76,7 @@ async fn slowloris_headers_are_cut_off_and_others_are_served_meanwhile() {
         let (_, answer) = until_closed(&mut slow, Duration::from_secs(10)).await;
         (started.elapsed(), written, answer)
     });
-    // Another office meanwhile: served promptly.
-    let client = sandbox.client(HOME_HELP).unwrap();
-    let started = Instant::now();
-    let status = client.get(format!("https://127.0.0.1:{port}/healthz")).send().await.unwrap().status();
-    assert_eq!(status, 200);
-    assert!(started.elapsed() < Duration::from_secs(2), "other clients wait {:?}", started.elapsed());
+    other_office_waits(&sandbox, port).await;
     let (elapsed, written, answer) = trickle.await.unwrap();
     assert!(written >= 3, "the connection was usable before the timeout ({written} bytes)");
     assert!(elapsed >= Duration::from_millis(400), "cut before the header timeout: {elapsed:?}");
@@ -84,7 +93,11 @@ async fn a_body_that_never_ends_is_cut_off_by_the_request_deadline() {
     // Announces 1 MB (under the limit), sends a few bytes, then nothing.
     let head = "POST /v1/messages HTTP/1.1\r\nHost: localhost\r\nContent-Type: multipart/form-data; boundary=B\r\nContent-Length: 1000000\r\n\r\n--B\r\n";
     stream.write_all(head.as_bytes()).await.unwrap();
-    let (elapsed, response) = until_closed(&mut stream, Duration::from_secs(10)).await;
+    let (waiting, (elapsed, response)) = tokio::join!(
+        other_office_waits(&sandbox, running.local_addr.port()),
+        until_closed(&mut stream, Duration::from_secs(10))
+    );
+    assert!(waiting < elapsed, "the other office was served while the body hung");
     assert!(elapsed >= Duration::from_millis(700), "answered before the deadline: {elapsed:?} {response}");
     assert!(elapsed < Duration::from_secs(5), "held for {elapsed:?}");
     assert!(response.starts_with("HTTP/1.1 408"), "{response}");
@@ -102,14 +115,105 @@ async fn ten_thousand_parts_and_a_huge_to_field_are_refused() {
         form = form.part("file", reqwest::multipart::Part::bytes(b"x".to_vec()).file_name(format!("F{i}.CSV")));
     }
     let started = Instant::now();
-    let response = client.post(&url).multipart(form).send().await.unwrap();
+    let (response, _) =
+        tokio::join!(client.post(&url).multipart(form).send(), other_office_waits(&sandbox, running.local_addr.port()));
+    let response = response.unwrap();
     assert_eq!(response.status(), 413);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["error"], "too_many_files");
     assert!(started.elapsed() < Duration::from_secs(10));
 
     let form = reqwest::multipart::Form::new().text("to", "1".repeat(1_000_000));
-    let response = client.post(&url).multipart(form).send().await.unwrap();
+    let (response, _) =
+        tokio::join!(client.post(&url).multipart(form).send(), other_office_waits(&sandbox, running.local_addr.port()));
+    let response = response.unwrap();
     assert_eq!(response.status(), 413, "a megabyte `to` is not read into memory");
+    running.shutdown().await;
+}
+
+/// A ClientHello offering only `version` (0x0300 SSL 3.0, 0x0301 TLS 1.0, 0x0302 TLS 1.1, 0x0303 TLS 1.2) and
+/// `suites`, without any extension: what an old or downgrading client sends.
+fn legacy_client_hello(version: u16, suites: &[u16]) -> Vec<u8> {
+    let mut body = version.to_be_bytes().to_vec();
+    body.extend([0x5a; 32]); // random
+    body.push(0); // no session id
+    body.extend(((suites.len() * 2) as u16).to_be_bytes());
+    suites.iter().for_each(|suite| body.extend(suite.to_be_bytes()));
+    body.extend([0x01, 0x00]); // compression: null only
+    let mut handshake = vec![0x01]; // ClientHello
+    handshake.extend(&(body.len() as u32).to_be_bytes()[1..]);
+    handshake.extend(body);
+    let mut record = vec![0x16]; // handshake record
+    record.extend(version.min(0x0301).to_be_bytes());
+    record.extend((handshake.len() as u16).to_be_bytes());
+    record.extend(handshake);
+    record
+}
+
+#[tokio::test]
+async fn old_protocol_versions_and_weak_cipher_suites_are_refused_at_the_handshake() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sandbox, running) = relay(dir.path(), |_| {}).await;
+    let port = running.local_addr.port();
+    // TLS_RSA_WITH_AES_128_CBC_SHA, TLS_RSA_WITH_3DES_EDE_CBC_SHA, TLS_RSA_WITH_RC4_128_SHA: no forward secrecy.
+    let weak = [0x002f, 0x000a, 0x0005];
+    let strong_tls12 = [0xc02b, 0xc02f]; // ECDHE-ECDSA/RSA-AES128-GCM-SHA256
+    for (what, hello) in [
+        ("SSL 3.0", legacy_client_hello(0x0300, &strong_tls12)),
+        ("TLS 1.0", legacy_client_hello(0x0301, &strong_tls12)),
+        ("TLS 1.1", legacy_client_hello(0x0302, &strong_tls12)),
+        ("TLS 1.2 with only weak suites", legacy_client_hello(0x0303, &weak)),
+    ] {
+        let mut tcp = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        tcp.write_all(&hello).await.unwrap();
+        let mut answer = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(5), tcp.read_to_end(&mut answer)).await;
+        assert!(read.is_ok(), "{what}: the relay neither refused nor closed within 5 s");
+        // One fatal alert record (type 21, level 2: protocol_version 70 or handshake_failure 40), then closed.
+        assert!(answer.len() >= 7 && answer[0] == 0x15 && answer[5] == 2, "{what}: answered {answer:02x?}");
+        assert!([40, 70].contains(&answer[6]), "{what}: alert {}", answer[6]);
+        other_office_waits(&sandbox, port).await;
+    }
+    running.shutdown().await;
+}
+
+#[tokio::test]
+async fn renegotiation_is_refused_and_other_offices_are_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sandbox, running) = relay(dir.path(), |_| {}).await;
+    let port = running.local_addr.port();
+    let paths = sandbox.paths();
+    // OpenSSL's client can ask for a TLS 1.2 renegotiation ("R" on its input); rustls has none to give.
+    let mut client = std::process::Command::new("openssl")
+        .args(["s_client", "-tls1_2", "-servername", "localhost", "-connect", &format!("127.0.0.1:{port}")])
+        .arg("-cert")
+        .arg(paths.office_cert(CARE_MANAGER))
+        .arg("-key")
+        .arg(paths.office_key(CARE_MANAGER))
+        .arg("-CAfile")
+        .arg(paths.ca_cert())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the openssl command (Debian package openssl) drives this test");
+    {
+        use std::io::Write;
+        let mut input = client.stdin.take().unwrap();
+        input.write_all(b"R\n").unwrap();
+        other_office_waits(&sandbox, port).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    } // closing its input ends the client
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while client.try_wait().unwrap().is_none() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = client.kill();
+    let output = client.wait_with_output().unwrap();
+    let said = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(said.contains("Protocol  : TLSv1.2"), "the first handshake completed: {said}");
+    assert!(said.contains("RENEGOTIATING"), "the client asked to renegotiate: {said}");
+    assert!(said.contains("no renegotiation"), "the relay refused the renegotiation: {said}");
+    other_office_waits(&sandbox, port).await;
     running.shutdown().await;
 }

@@ -3,6 +3,7 @@
 mod demo;
 mod docs;
 mod fixtures;
+mod fuzz;
 mod generated;
 mod loadtest;
 mod relay_demo;
@@ -25,7 +26,8 @@ struct Cli {
 #[derive(Subcommand)]
 enum Task {
     /// Everything CI runs: formatting, clippy (warnings are errors), generated fixtures and docs up to date, all
-    /// tests, a 10-kill crash test and a 20-second load test that fails on any lost or altered message.
+    /// tests, a 10-kill crash test, 20 s of each fuzz target and a 20-second load test that fails on any lost or
+    /// altered message.
     Ci,
     /// The main job on embedded defaults: check the fixture corpus is current, validate the valid exchanges
     /// (expecting no finding) and a sample of invalid ones (expecting their findings), and print the reports.
@@ -56,6 +58,13 @@ enum Task {
         /// Use the unoptimised test build (quicker to build; for correctness, not for figures)
         #[arg(long)]
         debug_build: bool,
+    },
+    /// Run every cargo fuzz target (fuzz/) for a bounded time, seeded from the fixtures, replaying
+    /// fuzz/regressions/ first; fails on any crash.
+    Fuzz {
+        /// Seconds per target
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
     },
     /// Write the reference under docs/ (rules, file kinds, code tables, assumptions) from the code.
     Docs {
@@ -113,6 +122,9 @@ pub fn cargo(args: &[&str]) -> Result<()> {
     Ok(())
 }
 
+/// Seconds each fuzz target runs in CI (`cargo xtask fuzz` and `reliability` run 60).
+const CI_FUZZ_SECONDS: u64 = 20;
+
 fn run(task: Task) -> Result<()> {
     match task {
         Task::Ci => {
@@ -122,6 +134,7 @@ fn run(task: Task) -> Result<()> {
             docs::check()?;
             cargo(&["test", "--workspace"])?;
             reliability::crash_only(10)?;
+            fuzz::run(CI_FUZZ_SECONDS)?;
             // Correctness under load, not figures: the test build, and a failure on any lost or altered message.
             loadtest::run(&loadtest::Options {
                 scenario: ::loadtest::profile::Profile::MonthStart,
@@ -137,6 +150,7 @@ fn run(task: Task) -> Result<()> {
         }
         Task::Fixtures { check: true, .. } => fixtures::check(),
         Task::Reliability { kills } => reliability::run(kills),
+        Task::Fuzz { seconds } => fuzz::run(seconds).map(|_| ()),
         Task::Loadtest { scenario, run_time, care_managers, debug_build } => {
             let care_managers = care_managers.unwrap_or_else(|| scenario.default_care_managers());
             loadtest::run(&loadtest::Options { scenario, run_time, care_managers, release: !debug_build })

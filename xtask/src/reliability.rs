@@ -3,8 +3,8 @@
 //! The crash test runs a real relay process under send and ack load and kills it with SIGKILL at random moments,
 //! restarting it on the same store each time, and checks after every restart: every send answered 201 is there
 //! with identical bytes, nothing acknowledged reverted, a retried key did not create a second message, and the
-//! store opened. The other rows run the relay's hostile-client and durability tests, the codec property tests and
-//! the request-parsing fuzz harness (proptest: `cargo fuzz` needs a nightly toolchain this project does not use).
+//! store opened. The other rows run the relay's hostile-client and durability tests, the codec property tests, the
+//! request-parsing property harness over TLS, and 60 s of each `cargo fuzz` target (libFuzzer).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -196,11 +196,11 @@ pub fn run(kills: usize) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     let mut rows = vec![runtime.block_on(crash_test(kills, Duration::from_secs(240)))?];
     rows.push(test_row(
-        "hostile clients: slowloris, endless body, 10 000 parts, huge field",
+        "hostile clients: slowloris, endless body, 10 000 parts, huge field, TLS 1.0/1.1/SSL 3 and weak-cipher hellos, renegotiation — another office served within 2 s during each",
         &["test", "--quiet", "-p", "refserver", "--test", "hostile"],
     ));
     rows.push(test_row(
-        "durability: SIGKILL after 201, full store → 507, retention",
+        "durability: SIGKILL after 201, full store → 507 (sends and unauditable downloads), retention",
         &["test", "--quiet", "-p", "refserver", "--test", "durability"],
     ));
     rows.push(test_row(
@@ -215,5 +215,18 @@ pub fn run(kills: usize) -> Result<()> {
         "request parsing: hostile multipart, headers, garbage over TLS — never 5xx (proptest)",
         &["test", "--quiet", "-p", "refserver", "--test", "fuzz_requests"],
     ));
+    match crate::fuzz::run(60) {
+        Ok(targets) => rows.extend(targets.into_iter().map(|(target, seconds)| Row {
+            test: format!("cargo fuzz {target}: 60 s, seeded from the fixtures, regressions replayed"),
+            tries: 1,
+            passed: 1,
+            lost: 0,
+            seconds,
+        })),
+        Err(error) => {
+            eprintln!("{error:#}");
+            rows.push(Row { test: "cargo fuzz".into(), tries: 1, passed: 0, lost: 0, seconds: 0.0 });
+        }
+    }
     print_and_judge(&rows)
 }
