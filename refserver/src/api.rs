@@ -387,6 +387,12 @@ async fn mailbox(
         Mailbox::Inbox => number("wait")?.map_or(0, |w| w.clamp(0, MAX_WAIT_SECONDS)) as u64,
         Mailbox::Outbox => 0,
     };
+    let page = |page: crate::store::Page| {
+        json_response(StatusCode::OK, &json!({"messages": page.messages, "next": page.next}))
+    };
+    if wait == 0 {
+        return Ok(page(state.store.list(me, mailbox, status, before, limit)?));
+    }
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(wait);
     let signal = state.arrivals.signal(me);
     loop {
@@ -394,9 +400,9 @@ async fn mailbox(
         let arrival = signal.notified();
         tokio::pin!(arrival);
         arrival.as_mut().enable();
-        let page = state.store.list(me, mailbox, status, before, limit)?;
-        if !page.messages.is_empty() || tokio::time::timeout_at(deadline, arrival).await.is_err() {
-            return Ok(json_response(StatusCode::OK, &json!({"messages": page.messages, "next": page.next})));
+        let found = state.store.list(me, mailbox, status, before, limit)?;
+        if !found.messages.is_empty() || tokio::time::timeout_at(deadline, arrival).await.is_err() {
+            return Ok(page(found));
         }
     }
 }
