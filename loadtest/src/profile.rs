@@ -41,18 +41,6 @@ impl Profile {
         }
     }
 
-    /// Seconds an inbox request may wait for a message (the relay's long poll): idle offices wait at the
-    /// relay instead of polling it.
-    pub fn inbox_wait_s(self) -> u64 {
-        1
-    }
-
-    /// Pause after a round that found messages but could acknowledge none (their senders had not yet seen
-    /// the `201`), so such a round does not spin.
-    pub fn idle_pause(self) -> Duration {
-        Duration::from_millis(5)
-    }
-
     /// Users started per second when `--hatch-rate` is not given: all at once, except while ramping, where
     /// users arrive one by one over the whole `--run-time`.
     pub fn default_hatch_rate(self, users: usize, run_time: Duration) -> f64 {

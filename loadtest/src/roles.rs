@@ -44,9 +44,7 @@ impl World {
     ) -> Result<World, SetupError> {
         let mut identities = HashMap::new();
         for office in population.care_managers.iter().chain(&population.providers) {
-            let pem = [std::fs::read(pki.office_cert(&office.number))?, std::fs::read(pki.office_key(&office.number))?]
-                .concat();
-            identities.insert(office.number.clone(), pem);
+            identities.insert(office.number.clone(), pki.identity_pem(&office.number)?);
         }
         Ok(World {
             population,
@@ -70,6 +68,14 @@ impl World {
         https_client_builder(&self.ca_pem, identity)
     }
 }
+
+/// Seconds an inbox request may wait for a message (the relay's long poll): idle offices wait at the relay
+/// instead of polling it.
+const INBOX_WAIT_S: u64 = 1;
+
+/// Pause after a round that found messages but could acknowledge none (their senders had not yet seen the
+/// `201`), so such a round does not spin.
+const IDLE_PAUSE: std::time::Duration = std::time::Duration::from_millis(5);
 
 /// Which office a user plays and where it is in its round.
 struct Session {
@@ -169,7 +175,7 @@ async fn care_manager_round(world: &World, user: &mut GooseUser) -> TransactionR
     }
     did_something |= !work_inbox(world, user).await?.is_empty();
     if !did_something {
-        tokio::time::sleep(world.profile.idle_pause()).await;
+        tokio::time::sleep(IDLE_PAUSE).await;
     }
     Ok(())
 }
@@ -189,7 +195,7 @@ async fn provider_round(world: &World, user: &mut GooseUser) -> TransactionResul
         }
     }
     if acknowledged.is_empty() {
-        tokio::time::sleep(world.profile.idle_pause()).await;
+        tokio::time::sleep(IDLE_PAUSE).await;
     }
     Ok(())
 }
@@ -227,7 +233,7 @@ async fn send(
 /// One look at the inbox: every waiting message of this run is downloaded, verified and acknowledged. Returns
 /// the senders of the messages acknowledged.
 async fn work_inbox(world: &World, user: &mut GooseUser) -> Result<Vec<String>, Box<TransactionError>> {
-    let path = format!("/v1/inbox?status=sent&limit=20&wait={}", world.profile.inbox_wait_s());
+    let path = format!("/v1/inbox?status=sent&limit=20&wait={INBOX_WAIT_S}");
     let mut goose = user.get_named(&path, "受信一覧 inbox").await?;
     let page = match (goose.request.success, goose.response) {
         (true, Ok(response)) => response.json::<serde_json::Value>().await.ok(),

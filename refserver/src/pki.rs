@@ -56,6 +56,10 @@ impl PkiPaths {
     pub fn office_key(&self, number: &str) -> PathBuf {
         self.dir.join("offices").join(format!("{number}.key"))
     }
+    /// PEM of an office's certificate followed by its key (what HTTP clients load as an identity).
+    pub fn identity_pem(&self, number: &str) -> std::io::Result<Vec<u8>> {
+        Ok([std::fs::read(self.office_cert(number))?, std::fs::read(self.office_key(number))?].concat())
+    }
     pub fn negative(&self, name: &str) -> (PathBuf, PathBuf) {
         (self.dir.join("negative").join(format!("{name}.pem")), self.dir.join("negative").join(format!("{name}.key")))
     }

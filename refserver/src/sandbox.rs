@@ -84,8 +84,7 @@ impl Sandbox {
 
     /// PEM of an office's certificate followed by its key (what HTTP clients load as an identity).
     pub fn identity_pem(&self, office: &str) -> std::io::Result<Vec<u8>> {
-        let paths = self.paths();
-        Ok([std::fs::read(paths.office_cert(office))?, std::fs::read(paths.office_key(office))?].concat())
+        self.paths().identity_pem(office)
     }
 
     /// A rustls client configuration for `office`, trusting this sandbox's CA: for tests that speak raw TLS.

@@ -272,19 +272,6 @@ impl SqliteStore {
         self
     }
 
-    /// Runs `then` with the result of a committed write, before its caller hears of it, when there is an
-    /// in-memory copy to keep current.
-    fn write_then<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
-        then: impl FnOnce(&Recent, &T) + Send + 'static,
-    ) -> Pending<T> {
-        match self.recent.clone() {
-            Some(recent) => self.write_committed(f, move |value| then(&recent, value)),
-            None => self.write(f),
-        }
-    }
-
     fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
         // Take the first idle reader; when all are busy, wait for the one this call was dealt.
@@ -299,21 +286,26 @@ impl SqliteStore {
 
     /// Queues `f` for the next batch; the returned [`Pending`] resolves once that batch is durable.
     fn write<T: Send + 'static>(&self, f: impl FnOnce(&Connection) -> Result<T> + Send + 'static) -> Pending<T> {
-        self.write_committed(f, |_| {})
+        self.write_then(f, |_, _| {})
     }
 
-    fn write_committed<T: Send + 'static>(
+    /// Like [`SqliteStore::write`]; once committed, and before its caller hears of it, `then` brings the
+    /// in-memory copy of recent messages (if kept) up to date with the result.
+    fn write_then<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
-        committed_value: impl FnOnce(&T) + Send + 'static,
+        then: impl FnOnce(&Recent, &T) + Send + 'static,
     ) -> Pending<T> {
+        let recent = self.recent.clone();
         let (reply, answer) = tokio::sync::oneshot::channel::<Result<T>>();
         let job: WriteJob = Box::new(move |connection| {
             let outcome = in_savepoint(connection, f);
             Box::new(move |committed| {
                 let result = match (outcome, committed) {
                     (Ok(value), Ok(())) => {
-                        committed_value(&value);
+                        if let Some(recent) = &recent {
+                            then(recent, &value);
+                        }
                         Ok(value)
                     }
                     (Ok(_), Err(error)) => Err(StoreError::from_commit(error)),
