@@ -11,7 +11,7 @@ use conformance::validate::{validate_files, Options};
 use futures_util::StreamExt;
 use http_body_util::{BodyStream, Full, Limited};
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, CONTENT_TYPE};
+use hyper::header::{HeaderValue, CONTENT_DISPOSITION, CONTENT_TYPE};
 use hyper::{Method, Request, Response, StatusCode};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -105,7 +105,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
         ApiError { status, code, message: message.into(), report: None }
     }
 }
@@ -222,6 +222,18 @@ fn audit_entry(office: &str, action: &str, message_id: Option<&str>, detail: Opt
     }
 }
 
+/// Audits a read of personal data that changes nothing else; fails (and the caller shows nothing) when the audit
+/// entry cannot be stored.
+pub(crate) async fn record_access(
+    state: &Arc<AppState>,
+    office: &str,
+    action: &str,
+    message_id: &str,
+    file: &str,
+) -> Result<(), ApiError> {
+    Ok(state.store.audit(&audit_entry(office, action, Some(message_id), Some(file.to_string()))).await?)
+}
+
 /// Audits something that changes nothing stored (a refused request).
 async fn audit(state: &Arc<AppState>, office: &str, action: &str, message_id: Option<&str>, detail: Option<String>) {
     let entry = audit_entry(office, action, message_id, detail);
@@ -266,7 +278,9 @@ pub async fn handle(state: Arc<AppState>, me: Arc<str>, request: Request<Incomin
 pub const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/healthz", "healthz"),
     ("GET", "/metrics", "metrics"),
+    ("GET", "/v1/me", "me"),
     ("GET", "/v1/offices", "offices"),
+    ("POST", "/v1/validate", "validate"),
     ("POST", "/v1/messages", "send"),
     ("GET", "/v1/inbox", "inbox"),
     ("GET", "/v1/outbox", "outbox"),
@@ -296,6 +310,9 @@ fn route(method: &Method, segments: &[&str]) -> Result<&'static str, bool> {
 
 fn route_name(method: &Method, path: &str) -> &'static str {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    if crate::web::is_page(&segments) {
+        return "page";
+    }
     route(method, &segments).unwrap_or("other")
 }
 
@@ -308,6 +325,9 @@ async fn dispatch(
     let decoded: Vec<String> = path.trim_matches('/').split('/').map(percent_decode).collect();
     let segments: Vec<&str> = decoded.iter().map(String::as_str).collect();
     let method = request.method().clone();
+    if crate::web::is_page(&segments) {
+        return Ok(crate::web::serve(state, me, &method, &segments).await);
+    }
     let name = match route(&method, &segments) {
         Ok(name) => name,
         Err(true) => {
@@ -323,7 +343,9 @@ async fn dispatch(
     match name {
         "healthz" => Ok(json_response(StatusCode::OK, &json!({"status": "ok"}))),
         "metrics" => metrics(state).await,
+        "me" => whoami(state, me).await,
         "offices" => directory(state, &request).await,
+        "validate" => dry_run(state, request).await,
         "send" => send(state, me, request).await,
         "inbox" => mailbox(state, me, &request, Mailbox::Inbox).await,
         "outbox" => mailbox(state, me, &request, Mailbox::Outbox).await,
@@ -352,6 +374,30 @@ async fn directory(state: &Arc<AppState>, request: &Request<Incoming>) -> Result
     let list: Vec<serde_json::Value> =
         offices.iter().map(|o| json!({"number": o.number, "name": o.name, "kinds": o.kinds})).collect();
     Ok(json_response(StatusCode::OK, &json!({"offices": list})))
+}
+
+/// The caller's own directory entry: who the certificate says it is.
+async fn whoami(state: &Arc<AppState>, me: &Arc<str>) -> Result<Response<Body>, ApiError> {
+    let office = state.store.office(me)?.ok_or_else(|| {
+        ApiError::new(StatusCode::FORBIDDEN, "unknown_office", format!("office {me} is not registered"))
+    })?;
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"number": office.number, "name": office.name, "kinds": office.kinds, "licence_until": office.licence_until}),
+    ))
+}
+
+/// Validates files as a send would, storing nothing: the web page checks dropped files with this.
+async fn dry_run(state: &Arc<AppState>, request: Request<Incoming>) -> Result<Response<Body>, ApiError> {
+    let upload = read_upload(state, request).await?;
+    let report = tokio::task::spawn_blocking(move || {
+        let files = upload.files.iter().map(|(n, b)| (n.as_str(), b.as_slice()));
+        serde_json::to_value(crate::checks::build(&validate_files(files, &Options::default())))
+    })
+    .await
+    .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "validation failed to run"))?
+    .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the report could not be written"))?;
+    Ok(json_response(StatusCode::OK, &report))
 }
 
 /// Longest `wait` an inbox request may ask for: well inside the request deadline and graceful shutdown.
@@ -408,7 +454,7 @@ async fn mailbox(
 }
 
 /// The message, if `me` is its sender or recipient; anyone else gets 404 so existence does not leak.
-async fn visible_message(state: &Arc<AppState>, me: &str, id: &str) -> Result<MessageMeta, ApiError> {
+pub(crate) async fn visible_message(state: &Arc<AppState>, me: &str, id: &str) -> Result<MessageMeta, ApiError> {
     visible(state, me, id, state.store.message(id)?)
 }
 
@@ -440,6 +486,10 @@ async fn download(state: &Arc<AppState>, me: &Arc<str>, id: &str, name: &str) ->
     let mut response = Response::new(Full::new(Bytes::from(bytes)));
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=Shift_JIS"));
+    // A browser saves the file under its standard-spec name instead of showing it.
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", file.name)) {
+        headers.insert(CONTENT_DISPOSITION, value);
+    }
     if let Ok(value) = HeaderValue::from_str(&format!("\"{}\"", file.sha256)) {
         headers.insert("etag", value);
     }
@@ -488,10 +538,10 @@ fn safe_file_name(name: &str) -> bool {
         && !name.chars().any(char::is_control)
 }
 
-/// The form of a send as the relay reads it: the recipient and the files, named and in order.
+/// The form of a send as the relay reads it: the recipient (absent in a dry run) and the files, named and in order.
 #[derive(Debug)]
 pub struct Upload {
-    pub to: String,
+    pub to: Option<String>,
     pub files: Vec<(String, Vec<u8>)>,
 }
 
@@ -576,7 +626,6 @@ where
             }
         }
     }
-    let to = to.ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", "the form has no `to` field"))?;
     if files.is_empty() {
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_request", "the form has no `file` part"));
     }
@@ -652,23 +701,20 @@ async fn accept_upload(
             ),
         ));
     }
-    let upload = read_upload(state, request).await?;
-    *digest = Some(upload_digest(&upload.files));
-    state.metrics.add_received_bytes(upload.files.iter().map(|(_, b)| b.len()).sum());
-    if upload.to.len() != 10 || !upload.to.bytes().all(|b| b.is_ascii_digit()) {
+    let Upload { to, files } = read_upload(state, request).await?;
+    *digest = Some(upload_digest(&files));
+    state.metrics.add_received_bytes(files.iter().map(|(_, b)| b.len()).sum());
+    let to = to.ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", "the form has no `to` field"))?;
+    if to.len() != 10 || !to.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_recipient", "`to` must be a 10-digit office number"));
     }
-    if *upload.to == **me {
+    if *to == **me {
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "same_office", "an office cannot send to itself"));
     }
-    if state.store.office(&upload.to)?.is_none() {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "unknown_recipient",
-            format!("no registered office {}", upload.to),
-        ));
+    if state.store.office(&to)?.is_none() {
+        return Err(ApiError::new(StatusCode::NOT_FOUND, "unknown_recipient", format!("no registered office {}", to)));
     }
-    let names: Vec<Option<FileName>> = upload.files.iter().map(|(name, _)| filename::parse(name).ok()).collect();
+    let names: Vec<Option<FileName>> = files.iter().map(|(name, _)| filename::parse(name).ok()).collect();
     for name in names.iter().flatten() {
         if *name.sender.office != **me || !sender.kinds.contains(&name.sender.kind) {
             return Err(ApiError::new(
@@ -680,11 +726,11 @@ async fn accept_upload(
                 ),
             ));
         }
-        if name.recipient.office != upload.to {
+        if name.recipient.office != to {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "recipient_mismatch",
-                format!("file names must carry the recipient {}", upload.to),
+                format!("file names must carry the recipient {}", to),
             ));
         }
     }
@@ -699,9 +745,9 @@ async fn accept_upload(
 
     let serial = serials.into_iter().next().unwrap_or_default().to_string();
     let unit = names.iter().flatten().next().map(|n| n.kind.clone());
-    let (id, to) = (new_id(me), upload.to);
+    let (id, to) = (new_id(me), to);
     let entry = audit_entry(me, "send", Some(&id), Some(format!("to {to}")));
-    let (from, files, accept_invalid) = (me.to_string(), upload.files, fault(state, |f| f.accept_invalid));
+    let (from, accept_invalid) = (me.to_string(), fault(state, |f| f.accept_invalid));
     // Validation is CPU work: off the async workers. Nothing is stored unless the files pass.
     let validated = tokio::task::spawn_blocking(move || {
         let report = validate_files(files.iter().map(|(n, b)| (n.as_str(), b.as_slice())), &Options::default());

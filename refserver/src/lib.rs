@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod arrivals;
+pub mod checks;
 pub mod faults;
 pub mod metrics;
 pub mod pki;
@@ -12,3 +13,4 @@ pub mod sandbox;
 pub mod server;
 pub mod store;
 pub mod tls;
+pub mod web;

@@ -365,3 +365,93 @@ async fn directory_metrics_and_audit() {
     assert!(actions.contains(&"send".to_string()), "{actions:?}");
     relay.stop().await;
 }
+
+#[tokio::test]
+async fn the_page_and_its_assets_come_with_a_policy_that_allows_nothing_from_elsewhere() {
+    let relay = Relay::start().await;
+    let client = relay.client(CARE_MANAGER);
+    for (path, content_type) in
+        [("/", "text/html"), ("/assets/app.js", "text/javascript"), ("/assets/app.css", "text/css")]
+    {
+        let response = client.get(relay.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let headers = response.headers();
+        assert!(headers["content-type"].to_str().unwrap().starts_with(content_type), "{path}");
+        assert!(headers["content-security-policy"].to_str().unwrap().starts_with("default-src 'none'"));
+        assert_eq!(headers["cache-control"], "no-store");
+    }
+    let page = client.get(relay.url("/")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(r#""UP2KYO":{"table":"第2表","title":"居宅サービス計画書（2）"}"#), "kinds from the spec");
+    assert!(!page.contains("http://") && !page.contains("https://"), "no external asset");
+    let missing = client.get(relay.url("/no/such/page")).send().await.unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert!(missing.text().await.unwrap().contains("このページはありません"));
+    let (status, me) = relay.get(CARE_MANAGER, "/v1/me").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me["name"], "ケアプランセンターさくら");
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn a_dry_run_reports_findings_in_both_languages_and_stores_nothing() {
+    let relay = Relay::start().await;
+    let validate = |files: Vec<(String, Vec<u8>)>| {
+        let mut form = reqwest::multipart::Form::new();
+        for (name, bytes) in files {
+            form = form.part("file", reqwest::multipart::Part::bytes(bytes).file_name(name));
+        }
+        relay.client(CARE_MANAGER).post(relay.url("/v1/validate")).multipart(form).send()
+    };
+    let response = validate(unit("invalid/FLD006-february-30", "_20250425090000.")).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let report: Value = response.json().await.unwrap();
+    assert_eq!(report["errors"], 1, "{report}");
+    let finding = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["findings"].as_array().unwrap())
+        .find(|f| f["rule"] == "FLD006")
+        .expect("the FLD006 finding");
+    assert_eq!(finding["line"], 1);
+    assert_eq!(finding["item"], "第1表 No.18 認定日");
+    assert!(finding["message"].as_str().unwrap().contains("20250230"));
+    assert!(finding["message_en"].as_str().unwrap().contains("not a valid"));
+
+    let clean: Value = validate(plan_unit()).await.unwrap().json().await.unwrap();
+    assert_eq!(clean["errors"], 0, "{clean}");
+    assert_eq!(clean["files"].as_array().unwrap().len(), 4);
+    let (_, outbox) = relay.get(CARE_MANAGER, "/v1/outbox").await;
+    assert_eq!(outbox["messages"].as_array().unwrap().len(), 0, "a dry run stores nothing");
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn a_preview_shows_the_form_to_sender_and_recipient_only_and_is_audited() {
+    let relay = Relay::start().await;
+    let (_, sent) = relay.send(CARE_MANAGER, HOME_HELP, &plan_unit(), None).await;
+    let id = sent["id"].as_str().expect("id").to_string();
+    let name = "UP2KYO_1370001002_43_1370002058_11_20250425090000.CSV";
+    let path = format!("/preview/{id}/{name}");
+    for office in [HOME_HELP, CARE_MANAGER] {
+        let response = relay.client(office).get(relay.url(&path)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let html = response.text().await.unwrap();
+        assert!(html.contains("居宅サービス計画書（2）"));
+        assert!(html.contains("加藤"), "the person's name comes from the 利用者補足情報 of the same message");
+        assert!(html.contains("見守りのもとで浴槽をまたげる"), "a short-term goal of the file");
+    }
+    let outsider = relay.client(DAY_SERVICE).get(relay.url(&path)).send().await.unwrap();
+    assert_eq!(outsider.status(), StatusCode::NOT_FOUND);
+    let (_, message) = relay.get(CARE_MANAGER, &format!("/v1/messages/{id}")).await;
+    assert_eq!(message["status"], "sent", "a preview is not a download");
+    let store = SqliteStore::open(&relay.dir.path().join("data")).unwrap();
+    let previews = store
+        .audit_log(Some(HOME_HELP), None)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "preview" && e.message_id.as_deref() == Some(id.as_str()))
+        .count();
+    assert_eq!(previews, 1);
+    relay.stop().await;
+}

@@ -1,5 +1,6 @@
 //! `cargo xtask …`: the project's automation, in Rust so it runs wherever cargo does.
 
+mod browser;
 mod demo;
 mod docs;
 mod fixtures;
@@ -26,7 +27,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Task {
     /// Everything CI runs: formatting, clippy (warnings are errors), generated fixtures and docs up to date, all
-    /// tests, a 10-kill crash test, 20 s of each fuzz target and a 20-second load test that fails on any lost or
+    /// tests, the web page's browser test, a 10-kill crash test, 20 s of each fuzz target and a 20-second load test that fails on any lost or
     /// altered message.
     Ci,
     /// The main job on embedded defaults: check the fixture corpus is current, validate the valid exchanges
@@ -48,7 +49,7 @@ enum Task {
         /// Load profile
         #[arg(long, value_enum, default_value_t = ::loadtest::profile::Profile::MonthStart)]
         scenario: ::loadtest::profile::Profile,
-        /// How long goose runs, e.g. 30s, 2m (a ramp rises over this long, then holds its peak a quarter as long) (a ramp rises over this long, then holds its peak a quarter as long)
+        /// How long goose runs, e.g. 30s, 2m (a ramp rises over this long, then holds its peak a quarter as long)
         #[arg(long, default_value = "30s")]
         run_time: String,
         /// 居宅介護支援事業所 simulated (twice as many providers; one goose user per office; default 32, for a
@@ -58,6 +59,15 @@ enum Task {
         /// Use the unoptimised test build (quicker to build; for correctness, not for figures)
         #[arg(long)]
         debug_build: bool,
+    },
+    /// The web page end to end in headless Chromium against a relay on loopback: drop files, see a finding, send,
+    /// open the inbox as the recipient, preview, acknowledge, see the status on the sender's side. Installs
+    /// Debian's chromium, libnss3-tools and openssl when missing (needs root), and playwright-core from npm.
+    /// Screenshots: target/e2e/.
+    Browser {
+        /// Also copy the README's screenshots (send page, 第2表 preview) to docs/screenshots/
+        #[arg(long)]
+        update_screenshots: bool,
     },
     /// Run every cargo fuzz target (fuzz/) for a bounded time, seeded from the fixtures, replaying
     /// fuzz/regressions/ first; fails on any crash.
@@ -133,6 +143,7 @@ fn run(task: Task) -> Result<()> {
             fixtures::check()?;
             docs::check()?;
             cargo(&["test", "--workspace"])?;
+            browser::run(false)?;
             reliability::crash_only(10)?;
             fuzz::run(CI_FUZZ_SECONDS)?;
             // Correctness under load, not figures: the test build, and a failure on any lost or altered message.
@@ -150,6 +161,7 @@ fn run(task: Task) -> Result<()> {
         }
         Task::Fixtures { check: true, .. } => fixtures::check(),
         Task::Reliability { kills } => reliability::run(kills),
+        Task::Browser { update_screenshots } => browser::run(update_screenshots),
         Task::Fuzz { seconds } => fuzz::run(seconds).map(|_| ()),
         Task::Loadtest { scenario, run_time, care_managers, debug_build } => {
             let care_managers = care_managers.unwrap_or_else(|| scenario.default_care_managers());

@@ -1,0 +1,282 @@
+// The relay's web page end to end, in headless Chromium against a real relay (run by `cargo xtask browser`, which
+// sets the environment below). Two browsers, one per office, each presenting its own client certificate from its
+// own NSS database: the care manager drops files, sees a finding, fixes the file and sends; the provider opens the
+// inbox, previews the plan as its form, downloads, acknowledges; the care manager sees the status change.
+// Every step leaves a screenshot in $ARTIFACTS.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const env = (name) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run this through \`cargo xtask browser\``);
+  return value;
+};
+const RELAY = env('RELAY_URL');
+const FIXTURES = env('FIXTURES');
+const ARTIFACTS = env('ARTIFACTS');
+const RECIPIENT = '1370002058';
+const STEP_TIMEOUT = 60_000;
+
+// The flags a locked-down machine needs: no sandbox (root in CI), no GPU, no calls to Google's services.
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--lang=ja-JP'];
+
+/** A browser for one office: HOME points at the folder whose NSS database holds that office's certificate. */
+async function officeBrowser(home) {
+  const browser = await chromium.launch({ executablePath: env('CHROMIUM'), args: ARGS, env: { ...process.env, HOME: home } });
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'ja-JP', acceptDownloads: true });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => { if (message.type() === 'error') problems.push(`console: ${message.text()}`); });
+  return { browser, page, problems };
+}
+
+const file = (...parts) => join(FIXTURES, ...parts);
+const planFiles = (folder) => readdirSync(file(folder))
+  .filter((name) => /^(UP1KYO|UP2KYO|UP3KYO|UPHOSOKU_000000)_/.test(name))
+  .map((name) => ({ name, path: file(folder, name) }));
+const ticketFiles = (folder) => readdirSync(file(folder))
+  .filter((name) => /^(UPPLAN|UPSIKYU|UPHOSOKU_202505)_.*_20250425090500\.CSV$/.test(name))
+  .map((name) => ({ name, path: file(folder, name) }));
+
+/** Drops files on the drop zone the way a drag from the desktop arrives: a `drop` event carrying File objects. */
+async function dropFiles(page, files) {
+  const payload = files.map(({ name, path }) => ({ name, base64: readFileSync(path).toString('base64') }));
+  const dataTransfer = await page.evaluateHandle((items) => {
+    const transfer = new DataTransfer();
+    for (const { name, base64 } of items) {
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      transfer.items.add(new File([bytes], name, { type: 'text/csv' }));
+    }
+    return transfer;
+  }, payload);
+  await page.dispatchEvent('#drop', 'dragenter', { dataTransfer });
+  await page.dispatchEvent('#drop', 'drop', { dataTransfer });
+}
+
+async function shot(page, name, options = {}) {
+  await page.screenshot({ path: join(ARTIFACTS, name), ...options });
+}
+
+let sender;
+let recipient;
+const state = {};
+
+/** A step of the story; on failure both browsers' screens are saved next to the step's screenshots. */
+function step(name, body) {
+  test(name, { timeout: STEP_TIMEOUT }, async () => {
+    try {
+      await body();
+    } catch (error) {
+      const slug = name.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
+      await shot(sender.page, `failed-${slug}-sender.png`).catch(() => {});
+      await shot(recipient.page, `failed-${slug}-recipient.png`).catch(() => {});
+      throw error;
+    }
+  });
+}
+
+before(async () => {
+  sender = await officeBrowser(env('SENDER_HOME'));
+  recipient = await officeBrowser(env('RECIPIENT_HOME'));
+});
+
+after(async () => {
+  await sender?.browser.close();
+  await recipient?.browser.close();
+});
+
+step('the page opens over mutual TLS and names the office from its certificate', async () => {
+  const { page } = sender;
+  const response = await page.goto(`${RELAY}/`);
+  assert.equal(response.status(), 200);
+  assert.match(response.headers()['content-security-policy'], /default-src 'none'/);
+  await page.locator('#me strong').filter({ hasText: 'さくら居宅介護支援事業所' }).waitFor();
+  assert.equal(await page.locator('#send-button').isDisabled(), true);
+  await shot(page, '01-send-empty.png');
+});
+
+step('a bad file set shows its finding with line, item and rule code, and cannot be sent', async () => {
+  const { page } = sender;
+  await dropFiles(page, planFiles('invalid/FLD006-february-30'));
+  const bad = page.locator('article.file.bad', { hasText: 'UP1KYO_' });
+  await bad.waitFor();
+  const finding = bad.locator('tr.finding.error', { hasText: 'FLD006' });
+  await finding.waitFor();
+  const text = await finding.innerText();
+  assert.match(text, /1 行目/);
+  assert.match(text, /第1表 No\.18 認定日/);
+  assert.match(text, /20250230/);
+  await page.locator('#check-status', { hasText: 'エラー' }).waitFor();
+  assert.equal(await page.locator('article.file.good').count(), 3);
+  assert.equal(await page.locator('#send-button').isDisabled(), true);
+  // The recipient comes from the file names.
+  assert.equal(await page.locator('#recipient').inputValue(), RECIPIENT);
+  await page.locator('#send-blocked', { hasText: 'エラーが' }).waitFor();
+  await shot(page, '02-bad-file.png', { fullPage: true });
+});
+
+step('the corrected file, chosen with the file picker, replaces the bad one and the set can be sent', async () => {
+  const { page } = sender;
+  const fixed = planFiles('valid/kaigo2-new-plan').filter(({ name }) => name.startsWith('UP1KYO_'));
+  const chooser = page.waitForEvent('filechooser');
+  await page.locator('#choose').focus();
+  await page.keyboard.press('Enter');
+  await (await chooser).setFiles(fixed.map(({ path }) => path));
+  await page.locator('article.file.good').nth(3).waitFor();
+  assert.equal(await page.locator('article.file').count(), 4);
+  assert.equal(await page.locator('tr.finding.error').count(), 0);
+  await page.locator('#send-button:enabled').waitFor();
+  await shot(page, 'send-page.png');
+});
+
+step('sending shows the message id and status', async () => {
+  const { page } = sender;
+  await page.locator('#send-button').click();
+  const id = page.locator('.result.ok .message-id');
+  await id.waitFor();
+  state.planMessage = (await id.innerText()).trim();
+  assert.match(state.planMessage, /\S+/);
+  assert.match(await page.locator('.result.ok .status').innerText(), /送信済み/);
+  assert.equal(await page.locator('article.file').count(), 0);
+  await shot(page, '03-sent.png');
+});
+
+step('the service ticket set is sent the same way', async () => {
+  const { page } = sender;
+  await dropFiles(page, ticketFiles('valid/kaigo2-new-plan'));
+  await page.locator('article.file.good').nth(2).waitFor();
+  await page.locator('#send-button:enabled').waitFor();
+  await page.locator('#send-button').click();
+  await page.locator('.result.ok .message-id').waitFor();
+  state.ticketMessage = (await page.locator('.result.ok .message-id').innerText()).trim();
+  assert.notEqual(state.ticketMessage, state.planMessage);
+});
+
+step('the outbox lists the send as sent', async () => {
+  const { page } = sender;
+  await page.locator('#tab-outbox').click();
+  const row = page.locator(`tr[data-message="${state.planMessage}"]`);
+  await row.waitFor();
+  assert.match(await row.innerText(), /ヘルパーステーションひまわり/);
+  assert.match(await row.locator('.status-cell').innerText(), /送信済み/);
+  await shot(page, '04-outbox-sent.png');
+});
+
+step('the recipient sees both messages in its inbox', async () => {
+  const { page } = recipient;
+  await page.goto(`${RELAY}/#inbox`);
+  await page.locator('#me strong').filter({ hasText: 'ヘルパーステーションひまわり' }).waitFor();
+  const row = page.locator(`tr[data-message="${state.planMessage}"]`);
+  await row.waitFor();
+  await page.locator(`tr[data-message="${state.ticketMessage}"]`).waitFor();
+  assert.match(await row.innerText(), /さくら居宅介護支援事業所/);
+  assert.match(await row.innerText(), /第2表/);
+  assert.equal(await page.locator('#inbox-count').innerText(), '2');
+  await shot(page, '05-inbox.png');
+});
+
+step('第2表 previews as its form: needs, goals and services, with the person from the supplement', async () => {
+  const { page } = recipient;
+  const row = page.locator(`tr[data-message="${state.planMessage}"]`);
+  await row.locator('li', { hasText: 'UP2KYO_' }).locator('a.preview-link').click();
+  await page.locator('.form-title h1', { hasText: '居宅サービス計画書（2）' }).waitFor();
+  const grid = page.locator('table.grid');
+  assert.match(await grid.locator('thead').innerText(), /長期目標/);
+  assert.ok((await grid.locator('tbody tr').count()) >= 3);
+  assert.match(await page.locator('td.person').innerText(), /殿/);
+  assert.match(await grid.innerText(), /訪問介護/);
+  await shot(page, 'preview-table2.png', { fullPage: true });
+  // The print stylesheet: A4 landscape, no toolbar.
+  await page.emulateMedia({ media: 'print' });
+  assert.equal(await page.locator('nav.toolbar').isVisible(), false);
+  const pdf = await page.pdf({ path: join(ARTIFACTS, 'preview-table2.pdf'), preferCSSPageSize: true, printBackground: true });
+  const [width, height] = /\/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]/.exec(pdf.toString('latin1')).slice(1).map(Number);
+  assert.ok(Math.abs(width - 841.9) < 1 && Math.abs(height - 595.3) < 1, `A4 landscape, not ${width}×${height} pt`);
+  await page.emulateMedia({ media: 'screen' });
+  await page.goBack();
+});
+
+step('第1表, the monthly 第6表 grid with totals that match the file, and 第7表 preview', async () => {
+  const { page } = recipient;
+  const plan = page.locator(`tr[data-message="${state.planMessage}"]`);
+  await plan.locator('li', { hasText: 'UP1KYO_' }).locator('a.preview-link').click();
+  await page.locator('.form-title h1', { hasText: '居宅サービス計画書（1）' }).waitFor();
+  assert.match(await page.locator('[data-item="overall_support_policy"]').innerText(), /\S/);
+  assert.match(await page.locator('[data-item="care_level"]').innerText(), /要介護２/);
+  await shot(page, 'preview-table1.png', { fullPage: true });
+  await page.goBack();
+
+  const ticket = page.locator(`tr[data-message="${state.ticketMessage}"]`);
+  await ticket.locator('li', { hasText: 'UPPLAN_' }).locator('a.preview-link').click();
+  await page.locator('.form-title h1', { hasText: 'サービス利用票（予定）' }).waitFor();
+  // Units × count over every record of the file, read from the CSV itself (numbers are ASCII in Shift_JIS).
+  const [planFile] = ticketFiles('valid/kaigo2-new-plan').filter(({ name }) => name.startsWith('UPPLAN_'));
+  const expected = readFileSync(planFile.path, 'latin1').split(/\r?\n/).filter(Boolean)
+    .map((line) => line.split(','))
+    .reduce((sum, fields) => sum + Number(fields[7] || 0) * Number(fields[13] || 1), 0);
+  assert.equal(Number(await page.locator('[data-total-units]').innerText()), expected);
+  assert.equal(await page.locator('table.month thead th.sun').count() > 0, true);
+  await shot(page, 'preview-table6.png', { fullPage: true });
+  await page.goBack();
+
+  await ticket.locator('li', { hasText: 'UPSIKYU_' }).locator('a.preview-link').click();
+  await page.locator('.form-title h1', { hasText: 'サービス利用票別表' }).waitFor();
+  assert.match(await page.locator('table.grid thead').innerText(), /区分支給限度基準内単位数/);
+  await shot(page, 'preview-table7.png', { fullPage: true });
+  await page.goBack();
+});
+
+step('downloading a file gives the original bytes under its standard-spec name', async () => {
+  const { page } = recipient;
+  const row = page.locator(`tr[data-message="${state.planMessage}"]`);
+  await row.waitFor();
+  const link = row.locator('li', { hasText: 'UP2KYO_' }).locator('a.download-link');
+  const downloading = page.waitForEvent('download');
+  await link.click();
+  const download = await downloading;
+  const [original] = planFiles('valid/kaigo2-new-plan').filter(({ name }) => name.startsWith('UP2KYO_'));
+  assert.equal(download.suggestedFilename(), original.name);
+  const saved = join(ARTIFACTS, original.name);
+  await download.saveAs(saved);
+  assert.deepEqual(readFileSync(saved), readFileSync(original.path));
+  await page.locator('[data-refresh="inbox"]').click();
+  await row.locator('.status-cell', { hasText: 'ダウンロード済み' }).waitFor();
+});
+
+step('acknowledging from the keyboard marks the message acknowledged', async () => {
+  const { page } = recipient;
+  const row = page.locator(`tr[data-message="${state.planMessage}"]`);
+  await row.locator('button.ack').focus();
+  await page.keyboard.press('Enter');
+  await row.locator('.status-cell', { hasText: '受領確認済み' }).waitFor();
+  assert.equal(await row.locator('button.ack').isDisabled(), true);
+  await page.locator('#inbox-count', { hasText: '1' }).waitFor();
+  await shot(page, '06-inbox-acknowledged.png');
+});
+
+step('the sender sees the acknowledgement in its outbox', async () => {
+  const { page } = sender;
+  await page.locator('[data-refresh="outbox"]').click();
+  const row = page.locator(`tr[data-message="${state.planMessage}"]`);
+  await row.locator('.status-cell', { hasText: '受領確認済み' }).waitFor();
+  assert.match(await page.locator(`tr[data-message="${state.ticketMessage}"] .status-cell`).innerText(), /送信済み/);
+  await shot(page, '07-outbox-acknowledged.png');
+});
+
+step('another office cannot open the preview of a message that is not its own', async () => {
+  // The sandbox has two offices; the recipient asking for a made-up message id gets the same 404 as for one that
+  // exists elsewhere, so existence does not leak.
+  const response = await recipient.page.goto(`${RELAY}/preview/no-such-message/UP2KYO.CSV`);
+  assert.equal(response.status(), 404);
+});
+
+step('no script errors on either page', async () => {
+  writeFileSync(join(ARTIFACTS, 'console.txt'), [...sender.problems, ...recipient.problems].join('\n'));
+  assert.deepEqual([...sender.problems, ...recipient.problems].filter((p) => !/404/.test(p)), []);
+});

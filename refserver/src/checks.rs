@@ -1,0 +1,110 @@
+//! The dry-run report (`POST /v1/validate`): the validator's findings for a set of files, in both languages and
+//! with the item named as the spec names it, for the web page to show before anything is sent.
+
+use conformance::finding::Finding;
+use conformance::i18n::Lang;
+use conformance::validate::Report;
+use serde::Serialize;
+
+#[derive(Serialize)]
+pub struct CheckReport {
+    pub files: Vec<CheckedFile>,
+    pub set_findings: Vec<CheckFinding>,
+    pub errors: usize,
+    pub warnings: usize,
+}
+
+#[derive(Serialize)]
+pub struct CheckedFile {
+    pub name: String,
+    /// the kind code (`UP2KYO`), from the content or else the file name
+    pub kind: Option<&'static str>,
+    /// 「第2表」
+    pub table: Option<&'static str>,
+    /// 「居宅サービス計画書（2）」
+    pub title: Option<&'static str>,
+    pub encoding: Option<&'static str>,
+    pub records: usize,
+    pub findings: Vec<CheckFinding>,
+    /// findings left out past the per-rule limit
+    pub suppressed: usize,
+}
+
+#[derive(Serialize)]
+pub struct CheckFinding {
+    pub rule: &'static str,
+    pub title: &'static str,
+    pub severity: conformance::finding::Severity,
+    pub file: Option<String>,
+    pub line: Option<u32>,
+    pub column: Option<u32>,
+    /// the item as the spec names it: 「第2表 No.9 長期目標」
+    pub item: Option<String>,
+    pub value: Option<String>,
+    pub message: String,
+    pub message_en: String,
+}
+
+fn finding(finding: &Finding) -> CheckFinding {
+    CheckFinding {
+        rule: finding.rule.code,
+        title: finding.rule.title.ja,
+        severity: finding.severity(),
+        file: finding.file.clone(),
+        line: finding.line,
+        column: finding.column,
+        item: finding.item.map(|item| item.label(Lang::Ja)),
+        value: finding.value.clone(),
+        message: finding.message(Lang::Ja),
+        message_en: finding.message(Lang::En),
+    }
+}
+
+pub fn build(report: &Report) -> CheckReport {
+    CheckReport {
+        files: report
+            .files
+            .iter()
+            .map(|file| {
+                let kind = file.kind();
+                CheckedFile {
+                    name: file.path.clone(),
+                    kind: kind.map(|k| k.code.as_str()),
+                    table: kind.map(|k| k.table.ja.as_str()),
+                    title: kind.map(|k| k.title.ja.as_str()),
+                    encoding: file.encoding.map(|e| e.name()),
+                    records: file.records(),
+                    findings: file.findings.iter().map(finding).collect(),
+                    suppressed: file.suppressed.values().sum(),
+                }
+            })
+            .collect(),
+        set_findings: report.set_findings.iter().map(finding).collect(),
+        errors: report.errors(),
+        warnings: report.warnings(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use conformance::validate::{validate_files, Options};
+
+    #[test]
+    fn a_bad_date_is_reported_with_its_item_in_both_languages() {
+        let name = "UP2KYO_1370001002_43_1370002058_11_20250425090000.CSV";
+        let good = std::fs::read(format!("{}/../fixtures/valid/kaigo2-new-plan/{name}", env!("CARGO_MANIFEST_DIR")))
+            .expect("fixture");
+        // Item 4 (居宅計画書作成年月日) of the first record becomes 30 February; the bytes around it are ASCII.
+        let at = good.windows(10).position(|w| w == b",20250425,").expect("a date");
+        let bad = [&good[..at], b",20250230,", &good[at + 10..]].concat();
+        let report = build(&validate_files([(name, &bad[..])], &Options::default()));
+        assert_eq!(report.files[0].kind, Some("UP2KYO"));
+        assert_eq!(report.files[0].table, Some("第2表"));
+        let finding = report.files[0].findings.iter().find(|f| f.value.as_deref() == Some("20250230")).expect("found");
+        assert_eq!(finding.line, Some(1));
+        assert!(finding.item.as_deref().is_some_and(|item| item.starts_with("第2表 No.")), "{:?}", finding.item);
+        assert_ne!(finding.message, finding.message_en);
+        assert!(report.errors >= 1);
+    }
+}

@@ -1,0 +1,489 @@
+//! A received file shown as the standard form it stands for (第1表, 第2表, 第6表 予定/実績, 第7表), server-rendered
+//! HTML that prints on A4 landscape. Labels are the spec's item names and code values come with their meaning,
+//! both read from the spec data; what is particular to each form is only which items go where.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use conformance::billing::{self, RowKind};
+use conformance::calendar::{days_in_month, parse_date, parse_month, parse_time};
+use conformance::document::Document;
+use conformance::report::markup_escape as esc;
+use conformance::spec::{spec, ItemType};
+
+/// Who the plan is for, from the 利用者補足情報 travelling in the same message (the plan tables carry only the
+/// insured number).
+#[derive(Debug, Default, Clone)]
+pub struct Person {
+    pub name: String,
+    pub kana: String,
+    pub birth_date: String,
+}
+
+impl Person {
+    pub fn from_supplement(doc: &Document) -> Option<Person> {
+        let row = doc.rows().next()?;
+        Some(Person {
+            name: doc.get(row, "user_name").to_string(),
+            kana: doc.get(row, "user_name_kana").to_string(),
+            birth_date: doc.get(row, "user_birth_date").to_string(),
+        })
+    }
+}
+
+/// The form body (HTML) for a decoded file: the kind's own layout, or every record as item/value pairs.
+pub fn form(doc: &Document, person: Option<&Person>) -> String {
+    match doc.kind.code.as_str() {
+        "UP1KYO" => table1(doc, person),
+        "UP2KYO" => table2(doc, person),
+        "UPPLAN" | "UPJSK" => monthly_grid(doc, person),
+        "UPSIKYU" => table7(doc, person),
+        _ => records(doc),
+    }
+}
+
+/// The item's name as the spec writes it.
+fn label(doc: &Document, id: &str) -> String {
+    doc.column(id).and_then(|c| doc.kind.items.get(c)).map_or_else(|| id.to_string(), |item| item.name.clone())
+}
+
+/// A value as a person reads it on the form: code values with their meaning, dates and times written out.
+fn shown(doc: &Document, row: usize, id: &str) -> String {
+    let value = doc.get(row, id);
+    let Some(item) = doc.column(id).and_then(|c| doc.kind.items.get(c)) else { return String::new() };
+    if value.is_empty() {
+        return String::new();
+    }
+    if let Some(meaning) = item.codes.as_deref().and_then(|codes| spec().codes(codes)).and_then(|list| list.get(value))
+    {
+        return format!("{}（{}）", meaning.ja, value);
+    }
+    match item.ty {
+        ItemType::Date => parse_date(value).map_or(value.to_string(), |(y, m, d)| format!("{y}年{m}月{d}日")),
+        ItemType::Ym => parse_month(value).map_or(value.to_string(), |(y, m)| format!("{y}年{m}月")),
+        ItemType::Time => {
+            parse_time(value, true).map_or(value.to_string(), |_| format!("{}:{}", &value[..2], &value[2..]))
+        }
+        _ => value.to_string(),
+    }
+}
+
+fn cell(doc: &Document, row: usize, id: &str) -> String {
+    format!("<th>{}</th><td data-item=\"{id}\">{}</td>", esc(&label(doc, id)), esc(&shown(doc, row, id)))
+}
+
+/// A labelled value in a form's title line.
+fn mark(doc: &Document, row: usize, id: &str) -> String {
+    format!("<span>{}</span> <b data-item=\"{id}\">{}</b>", esc(&label(doc, id)), esc(&shown(doc, row, id)))
+}
+
+fn person_line(doc: &Document, row: usize, person: Option<&Person>) -> String {
+    let mut line = String::from("<table class=\"head\"><tr>");
+    if let Some(person) = person {
+        let _ = write!(
+            line,
+            "<th>利用者名</th><td class=\"person\"><ruby>{}<rt>{}</rt></ruby> 殿</td>",
+            esc(&person.name),
+            esc(&person.kana)
+        );
+        if let Some((y, m, d)) = parse_date(&person.birth_date) {
+            let _ = write!(line, "<th>生年月日</th><td>{y}年{m}月{d}日</td>");
+        }
+    }
+    line += &cell(doc, row, "insurer_number");
+    line += &cell(doc, row, "insured_number");
+    line + "</tr></table>"
+}
+
+fn heading(doc: &Document, extra: &str) -> String {
+    format!(
+        "<header class=\"form-title\"><span class=\"table-no\">{}</span><h1>{}</h1>{extra}</header>",
+        esc(&doc.kind.table.ja),
+        esc(&doc.kind.title.ja)
+    )
+}
+
+fn boxed(doc: &Document, row: usize, ids: &[&str]) -> String {
+    let text: Vec<String> = ids.iter().map(|id| shown(doc, row, id)).filter(|t| !t.is_empty()).collect();
+    format!(
+        "<section class=\"box\"><h2>{}</h2><p data-item=\"{}\">{}</p></section>",
+        esc(&label(doc, ids[0])),
+        ids[0],
+        esc(&text.join("\n"))
+    )
+}
+
+/// 第1表: one sheet per record.
+fn table1(doc: &Document, person: Option<&Person>) -> String {
+    let mut html = String::new();
+    for row in doc.rows() {
+        let status = format!(
+            "<p class=\"marks\">{} ・ {} ・ {}</p>",
+            esc(&shown(doc, row, "plan_category")),
+            esc(&shown(doc, row, "certification_status")),
+            mark(doc, row, "created_date")
+        );
+        html += "<article class=\"sheet\">";
+        html += &heading(doc, &status);
+        html += &person_line(doc, row, person);
+        let address: Vec<&str> = ["user_postal_code", "user_address1", "user_address2"]
+            .iter()
+            .map(|id| doc.get(row, id))
+            .filter(|v| !v.is_empty())
+            .collect();
+        let _ = write!(html, "<table class=\"head\"><tr><th>住所</th><td>{}</td></tr>", esc(&address.join(" ")));
+        let _ = write!(html, "<tr>{}</tr>", cell(doc, row, "planner_name"));
+        let office: Vec<&str> =
+            ["support_office_name", "support_office_postal_code", "support_office_address1", "support_office_address2"]
+                .iter()
+                .map(|id| doc.get(row, id))
+                .filter(|v| !v.is_empty())
+                .collect();
+        let _ = write!(
+            html,
+            "<tr><th>居宅介護支援事業者・事業所名及び所在地</th><td>{}</td></tr></table>",
+            esc(&office.join(" "))
+        );
+        let _ = write!(
+            html,
+            "<table class=\"head\"><tr>{}{}</tr><tr>{}<th>認定の有効期間</th><td>{} ～ {}</td></tr><tr>{}</tr></table>",
+            cell(doc, row, "care_plan_date"),
+            cell(doc, row, "first_care_plan_date"),
+            cell(doc, row, "certification_date"),
+            esc(&shown(doc, row, "certification_valid_from")),
+            esc(&shown(doc, row, "certification_valid_to")),
+            cell(doc, row, "care_level"),
+        );
+        html += &boxed(doc, row, &["intentions_and_assessment"]);
+        html += &boxed(doc, row, &["certification_board_opinion"]);
+        html += &boxed(doc, row, &["overall_support_policy"]);
+        html += &boxed(doc, row, &["life_support_reason", "life_support_reason_other"]);
+        html += "</article>";
+    }
+    html
+}
+
+/// Records as rows of the given items; a text that repeats the row above (or is left empty under it, as the
+/// 第2表 hierarchy of 課題 → 目標 → 援助内容 does) is shown once. A row `total_label` names is a total: marked, with
+/// that label in its first cell.
+fn columns(doc: &Document, ids: &[&str], merge: &[&str], total_label: &dyn Fn(usize) -> Option<String>) -> String {
+    let mut html = String::from("<table class=\"grid\"><thead><tr>");
+    for id in ids {
+        let _ = write!(html, "<th>{}</th>", esc(&label(doc, id)));
+    }
+    html += "</tr></thead><tbody>";
+    let mut previous: Option<usize> = None;
+    for row in doc.rows() {
+        let total = total_label(row);
+        html += if total.is_some() { "<tr class=\"total\">" } else { "<tr>" };
+        for (n, id) in ids.iter().enumerate() {
+            if let (0, Some(label)) = (n, &total) {
+                let _ = write!(html, "<th scope=\"row\">{}</th>", esc(label));
+                continue;
+            }
+            let value = shown(doc, row, id);
+            let repeated =
+                merge.contains(id) && previous.is_some_and(|p| shown(doc, p, id) == value) && !value.is_empty();
+            let class = if value.is_empty() || repeated { " class=\"cont\"" } else { "" };
+            let text = if repeated { String::new() } else { value };
+            let _ = write!(html, "<td{class} data-item=\"{id}\">{}</td>", esc(&text));
+        }
+        html += "</tr>";
+        previous = Some(row);
+    }
+    html + "</tbody></table>"
+}
+
+/// 第2表: needs, goals with their periods, and the services that serve them.
+fn table2(doc: &Document, person: Option<&Person>) -> String {
+    let Some(first) = doc.rows().next() else { return records(doc) };
+    let dates = format!("<p class=\"marks\">{}</p>", mark(doc, first, "plan_document_created_date"));
+    let mut html = String::from("<article class=\"sheet\">");
+    html += &heading(doc, &dates);
+    html += &person_line(doc, first, person);
+    html += &columns(
+        doc,
+        &[
+            "issue",
+            "long_term_goal",
+            "long_term_period",
+            "short_term_goal",
+            "short_term_period",
+            "service_content",
+            "insurance_covered",
+            "service_kind_text",
+            "service_office_name",
+            "frequency",
+            "period",
+        ],
+        &["issue", "long_term_goal", "long_term_period", "short_term_goal", "short_term_period"],
+        &|_| None,
+    );
+    html + "</article>"
+}
+
+/// 第7表: the units per service and office, the limit-amount split and the money, with the subtotal and total rows
+/// the file carries named in the first column.
+fn table7(doc: &Document, person: Option<&Person>) -> String {
+    let Some(first) = doc.rows().next() else { return records(doc) };
+    let marks = format!("<p class=\"marks\">{}</p>", mark(doc, first, "target_month"));
+    let mut html = String::from("<article class=\"sheet wide\">");
+    html += &heading(doc, &marks);
+    html += &person_line(doc, first, person);
+    html += &columns(
+        doc,
+        &[
+            "service_office_name",
+            "service_office_code",
+            "service_code",
+            "units",
+            "discount_rate",
+            "discounted_units",
+            "count_or_days",
+            "service_units_amount",
+            "type_limit_over_units",
+            "type_limit_within_units",
+            "category_limit_over_units",
+            "category_limit_within_units",
+            "unit_price",
+            "total_cost_insured",
+            "benefit_rate",
+            "insurance_claim_amount",
+            "copay_insured",
+            "copay_full",
+        ],
+        &["service_office_name", "service_office_code"],
+        &|row| {
+            let code = doc.get(row, "service_code");
+            let kind = || spec().service_kind(billing::service_kind_of(code)).map_or(String::new(), |k| k.ja.clone());
+            match billing::row_kind(code) {
+                RowKind::Detail => None,
+                RowKind::KindSubtotal => Some(format!("{} 小計（区分支給限度対象）", kind())),
+                RowKind::OutsideLimitSubtotal => Some(format!("{} 小計（区分支給限度対象外）", kind())),
+                RowKind::Over30Subtotal => Some(format!("{} 小計（30日超過分）", kind())),
+                RowKind::GrandTotal => Some("合計".to_string()),
+            }
+        },
+    );
+    html + "</article>"
+}
+
+/// What makes one line of the 第6表 grid: the same service by the same office at the same time.
+const SERVICE_LINE_KEY: [&str; 5] =
+    ["start_time", "end_time", "service_code", "service_office_code", "detail_discriminator"];
+
+#[derive(Default)]
+struct ServiceLine {
+    count_by_day: BTreeMap<u32, u32>,
+    /// units × count over the month
+    units: u64,
+}
+
+/// 第6表 (予定 or 実績): one row per service (office, code, time), one column per day of the month with the count on
+/// that day, then the row's total count and units.
+fn monthly_grid(doc: &Document, person: Option<&Person>) -> String {
+    let Some(first) = doc.rows().next() else { return records(doc) };
+    let month = parse_month(doc.get(first, "target_month"));
+    let days = month.map_or(31, |(y, m)| days_in_month(y, m));
+    let planned = doc.kind.code == "UPPLAN";
+    let mut services: BTreeMap<[String; 5], ServiceLine> = BTreeMap::new();
+    let mut total_units = 0u64;
+    for row in doc.rows() {
+        let key = SERVICE_LINE_KEY.map(|id| doc.get(row, id).to_string());
+        let line = services.entry(key).or_default();
+        let count = doc.get(row, "service_count").parse::<u32>().unwrap_or(1);
+        if let Some((_, _, day)) = parse_date(doc.get(row, "service_date")) {
+            *line.count_by_day.entry(day).or_default() += count;
+        }
+        let units = doc.get(row, "units").parse::<u64>().unwrap_or(0) * u64::from(count);
+        line.units += units;
+        total_units += units;
+    }
+    let office_names: BTreeMap<String, String> = doc
+        .rows()
+        .map(|row| (doc.get(row, "service_office_code").to_string(), doc.get(row, "service_office_name").to_string()))
+        .collect();
+    let marks = format!(
+        "<p class=\"marks\"><span>{}</span> {} <span>{}</span> {}</p>",
+        esc(&label(doc, "target_month")),
+        esc(&shown(doc, first, "target_month")),
+        esc(&label(doc, "plan_staff_name")),
+        esc(doc.get(first, "plan_staff_name")),
+    );
+    let mut html = String::from("<article class=\"sheet wide\">");
+    html += &heading(doc, &marks);
+    html += &person_line(doc, first, person);
+    html += "<table class=\"grid month\"><thead><tr><th>提供時間帯</th><th>サービスコード</th><th>サービス事業者事業所名</th>";
+    for day in 1..=days {
+        let weekday = month.and_then(|(y, m)| weekday(y, m, day));
+        let class = match weekday {
+            Some(0) => " class=\"sun\"",
+            Some(6) => " class=\"sat\"",
+            _ => "",
+        };
+        let name = weekday.map_or("", |w| ["日", "月", "火", "水", "木", "金", "土"][w as usize]);
+        let _ = write!(html, "<th{class}>{day}<br>{name}</th>");
+    }
+    let _ = write!(html, "<th>合計回数</th><th>{}</th></tr></thead><tbody>", esc(&label(doc, "units")));
+    let kind = if planned { "予定" } else { "実績" };
+    for ([start, end, code, office, _], ServiceLine { count_by_day, units }) in &services {
+        let time = match (parse_time(start, true), parse_time(end, true)) {
+            (Some(_), Some(_)) => format!("{}:{}～{}:{}", &start[..2], &start[2..], &end[..2], &end[2..]),
+            _ => String::new(),
+        };
+        let _ = write!(
+            html,
+            "<tr><td>{}</td><td>{}</td><td>{}<br><small>{}</small></td>",
+            esc(&time),
+            esc(code),
+            esc(office_names.get(office).map_or("", String::as_str)),
+            esc(office)
+        );
+        for day in 1..=days {
+            let count = count_by_day.get(&day).map_or(String::new(), u32::to_string);
+            let _ = write!(html, "<td class=\"day\" title=\"{day}日 {kind}\">{count}</td>");
+        }
+        let _ = write!(
+            html,
+            "<td class=\"num\">{}</td><td class=\"num\">{units}</td></tr>",
+            count_by_day.values().sum::<u32>()
+        );
+    }
+    let _ = write!(
+        html,
+        "</tbody><tfoot><tr><th colspan=\"{}\">合計単位数（{kind}）</th><td class=\"num\" data-total-units>{total_units}</td></tr></tfoot></table>",
+        days + 4
+    );
+    html + "</article>"
+}
+
+/// 0 = Sunday … 6 = Saturday.
+fn weekday(year: u32, month: u32, day: u32) -> Option<u8> {
+    let month = time::Month::try_from(u8::try_from(month).ok()?).ok()?;
+    let date = time::Date::from_calendar_date(i32::try_from(year).ok()?, month, u8::try_from(day).ok()?).ok()?;
+    Some(date.weekday().number_days_from_sunday())
+}
+
+/// Any other kind: each record as the spec's items and their values.
+fn records(doc: &Document) -> String {
+    let mut html = String::from("<article class=\"sheet\">");
+    html += &heading(doc, "");
+    for (n, row) in doc.rows().enumerate() {
+        let _ = write!(
+            html,
+            "<table class=\"record\"><caption>レコード {} (行 {})</caption>",
+            n + 1,
+            doc.table.row_line(row)
+        );
+        for item in doc.kind.items.iter().filter(|item| !item.unused) {
+            let _ = write!(
+                html,
+                "<tr><th>No.{} {}</th><td data-item=\"{}\">{}</td></tr>",
+                item.no,
+                esc(&item.name),
+                item.id,
+                esc(&shown(doc, row, &item.id))
+            );
+        }
+        html += "</table>";
+    }
+    html + "</article>"
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::expect_used)]
+
+    use super::*;
+    use conformance::validate::{validate_files, Options};
+    use proptest::prelude::*;
+
+    fn fixture(name: &str) -> Document {
+        let path = format!("{}/../fixtures/valid/kaigo2-new-plan/{name}", env!("CARGO_MANIFEST_DIR"));
+        let bytes = std::fs::read(&path).expect("fixture");
+        validate_files([(name, &bytes[..])], &Options::default()).files.remove(0).document.expect("decodes")
+    }
+
+    fn person() -> Person {
+        Person::from_supplement(&fixture("UPHOSOKU_000000_1370001002_43_1370002058_11_20250425090000.CSV"))
+            .expect("a record")
+    }
+
+    /// One line per tag, so a snapshot diff points at the part of the form that changed.
+    fn lines(html: &str) -> String {
+        html.replace('>', ">\n")
+    }
+
+    #[test]
+    fn table2_form() {
+        let doc = fixture("UP2KYO_1370001002_43_1370002058_11_20250425090000.CSV");
+        insta::assert_snapshot!(lines(&form(&doc, Some(&person()))));
+    }
+
+    #[test]
+    fn table1_form() {
+        let doc = fixture("UP1KYO_1370001002_43_1370002058_11_20250425090000.CSV");
+        insta::assert_snapshot!(lines(&form(&doc, Some(&person()))));
+    }
+
+    #[test]
+    fn monthly_grid_counts_each_day_and_totals_units_times_count() {
+        let doc = fixture("UPPLAN_202505_1370001002_43_1370002058_11_20250425090500.CSV");
+        let expected: u64 = doc
+            .rows()
+            .map(|row| {
+                doc.get(row, "units").parse::<u64>().unwrap_or(0)
+                    * doc.get(row, "service_count").parse::<u64>().unwrap_or(1)
+            })
+            .sum();
+        let html = form(&doc, None);
+        assert!(html.contains(&format!("data-total-units>{expected}<")), "{html}");
+        // May 2025 has 31 days and starts on a Thursday.
+        assert!(html.contains("<th>1<br>木</th>") && html.contains("<th class=\"sat\">31<br>土</th>"));
+        assert!(html.contains("サービス利用票（予定）"));
+    }
+
+    #[test]
+    fn table7_keeps_the_limit_amount_columns_in_spec_words() {
+        let doc = fixture("UPSIKYU_202505_1370001002_43_1370002058_11_20250425090500.CSV");
+        let html = form(&doc, None);
+        for heading in [
+            "区分支給限度基準内単位数",
+            "区分支給限度基準を超える単位数",
+            "保険／事業費請求額",
+            "利用者負担（保険／事業対象分）",
+        ] {
+            assert!(html.contains(heading), "{heading}");
+        }
+        assert!(
+            html.contains("<tr class=\"total\"><th scope=\"row\">通所介護 小計（区分支給限度対象）</th>"),
+            "{html}"
+        );
+        assert!(html.contains("<th scope=\"row\">合計</th>"));
+    }
+
+    #[test]
+    fn other_kinds_list_every_used_item_by_its_spec_name() {
+        let doc = fixture("UP3KYO_1370001002_43_1370002058_11_20250425090000.CSV");
+        let html = form(&doc, None);
+        for item in doc.kind.items.iter().filter(|item| !item.unused) {
+            assert!(html.contains(&format!("No.{} {}", item.no, esc(&item.name))), "{}", item.name);
+        }
+    }
+
+    proptest! {
+        /// Whatever the values, every layout renders and escapes them (no tag from a value reaches the page).
+        #[test]
+        fn any_values_render_escaped(values in proptest::collection::vec("(<x>|[&\"'0-9a-z　-ー、]){0,6}", 40)) {
+            for code in ["UP1KYO", "UP2KYO", "UPPLAN", "UPSIKYU", "UP3KYO"] {
+                let kind = spec().kind(code).expect("kind");
+                let row: Vec<String> = (0..kind.items.len()).map(|i| values[i % values.len()].clone()).collect();
+                let line = row.iter().map(|v| format!("\"{}\"", v.replace('"', "\"\""))).collect::<Vec<_>>().join(",");
+                let (table, _, _) = conformance::document::Table::parse(line + "\r\n");
+                let doc = Document { kind, skipped: vec![false; table.len()], table };
+                let html = form(&doc, None);
+                prop_assert!(!html.contains("<x>"), "{}", html);
+            }
+        }
+    }
+}

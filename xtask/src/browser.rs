@@ -1,0 +1,175 @@
+//! `cargo xtask browser`: the web page end to end in headless Chromium against a real relay on 127.0.0.1.
+//!
+//! What it sets up, so that the browser presents each office's client certificate exactly as an office PC would:
+//! Debian's `chromium`, `libnss3-tools`, `openssl` and a Japanese font (installed with apt-get when missing); a Chromium policy
+//! (`AutoSelectCertificateForUrls` for `https://127.0.0.1:*`, the only URL it applies to) so the certificate is
+//! chosen without a dialog; per office a home folder whose NSS database (`~/.pki/nssdb`, where Chromium on Linux
+//! keeps certificates) holds the office's PKCS#12 identity and trusts the test CA; `playwright-core` from npm
+//! (pinned by `refserver/e2e/package-lock.json`; it drives the system Chromium, never downloads one). The test
+//! itself is `refserver/e2e/exchange.test.mjs`; its screenshots land in `target/e2e/`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use refserver::sandbox::{Sandbox, SandboxOffice, CARE_MANAGER, HOME_HELP};
+
+use crate::relay_process::{free_port, wait_ready, RelayGuard};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const POLICY_FILE: &str = "/etc/chromium/policies/managed/careplan-interop-e2e.json";
+const POLICY: &str =
+    "{\"AutoSelectCertificateForUrls\": [\"{\\\"pattern\\\":\\\"https://127.0.0.1:*\\\",\\\"filter\\\":{}}\"]}\n";
+/// The whole browser test, set-up excluded, ends within this (the test's own steps time out sooner).
+const TEST_DEADLINE: Duration = Duration::from_secs(240);
+
+/// Runs the browser test; with `update_screenshots`, copies the README's screenshots into docs/screenshots/.
+pub fn run(update_screenshots: bool) -> Result<()> {
+    install_browser()?;
+    let e2e = crate::root().join("refserver/e2e");
+    run_command(Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--loglevel=error"]).current_dir(&e2e))?;
+    let bin = crate::relay_process::build(false)?;
+
+    let dir = tempfile::tempdir()?;
+    let office = |number, kind, name| SandboxOffice { number, kind, name, licence_until: "2099-12-31" };
+    let sandbox = Sandbox::create(
+        dir.path(),
+        &[
+            office(CARE_MANAGER, "43", "さくら居宅介護支援事業所"),
+            office(HOME_HELP, "11", "ヘルパーステーションひまわり"),
+        ],
+    )?;
+    let care_manager_home = browser_home(&sandbox, dir.path(), CARE_MANAGER)?;
+    let home_help_home = browser_home(&sandbox, dir.path(), HOME_HELP)?;
+
+    let port = free_port()?;
+    let base = format!("https://127.0.0.1:{port}");
+    let _relay = RelayGuard(sandbox.spawn_relay(&bin.join("careplan-refserver"), port)?);
+    let probe = sandbox.client(CARE_MANAGER)?;
+    tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(wait_ready(&probe, &base))?;
+
+    let artifacts = crate::target_dir().join("e2e");
+    std::fs::create_dir_all(&artifacts)?;
+    eprintln!("browser test against {base}; screenshots in {}", artifacts.display());
+    let mut test = Command::new("node");
+    test.args(["--test", "--test-reporter=spec", "exchange.test.mjs"])
+        .current_dir(&e2e)
+        .env("RELAY_URL", &base)
+        .env("CHROMIUM", CHROMIUM)
+        .env("SENDER_HOME", &care_manager_home)
+        .env("RECIPIENT_HOME", &home_help_home)
+        .env("FIXTURES", crate::root().join("fixtures"))
+        .env("ARTIFACTS", &artifacts);
+    run_with_deadline(&mut test, TEST_DEADLINE)?;
+
+    if update_screenshots {
+        let docs = crate::root().join("docs/screenshots");
+        std::fs::create_dir_all(&docs)?;
+        for name in ["send-page.png", "preview-table2.png"] {
+            std::fs::copy(artifacts.join(name), docs.join(name)).with_context(|| format!("copy {name}"))?;
+            eprintln!("updated docs/screenshots/{name}");
+        }
+    }
+    Ok(())
+}
+
+/// Installs what the test needs from Debian's packages and the certificate policy, when they are missing.
+fn install_browser() -> Result<()> {
+    let needed = [
+        ("chromium", CHROMIUM),
+        ("libnss3-tools", "/usr/bin/pk12util"),
+        ("openssl", "/usr/bin/openssl"),
+        // A Japanese font, or every screenshot shows boxes instead of text.
+        ("fonts-ipafont-gothic", "/usr/share/fonts/opentype/ipafont-gothic/ipagp.ttf"),
+        // Machines of this project's kind come with Node.js 20 and npm; Debian's are the fallback.
+        ("nodejs", "/usr/bin/node"),
+        ("npm", "/usr/bin/npm"),
+    ];
+    let missing: Vec<&str> =
+        needed.into_iter().filter(|(_, program)| !Path::new(program).exists()).map(|(package, _)| package).collect();
+    if !missing.is_empty() {
+        eprintln!("installing {} (Debian packages)", missing.join(", "));
+        let apt = |args: &[&str]| {
+            run_command(Command::new("apt-get").args(args).env("DEBIAN_FRONTEND", "noninteractive"))
+                .context("apt-get failed: the browser test installs Debian packages and needs root (or run the same apt-get yourself)")
+        };
+        // A fresh machine's package lists may be stale or empty: update once when the first try fails.
+        if apt(&[&["install", "-y", "--no-install-recommends"][..], &missing].concat()).is_err() {
+            apt(&["update"])?;
+            apt(&[&["install", "-y", "--no-install-recommends"][..], &missing].concat())?;
+        }
+    }
+    if std::fs::read_to_string(POLICY_FILE).ok().as_deref() != Some(POLICY) {
+        let policy = Path::new(POLICY_FILE);
+        if let Some(parent) = policy.parent() {
+            std::fs::create_dir_all(parent).with_context(|| format!("create {} (needs root)", parent.display()))?;
+        }
+        std::fs::write(policy, POLICY).with_context(|| format!("write {POLICY_FILE} (needs root)"))?;
+        eprintln!("wrote {POLICY_FILE}: Chromium picks the client certificate for https://127.0.0.1:* by itself");
+    }
+    Ok(())
+}
+
+/// A home folder for one office's browser: its NSS database holds the office's identity and trusts the test CA.
+fn browser_home(sandbox: &Sandbox, dir: &Path, office: &str) -> Result<PathBuf> {
+    let home = dir.join(format!("home-{office}"));
+    let nssdb = home.join(".pki/nssdb");
+    std::fs::create_dir_all(&nssdb)?;
+    let db = format!("sql:{}", nssdb.display());
+    let paths = sandbox.paths();
+    let p12 = dir.join(format!("{office}.p12"));
+    run_command(Command::new("certutil").args(["-N", "--empty-password", "-d", &db]))?;
+    // What an office does with the certificate it was given: bundle certificate and key as PKCS#12, import it.
+    run_command(
+        Command::new("openssl")
+            .args(["pkcs12", "-export", "-passout", "pass:", "-name", office])
+            .arg("-in")
+            .arg(paths.office_cert(office))
+            .arg("-inkey")
+            .arg(paths.office_key(office))
+            .arg("-out")
+            .arg(&p12),
+    )?;
+    run_command(Command::new("pk12util").args(["-d", &db, "-W", ""]).arg("-i").arg(&p12))?;
+    run_command(
+        Command::new("certutil")
+            .args(["-A", "-d", &db, "-n", "careplan-interop test CA", "-t", "C,,"])
+            .arg("-i")
+            .arg(paths.ca_cert()),
+    )?;
+    Ok(home)
+}
+
+fn run_command(command: &mut Command) -> Result<()> {
+    let output = command.output().with_context(|| format!("cannot run {command:?}"))?;
+    if !output.status.success() {
+        bail!(
+            "{command:?} failed ({}):\n{}{}",
+            output.status,
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(())
+}
+
+/// Runs a command with inherited output; kills it at the deadline.
+fn run_with_deadline(command: &mut Command, deadline: Duration) -> Result<()> {
+    let mut child = command.spawn().with_context(|| format!("cannot run {command:?} (is Node.js installed?)"))?;
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait()? {
+            if !status.success() {
+                bail!("the browser test failed ({status}); screenshots are in target/e2e/");
+            }
+            return Ok(());
+        }
+        if started.elapsed() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            bail!("the browser test did not end within {} s", deadline.as_secs());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
