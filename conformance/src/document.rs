@@ -1,18 +1,36 @@
 //! Decoded records of one file, kept compactly (one text buffer, field offsets) so that large files validate
 //! without an allocation per field; a [`Document`] pairs them with the kind whose layout gives them meaning.
 
-use std::borrow::Cow;
-
 use crate::codec::tokenize::LineEndings;
-use crate::codec::{Field, Records, SyntaxIssue};
+use crate::codec::{Records, SyntaxIssue};
 use crate::spec::Kind;
 
+/// A value's span and place in 16 bytes (the table holds one per field of the file, so its size is the
+/// validator's memory traffic): `start` in `text` (or, with [`UNESCAPED`], in `unescaped`), the length, and the
+/// physical line with the quoted flag in its top bit.
 #[derive(Debug, Clone, Copy)]
 struct FieldMeta {
     start: usize,
-    end: usize,
-    line: u32,
-    quoted: bool,
+    len: u32,
+    line_and_quoted: u32,
+}
+
+const QUOTED: u32 = 1 << 31;
+
+impl FieldMeta {
+    /// Lengths past 4 GiB and lines past 2^31 saturate: no file of the spec comes near either.
+    fn new(start: usize, len: usize, line: u32, quoted: bool) -> FieldMeta {
+        let line = line.min(QUOTED - 1) | if quoted { QUOTED } else { 0 };
+        FieldMeta { start, len: u32::try_from(len).unwrap_or(u32::MAX), line_and_quoted: line }
+    }
+
+    fn line(self) -> u32 {
+        self.line_and_quoted & !QUOTED
+    }
+
+    fn quoted(self) -> bool {
+        self.line_and_quoted & QUOTED != 0
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -47,46 +65,28 @@ impl Table {
     /// Tokenizes decoded text into a table that keeps the text itself: values are spans of it, so a file is not
     /// copied a second time. Returns the syntax issues and line endings met on the way.
     pub fn parse(text: String) -> (Table, Vec<SyntaxIssue>, LineEndings) {
-        let mut table = Table::default();
-        // Typical records have short items: reserve for one field per 8 bytes to avoid regrowing.
-        table.fields.reserve(text.len() / 8);
-        let (issues, endings) = {
-            let base = text.as_ptr() as usize;
-            let mut records = Records::new(&text);
-            let mut fields = Vec::new();
-            while let Some(line) = records.next_into(&mut fields) {
-                table.rows.push(RowMeta { line, first_field: table.fields.len(), fields: fields.len() });
-                for field in &fields {
-                    let (start, end) = match &field.value {
-                        Cow::Borrowed(value) => {
-                            let start = value.as_ptr() as usize - base;
-                            (start, start + value.len())
-                        }
-                        Cow::Owned(value) => table.push_unescaped(value),
-                    };
-                    table.fields.push(FieldMeta { start, end, line: field.line, quoted: field.quoted });
-                }
-            }
-            (records.issues, records.line_endings)
-        };
-        // Moving the String keeps its heap buffer, so the spans stay valid.
-        table.text = text;
-        (table, issues, endings)
-    }
-
-    fn push_unescaped(&mut self, value: &str) -> (usize, usize) {
-        let start = self.unescaped.len();
-        self.unescaped.push_str(value);
-        (start | UNESCAPED, self.unescaped.len() | UNESCAPED)
-    }
-
-    /// Appends a row of values that do not come from [`Table::parse`]'s text.
-    pub fn push_row(&mut self, line: u32, fields: &[Field<'_>]) {
-        self.rows.push(RowMeta { line, first_field: self.fields.len(), fields: fields.len() });
-        for field in fields {
-            let (start, end) = self.push_unescaped(&field.value);
-            self.fields.push(FieldMeta { start, end, line: field.line, quoted: field.quoted });
+        // Typical records have short items: one field per 6 bytes avoids regrowing.
+        let mut fields: Vec<FieldMeta> = Vec::with_capacity(text.len() / 6);
+        let mut rows = Vec::new();
+        let mut unescaped = String::new();
+        let mut records = Records::new(&text);
+        loop {
+            let first_field = fields.len();
+            let next = records.next_record(|field| {
+                let meta = if field.escaped {
+                    let start = unescaped.len();
+                    unescaped.push_str(&field.value(&text));
+                    FieldMeta::new(start | UNESCAPED, unescaped.len() - start, field.line, field.quoted)
+                } else {
+                    FieldMeta::new(field.start, field.end - field.start, field.line, field.quoted)
+                };
+                fields.push(meta);
+            });
+            let Some(line) = next else { break };
+            rows.push(RowMeta { line, first_field, fields: fields.len() - first_field });
         }
+        let (issues, endings) = (records.issues, records.line_endings);
+        (Table { text, unescaped, fields, rows }, issues, endings)
     }
 
     pub fn len(&self) -> usize {
@@ -114,12 +114,12 @@ impl Table {
     }
 
     fn field_ref(&self, meta: FieldMeta) -> FieldRef<'_> {
-        let value = if meta.start & UNESCAPED == 0 {
-            self.text.get(meta.start..meta.end)
-        } else {
-            self.unescaped.get(meta.start & !UNESCAPED..meta.end & !UNESCAPED)
+        let (source, start) = match meta.start & UNESCAPED {
+            0 => (&self.text, meta.start),
+            _ => (&self.unescaped, meta.start & !UNESCAPED),
         };
-        FieldRef { value: value.unwrap_or(""), quoted: meta.quoted, line: meta.line }
+        let value = source.get(start..start.saturating_add(meta.len as usize)).unwrap_or("");
+        FieldRef { value, quoted: meta.quoted(), line: meta.line() }
     }
 
     /// Value, quoting and line of the field at `row`, `column` (0-based).
@@ -139,11 +139,11 @@ impl Table {
     }
 
     pub fn field_line(&self, row: usize, column: usize) -> u32 {
-        self.meta(row, column).map_or_else(|| self.row_line(row), |meta| meta.line)
+        self.meta(row, column).map_or_else(|| self.row_line(row), FieldMeta::line)
     }
 
     pub fn quoted(&self, row: usize, column: usize) -> bool {
-        self.meta(row, column).is_some_and(|meta| meta.quoted)
+        self.meta(row, column).is_some_and(FieldMeta::quoted)
     }
 
     /// The values of one row.

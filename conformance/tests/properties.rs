@@ -16,13 +16,8 @@ use proptest::prelude::*;
 fn read_back(bytes: &[u8]) -> Vec<Vec<String>> {
     let decoded = conformance::codec::decode(bytes, EncodingChoice::Auto);
     assert!(decoded.undecodable.is_empty(), "undecodable: {:?}", decoded.undecodable);
-    let mut records = conformance::codec::Records::new(&decoded.text);
-    let mut table = Table::default();
-    let mut fields = Vec::new();
-    while let Some(line) = records.next_into(&mut fields) {
-        table.push_row(line, &fields);
-    }
-    assert!(records.issues.is_empty(), "syntax issues: {:?}", records.issues);
+    let (table, issues, _) = Table::parse(decoded.text);
+    assert!(issues.is_empty(), "syntax issues: {issues:?}");
     (0..table.len()).map(|row| table.row_values(row).into_iter().map(String::from).collect()).collect()
 }
 

@@ -8,5 +8,5 @@ pub mod tokenize;
 pub mod write;
 
 pub use decode::{decode, Decoded, EncodingChoice, TextEncoding, Undecodable};
-pub use tokenize::{Field, Records, SyntaxIssue};
+pub use tokenize::{RawField, Records, SyntaxIssue};
 pub use write::{encode_records, WriteError};

@@ -4,14 +4,31 @@
 
 use std::borrow::Cow;
 
-use memchr::{memchr, memchr2, memchr3};
+use memchr::{memchr2, memchr3};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Field<'a> {
-    pub value: Cow<'a, str>,
-    pub quoted: bool,
+/// Where one field's value lies in the text: `start..end`, inside the quotes of a quoted field. The tokenizer
+/// copies nothing; a consumer that keeps values keeps these spans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RawField {
+    pub start: usize,
+    pub end: usize,
     /// 1-based physical line on which the field starts
     pub line: u32,
+    pub quoted: bool,
+    /// the span has `""` pairs, each standing for one `"`
+    pub escaped: bool,
+}
+
+impl RawField {
+    /// The value: the span itself, or with its `""` pairs read as `"`.
+    pub fn value<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let raw = text.get(self.start..self.end).unwrap_or("");
+        if self.escaped {
+            Cow::Owned(raw.replace("\"\"", "\""))
+        } else {
+            Cow::Borrowed(raw)
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +49,7 @@ pub struct LineEndings {
     pub cr: u32,
 }
 
-/// A streaming tokenizer: call [`Records::next_into`] with a reused buffer.
+/// A streaming tokenizer: call [`Records::next_record`] (or [`Records::next_into`] with a reused buffer).
 pub struct Records<'a> {
     text: &'a str,
     position: usize,
@@ -47,8 +64,14 @@ impl<'a> Records<'a> {
     }
 
     /// Reads the next record into `fields` (cleared first) and returns the line it starts on, or `None` at the end.
-    pub fn next_into(&mut self, fields: &mut Vec<Field<'a>>) -> Option<u32> {
+    pub fn next_into(&mut self, fields: &mut Vec<RawField>) -> Option<u32> {
         fields.clear();
+        self.next_record(|field| fields.push(field))
+    }
+
+    /// Reads the next record, handing each field to `on_field` in order; returns the line the record starts on,
+    /// or `None` at the end.
+    pub fn next_record(&mut self, mut on_field: impl FnMut(RawField)) -> Option<u32> {
         let bytes = self.text.as_bytes();
         // Skip blank lines, reporting each one.
         while self.position < bytes.len() && matches!(bytes[self.position], b'\r' | b'\n') {
@@ -59,14 +82,15 @@ impl<'a> Records<'a> {
             return None;
         }
         let record_line = self.line;
+        let mut column = 0u32;
         loop {
-            let column = u32::try_from(fields.len() + 1).unwrap_or(u32::MAX);
+            column = column.saturating_add(1);
             let field = if bytes.get(self.position) == Some(&b'"') {
                 self.quoted_field(column)
             } else {
                 self.unquoted_field(column)
             };
-            fields.push(field);
+            on_field(field);
             match bytes.get(self.position) {
                 Some(b',') => self.position += 1,
                 Some(b'\r' | b'\n') => {
@@ -97,31 +121,31 @@ impl<'a> Records<'a> {
         self.line += 1;
     }
 
-    fn unquoted_field(&mut self, column: u32) -> Field<'a> {
+    fn unquoted_field(&mut self, column: u32) -> RawField {
         let bytes = self.text.as_bytes();
         let start = self.position;
-        let end = memchr3(b',', b'\n', b'\r', &bytes[start..]).map_or(bytes.len(), |i| start + i);
-        if memchr(b'"', &bytes[start..end]).is_some() {
+        // Items are a few bytes long: a plain scan beats setting up a vectorised search for each one.
+        let rest = bytes.get(start..).unwrap_or(&[]);
+        let mut end = start + rest.iter().position(|&b| matches!(b, b',' | b'\n' | b'\r' | b'"')).unwrap_or(rest.len());
+        if bytes.get(end) == Some(&b'"') {
             self.issues.push(SyntaxIssue::StrayQuote { line: self.line, column });
+            end = memchr3(b',', b'\n', b'\r', &bytes[end..]).map_or(bytes.len(), |i| end + i);
         }
         self.position = end;
-        Field { value: Cow::Borrowed(&self.text[start..end]), quoted: false, line: self.line }
+        RawField { start, end, line: self.line, quoted: false, escaped: false }
     }
 
-    fn quoted_field(&mut self, column: u32) -> Field<'a> {
+    fn quoted_field(&mut self, column: u32) -> RawField {
         let bytes = self.text.as_bytes();
         let line = self.line;
         let start = self.position + 1;
         let mut cursor = start;
-        // Text with `""` escapes is copied into `unescaped`; `copied` is the raw position copied up to.
-        let mut unescaped: Option<String> = None;
-        let mut copied = start;
+        let mut escaped = false;
         loop {
             let Some(offset) = memchr2(b'"', b'\n', &bytes[cursor..]) else {
                 self.issues.push(SyntaxIssue::UnterminatedQuote { line, column });
-                let value = self.take_quoted(unescaped, copied, bytes.len());
                 self.position = bytes.len();
-                return Field { value, quoted: true, line };
+                return RawField { start, end: bytes.len(), line, quoted: true, escaped };
             };
             let found = cursor + offset;
             if bytes[found] == b'\n' {
@@ -130,15 +154,11 @@ impl<'a> Records<'a> {
                 continue;
             }
             if bytes.get(found + 1) == Some(&b'"') {
-                // `""` is one quote character: copy what came before it plus one quote.
-                let buffer = unescaped.get_or_insert_with(String::new);
-                buffer.push_str(&self.text[copied..found]);
-                buffer.push('"');
+                // `""` is one quote character.
+                escaped = true;
                 cursor = found + 2;
-                copied = cursor;
                 continue;
             }
-            let value = self.take_quoted(unescaped, copied, found);
             self.position = found + 1;
             // After the closing quote only a delimiter or terminator may follow.
             if !matches!(bytes.get(self.position), None | Some(b',' | b'\r' | b'\n')) {
@@ -147,18 +167,7 @@ impl<'a> Records<'a> {
                     memchr3(b',', b'\n', b'\r', &bytes[self.position..]).map_or(bytes.len(), |i| self.position + i);
                 self.position = end;
             }
-            return Field { value, quoted: true, line };
-        }
-    }
-
-    /// The field value: the raw text `copied..end`, after any text already unescaped.
-    fn take_quoted(&self, unescaped: Option<String>, copied: usize, end: usize) -> Cow<'a, str> {
-        match unescaped {
-            None => Cow::Borrowed(&self.text[copied..end]),
-            Some(mut buffer) => {
-                buffer.push_str(&self.text[copied..end]);
-                Cow::Owned(buffer)
-            }
+            return RawField { start, end: found, line, quoted: true, escaped };
         }
     }
 }
@@ -175,7 +184,7 @@ mod tests {
         let mut out = Vec::new();
         let mut fields = Vec::new();
         while let Some(line) = records.next_into(&mut fields) {
-            out.push((line, fields.iter().map(|f| (f.value.to_string(), f.quoted, f.line)).collect()));
+            out.push((line, fields.iter().map(|f| (f.value(text).to_string(), f.quoted, f.line)).collect()));
         }
         (out, records.issues, records.line_endings)
     }

@@ -3,7 +3,6 @@
 use std::cell::{OnceCell, RefCell};
 
 use crate::document::Document;
-use crate::fasthash::FxHashMap;
 use crate::filename::{FileName, NameError};
 use crate::finding::Finding;
 use crate::rules::file::{annexes, Annexes};
@@ -35,18 +34,19 @@ pub struct RecordCtx<'a> {
 }
 
 /// Item id → column for one document, keyed by where the id string is: rules ask with string literals, so after
-/// the first record each lookup is one integer hash instead of hashing and comparing the name. A different
-/// pointer for an equal name only costs a miss; the answer comes from the kind either way.
+/// the first record a lookup compares two integers with each of the few ids the record rules use, instead of
+/// hashing and comparing the name. A different pointer for an equal name only costs a miss; the answer comes
+/// from the kind either way.
 #[derive(Default)]
-pub struct ColumnCache(RefCell<FxHashMap<(usize, usize), Option<usize>>>);
+pub struct ColumnCache(RefCell<Vec<(usize, usize, Option<usize>)>>);
 
 impl RecordCtx<'_> {
     pub fn get(&self, id: &str) -> &str {
         let key = (id.as_ptr() as usize, id.len());
-        let cached = self.columns.0.borrow().get(&key).copied();
+        let cached = self.columns.0.borrow().iter().find(|(ptr, len, _)| (*ptr, *len) == key).map(|entry| entry.2);
         let column = cached.unwrap_or_else(|| {
             let column = self.doc.column(id);
-            self.columns.0.borrow_mut().insert(key, column);
+            self.columns.0.borrow_mut().push((key.0, key.1, column));
             column
         });
         self.doc.at(self.row, column)

@@ -170,11 +170,20 @@ fn field_checks(kind: &Kind) -> &'static [Vec<FieldCheck>] {
     TABLE.get(kind.code.as_str()).map_or(&[], Vec::as_slice)
 }
 
+/// Field checks are pure functions of (item, value, quoted): a value equal to the one above it in the same column
+/// that was clean there is clean here too. Files repeat most items on every record (CSVバージョン, 保険者番号,
+/// 対象年月, 事業所番号 …), so most fields are settled by one comparison.
 fn check_fields(doc: &Document, findings: &mut Vec<Finding>) {
     let kind = doc.kind;
     let checks = field_checks(kind);
+    let mut clean_above: Vec<Option<(&str, bool)>> = vec![None; kind.items.len()];
     for row in doc.rows() {
-        for ((item, checks), field) in kind.items.iter().zip(checks).zip(doc.table.row_fields(row)) {
+        let columns = kind.items.iter().zip(checks).zip(doc.table.row_fields(row)).zip(clean_above.iter_mut());
+        for (((item, checks), field), clean_above) in columns {
+            if *clean_above == Some((field.value, field.quoted)) {
+                continue;
+            }
+            let before = findings.len();
             let ctx = FieldCtx { kind, item, value: field.value, quoted: field.quoted, line: field.line };
             if needs_character_check(ctx.value) {
                 check_characters(&ctx, findings);
@@ -185,6 +194,7 @@ fn check_fields(doc: &Document, findings: &mut Vec<Finding>) {
             for check in checks {
                 check(&ctx, findings);
             }
+            *clean_above = (findings.len() == before).then_some((field.value, field.quoted));
         }
     }
 }
@@ -238,5 +248,37 @@ fn check_records(doc: &Document, findings: &mut Vec<Finding>) {
         for check in &checks {
             check(&ctx, findings);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Skipping a value equal to the clean one above it must not hide a bad value that repeats: only clean values
+    /// are remembered.
+    #[test]
+    fn a_bad_value_repeated_on_every_record_is_reported_on_every_record() {
+        let name = "UPPLAN_202505_1370001002_43_1370002058_11_20250425090500.CSV";
+        let path = format!("{}/../fixtures/valid/kaigo2-new-plan/{name}", env!("CARGO_MANIFEST_DIR"));
+        let good = std::fs::read(path).unwrap_or_default();
+        let records = good.split(|&b| b == b'\n').filter(|line| !line.is_empty()).count();
+        assert!(records > 3, "the fixture has several records");
+        // 作成年月日 (item 4) is 20250425 on every record; make it 30 February everywhere.
+        let bad: Vec<u8> = good
+            .split(|&b| b == b'\n')
+            .flat_map(|line| {
+                let mut line = line.to_vec();
+                if let Some(at) = line.windows(10).position(|w| w == b",20250425,") {
+                    line[at + 1..at + 9].copy_from_slice(b"20250230");
+                }
+                line.push(b'\n');
+                line
+            })
+            .collect();
+        let report = validate_file(name, &bad[..bad.len() - 1], &Options::default());
+        let lines: Vec<u32> =
+            report.findings.iter().filter(|f| f.rule.code == "FLD006").filter_map(|f| f.line).collect();
+        assert_eq!(lines, (1..=u32::try_from(records).unwrap_or(0)).collect::<Vec<_>>());
     }
 }

@@ -20,21 +20,20 @@ pub fn validate_set(files: &[FileReport]) -> Vec<Finding> {
     let rows = |group: &Vec<&FileReport>| {
         group.iter().filter_map(|f| f.document.as_ref()).map(|d| d.table.len()).sum::<usize>()
     };
-    parallel_map(
-        &groups,
-        |(_, group)| rows(group) * BYTES_PER_ROW,
-        |(serial, group)| {
-            let ctx = SetCtx { serial, files: group.clone() };
-            let mut findings = Vec::new();
-            for rule in rules::all() {
-                if let Check::Set { check, .. } = &rule.check {
-                    check(&ctx, &mut findings);
-                }
-            }
-            findings
-        },
-    )
-    .into_iter()
-    .flatten()
-    .collect()
+    parallel_map(&groups, |(_, group)| rows(group) * BYTES_PER_ROW, |(serial, group)| check_unit(serial, group.clone()))
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// Runs every set rule on the files of one send unit (ファイル連番 `serial`).
+pub fn check_unit<'a>(serial: &'a str, files: Vec<&'a FileReport>) -> Vec<Finding> {
+    let ctx = SetCtx { serial, files };
+    let mut findings = Vec::new();
+    for rule in rules::all() {
+        if let Check::Set { check, .. } = &rule.check {
+            check(&ctx, &mut findings);
+        }
+    }
+    findings
 }

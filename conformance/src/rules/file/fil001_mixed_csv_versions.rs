@@ -32,8 +32,9 @@ fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
     let Some(doc) = ctx.doc else { return };
     let mut rows = doc.rows();
     let Some(first_row) = rows.next() else { return };
-    let first = doc.get(first_row, "csv_version");
-    if let Some(row) = rows.find(|&row| doc.get(row, "csv_version") != first) {
+    let column = doc.column("csv_version");
+    let first = doc.at(first_row, column);
+    if let Some(row) = rows.find(|&row| doc.at(row, column) != first) {
         out.push(finding_at(doc, row, &RULE, "csv_version").arg("first", first));
     }
 }

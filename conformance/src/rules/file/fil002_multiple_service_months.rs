@@ -35,10 +35,11 @@ fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
         return;
     };
     // Plan-bundle supplements carry 000000 and are not about a month.
-    let mut rows = doc.rows().filter(|&row| doc.get(row, id) != "000000");
+    let column = doc.column(id);
+    let mut rows = doc.rows().filter(|&row| doc.at(row, column) != "000000");
     let Some(first_row) = rows.next() else { return };
-    let first = doc.get(first_row, id);
-    if let Some(row) = rows.find(|&row| doc.get(row, id) != first) {
+    let first = doc.at(first_row, column);
+    if let Some(row) = rows.find(|&row| doc.at(row, column) != first) {
         out.push(finding_at(doc, row, &RULE, id).arg("first", first));
     }
 }

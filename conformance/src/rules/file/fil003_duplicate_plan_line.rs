@@ -33,10 +33,11 @@ rule! {
 
 fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
     let Some(doc) = ctx.doc else { return };
-    let ids = ["insurer_number", "insured_number", "care_plan_date", "issue_no", "goal_no", "support_no"];
-    let mut seen: HashMap<Vec<&str>, u32> = HashMap::new();
+    let columns = ["insurer_number", "insured_number", "care_plan_date", "issue_no", "goal_no", "support_no"]
+        .map(|id| doc.column(id));
+    let mut seen: HashMap<[&str; 6], u32> = HashMap::new();
     for row in doc.rows() {
-        let key: Vec<&str> = ids.iter().map(|id| doc.get(row, id)).collect();
+        let key = columns.map(|column| doc.at(row, column));
         if key[3..].iter().any(|n| n.is_empty()) {
             continue;
         }

@@ -43,9 +43,10 @@ fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
     } else {
         doc.kind.items[1..key_len].iter().map(|item| item.id.as_str()).collect()
     };
+    let columns: Vec<Option<usize>> = key_ids.iter().map(|id| doc.column(id)).collect();
     let mut seen: HashMap<Vec<&str>, u32> = HashMap::new();
     for row in doc.rows() {
-        let key: Vec<&str> = key_ids.iter().map(|id| doc.get(row, id)).collect();
+        let key: Vec<&str> = columns.iter().map(|&column| doc.at(row, column)).collect();
         match seen.get(&key) {
             Some(first_line) => out.push(
                 finding_at(doc, row, &RULE, "insured_number")

@@ -32,18 +32,18 @@ rule! {
 
 fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
     let Some(doc) = ctx.doc else { return };
+    let [code, units, count, amount, discounted] =
+        ["service_code", "units", "count_or_days", "service_units_amount", "discounted_units"].map(|id| doc.column(id));
     for row in doc.rows() {
-        if row_kind(doc.get(row, "service_code")) != RowKind::Detail {
+        if row_kind(doc.at(row, code)) != RowKind::Detail {
             continue;
         }
-        let (Some(units), Some(count), Some(amount)) = (
-            number(doc.get(row, "units")),
-            number(doc.get(row, "count_or_days")),
-            number(doc.get(row, "service_units_amount")),
-        ) else {
+        let (Some(units), Some(count), Some(amount)) =
+            (number(doc.at(row, units)), number(doc.at(row, count)), number(doc.at(row, amount)))
+        else {
             continue;
         };
-        let expected = detail_amount(units, number(doc.get(row, "discounted_units")), count);
+        let expected = detail_amount(units, number(doc.at(row, discounted)), count);
         if amount != expected {
             out.push(finding_at(doc, row, &RULE, "service_units_amount").arg("expected", expected.to_string()));
         }

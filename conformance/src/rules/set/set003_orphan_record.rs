@@ -50,9 +50,7 @@ impl std::hash::Hash for Key<'_> {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         for part in self.0 {
             state.write_usize(part.len());
-            for byte in part.bytes() {
-                state.write_u8(byte);
-            }
+            state.write(part.as_bytes());
         }
     }
 }
