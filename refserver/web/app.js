@@ -209,8 +209,11 @@
       const checked = check && check.files.find((f) => f.name === file.name);
       const errors = checked ? checked.findings.filter((f) => f.severity === 'error').length : 0;
       const state = !checked ? 'pending' : errors > 0 ? 'bad' : 'good';
+      const named = checked && checked.kind
+        ? [...new Set([checked.table, checked.title].filter(Boolean))].join(' ')
+        : '';
       const kind = checked && checked.kind
-        ? `${checked.table || ''} ${checked.title || ''} (${checked.kind})`
+        ? `${named} (${checked.kind})`
         : checked ? '種類不明 unknown kind' : '検査中… checking…';
       const card = el(
         'article',
