@@ -103,6 +103,25 @@ fn heading(doc: &Document, extra: &str) -> String {
     )
 }
 
+/// A form read from its first record: the title line with the `marks` items, the person line, then `body` (given
+/// that record). A file without records shows as its items.
+fn sheet(
+    doc: &Document,
+    person: Option<&Person>,
+    class: &str,
+    marks: &[&str],
+    body: impl FnOnce(usize) -> String,
+) -> String {
+    let Some(first) = doc.rows().next() else { return records(doc) };
+    let marks: Vec<String> = marks.iter().map(|id| mark(doc, first, id)).collect();
+    format!(
+        "<article class=\"{class}\">{}{}{}</article>",
+        heading(doc, &format!("<p class=\"marks\">{}</p>", marks.join(" "))),
+        person_line(doc, first, person),
+        body(first)
+    )
+}
+
 fn boxed(doc: &Document, row: usize, ids: &[&str]) -> String {
     let text: Vec<String> = ids.iter().map(|id| shown(doc, row, id)).filter(|t| !t.is_empty()).collect();
     format!(
@@ -196,76 +215,69 @@ fn columns(doc: &Document, ids: &[&str], merge: &[&str], total_label: &dyn Fn(us
 
 /// 第2表: needs, goals with their periods, and the services that serve them.
 fn table2(doc: &Document, person: Option<&Person>) -> String {
-    let Some(first) = doc.rows().next() else { return records(doc) };
-    let dates = format!("<p class=\"marks\">{}</p>", mark(doc, first, "plan_document_created_date"));
-    let mut html = String::from("<article class=\"sheet\">");
-    html += &heading(doc, &dates);
-    html += &person_line(doc, first, person);
-    html += &columns(
-        doc,
-        &[
-            "issue",
-            "long_term_goal",
-            "long_term_period",
-            "short_term_goal",
-            "short_term_period",
-            "service_content",
-            "insurance_covered",
-            "service_kind_text",
-            "service_office_name",
-            "frequency",
-            "period",
-        ],
-        &["issue", "long_term_goal", "long_term_period", "short_term_goal", "short_term_period"],
-        &|_| None,
-    );
-    html + "</article>"
+    sheet(doc, person, "sheet", &["plan_document_created_date"], |_| {
+        columns(
+            doc,
+            &[
+                "issue",
+                "long_term_goal",
+                "long_term_period",
+                "short_term_goal",
+                "short_term_period",
+                "service_content",
+                "insurance_covered",
+                "service_kind_text",
+                "service_office_name",
+                "frequency",
+                "period",
+            ],
+            &["issue", "long_term_goal", "long_term_period", "short_term_goal", "short_term_period"],
+            &|_| None,
+        )
+    })
 }
 
 /// 第7表: the units per service and office, the limit-amount split and the money, with the subtotal and total rows
 /// the file carries named in the first column.
 fn table7(doc: &Document, person: Option<&Person>) -> String {
-    let Some(first) = doc.rows().next() else { return records(doc) };
-    let marks = format!("<p class=\"marks\">{}</p>", mark(doc, first, "target_month"));
-    let mut html = String::from("<article class=\"sheet wide\">");
-    html += &heading(doc, &marks);
-    html += &person_line(doc, first, person);
-    html += &columns(
-        doc,
-        &[
-            "service_office_name",
-            "service_office_code",
-            "service_code",
-            "units",
-            "discount_rate",
-            "discounted_units",
-            "count_or_days",
-            "service_units_amount",
-            "type_limit_over_units",
-            "type_limit_within_units",
-            "category_limit_over_units",
-            "category_limit_within_units",
-            "unit_price",
-            "total_cost_insured",
-            "benefit_rate",
-            "insurance_claim_amount",
-            "copay_insured",
-            "copay_full",
-        ],
-        &["service_office_name", "service_office_code"],
-        &|row| {
-            let code = doc.get(row, "service_code");
-            let kind = || spec().service_kind(billing::service_kind_of(code)).map_or(String::new(), |k| k.ja.clone());
-            match billing::row_kind(code) {
-                RowKind::Detail => None,
-                RowKind::KindSubtotal => Some(format!("{} 小計（区分支給限度対象）", kind())),
-                RowKind::OutsideLimitSubtotal => Some(format!("{} 小計（区分支給限度対象外）", kind())),
-                RowKind::Over30Subtotal => Some(format!("{} 小計（30日超過分）", kind())),
-                RowKind::GrandTotal => Some("合計".to_string()),
-            }
-        },
-    );
-    html + "</article>"
+    sheet(doc, person, "sheet wide", &["target_month"], |_| {
+        columns(
+            doc,
+            &[
+                "service_office_name",
+                "service_office_code",
+                "service_code",
+                "units",
+                "discount_rate",
+                "discounted_units",
+                "count_or_days",
+                "service_units_amount",
+                "type_limit_over_units",
+                "type_limit_within_units",
+                "category_limit_over_units",
+                "category_limit_within_units",
+                "unit_price",
+                "total_cost_insured",
+                "benefit_rate",
+                "insurance_claim_amount",
+                "copay_insured",
+                "copay_full",
+            ],
+            &["service_office_name", "service_office_code"],
+            &|row| {
+                let code = doc.get(row, "service_code");
+                let kind =
+                    || spec().service_kind(billing::service_kind_of(code)).map_or(String::new(), |k| k.ja.clone());
+                match billing::row_kind(code) {
+                    RowKind::Detail => None,
+                    RowKind::KindSubtotal => Some(format!("{} 小計（区分支給限度対象）", kind())),
+                    RowKind::OutsideLimitSubtotal => Some(format!("{} 小計（区分支給限度対象外）", kind())),
+                    RowKind::Over30Subtotal => Some(format!("{} 小計（30日超過分）", kind())),
+                    RowKind::GrandTotal => Some("合計".to_string()),
+                }
+            },
+        )
+    })
 }
 
 /// What makes one line of the 第6表 grid: the same service by the same office at the same time.
@@ -282,7 +294,11 @@ struct ServiceLine {
 /// 第6表 (予定 or 実績): one row per service (office, code, time), one column per day of the month with the count on
 /// that day, then the row's total count and units.
 fn monthly_grid(doc: &Document, person: Option<&Person>) -> String {
-    let Some(first) = doc.rows().next() else { return records(doc) };
+    sheet(doc, person, "sheet wide", &["target_month", "plan_staff_name"], |first| month_table(doc, first))
+}
+
+/// The grid of [`monthly_grid`], for the month of record `first`.
+fn month_table(doc: &Document, first: usize) -> String {
     let month = parse_month(doc.get(first, "target_month"));
     let days = month.map_or(31, |(y, m)| days_in_month(y, m));
     let planned = doc.kind.code == "UPPLAN";
@@ -303,17 +319,8 @@ fn monthly_grid(doc: &Document, person: Option<&Person>) -> String {
         .rows()
         .map(|row| (doc.get(row, "service_office_code").to_string(), doc.get(row, "service_office_name").to_string()))
         .collect();
-    let marks = format!(
-        "<p class=\"marks\"><span>{}</span> {} <span>{}</span> {}</p>",
-        esc(&label(doc, "target_month")),
-        esc(&shown(doc, first, "target_month")),
-        esc(&label(doc, "plan_staff_name")),
-        esc(doc.get(first, "plan_staff_name")),
+    let mut html = String::from("<table class=\"grid month\"><thead><tr><th>提供時間帯</th><th>サービスコード</th><th>サービス事業者事業所名</th>",
     );
-    let mut html = String::from("<article class=\"sheet wide\">");
-    html += &heading(doc, &marks);
-    html += &person_line(doc, first, person);
-    html += "<table class=\"grid month\"><thead><tr><th>提供時間帯</th><th>サービスコード</th><th>サービス事業者事業所名</th>";
     for day in 1..=days {
         let weekday = month.and_then(|(y, m)| weekday(y, m, day));
         let class = match weekday {
@@ -354,7 +361,7 @@ fn monthly_grid(doc: &Document, person: Option<&Person>) -> String {
         "</tbody><tfoot><tr><th colspan=\"{}\">合計単位数（{kind}）</th><td class=\"num\" data-total-units>{total_units}</td></tr></tfoot></table>",
         days + 4
     );
-    html + "</article>"
+    html
 }
 
 /// 0 = Sunday … 6 = Saturday.
