@@ -376,11 +376,17 @@ async fn directory(state: &Arc<AppState>, request: &Request<Incoming>) -> Result
     Ok(json_response(StatusCode::OK, &json!({"offices": list})))
 }
 
+/// The caller's directory entry; `403 unknown_office` when its certificate names no registered office.
+fn registered_office(state: &AppState, me: &str) -> Result<crate::store::Office, ApiError> {
+    state
+        .store
+        .office(me)?
+        .ok_or_else(|| ApiError::new(StatusCode::FORBIDDEN, "unknown_office", format!("office {me} is not registered")))
+}
+
 /// The caller's own directory entry: who the certificate says it is.
 async fn whoami(state: &Arc<AppState>, me: &Arc<str>) -> Result<Response<Body>, ApiError> {
-    let office = state.store.office(me)?.ok_or_else(|| {
-        ApiError::new(StatusCode::FORBIDDEN, "unknown_office", format!("office {me} is not registered"))
-    })?;
+    let office = registered_office(state, me)?;
     Ok(json_response(
         StatusCode::OK,
         &json!({"number": office.number, "name": office.name, "kinds": office.kinds, "licence_until": office.licence_until}),
@@ -486,8 +492,9 @@ async fn download(state: &Arc<AppState>, me: &Arc<str>, id: &str, name: &str) ->
     let mut response = Response::new(Full::new(Bytes::from(bytes)));
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=Shift_JIS"));
-    // A browser saves the file under its standard-spec name instead of showing it.
-    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", file.name)) {
+    // A browser saves the file under its standard-spec name instead of showing it (RFC 6266 quoted-string).
+    let quoted = file.name.replace('\\', "\\\\").replace('"', "\\\"");
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{quoted}\"")) {
         headers.insert(CONTENT_DISPOSITION, value);
     }
     if let Ok(value) = HeaderValue::from_str(&format!("\"{}\"", file.sha256)) {
@@ -688,9 +695,7 @@ async fn accept_upload(
     idempotency_key: Option<String>,
     digest: &mut Option<String>,
 ) -> Result<Response<Body>, ApiError> {
-    let sender = state.store.office(me)?.ok_or_else(|| {
-        ApiError::new(StatusCode::FORBIDDEN, "unknown_office", format!("office {me} is not registered"))
-    })?;
+    let sender = registered_office(state, me)?;
     if sender.licence_until < today() {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
