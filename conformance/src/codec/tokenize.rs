@@ -49,7 +49,7 @@ pub struct LineEndings {
     pub cr: u32,
 }
 
-/// A streaming tokenizer: call [`Records::next_record`] (or [`Records::next_into`] with a reused buffer).
+/// A streaming tokenizer: call [`Records::next_record`] until it returns `None`.
 pub struct Records<'a> {
     text: &'a str,
     position: usize,
@@ -61,12 +61,6 @@ pub struct Records<'a> {
 impl<'a> Records<'a> {
     pub fn new(text: &'a str) -> Self {
         Records { text, position: 0, line: 1, issues: Vec::new(), line_endings: LineEndings::default() }
-    }
-
-    /// Reads the next record into `fields` (cleared first) and returns the line it starts on, or `None` at the end.
-    pub fn next_into(&mut self, fields: &mut Vec<RawField>) -> Option<u32> {
-        fields.clear();
-        self.next_record(|field| fields.push(field))
     }
 
     /// Reads the next record, handing each field to `on_field` in order; returns the line the record starts on,
@@ -182,9 +176,12 @@ mod tests {
     fn all(text: &str) -> (Parsed, Vec<SyntaxIssue>, LineEndings) {
         let mut records = Records::new(text);
         let mut out = Vec::new();
-        let mut fields = Vec::new();
-        while let Some(line) = records.next_into(&mut fields) {
-            out.push((line, fields.iter().map(|f| (f.value(text).to_string(), f.quoted, f.line)).collect()));
+        loop {
+            let mut fields = Vec::new();
+            let Some(line) = records.next_record(|f| fields.push((f.value(text).to_string(), f.quoted, f.line))) else {
+                break;
+            };
+            out.push((line, fields));
         }
         (out, records.issues, records.line_endings)
     }
