@@ -1,6 +1,7 @@
 //! `cargo xtask …`: the project's automation, in Rust so it runs wherever cargo does.
 
 mod browser;
+mod ci;
 mod demo;
 mod docs;
 mod fixtures;
@@ -132,31 +133,9 @@ pub fn cargo(args: &[&str]) -> Result<()> {
     Ok(())
 }
 
-/// Seconds each fuzz target runs in CI (`cargo xtask fuzz` and `reliability` run 60).
-const CI_FUZZ_SECONDS: u64 = 20;
-
 fn run(task: Task) -> Result<()> {
     match task {
-        Task::Ci => {
-            // CI builds once from a clean clone: incremental caches would only be written (1.2 GB of disk), never read.
-            // Set before any child starts; xtask is still single-threaded here.
-            std::env::set_var("CARGO_INCREMENTAL", "0");
-            cargo(&["fmt", "--all", "--", "--check"])?;
-            cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
-            fixtures::check()?;
-            docs::check()?;
-            cargo(&["test", "--workspace"])?;
-            browser::run(false)?;
-            reliability::crash_only(10)?;
-            fuzz::run(CI_FUZZ_SECONDS)?;
-            // Correctness under load, not figures: the test build, and a failure on any lost or altered message.
-            loadtest::run(&loadtest::Options {
-                scenario: ::loadtest::profile::Profile::MonthStart,
-                run_time: loadtest::CI_RUN_TIME.into(),
-                care_managers: 8,
-                release: false,
-            })
-        }
+        Task::Ci => ci::run(),
         Task::Demo { lang } => demo::run(lang.unwrap_or_else(conformance::i18n::Lang::from_env)),
         Task::Fixtures { scale: Some(users), out, .. } => {
             let out = out.unwrap_or_else(|| root().join("target/fixtures-scale"));

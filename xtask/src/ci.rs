@@ -1,0 +1,76 @@
+//! `cargo xtask ci`: every check CI runs, in order, on the disk budget it has.
+
+use std::process::Command;
+
+use anyhow::Result;
+
+use crate::{browser, cargo, docs, fixtures, fuzz, loadtest, reliability};
+
+/// Seconds each fuzz target runs in CI (`cargo xtask fuzz` and `reliability` run 60).
+const FUZZ_SECONDS: u64 = 20;
+
+/// What a clean-clone run leaves under target/ (2.9 GB measured: test binaries, the instrumented fuzz build
+/// 1.2 GB), with room to spare. A full disk shows up as a linker "Bus error" or "No space left on device" deep
+/// in the build, so the shortfall is said up front.
+const DISK_NEEDED_MB: u64 = 4 * 1024;
+
+pub fn run() -> Result<()> {
+    // CI builds once from a clean clone: incremental caches would only be written (1.2 GB of disk), never read.
+    // Set before any child starts; xtask is still single-threaded here.
+    std::env::set_var("CARGO_INCREMENTAL", "0");
+    warn_if_disk_short();
+    cargo(&["fmt", "--all", "--", "--check"])?;
+    cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
+    fixtures::check()?;
+    docs::check()?;
+    cargo(&["test", "--workspace"])?;
+    browser::run(false)?;
+    reliability::crash_only(10)?;
+    fuzz::run(FUZZ_SECONDS)?;
+    // Correctness under load, not figures: the test build, and a failure on any lost or altered message.
+    loadtest::run(&loadtest::Options {
+        scenario: ::loadtest::profile::Profile::MonthStart,
+        run_time: loadtest::CI_RUN_TIME.into(),
+        care_managers: 8,
+        release: false,
+    })
+}
+
+/// Prints a warning when the file system holding target/ has less free space than a run needs.
+fn warn_if_disk_short() {
+    let target = crate::target_dir();
+    let probe = if target.exists() { target } else { crate::root() };
+    let free_mb = Command::new("df")
+        .args(["-Pm"])
+        .arg(&probe)
+        .output()
+        .ok()
+        .and_then(|out| available_mb(&String::from_utf8_lossy(&out.stdout)));
+    match free_mb {
+        Some(free) if free < DISK_NEEDED_MB => eprintln!(
+            "xtask: warning: only {free} MB free under {}; a CI run needs about {DISK_NEEDED_MB} MB \
+             (expect \"No space left on device\" or a linker Bus error)",
+            probe.display()
+        ),
+        Some(free) => eprintln!("xtask: {free} MB free under {}", probe.display()),
+        None => eprintln!("xtask: could not read free disk space (df); a CI run needs about {DISK_NEEDED_MB} MB"),
+    }
+}
+
+/// The "Available" column of `df -Pm` output for its one file system.
+fn available_mb(df: &str) -> Option<u64> {
+    df.lines().nth(1)?.split_whitespace().nth(3)?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::available_mb;
+
+    #[test]
+    fn reads_the_available_column_of_posix_df() {
+        let df = "Filesystem     1048576-blocks  Used Available Capacity Mounted on\n\
+                  /dev/vda               257999 12001     81234      13% /\n";
+        assert_eq!(available_mb(df), Some(81234));
+        assert_eq!(available_mb("Filesystem\n"), None);
+    }
+}
