@@ -9,7 +9,7 @@ use conformance::finding::Severity;
 use conformance::spec::spec;
 use conformance::synth::record::arbitrary_record;
 use conformance::synth::Rng;
-use conformance::validate::{validate_file, Options};
+use conformance::validate::{validate_file, validate_files, Options};
 use proptest::prelude::*;
 
 /// Reads bytes back into the values of each record.
@@ -96,8 +96,7 @@ proptest! {
         let at = position % bytes.len();
         bytes[at] = byte;
         let name = format!("{}_000000_1370001002_43_1370002058_11_20250425090000.CSV", kind.code);
-        let report = validate_file(&name, &bytes, &Options::default());
-        let sets = conformance::validate::validate_set(std::slice::from_ref(&report));
-        let _ = (report.findings.len(), sets.len());
+        let report = validate_files([(name.as_str(), &bytes[..])], &Options::default());
+        let _ = (report.files[0].findings.len(), report.set_findings.len());
     }
 }

@@ -15,7 +15,7 @@ use conformance::spec::{assumptions, spec};
 use conformance::suite;
 use conformance::synth::fixtures::SEED;
 use conformance::synth::invalid;
-use conformance::validate::{validate_file, validate_set, Options, Report};
+use conformance::validate::{validate_files_with_progress, Options, Report};
 
 /// ケアプランデータ連携標準仕様（第4.1版, CSVバージョン 202407）の適合性検査
 ///
@@ -305,13 +305,14 @@ fn progress_bar(len: usize, show: bool) -> indicatif::ProgressBar {
     bar
 }
 
+/// Reads every file, then validates them and their send units on all cores (the progress bar counts files
+/// validated). A file that cannot be read stops the run before anything is validated: a partial report would look
+/// like a clean one.
 fn validate_paths(paths: &[PathBuf], options: &Options, progress: bool) -> Result<Report> {
     let files = collect(paths)?;
-    let bar = progress_bar(files.len(), progress || (files.len() > 20 && std::io::stderr().is_terminal()));
-    let mut reports = Vec::with_capacity(files.len());
+    let mut inputs = Vec::with_capacity(files.len());
     for path in &files {
         let display = path.to_string_lossy().to_string();
-        bar.set_message(display.clone());
         let bytes = if display == "-" {
             let mut buffer = Vec::new();
             std::io::stdin().read_to_end(&mut buffer).context("cannot read standard input")?;
@@ -319,12 +320,19 @@ fn validate_paths(paths: &[PathBuf], options: &Options, progress: bool) -> Resul
         } else {
             std::fs::read(path).with_context(|| format!("cannot read {display}"))?
         };
-        reports.push(validate_file(&display, &bytes, options));
-        bar.inc(1);
+        inputs.push((display, bytes));
     }
+    let bar = progress_bar(files.len(), progress || (files.len() > 20 && std::io::stderr().is_terminal()));
+    let report = validate_files_with_progress(
+        inputs.iter().map(|(path, bytes)| (path.as_str(), bytes.as_slice())),
+        options,
+        |path| {
+            bar.set_message(path.to_string());
+            bar.inc(1);
+        },
+    );
     bar.finish_and_clear();
-    let set_findings = validate_set(&reports);
-    Ok(Report { files: reports, set_findings })
+    Ok(report)
 }
 
 fn list_rules(format: ListFormat, lang: Lang) -> Result<String> {

@@ -14,7 +14,6 @@ use crate::finding::{Finding, Severity};
 use crate::spec::Kind;
 
 pub use file::validate_file;
-pub use set::validate_set;
 
 /// How files are read.
 #[derive(Debug, Clone, Default)]
@@ -125,14 +124,31 @@ impl Report {
 /// independent, so they are checked on every available core. The report keeps the input order of files and the
 /// ファイル連番 order of set findings.
 pub fn validate_files<'a>(files: impl IntoIterator<Item = (&'a str, &'a [u8])>, options: &Options) -> Report {
+    validate_files_with_progress(files, options, |_| {})
+}
+
+/// [`validate_files`], calling `file_done` with each file's path as soon as that file is validated (from
+/// whichever thread validated it), for a progress bar.
+pub fn validate_files_with_progress<'a>(
+    files: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+    options: &Options,
+    file_done: impl Fn(&str) + Sync,
+) -> Report {
     let inputs: Vec<(&str, &[u8])> = files.into_iter().collect();
     let units = send_units(&inputs);
     let checked = parallel_map(
         &units,
         |(_, members)| members.iter().map(|&index| inputs[index].1.len()).sum(),
         |(serial, members)| {
-            let reports: Vec<FileReport> =
-                members.iter().map(|&index| validate_file(inputs[index].0, inputs[index].1, options)).collect();
+            let reports: Vec<FileReport> = members
+                .iter()
+                .map(|&index| {
+                    let (path, bytes) = inputs[index];
+                    let report = validate_file(path, bytes, options);
+                    file_done(path);
+                    report
+                })
+                .collect();
             let findings =
                 serial.as_deref().map_or_else(Vec::new, |serial| set::check_unit(serial, reports.iter().collect()));
             (reports, findings)
@@ -164,15 +180,13 @@ fn send_units(inputs: &[(&str, &[u8])]) -> Vec<(Option<String>, Vec<usize>)> {
     units.into_iter().map(|(serial, members)| (Some(serial), members)).chain(loose).collect()
 }
 
-/// Below this much work (bytes, or rows × [`BYTES_PER_ROW`]) one thread is quicker than starting more: a relay
-/// validates thousands of small uploads a second, a vendor's folder of monthly files is megabytes.
+/// Below this many bytes one thread is quicker than starting more: a relay validates thousands of small uploads
+/// a second, a vendor's folder of monthly files is megabytes.
 const PARALLEL_MIN_WORK: usize = 1 << 20;
-/// Rough size of a record, to weigh set rules by rows.
-pub const BYTES_PER_ROW: usize = 300;
 
 /// `f` over `items` on up to `available_parallelism` threads when their `weight`s add up to enough work to pay
 /// for the threads; results in input order.
-pub fn parallel_map<T: Sync, R: Send>(items: &[T], weight: impl Fn(&T) -> usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+fn parallel_map<T: Sync, R: Send>(items: &[T], weight: impl Fn(&T) -> usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let worth_it = items.iter().map(weight).sum::<usize>() >= PARALLEL_MIN_WORK;

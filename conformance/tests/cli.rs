@@ -1,0 +1,109 @@
+//! `careplan-conformance validate` as a vendor runs it: exit status, the JSON contract, folders, usage errors.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a test that cannot set up must fail loudly
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use conformance::i18n::Lang;
+use conformance::report;
+use conformance::validate::{validate_files, Options};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn cli(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_careplan-conformance"))
+        .args(["--lang", "en"])
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .expect("the binary runs")
+}
+
+fn json(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).expect("stdout is one JSON object")
+}
+
+/// The .CSV/.JPG files below `dir` (relative to the repository), in the order the CLI reads a folder.
+fn files_below(dir: &str) -> Vec<String> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("readable folder") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv") || e.eq_ignore_ascii_case("jpg")) {
+                out.push(path);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(&repo().join(dir), &mut found);
+    found.sort();
+    found.iter().map(|path| path.strip_prefix(repo()).unwrap().to_string_lossy().to_string()).collect()
+}
+
+#[test]
+fn a_valid_folder_exits_0_and_reports_every_file() {
+    let output = cli(&["validate", "--format", "json", "fixtures/valid"]);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stdout));
+    let report = json(&output);
+    let expected = files_below("fixtures/valid");
+    let paths: Vec<&str> = report["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert_eq!(paths, expected);
+    assert_eq!(report["summary"]["files"], expected.len());
+    assert_eq!(report["summary"]["errors"], 0);
+    for file in report["files"].as_array().unwrap() {
+        assert!(file["kind"].is_string(), "{file}");
+        let is_csv = file["path"].as_str().unwrap().to_ascii_uppercase().ends_with(".CSV");
+        assert_eq!(file["encoding"].is_string(), is_csv, "an encoding is reported for text files only: {file}");
+    }
+}
+
+#[test]
+fn a_bad_date_exits_1_with_its_line_column_item_and_value() {
+    let output = cli(&["validate", "--format", "json", "fixtures/invalid/FLD006-february-30"]);
+    assert_eq!(output.status.code(), Some(1));
+    let report = json(&output);
+    let findings: Vec<&serde_json::Value> =
+        report["files"].as_array().unwrap().iter().flat_map(|f| f["findings"].as_array().unwrap()).collect();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    let finding = findings[0];
+    assert_eq!(finding["rule"], "FLD006");
+    assert_eq!(finding["severity"], "error");
+    assert_eq!((finding["line"].as_u64(), finding["column"].as_u64()), (Some(1), Some(18)));
+    assert_eq!(finding["field"], "certification_date");
+    assert_eq!(finding["value"], "20250230");
+    assert_eq!(report["summary"]["errors"], 1);
+}
+
+/// The CLI reads everything, then validates send units on all cores; what it prints must be exactly the
+/// library's report of the same files in the same order, set findings included.
+#[test]
+fn the_whole_corpus_reports_exactly_what_the_library_reports() {
+    let output = cli(&["validate", "--format", "json", "fixtures"]);
+    assert_eq!(output.status.code(), Some(1), "the corpus holds invalid files");
+    let paths = files_below("fixtures");
+    let contents: Vec<Vec<u8>> = paths.iter().map(|path| std::fs::read(repo().join(path)).unwrap()).collect();
+    let expected = validate_files(
+        paths.iter().zip(&contents).map(|(path, bytes)| (path.as_str(), bytes.as_slice())),
+        &Options::default(),
+    );
+    assert!(!expected.set_findings.is_empty(), "the corpus has set-rule cases");
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), report::json::render(&expected, Lang::En) + "\n");
+}
+
+#[test]
+fn usage_and_read_errors_exit_2_and_say_what_is_wrong() {
+    let missing = cli(&["validate", "no/such/folder"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no/such/folder"));
+
+    let unknown_kind = cli(&["validate", "--kind", "UP9KYO", "fixtures/valid"]);
+    assert_eq!(unknown_kind.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&unknown_kind.stderr);
+    assert!(stderr.contains("UP9KYO") && stderr.contains("UP1KYO"), "{stderr}");
+
+    assert_eq!(cli(&["validate"]).status.code(), Some(2), "no PATH is a usage error");
+}
