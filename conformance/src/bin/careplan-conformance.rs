@@ -186,7 +186,7 @@ fn run(command: Command, lang: Lang) -> Result<ExitCode> {
             let kind = match kind {
                 Some(code) => Some(spec().kind(&code.to_ascii_uppercase()).with_context(|| {
                     let known: Vec<&str> = spec().kinds.iter().map(|k| k.code.as_str()).collect();
-                    format!("unknown kind {code}; known kinds: {}", known.join(", "))
+                    format!("種別 {code} はありません unknown kind {code}; 種別 known kinds: {}", known.join(", "))
                 })?),
                 None => None,
             };
@@ -245,7 +245,7 @@ fn run(command: Command, lang: Lang) -> Result<ExitCode> {
         }
         Command::Explain { code } => {
             let Some(rule) = rules::find(&code) else {
-                bail!("no rule {code}; `careplan-conformance rules` lists them");
+                bail!("規則 {code} はありません no rule {code}; 一覧 list: `careplan-conformance rules`");
             };
             emit(&explain(&rule.meta, lang))?;
             Ok(ExitCode::SUCCESS)
@@ -269,11 +269,12 @@ fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
             files.push(path.clone());
         } else if path.is_dir() {
             let mut found = Vec::new();
-            walk(path, &mut found).with_context(|| format!("cannot read folder {}", path.display()))?;
+            walk(path, &mut found)
+                .with_context(|| format!("フォルダを読めません cannot read folder {}", path.display()))?;
             found.sort();
             files.extend(found);
         } else {
-            bail!("{}: no such file or folder", path.display());
+            bail!("{}: ファイルもフォルダもありません no such file or folder", path.display());
         }
     }
     Ok(files)
@@ -315,10 +316,10 @@ fn validate_paths(paths: &[PathBuf], options: &Options, progress: bool) -> Resul
         let display = path.to_string_lossy().to_string();
         let bytes = if display == "-" {
             let mut buffer = Vec::new();
-            std::io::stdin().read_to_end(&mut buffer).context("cannot read standard input")?;
+            std::io::stdin().read_to_end(&mut buffer).context("標準入力を読めません cannot read standard input")?;
             buffer
         } else {
-            std::fs::read(path).with_context(|| format!("cannot read {display}"))?
+            std::fs::read(path).with_context(|| format!("読めません cannot read {display}"))?
         };
         inputs.push((display, bytes));
     }
