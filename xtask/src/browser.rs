@@ -99,6 +99,8 @@ fn install_browser() -> Result<()> {
             apt(&["update"])?;
             apt(&[&["install", "-y", "--no-install-recommends"][..], &missing].concat())?;
         }
+        // The downloaded .deb files (Chromium's alone is ~100 MB) are not needed once installed; CI's disk is tight.
+        apt(&["clean"])?;
     }
     if std::fs::read_to_string(POLICY_FILE).ok().as_deref() != Some(POLICY) {
         let policy = Path::new(POLICY_FILE);
