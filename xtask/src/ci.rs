@@ -36,7 +36,7 @@ pub fn run() -> Result<()> {
     })
 }
 
-/// Prints a warning when the file system holding target/ has less free space than a run needs.
+/// Says how much disk is free under target/, as a warning when it is less than a run needs.
 fn warn_if_disk_short() {
     let target = crate::target_dir();
     let probe = if target.exists() { target } else { crate::root() };
