@@ -49,33 +49,51 @@ pub fn service_kind_of(service_code: &str) -> &str {
     service_code.get(..2).unwrap_or(service_code)
 }
 
-/// A number item: `None` when empty or not digits.
-pub fn number(value: &str) -> Option<u64> {
-    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+/// A 数字 or 整数 item: `None` when empty or not a (signed) integer. Amounts are signed: a 減算 service code
+/// carries negative units (S2 第6表 No.8, 第7表 No.13 「整数」「月初日のみに減算の単位数を設定」).
+pub fn number(value: &str) -> Option<i64> {
+    let digits = value.strip_prefix('-').unwrap_or(value);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         None
     } else {
         value.parse().ok()
     }
 }
 
-/// サービス単位金額 of a detail row: (割引後単位数, else 単位数) × 回数.
-pub fn detail_amount(units: u64, discounted_units: Option<u64>, count: u64) -> u64 {
+/// サービス単位／金額 of a detail row: (割引後単位数, else 単位数) × 回数.
+pub fn detail_amount(units: i64, discounted_units: Option<i64>, count: i64) -> i64 {
     discounted_units.unwrap_or(units) * count
 }
 
-/// 費用総額: 区分支給限度基準内単位数 × 単位数単価 (in hundredths of a yen), yen below one truncated.
-pub fn total_cost(within_limit_units: u64, unit_price_hundredths: u64) -> u64 {
-    within_limit_units * unit_price_hundredths / 100
+/// 割引後単位数: 単位数 × 割引後率 %, rounded half away from zero (assumption A-7-DISCOUNT).
+pub fn discounted_units(units: i64, rate_percent: i64) -> i64 {
+    let hundredfold = units * rate_percent;
+    let rounded = (hundredfold.abs() + 50) / 100;
+    if hundredfold < 0 {
+        -rounded
+    } else {
+        rounded
+    }
+}
+
+/// 円未満切捨て: the yen part of an amount given in hundredths of a yen, rounded down.
+fn yen_floor(hundredths: i64) -> i64 {
+    hundredths.div_euclid(100)
+}
+
+/// 費用総額: 単位数 × 単位数単価 (in hundredths of a yen), yen below one truncated.
+pub fn total_cost(units: i64, unit_price_hundredths: i64) -> i64 {
+    yen_floor(units * unit_price_hundredths)
 }
 
 /// 保険請求額: 費用総額 × 給付率 / 100, truncated.
-pub fn insurance_claim(total_cost: u64, benefit_rate: u64) -> u64 {
-    total_cost * benefit_rate / 100
+pub fn insurance_claim(total_cost: i64, benefit_rate: i64) -> i64 {
+    yen_floor(total_cost * benefit_rate)
 }
 
 /// 区分支給限度基準を超える単位数 of a user: what the managed units exceed the limit by.
-pub fn over_limit(managed_units: u64, limit: u64) -> u64 {
-    managed_units.saturating_sub(limit)
+pub fn over_limit(managed_units: i64, limit: i64) -> i64 {
+    (managed_units - limit).max(0)
 }
 
 #[cfg(test)]
@@ -101,5 +119,24 @@ mod tests {
         assert_eq!(insurance_claim(36115, 90), 32503);
         assert_eq!(over_limit(20000, 19705), 295);
         assert_eq!(over_limit(100, 19705), 0);
+    }
+
+    /// A 減算 row (S2 第6表 No.8: 「月初日のみに減算の単位数を設定」) counts with its sign everywhere.
+    #[test]
+    fn negative_units_stay_negative() {
+        assert_eq!(number("-30"), Some(-30));
+        assert_eq!(number("-"), None);
+        assert_eq!(number("3-0"), None);
+        assert_eq!(detail_amount(-30, None, 20), -600);
+        // 600 units of reduction at 11.40 yen: −6840 yen exactly; −601 units: −6851.4 → −6852 (rounded down).
+        assert_eq!(total_cost(-600, 1140), -6840);
+        assert_eq!(total_cost(-601, 1140), -6852);
+    }
+
+    #[test]
+    fn discounts_round_half_away_from_zero() {
+        assert_eq!(discounted_units(396, 95), 376); // 376.2
+        assert_eq!(discounted_units(395, 90), 356); // 355.5
+        assert_eq!(discounted_units(-30, 90), -27);
     }
 }

@@ -104,6 +104,7 @@ fn rule_page(rule: &Rule, triggering: &[&Case], matrix: &Coverage) -> String {
             meta.assumptions.iter().map(|id| format!("[{id}](../assumptions.md#{})", anchor(id))).collect();
         let _ = writeln!(out, "| 前提 / assumptions | {} |", links.join(", "));
     }
+    let _ = writeln!(out, "| 出典 / source | {} |", meta.cites.iter().map(|c| cell(c)).collect::<Vec<_>>().join("<br>"));
     let _ = writeln!(out, "| 説明 / explain | `careplan-conformance explain {} --lang ja` |\n", meta.code);
     for (heading, text) in [("検査内容", meta.what.ja), ("なぜ重要か", meta.why.ja), ("直し方", meta.fix.ja)]
     {

@@ -68,6 +68,17 @@ fn is_kind_code(value: &str) -> bool {
     value.len() == 2 && value.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
 }
 
+/// The kind a file name's prefix names, even when the rest of the name is malformed: `UP1KYO_…_43_….csv` with a
+/// part missing is still a 第1表.
+pub fn prefix_kind(name: &str) -> Option<&'static Kind> {
+    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+    spec()
+        .kinds
+        .iter()
+        .filter(|kind| stem.strip_prefix(kind.code.as_str()).is_some_and(|rest| rest.is_empty() || rest.starts_with('_')))
+        .max_by_key(|kind| kind.code.len())
+}
+
 pub fn parse(name: &str) -> Result<FileName, NameError> {
     if name.contains(['\u{0332}', '＿']) {
         return Err(NameError::LookalikeSeparator);
@@ -198,6 +209,11 @@ mod tests {
             parse("UP1KYO_0300000100_43_0300000005_11_20191025200201.TXT"),
             Err(NameError::BadExtension("TXT".into()))
         );
+        // The prefix still names the kind when the rest of the name is broken; a misspelt prefix names none.
+        assert_eq!(prefix_kind("UP1KYO_0300000100_43_20191025200201.csv").map(|k| k.code.as_str()), Some("UP1KYO"));
+        assert_eq!(prefix_kind("UPKIHON_SUB1_0300000100.CSV").map(|k| k.code.as_str()), Some("UPKIHON_SUB1"));
+        assert_eq!(prefix_kind("UPJSK__43_0300000100_11_20191025200201.CSV").map(|k| k.code.as_str()), Some("UPJSK"));
+        assert!(prefix_kind("UPKHON_0300000100_43_0300000005_11_20191025200201.CSV").is_none());
         let lower = parse("UP1KYO_0300000100_43_0300000005_11_20191025200201.csv");
         assert_eq!(lower.map(|n| n.lowercase_extension()), Ok(true));
     }

@@ -476,6 +476,10 @@ fn explain(meta: &rules::RuleMeta, lang: Lang) -> String {
         out.push_str(&format!("## {}\n{}\n\n", heading(ja, en), text.get(lang)));
     }
     out.push_str(&format!("## {}\n{}\n", heading("例", "Example"), meta.example));
+    out.push_str(&format!("\n## {}\n", heading("出典（標準仕様）", "Source (the specification)")));
+    for cite in meta.cites {
+        out.push_str(&format!("- {cite}\n"));
+    }
     if !meta.assumptions.is_empty() {
         out.push_str(&format!("\n## {}\n", heading("前提とした解釈", "Documented assumptions")));
         for id in meta.assumptions {

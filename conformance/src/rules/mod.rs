@@ -70,6 +70,9 @@ pub struct RuleMeta {
     pub example: &'static str,
     /// ids of documented assumptions this rule embodies
     pub assumptions: &'static [&'static str],
+    /// the passages of the specification the rule enforces: document (S1 = 本体 第4.1版, S2 = CSVファイルレイアウト
+    /// 定義書), section or table, item No. — see `spec::SOURCES`
+    pub cites: &'static [&'static str],
 }
 
 impl PartialEq for RuleMeta {
@@ -128,6 +131,7 @@ macro_rules! rule {
         why: { ja: $why_ja:literal, en: $why_en:literal $(,)? },
         fix: { ja: $fix_ja:literal, en: $fix_en:literal $(,)? },
         example: $example:literal,
+        cites: [$($cite:literal),+ $(,)?],
         $(assumptions: [$($assumption:literal),* $(,)?],)?
         check: $check:expr $(,)?
     ) => {
@@ -136,6 +140,7 @@ macro_rules! rule {
             "## What it checks\n\n", $what_en, "\n\n",
             "## Why it matters\n\n", $why_en, "\n\n",
             "## Example\n\n```text\n", $example, "\n```\n\n",
+            "## Source / 出典\n\n", $("- ", $cite, "\n",)+ "\n",
             "## How to fix\n\n", $fix_en, "\n\n",
             "## 検査内容\n\n", $what_ja, "\n\n",
             "## なぜ重要か\n\n", $why_ja, "\n\n",
@@ -154,6 +159,7 @@ macro_rules! rule {
                 fix: $crate::i18n::Text { ja: $fix_ja, en: $fix_en },
                 example: $example,
                 assumptions: &[$($($assumption),*)?],
+                cites: &[$($cite),+],
             },
             check: $check,
         };
@@ -216,6 +222,10 @@ mod tests {
             }
             for id in meta.assumptions {
                 assert!(crate::spec::assumptions::find(id).is_some(), "{} cites unknown assumption {id}", meta.code);
+            }
+            assert!(!meta.cites.is_empty(), "{} cites no passage of the spec", meta.code);
+            for cite in meta.cites {
+                assert!(crate::spec::cites_a_source(cite), "{}: citation names no known source: {cite}", meta.code);
             }
         }
     }

@@ -189,11 +189,83 @@ pub static ASSUMPTIONS: &[Assumption] = &[
     Assumption {
         id: "A-7-CALC",
         text: Text {
-            ja: "第7表の再計算は、明細行 サービス単位金額＝(割引後単位数または単位数)×回数、種類ごとの集計行（小計、明細が1行ならその行）で 給付管理単位数＝明細の合計、区分支給限度基準を超える単位数＋基準内単位数＝給付管理単位数、費用総額＝基準内単位数×単位数単価（円未満切捨て）、保険請求額＝費用総額×給付率÷100（切捨て）、利用者負担（保険対象分）＝費用総額−保険請求額、全合計行は各集計行の合計、全合計の区分支給限度基準を超える単位数＝max(0, 給付管理単位数の合計−区分支給限度基準額) による。不一致は警告。",
-            en: "第7表 is recomputed as: detail サービス単位金額 = (discounted units or units) × count; on each kind's summary row (the AAAA subtotal, or the single detail row) 給付管理単位数 = sum of details and over-limit + within-limit units = 給付管理単位数; cost = within-limit units × unit price (yen, truncated); claim = cost × benefit rate / 100 (truncated); user share = cost − claim; the 全合計 row sums the summary rows and its over-limit units = max(0, total managed units − 区分支給限度基準額). Mismatches are warnings.",
+            ja: "第7表の再計算: 明細行 サービス単位金額＝(割引後単位数または単位数)×回数、種類ごとの集計行（小計、明細が1行ならその行）で 費用総額＝基準内単位数×単位数単価（円未満切捨て）、保険請求額＝費用総額×給付率÷100（切捨て）、利用者負担（保険対象分）＝費用総額−保険請求額、利用者負担（全額負担分）＝基準を超える単位数×単位数単価（切捨て）、全合計の区分支給限度基準を超える単位数＝max(0, 給付管理単位数の合計−区分支給限度基準額)。これらは様式の定義なので不一致はエラー。減算の負の単位数も符号どおりに計算する。小計＝明細の合計、全合計＝集計行の合計、第6表との回数の一致は、限度額管理対象外のコードや月単位のコードがサービスコード表（標準仕様の外）で決まるため警告。",
+            en: "第7表 is recomputed as: detail サービス単位金額 = (discounted units or units) × count; on each kind's summary row (the AAAA subtotal, or the single detail row) cost = within-limit units × unit price (yen, rounded down), claim = cost × benefit rate / 100 (rounded down), user share = cost − claim, full-pay share = over-limit units × unit price (rounded down); the 全合計's over-limit units = max(0, total managed units − 区分支給限度基準額). These are the form's definitions: a mismatch is an error. Negative 減算 units count with their sign. Subtotal = sum of details, grand total = sum of summaries, and the 第6表 count agreement stay warnings, because which codes are outside the limit or counted per month is set by the service-code table, outside the spec.",
         },
-        source: "table7.md row structure; the standard 別表 calculation (not spelled out in the spec)",
+        source: "S2 第7表 No.13–29 and the 別表 form; the calculation itself is the form's, not spelled out in S2",
         embodied_by: &["FIL007", "FIL008", "FIL009", "FIL010", "SET005", "SET006"],
+    },
+    Assumption {
+        id: "A-7-OUTSIDE-LIMIT",
+        text: Text {
+            ja: "処遇改善加算など区分支給限度額の管理対象外のサービスコードは、明細に並んでも区分支給対象の小計（AAAA）には入らず、区分支給対象外の小計（EEEE、任意出力）として別に集計され、全合計でだけ合わさる。どのコードが対象外かはサービスコード表で決まり標準仕様にないため、小計と明細の合計の不一致は警告にとどめる。",
+            en: "Codes outside the benefit limit (処遇改善加算 etc.) may stand among the details but stay out of the AAAA subtotal; they are summed apart (EEEE, optional) and join the limit-managed rows only in the 全合計. Which codes those are is set by the service-code table, not the spec, so a subtotal that differs from the details' sum is only a warning.",
+        },
+        source: "S2 第7表 No.9 書式 (AAAA / EEEE), No.18 「区分支給限度外のサービスの場合はNull（空） 固定」",
+        embodied_by: &["FIL008"],
+    },
+    Assumption {
+        id: "A-7-DISCOUNT",
+        text: Text {
+            ja: "割引後単位数＝単位数×割引後率÷100 を1単位未満四捨五入で求める。端数処理は標準仕様に書かれていないため、不一致は警告。",
+            en: "Discounted units = units × 割引後率 / 100, rounded half up. The spec does not state the rounding, so a mismatch is a warning.",
+        },
+        source: "S2 第7表 No.14–15 (no rounding stated)",
+        embodied_by: &["FIL011"],
+    },
+    Assumption {
+        id: "A-FREE-TEXT-EMPTY",
+        text: Text {
+            ja: "フリーテキストは \"\" で囲むのが仕様（エラー）。ただし空の値を囲まずに ,, と書くことは、仕様の文が値のあるテキストについて述べていると読み、指摘しない。",
+            en: "Free text must be quoted (an error when it is not). An empty value written as ,, is not reported: the footnote is read as speaking of text that is there.",
+        },
+        source: "S2 footnote of every table 「フリーテキストは\"\"（半角）で囲い」",
+        embodied_by: &["CSV007"],
+    },
+    Assumption {
+        id: "A-JSK-EXAMPLE-KINDS",
+        text: Text {
+            ja: "レイアウト定義書の実績・実績削除のファイル名の例（UPJSK_201912_0300000005_43_0300000100_11_… / DLTJSK_…）は、送信元のサービス事業所の種類を 43、送信先の居宅介護支援事業所を 11 と書いており、ファイル名規約の本文（送信元のサービス種類が先）と食い違う。本文に従い、この例は誤り（NAM007）と判定する。",
+            en: "The layout's example names for actuals (UPJSK_201912_0300000005_43_0300000100_11_… and DLTJSK_…) give the sending provider kind 43 and the receiving care manager 11, against the naming rule's text (the sender's own kind first). The rule text is followed: the example is judged wrong (NAM007).",
+        },
+        source: "S2 第6表（実績）・実績削除 ファイル名規約 例",
+        embodied_by: &["NAM007", "fixtures::spec-examples"],
+    },
+    Assumption {
+        id: "A-ONE-KIND-PER-FILE",
+        text: Text {
+            ja: "第4版からは実績ファイルは事業所番号＋サービス種類ごとに作る（ファイル作成単位、§5.1.2.1「サービス種類コード＋事業所番号毎にまとめ送信する」、ファイル名に送信元のサービス種類）。§5.1.2.1 の図は訪問介護と福祉用具貸与の実績を1つのファイルに描き、「複数サービスを1ファイルで送信していた場合」と書くが、これはファイル名に種類を持たなかった第3版までの送り方の説明と読み、第4.1版の規則に従う。",
+            en: "From v4 on, an actuals file is made per office number + service kind (ファイル作成単位; §5.1.2.1 「サービス種類コード＋事業所番号毎にまとめ送信する」; the sender's kind in the name). The §5.1.2.1 figure draws 訪問介護 and 福祉用具貸与 actuals in one file and says 「複数サービスを1ファイルで送信していた場合」; that is read as describing the practice before v4, whose names had no kind, and the v4.1 rule is followed.",
+        },
+        source: "S1 §5.1.2.1 (text and figure); S2 第6表 ファイル作成単位",
+        embodied_by: &["NAM008"],
+    },
+    Assumption {
+        id: "A-KIND-FROM-NAME",
+        text: Text {
+            ja: "ファイル種別はファイル名の接頭辞（名前の他の部分が誤っていても）か `--kind` で決める。どちらもないときは項目数から推定せず、項目の検査を行わない（CSV009）。",
+            en: "The kind comes from the file name's prefix (even when the rest of the name is malformed) or from `--kind`. With neither, it is not guessed from the item count and no item is checked (CSV009).",
+        },
+        source: "S2 ファイル名規約 (the prefix is the only place the spec names a file's kind)",
+        embodied_by: &["CSV009"],
+    },
+    Assumption {
+        id: "A-EXAMPLES-ILLUSTRATE",
+        text: Text {
+            ja: "レイアウト定義書のデータ配置例・別表の例は帳票のイメージを示すもの（「レコード内容は帳票出力時のイメージで表現している。(実データ上はコード値とする)」）で、値は規則どおりではない: CSVバージョン 201910・202404、9桁の被保険者番号、「12:00」形式の時刻、6桁の相談日、「H12年10月」など。例の並び（どの項目に何が入るか、1行目と2行目の関係）は仕様として読み、値の形は各項目の書式に従って判定する。spec-examples の各例の期待する指摘はこの読み方による。",
+            en: "The layout's data-placement examples and annex examples picture the printed form (「レコード内容は帳票出力時のイメージで表現している。(実データ上はコード値とする)」); their values do not follow the rules: CSVバージョン 201910 and 202404, 9-digit 被保険者番号, times as 12:00, 6-digit 相談日, 「H12年10月」. The examples' arrangement (which item holds what, how rows relate) is read as the spec; value shapes are judged by each item's 書式. The expected findings of every spec example follow this reading.",
+        },
+        source: "S2 居宅サービス計画2表・3表(データ配置例), (補足)別表の構成について",
+        embodied_by: &["fixtures::spec-examples"],
+    },
+    Assumption {
+        id: "A-UPKIHON-NAME",
+        text: Text {
+            ja: "本体 §3.4 の例は利用者基本情報を UPKIHON_000000_… と年月付きで書くが、レイアウト定義書のファイル名規約と例（UPKIHON_0300000100_43_…）には年月がない。レイアウト定義書（ファイル名規約の定義そのもの）に従い、年月のない名前を正しいとし、§3.4 の例の形は NAM001 とする。",
+            en: "S1 §3.4 writes the basic-information file as UPKIHON_000000_… with a month; the layout's naming rule and example (UPKIHON_0300000100_43_…) have none. The layout, which defines the naming, is followed: the name without a month is correct and the §3.4 form is NAM001.",
+        },
+        source: "S1 §3.4 例; S2 利用者基本情報 ファイル名規約",
+        embodied_by: &["NAM001", "fixtures::spec-examples"],
     },
 ];
 

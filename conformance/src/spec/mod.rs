@@ -14,38 +14,118 @@ use crate::i18n::{Lang, OwnedText};
 /// The most items a join key of `units.toml` may have.
 pub const MAX_KEY_ITEMS: usize = 4;
 
-/// The CSVバージョン this model describes (第4.1版, 令和6年10月).
+/// The CSVバージョン this model describes (第4.1版, 令和6年10月); `versions.toml` must mark it `current`.
 pub const CURRENT_CSV_VERSION: &str = "202407";
 
-/// What a CSVバージョン value means for a file today (README §6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The documents a rule or a data file may cite, by the id citations start with.
+pub struct Source {
+    pub id: &'static str,
+    pub title: &'static str,
+    /// where the text is read: repository and path of the public text extraction
+    pub text: &'static str,
+}
+
+pub const SOURCES: &[Source] = &[
+    Source {
+        id: "S1",
+        title: "ケアプランデータ連携標準仕様 本体 第4.1版（令和6年10月 厚生労働省老健局）",
+        text: "kt-group1165/honobono_caremanager migrations/_if_careplan_v4_spec.txt",
+    },
+    Source {
+        id: "S2",
+        title: "別紙 CSVファイルレイアウト定義書（記載例・注記・コード表・CSVバージョン履歴を含む）",
+        text: "kt-group1165/honobono_caremanager migrations/_if_careplan_v4_layout.txt",
+    },
+];
+
+/// Whether a citation names one of [`SOURCES`] ("S1 §1.3 …", "S2 第6表 No.8 …").
+pub fn cites_a_source(cite: &str) -> bool {
+    SOURCES.iter().any(|source| cite.strip_prefix(source.id).is_some_and(|rest| rest.starts_with(' ')))
+}
+
+/// What a CSVバージョン value means for a file today (`versions.toml`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum VersionStatus {
     /// 第4.1版: the layout this model describes
     Current,
     /// 第4.0版 as first issued: same layout, value superseded by 202407
+    #[serde(rename = "alias")]
     DeprecatedAlias,
     /// an edition before v4, with another layout
     Superseded,
 }
 
-#[derive(Debug)]
+/// One row of the CSVバージョン history (S2 【CSVバージョン履歴】).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CsvVersion {
-    pub value: &'static str,
-    pub edition: &'static str,
+    pub value: String,
+    /// 適用開始年月: the first service month (YYYYMM) the version applies to
+    pub applies_from: String,
+    pub edition: String,
     pub status: VersionStatus,
 }
 
-/// The CSVバージョン history table (README §6).
-pub const CSV_VERSIONS: &[CsvVersion] = &[
-    CsvVersion { value: "201910", edition: "初版", status: VersionStatus::Superseded },
-    CsvVersion { value: "202003", edition: "第2版", status: VersionStatus::Superseded },
-    CsvVersion { value: "202208", edition: "第3版〜第3.2版", status: VersionStatus::Superseded },
-    CsvVersion { value: "202504", edition: "第4.0版（初出）", status: VersionStatus::DeprecatedAlias },
-    CsvVersion { value: "202407", edition: "第4.1版", status: VersionStatus::Current },
-];
-
 pub fn csv_version(value: &str) -> Option<&'static CsvVersion> {
-    CSV_VERSIONS.iter().find(|version| version.value == value)
+    spec().versions.iter().find(|version| version.value == value)
+}
+
+/// A set of サービス種類コード that plays one part in the exchange (`parties.toml`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Role {
+    pub name: OwnedText,
+    pub kinds: Vec<String>,
+    /// every kind the code table marks 連携対象 belongs to the role too
+    #[serde(default)]
+    pub covered: bool,
+    pub source: String,
+}
+
+/// A sender role → recipient role pair the spec describes for some file kinds.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pair {
+    pub from: String,
+    pub to: String,
+    pub source: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Flow {
+    pub kinds: Vec<String>,
+    pub pairs: Vec<Pair>,
+}
+
+/// Who may send which kind to whom.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Parties {
+    pub roles: BTreeMap<String, Role>,
+    #[serde(rename = "flow")]
+    pub flows: Vec<Flow>,
+}
+
+impl Parties {
+    /// Whether a サービス種類コード plays `role`.
+    pub fn plays(&self, role: &str, service_kind: &str) -> bool {
+        self.roles.get(role).is_some_and(|r| {
+            r.kinds.iter().any(|k| k == service_kind)
+                || (r.covered && spec().service_kind(service_kind).and_then(|k| k.covered) == Some(true))
+        })
+    }
+
+    /// The pairs the spec describes for a file kind.
+    pub fn pairs<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Pair> + 'a {
+        self.flows.iter().filter(move |flow| flow.kinds.iter().any(|k| k == kind)).flat_map(|flow| &flow.pairs)
+    }
+
+    /// The pair that allows `sender` → `recipient` (サービス種類コード) for a file kind, if any.
+    pub fn allowing<'a>(&'a self, kind: &'a str, sender: &str, recipient: &str) -> Option<&'a Pair> {
+        self.pairs(kind).find(|pair| self.plays(&pair.from, sender) && self.plays(&pair.to, recipient))
+    }
 }
 
 /// Item types of README §7 (the spec itself has no type column; these are inferred there).
@@ -60,6 +140,9 @@ pub enum ItemType {
     Time,
     /// unsigned integer, ASCII digits
     Num,
+    /// 整数: a signed integer (an optional `-`, then ASCII digits); 減算 service codes carry negative units
+    /// (S2 第6表 No.8 「整数」「月初日のみに減算の単位数を設定」, 第7表 No.13 likewise)
+    Int,
     /// decimal "99.99"
     Dec,
     /// value from a code table
@@ -95,6 +178,7 @@ impl ItemType {
             ItemType::Date => ("年月日 (YYYYMMDD)", "date (YYYYMMDD)"),
             ItemType::Time => ("時刻 (HHMM)", "time (HHMM)"),
             ItemType::Num => ("数字", "numeric"),
+            ItemType::Int => ("整数（負の数も可）", "integer (may be negative)"),
             ItemType::Dec => ("小数 (99.99)", "decimal (99.99)"),
             ItemType::Code => ("コード", "code"),
             ItemType::Office => ("事業所番号 (10桁)", "office number (10 digits)"),
@@ -259,6 +343,8 @@ pub struct Kind {
     pub month_in_name: bool,
     #[serde(default)]
     pub content: Content,
+    /// the item holding the service month (対象年月 / 削除対象年月) a CSVバージョン applies from
+    pub service_month: Option<String>,
     pub items: Vec<Item>,
     /// item id → 0-based column, built once at load
     #[serde(skip)]
@@ -353,6 +439,8 @@ pub struct Spec {
     pub kinds: Vec<Kind>,
     pub codes: BTreeMap<String, CodeList>,
     pub units: Vec<Unit>,
+    pub versions: Vec<CsvVersion>,
+    pub parties: Parties,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -396,6 +484,11 @@ struct UnitsFile {
     unit: Vec<Unit>,
 }
 
+#[derive(Deserialize)]
+struct VersionsFile {
+    version: Vec<CsvVersion>,
+}
+
 impl Spec {
     /// Parse the embedded data files and check that they are consistent with each other.
     pub fn load() -> Result<Spec, SpecError> {
@@ -412,7 +505,11 @@ impl Spec {
             .map_err(|source| SpecError::Toml { file: "codes.toml", source })?;
         let units: UnitsFile = toml::from_str(include_str!("../../spec/units.toml"))
             .map_err(|source| SpecError::Toml { file: "units.toml", source })?;
-        let spec = Spec { kinds, codes, units: units.unit };
+        let versions: VersionsFile = toml::from_str(include_str!("../../spec/versions.toml"))
+            .map_err(|source| SpecError::Toml { file: "versions.toml", source })?;
+        let parties: Parties = toml::from_str(include_str!("../../spec/parties.toml"))
+            .map_err(|source| SpecError::Toml { file: "parties.toml", source })?;
+        let spec = Spec { kinds, codes, units: units.unit, versions: versions.version, parties };
         spec.check()?;
         Ok(spec)
     }
@@ -425,6 +522,9 @@ impl Spec {
             }
         }
         for kind in &self.kinds {
+            if let Some(id) = kind.service_month.as_ref().filter(|id| kind.index_of(id).is_none()) {
+                return fail(format!("{} names service month item {id}, which it does not have", kind.code));
+            }
             for (index, item) in kind.items.iter().enumerate() {
                 if usize::from(item.no) != index + 1 {
                     return fail(format!("{} item {} is out of order", kind.code, item.no));
@@ -443,6 +543,44 @@ impl Spec {
                     return fail(format!("{} No.{} is a code without a code table", kind.code, item.no));
                 }
             }
+        }
+        let current: Vec<&str> = self
+            .versions
+            .iter()
+            .filter(|v| v.status == VersionStatus::Current)
+            .map(|v| v.value.as_str())
+            .collect();
+        if current != [CURRENT_CSV_VERSION] {
+            return fail(format!("versions.toml marks {current:?} current, the model describes {CURRENT_CSV_VERSION}"));
+        }
+        if let Some(v) = self.versions.iter().find(|v| !crate::calendar::parse_month(&v.applies_from).is_some()) {
+            return fail(format!("versions.toml: {} applies from '{}', not a YYYYMM", v.value, v.applies_from));
+        }
+        for (id, role) in &self.parties.roles {
+            if let Some(code) = role.kinds.iter().find(|code| self.service_kind(code).is_none()) {
+                return fail(format!("parties.toml role {id} names unknown service kind {code}"));
+            }
+            if !cites_a_source(&role.source) {
+                return fail(format!("parties.toml role {id} cites no source"));
+            }
+        }
+        for flow in &self.parties.flows {
+            if let Some(kind) = flow.kinds.iter().find(|kind| self.kind(kind).is_none()) {
+                return fail(format!("parties.toml names unknown kind {kind}"));
+            }
+            for pair in &flow.pairs {
+                for role in [&pair.from, &pair.to] {
+                    if !self.parties.roles.contains_key(role) {
+                        return fail(format!("parties.toml pair names unknown role {role}"));
+                    }
+                }
+                if !cites_a_source(&pair.source) {
+                    return fail(format!("parties.toml pair {} → {} cites no source", pair.from, pair.to));
+                }
+            }
+        }
+        if let Some(kind) = self.kinds.iter().find(|kind| self.parties.pairs(&kind.code).next().is_none()) {
+            return fail(format!("parties.toml says nothing of who sends {}", kind.code));
         }
         for unit in &self.units {
             for kind in unit.required.iter().chain(&unit.optional) {

@@ -79,7 +79,8 @@ fn classify(item: &Item, original: &str, reexported: &str) -> Option<Difference>
         return Some(Difference::Added);
     }
     let (a, b) = (fold(original), fold(reexported));
-    let numbers_equal = item.ty == ItemType::Num && a.trim_start_matches('0') == b.trim_start_matches('0');
+    let numbers_equal = matches!(item.ty, ItemType::Num | ItemType::Int)
+        && crate::billing::number(&a).is_some_and(|n| crate::billing::number(&b) == Some(n));
     if a == b || numbers_equal {
         return Some(Difference::Reformatted);
     }

@@ -9,7 +9,7 @@ use crate::synth::scenario::{
 use crate::synth::{kind, GeneratedFile, Rng, SynthError};
 
 /// 単位数単価 (hundredths of a yen) for 6級地: by 人件費割合 of the service kind.
-fn unit_price(kind: &str) -> u64 {
+fn unit_price(kind: &str) -> i64 {
     match kind {
         "11" | "13" | "63" | "71" | "76" => 1042,
         "16" | "66" | "14" | "64" => 1033,
@@ -41,7 +41,7 @@ fn cast() -> Cast {
 fn service(
     office: &Office,
     code: &'static str,
-    units: u64,
+    units: i64,
     days: Vec<u32>,
     start: &'static str,
     end: &'static str,

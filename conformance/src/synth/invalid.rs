@@ -352,6 +352,16 @@ fn syntax_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         files,
         vec![expect("CSV008", "export.CSV", Some(1), None), expect("NAM001", "export.CSV", None, None)],
     );
+
+    let mut files = Draft::new(&base.plan_delete).bytes()?;
+    files[0].name = "export.CSV".to_string();
+    b.add(
+        "CSV009",
+        "kind-not-certain",
+        "a valid 第1表削除 under a name that gives no kind: four items fit four kinds, none is guessed",
+        files,
+        vec![expect("CSV009", "export.CSV", Some(1), None), expect("NAM001", "export.CSV", None, None)],
+    );
     Ok(())
 }
 
@@ -635,9 +645,9 @@ fn record_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
     b.add(
         "REC011",
         "not-covered",
-        "実績 of 特定施設入居者生活介護 (33, not covered)",
+        "実績 of 特定施設入居者生活介護 (33, not covered) in a 訪問介護 (11) file",
         Draft::new(&base.actuals).set("UPJSK", 0, "service_code", "331111").bytes()?,
-        vec![expect("REC011", &a, Some(1), Some(15))],
+        vec![expect("REC011", &a, Some(1), Some(15)), expect("NAM008", &a, Some(1), Some(15))],
     );
     b.add(
         "REC012",
@@ -712,14 +722,23 @@ fn name_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
     );
 
     let mut files = Draft::new(&base.plan_delete).bytes()?;
-    let same = format!("DLT1KYO_{}_43_{}_11_20250430120000.CSV", cm.number, cm.number);
+    let same = format!("DLT1KYO_{}_43_{}_43_20250430120000.CSV", cm.number, cm.number);
     files[0].name = same.clone();
     b.add(
         "NAM006",
         "same-office",
-        "sender and recipient share an office number",
+        "sender and recipient share office number and service kind (a 43 is no recipient of plans either)",
         files,
-        vec![expect("NAM006", &same, None, None)],
+        vec![expect("NAM006", &same, None, None), expect("NAM007", &same, None, None)],
+    );
+    let mut files = Draft::new(&base.plan_delete).bytes()?;
+    files[0].name = format!("DLT1KYO_{}_43_{}_11_20250430120000.CSV", cm.number, cm.number);
+    b.add(
+        "NAM006",
+        "near-miss-multi-service-office",
+        "near miss: one office number holding 居宅介護支援 (43) and 訪問介護 (11) sends to itself",
+        files,
+        vec![],
     );
 
     let actuals = Draft::new(&base.actuals);
@@ -734,6 +753,31 @@ fn name_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         "実績 named with the kinds swapped, as in the spec's own example",
         files,
         vec![expect("NAM007", &swapped, None, None)],
+    );
+    let mut files = actuals.bytes()?;
+    files[0].name = a.replacen(&format!("_{}_11_{}_43_", hh.number, cm.number), &format!("_{}_43_{}_46_", cm.number, hh.number), 1);
+    b.add(
+        "NAM007",
+        "near-miss-forward-to-center",
+        "near miss: an entrusted 居宅介護支援事業所 (43) forwards actuals to its 地域包括支援センター (46), S1 §5.2.2.1",
+        files,
+        vec![],
+    );
+    let mut files = Draft::new(&base.plan_delete).bytes()?;
+    files[0].name = d.replacen("_43_", "_73_", 1);
+    b.add(
+        "NAM007",
+        "near-miss-small-multifunction-sender",
+        "near miss: a 小規模多機能型居宅介護 (73) withdraws a plan, S1 §1.3",
+        files,
+        vec![],
+    );
+    b.add(
+        "NAM008",
+        "nursing-in-home-help-actuals",
+        "訪問介護 (11) actuals with a 訪問看護 (13) record",
+        Draft::new(&base.actuals).set("UPJSK", 0, "service_code", "131111").bytes()?,
+        vec![expect("NAM008", &a, Some(1), Some(15))],
     );
     Ok(())
 }
@@ -826,7 +870,7 @@ fn file_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
             .set("UPSIKYU", subtotal_15, "benefit_managed_units", &(managed(subtotal_15) - 35).to_string())
             .set("UPSIKYU", total, "benefit_managed_units", &(managed(total) - 35).to_string())
             .bytes()?,
-        vec![expect("FIL008", &p7, line(subtotal_15), Some(18)), expect("FIL008", &p7, line(subtotal_15), Some(22))],
+        vec![expect("FIL008", &p7, line(subtotal_15), Some(18)), expect("FIL013", &p7, line(subtotal_15), Some(22))],
     );
     b.add(
         "FIL009",
@@ -841,6 +885,29 @@ fn file_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         "第7表 費用総額 that does not follow from the unit price",
         Draft::new(&base.ticket).set("UPSIKYU", detail_11, "unit_price", "10.43").bytes()?,
         vec![expect("FIL010", &p7, line(detail_11), Some(24))],
+    );
+    let units_11 = annex.get(detail_11).map(|r| r[12].clone()).unwrap_or_default();
+    b.add(
+        "FIL011",
+        "discount",
+        "第7表 割引後率 95 with 割引後単位数 equal to the undiscounted 単位数",
+        Draft::new(&base.ticket)
+            .set("UPSIKYU", detail_11, "discount_rate", "95")
+            .set("UPSIKYU", detail_11, "discounted_units", &units_11)
+            .bytes()?,
+        vec![expect("FIL011", &p7, line(detail_11), Some(15))],
+    );
+    let ticket_delete = Draft::new(&base.ticket_delete);
+    let dp = ticket_delete.name("DLTPLAN");
+    let early = dp.replacen("_202505_", "_202503_", 1);
+    let mut files = ticket_delete.set("DLTPLAN", 0, "delete_target_month", "202503").bytes()?;
+    files[0].name = early.clone();
+    b.add(
+        "FIL012",
+        "version-before-its-month",
+        "第6表削除 for service month 202503 in CSVバージョン 202407, which applies from 202504",
+        files,
+        vec![expect("FIL012", &early, Some(1), Some(1))],
     );
     Ok(())
 }

@@ -76,6 +76,15 @@ pub fn valid_value(item: &Item, rng: &mut Rng) -> String {
         }
         ItemType::Time => format!("{:02}{:02}", rng.range(0, 23), rng.range(0, 59)),
         ItemType::Num => rng.range(0, 10u64.pow(max.min(6) as u32) - 1).to_string(),
+        // 整数 items carry negative 減算 units now and then (S2 第6表 No.8).
+        ItemType::Int => {
+            let magnitude = rng.range(0, 10u64.pow(max.min(6) as u32) - 1);
+            if magnitude > 0 && rng.chance(20) {
+                format!("-{magnitude}")
+            } else {
+                magnitude.to_string()
+            }
+        }
         ItemType::Dec => format!("{}.{:02}", rng.range(10, 11), rng.range(0, 99)),
         ItemType::Office => format!("{}7{}", rng.pick(&["01", "13", "27", "40"]), rng.digits(7)),
         ItemType::Insurer => crate::synth::people::insurer_number(rng),

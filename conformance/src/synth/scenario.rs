@@ -17,7 +17,7 @@ pub struct Scenario {
 }
 
 /// 要介護状態区分 → 区分支給限度基準額 (units per month).
-pub fn benefit_limit(care_level: &str) -> u64 {
+pub fn benefit_limit(care_level: &str) -> i64 {
     match care_level {
         "12" => 5032,
         "13" => 10531,
@@ -35,14 +35,14 @@ pub fn benefit_limit(care_level: &str) -> u64 {
 pub struct Service {
     pub office: Office,
     pub code: &'static str,
-    pub units: u64,
+    pub units: i64,
     pub days: Vec<u32>,
     pub start: &'static str,
     pub end: &'static str,
     /// TAISコード and 用具名称 for welfare equipment
     pub equipment: Option<(&'static str, &'static str)>,
     /// 単位数単価 in hundredths of a yen (地域区分 × 人件費割合)
-    pub unit_price: u64,
+    pub unit_price: i64,
 }
 
 impl Service {
@@ -323,12 +323,12 @@ pub fn annex_rows(
     };
     let mut rows = Vec::new();
     let mut remaining = limit;
-    let (mut amount_total, mut totals) = (0u64, [0u64; GRAND_TOTAL_SUMS.len()]);
+    let (mut amount_total, mut totals) = (0i64, [0i64; GRAND_TOTAL_SUMS.len()]);
     for (_, members) in &groups {
         let office = &members[0].office;
-        let amounts: Vec<u64> =
-            members.iter().map(|s| billing::detail_amount(s.units, None, s.days.len() as u64)).collect();
-        let managed: u64 = amounts.iter().sum();
+        let amounts: Vec<i64> =
+            members.iter().map(|s| billing::detail_amount(s.units, None, s.days.len() as i64)).collect();
+        let managed: i64 = amounts.iter().sum();
         let within = managed.min(remaining);
         let over = managed - within;
         remaining -= within;

@@ -24,7 +24,11 @@ pub fn validate_file(path: &str, bytes: &[u8], options: &Options) -> FileReport 
         findings: Vec::new(),
         suppressed: BTreeMap::new(),
     };
-    let name_kind = report.parsed_name().and_then(FileName::kind);
+    // A malformed name still names its kind by its prefix (NAM001 reports the rest).
+    let name_kind = report
+        .parsed_name()
+        .and_then(FileName::kind)
+        .or_else(|| (path != "-").then(|| filename::prefix_kind(base_name(path))).flatten());
     let mut content_kind = None;
     if bytes.is_empty() {
         report.findings.push(csv::csv001_empty_file::finding(false));
@@ -96,13 +100,18 @@ fn read_csv(
             Some(detected) => (detected, Some(detected)),
             None => (named, None),
         },
-        (None, None) => match content_kind {
-            Some(detected) => (detected, None),
-            None => {
-                findings.push(csv::csv008_unknown_layout::finding(table.row_line(first_record), width));
-                return None;
-            }
-        },
+        // Neither name nor option gives the kind: a guess from the width would describe items the file may not
+        // have, so say so and check no items.
+        (None, None) => {
+            let line = table.row_line(first_record);
+            let guesses: Vec<&str> = spec().kinds_with_columns(width).map(|kind| kind.code.as_str()).collect();
+            findings.push(if guesses.is_empty() {
+                csv::csv008_unknown_layout::finding(line, width)
+            } else {
+                csv::csv009_kind_not_certain::finding(line, width, &guesses)
+            });
+            return None;
+        }
     };
 
     let mut skipped = vec![false; table.len()];

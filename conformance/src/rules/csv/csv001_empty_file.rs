@@ -24,6 +24,10 @@ rule! {
         en: "Do not create a file when there is nothing to send, and check that the export did not stop half-way.",
     },
     example: "UP1KYO_…_20250401090000.CSV  (0 bytes)",
+    cites: [
+        "S1 §2.4 送信単位 (a unit is made of files of records; an empty file carries none)",
+        "S2 every table: 1レコード＝1行, No.1 CSVバージョン 必須",
+    ],
     check: Check::Codec,
 }
 

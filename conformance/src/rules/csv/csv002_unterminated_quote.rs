@@ -23,5 +23,8 @@ rule! {
         en: "Double every \" inside free text (\"\") and enclose the whole field in quotes.",
     },
     example: r#"…,"長期目標：自宅で"安心して,…  ← the inner quote ends the field too early"#,
+    cites: [
+        "S2 footnote of every table: 「フリーテキストは\"\"（半角）で囲い…\"（半角）は\"\"（半角2文字）に変換してエスケープすること」",
+    ],
     check: Check::Codec,
 }

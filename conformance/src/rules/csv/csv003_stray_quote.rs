@@ -23,5 +23,8 @@ rule! {
         en: "Enclose any value containing \" in quotes and double the inner quotes.",
     },
     example: r#"…,訪問"介護",…  or  …,"訪問"介護,…"#,
+    cites: [
+        "S2 footnote of every table: 「フリーテキストに含まれる\"（半角）は\"\"（半角2文字）に変換してエスケープすること」",
+    ],
     check: Check::Codec,
 }

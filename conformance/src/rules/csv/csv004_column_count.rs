@@ -25,6 +25,10 @@ rule! {
         en: "Write every item of the v4.1 layout (CSVバージョン 202407); an item without a value is still written as an empty field.",
     },
     example: "202407,131016,0000012345,20250401  ← 4 items in a UP1KYO file (28 expected)",
+    cites: [
+        "S2 every table: the No. column fixes the number of items of a record",
+        "S1 §4.2 ファイル形式（区切文字）「CSV（,）とする」",
+    ],
     check: Check::Codec,
 }
 

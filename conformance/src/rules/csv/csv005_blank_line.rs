@@ -23,5 +23,9 @@ rule! {
         en: "Do not write blank lines.",
     },
     example: "202407,…\\r\\n\\r\\n202407,…  ← an empty line between two records",
+    cites: [
+        "S1 §4.2 ファイル形式 CSV",
+        "S2 every table: each line is a record whose No.1 CSVバージョン is 必須",
+    ],
     check: Check::Codec,
 }

@@ -25,6 +25,10 @@ rule! {
         en: "Do not write a header row.",
     },
     example: "CSVバージョン,保険者番号,被保険者番号,…",
+    cites: [
+        "S2 データ配置例 (第2表, 第3表) and 別表の構成 examples: data rows only, no heading row",
+        "S2 every table: No.1 CSVバージョン 必須 on every record",
+    ],
     assumptions: ["A-NO-HEADER"],
     check: Check::Codec,
 }

@@ -5,7 +5,7 @@ use crate::validate::context::FieldCtx;
 rule! {
     code: "CSV007",
     name: "unquoted-free-text",
-    severity: Warning,
+    severity: Error,
     level: Syntax,
     title: { ja: "フリーテキストがダブルクォートで囲まれていない", en: "Free text not quoted" },
     message: {
@@ -13,8 +13,8 @@ rule! {
         en: "{item} is a free-text item but is not enclosed in quotes ('{value}').",
     },
     what: {
-        ja: "項目長が「―」のフリーテキスト項目が \" で囲まれているかを検査します。",
-        en: "Checks that free-text items (項目長 ―) are enclosed in double quotes.",
+        ja: "書式が「フリーテキスト」の項目が、値が空でなければ \" で囲まれているかを検査します。空の値（,,）は囲まれていなくても指摘しません（前提 A-FREE-TEXT-EMPTY）。",
+        en: "Checks that items whose 書式 is フリーテキスト are enclosed in double quotes when not empty. An empty value (,,) is not reported when unquoted (assumption A-FREE-TEXT-EMPTY).",
     },
     why: {
         ja: "標準仕様はフリーテキストを半角ダブルクォートで囲むと定めています。囲まれていないと、文中のカンマや改行で項目がずれます。",
@@ -25,7 +25,10 @@ rule! {
         en: "Always enclose non-empty free-text values in quotes.",
     },
     example: "…,自宅で安心して暮らしたい,…  ← 長期目標 without quotes",
-    assumptions: ["A-QUOTING"],
+    cites: [
+        "S2 footnote of every table: 「※フリーテキストは\"\"（半角）で囲い、改行、半角カンマ（,）は削除しない」",
+    ],
+    assumptions: ["A-QUOTING", "A-FREE-TEXT-EMPTY"],
     check: Check::Codec,
 }
 

@@ -24,6 +24,10 @@ rule! {
         en: "Name the file as the spec does (e.g. UP1KYO_….CSV) and write the layout's items; `--kind` tells the validator the kind.",
     },
     example: "plan.csv with 30 items per record",
+    cites: [
+        "S1 §4.1 項目一覧: 「各インターフェースファイルにおけるデータ項目の一覧…は、別紙「CSV ファイルレイアウト定義書」を参照」",
+        "S2 every table: the number of items",
+    ],
     check: Check::Codec,
 }
 

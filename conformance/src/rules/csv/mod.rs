@@ -8,6 +8,7 @@ pub mod csv005_blank_line;
 pub mod csv006_header_row;
 pub mod csv007_unquoted_free_text;
 pub mod csv008_unknown_layout;
+pub mod csv009_kind_not_certain;
 
 use crate::codec::SyntaxIssue;
 use crate::finding::Finding;
@@ -22,6 +23,7 @@ pub static RULES: &[&Rule] = &[
     &csv006_header_row::RULE,
     &csv007_unquoted_free_text::RULE,
     &csv008_unknown_layout::RULE,
+    &csv009_kind_not_certain::RULE,
 ];
 
 /// The finding for a problem the tokenizer met.

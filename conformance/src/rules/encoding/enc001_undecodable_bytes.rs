@@ -25,6 +25,10 @@ rule! {
         en: "Convert text to MS932 (Windows-31J) before writing and make sure the file is not cut off in the middle of a character.",
     },
     example: r#"…,"山田<82>  ← a lead byte 0x82 at the end of the file without its trail byte"#,
+    cites: [
+        "S1 §4.3 ファイルエンコード「Shift-JIS（MS932）とし…範囲外の文字は含まないものとする」",
+        "S2 every table: 文字コード",
+    ],
     check: Check::Codec,
 }
 

@@ -25,6 +25,10 @@ rule! {
         en: "Write the file in Shift_JIS (MS932 / Windows-31J), without a BOM.",
     },
     example: "EF BB BF 32 30 32 34 30 37 …  ← UTF-8 BOM followed by UTF-8 text",
+    cites: [
+        "S1 §4.3 ファイルエンコード「Shift-JIS（MS932）とし」",
+        "S2 every table: 文字コード",
+    ],
     assumptions: ["A-SJIS-ONLY"],
     check: Check::Codec,
 }

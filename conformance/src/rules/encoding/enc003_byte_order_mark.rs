@@ -26,6 +26,9 @@ rule! {
         en: "Strip the BOM from each part before concatenating files.",
     },
     example: r#"202407,131016,"\u{FEFF}0000012345",…  ← a BOM glued to the front of a value"#,
+    cites: [
+        "S1 §4.3 ファイルエンコード「Shift-JIS（MS932）の範囲外の文字は含まないものとする」",
+    ],
     assumptions: ["A-SJIS-ONLY"],
     check: Check::Codec,
 }

@@ -27,6 +27,9 @@ rule! {
         en: "Replace the character with one MS932 can represent (e.g. 𠮷 → 吉, WAVE DASH U+301C → U+FF5E).",
     },
     example: r#""𠮷田 花子"  ← U+20BB7 has no MS932 code"#,
+    cites: [
+        "S1 §4.3 「Shift-JIS（MS932）の文字セット外の文字が含まれる場合は Shift-JIS（MS932）の範囲内で有効な文字に変換すること」",
+    ],
     check: Check::Codec,
 }
 

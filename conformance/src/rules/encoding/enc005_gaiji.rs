@@ -26,6 +26,9 @@ rule! {
         en: "Replace the 外字 with a standard kanji or kana before output.",
     },
     example: r#""山\u{E000}太郎"  ← bytes F0 40 (user-defined area)"#,
+    cites: [
+        "S1 §4.3 「外字の利用は不可とし、外字…が含まれる場合は…有効な文字に変換すること」",
+    ],
     assumptions: ["A-MS932-EXTENSIONS"],
     check: Check::Codec,
 }

@@ -27,6 +27,10 @@ rule! {
         en: "Unless agreed with the receiver, replace with JIS X 0208 characters (① → (1), ㈱ → （株）, 髙 → 高). Confirm with the receiver before keeping a variant in a name.",
     },
     example: r#""㈱ケアサービス"  ← NEC special character 0x878D"#,
+    cites: [
+        "S1 §4.3 「Shift-JIS（MS932）の範囲内」 (NEC/IBM extensions are inside MS932: a warning, not an error)",
+        "S1 更新履歴 3.1 「Shift-JIS（MS932）を許容する」",
+    ],
     assumptions: ["A-MS932-EXTENSIONS"],
     check: Check::Codec,
 }

@@ -27,6 +27,9 @@ rule! {
         en: "Write full-width katakana (e.g. ﾔﾏﾀﾞ → ヤマダ).",
     },
     example: r#""ﾔﾏﾀﾞ ﾀﾛｳ"  ← 利用者氏名フリガナ in half-width"#,
+    cites: [
+        "S1 §4.3 「Shift-JIS（MS932）の範囲内」 (half-width katakana are inside MS932: a warning only)",
+    ],
     assumptions: ["A-HALFWIDTH-KANA"],
     check: Check::Codec,
 }

@@ -26,6 +26,10 @@ rule! {
         en: "Remove the control characters, or replace tabs with spaces.",
     },
     example: r#""朝食\t見守り"  ← a TAB inside free text"#,
+    cites: [
+        "S1 §4.3 「Shift-JIS（MS932）の範囲内で有効な文字に変換すること」",
+        "S2 footnote: only 改行 and 半角カンマ are kept inside free text",
+    ],
     check: Check::Codec,
 }
 

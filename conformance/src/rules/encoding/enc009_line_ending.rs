@@ -25,6 +25,9 @@ rule! {
         en: "End every record with CRLF (0D 0A).",
     },
     example: "202407,131016,…\\n  ← LF only",
+    cites: [
+        "S1 §4.2 ファイル形式 CSV (line ending not stated; CRLF assumed, A-CRLF)",
+    ],
     assumptions: ["A-CRLF"],
     check: Check::Codec,
 }

@@ -26,6 +26,9 @@ rule! {
         en: "Make sure the field is filled in the care software and write its value.",
     },
     example: "202407,,0000012345,…  ← 保険者番号 (No.2) empty",
+    cites: [
+        "S2 every table: 必須 column ○",
+    ],
     check: Check::Field { aspect: Aspect::Required, applies, check },
 }
 

@@ -26,6 +26,9 @@ rule! {
         en: "Write the value; if your workflow has none, agree that with the receiver.",
     },
     example: "…,0000012345,00000000,\"\",\"山田 太郎\",…  ← 利用者氏名フリガナ (補足 No.5) empty",
+    cites: [
+        "S2 every table: 必須 column (○ marks whose row is illegible in the extraction)",
+    ],
     assumptions: ["A-REQ-LIKELY", "A-YOBO-MARKS"],
     check: Check::Field { aspect: Aspect::Required, applies, check },
 }

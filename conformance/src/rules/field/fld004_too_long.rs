@@ -1,6 +1,6 @@
 use crate::finding::Finding;
 use crate::rules::{rule, Aspect, Check};
-use crate::spec::Item;
+use crate::spec::{Item, ItemType};
 use crate::validate::context::FieldCtx;
 
 rule! {
@@ -26,6 +26,9 @@ rule! {
         en: "Write values within the item length; check the input where a value overflows.",
     },
     example: "第7表 No.16 回数／日数 = \"1234\" (length 3)",
+    cites: [
+        "S2 every table: 項目長 column",
+    ],
     assumptions: ["A-LENGTH", "A-LEN-7-30"],
     check: Check::Field { aspect: Aspect::Length, applies, check },
 }
@@ -38,7 +41,9 @@ fn check(ctx: &FieldCtx<'_>, out: &mut Vec<Finding>) {
     let Some(max) = ctx.item.max_len() else {
         return;
     };
-    let length = ctx.value.chars().count();
+    // The sign of a negative 整数 is not one of its digits (S2 第6表 No.8: 項目長 6, 「整数」).
+    let digits = if ctx.item.ty == ItemType::Int { ctx.value.strip_prefix('-').unwrap_or(ctx.value) } else { ctx.value };
+    let length = digits.chars().count();
     if length > max {
         out.push(ctx.finding(&RULE).arg("length", length.to_string()).arg("max", max.to_string()));
     }

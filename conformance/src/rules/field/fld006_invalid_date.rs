@@ -28,6 +28,9 @@ rule! {
         en: "Write the Gregorian date as 8 digits (e.g. 20250401), without separators or Japanese era years.",
     },
     example: "第1表 No.14 居宅サービス計画作成（変更）日 = \"20250230\"",
+    cites: [
+        "S2 every table: 書式「YYYYMMDD」",
+    ],
     check: Check::Field { aspect: Aspect::Type, applies, check },
 }
 

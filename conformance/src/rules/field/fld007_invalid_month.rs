@@ -28,6 +28,10 @@ rule! {
         en: "Write the Gregorian year and month as 6 digits (e.g. 202504).",
     },
     example: "第6表 No.5 対象年月 = \"202513\"",
+    cites: [
+        "S2 every table: 書式「YYYYMM」",
+        "S2 利用者補足情報 No.63, No.4 「1表、2表に紐づく場合は「000000」」「6表、7表に紐づく場合は「00000000」」",
+    ],
     check: Check::Field { aspect: Aspect::Type, applies, check },
 }
 

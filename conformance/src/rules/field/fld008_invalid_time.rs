@@ -28,6 +28,10 @@ rule! {
         en: "Write four digits (e.g. 0930). On 第6表 a service without a displayed time uses 9999.",
     },
     example: "第6表 No.12 サービス開始時刻 = \"2561\"",
+    cites: [
+        "S2 第6表 No.12–13 「時間表示有りのサービス：HHMM」「時間表示の無いサービス：9999」",
+        "S2 第3表 No.8, 9, 11, 12 書式「HHMM」",
+    ],
     assumptions: ["A-TIME-2400"],
     check: Check::Field { aspect: Aspect::Type, applies, check },
 }

@@ -26,6 +26,9 @@ rule! {
         en: "Where possible write 2359, or 0000 of the next day.",
     },
     example: "第3表 No.12 終了時間 = \"2400\"",
+    cites: [
+        "S2 第3表 データ配置例 and form grid (rows 0:00 … 24:00)",
+    ],
     assumptions: ["A-TIME-2400"],
     check: Check::Field { aspect: Aspect::Type, applies, check },
 }

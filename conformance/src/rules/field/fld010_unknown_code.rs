@@ -26,6 +26,10 @@ rule! {
         en: "Write a value from the spec's code table with its exact digits (e.g. 要介護２ is '22', not '2').",
     },
     example: "第1表 No.21 要介護状態区分 = \"2\"",
+    cites: [
+        "S2 コード表 (1)–(5) and the 書式 column of every coded item",
+        "S1 §1.3, §1.4 サービス種類 tables",
+    ],
     check: Check::Field { aspect: Aspect::Codes, applies, check },
 }
 

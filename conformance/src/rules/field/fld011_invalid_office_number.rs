@@ -28,6 +28,9 @@ rule! {
         en: "Write all ten digits including leading zeros (storing them as numbers drops the zeros).",
     },
     example: "第6表 No.20 サービス事業者コード = \"131000001\" (9 digits)",
+    cites: [
+        "S2 every table: 事業所番号 項目長 10 (ファイル名規約「事業所番号(10 桁)」)",
+    ],
     assumptions: ["A-7-34-36"],
     check: Check::Field { aspect: Aspect::Type, applies, check },
 }

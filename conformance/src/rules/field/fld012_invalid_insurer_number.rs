@@ -28,6 +28,9 @@ rule! {
         en: "Write all six digits including leading zeros (e.g. 011007).",
     },
     example: "No.2 保険者番号 = \"11007\"",
+    cites: [
+        "S2 every table: No.2 保険者番号 項目長 6 「要介護者が属する自治体のコード」",
+    ],
     check: Check::Field { aspect: Aspect::Type, applies, check },
 }
 

@@ -28,6 +28,9 @@ rule! {
         en: "Write 10 characters; for 生保単独, an upper-case ASCII H followed by nine digits.",
     },
     example: "No.3 被保険者番号 = \"h12345678\"",
+    cites: [
+        "S2 every table: No.3 被保険者番号 項目長 10 「生保単独の場合は 先頭H＋数字9桁 例：H123456789」",
+    ],
     check: Check::Field { aspect: Aspect::Type, applies, check },
 }
 

@@ -27,6 +27,9 @@ rule! {
         en: "Write it with an ASCII hyphen, like '100-0001'.",
     },
     example: "No.5 利用者郵便番号 = \"1000001\"",
+    cites: [
+        "S2 利用者補足情報 No.9, 第1表 No.5, No.10 書式「XXX-XXXX」",
+    ],
     check: Check::Field { aspect: Aspect::Format, applies, check },
 }
 

@@ -27,6 +27,9 @@ rule! {
         en: "Write it in ASCII like '03-1234-5678' and put remarks elsewhere.",
     },
     example: "No.12 利用者電話番号 = \"03-1234-5678（自宅）\"",
+    cites: [
+        "S2 利用者補足情報 No.12, 利用者基本情報 No.19, 20, 44, 49 電話番号 項目長 15",
+    ],
     check: Check::Field { aspect: Aspect::Format, applies, check },
 }
 

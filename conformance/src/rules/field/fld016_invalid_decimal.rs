@@ -27,6 +27,9 @@ rule! {
         en: "Write two decimals (e.g. 10 → 10.00, 11.4 → 11.40).",
     },
     example: "第7表 No.23 単位数単価 = \"11.4\"",
+    cites: [
+        "S2 第7表 No.23 単位数単価 書式「99.99 形式で入力」",
+    ],
     check: Check::Field { aspect: Aspect::Format, applies, check },
 }
 

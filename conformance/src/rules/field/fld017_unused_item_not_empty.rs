@@ -26,6 +26,9 @@ rule! {
         en: "Leave it empty.",
     },
     example: "第1表 No.28 識別子 = \"1\"",
+    cites: [
+        "S2 every table: 識別子 (and 利用者補足情報 No.61) 書式「※使用しない」",
+    ],
     check: Check::Field { aspect: Aspect::Format, applies, check },
 }
 

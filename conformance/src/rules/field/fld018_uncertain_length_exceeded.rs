@@ -26,6 +26,9 @@ rule! {
         en: "Check the value; if it is right, confirm the column size with the receiver.",
     },
     example: "第7表 No.17 サービス単位金額 = \"123456\" (read as length 5)",
+    cites: [
+        "S2 第6表 No.19 明細判別コード, 第7表 No.17 サービス単位金額 (項目長 cells illegible in the extraction)",
+    ],
     assumptions: ["A-LEN-6-19", "A-LEN-7-17"],
     check: Check::Field { aspect: Aspect::Length, applies, check },
 }

@@ -27,6 +27,11 @@ rule! {
         en: "Write the value in ASCII exactly in its format (e.g. TAIS 00001-000010, service code 111111).",
     },
     example: "第6表 No.16 TAISコード = \"00001－000010\" (full-width hyphen)",
+    cites: [
+        "S2 第6表 No.11 日割対象日 「31桁で日割請求可能日については\"1\"を設定」",
+        "S2 第6表 No.15 / 第7表 No.9 サービスコード",
+        "S2 第6表 No.16–17 / 第7表 No.10–11 「例:00001－000010」",
+    ],
     assumptions: ["A-TAIS-HYPHEN"],
     check: Check::Field { aspect: Aspect::Format, applies, check },
 }

@@ -26,6 +26,10 @@ rule! {
         en: "Write the v4.1 layout with CSVバージョン 202407.",
     },
     example: "202410,131016,0000012345,…",
+    cites: [
+        "S2 【CSVバージョン履歴】 (the values that exist)",
+        "S2 every table No.1 「本仕様が制度改正などに伴い改版された際にバージョン年月を更新する」",
+    ],
     assumptions: ["A-CSV-VERSION"],
     check: Check::Field { aspect: Aspect::Codes, applies, check },
 }

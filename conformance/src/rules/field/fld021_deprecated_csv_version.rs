@@ -27,6 +27,10 @@ rule! {
         en: "Write CSVバージョン 202407.",
     },
     example: "202504,131016,0000012345,…",
+    cites: [
+        "S2 【CSVバージョン履歴】 202504 (第4版) and 202407 (第4.1版)",
+        "S1 更新履歴 4.1 「版数を 4.0 版発出月に変更」",
+    ],
     assumptions: ["A-CSV-VERSION"],
     check: Check::Field { aspect: Aspect::Codes, applies, check },
 }

@@ -27,12 +27,16 @@ rule! {
         en: "Update the care software to v4.1 and write CSVバージョン 202407.",
     },
     example: "202208,131016,0000012345,…",
+    cites: [
+        "S2 【CSVバージョン履歴】 201910–202208 (editions with another layout)",
+        "S1 更新履歴 4.0 (第3表, TAISコード etc. added)",
+    ],
     assumptions: ["A-CSV-VERSION"],
     check: Check::Field { aspect: Aspect::Codes, applies, check },
 }
 
 fn check(ctx: &FieldCtx<'_>, out: &mut Vec<Finding>) {
     if let Some(version) = csv_version(ctx.value).filter(|v| v.status == VersionStatus::Superseded) {
-        out.push(ctx.finding(&RULE).arg("edition", version.edition).arg("current", CURRENT_CSV_VERSION));
+        out.push(ctx.finding(&RULE).arg("edition", version.edition.as_str()).arg("current", CURRENT_CSV_VERSION));
     }
 }

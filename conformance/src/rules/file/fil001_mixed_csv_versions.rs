@@ -25,6 +25,9 @@ rule! {
         en: "Write every record in the same edition (202407).",
     },
     example: "line 1: 202407,…  line 2: 202208,…",
+    cites: [
+        "S2 every table No.1 「1ファイル中に複数のCSVバージョンのレコードを混在させることはできない」",
+    ],
     check: Check::File { kinds: &[], reads: &["csv_version"], check },
 }
 

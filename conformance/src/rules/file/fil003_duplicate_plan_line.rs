@@ -27,6 +27,10 @@ rule! {
         en: "Renumber the lines so that each援助内容 has its own triple.",
     },
     example: "two rows with 課題NO 1, 援助目標NO 1, 援助内容NO 1",
+    cites: [
+        "S2 居宅サービス計画2表(データ配置例) 注記「課題ＮＯ、援助目標ＮＯ、援助内容ＮＯの優先順位でソートした際に、帳票に出力する際の順番になるようにする」",
+        "S2 第2表 No.6, 8, 13 書式「１～99」",
+    ],
     assumptions: ["A-2KYO-HIERARCHY"],
     check: Check::File { kinds: &["UP2KYO"], reads: &["issue_no", "goal_no", "support_no"], check },
 }

@@ -27,6 +27,10 @@ rule! {
         en: "Write one record per user.",
     },
     example: "two UP1KYO rows for 131016 / 0000012345 / 20250401",
+    cites: [
+        "S1 §2.3 図表 2.3.1 (the key items of each kind)",
+        "S1 §5.1.1.1 (a resend with the same key replaces the earlier data)",
+    ],
     check: Check::File { kinds: &["UP1KYO", "UPHOSOKU", "UPKIHON", "UPYOBO", "DLT1KYO", "DLTPLAN", "DLTJSK", "DLTKIHON", "DLTYOBO"], reads: &["insurer_number", "insured_number"], check },
 }
 

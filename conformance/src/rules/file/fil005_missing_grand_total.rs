@@ -26,6 +26,9 @@ rule! {
         en: "Write a 全合計 row for every user.",
     },
     example: "UPSIKYU rows for 0000012345 with detail and AAAA rows only",
+    cites: [
+        "S2 第7表 No.9 書式「全合計：ALL9（999999） 固定（必須出力）」",
+    ],
     check: Check::File { kinds: &["UPSIKYU"], reads: &["service_code"], check },
 }
 

@@ -26,6 +26,9 @@ rule! {
         en: "Write a subtotal row per kind (単位数 0, discount items empty).",
     },
     example: "two 11xxxx detail rows for one office and no 11AAAA row",
+    cites: [
+        "S2 第7表 No.9 書式「区分支給対象種類別小計：CD（サービス種別）+’AAAA’ （サービスコードが複数行の場合は必須）」",
+    ],
     check: Check::File { kinds: &["UPSIKYU"], reads: &["service_code", "service_office_code"], check },
 }
 

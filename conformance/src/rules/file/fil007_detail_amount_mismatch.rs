@@ -6,7 +6,7 @@ use crate::validate::context::{finding_at, FileCtx};
 rule! {
     code: "FIL007",
     name: "detail-amount-mismatch",
-    severity: Warning,
+    severity: Error,
     level: File,
     title: { ja: "第7表明細のサービス単位金額の計算違い", en: "第7表 detail amount does not add up" },
     message: {
@@ -26,6 +26,9 @@ rule! {
         en: "Check units, discounted units and count, and write their product.",
     },
     example: "単位数 396, 回数 8, サービス単位金額 3200 (expected 3168)",
+    cites: [
+        "S2 第7表 No.17 サービス単位金額, No.13 単位数, No.15 割引後単位数, No.16 回数／日数 (the form's サービス単位/金額 column = 単位数 × 回数)",
+    ],
     assumptions: ["A-7-CALC"],
     check: Check::File { kinds: &["UPSIKYU"], reads: &["units", "discounted_units", "count_or_days", "service_units_amount"], check },
 }

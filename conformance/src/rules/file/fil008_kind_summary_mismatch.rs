@@ -15,8 +15,8 @@ rule! {
         en: "{item} '{value}': {problem}",
     },
     what: {
-        ja: "第7表の種類ごとの集計行（小計行、明細が1行ならその行）で、給付管理単位数が明細のサービス単位金額の合計と一致し、区分支給限度基準を超える単位数＋基準内単位数＝給付管理単位数であることを検査します。",
-        en: "Checks each kind's summary row (the AAAA subtotal, or the single detail row): 給付管理単位数 = sum of the details' amounts, and over-limit + within-limit units = 給付管理単位数.",
+        ja: "第7表の種類ごとの区分支給対象小計（AAAA）で、給付管理単位数が明細のサービス単位金額の合計と一致するかを検査します。処遇改善加算など区分支給限度額の管理対象外のサービスコードは明細に並んでも小計に入らないため、どのコードが対象外かはサービスコード表（標準仕様の外）で決まります。そのため警告です。",
+        en: "Checks each kind's 区分支給対象 subtotal (AAAA): 給付管理単位数 = sum of the details' amounts. Codes outside the limit (処遇改善加算 and other 限度額管理対象外 codes) may stand among the details but stay out of the subtotal, and which codes those are is set by the service-code table, outside the spec: a warning.",
     },
     why: {
         ja: "種類ごとの集計は区分支給限度基準額の管理の単位です。合計が合わないと受信側の給付管理票と食い違います。",
@@ -27,40 +27,31 @@ rule! {
         en: "Recompute the summary from the detail rows.",
     },
     example: "11AAAA 給付管理単位数 5000, details 3168 + 1650 = 4818",
-    assumptions: ["A-7-CALC"],
-    check: Check::File { kinds: &["UPSIKYU"], reads: &["benefit_managed_units", "category_limit_over_units", "category_limit_within_units"], check },
+    cites: [
+        "S2 第7表 No.18 給付管理単位数 書式「区分支給限度外のサービスの場合はNull（空） 固定」",
+        "S2 第7表 No.9 書式 (AAAA 区分支給対象種類別小計)",
+    ],
+    assumptions: ["A-7-CALC", "A-7-OUTSIDE-LIMIT"],
+    check: Check::File { kinds: &["UPSIKYU"], reads: &["service_code", "service_units_amount", "benefit_managed_units"], check },
 }
 
 fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
     let Some(doc) = ctx.doc else { return };
     for annex in ctx.annexes().values() {
         for (group, details) in &annex.details {
-            let Some(&summary) = annex.subtotals.get(group).or(if details.len() == 1 { details.first() } else { None })
-            else {
+            let Some(&summary) = annex.subtotals.get(group) else {
                 continue;
             };
             let Some(managed) = number(doc.get(summary, "benefit_managed_units")) else {
                 continue;
             };
-            if annex.subtotals.contains_key(group) {
-                let sum: u64 = details.iter().filter_map(|&row| number(doc.get(row, "service_units_amount"))).sum();
-                if managed != sum {
-                    out.push(finding_at(doc, summary, &RULE, "benefit_managed_units").arg2(
-                        "problem",
-                        format!("明細のサービス単位金額の合計 {sum} と一致しません。"),
-                        format!("the details' amounts add up to {sum}."),
-                    ));
-                }
-            }
-            let over = number(doc.get(summary, "category_limit_over_units")).unwrap_or(0);
-            if let Some(within) = number(doc.get(summary, "category_limit_within_units")) {
-                if over + within != managed {
-                    out.push(finding_at(doc, summary, &RULE, "category_limit_within_units").arg2(
-                        "problem",
-                        format!("基準を超える単位数 {over} ＋ 基準内単位数 {within} が給付管理単位数 {managed} になりません。"),
-                        format!("over-limit {over} + within-limit {within} is not the managed {managed}."),
-                    ));
-                }
+            let sum: i64 = details.iter().filter_map(|&row| number(doc.get(row, "service_units_amount"))).sum();
+            if managed != sum {
+                out.push(finding_at(doc, summary, &RULE, "benefit_managed_units").arg2(
+                    "problem",
+                    format!("明細のサービス単位金額の合計 {sum} と一致しません。"),
+                    format!("the details' amounts add up to {sum}."),
+                ));
             }
         }
     }

@@ -15,8 +15,8 @@ rule! {
         en: "{item} '{value}' is not the sum of the kind summary rows, {expected}.",
     },
     what: {
-        ja: "第7表の全合計行の給付管理単位数、区分支給限度基準を超える単位数・基準内単位数、費用総額、保険請求額、利用者負担が、種類ごとの集計行の合計と一致するかを検査します。",
-        en: "Checks that the 全合計 row's managed units, over/within-limit units, cost, claim and user shares equal the sums over the kind summary rows.",
+        ja: "第7表の全合計行の給付管理単位数、区分支給限度基準を超える単位数・基準内単位数、費用総額、保険請求額、利用者負担が、種類ごとの集計行（区分支給対象の小計、明細が1行の種類はその行）と区分支給対象外の種類別小計（EEEE）の合計と一致するかを検査します。区分支給対象外の行は限度額管理の行とは別に集計し、全合計でだけ合わせます。",
+        en: "Checks that the 全合計 row's managed units, over/within-limit units, cost, claim and user shares equal the sums over the kind summary rows (AAAA subtotal, or a kind's single detail row) plus the 区分支給対象外 subtotals (EEEE), which are summed apart from the limit-managed rows and join them only in the grand total.",
     },
     why: {
         ja: "全合計は利用者に示す月の負担額と、限度額超過の判断に使われます。",
@@ -27,6 +27,10 @@ rule! {
         en: "Recompute the grand total from the kind summaries.",
     },
     example: "999999 費用総額 60000, summaries 36115 + 22800 = 58915",
+    cites: [
+        "S2 第7表 No.9 書式 (AAAA / EEEE 種類別小計 and 全合計 999999)",
+        "S2 第7表 No.18–29",
+    ],
     assumptions: ["A-7-CALC"],
     check: Check::File { kinds: &["UPSIKYU"], reads: &["total_cost_insured", "insurance_claim_amount", "copay_insured", "copay_full"], check },
 }
@@ -37,12 +41,14 @@ fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
         let Some(total) = annex.grand_total else {
             continue;
         };
-        let summaries = annex.summary_rows();
+        // 区分支給対象外 種類別小計 (EEEE) rows are summed apart from the limit-managed rows and join them only
+        // in the 全合計 (S2 第7表 No.9 書式).
+        let summaries: Vec<usize> = annex.summary_rows().into_iter().chain(annex.outside_limit.iter().copied()).collect();
         for id in GRAND_TOTAL_SUMS {
             let Some(value) = number(doc.get(total, id)) else {
                 continue;
             };
-            let expected: u64 = summaries.iter().filter_map(|&row| number(doc.get(row, id))).sum();
+            let expected: i64 = summaries.iter().filter_map(|&row| number(doc.get(row, id))).sum();
             if value != expected {
                 out.push(finding_at(doc, total, &RULE, id).arg("expected", expected.to_string()));
             }

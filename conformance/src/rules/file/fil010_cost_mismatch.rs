@@ -8,7 +8,7 @@ use crate::validate::context::{finding_at, FileCtx};
 rule! {
     code: "FIL010",
     name: "cost-mismatch",
-    severity: Warning,
+    severity: Error,
     level: File,
     title: { ja: "第7表の費用総額・請求額・利用者負担の計算違い", en: "第7表 cost, claim or share does not add up" },
     message: {
@@ -16,8 +16,8 @@ rule! {
         en: "{item} '{value}' differs from the computed {expected} ({formula}).",
     },
     what: {
-        ja: "第7表の種類ごとの集計行で、費用総額＝基準内単位数×単位数単価（円未満切捨て）、保険請求額＝費用総額×給付率÷100（切捨て）、利用者負担（保険対象分）＝費用総額−保険請求額 を検査します。",
-        en: "Checks on each kind summary row: cost = within-limit units × unit price (truncated), claim = cost × benefit rate / 100 (truncated), user share = cost − claim.",
+        ja: "第7表の種類ごとの集計行で、費用総額＝基準内単位数×単位数単価（円未満切捨て）、保険請求額＝費用総額×給付率÷100（切捨て）、利用者負担（保険対象分）＝費用総額−保険請求額、利用者負担（全額負担分）＝区分支給限度基準を超える単位数×単位数単価（円未満切捨て）を検査します。減算による負の単位数も符号どおりに計算します。",
+        en: "Checks on each kind summary row: cost = within-limit units × unit price (rounded down), claim = cost × benefit rate / 100 (rounded down), user share = cost − claim, full-pay share = over-limit units × unit price (rounded down). Negative 減算 units count with their sign.",
     },
     why: {
         ja: "利用者に示す負担額が受信側の計算と食い違うと、説明と請求が一致しなくなります。",
@@ -28,8 +28,11 @@ rule! {
         en: "Check unit price and rate and recompute with truncation.",
     },
     example: "基準内単位数 3168, 単価 11.40, 費用総額 36116 (expected 36115)",
+    cites: [
+        "S2 第7表 No.22 区分支給限度基準内単位数, No.23 単位数単価, No.24 費用総額, No.25 給付率, No.26 保険／事業費請求額, No.28–29 利用者負担",
+    ],
     assumptions: ["A-7-CALC"],
-    check: Check::File { kinds: &["UPSIKYU"], reads: &["unit_price", "benefit_rate", "total_cost_insured", "insurance_claim_amount", "copay_insured"], check },
+    check: Check::File { kinds: &["UPSIKYU"], reads: &["category_limit_within_units", "category_limit_over_units", "unit_price", "benefit_rate", "total_cost_insured", "insurance_claim_amount", "copay_insured", "copay_full"], check },
 }
 
 fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
@@ -39,12 +42,12 @@ fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
             let get = |id: &str| number(doc.get(row, id));
             let (Some(within), Some(price), Some(cost)) = (
                 get("category_limit_within_units"),
-                parse_hundredths(doc.get(row, "unit_price")),
+                parse_hundredths(doc.get(row, "unit_price")).and_then(|price| i64::try_from(price).ok()),
                 get("total_cost_insured"),
             ) else {
                 continue;
             };
-            let mut expect = |id: &str, expected: u64, formula: (&str, &str)| {
+            let mut expect = |id: &str, expected: i64, formula: (&str, &str)| {
                 if get(id).is_some_and(|value| value != expected) {
                     out.push(
                         finding_at(doc, row, &RULE, id)
@@ -58,6 +61,13 @@ fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
                 total_cost(within, price),
                 ("基準内単位数×単位数単価、円未満切捨て", "within-limit units × unit price, truncated"),
             );
+            if let Some(over) = get("category_limit_over_units") {
+                expect(
+                    "copay_full",
+                    total_cost(over, price),
+                    ("基準を超える単位数×単位数単価、円未満切捨て", "over-limit units × unit price, truncated"),
+                );
+            }
             if let Some(rate) = get("benefit_rate") {
                 let claim = insurance_claim(cost, rate);
                 expect(
@@ -66,7 +76,7 @@ fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
                     ("費用総額×給付率÷100、切捨て", "cost × benefit rate / 100, truncated"),
                 );
                 if let Some(actual_claim) = get("insurance_claim_amount") {
-                    expect("copay_insured", cost.saturating_sub(actual_claim), ("費用総額−保険請求額", "cost − claim"));
+                    expect("copay_insured", cost - actual_claim, ("費用総額−保険請求額", "cost − claim"));
                 }
             }
         }

@@ -10,6 +10,9 @@ pub mod fil007_detail_amount_mismatch;
 pub mod fil008_kind_summary_mismatch;
 pub mod fil009_grand_total_mismatch;
 pub mod fil010_cost_mismatch;
+pub mod fil011_discount_mismatch;
+pub mod fil012_version_not_yet_applicable;
+pub mod fil013_limit_split_mismatch;
 
 use std::collections::BTreeMap;
 
@@ -28,6 +31,9 @@ pub static RULES: &[&Rule] = &[
     &fil008_kind_summary_mismatch::RULE,
     &fil009_grand_total_mismatch::RULE,
     &fil010_cost_mismatch::RULE,
+    &fil011_discount_mismatch::RULE,
+    &fil012_version_not_yet_applicable::RULE,
+    &fil013_limit_split_mismatch::RULE,
 ];
 
 /// The key of a user's 別表: 保険者番号, 被保険者番号, 対象年月.
@@ -44,6 +50,8 @@ pub(crate) struct Annex<'a> {
     /// AAAA subtotal row per (office, service kind)
     pub subtotals: BTreeMap<Group<'a>, usize>,
     pub grand_total: Option<usize>,
+    /// 区分支給対象外 種類別小計 (EEEE) rows
+    pub outside_limit: Vec<usize>,
 }
 
 impl Annex<'_> {
@@ -79,7 +87,8 @@ pub(crate) fn annexes(doc: &Document) -> Annexes<'_> {
                 annex.subtotals.insert(group, row);
             }
             RowKind::GrandTotal => annex.grand_total = Some(row),
-            RowKind::OutsideLimitSubtotal | RowKind::Over30Subtotal => {}
+            RowKind::OutsideLimitSubtotal => annex.outside_limit.push(row),
+            RowKind::Over30Subtotal => {}
         }
     }
     users

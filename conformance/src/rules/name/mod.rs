@@ -7,6 +7,7 @@ pub mod nam004_kind_mismatch;
 pub mod nam005_legacy_file_name;
 pub mod nam006_same_sender_recipient;
 pub mod nam007_party_kind;
+pub mod nam008_sender_kind_mismatch;
 
 use crate::rules::Rule;
 
@@ -18,4 +19,5 @@ pub static RULES: &[&Rule] = &[
     &nam005_legacy_file_name::RULE,
     &nam006_same_sender_recipient::RULE,
     &nam007_party_kind::RULE,
+    &nam008_sender_kind_mismatch::RULE,
 ];

@@ -26,7 +26,11 @@ rule! {
         en: "Name files like UP1KYO_0300000100_43_0300000005_11_20250401090000.CSV, with ASCII underscores.",
     },
     example: "UP1KYO_123456789_43_0300000005_11_20191025200201.CSV  ← 9-digit office number",
-    assumptions: ["A-FILE-NAME"],
+    cites: [
+        "S2 every table: ファイル名規約",
+        "S1 §2.4 例",
+    ],
+    assumptions: ["A-FILE-NAME", "A-UPKIHON-NAME"],
     check: Check::Name { reads: &[], check },
 }
 

@@ -26,6 +26,9 @@ rule! {
         en: "Use .CSV (.JPG for images).",
     },
     example: "UP1KYO_0300000100_43_0300000005_11_20191025200201.csv",
+    cites: [
+        "S2 every table: ファイル名規約「….CSV」 and every example",
+    ],
     assumptions: ["A-FILE-NAME"],
     check: Check::Name { reads: &[], check },
 }

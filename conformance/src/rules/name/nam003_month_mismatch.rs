@@ -25,6 +25,9 @@ rule! {
         en: "Put one month per file and name the file with that month.",
     },
     example: "UPPLAN_202504_… containing 対象年月 202505",
+    cites: [
+        "S2 第6表・第7表・利用者補足情報・削除 ファイル名規約「対象年月（YYYYMM）」 / 「提供年月(YYYYMM)」",
+    ],
     check: Check::Name { reads: &["target_month", "delete_target_month"], check },
 }
 

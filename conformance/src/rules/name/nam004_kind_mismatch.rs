@@ -25,6 +25,9 @@ rule! {
         en: "Make the prefix and the written layout agree.",
     },
     example: "UP1KYO_… containing 22-item (第2表) records",
+    cites: [
+        "S2 every table: ファイル名規約 (the prefix names the layout of the records)",
+    ],
     check: Check::Name { reads: &[], check },
 }
 

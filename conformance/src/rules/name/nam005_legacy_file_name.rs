@@ -26,6 +26,9 @@ rule! {
         en: "Insert each party's service-kind code (e.g. 43, 11) after its office number.",
     },
     example: "UPPLAN_201912_0300000100_0300000005_20191025200201.CSV",
+    cites: [
+        "S1 更新履歴 4.0 「複数サービス提供事業所への対応としてファイル命名規約の変更」, 4.1 「サービス種類コード（2桁）に変更」",
+    ],
     check: Check::Name { reads: &[], check },
 }
 

@@ -8,29 +8,38 @@ rule! {
     name: "same-sender-recipient",
     severity: Error,
     level: Name,
-    title: { ja: "送信元と送信先が同じ事業所番号", en: "Sender and recipient are the same office" },
+    title: { ja: "送信元と送信先が同じ事業所・同じサービス種類", en: "Sender and recipient are the same office and service kind" },
     message: {
-        ja: "ファイル名「{value}」の送信元と送信先が同じ事業所番号（{office}）です。",
-        en: "File name '{value}' has the same office number ({office}) as sender and recipient.",
+        ja: "ファイル名「{value}」の送信元と送信先が同じ事業所番号（{office}）・同じサービス種類（{kind}）です。",
+        en: "File name '{value}' names the same office number ({office}) and service kind ({kind}) as sender and recipient.",
     },
     what: {
-        ja: "ファイル名の送信元事業所番号と送信先事業所番号が異なることを検査します。",
-        en: "Checks that the sender and recipient office numbers in the name differ.",
+        ja: "ファイル名の送信元と送信先が、事業所番号もサービス種類コードも同じでないことを検査します。1つの事業所番号で複数のサービスを行う事業所（例: 居宅介護支援 43 と訪問介護 11）の間の送信は正しいファイルです。",
+        en: "Checks that sender and recipient do not share both office number and service kind. One office number holding several services (e.g. 居宅介護支援 43 and 訪問介護 11) exchanging files between them is correct.",
     },
     why: {
-        ja: "連携システムでは同じ事業所番号の間の送信は失敗することがあります。同じ事業所番号の居宅とサービス事業所の間では、連携システムを通さずにやり取りします。",
-        en: "The relay may refuse sends between the same office number; a care manager and provider sharing a number exchange data outside the relay.",
+        ja: "第4版でファイル名にサービス種類コードが加わったのは「複数サービス提供事業所への対応」のためです。事業所番号とサービス種類の両方が同じなら、送信先が自分自身になり、受信側はどのサービス宛てか判断できません。",
+        en: "v4 added the service-kind codes to file names 「複数サービス提供事業所への対応」 (for offices with several services). Same number and same kind means a file addressed to its own sender.",
     },
     fix: {
-        ja: "送信先の事業所番号を確認してください。",
-        en: "Check the recipient's office number.",
+        ja: "送信先の事業所番号とサービス種類コードを確認してください。",
+        en: "Check the recipient's office number and service kind.",
     },
-    example: "UP1KYO_0300000100_43_0300000100_11_20250401090000.CSV",
+    example: "UP1KYO_0300000100_43_0300000100_43_20250401090000.CSV",
+    cites: [
+        "S1 更新履歴 4.0 「複数サービス提供事業所への対応としてファイル命名規約の変更」 (one 事業所番号 may hold several service kinds)",
+        "S2 every table ファイル名規約 (送信元/送信先 = 事業所番号 + サービス種類コード)",
+    ],
     check: Check::Name { reads: &[], check },
 }
 
 fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
-    if let Some(name) = ctx.parsed_name().filter(|n| n.sender.office == n.recipient.office) {
-        out.push(Finding::new(&RULE.meta).value(base_name(ctx.path)).arg("office", name.sender.office.clone()));
+    if let Some(name) = ctx.parsed_name().filter(|n| n.sender == n.recipient) {
+        out.push(
+            Finding::new(&RULE.meta)
+                .value(base_name(ctx.path))
+                .arg("office", name.sender.office.clone())
+                .arg("kind", name.sender.kind.clone()),
+        );
     }
 }

@@ -1,7 +1,8 @@
 use crate::filename::base_name;
 use crate::finding::Finding;
 use crate::rules::{rule, Check};
-use crate::spec::{spec, Direction};
+use crate::i18n::Lang;
+use crate::spec::spec;
 use crate::validate::context::FileCtx;
 
 rule! {
@@ -15,29 +16,32 @@ rule! {
         en: "File name '{value}': {problem}",
     },
     what: {
-        ja: "ファイル名の送信元・送信先のサービス種類コードがコード表にあり、向きに合っていること（居宅介護支援側は 43 / 46、サービス事業所側は連携対象のサービス種類）を検査します。実績（UPJSK/DLTJSK）では送信元がサービス事業所です。",
-        en: "Checks that both service-kind codes exist and fit the direction: the care-manager side is 43/46, the provider side a covered kind. For actuals (UPJSK/DLTJSK) the sender is the provider.",
+        ja: "ファイル名の送信元・送信先のサービス種類コードがコード表にあり、その種別のファイルを送る組み合わせとして標準仕様に書かれているかを検査します（spec/parties.toml）。居宅介護支援事業所等（43・小規模多機能 73・看護小規模多機能 77）→ サービス事業所、地域包括支援センター等（46・43・介護予防小規模多機能 75）→ 介護予防・総合事業サービス事業所、サービス事業所 → 居宅介護支援事業所等（実績）、委託を受けた居宅介護支援事業所 43 → 地域包括支援センター 46（予定・実績の共有）など。",
+        en: "Checks that both service-kind codes exist and that the sender → recipient pair is one the spec describes for the file kind (spec/parties.toml): 居宅介護支援事業所等 (43, 小規模多機能 73, 看多機 77) → provider; 地域包括支援センター等 (46, 43, 75) → prevention provider; provider → care manager (actuals); an entrusted 43 → its 46 (plans and actuals forwarded), and so on.",
     },
     why: {
         ja: "受信側はサービス種類コードで、どの事業所・サービスのファイルかを判断します。仕様書の実績ファイル名の例は種類コードが入れ替わっていますが、本文の規則（送信元の種類が先）に従います。",
         en: "Receivers use these codes to tell whose file it is. The spec's own UPJSK example swaps them; its rule text (sender's kind first) is followed.",
     },
     fix: {
-        ja: "「送信元事業所番号_送信元のサービス種類_送信先事業所番号_送信先のサービス種類」の順で出力してください。",
-        en: "Write <sender office>_<sender's kind>_<recipient office>_<recipient's kind>.",
+        ja: "「送信元事業所番号_送信元のサービス種類_送信先事業所番号_送信先のサービス種類」の順で、各事業所の指定サービス種類コードを出力してください。",
+        en: "Write <sender office>_<sender's kind>_<recipient office>_<recipient's kind>, each the office's own service kind.",
     },
     example: "UPJSK_201912_0300000005_43_0300000100_11_20191025200201.CSV  ← provider writes 43 as its own kind",
-    assumptions: ["A-FILE-NAME"],
+    cites: [
+        "S1 §1.3 居宅介護支援事業所等（小規模多機能等の介護支援専門員の配置義務のある居宅サービスを含む）",
+        "S1 §1.4 地域包括支援センター等",
+        "S1 §2.2, §3.2 インターフェースファイル一覧 (who outputs and imports each kind)",
+        "S1 §3.1, §5.2.2.1 委託ありの居宅介護支援事業所 → 地域包括支援センター",
+    ],
+    assumptions: ["A-FILE-NAME", "A-JSK-EXAMPLE-KINDS"],
     check: Check::Name { reads: &[], check },
 }
-
-const CARE_MANAGER_KINDS: &[&str] = &["43", "46"];
 
 fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
     let Some(name) = ctx.parsed_name() else {
         return;
     };
-    let Some(kind) = name.kind() else { return };
     let mut problems: Vec<(String, String)> = Vec::new();
     for (party, role_ja, role_en) in [(&name.sender, "送信元", "sender"), (&name.recipient, "送信先", "recipient")]
     {
@@ -48,28 +52,32 @@ fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
             ));
         }
     }
-    let (manager, provider, manager_ja, manager_en) = match kind.direction {
-        Direction::ProviderToCareManager => (&name.recipient, &name.sender, "送信先", "recipient"),
-        Direction::CareManagerToProvider | Direction::CenterToProvider => {
-            (&name.sender, &name.recipient, "送信元", "sender")
-        }
-    };
-    if problems.is_empty() && !CARE_MANAGER_KINDS.contains(&manager.kind.as_str()) {
+    let parties = &spec().parties;
+    let (sender, recipient) = (name.sender.kind.as_str(), name.recipient.kind.as_str());
+    if problems.is_empty() && parties.allowing(&name.kind, sender, recipient).is_none() {
+        let described = |lang: Lang| -> Vec<String> {
+            let role = |id: &str| parties.roles.get(id).map_or(id.to_string(), |r| r.name.get(lang).to_string());
+            parties.pairs(&name.kind).map(|pair| format!("{} → {}", role(&pair.from), role(&pair.to))).collect()
+        };
+        let swapped = parties.allowing(&name.kind, recipient, sender).is_some();
+        let hint = if swapped {
+            ("送信元・送信先の種類が入れ替わっていないか確認してください。", " The two kinds look swapped.")
+        } else {
+            ("", "")
+        };
         problems.push((
             format!(
-                "{} は居宅介護支援事業所等からのファイルなので、{manager_ja}の種類は 43 または 46 です（「{}」）。",
-                kind.code, manager.kind
+                "{} を種類 {sender} から種類 {recipient} へ送る組み合わせは標準仕様にありません（{}）。{}",
+                name.kind,
+                described(Lang::Ja).join("、"),
+                hint.0
             ),
             format!(
-                "{} involves the care-manager office, so the {manager_en}'s kind is 43 or 46 (not '{}').",
-                kind.code, manager.kind
+                "the spec describes no {} sent from kind {sender} to kind {recipient} (it describes: {}).{}",
+                name.kind,
+                described(Lang::En).join(", "),
+                hint.1
             ),
-        ));
-    }
-    if problems.is_empty() && CARE_MANAGER_KINDS.contains(&provider.kind.as_str()) {
-        problems.push((
-            "サービス事業所側の種類が 43/46 になっています。送信元・送信先の種類が入れ替わっていないか確認してください。".into(),
-            "the provider's kind is 43/46; the two kinds look swapped.".into(),
         ));
     }
     for (ja, en) in problems {

@@ -26,6 +26,9 @@ rule! {
         en: "Check whether start and end were swapped.",
     },
     example: "第1表 No.19 認定有効期間開始日 = 20260331, No.20 認定有効期間終了日 = 20250401",
+    cites: [
+        "S2 第1表 No.19–20 認定有効期間開始日・終了日, 利用者補足情報 No.14–15 限度額適用開始・終了年月日, 利用者基本情報 No.24–25, 支援計画書 No.10–11",
+    ],
     check: Check::Record { kinds: &["UP1KYO", "UPHOSOKU", "UPKIHON", "UPYOBO"], reads: &["certification_valid_from", "certification_valid_to", "limit_period_start", "limit_period_end"], check },
 }
 

@@ -26,6 +26,10 @@ rule! {
         en: "Check whether the two dates were swapped.",
     },
     example: "第1表 No.14 = 20250401, No.15 初回居宅サービス計画作成日 = 20250501",
+    cites: [
+        "S2 第1表 No.14 居宅サービス計画作成（変更）日, No.15 初回居宅サービス計画作成日",
+        "S2 介護予防サービス・支援計画書 No.4, No.20",
+    ],
     check: Check::Record { kinds: &["UP1KYO", "UPYOBO"], reads: &["first_care_plan_date", "care_plan_date", "first_plan_date", "plan_date"], check },
 }
 

@@ -26,6 +26,10 @@ rule! {
         en: "Check the times; agree with the receiver how overnight services are recorded.",
     },
     example: "第6表 No.12 サービス開始時刻 = 1500, No.13 サービス終了時刻 = 1400",
+    cites: [
+        "S2 第6表 No.12–13 サービス開始・終了時刻",
+        "S2 第3表 No.8–9, 11–12 開始・終了時間",
+    ],
     assumptions: ["A-OVERNIGHT"],
     check: Check::Record { kinds: &["UPPLAN", "UPJSK", "UP3KYO"], reads: &["start_time", "end_time", "service_start_time", "service_end_time", "activity_start_time", "activity_end_time"], check },
 }

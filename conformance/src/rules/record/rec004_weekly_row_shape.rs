@@ -25,6 +25,9 @@ rule! {
         en: "Give weekly services a weekday, start and end; give activities start and end (the same time for a point in time); one kind per row.",
     },
     example: "…,\"訪問介護\",,1200,1300,,,,  ← 曜日 (No.7) missing",
+    cites: [
+        "S2 居宅サービス計画３表 の構成 and データ配置例 (a row is a weekly entry, a daily activity, or a non-weekly service)",
+    ],
     check: Check::Record { kinds: &["UP3KYO"], reads: &["care_service_content", "weekday", "service_start_time", "service_end_time", "daily_activity", "activity_start_time", "activity_end_time", "non_weekly_service"], check },
 }
 

@@ -25,6 +25,10 @@ rule! {
         en: "Number from 1: 援助目標NO within each 課題, 援助内容NO within each 目標.",
     },
     example: "第2表 No.6 課題ＮＯ = \"\"",
+    cites: [
+        "S2 第2表 No.6 課題ＮＯ, No.8 援助目標ＮＯ, No.13 援助内容ＮＯ 「１～99」",
+        "S2 第2表 データ配置例 (every row carries its three numbers)",
+    ],
     assumptions: ["A-2KYO-HIERARCHY"],
     check: Check::Record { kinds: &["UP2KYO"], reads: &["issue_no", "goal_no", "support_no"], check },
 }

@@ -25,6 +25,9 @@ rule! {
         en: "Write the reason text with code 3, and leave it empty otherwise.",
     },
     example: "第1表 No.25 = 3, No.26 その他理由 = \"\"",
+    cites: [
+        "S2 第1表 No.25 生活援助中心型の算定理由 「3:その他」, No.26 その他理由",
+    ],
     check: Check::Record { kinds: &["UP1KYO"], reads: &["life_support_reason", "life_support_reason_other"], check },
 }
 

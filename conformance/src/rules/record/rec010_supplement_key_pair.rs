@@ -25,6 +25,10 @@ rule! {
         en: "With a plan write the date in No.4 and 000000 in No.63; with a ticket write 00000000 in No.4 and the month in No.63.",
     },
     example: "利用者補足情報 No.4 = 20250401, No.63 = 202504",
+    cites: [
+        "S2 利用者補足情報 No.4 「6表、7表に紐づく場合は「00000000」」, No.63 「1表、2表に紐づく場合は「000000」」",
+        "S1 §2.3 図表 2.3.1 注記",
+    ],
     check: Check::Record { kinds: &["UPHOSOKU"], reads: &["care_plan_date", "target_month"], check },
 }
 

@@ -27,6 +27,10 @@ rule! {
         en: "Leave those services out of the export, or correct the service code.",
     },
     example: "第6表 No.15 サービスコード = 331111 (特定施設入居者生活介護, 対象外)",
+    cites: [
+        "S1 §1.3, §1.4 連携対象 ○ / 対象外",
+        "S1 §2.6 「第 6 表、第 7 表に連携対象外のサービス種類が含まれる場合は、そのサービスのレコードは生成しない」",
+    ],
     check: Check::Record { kinds: &["UPPLAN", "UPJSK", "UPSIKYU"], reads: &["service_code"], check },
 }
 

@@ -26,6 +26,10 @@ rule! {
         en: "Also export the missing kinds under the same ファイル連番.",
     },
     example: "UP1KYO_…_20250401090000.CSV, UP2KYO_…_20250401090000.CSV (no UP3KYO, no UPHOSOKU)",
+    cites: [
+        "S1 §2.2 インターフェースファイル一覧 (○ 必須)",
+        "S1 §2.4, §3.4 送信単位",
+    ],
     check: Check::Set { reads: &[], unit_keys: false, check },
 }
 

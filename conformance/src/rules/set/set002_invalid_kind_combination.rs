@@ -26,6 +26,9 @@ rule! {
         en: "Give each send unit its own ファイル連番 (timestamp).",
     },
     example: "UP1KYO_…_20250401090000.CSV and UPPLAN_202504_…_20250401090000.CSV",
+    cites: [
+        "S1 §2.4, §3.4 送信単位 (the combinations of files that share one ファイル連番)",
+    ],
     check: Check::Set { reads: &[], unit_keys: false, check },
 }
 

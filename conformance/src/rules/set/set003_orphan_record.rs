@@ -29,6 +29,9 @@ rule! {
         en: "Write the same 保険者番号, 被保険者番号 and plan date (or month) for a user in every file.",
     },
     example: "UP2KYO row for 0000012345 / 20250402 while UP1KYO has 0000012345 / 20250401",
+    cites: [
+        "S1 §2.3 図表 2.3.1, §3.3 図表 3.3.1 (the keys that join 従属情報 to the 基本)",
+    ],
     check: Check::Set { reads: &[], unit_keys: true, check },
 }
 

@@ -25,6 +25,9 @@ rule! {
         en: "Give each recipient its own ファイル連番.",
     },
     example: "UP1KYO_0300000100_43_0300000005_11_T.CSV and UP2KYO_0300000100_43_0300000006_15_T.CSV",
+    cites: [
+        "S1 §2.4 「各ファイルで同じファイル連番をつける」 (one unit goes from one office to one office)",
+    ],
     check: Check::Set { reads: &[], unit_keys: false, check },
 }
 

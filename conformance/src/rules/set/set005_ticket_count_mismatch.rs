@@ -15,8 +15,8 @@ rule! {
         en: "{item} '{value}' differs from the sum of 第6表 サービス回数 for the same office and service code ({office} / {code}), {expected}.",
     },
     what: {
-        ja: "提供票の送信単位で、第7表の明細の回数／日数が、第6表の同じ利用者・事業所・サービスコードのサービス回数の合計と一致するかを検査します。",
-        en: "Checks in a ticket unit that each 第7表 detail's 回数／日数 equals the total 第6表 サービス回数 for the same user, office and service code.",
+        ja: "提供票の送信単位で、第7表の明細の回数／日数が、第6表の同じ利用者・事業所・サービスコードのサービス回数の合計と一致するかを検査します。月単位で算定するサービスコード（第7表で回数1、第6表では利用日ごとに記載）は不一致としません。",
+        en: "Checks in a ticket unit that each 第7表 detail's 回数／日数 equals the total 第6表 サービス回数 for the same user, office and service code. A monthly code (count 1 on 第7表, listed on each service day in 第6表) is not a mismatch.",
     },
     why: {
         ja: "第7表は第6表の集計です。一致しないと、サービス事業所は予定と別表のどちらを信じてよいか分かりません。",
@@ -27,6 +27,11 @@ rule! {
         en: "Recompute 第7表 from the 第6表 plan.",
     },
     example: "第6表: 8 rows of 111111 for one office; 第7表 回数 = 9",
+    cites: [
+        "S1 §2.3 (第6表 を基本とし第7表を従属情報とする)",
+        "S2 第6表 No.14 サービス回数, 第7表 No.16 回数／日数",
+        "S2 第6表 No.11 「月単位での算定になる加算については、取込側で1回分の取込として制御すること」",
+    ],
     assumptions: ["A-7-CALC"],
     check: Check::Set { reads: &[("UPPLAN", "service_count"), ("UPPLAN", "service_office_code"), ("UPPLAN", "service_code"), ("UPSIKYU", "count_or_days"), ("UPSIKYU", "service_office_code"), ("UPSIKYU", "service_code")], unit_keys: false, check },
 }
@@ -45,7 +50,7 @@ fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {
     let annex_columns = LINE.map(|id| annex_doc.column(id));
     let (plan_count, annex_code, annex_count) =
         (plan_doc.column("service_count"), annex_doc.column("service_code"), annex_doc.column("count_or_days"));
-    let mut counts: FxHashMap<[&str; 5], u64> = FxHashMap::default();
+    let mut counts: FxHashMap<[&str; 5], i64> = FxHashMap::default();
     for row in plan_doc.rows() {
         *counts.entry(plan_columns.map(|c| plan_doc.at(row, c))).or_default() +=
             number(plan_doc.at(row, plan_count)).unwrap_or(0);
@@ -59,7 +64,10 @@ fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {
         };
         let line = annex_columns.map(|c| annex_doc.at(row, c));
         let expected = counts.get(&line).copied().unwrap_or(0);
-        if count != expected {
+        // A 月単位 code (a monthly 加算, 福祉用具貸与) is one count on 第7表 however many days 第6表 lists it on:
+        // 「月単位での算定になる加算については、取込側で1回分の取込として制御すること」 (S2 第6表 No.11).
+        let monthly = count == 1 && expected >= 1;
+        if count != expected && !monthly {
             out.push(
                 finding_at(annex_doc, row, &RULE, "count_or_days")
                     .file(annex.path.clone())

@@ -9,7 +9,7 @@ use crate::validate::context::{finding_at, SetCtx};
 rule! {
     code: "SET006",
     name: "limit-over-mismatch",
-    severity: Warning,
+    severity: Error,
     level: Set,
     title: { ja: "区分支給限度基準を超える単位数の計算違い", en: "Over-limit units do not match the benefit limit" },
     message: {
@@ -17,8 +17,8 @@ rule! {
         en: "{item} '{value}' differs from managed units {managed} − benefit limit {limit} (supplement No.19) = {expected}.",
     },
     what: {
-        ja: "提供票の送信単位で、第7表の全合計行の区分支給限度基準を超える単位数が、max(0, 全合計の給付管理単位数 − 利用者補足情報の区分支給限度基準額) と一致するかを検査します。",
-        en: "Checks in a ticket unit that the 全合計 row's over-limit units equal max(0, its managed units − the supplement's 区分支給限度基準額).",
+        ja: "提供票の送信単位で、第7表の全合計行の区分支給限度基準を超える単位数が、max(0, 全合計の給付管理単位数 − 利用者補足情報の区分支給限度基準額) と一致するかを検査します。限度額を超えているのにこの項目が空欄の場合も指摘します。",
+        en: "Checks in a ticket unit that the 全合計 row's over-limit units equal max(0, its managed units − the supplement's 区分支給限度基準額), also when the column is left empty although the total exceeds the limit.",
     },
     why: {
         ja: "限度額を超えた分は全額が利用者負担になります。超過単位数が違うと、利用者への説明と請求が食い違います。",
@@ -29,6 +29,10 @@ rule! {
         en: "Recompute the over-limit units from the supplement's limit and the managed units.",
     },
     example: "限度額 19705, 給付管理単位数 20000, 超える単位数 0 (expected 295)",
+    cites: [
+        "S2 利用者補足情報 No.19 区分支給限度基準額",
+        "S2 第7表 No.18 給付管理単位数, No.21 区分支給限度基準を超える単位数",
+    ],
     assumptions: ["A-7-CALC"],
     check: Check::Set { reads: &[("UPSIKYU", "benefit_managed_units"), ("UPSIKYU", "category_limit_over_units"), ("UPHOSOKU", "benefit_limit_units")], unit_keys: false, check },
 }
@@ -40,7 +44,7 @@ fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {
     let (Some(annex_doc), Some(supplement_doc)) = (&annex.document, &supplement.document) else {
         return;
     };
-    let limits: HashMap<(&str, &str, &str), u64> = supplement_doc
+    let limits: HashMap<(&str, &str, &str), i64> = supplement_doc
         .rows()
         .filter_map(|row| {
             let key = (
@@ -55,14 +59,14 @@ fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {
         let (Some(total), Some(&limit)) = (user.grand_total, limits.get(&key)) else {
             continue;
         };
-        let (Some(managed), Some(over)) = (
-            number(annex_doc.get(total, "benefit_managed_units")),
-            number(annex_doc.get(total, "category_limit_over_units")),
-        ) else {
+        let Some(managed) = number(annex_doc.get(total, "benefit_managed_units")) else {
             continue;
         };
         let expected = over_limit(managed, limit);
-        if over != expected {
+        // An empty column says "nothing over the limit": wrong when the total exceeds it.
+        let over = annex_doc.get(total, "category_limit_over_units");
+        let over_value = if over.is_empty() { Some(0) } else { number(over) };
+        if over_value.is_some_and(|over| over != expected) {
             out.push(
                 finding_at(annex_doc, total, &RULE, "category_limit_over_units")
                     .file(annex.path.clone())

@@ -27,6 +27,10 @@ rule! {
         en: "Merge the records of one kind into one file.",
     },
     example: "UPPLAN_202504_…_20250401090000.CSV twice (e.g. .CSV and .csv)",
+    cites: [
+        "S1 §2.4 送信単位 (one file of each kind per unit)",
+        "S2 ファイル作成単位「事業所番号・サービス種類が同じであれば、一つのファイルにまとめる」",
+    ],
     check: Check::Set { reads: &[], unit_keys: false, check },
 }
 
