@@ -53,6 +53,9 @@ pub struct Coverage {
     pub rules_total: usize,
     pub rules_with_fixture: usize,
     pub rules_without_fixture: Vec<&'static str>,
+    /// rules whose documentation cites a passage of the spec (S1/S2)
+    pub rules_cited: usize,
+    pub rules_uncited: Vec<&'static str>,
     pub items: Vec<ItemChecks>,
     /// rule code → the invalid cases (fixture folders) that trigger it
     pub rules: BTreeMap<&'static str, Vec<String>>,
@@ -143,7 +146,14 @@ pub fn compute(cases: &[Case]) -> Coverage {
     }
     let rules_without_fixture: Vec<&'static str> =
         by_rule.iter().filter(|(_, cases)| cases.is_empty()).map(|(code, _)| *code).collect();
+    let rules_uncited: Vec<&'static str> = rules::all()
+        .iter()
+        .filter(|rule| rule.meta.cites.is_empty() || !rule.meta.cites.iter().all(|c| crate::spec::cites_a_source(c)))
+        .map(|rule| rule.meta.code)
+        .collect();
     Coverage {
+        rules_cited: by_rule.len() - rules_uncited.len(),
+        rules_uncited,
         items_total: items.len(),
         items_checked: items.len() - items_unchecked.len(),
         items_unchecked,

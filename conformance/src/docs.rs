@@ -40,6 +40,11 @@ fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace("\r\n", "<br>").replace('\n', "<br>")
 }
 
+/// "S1 §5.1.2.1 「…」" → "S1 §5.1.2.1": the document and the section or table a citation starts with.
+fn short_cite(cite: &str) -> String {
+    cite.split_whitespace().take(2).collect::<Vec<_>>().join(" ")
+}
+
 fn anchor(id: &str) -> String {
     id.to_ascii_lowercase()
 }
@@ -54,8 +59,8 @@ fn index(matrix: &Coverage) -> String {
     out.push_str("The items of every file kind of the standard (v4.1) and the validator's rule catalogue.\n\n");
     let _ = writeln!(
         out,
-        "- 検査される項目 / items checked: **{} / {}**\n- テスト用ファイルのある規則 / rules with a fixture: **{} / {}**\n- [前提とした解釈 / documented assumptions](assumptions.md) · [コード表 / code tables](codes.md)\n",
-        matrix.items_checked, matrix.items_total, matrix.rules_with_fixture, matrix.rules_total
+        "- 検査される項目 / items checked: **{} / {}**\n- テスト用ファイルのある規則 / rules with a fixture: **{} / {}**\n- 標準仕様の出典を示す規則 / rules citing the spec: **{} / {}**\n- [前提とした解釈 / documented assumptions](assumptions.md) · [コード表 / code tables](codes.md)\n",
+        matrix.items_checked, matrix.items_total, matrix.rules_with_fixture, matrix.rules_total, matrix.rules_cited, matrix.rules_total
     );
     out.push_str("## ファイル種別 / File kinds\n\n| 種別 | 表 | 名称 | title | 項目数 |\n|---|---|---|---|---|\n");
     for kind in &spec().kinds {
@@ -70,19 +75,20 @@ fn index(matrix: &Coverage) -> String {
         );
     }
     out.push_str(
-        "\n## 規則 / Rules\n\n| code | name | 重大度 | レベル | 規則名 | title |\n|---|---|---|---|---|---|\n",
+        "\n## 規則 / Rules\n\n| code | name | 重大度 | レベル | 規則名 | title | 出典 / cited |\n|---|---|---|---|---|---|---|\n",
     );
     for rule in rules::all() {
         let meta = &rule.meta;
         let _ = writeln!(
             out,
-            "| [{0}](rules/{0}.md) | `{1}` | {2} | {3} | {4} | {5} |",
+            "| [{0}](rules/{0}.md) | `{1}` | {2} | {3} | {4} | {5} | {6} |",
             meta.code,
             meta.name,
             meta.severity.label(Lang::Ja),
             meta.level.label(Lang::Ja),
             cell(meta.title.ja),
-            cell(meta.title.en)
+            cell(meta.title.en),
+            cell(&meta.cites.iter().map(|c| short_cite(c)).collect::<Vec<_>>().join(", "))
         );
     }
     out
@@ -104,7 +110,8 @@ fn rule_page(rule: &Rule, triggering: &[&Case], matrix: &Coverage) -> String {
             meta.assumptions.iter().map(|id| format!("[{id}](../assumptions.md#{})", anchor(id))).collect();
         let _ = writeln!(out, "| 前提 / assumptions | {} |", links.join(", "));
     }
-    let _ = writeln!(out, "| 出典 / source | {} |", meta.cites.iter().map(|c| cell(c)).collect::<Vec<_>>().join("<br>"));
+    let _ =
+        writeln!(out, "| 出典 / source | {} |", meta.cites.iter().map(|c| cell(c)).collect::<Vec<_>>().join("<br>"));
     let _ = writeln!(out, "| 説明 / explain | `careplan-conformance explain {} --lang ja` |\n", meta.code);
     for (heading, text) in [("検査内容", meta.what.ja), ("なぜ重要か", meta.why.ja), ("直し方", meta.fix.ja)]
     {

@@ -75,7 +75,9 @@ pub fn prefix_kind(name: &str) -> Option<&'static Kind> {
     spec()
         .kinds
         .iter()
-        .filter(|kind| stem.strip_prefix(kind.code.as_str()).is_some_and(|rest| rest.is_empty() || rest.starts_with('_')))
+        .filter(|kind| {
+            stem.strip_prefix(kind.code.as_str()).is_some_and(|rest| rest.is_empty() || rest.starts_with('_'))
+        })
         .max_by_key(|kind| kind.code.len())
 }
 

@@ -17,6 +17,11 @@ fn every_item_is_checked_and_every_rule_has_a_fixture() {
         matrix.rules_without_fixture
     );
     assert!(matrix.items_total > 350, "the model lost items: {}", matrix.items_total);
+    assert_eq!(
+        matrix.rules_cited, matrix.rules_total,
+        "rules citing no passage of the spec: {:?}",
+        matrix.rules_uncited
+    );
     assert!(matrix.items.iter().all(|item| item.checks.iter().all(|(code, _)| *code != "CSV004")));
 }
 

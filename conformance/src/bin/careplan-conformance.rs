@@ -439,14 +439,22 @@ fn coverage_text(matrix: &coverage::Coverage, lang: Lang) -> String {
         let checks = if checks.is_empty() { "—".to_string() } else { checks.join(" ") };
         out.push_str(&format!("  No.{:<3} {:<40} {checks}\n", item.no, item.name));
     }
-    let (items, rules) = match lang {
-        Lang::Ja => ("検査される項目", "テスト用ファイルのある規則"),
-        Lang::En => ("items checked", "rules with a fixture"),
+    let (items, rules, cited) = match lang {
+        Lang::Ja => ("検査される項目", "テスト用ファイルのある規則", "標準仕様の出典を示す規則"),
+        Lang::En => ("items checked", "rules with a fixture", "rules citing the spec"),
     };
     out.push_str(&format!(
-        "\n{items}: {}/{}\n{rules}: {}/{}\n",
-        matrix.items_checked, matrix.items_total, matrix.rules_with_fixture, matrix.rules_total
+        "\n{items}: {}/{}\n{rules}: {}/{}\n{cited}: {}/{}\n",
+        matrix.items_checked,
+        matrix.items_total,
+        matrix.rules_with_fixture,
+        matrix.rules_total,
+        matrix.rules_cited,
+        matrix.rules_total
     ));
+    for code in &matrix.rules_uncited {
+        out.push_str(&format!("  not cited: {code}\n"));
+    }
     for item in &matrix.items_unchecked {
         out.push_str(&format!("  unchecked: {} No.{} {}\n", item.kind, item.no, item.name));
     }

@@ -544,16 +544,12 @@ impl Spec {
                 }
             }
         }
-        let current: Vec<&str> = self
-            .versions
-            .iter()
-            .filter(|v| v.status == VersionStatus::Current)
-            .map(|v| v.value.as_str())
-            .collect();
+        let current: Vec<&str> =
+            self.versions.iter().filter(|v| v.status == VersionStatus::Current).map(|v| v.value.as_str()).collect();
         if current != [CURRENT_CSV_VERSION] {
             return fail(format!("versions.toml marks {current:?} current, the model describes {CURRENT_CSV_VERSION}"));
         }
-        if let Some(v) = self.versions.iter().find(|v| !crate::calendar::parse_month(&v.applies_from).is_some()) {
+        if let Some(v) = self.versions.iter().find(|v| crate::calendar::parse_month(&v.applies_from).is_none()) {
             return fail(format!("versions.toml: {} applies from '{}', not a YYYYMM", v.value, v.applies_from));
         }
         for (id, role) in &self.parties.roles {

@@ -755,7 +755,8 @@ fn name_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         vec![expect("NAM007", &swapped, None, None)],
     );
     let mut files = actuals.bytes()?;
-    files[0].name = a.replacen(&format!("_{}_11_{}_43_", hh.number, cm.number), &format!("_{}_43_{}_46_", cm.number, hh.number), 1);
+    files[0].name =
+        a.replacen(&format!("_{}_11_{}_43_", hh.number, cm.number), &format!("_{}_43_{}_46_", cm.number, hh.number), 1);
     b.add(
         "NAM007",
         "near-miss-forward-to-center",

@@ -42,7 +42,8 @@ fn check(ctx: &FieldCtx<'_>, out: &mut Vec<Finding>) {
         return;
     };
     // The sign of a negative 整数 is not one of its digits (S2 第6表 No.8: 項目長 6, 「整数」).
-    let digits = if ctx.item.ty == ItemType::Int { ctx.value.strip_prefix('-').unwrap_or(ctx.value) } else { ctx.value };
+    let digits =
+        if ctx.item.ty == ItemType::Int { ctx.value.strip_prefix('-').unwrap_or(ctx.value) } else { ctx.value };
     let length = digits.chars().count();
     if length > max {
         out.push(ctx.finding(&RULE).arg("length", length.to_string()).arg("max", max.to_string()));

@@ -1,4 +1,4 @@
-use crate::filename::base_name;
+use crate::filename::{base_name, FileName};
 use crate::finding::Finding;
 use crate::rules::{rule, Check};
 use crate::validate::context::FileCtx;
@@ -28,13 +28,16 @@ rule! {
     example: "UP1KYO_0300000100_43_0300000005_11_20191025200201.csv",
     cites: [
         "S2 every table: ファイル名規約「….CSV」 and every example",
+        "S2 利用者基本情報 No.62 命名規則「…_枝番（4 桁）.jpg」 with the example 「…_0001.JPG」 (images: either case)",
     ],
     assumptions: ["A-FILE-NAME"],
     check: Check::Name { reads: &[], check },
 }
 
 fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
-    if let Some(name) = ctx.parsed_name().filter(|name| name.lowercase_extension()) {
+    // The image naming rule itself writes `.jpg` and its example `.JPG` (S2 利用者基本情報 No.62): either is right.
+    let csv = |name: &&FileName| name.kind().is_some_and(|kind| kind.is_csv());
+    if let Some(name) = ctx.parsed_name().filter(|name| name.lowercase_extension()).filter(csv) {
         out.push(Finding::new(&RULE.meta).value(base_name(ctx.path)).arg("canonical", name.canonical()));
     }
 }

@@ -1,7 +1,7 @@
 use crate::filename::base_name;
 use crate::finding::Finding;
-use crate::rules::{rule, Check};
 use crate::i18n::Lang;
+use crate::rules::{rule, Check};
 use crate::spec::spec;
 use crate::validate::context::FileCtx;
 
