@@ -310,15 +310,6 @@ impl Item {
     }
 }
 
-/// Who sends a kind to whom.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Direction {
-    CareManagerToProvider,
-    ProviderToCareManager,
-    CenterToProvider,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Content {
@@ -338,7 +329,6 @@ pub struct Kind {
     pub title: OwnedText,
     /// the file under `../shared/spec/` this kind was transcribed from
     pub source: String,
-    pub direction: Direction,
     /// whether the file name carries `_<YYYYMM>` after the prefix
     pub month_in_name: bool,
     #[serde(default)]
