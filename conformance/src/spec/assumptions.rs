@@ -198,11 +198,29 @@ pub static ASSUMPTIONS: &[Assumption] = &[
     Assumption {
         id: "A-7-OUTSIDE-LIMIT",
         text: Text {
-            ja: "処遇改善加算など区分支給限度額の管理対象外のサービスコードは、明細に並んでも区分支給対象の小計（AAAA）には入らず、区分支給対象外の小計（EEEE、任意出力）として別に集計され、全合計でだけ合わさる。どのコードが対象外かはサービスコード表で決まり標準仕様にないため、小計と明細の合計の不一致は警告にとどめる。",
-            en: "Codes outside the benefit limit (処遇改善加算 etc.) may stand among the details but stay out of the AAAA subtotal; they are summed apart (EEEE, optional) and join the limit-managed rows only in the 全合計. Which codes those are is set by the service-code table, not the spec, so a subtotal that differs from the details' sum is only a warning.",
+            ja: "処遇改善加算など区分支給限度額の管理対象外のサービスコードは、明細に並んでも区分支給対象の小計（AAAA）には入らず、区分支給対象外の小計（EEEE、任意出力）として別に集計され、全合計でだけ合わさる。対象外の明細は給付管理単位数が空欄（No.18）で見分け、どの明細も空欄（No.18 の例外）のときは同じ事業所・種類の EEEE 行のサービス単位金額を対象外の額とする。どのコードが対象外かはサービスコード表で決まり標準仕様にないため、小計と明細の合計の不一致は警告にとどめる。",
+            en: "Codes outside the benefit limit (処遇改善加算 etc.) may stand among the details but stay out of the AAAA subtotal; they are summed apart (EEEE, optional) and join the limit-managed rows only in the 全合計. A detail outside the limit is told by its empty 給付管理単位数 (No.18); when every detail leaves it empty (No.18's exception), the same office and kind's EEEE row gives the amount outside. Which codes those are is set by the service-code table, not the spec, so a subtotal that differs from the details' sum is only a warning.",
         },
         source: "S2 第7表 No.9 書式 (AAAA / EEEE), No.18 「区分支給限度外のサービスの場合はNull（空） 固定」",
         embodied_by: &["FIL008"],
+    },
+    Assumption {
+        id: "A-7-TYPE-LIMIT",
+        text: Text {
+            ja: "種類支給限度基準が設定された種類では、給付管理単位数をまず種類支給限度で分け（種類支給限度基準を超える単位数＋種類支給限度基準内単位数＝給付管理単位数）、区分支給限度はその基準内単位数に対して分ける。この順序は別表の記載要領によるもので二つの出典には書かれていないため、種類支給限度基準内単位数が記載された行では、区分の超過分＋基準内が種類支給限度基準内単位数と給付管理単位数のどちらかに一致すればよいとする。",
+            en: "Where a 種類支給限度 is set, the managed units are first split at the type limit (type over + type within = managed), and the 区分 limit splits the type-within units. This order comes from the 別表's 記載要領, not from either source, so on a row with 種類支給限度基準内単位数 the 区分 over + within may equal either the type-within or the managed units.",
+        },
+        source: "S2 第7表 No.18 給付管理単位数, No.19 種類支給限度基準を超える単位数, No.20 種類支給限度基準内単位数, No.21, No.22; S2 利用者補足情報 No.20–55 (種類支給限度の枠)",
+        embodied_by: &["FIL010", "FIL013", "FIL014"],
+    },
+    Assumption {
+        id: "A-7-FIXED-COPAY",
+        text: Text {
+            ja: "定額利用者負担単価金額（No.27）のある種類は、利用者負担が定額（単価×回数）で、保険請求額は費用総額から定額負担を引いた額になり、費用総額×給付率にはならない。その計算は二つの出典に書かれていないため、この種類では保険請求額を給付率から再計算せず、利用者負担＝費用総額−保険請求額だけを検査する。",
+            en: "A kind with a 定額利用者負担単価金額 (No.27) has a fixed user share (unit amount × count), so its claim is the cost less that share, not cost × benefit rate. Neither source spells this out, so for such a kind the claim is not recomputed from the benefit rate; only user share = cost − claim is checked.",
+        },
+        source: "S2 第7表 No.27 定額利用者負担単価金額, No.24–28",
+        embodied_by: &["FIL010"],
     },
     Assumption {
         id: "A-7-DISCOUNT",

@@ -55,6 +55,8 @@ fn service(
         end,
         equipment: None,
         unit_price: unit_price(&code[..2]),
+        per_month: false,
+        outside_limit: false,
     }
 }
 
@@ -302,6 +304,97 @@ pub fn valid_scenarios(seed: u64) -> Result<Vec<Scenario>, SynthError> {
         title_ja: "介護予防の取り消し：利用者基本情報削除、支援計画書削除",
         title_en: "Prevention withdrawals: basic information delete, support plan delete",
         files,
+    });
+
+    // 8. One office number holding 居宅介護支援 (43) and 訪問介護 (11) (S1 更新履歴 4.0 「複数サービス提供事業所への
+    //    対応」): the care manager's ticket to its own home help, with a monthly 減算 of negative units and a
+    //    処遇改善加算 outside the benefit limit; the 11 returns its actuals.
+    let person = Person::new(&mut rng);
+    let own_home_help =
+        Office {
+            kind: "11", name: "ケアプランセンターさくら訪問介護事業所".to_string(), ..cast.care_manager.clone()
+        };
+    let parties = Parties {
+        care_manager: &cast.care_manager,
+        care_manager_staff: "介護　花子",
+        recipient: &own_home_help,
+        person: &person,
+        care_level: "23",
+        certification: ("20250401", "20260331"),
+    };
+    let visits = weekdays_in(MONTH, &[1, 3, 5]);
+    let first_visit = visits.first().copied().unwrap_or(1);
+    let care = service(&own_home_help, "111211", 387, visits.clone(), "1000", "1100");
+    let reduction = Service { per_month: true, ..service(&own_home_help, "116271", -30, visits, "1000", "1100") };
+    // 介護職員等処遇改善加算: 24.5 % of the month's units, counted once, outside the limit.
+    let bonus_units = (care.units * care.days.len() as i64 + reduction.units) * 245 / 1000;
+    let bonus = Service {
+        per_month: true,
+        outside_limit: true,
+        ..service(&own_home_help, "116275", bonus_units, vec![first_visit], "1000", "1100")
+    };
+    let services = vec![care, reduction, bonus];
+    let mut files = ticket_unit(&parties, MONTH, "20250425", &services, "20250425110000")?;
+    files.push(actuals_unit(&parties, &own_home_help, MONTH, "20250602", &services, "20250602093000")?);
+    scenarios.push(Scenario {
+        id: "multi-service-office-reduction",
+        title_ja: "居宅介護支援と訪問介護を同じ事業所番号で行う事業所：減算（負の単位数）と区分支給限度額管理対象外の処遇改善加算を含む提供票と実績",
+        title_en: "One office number for care management and home help: a ticket and actuals with a 減算 (negative units) and a 処遇改善加算 outside the limit",
+        files,
+    });
+
+    // 9. A 小規模多機能型居宅介護 (73) is a 居宅介護支援事業所等 (S1 §1.3): it sends a plan and a ticket to 訪問看護.
+    let person = Person::new(&mut rng);
+    let small_multi = Office::new("73", "小規模多機能ホームかえで", "13", 758);
+    let nursing = Office { kind: "13", ..cast.nursing.clone() };
+    let parties = Parties {
+        care_manager: &small_multi,
+        care_manager_staff: "計画　三郎",
+        recipient: &nursing,
+        person: &person,
+        care_level: "24",
+        certification: ("20250401", "20260331"),
+    };
+    let mut plan = standard_plan(&cast);
+    plan.needs.truncate(1);
+    plan.needs[0].goals[0].supports[0] = Support {
+        content: "褥瘡の処置と皮膚の観察",
+        insured: true,
+        kind_text: "訪問看護",
+        office: Some(nursing.clone()),
+        frequency: "週１回（水）",
+        period: "2025/05/01～2025/10/31",
+    };
+    plan.weekly = vec![("訪問看護", "3", "1400", "1430")];
+    let services = vec![service(&nursing, "131111", 314, weekdays_in(MONTH, &[3]), "1400", "1430")];
+    let mut files = plan_unit(&parties, &plan, "20250424100000")?;
+    files.extend(ticket_unit(&parties, MONTH, "20250424", &services, "20250424100500")?);
+    scenarios.push(Scenario {
+        id: "small-multifunction-sender",
+        title_ja: "小規模多機能型居宅介護（73）の介護支援専門員が訪問看護へ送る計画書と提供票",
+        title_en: "A 小規模多機能型居宅介護 (73) sends a plan and a ticket to visiting nursing",
+        files,
+    });
+
+    // 10. An entrusted 居宅介護支援事業所 (43) forwards the 介護予防 provider's actuals to its 地域包括支援センター
+    //     (46), S1 §5.2.2.1.
+    let person = Person::new(&mut rng);
+    let parties = Parties {
+        care_manager: &cast.care_manager,
+        care_manager_staff: "介護　花子",
+        recipient: &cast.center,
+        person: &person,
+        care_level: "12",
+        certification: ("20250201", "20260131"),
+    };
+    let services = vec![service(&cast.nursing, "631211", 449, weekdays_in(MONTH, &[3]), "1400", "1430")];
+    let rows = ticket_rows(&parties, MONTH, "20250605", &services, &cast.care_manager.number)?;
+    let name = format!("UPJSK_{MONTH}_{}_43_{}_46_20250605090000.CSV", cast.care_manager.number, cast.center.number);
+    scenarios.push(Scenario {
+        id: "entrusted-forward-to-center",
+        title_ja: "委託を受けた居宅介護支援事業所（43）から委託元の地域包括支援センター（46）への実績の共有",
+        title_en: "An entrusted care manager (43) forwards actuals to its 地域包括支援センター (46)",
+        files: vec![GeneratedFile::csv(name, kind("UPJSK")?, rows)],
     });
     Ok(scenarios)
 }

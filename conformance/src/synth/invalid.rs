@@ -2,6 +2,7 @@
 //! column). Built by mutating valid scenarios, so each case differs from a valid exchange in one place. The
 //! same table drives the rule-trigger tests, the invalid fixture corpus and its manifest.
 
+use crate::billing;
 use crate::codec::TextEncoding;
 use crate::synth::corpus::{base_units, BaseUnits};
 use crate::synth::{GeneratedFile, SynthError};
@@ -886,6 +887,62 @@ fn file_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         "第7表 費用総額 that does not follow from the unit price",
         Draft::new(&base.ticket).set("UPSIKYU", detail_11, "unit_price", "10.43").bytes()?,
         vec![expect("FIL010", &p7, line(detail_11), Some(24))],
+    );
+    // 種類支給限度 and 定額: the kind's summary is its single 111211 row (A-7-TYPE-LIMIT, A-7-FIXED-COPAY).
+    let annex_kind = base.ticket.iter().find(|f| f.kind.code == "UPSIKYU").map(|f| f.kind);
+    let num = |row: usize, id: &str| -> i64 {
+        let column = annex_kind.and_then(|k| k.index_of(id));
+        column.and_then(|c| annex.get(row)?.get(c)?.replace('.', "").parse().ok()).unwrap_or(0)
+    };
+    let managed_11 = num(detail_11, "benefit_managed_units");
+    b.add(
+        "FIL014",
+        "type-split",
+        "第7表 種類支給限度基準を超える単位数 + 基準内単位数 that is not the 給付管理単位数",
+        Draft::new(&base.ticket)
+            .set("UPSIKYU", detail_11, "type_limit_over_units", "100")
+            .set("UPSIKYU", detail_11, "type_limit_within_units", &(managed_11 - 50).to_string())
+            .bytes()?,
+        vec![expect("FIL014", &p7, line(detail_11), Some(20))],
+    );
+    // Rewrites items of the 111211 row and moves the 全合計 by the same differences.
+    let rewrite = |values: &[(&str, i64)]| -> Draft {
+        values.iter().fold(Draft::new(&base.ticket), |draft, &(id, value)| {
+            let moved = num(total, id) + value - num(detail_11, id);
+            draft.set("UPSIKYU", detail_11, id, &value.to_string()).set("UPSIKYU", total, id, &moved.to_string())
+        })
+    };
+    let price = num(detail_11, "unit_price");
+    let type_over = 500;
+    let within = managed_11 - type_over;
+    let cost = billing::total_cost(within, price);
+    let claim = billing::insurance_claim(cost, 90);
+    b.add(
+        "FIL013",
+        "near-miss-type-limit",
+        "near miss: 500 units over a 種類支給限度; the 区分 split is of the 4,000-odd units within it, paid in full above it",
+        rewrite(&[
+            ("category_limit_within_units", within),
+            ("total_cost_insured", cost),
+            ("insurance_claim_amount", claim),
+            ("copay_insured", cost - claim),
+            ("copay_full", billing::total_cost(type_over, price)),
+        ])
+        .set("UPSIKYU", detail_11, "type_limit_over_units", &type_over.to_string())
+        .set("UPSIKYU", detail_11, "type_limit_within_units", &within.to_string())
+        .bytes()?,
+        vec![],
+    );
+    let fixed_copay = 100 * num(detail_11, "count_or_days");
+    let cost_11 = num(detail_11, "total_cost_insured");
+    b.add(
+        "FIL010",
+        "near-miss-fixed-copay",
+        "near miss: a 定額利用者負担 of 100 yen per visit; the claim is the cost less the fixed share, not cost × 給付率",
+        rewrite(&[("insurance_claim_amount", cost_11 - fixed_copay), ("copay_insured", fixed_copay)])
+            .set("UPSIKYU", detail_11, "fixed_copay_unit_amount", "100")
+            .bytes()?,
+        vec![],
     );
     let units_11 = annex.get(detail_11).map(|r| r[12].clone()).unwrap_or_default();
     b.add(

@@ -43,11 +43,35 @@ pub struct Service {
     pub equipment: Option<(&'static str, &'static str)>,
     /// 単位数単価 in hundredths of a yen (地域区分 × 人件費割合)
     pub unit_price: i64,
+    /// A code counted once a month (a monthly 加算 or 減算): its units stand on the first of `days` and 0 on the
+    /// others in 第6表 (S2 第6表 No.8 「月初日のみに減算の単位数を設定し、その他の日は0を設定する」), count 1 in 第7表.
+    pub per_month: bool,
+    /// 区分支給限度額の管理対象外 (処遇改善加算 etc.): 給付管理単位数 empty (S2 第7表 No.18), summed in the
+    /// kind's EEEE row (assumption A-7-OUTSIDE-LIMIT).
+    pub outside_limit: bool,
 }
 
 impl Service {
     fn kind(&self) -> &str {
         billing::service_kind_of(self.code)
+    }
+
+    /// 回数／日数 on 第7表.
+    fn count(&self) -> i64 {
+        if self.per_month {
+            1
+        } else {
+            self.days.len() as i64
+        }
+    }
+
+    /// 単位数 on the 第6表 row of `day`.
+    fn units_on(&self, day: u32) -> i64 {
+        if self.per_month && self.days.first() != Some(&day) {
+            0
+        } else {
+            self.units
+        }
     }
 }
 
@@ -277,7 +301,7 @@ pub fn ticket_rows(
                 .set("target_month", month)?
                 .set("plan_office_code", &p.care_manager.number)?
                 .set("plan_staff_name", p.care_manager_staff)?
-                .set("units", service.units.to_string())?
+                .set("units", service.units_on(*day).to_string())?
                 .set("service_date", format!("{month}{day:02}"))?
                 .set("start_time", service.start)?
                 .set("end_time", service.end)?
@@ -326,9 +350,11 @@ pub fn annex_rows(
     let (mut amount_total, mut totals) = (0i64, [0i64; GRAND_TOTAL_SUMS.len()]);
     for (_, members) in &groups {
         let office = &members[0].office;
-        let amounts: Vec<i64> =
-            members.iter().map(|s| billing::detail_amount(s.units, None, s.days.len() as i64)).collect();
-        let managed: i64 = amounts.iter().sum();
+        let amounts: Vec<i64> = members.iter().map(|s| billing::detail_amount(s.units, None, s.count())).collect();
+        let sum_where = |outside: bool| -> i64 {
+            members.iter().zip(&amounts).filter(|(s, _)| s.outside_limit == outside).map(|(_, a)| a).sum()
+        };
+        let (managed, outside) = (sum_where(false), sum_where(true));
         let within = managed.min(remaining);
         let over = managed - within;
         remaining -= within;
@@ -337,12 +363,26 @@ pub fn annex_rows(
         let claim = billing::insurance_claim(cost, 90);
         let full = billing::total_cost(over, price);
         let summary_values = [managed, over, within, cost, claim, cost - claim, full];
+        let set_prices = |r: &mut RecordBuilder| -> Result<(), SynthError> {
+            r.set("unit_price", format!("{}.{:02}", price / 100, price % 100))?.set("benefit_rate", "90")?;
+            Ok(())
+        };
         let set_summary = |r: &mut RecordBuilder| -> Result<(), SynthError> {
             for (id, value) in GRAND_TOTAL_SUMS.into_iter().zip(summary_values) {
                 r.set(id, value.to_string())?;
             }
-            r.set("unit_price", format!("{}.{:02}", price / 100, price % 100))?.set("benefit_rate", "90")?;
-            Ok(())
+            set_prices(r)
+        };
+        let subtotal = |suffix: &str, amount: i64| -> Result<RecordBuilder, SynthError> {
+            let mut r = RecordBuilder::new(kind("UPSIKYU")?);
+            base(&mut r)?;
+            r.set("service_office_name", &office.name)?
+                .set("service_office_code", &office.number)?
+                .set("service_code", format!("{}{suffix}", members[0].kind()))?
+                .set("units", "0")?
+                .set("count_or_days", "0")?
+                .set("service_units_amount", amount.to_string())?;
+            Ok(r)
         };
         for (service, amount) in members.iter().zip(&amounts) {
             let mut r = RecordBuilder::new(kind("UPSIKYU")?);
@@ -351,9 +391,11 @@ pub fn annex_rows(
                 .set("service_office_code", &office.number)?
                 .set("service_code", service.code)?
                 .set("units", service.units.to_string())?
-                .set("count_or_days", service.days.len().to_string())?
-                .set("service_units_amount", amount.to_string())?
-                .set("benefit_managed_units", amount.to_string())?;
+                .set("count_or_days", service.count().to_string())?
+                .set("service_units_amount", amount.to_string())?;
+            if !service.outside_limit {
+                r.set("benefit_managed_units", amount.to_string())?;
+            }
             if let Some((tais, name)) = service.equipment {
                 r.set("tais_code", tais)?.set("equipment_name", name)?;
             }
@@ -363,20 +405,29 @@ pub fn annex_rows(
             rows.push(r.build());
         }
         if members.len() > 1 {
-            let mut r = RecordBuilder::new(kind("UPSIKYU")?);
-            base(&mut r)?;
-            r.set("service_office_name", &office.name)?
-                .set("service_office_code", &office.number)?
-                .set("service_code", format!("{}AAAA", members[0].kind()))?
-                .set("units", "0")?
-                .set("count_or_days", "0")?
-                .set("service_units_amount", managed.to_string())?;
+            let mut r = subtotal("AAAA", managed)?;
             set_summary(&mut r)?;
             rows.push(r.build());
         }
         amount_total += managed;
         for (total, value) in totals.iter_mut().zip(summary_values) {
             *total += value;
+        }
+        if outside != 0 {
+            // 区分支給対象外 種類別小計: outside the limit, so no managed / over / within units (A-7-OUTSIDE-LIMIT).
+            let cost = billing::total_cost(outside, price);
+            let claim = billing::insurance_claim(cost, 90);
+            let outside_values = [None, None, None, Some(cost), Some(claim), Some(cost - claim), Some(0)];
+            let mut r = subtotal("EEEE", outside)?;
+            for ((id, value), total) in GRAND_TOTAL_SUMS.into_iter().zip(outside_values).zip(totals.iter_mut()) {
+                if let Some(value) = value {
+                    r.set(id, value.to_string())?;
+                    *total += value;
+                }
+            }
+            set_prices(&mut r)?;
+            rows.push(r.build());
+            amount_total += outside;
         }
     }
     let mut r = RecordBuilder::new(kind("UPSIKYU")?);

@@ -15,8 +15,8 @@ rule! {
         en: "{item} '{value}': {problem}",
     },
     what: {
-        ja: "第7表の種類ごとの区分支給対象小計（AAAA）で、給付管理単位数が明細のサービス単位金額の合計と一致するかを検査します。処遇改善加算など区分支給限度額の管理対象外のサービスコードは明細に並んでも小計に入らないため、どのコードが対象外かはサービスコード表（標準仕様の外）で決まります。そのため警告です。",
-        en: "Checks each kind's 区分支給対象 subtotal (AAAA): 給付管理単位数 = sum of the details' amounts. Codes outside the limit (処遇改善加算 and other 限度額管理対象外 codes) may stand among the details but stay out of the subtotal, and which codes those are is set by the service-code table, outside the spec: a warning.",
+        ja: "第7表の種類ごとの区分支給対象小計（AAAA）で、給付管理単位数が区分支給対象の明細のサービス単位金額の合計と一致するかを検査します。処遇改善加算など区分支給限度額の管理対象外の明細は給付管理単位数が空欄（No.18）で、小計に入りません。どの明細も空欄のときは、同じ種類の区分支給対象外小計（EEEE）の額を除きます。どのコードが対象外かはサービスコード表（標準仕様の外）で決まるため、警告です。",
+        en: "Checks each kind's 区分支給対象 subtotal (AAAA): 給付管理単位数 = sum of the amounts of the details within the limit. A detail outside the limit (処遇改善加算 and other 限度額管理対象外 codes) leaves 給付管理単位数 empty (No.18) and stays out of the subtotal; when every detail leaves it empty, the kind's 区分支給対象外 subtotal (EEEE) amount is taken out. Which codes are outside is set by the service-code table, outside the spec: a warning.",
     },
     why: {
         ja: "種類ごとの集計は区分支給限度基準額の管理の単位です。合計が合わないと受信側の給付管理票と食い違います。",
@@ -32,7 +32,7 @@ rule! {
         "S2 第7表 No.9 書式 (AAAA 区分支給対象種類別小計)",
     ],
     assumptions: ["A-7-CALC", "A-7-OUTSIDE-LIMIT"],
-    check: Check::File { kinds: &["UPSIKYU"], reads: &["service_code", "service_units_amount", "benefit_managed_units"], check },
+    check: Check::File { kinds: &["UPSIKYU"], reads: &["service_code", "service_office_code", "service_units_amount", "benefit_managed_units"], check },
 }
 
 fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
@@ -45,12 +45,21 @@ fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
             let Some(managed) = number(doc.get(summary, "benefit_managed_units")) else {
                 continue;
             };
-            let sum: i64 = details.iter().filter_map(|&row| number(doc.get(row, "service_units_amount"))).sum();
+            let amount = |row: usize| number(doc.get(row, "service_units_amount")).unwrap_or(0);
+            let managed_or_empty = |row: usize| !doc.get(row, "benefit_managed_units").is_empty();
+            // A detail outside the limit leaves 給付管理単位数 empty (S2 No.18); when every detail leaves it empty
+            // (allowed where no 大規模型通所系 etc. is involved), the kind's EEEE subtotal says how much is outside.
+            let sum: i64 = if details.iter().any(|&row| managed_or_empty(row)) {
+                details.iter().filter(|&&row| managed_or_empty(row)).map(|&row| amount(row)).sum()
+            } else {
+                let outside = annex.outside_limit.get(group).map_or(0, |&row| amount(row));
+                details.iter().map(|&row| amount(row)).sum::<i64>() - outside
+            };
             if managed != sum {
                 out.push(finding_at(doc, summary, &RULE, "benefit_managed_units").arg2(
                     "problem",
-                    format!("明細のサービス単位金額の合計 {sum} と一致しません。"),
-                    format!("the details' amounts add up to {sum}."),
+                    format!("区分支給対象の明細のサービス単位金額の合計 {sum} と一致しません。"),
+                    format!("the amounts of the details within the limit add up to {sum}."),
                 ));
             }
         }

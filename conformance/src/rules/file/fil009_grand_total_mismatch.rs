@@ -44,7 +44,7 @@ fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
         // 区分支給対象外 種類別小計 (EEEE) rows are summed apart from the limit-managed rows and join them only
         // in the 全合計 (S2 第7表 No.9 書式).
         let summaries: Vec<usize> =
-            annex.summary_rows().into_iter().chain(annex.outside_limit.iter().copied()).collect();
+            annex.summary_rows().into_iter().chain(annex.outside_limit.values().copied()).collect();
         for id in GRAND_TOTAL_SUMS {
             let Some(value) = number(doc.get(total, id)) else {
                 continue;

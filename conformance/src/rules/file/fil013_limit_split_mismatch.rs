@@ -14,8 +14,8 @@ rule! {
         en: "{item} '{value}': over-limit {over} + within-limit {within} is not the managed {managed}.",
     },
     what: {
-        ja: "第7表の種類ごとの集計行（区分支給対象の小計、明細が1行の種類はその行）で、区分支給限度基準を超える単位数（空欄は0）＋区分支給限度基準内単位数＝給付管理単位数であることを検査します。",
-        en: "Checks on each kind's summary row (the AAAA subtotal, or a kind's single detail row) that over-limit units (empty = 0) + within-limit units = 給付管理単位数.",
+        ja: "第7表の種類ごとの集計行（区分支給対象の小計、明細が1行の種類はその行）で、区分支給限度基準を超える単位数（空欄は0）＋区分支給限度基準内単位数＝給付管理単位数であることを検査します。種類支給限度基準内単位数が記載された行では、種類支給限度基準内単位数に一致しても正しいとします。",
+        en: "Checks on each kind's summary row (the AAAA subtotal, or a kind's single detail row) that over-limit units (empty = 0) + within-limit units = 給付管理単位数. On a row with 種類支給限度基準内単位数, equalling that instead is also right.",
     },
     why: {
         ja: "給付管理単位数は限度額の内と外に分けられ、基準内が保険給付、超過分が全額利用者負担になります。和が合わないと、どちらかの額が誤っています。",
@@ -26,8 +26,9 @@ rule! {
         en: "Split the managed units at the limit and recompute both parts.",
     },
     example: "11AAAA 給付管理単位数 4818, 基準を超える単位数 0, 基準内単位数 4800",
-    cites: ["S2 第7表 No.18 給付管理単位数, No.21 区分支給限度基準を超える単位数, No.22 区分支給限度基準内単位数"],
-    check: Check::File { kinds: &["UPSIKYU"], reads: &["benefit_managed_units", "category_limit_over_units", "category_limit_within_units"], check },
+    cites: ["S2 第7表 No.18 給付管理単位数, No.20 種類支給限度基準内単位数, No.21 区分支給限度基準を超える単位数, No.22 区分支給限度基準内単位数"],
+    assumptions: ["A-7-TYPE-LIMIT"],
+    check: Check::File { kinds: &["UPSIKYU"], reads: &["benefit_managed_units", "type_limit_within_units", "category_limit_over_units", "category_limit_within_units"], check },
 }
 
 fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
@@ -40,7 +41,9 @@ fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
                 continue;
             };
             let over = get("category_limit_over_units").unwrap_or(0);
-            if over + within != managed {
+            // The 区分 limit may split what is within a 種類支給限度 (A-7-TYPE-LIMIT).
+            let type_within = get("type_limit_within_units");
+            if over + within != managed && Some(over + within) != type_within {
                 out.push(
                     finding_at(doc, summary, &RULE, "category_limit_within_units")
                         .arg("over", over.to_string())

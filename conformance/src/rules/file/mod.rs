@@ -13,6 +13,7 @@ pub mod fil010_cost_mismatch;
 pub mod fil011_discount_mismatch;
 pub mod fil012_version_not_yet_applicable;
 pub mod fil013_limit_split_mismatch;
+pub mod fil014_type_limit_split_mismatch;
 
 use std::collections::BTreeMap;
 
@@ -34,6 +35,7 @@ pub static RULES: &[&Rule] = &[
     &fil011_discount_mismatch::RULE,
     &fil012_version_not_yet_applicable::RULE,
     &fil013_limit_split_mismatch::RULE,
+    &fil014_type_limit_split_mismatch::RULE,
 ];
 
 /// The key of a user's 別表: 保険者番号, 被保険者番号, 対象年月.
@@ -50,21 +52,24 @@ pub(crate) struct Annex<'a> {
     /// AAAA subtotal row per (office, service kind)
     pub subtotals: BTreeMap<Group<'a>, usize>,
     pub grand_total: Option<usize>,
-    /// 区分支給対象外 種類別小計 (EEEE) rows
-    pub outside_limit: Vec<usize>,
+    /// 区分支給対象外 種類別小計 (EEEE) row per (office, service kind)
+    pub outside_limit: BTreeMap<Group<'a>, usize>,
 }
 
 impl Annex<'_> {
-    /// The row that carries a kind's limit, cost and claim: its AAAA subtotal, or its only detail row.
+    /// The row that carries a kind's limit, cost and claim (its AAAA subtotal, or its only detail row), with
+    /// the kind's detail rows.
+    pub fn summaries(&self) -> impl Iterator<Item = (usize, &[usize])> + '_ {
+        self.details.iter().filter_map(|(group, rows)| match self.subtotals.get(group) {
+            Some(&row) => Some((row, rows.as_slice())),
+            None if rows.len() == 1 => Some((rows[0], rows.as_slice())),
+            None => None,
+        })
+    }
+
+    /// The summary rows alone (see [`Annex::summaries`]).
     pub fn summary_rows(&self) -> Vec<usize> {
-        self.details
-            .iter()
-            .filter_map(|(group, rows)| match self.subtotals.get(group) {
-                Some(&row) => Some(row),
-                None if rows.len() == 1 => Some(rows[0]),
-                None => None,
-            })
-            .collect()
+        self.summaries().map(|(row, _)| row).collect()
     }
 }
 
@@ -87,7 +92,9 @@ pub(crate) fn annexes(doc: &Document) -> Annexes<'_> {
                 annex.subtotals.insert(group, row);
             }
             RowKind::GrandTotal => annex.grand_total = Some(row),
-            RowKind::OutsideLimitSubtotal => annex.outside_limit.push(row),
+            RowKind::OutsideLimitSubtotal => {
+                annex.outside_limit.insert(group, row);
+            }
             RowKind::Over30Subtotal => {}
         }
     }
