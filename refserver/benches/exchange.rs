@@ -65,6 +65,7 @@ fn message(unit: &[(String, Vec<u8>)], serial: u64) -> (NewMessage, AuditEntry) 
         serial: "20250401000000".into(),
         unit: None,
         idempotency_key: None,
+        request_digest: String::new(),
         created_at: "2025-05-01T00:00:00Z".into(),
         files,
     };

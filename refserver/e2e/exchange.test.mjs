@@ -6,6 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
@@ -230,6 +231,43 @@ step('第1表, the monthly 第6表 grid with totals that match the file, and 第
   assert.match(await page.locator('table.grid thead').innerText(), /区分支給限度基準内単位数/);
   await shot(page, 'preview-table7.png', { fullPage: true });
   await page.goBack();
+});
+
+step('a page on another site cannot make the office\'s browser download or acknowledge', async () => {
+  // The recipient's browser presents its certificate to the relay on every request, also on those a page on
+  // another site triggers: an image that "downloads" a file, a no-cors fetch and a form that post an ack. The
+  // other site is a server on this machine (http://localhost), so the browser's own private-network rules do not
+  // stop the requests before they reach the relay: the relay itself must refuse them.
+  const { page } = recipient;
+  const [upplan] = ticketFiles('valid/kaigo2-new-plan').filter(({ name }) => name.startsWith('UPPLAN_'));
+  const base = `${RELAY}/v1/messages/${encodeURIComponent(state.ticketMessage)}`;
+  const body = `<!doctype html><img src="${base}/files/${encodeURIComponent(upplan.name)}">
+    <form id="f" method="post" enctype="text/plain" action="${base}/ack"><input name="x" value="y"></form>
+    <script>fetch('${base}/ack', { method: 'POST', mode: 'no-cors', credentials: 'include' })
+      .finally(() => document.getElementById('f').submit());</script>`;
+  const site = createServer((_, response) => response.writeHead(200, { 'content-type': 'text/html' }).end(body));
+  await new Promise((resolve) => site.listen(0, 'localhost', resolve));
+  const evil = await page.context().newPage();
+  const answers = [];
+  evil.on('response', (response) => {
+    if (response.url().startsWith(RELAY)) answers.push(`${response.request().resourceType()} ${response.status()}`);
+  });
+  evil.on('requestfailed', (request) => answers.push(`${request.resourceType()} failed: ${request.failure()?.errorText}`));
+  const posted = evil.waitForResponse((r) => r.url() === `${base}/ack` && r.request().resourceType() === 'document');
+  try {
+    await evil.goto(`http://localhost:${site.address().port}/`);
+    await posted;
+  } finally {
+    await evil.close();
+    site.close();
+  }
+  // The image's answer (403 JSON) is withheld by the browser's own opaque-response blocking; whether the relay
+  // acted on it shows in the status below.
+  const answered = answers.filter((answer) => /^\w+ \d{3}$/.test(answer)).sort();
+  assert.deepEqual(answered, ['document 403', 'fetch 403'], `the relay answered: ${answers}`);
+  await page.locator('[data-refresh="inbox"]').click();
+  const row = page.locator(`tr[data-message="${state.ticketMessage}"]`);
+  await row.locator('.status-cell', { hasText: '送信済み' }).waitFor();
 });
 
 step('downloading a file gives the original bytes under its standard-spec name', async () => {

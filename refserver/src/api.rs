@@ -7,11 +7,12 @@ use std::sync::Arc;
 use bytes::Bytes;
 use conformance::filename::{self, FileName};
 use conformance::i18n::Lang;
+use conformance::report::printable;
 use conformance::validate::{validate_files, Options};
 use futures_util::StreamExt;
 use http_body_util::{BodyStream, Full, Limited};
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, CONTENT_DISPOSITION, CONTENT_TYPE};
+use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use hyper::{Method, Request, Response, StatusCode};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -19,7 +20,7 @@ use sha2::{Digest, Sha256};
 use conformance::suite::client::RecordedRequest;
 
 use crate::metrics::Metrics;
-use crate::store::{AuditEntry, Mailbox, MessageMeta, NewFile, NewMessage, Status, Store, StoreError};
+use crate::store::{AuditEntry, Inserted, Mailbox, MessageMeta, NewFile, NewMessage, Status, Store, StoreError};
 
 /// Limits and behaviour of the API.
 #[derive(Debug, Clone)]
@@ -30,6 +31,9 @@ pub struct ApiConfig {
     pub max_files: usize,
     /// most messages per page
     pub max_page: usize,
+    /// request bodies (sends and dry runs) read and checked at once, in bytes: a burst of large uploads waits its
+    /// turn instead of exhausting memory (each is held in memory while it is validated)
+    pub upload_budget: usize,
     #[cfg(feature = "faults")]
     pub faults: crate::faults::Faults,
 }
@@ -40,6 +44,7 @@ impl Default for ApiConfig {
             max_body: 64 * 1024 * 1024,
             max_files: 64,
             max_page: 100,
+            upload_budget: 128 * 1024 * 1024,
             #[cfg(feature = "faults")]
             faults: crate::faults::Faults::default(),
         }
@@ -65,6 +70,20 @@ pub struct AppState {
     pub recorder: Option<Recorder>,
     /// inbox long-polls waiting for a send
     pub arrivals: crate::arrivals::Arrivals,
+    /// KiB of request bodies in flight (see [`ApiConfig::upload_budget`])
+    pub uploads: tokio::sync::Semaphore,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, config: ApiConfig, recorder: Option<Recorder>) -> AppState {
+        let uploads = tokio::sync::Semaphore::new(kib(config.upload_budget.max(config.max_body)));
+        AppState { store, config, metrics: Metrics::default(), recorder, arrivals: Default::default(), uploads }
+    }
+}
+
+/// Bytes as semaphore permits: KiB, rounded up.
+fn kib(bytes: usize) -> usize {
+    bytes.div_ceil(1024)
 }
 
 /// Appends one [`RecordedRequest`] per request to a file (JSON lines), for `careplan-conformance client-check`.
@@ -212,13 +231,15 @@ fn lang_of(request: &Request<Incoming>) -> Lang {
     Lang::from_locale(accept.trim())
 }
 
+/// An audit entry; its detail (file names, paths, reasons: text from outside) is stored [`printable`], so reading
+/// the log shows what was there.
 fn audit_entry(office: &str, action: &str, message_id: Option<&str>, detail: Option<String>) -> AuditEntry {
     AuditEntry {
         at: now(),
         office: Some(office.to_string()),
         action: action.to_string(),
         message_id: message_id.map(String::from),
-        detail,
+        detail: detail.map(|text| printable(&text).into_owned()),
     }
 }
 
@@ -248,15 +269,24 @@ pub async fn handle(state: Arc<AppState>, me: Arc<str>, request: Request<Incomin
     let route = route_name(request.method(), request.uri().path());
     let (method, path) = (request.method().to_string(), request.uri().to_string());
     let idempotency_key = request.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(String::from);
-    let response = match dispatch(&state, &me, request).await {
+    let mut response = match dispatch(&state, &me, request).await {
         Ok(response) => response,
         Err(error) => {
             if error.status.is_server_error() {
-                tracing::error!(code = error.code, message = %error.message, "request failed");
+                tracing::error!(code = error.code, message = %printable(&error.message), "request failed");
+            } else if AUDITED_REFUSALS.contains(&route) {
+                // Probing other offices' messages, or being refused on a message route, is on record.
+                let detail = format!("{method} {} → {} {}", printable(&path), error.status.as_u16(), error.code);
+                audit(&state, &me, "refused", None, Some(detail)).await;
             }
             error_response(&error)
         }
     };
+    let headers = response.headers_mut();
+    // Nothing the relay answers is to be sniffed into another type or kept in a cache: it is personal data.
+    headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    headers.entry(CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+    headers.insert("strict-transport-security", HeaderValue::from_static("max-age=31536000"));
     state.metrics.observe(route, response.status().as_u16(), started.elapsed());
     if let Some(recorder) = &state.recorder {
         let at_ms = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
@@ -271,6 +301,39 @@ pub async fn handle(state: Arc<AppState>, me: Arc<str>, request: Request<Incomin
         });
     }
     response
+}
+
+/// Routes whose refusals (403, 404, 409, …) go into the audit log: whoever probes for or at messages is on record.
+/// A refused send is audited by the send itself, with the reason.
+const AUDITED_REFUSALS: &[&str] = &["message", "download", "ack", "inbox", "outbox", "validate", "page", "other"];
+
+/// Routes that change something or hand out personal data, refused to requests another site makes the browser send
+/// (see [`cross_site_refusal`]).
+const GUARDED_ROUTES: &[&str] = &["validate", "send", "download", "ack"];
+
+/// Why a request to a [`GUARDED_ROUTES`] route may not act, if it may not. The office's browser presents its
+/// certificate on every request, including those a page on another site triggers (a form, an image, a fetch), so
+/// the certificate alone does not show that the office's own software or our page asked. Such a request is refused
+/// when the browser says it is cross-site (`Sec-Fetch-Site`), when its `Origin` is not the relay's own, or when it
+/// lacks the client header that only a same-origin script or an API client can send (a cross-site script would
+/// need CORS, which the relay never grants).
+fn cross_site_refusal(request: &Request<Incoming>) -> Option<&'static str> {
+    let header = |name: &str| request.headers().get(name).map(|v| v.to_str().unwrap_or("\u{fffd}"));
+    if let Some(site) = header("sec-fetch-site") {
+        if !matches!(site, "same-origin" | "none") {
+            return Some("Sec-Fetch-Site is not same-origin");
+        }
+    }
+    if let Some(origin) = header("origin") {
+        let own = header("host").map(|host| format!("https://{host}"));
+        if own.as_deref() != Some(origin) {
+            return Some("Origin is not the relay's own");
+        }
+    }
+    if header(conformance::suite::relay::CLIENT_HEADER).is_none() {
+        return Some("the X-Careplan-Client header is missing");
+    }
+    None
 }
 
 /// Every endpoint: (method, path template, route name). The router dispatches on this table, metrics label
@@ -325,6 +388,10 @@ async fn dispatch(
     let decoded: Vec<String> = path.trim_matches('/').split('/').map(percent_decode).collect();
     let segments: Vec<&str> = decoded.iter().map(String::as_str).collect();
     let method = request.method().clone();
+    // A certificate of an office that is not (or no longer) registered reaches nothing but the health check.
+    if segments != ["healthz"] {
+        registered_office(state, me)?;
+    }
     if crate::web::is_page(&segments) {
         return Ok(crate::web::serve(state, me, &method, &segments).await);
     }
@@ -339,6 +406,18 @@ async fn dispatch(
         }
         Err(false) => return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no endpoint {path}"))),
     };
+    if GUARDED_ROUTES.contains(&name) && !fault(state, |f| f.allow_cross_site) {
+        if let Some(reason) = cross_site_refusal(&request) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "cross_site_refused",
+                format!(
+                    "他のサイトから送られた可能性のある要求は受け付けません（{reason}）。介護ソフトまたは中継サーバーの画面から操作してください。 / \
+                     A request that another site may have made your browser send is refused ({reason}); use your care software or the relay's page."
+                ),
+            ));
+        }
+    }
     let id = segments.get(2).copied().unwrap_or("");
     match name {
         "healthz" => Ok(json_response(StatusCode::OK, &json!({"status": "ok"}))),
@@ -395,7 +474,7 @@ async fn whoami(state: &Arc<AppState>, me: &Arc<str>) -> Result<Response<Body>, 
 
 /// Validates files as a send would, storing nothing: the web page checks dropped files with this.
 async fn dry_run(state: &Arc<AppState>, request: Request<Incoming>) -> Result<Response<Body>, ApiError> {
-    let upload = read_upload(state, request).await?;
+    let (upload, _permit) = read_upload(state, request).await?;
     let report = tokio::task::spawn_blocking(move || {
         let files = upload.files.iter().map(|(n, b)| (n.as_str(), b.as_slice()));
         serde_json::to_value(crate::checks::build(&validate_files(files, &Options::default())))
@@ -482,16 +561,19 @@ async fn download(state: &Arc<AppState>, me: &Arc<str>, id: &str, name: &str) ->
             *first ^= 0x01;
         }
     }
+    // Personal data leaves the relay only once the access is in the audit log: when the store cannot record it
+    // (full), the caller gets 507 and the bytes stay stored for a later try. Only the recipient's download moves
+    // the message on; the sender taking its own file back is recorded as such.
     if message.to.as_str() == &**me {
-        // Personal data leaves the relay only once the access is in the audit log: when the store cannot record
-        // it (full), the recipient gets 507 and the bytes stay stored for a later try.
         let entry = audit_entry(me, "download", Some(id), Some(name.to_string()));
         state.store.mark_downloaded(id, &now(), entry).await?;
+    } else {
+        record_access(state, me, "download_by_sender", id, name).await?;
     }
     state.metrics.add_sent_bytes(bytes.len());
     let mut response = Response::new(Full::new(Bytes::from(bytes)));
     let headers = response.headers_mut();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=Shift_JIS"));
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type_of(&file.name)));
     // A browser saves the file under its standard-spec name instead of showing it (RFC 6266 quoted-string).
     let quoted = file.name.replace('\\', "\\\\").replace('"', "\\\"");
     if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{quoted}\"")) {
@@ -504,6 +586,21 @@ async fn download(state: &Arc<AppState>, me: &Arc<str>, id: &str, name: &str) ->
         headers.insert("x-content-sha256", value);
     }
     Ok(response)
+}
+
+/// The media type a file is served as: the family-structure image (UPKIHON_IMAGE, checked as JPEG at upload) as
+/// `image/jpeg`, every other file as the standard spec's Shift_JIS CSV.
+fn content_type_of(name: &str) -> &'static str {
+    if is_image_name(name) {
+        "image/jpeg"
+    } else {
+        "text/csv; charset=Shift_JIS"
+    }
+}
+
+fn is_image_name(name: &str) -> bool {
+    name.rsplit_once('.')
+        .is_some_and(|(_, extension)| extension.eq_ignore_ascii_case("jpg") || extension.eq_ignore_ascii_case("jpeg"))
 }
 
 async fn acknowledge(state: &Arc<AppState>, me: &Arc<str>, id: &str) -> Result<Response<Body>, ApiError> {
@@ -535,14 +632,15 @@ fn upload_digest(files: &[(String, Vec<u8>)]) -> String {
     hex(&hasher.finalize())
 }
 
-/// A file name that cannot escape a folder or confuse a file system.
+/// A file name that cannot escape a folder, confuse a file system, or read as another name where it is shown
+/// (no control, bidi or zero-width characters: see [`printable`]).
 fn safe_file_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 255
         && !name.contains(['/', '\\', '\0'])
         && name != "."
         && name != ".."
-        && !name.chars().any(char::is_control)
+        && printable(name) == name
 }
 
 /// The form of a send as the relay reads it: the recipient (absent in a dry run) and the files, named and in order.
@@ -560,13 +658,21 @@ fn too_large(config: &ApiConfig) -> ApiError {
     )
 }
 
-async fn read_upload(state: &Arc<AppState>, request: Request<Incoming>) -> Result<Upload, ApiError> {
+/// Reads a send's form, once its declared size (the whole limit when undeclared) fits in the upload budget; the
+/// returned permit holds that share until the caller has finished with the files.
+async fn read_upload(
+    state: &Arc<AppState>,
+    request: Request<Incoming>,
+) -> Result<(Upload, tokio::sync::SemaphorePermit<'_>), ApiError> {
     let content_type = request.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    if let Some(length) = request.headers().get("content-length").and_then(|v| v.to_str().ok()?.parse::<usize>().ok()) {
-        if length > state.config.max_body {
-            return Err(too_large(&state.config));
-        }
+    let declared = request.headers().get("content-length").and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > state.config.max_body) {
+        return Err(too_large(&state.config));
     }
+    let share = u32::try_from(kib(declared.unwrap_or(state.config.max_body))).unwrap_or(u32::MAX);
+    let permit = state.uploads.acquire_many(share.max(1)).await.map_err(|_| {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "shutting_down", "the relay is shutting down; try again")
+    })?;
     let body = Limited::new(request.into_body(), state.config.max_body);
     let stream = BodyStream::new(body).filter_map(|frame| async move {
         match frame {
@@ -574,7 +680,7 @@ async fn read_upload(state: &Arc<AppState>, request: Request<Incoming>) -> Resul
             Err(error) => Some(Err(error)),
         }
     });
-    parse_upload(&content_type, stream, &state.config).await
+    Ok((parse_upload(&content_type, stream, &state.config).await?, permit))
 }
 
 /// Reads a send's `multipart/form-data` body (`content_type` is its Content-Type header) within `config`'s
@@ -618,7 +724,7 @@ where
                     return Err(ApiError::new(
                         StatusCode::BAD_REQUEST,
                         "bad_file_name",
-                        format!("file name {name:?} is not allowed"),
+                        format!("file name \"{}\" is not allowed", printable(&name)),
                     ));
                 }
                 let bytes = field.bytes().await.map_err(|e| multipart_error(e, &too_large))?;
@@ -629,7 +735,7 @@ where
                         format!("file {name} is sent twice"),
                     ));
                 }
-                files.push((name, bytes.to_vec()));
+                files.push((name, Vec::from(bytes)));
             }
         }
     }
@@ -654,13 +760,10 @@ fn multipart_error(error: multer::Error, too_large: &dyn Fn() -> ApiError) -> Ap
 
 async fn send(state: &Arc<AppState>, me: &Arc<str>, request: Request<Incoming>) -> Result<Response<Body>, ApiError> {
     let lang = lang_of(&request);
-    let idempotency_key = request
-        .headers()
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(|k| k.trim().to_string())
-        .filter(|k| !k.is_empty() && k.len() <= 200);
-    let (result, digest) = accept(state, me, request, lang, idempotency_key).await;
+    let (result, digest) = match idempotency_key(&request) {
+        Ok(key) => accept(state, me, request, lang, key).await,
+        Err(error) => (Err(error), None),
+    };
     let mut response = match result {
         Ok(response) => response,
         Err(error) => {
@@ -672,6 +775,27 @@ async fn send(state: &Arc<AppState>, me: &Arc<str>, request: Request<Incoming>) 
         response.extensions_mut().insert(UploadDigest(digest));
     }
     Ok(response)
+}
+
+/// Longest Idempotency-Key the relay keeps.
+const MAX_IDEMPOTENCY_KEY: usize = 200;
+
+/// The send's Idempotency-Key, if it has one; a key the relay cannot keep as given (empty, over
+/// [`MAX_IDEMPOTENCY_KEY`] characters, not visible ASCII) is refused rather than ignored, which would turn a
+/// retry into a duplicate.
+fn idempotency_key(request: &Request<Incoming>) -> Result<Option<String>, ApiError> {
+    let Some(value) = request.headers().get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value.to_str().map(str::trim).unwrap_or("");
+    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_idempotency_key",
+            format!("Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters"),
+        ));
+    }
+    Ok(Some(key.to_string()))
 }
 
 /// Checks and stores a send; also returns the digest of the uploaded files once they were read.
@@ -706,7 +830,7 @@ async fn accept_upload(
             ),
         ));
     }
-    let Upload { to, files } = read_upload(state, request).await?;
+    let (Upload { to, files }, _permit) = read_upload(state, request).await?;
     *digest = Some(upload_digest(&files));
     state.metrics.add_received_bytes(files.iter().map(|(_, b)| b.len()).sum());
     let to = to.ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", "the form has no `to` field"))?;
@@ -716,9 +840,14 @@ async fn accept_upload(
     if *to == **me {
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "same_office", "an office cannot send to itself"));
     }
-    if state.store.office(&to)?.is_none() {
+    let Some(recipient) = state.store.office(&to)? else {
         return Err(ApiError::new(StatusCode::NOT_FOUND, "unknown_recipient", format!("no registered office {}", to)));
-    }
+    };
+    let request_digest = if fault(state, |f| f.replay_conflicts) {
+        String::new()
+    } else {
+        hex(&Sha256::digest(format!("{to}\0{}", digest.as_deref().unwrap_or_default())))
+    };
     let names: Vec<Option<FileName>> = files.iter().map(|(name, _)| filename::parse(name).ok()).collect();
     for name in names.iter().flatten() {
         if *name.sender.office != **me || !sender.kinds.contains(&name.sender.kind) {
@@ -731,13 +860,23 @@ async fn accept_upload(
                 ),
             ));
         }
-        if name.recipient.office != to {
+        if name.recipient.office != to || !recipient.kinds.contains(&name.recipient.kind) {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "recipient_mismatch",
-                format!("file names must carry the recipient {}", to),
+                format!("file names must carry the recipient {to} and one of its kinds {:?}", recipient.kinds),
             ));
         }
+    }
+    // The family-structure image is served as image/jpeg: it must be one (JPEG start-of-image marker).
+    if let Some((name, _)) =
+        files.iter().find(|(name, bytes)| is_image_name(name) && !bytes.starts_with(&[0xFF, 0xD8, 0xFF]))
+    {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not_a_jpeg",
+            format!("{} is named as a JPEG image but is not one; nothing was stored", printable(name)),
+        ));
     }
     let serials: std::collections::BTreeSet<&str> = names.iter().flatten().map(|n| n.serial.as_str()).collect();
     if serials.len() > 1 {
@@ -768,6 +907,7 @@ async fn accept_upload(
             serial,
             unit,
             idempotency_key,
+            request_digest,
             created_at: now(),
             files: files
                 .into_iter()
@@ -784,10 +924,23 @@ async fn accept_upload(
         message: format!("the files have {errors} error findings; nothing was stored"),
         report: Some(report_json),
     })?;
-    let (stored, replayed) = state.store.insert_message(message, entry).await?;
-    if !replayed {
-        state.arrivals.arrived(&stored.to);
-    }
+    let (stored, replayed) = match state.store.insert_message(message, entry).await? {
+        Inserted::New(stored) => {
+            state.arrivals.arrived(&stored.to);
+            (stored, false)
+        }
+        Inserted::Replayed(stored) => (stored, true),
+        Inserted::KeyConflict(existing) => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "idempotency_key_conflict",
+                format!(
+                    "this Idempotency-Key was used for message {existing} with another recipient or other files; \
+                     nothing was stored: use a new key for a new send"
+                ),
+            ))
+        }
+    };
     let mut response = json_response(StatusCode::CREATED, &serde_json::to_value(&stored).unwrap_or_default());
     if replayed {
         response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
@@ -802,7 +955,9 @@ mod tests {
     #[test]
     fn file_names_that_could_escape_are_refused() {
         assert!(safe_file_name("UP1KYO_0300000100_43_0300000005_11_20191025200201.CSV"));
-        for bad in ["../etc/passwd", "a/b.CSV", "a\\b.CSV", "..", "", "a\0b", "a\nb"] {
+        for bad in
+            ["../etc/passwd", "a/b.CSV", "a\\b.CSV", "..", "", "a\0b", "a\nb", "A\u{202E}VSC.exe", "A\u{2028}.CSV"]
+        {
             assert!(!safe_file_name(bad), "{bad:?}");
         }
     }

@@ -15,4 +15,8 @@ pub struct Faults {
     pub alter_bytes: bool,
     /// let expired client certificates in
     pub accept_expired: bool,
+    /// let requests that another site made a browser send act (no cross-site check)
+    pub allow_cross_site: bool,
+    /// answer a reused Idempotency-Key with the first message, whatever the new send holds
+    pub replay_conflicts: bool,
 }

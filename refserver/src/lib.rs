@@ -8,6 +8,7 @@ pub mod checks;
 pub mod faults;
 pub mod metrics;
 pub mod pki;
+pub mod private;
 pub mod recent;
 pub mod sandbox;
 pub mod server;

@@ -48,6 +48,9 @@ enum Command {
         /// Largest request body, in bytes
         #[arg(long, env = "CAREPLAN_MAX_BODY", default_value_t = 64 * 1024 * 1024)]
         max_body: usize,
+        /// Request bodies read and validated at once, in MiB: further uploads wait (bounds memory under bursts)
+        #[arg(long, env = "CAREPLAN_UPLOAD_BUDGET_MB", default_value_t = 128)]
+        upload_budget_mb: usize,
         /// Purge messages older than this many days
         #[arg(long, env = "CAREPLAN_RETENTION_DAYS", default_value_t = 400)]
         retention_days: u64,
@@ -78,6 +81,15 @@ enum PkiCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Revoke every certificate issued to an office (rewrites crl.pem; a running relay refuses them from its next
+    /// connection on, or at once on SIGHUP).
+    Revoke {
+        #[arg(long, env = "CAREPLAN_PKI")]
+        pki: PathBuf,
+        /// 事業所番号 (10 digits)
+        #[arg(long)]
+        number: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -100,6 +112,17 @@ enum OfficeCommand {
         /// Last day of the licence (YYYY-MM-DD; default: one year from today)
         #[arg(long)]
         licence_until: Option<String>,
+    },
+    /// Take an office out of the registry and revoke its certificates: it can no longer send, receive or see
+    /// anything (its messages stay until retention purges them).
+    Remove {
+        #[arg(long, env = "CAREPLAN_DATA")]
+        data: PathBuf,
+        #[arg(long, env = "CAREPLAN_PKI")]
+        pki: PathBuf,
+        /// 事業所番号 (10 digits)
+        #[arg(long)]
+        number: String,
     },
     /// List registered offices and their licences.
     List {
@@ -174,6 +197,33 @@ fn run(command: Command) -> Result<()> {
                 key.display()
             );
         }
+        Command::Pki { command: PkiCommand::Revoke { pki, number } } => {
+            let serials = pki::revoke_office(&PkiPaths::new(&pki), &number)?;
+            println!(
+                "office {number}: {} certificate(s) revoked (serials {serials:?}); crl.pem rewritten",
+                serials.len()
+            );
+        }
+        Command::Office { command: OfficeCommand::Remove { data, pki, number } } => {
+            let store = SqliteStore::open(&data)?;
+            let entry = refserver::store::AuditEntry {
+                at: refserver::api::now(),
+                office: Some(number.clone()),
+                action: "office_removed".into(),
+                message_id: None,
+                detail: None,
+            };
+            let removed = store.remove_office(&number, entry).wait()?;
+            let serials = pki::revoke_office(&PkiPaths::new(&pki), &number)?;
+            if !removed && serials.is_empty() {
+                bail!("office {number} is neither registered nor holds a certificate");
+            }
+            println!(
+                "office {number}: {}; {} certificate(s) revoked",
+                if removed { "removed from the registry" } else { "was not registered" },
+                serials.len()
+            );
+        }
         Command::Office { command: OfficeCommand::List { data } } => {
             let store = SqliteStore::open(&data)?;
             for office in store.offices(None)? {
@@ -210,15 +260,16 @@ fn run(command: Command) -> Result<()> {
                     entry.action,
                     entry.office.unwrap_or_else(|| "-".into()),
                     entry.message_id.unwrap_or_else(|| "-".into()),
-                    entry.detail.unwrap_or_default()
+                    conformance::report::printable(&entry.detail.unwrap_or_default())
                 );
             }
         }
-        Command::Serve { data, pki, listen, max_body, retention_days, record, max_store_mb } => {
+        Command::Serve { data, pki, listen, max_body, upload_budget_mb, retention_days, record, max_store_mb } => {
             let mut config = ServerConfig::new(listen, data, pki);
             config.record = record;
             config.max_store_bytes = max_store_mb.map(|mb| mb * 1024 * 1024);
             config.api.max_body = max_body;
+            config.api.upload_budget = upload_budget_mb * 1024 * 1024;
             config.retention = Duration::from_secs(retention_days * 24 * 3600);
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async move {

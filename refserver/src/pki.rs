@@ -107,11 +107,9 @@ const README: &str = "# Test PKI — テスト専用\n\n\
 | `negative/no-client-auth.*` | client certificate whose extended key usage lacks clientAuth |\n\
 | `index.json` | serial numbers the CA issued |\n";
 
+/// Writes a PKI file owner-only (keys above all; see [`crate::private`]).
 fn write(path: &Path, contents: &str) -> Result<(), PkiError> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|source| PkiError::Io { path: parent.to_path_buf(), source })?;
-    }
-    std::fs::write(path, contents).map_err(|source| PkiError::Io { path: path.to_path_buf(), source })
+    crate::private::write(path, contents.as_bytes()).map_err(|source| PkiError::Io { path: path.to_path_buf(), source })
 }
 
 fn read(path: &Path, what: &'static str, dir: &Path) -> Result<String, PkiError> {
@@ -202,13 +200,47 @@ fn write_crl(paths: &PkiPaths, issuer: &Issuer, index: &Index) -> Result<(), Pki
     write(&paths.crl(), &crl.pem()?)
 }
 
-/// Issues (or re-issues) the client certificate of an office; returns (certificate, key) paths.
-pub fn issue_office(paths: &PkiPaths, office: &str, name: &str) -> Result<(PathBuf, PathBuf), PkiError> {
+fn check_office_number(office: &str) -> Result<(), PkiError> {
     if office.len() != 10 || !office.bytes().all(|b| b.is_ascii_digit()) {
         return Err(PkiError::BadOfficeNumber(office.to_string()));
     }
+    Ok(())
+}
+
+/// Marks every certificate issued to `office` that is still valid as revoked; returns their serials.
+fn revoke_in(index: &mut Index, office: &str) -> Vec<u64> {
+    let office_file = format!("offices/{office}.pem");
+    index
+        .issued
+        .iter_mut()
+        .filter(|issued| issued.file == office_file && !issued.revoked)
+        .map(|issued| {
+            issued.revoked = true;
+            issued.serial
+        })
+        .collect()
+}
+
+/// Revokes every client certificate issued to `office` and writes the new CRL (a running relay picks it up at its
+/// next connection); returns the revoked serials.
+pub fn revoke_office(paths: &PkiPaths, office: &str) -> Result<Vec<u64>, PkiError> {
+    check_office_number(office)?;
     let issuer = Issuer::load(paths)?;
     let mut index = load_index(paths)?;
+    let revoked = revoke_in(&mut index, office);
+    index.next_serial += 1; // the CRL's number: each new list must carry a higher one
+    save_index(paths, &index)?;
+    write_crl(paths, &issuer, &index)?;
+    Ok(revoked)
+}
+
+/// Issues (or re-issues) the client certificate of an office; returns (certificate, key) paths. A re-issue
+/// revokes the office's earlier certificates, so a lost or replaced one stops working.
+pub fn issue_office(paths: &PkiPaths, office: &str, name: &str) -> Result<(PathBuf, PathBuf), PkiError> {
+    check_office_number(office)?;
+    let issuer = Issuer::load(paths)?;
+    let mut index = load_index(paths)?;
+    let replaced = revoke_in(&mut index, office);
     let serial = index.next_serial;
     index.next_serial += 1;
     let key = KeyPair::generate()?;
@@ -223,6 +255,9 @@ pub fn issue_office(paths: &PkiPaths, office: &str, name: &str) -> Result<(PathB
         revoked: false,
     });
     save_index(paths, &index)?;
+    if !replaced.is_empty() {
+        write_crl(paths, &issuer, &index)?;
+    }
     Ok((cert_path, key_path))
 }
 

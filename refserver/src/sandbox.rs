@@ -24,12 +24,17 @@ pub fn https_client(ca_pem: &[u8], identity_pem: &[u8]) -> reqwest::Result<reqwe
     https_client_builder(ca_pem, identity_pem)?.build()
 }
 
-/// The builder behind [`https_client`], for clients that are built elsewhere (goose users).
+/// The builder behind [`https_client`], for clients that are built elsewhere (goose users). Every request carries
+/// the API client header ([`conformance::suite::relay::CLIENT_HEADER`]) that tells the relay it is not a request
+/// another site made a browser send.
 pub fn https_client_builder(ca_pem: &[u8], identity_pem: &[u8]) -> reqwest::Result<reqwest::ClientBuilder> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(conformance::suite::relay::CLIENT_HEADER, reqwest::header::HeaderValue::from_static("1"));
     Ok(reqwest::Client::builder()
         .use_rustls_tls()
         .add_root_certificate(reqwest::Certificate::from_pem(ca_pem)?)
         .identity(reqwest::Identity::from_pem(identity_pem)?)
+        .default_headers(headers)
         .timeout(std::time::Duration::from_secs(30)))
 }
 
@@ -115,15 +120,21 @@ impl Sandbox {
 
     /// Starts a relay process (`binary` is `careplan-refserver`) on 127.0.0.1:`port` over this sandbox.
     pub fn spawn_relay(&self, binary: &Path, port: u16) -> std::io::Result<std::process::Child> {
-        std::process::Command::new(binary)
+        self.relay_command(binary, port).spawn()
+    }
+
+    /// The command [`Sandbox::spawn_relay`] runs, for a caller that adds options (`CAREPLAN_*` variables).
+    pub fn relay_command(&self, binary: &Path, port: u16) -> std::process::Command {
+        let mut command = std::process::Command::new(binary);
+        command
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .arg("--data")
             .arg(&self.data)
             .arg("--pki")
             .arg(&self.pki)
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
+            .stderr(std::process::Stdio::null());
+        command
     }
 
     /// A client for `office`, trusting this sandbox's CA.

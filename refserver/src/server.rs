@@ -14,7 +14,6 @@ use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
 use crate::api::{self, ApiConfig, ApiError, AppState};
-use crate::metrics::Metrics;
 use crate::pki::PkiPaths;
 use crate::store::{AuditEntry, SqliteStore, Store};
 use crate::tls;
@@ -65,6 +64,8 @@ pub enum ServerError {
     Tls(#[from] tls::TlsError),
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    NotPrivate(#[from] crate::private::NotPrivate),
     #[error("cannot listen on {0}: {1}")]
     Listen(SocketAddr, std::io::Error),
     #[error("cannot open the recording {0}: {1}")]
@@ -87,15 +88,16 @@ impl RunningServer {
 }
 
 pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
-    let pki = PkiPaths::new(&config.pki);
+    crate::private::check(&config.pki)?;
+    if config.data.exists() {
+        crate::private::check(&config.data)?;
+    }
     #[cfg(feature = "faults")]
-    let tls = if config.api.faults.accept_expired {
-        tls::server_config_accepting_expired(&pki)?
-    } else {
-        tls::server_config(&pki)?
-    };
+    let build: tls::Builder =
+        if config.api.faults.accept_expired { tls::server_config_accepting_expired } else { tls::server_config };
     #[cfg(not(feature = "faults"))]
-    let tls = tls::server_config(&pki)?;
+    let build: tls::Builder = tls::server_config;
+    let tls = Arc::new(tls::Reloading::new(PkiPaths::new(&config.pki), build)?);
     let store: Arc<dyn Store> =
         Arc::new(SqliteStore::open_limited(&config.data, config.max_store_bytes)?.with_recent(RECENT_BYTES));
     let listener = TcpListener::bind(config.listen).await.map_err(|e| ServerError::Listen(config.listen, e))?;
@@ -104,23 +106,33 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         Some(path) => Some(api::Recorder::create(path).map_err(|e| ServerError::Record(path.clone(), e))?),
         None => None,
     };
-    let state = Arc::new(AppState {
-        store,
-        config: config.api.clone(),
-        metrics: Metrics::default(),
-        recorder,
-        arrivals: Default::default(),
-    });
+    let state = Arc::new(AppState::new(store, config.api.clone(), recorder));
     let (shutdown, watch_shutdown) = watch::channel(false);
     tokio::spawn(retention_loop(state.clone(), config.retention, watch_shutdown.clone()));
-    let task = tokio::spawn(accept_loop(listener, TlsAcceptor::from(tls), state, config, watch_shutdown));
+    tokio::spawn(reload_on_hangup(tls.clone(), watch_shutdown.clone()));
+    let task = tokio::spawn(accept_loop(listener, tls, state, config, watch_shutdown));
     tracing::info!(%local_addr, "relay listening");
     Ok(RunningServer { local_addr, shutdown, task })
 }
 
+/// SIGHUP reloads the CA certificate and CRL even when their files look unchanged (e.g. copied with their times).
+async fn reload_on_hangup(tls: Arc<tls::Reloading>, mut shutdown: watch::Receiver<bool>) {
+    let Ok(mut hangup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
+        return;
+    };
+    loop {
+        tokio::select! {
+            _ = hangup.recv() => {
+                tls.reload();
+            }
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
 async fn accept_loop(
     listener: TcpListener,
-    acceptor: TlsAcceptor,
+    tls: Arc<tls::Reloading>,
     state: Arc<AppState>,
     config: ServerConfig,
     mut shutdown: watch::Receiver<bool>,
@@ -139,17 +151,27 @@ async fn accept_loop(
             _ = shutdown.changed() => break,
         };
         let _ = tcp.set_nodelay(true);
-        let (acceptor, state, config) = (acceptor.clone(), state.clone(), config.clone());
+        let (acceptor, state, config) = (TlsAcceptor::from(tls.config()), state.clone(), config.clone());
         let watcher = graceful.watcher();
         tokio::spawn(async move {
-            let tls = match tokio::time::timeout(config.handshake_timeout, acceptor.accept(tcp)).await {
+            let refused = Arc::new(std::sync::Mutex::new(None));
+            let handshake = tokio::time::timeout(config.handshake_timeout, acceptor.accept(tcp));
+            let tls = match tls::REFUSED_CERTIFICATE.scope(refused.clone(), handshake).await {
                 Ok(Ok(tls)) => tls,
-                Ok(Err(error)) => return reject(&state, peer, error.to_string()).await,
+                Ok(Err(error)) => {
+                    let reason = match refused.lock().ok().and_then(|slot| slot.clone()) {
+                        Some(certificate) => format!("{error}; presented {certificate}"),
+                        None => error.to_string(),
+                    };
+                    return reject(&state, peer, reason).await;
+                }
                 Err(_) => return reject(&state, peer, "handshake timed out".to_string()).await,
             };
-            let office = tls.get_ref().1.peer_certificates().and_then(|certs| certs.first()).and_then(tls::office_of);
-            let Some(office) = office else {
-                return reject(&state, peer, "client certificate has no 10-digit office number in its CN".into()).await;
+            let certificate = tls.get_ref().1.peer_certificates().and_then(|certs| certs.first());
+            let Some(office) = certificate.and_then(tls::office_of) else {
+                let subject = certificate.map(tls::describe).unwrap_or_default();
+                let reason = format!("client certificate has no 10-digit office number in its CN; presented {subject}");
+                return reject(&state, peer, reason).await;
             };
             let me: Arc<str> = Arc::from(office);
             let service = service_fn(move |request| {
@@ -189,6 +211,7 @@ fn timeout_error() -> ApiError {
 
 async fn reject(state: &Arc<AppState>, peer: SocketAddr, reason: String) {
     state.metrics.tls_rejected();
+    let reason = conformance::report::printable(&reason).into_owned();
     tracing::info!(%peer, %reason, "connection refused");
     let entry = AuditEntry {
         at: api::now(),
@@ -213,6 +236,7 @@ async fn retention_loop(state: Arc<AppState>, retention: Duration, mut shutdown:
                     let entry =
                         AuditEntry { at: api::now(), office: None, action: "purge".into(), message_id: None, detail };
                     state.store.audit(&entry).await?;
+                    state.store.compact()?;
                 }
                 Ok::<_, crate::store::StoreError>(count)
             };

@@ -21,6 +21,8 @@ pub enum StoreError {
     Poisoned,
     #[error("the store's writer: {0}")]
     Writer(String),
+    #[error("{}: {source}", path.display())]
+    Io { path: std::path::PathBuf, source: std::io::Error },
 }
 
 impl StoreError {
@@ -119,8 +121,22 @@ pub struct NewMessage {
     pub serial: String,
     pub unit: Option<String>,
     pub idempotency_key: Option<String>,
+    /// SHA-256 of what the send asked for (recipient, every file's name and bytes): a retry under the same
+    /// idempotency key must ask for the same
+    pub request_digest: String,
     pub created_at: String,
     pub files: Vec<NewFile>,
+}
+
+/// What became of a [`NewMessage`].
+#[derive(Debug, Clone)]
+pub enum Inserted {
+    /// stored now
+    New(MessageMeta),
+    /// the same send was stored earlier under this idempotency key: that message, unchanged
+    Replayed(MessageMeta),
+    /// the key was used earlier for another recipient or other files (that message's id): nothing stored
+    KeyConflict(String),
 }
 
 /// Which side of a message an office looks from.
@@ -151,12 +167,15 @@ pub struct AuditEntry {
 /// together with its audit entry (both or neither), so the audit log never misses nor invents an access.
 pub trait Store: Send + Sync {
     fn put_office(&self, office: &Office) -> Pending<()>;
+    /// Takes an office out of the registry (its messages stay until retention), with the audit entry; `false`
+    /// when it was not registered.
+    fn remove_office(&self, number: &str, audit: AuditEntry) -> Pending<bool>;
     fn office(&self, number: &str) -> Result<Option<Office>>;
     /// Offices whose number starts with or whose name contains `query` (all when `None`).
     fn offices(&self, query: Option<&str>) -> Result<Vec<Office>>;
-    /// Stores a message with its audit entry, or returns the one stored earlier under the same (sender,
-    /// idempotency key) with `true` for "replayed" (then nothing is audited).
-    fn insert_message(&self, message: NewMessage, audit: AuditEntry) -> Pending<(MessageMeta, bool)>;
+    /// Stores a message with its audit entry. Under an idempotency key the (sender, key) used before, it stores
+    /// nothing: the same request digest is a replay (audited as `replay`), another is a conflict.
+    fn insert_message(&self, message: NewMessage, audit: AuditEntry) -> Pending<Inserted>;
     fn message(&self, id: &str) -> Result<Option<MessageMeta>>;
     fn list(
         &self,
@@ -173,8 +192,11 @@ pub trait Store: Send + Sync {
     fn acknowledge(&self, id: &str, at: &str, audit: AuditEntry) -> Pending<Option<MessageMeta>>;
     fn audit(&self, entry: &AuditEntry) -> Pending<()>;
     fn audit_log(&self, office: Option<&str>, since: Option<&str>) -> Result<Vec<AuditEntry>>;
-    /// Deletes messages created before `cutoff`; returns how many.
+    /// Deletes messages created before `cutoff` (their bytes overwritten, not left in free space); returns how many.
     fn purge_before(&self, cutoff: &str) -> Pending<usize>;
+    /// Moves what the write-ahead log holds into the database and empties the log, so that no earlier copy of
+    /// purged rows stays on disk there (run after a purge).
+    fn compact(&self) -> Result<()>;
     fn status_counts(&self) -> Result<Vec<(String, i64)>>;
 }
 
@@ -205,12 +227,14 @@ const SCHEMA: &str = "
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = FULL;
 PRAGMA foreign_keys = ON;
+-- Purged and replaced rows are overwritten, not left readable in free pages.
+PRAGMA secure_delete = ON;
 CREATE TABLE IF NOT EXISTS offices (
     number TEXT PRIMARY KEY, name TEXT NOT NULL, kinds TEXT NOT NULL, licence_until TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS messages (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, sender TEXT NOT NULL, recipient TEXT NOT NULL,
     serial TEXT NOT NULL, unit TEXT, status TEXT NOT NULL, created_at TEXT NOT NULL, downloaded_at TEXT,
-    acknowledged_at TEXT, idempotency_key TEXT);
+    acknowledged_at TEXT, idempotency_key TEXT, request_digest TEXT);
 CREATE UNIQUE INDEX IF NOT EXISTS messages_idempotency ON messages(sender, idempotency_key)
     WHERE idempotency_key IS NOT NULL;
 CREATE INDEX IF NOT EXISTS messages_inbox ON messages(recipient, seq);
@@ -236,8 +260,10 @@ impl SqliteStore {
 
     /// Opens the store, refusing to grow the database beyond `max_bytes` (writes past it fail as [`StoreError::Full`]).
     pub fn open_limited(dir: &Path, max_bytes: Option<u64>) -> Result<SqliteStore> {
-        let _ = std::fs::create_dir_all(dir);
         let path = dir.join("relay.sqlite3");
+        crate::private::create_dir(dir)
+            .and_then(|()| crate::private::create_file(&path))
+            .map_err(|source| StoreError::Io { path: path.clone(), source })?;
         let connect = || -> Result<Connection> {
             let connection = Connection::open(&path)?;
             connection.busy_timeout(std::time::Duration::from_secs(10))?;
@@ -245,6 +271,7 @@ impl SqliteStore {
         };
         let writer = connect()?;
         writer.execute_batch(SCHEMA)?;
+        migrate(&writer)?;
         if let Some(max_bytes) = max_bytes {
             let page_size: u64 = writer.query_row("PRAGMA page_size", [], |row| row.get(0))?;
             let pages = (max_bytes / page_size.max(1)).max(1);
@@ -319,6 +346,17 @@ impl SqliteStore {
             _ => Pending::ready(Err(StoreError::Writer("the writer thread has stopped".into()))),
         }
     }
+}
+
+/// Brings a store written by an earlier version up to [`SCHEMA`]: columns added since.
+fn migrate(connection: &Connection) -> Result<()> {
+    let has_digest =
+        connection.prepare("SELECT 1 FROM pragma_table_info('messages') WHERE name = 'request_digest'")?.exists([])?;
+    if !has_digest {
+        // Messages stored before have no digest: a retry of one under its key is taken as a replay, as before.
+        connection.execute_batch("ALTER TABLE messages ADD COLUMN request_digest TEXT")?;
+    }
+    Ok(())
 }
 
 /// A change on its way to disk: resolves to its result once the batch that carries it is committed.
@@ -503,6 +541,17 @@ impl Store for SqliteStore {
         })
     }
 
+    fn remove_office(&self, number: &str, audit: AuditEntry) -> Pending<bool> {
+        let number = number.to_string();
+        self.write(move |c| {
+            let removed = c.execute("DELETE FROM offices WHERE number = ?1", [&number])? > 0;
+            if removed {
+                insert_audit(c, &audit)?;
+            }
+            Ok(removed)
+        })
+    }
+
     fn office(&self, number: &str) -> Result<Option<Office>> {
         self.read(|c| {
             Ok(c.query_row(
@@ -526,35 +575,45 @@ impl Store for SqliteStore {
         })
     }
 
-    fn insert_message(&self, message: NewMessage, audit: AuditEntry) -> Pending<(MessageMeta, bool)> {
+    fn insert_message(&self, message: NewMessage, audit: AuditEntry) -> Pending<Inserted> {
         let files: Vec<(String, Vec<u8>)> = match self.recent {
             Some(_) => message.files.iter().map(|f| (f.name.clone(), f.bytes.clone())).collect(),
             None => Vec::new(),
         };
-        let remember = move |recent: &Recent, (stored, replayed): &(MessageMeta, bool)| {
-            if !replayed {
+        let remember = move |recent: &Recent, inserted: &Inserted| {
+            if let Inserted::New(stored) = inserted {
                 recent.put(stored.clone(), files);
             }
         };
         self.write_then(move |transaction| {
             if let Some(key) = &message.idempotency_key {
-                let existing: Option<String> = transaction
+                let existing: Option<(String, Option<String>)> = transaction
                     .query_row(
-                        "SELECT id FROM messages WHERE sender = ?1 AND idempotency_key = ?2",
+                        "SELECT id, request_digest FROM messages WHERE sender = ?1 AND idempotency_key = ?2",
                         params![message.from, key],
-                        |row| row.get(0),
+                        |row| Ok((row.get(0)?, row.get(1)?)),
                     )
                     .optional()?;
-                if let Some(id) = existing {
+                if let Some((id, digest)) = existing {
+                    if digest.is_some_and(|digest| digest != message.request_digest) {
+                        return Ok(Inserted::KeyConflict(id));
+                    }
                     if let Some(stored) = load_message(transaction, &id)? {
-                        return Ok((stored, true));
+                        let replay = AuditEntry {
+                            action: "replay".into(),
+                            message_id: Some(id),
+                            detail: Some(format!("Idempotency-Key {key}")),
+                            ..audit
+                        };
+                        insert_audit(transaction, &replay)?;
+                        return Ok(Inserted::Replayed(stored));
                     }
                 }
             }
             transaction.execute(
-                "INSERT INTO messages (id, sender, recipient, serial, unit, status, created_at, idempotency_key)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'sent', ?6, ?7)",
-                params![message.id, message.from, message.to, message.serial, message.unit, message.created_at, message.idempotency_key],
+                "INSERT INTO messages (id, sender, recipient, serial, unit, status, created_at, idempotency_key, request_digest)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'sent', ?6, ?7, ?8)",
+                params![message.id, message.from, message.to, message.serial, message.unit, message.created_at, message.idempotency_key, message.request_digest],
             )?;
             for (position, file) in message.files.iter().enumerate() {
                 transaction.execute(
@@ -564,7 +623,7 @@ impl Store for SqliteStore {
             }
             insert_audit(transaction, &audit)?;
             let stored = load_message(transaction, &message.id)?;
-            stored.map(|m| (m, false)).ok_or(StoreError::Sqlite(rusqlite::Error::QueryReturnedNoRows))
+            stored.map(Inserted::New).ok_or(StoreError::Sqlite(rusqlite::Error::QueryReturnedNoRows))
         }, remember)
     }
 
@@ -640,8 +699,8 @@ impl Store for SqliteStore {
         self.write_then(
             move |c| {
                 c.execute(
-                    "UPDATE messages SET status = 'acknowledged', acknowledged_at = ?2,
-                     downloaded_at = COALESCE(downloaded_at, ?2) WHERE id = ?1 AND status != 'acknowledged'",
+                    "UPDATE messages SET status = 'acknowledged', acknowledged_at = ?2
+                     WHERE id = ?1 AND status != 'acknowledged'",
                     params![id, at],
                 )?;
                 insert_audit(c, &audit)?;
@@ -683,6 +742,10 @@ impl Store for SqliteStore {
             move |c| Ok(c.execute("DELETE FROM messages WHERE created_at < ?1", [cutoff])?),
             |recent, _| recent.clear(),
         )
+    }
+
+    fn compact(&self) -> Result<()> {
+        self.read(|c| Ok(c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?))
     }
 
     fn status_counts(&self) -> Result<Vec<(String, i64)>> {

@@ -59,6 +59,83 @@ pub fn server_config_accepting_expired(pki: &PkiPaths) -> Result<Arc<ServerConfi
 
 type Verifier = Arc<dyn rustls::server::danger::ClientCertVerifier>;
 
+/// How a server configuration is made from the PKI folder ([`server_config`], or a faulty one in tests).
+pub type Builder = fn(&PkiPaths) -> Result<Arc<ServerConfig>, TlsError>;
+
+/// The relay's TLS configuration, rebuilt when the CA certificate or the CRL changes on disk (checked at every new
+/// connection, a `stat` of two files) or on request (SIGHUP): a revoked certificate is refused from the next
+/// connection on, without a restart.
+pub struct Reloading {
+    pki: PkiPaths,
+    build: Builder,
+    current: std::sync::RwLock<(Option<FileStamp>, Arc<ServerConfig>)>,
+}
+
+/// What identifies a version of the CA certificate and CRL files: (modified, length) of each.
+type FileStamp = [(std::time::SystemTime, u64); 2];
+
+impl Reloading {
+    pub fn new(pki: PkiPaths, build: Builder) -> Result<Reloading, TlsError> {
+        let stamp = Reloading::stamp(&pki);
+        let config = build(&pki)?;
+        Ok(Reloading { pki, build, current: std::sync::RwLock::new((stamp, config)) })
+    }
+
+    fn stamp(pki: &PkiPaths) -> Option<FileStamp> {
+        let one = |path: &Path| std::fs::metadata(path).ok().and_then(|m| Some((m.modified().ok()?, m.len())));
+        Some([one(&pki.ca_cert())?, one(&pki.crl())?])
+    }
+
+    /// The configuration for a new connection, rebuilt first if the files changed. A rebuild that fails keeps
+    /// the previous configuration (and says so in the log): a half-written CRL never opens the relay.
+    pub fn config(&self) -> Arc<ServerConfig> {
+        let stamp = Reloading::stamp(&self.pki);
+        {
+            // A panic elsewhere cannot leave the pair half-written: serve with what it holds.
+            let current = self.current.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if current.0 == stamp {
+                return current.1.clone();
+            }
+        }
+        self.reload_with(stamp)
+    }
+
+    /// Rebuilds from the files now on disk (SIGHUP).
+    pub fn reload(&self) -> Arc<ServerConfig> {
+        self.reload_with(Reloading::stamp(&self.pki))
+    }
+
+    fn reload_with(&self, stamp: Option<FileStamp>) -> Arc<ServerConfig> {
+        let mut current = self.current.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match (self.build)(&self.pki) {
+            Ok(config) => {
+                tracing::info!("TLS configuration reloaded (CA certificate or CRL changed)");
+                *current = (stamp, config);
+            }
+            Err(error) => tracing::error!(%error, "cannot reload the TLS configuration; keeping the previous one"),
+        }
+        current.1.clone()
+    }
+}
+
+tokio::task_local! {
+    /// Set around one connection's handshake: what the client certificate it refused said about itself.
+    pub static REFUSED_CERTIFICATE: Arc<std::sync::Mutex<Option<String>>>;
+}
+
+/// Subject and serial of a certificate, for the audit log.
+pub fn describe(certificate: &CertificateDer<'_>) -> String {
+    match x509_parser::parse_x509_certificate(certificate.as_ref()) {
+        Ok((_, parsed)) => format!(
+            "subject {}, serial {}, issuer {}",
+            parsed.subject(),
+            parsed.raw_serial_as_string(),
+            parsed.issuer()
+        ),
+        Err(_) => "a certificate that cannot be parsed".to_string(),
+    }
+}
+
 fn build(pki: &PkiPaths, wrap: impl FnOnce(Verifier) -> Verifier) -> Result<Arc<ServerConfig>, TlsError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut roots = RootCertStore::empty();
@@ -68,7 +145,7 @@ fn build(pki: &PkiPaths, wrap: impl FnOnce(Verifier) -> Verifier) -> Result<Arc<
     let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
         .with_crls(crls(&pki.crl())?)
         .build()?;
-    let verifier = wrap(verifier);
+    let verifier: Verifier = Arc::new(recording::Recording(wrap(verifier)));
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
         .with_client_cert_verifier(verifier)
@@ -136,6 +213,74 @@ mod expired {
 
         fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
             self.0.supported_verify_schemes()
+        }
+    }
+}
+
+mod recording {
+    use rustls::client::danger::HandshakeSignatureValid;
+    use rustls::pki_types::{CertificateDer, UnixTime};
+    use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
+    use rustls::{DigitallySignedStruct, DistinguishedName, Error, SignatureScheme};
+
+    use super::{describe, Verifier, REFUSED_CERTIFICATE};
+
+    /// Verifies as the wrapped verifier does; when it refuses a certificate, notes what the certificate said in
+    /// the connection's [`REFUSED_CERTIFICATE`] slot (the handshake runs inside that task-local's scope), so the
+    /// refusal is audited with the subject presented, and the client still gets the precise alert.
+    #[derive(Debug)]
+    pub struct Recording(pub Verifier);
+
+    impl ClientCertVerifier for Recording {
+        fn root_hint_subjects(&self) -> &[DistinguishedName] {
+            self.0.root_hint_subjects()
+        }
+
+        fn verify_client_cert(
+            &self,
+            end_entity: &CertificateDer<'_>,
+            intermediates: &[CertificateDer<'_>],
+            now: UnixTime,
+        ) -> Result<ClientCertVerified, Error> {
+            let verified = self.0.verify_client_cert(end_entity, intermediates, now);
+            if verified.is_err() {
+                let _ = REFUSED_CERTIFICATE.try_with(|slot| {
+                    if let Ok(mut slot) = slot.lock() {
+                        *slot = Some(describe(end_entity));
+                    }
+                });
+            }
+            verified
+        }
+
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, Error> {
+            self.0.verify_tls12_signature(message, cert, dss)
+        }
+
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, Error> {
+            self.0.verify_tls13_signature(message, cert, dss)
+        }
+
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.0.supported_verify_schemes()
+        }
+
+        fn offer_client_auth(&self) -> bool {
+            self.0.offer_client_auth()
+        }
+
+        fn client_auth_mandatory(&self) -> bool {
+            self.0.client_auth_mandatory()
         }
     }
 }

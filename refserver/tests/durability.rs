@@ -99,6 +99,7 @@ async fn retention_purges_old_messages_and_audits_the_purge() {
                     serial: "20200101000000".into(),
                     unit: None,
                     idempotency_key: None,
+                    request_digest: String::new(),
                     created_at: created_at.into(),
                     files: vec![NewFile {
                         name: "A.CSV".into(),

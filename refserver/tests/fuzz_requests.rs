@@ -79,7 +79,7 @@ fn multipart(boundary: &str, parts: &[(String, Option<String>, Vec<u8>)]) -> Vec
 
 fn request(content_type: &str, extra_header: &str, body: &[u8]) -> Vec<u8> {
     let mut out = format!(
-        "POST /v1/messages HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: {content_type}\r\n{extra_header}Content-Length: {}\r\n\r\n",
+        "POST /v1/messages HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nX-Careplan-Client: 1\r\nContent-Type: {content_type}\r\n{extra_header}Content-Length: {}\r\n\r\n",
         body.len()
     )
     .into_bytes();

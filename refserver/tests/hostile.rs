@@ -91,7 +91,7 @@ async fn a_body_that_never_ends_is_cut_off_by_the_request_deadline() {
     let (sandbox, running) = relay(dir.path(), |c| c.request_timeout = Duration::from_millis(800)).await;
     let mut stream = raw_tls(&sandbox, running.local_addr.port()).await;
     // Announces 1 MB (under the limit), sends a few bytes, then nothing.
-    let head = "POST /v1/messages HTTP/1.1\r\nHost: localhost\r\nContent-Type: multipart/form-data; boundary=B\r\nContent-Length: 1000000\r\n\r\n--B\r\n";
+    let head = "POST /v1/messages HTTP/1.1\r\nHost: localhost\r\nX-Careplan-Client: 1\r\nContent-Type: multipart/form-data; boundary=B\r\nContent-Length: 1000000\r\n\r\n--B\r\n";
     stream.write_all(head.as_bytes()).await.unwrap();
     let (waiting, (elapsed, response)) = tokio::join!(
         other_office_waits(&sandbox, running.local_addr.port()),

@@ -88,8 +88,10 @@ fn negative_certificates(setup: &Setup) -> Vec<(String, Vec<u8>)> {
 /// Each deliberate fault fails exactly the case that guards against it.
 #[tokio::test(flavor = "multi_thread")]
 async fn each_planted_fault_fails_its_case() {
-    let cases: [(&str, Faults, &[&str]); 5] = [
+    let cases: [(&str, Faults, &[&str]); 7] = [
         ("accepts invalid CSV", Faults { accept_invalid: true, ..Faults::default() }, &["R20"]),
+        ("lets other sites act", Faults { allow_cross_site: true, ..Faults::default() }, &["R32", "R33"]),
+        ("replays a reused key with other files", Faults { replay_conflicts: true, ..Faults::default() }, &["R22"]),
         ("leaks another office's message", Faults { leak_messages: true, ..Faults::default() }, &["R30"]),
         ("loses the ack", Faults { lose_acks: true, ..Faults::default() }, &["R14"]),
         ("returns altered bytes", Faults { alter_bytes: true, ..Faults::default() }, &["R12"]),

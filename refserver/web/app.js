@@ -5,7 +5,38 @@
 (function () {
   const $ = (selector, root = document) => root.querySelector(selector);
 
-  // A form preview only needs its print button.
+  // Sent with every API call: the relay refuses sends, downloads and acks without it, because a request another
+  // site makes this browser send (a form, an image) cannot carry it and would otherwise act with the office's
+  // certificate.
+  const CLIENT_HEADER = { 'X-Careplan-Client': '1' };
+
+  // A download link fetches the file with that header and saves what came back under the link's name (the saved
+  // copy's own blob: link is left to the browser).
+  document.addEventListener('click', async (event) => {
+    const target = event.target instanceof Element ? event.target : null;
+    const link = target ? target.closest('a[download]:not([href^="blob:"])') : null;
+    if (!link) return;
+    event.preventDefault();
+    try {
+      const response = await fetch(link.href, { credentials: 'same-origin', headers: CLIENT_HEADER });
+      if (!response.ok) {
+        const body = await response.json().catch(() => ({}));
+        throw new Error(body.message || `HTTP ${response.status}`);
+      }
+      const url = URL.createObjectURL(await response.blob());
+      const save = document.createElement('a');
+      save.href = url;
+      save.download = link.getAttribute('download') || '';
+      document.body.append(save);
+      save.click();
+      save.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60000);
+    } catch (error) {
+      alert(`ダウンロードできませんでした / Could not download: ${error.message}`);
+    }
+  });
+
+  // A form preview only needs its print button and its download link.
   if (document.body.dataset.page !== 'app') {
     const print = $('#print');
     if (print) print.addEventListener('click', () => window.print());
@@ -45,7 +76,7 @@
   }
 
   async function api(path, options = {}) {
-    const response = await fetch(path, { credentials: 'same-origin', ...options });
+    const response = await fetch(path, { credentials: 'same-origin', ...options, headers: { ...CLIENT_HEADER, ...options.headers } });
     const body = await response.json().catch(() => ({}));
     if (!response.ok) {
       const error = new Error(body.message || `HTTP ${response.status}`);
@@ -61,7 +92,7 @@
     return new Promise((resolve, reject) => {
       const request = new XMLHttpRequest();
       request.open('POST', path);
-      for (const [key, value] of Object.entries(headers)) request.setRequestHeader(key, value);
+      for (const [key, value] of Object.entries({ ...CLIENT_HEADER, ...headers })) request.setRequestHeader(key, value);
       request.responseType = 'json';
       request.upload.addEventListener('progress', (event) => {
         if (event.lengthComputable) onProgress(event.loaded / event.total);

@@ -43,6 +43,9 @@ enum Task {
         /// How many times to kill the relay (the run also stops after 4 minutes)
         #[arg(long, default_value_t = 50)]
         kills: usize,
+        /// Only measure the relay's peak memory under 8 concurrent 60 MB uploads, with this upload budget (MiB)
+        #[arg(long, value_name = "BUDGET_MB")]
+        memory: Option<usize>,
     },
     /// Load test: a fresh PKI and offices, the relay on loopback with an empty store, goose against it;
     /// writes target/loadtest/report.html (goose) and target/loadtest/summary.json (end-to-end exchanges).
@@ -142,7 +145,8 @@ fn run(task: Task) -> Result<()> {
             fixtures::write_scale(users, &out)
         }
         Task::Fixtures { check: true, .. } => fixtures::check(),
-        Task::Reliability { kills } => reliability::run(kills),
+        Task::Reliability { memory: Some(budget_mb), .. } => reliability::memory_only(budget_mb),
+        Task::Reliability { kills, memory: None } => reliability::run(kills),
         Task::Browser { update_screenshots } => browser::run(update_screenshots),
         Task::Fuzz { seconds } => fuzz::run(seconds).map(|_| ()),
         Task::Loadtest { scenario, run_time, care_managers, debug_build } => {

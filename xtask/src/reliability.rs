@@ -3,8 +3,9 @@
 //! The crash test runs a real relay process under send and ack load and kills it with SIGKILL at random moments,
 //! restarting it on the same store each time, and checks after every restart: every send answered 201 is there
 //! with identical bytes, nothing acknowledged reverted, a retried key did not create a second message, and the
-//! store opened. The other rows run the relay's hostile-client and durability tests, the codec property tests, the
-//! request-parsing property harness over TLS, and 60 s of each `cargo fuzz` target (libFuzzer).
+//! store opened. The other rows run the relay's hostile-client, durability and security tests, measure its peak
+//! memory under a burst of large uploads, and run the codec property tests, the request-parsing property harness
+//! over TLS, and 60 s of each `cargo fuzz` target (libFuzzer).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -167,6 +168,79 @@ async fn crash_test(kills: usize, budget: Duration) -> Result<Row> {
     })
 }
 
+/// Peak memory of a relay process while `uploads` offices' sends of about `megabytes` MB each arrive at once,
+/// with the relay's upload budget at `budget_mb`: a row naming the peak resident set (VmHWM), whose `lost` counts
+/// sends not answered 201.
+async fn upload_memory(budget_mb: usize, uploads: usize, megabytes: usize) -> Result<Row> {
+    let binary = crate::relay_process::build(false)?.join("careplan-refserver");
+    let dir = tempfile::tempdir()?;
+    let sandbox = Sandbox::care_manager_and_home_help(dir.path())?;
+    let office = |number: &str, kind: &'static str| conformance::synth::people::Office {
+        number: number.to_string(),
+        kind,
+        name: String::new(),
+        postal: String::new(),
+        address: String::new(),
+    };
+    let unit = |users: usize| -> Result<Vec<(String, Vec<u8>)>> {
+        let files = conformance::synth::corpus::scale_addressed(users, users, 15, |_| {
+            (office(CARE_MANAGER, "43"), office(HOME_HELP, "11"))
+        })?;
+        files.into_iter().map(|file| Ok((file.name.clone(), file.bytes()?))).collect()
+    };
+    let size = |files: &[(String, Vec<u8>)]| files.iter().map(|(_, bytes)| bytes.len()).sum::<usize>();
+    let users = megabytes * 1_000_000 * 1000 / size(&unit(1000)?).max(1);
+    let files = Arc::new(unit(users)?);
+    let port = crate::relay_process::free_port()?;
+    let base = format!("https://127.0.0.1:{port}");
+    let mut command = sandbox.relay_command(&binary, port);
+    command.env("CAREPLAN_UPLOAD_BUDGET_MB", budget_mb.to_string());
+    let relay = crate::relay_process::RelayGuard(command.spawn()?);
+    let pid = relay.0.id();
+    let paths = sandbox.paths();
+    let client =
+        refserver::sandbox::https_client_builder(&std::fs::read(paths.ca_cert())?, &paths.identity_pem(CARE_MANAGER)?)?
+            .timeout(Duration::from_secs(600))
+            .build()?;
+    crate::relay_process::wait_ready(&client, &base).await?;
+    let started = Instant::now();
+    let sends: Vec<_> = (0..uploads)
+        .map(|i| {
+            let (client, base, files) = (client.clone(), base.clone(), files.clone());
+            tokio::spawn(async move { send(&client, &base, &format!("large-{i}"), &files).await.is_some() })
+        })
+        .collect();
+    let mut accepted = 0;
+    for send in sends {
+        accepted += usize::from(send.await.unwrap_or(false));
+    }
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let peak_kib: u64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .context("no VmHWM in /proc/<pid>/status")?;
+    drop(relay);
+    let peak_mib = peak_kib / 1024;
+    Ok(Row {
+        test: format!(
+            "memory: {uploads} concurrent uploads of {:.0} MB, upload budget {budget_mb} MiB — relay peak RSS {peak_mib} MiB",
+            size(&files) as f64 / 1e6
+        ),
+        tries: uploads,
+        passed: accepted,
+        lost: uploads - accepted,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Only the upload-memory measurement (`cargo xtask reliability --memory`).
+pub fn memory_only(budget_mb: usize) -> Result<()> {
+    let runtime = tokio::runtime::Runtime::new()?;
+    let row = runtime.block_on(upload_memory(budget_mb, 8, 60))?;
+    print_and_judge(&[row])
+}
+
 /// A cargo test target as one row: passed when the command succeeds.
 fn test_row(test: &str, args: &[&str]) -> Row {
     let started = Instant::now();
@@ -207,6 +281,34 @@ pub fn run(kills: usize) -> Result<()> {
         "certificates: expired, not yet valid, other CA, revoked, no clientAuth",
         &["test", "--quiet", "-p", "refserver", "--test", "relay", "every_negative"],
     ));
+    let security = |test: &str, filters: &[&str]| {
+        let args: Vec<&str> = ["test", "--quiet", "-p", "refserver", "--test", "security", "--"]
+            .into_iter()
+            .chain(filters.iter().copied())
+            .collect();
+        test_row(test, &args)
+    };
+    rows.push(test_row(
+        "security: cross-site send, download and ack refused; a reused Idempotency-Key gets 409, an over-long one 400 (suite R22, R32, R33, each failing under its planted fault)",
+        &["test", "--quiet", "-p", "refserver", "--test", "protocol_suite"],
+    ));
+    rows.push(security(
+        "security: data and PKI folders 0700, files 0600; no start on a key others can read; a purge leaves no bytes behind",
+        &["files_at_rest", "will_not_start"],
+    ));
+    rows.push(security(
+        "security: refusals, probes, replays, sender downloads and refused certificates (with their subject) audited; names escaped",
+        &["refusals_probes"],
+    ));
+    rows.push(security(
+        "security: re-issue, revocation and office removal take effect without a restart; an unregistered office reaches only /healthz",
+        &["a_reissued"],
+    ));
+    rows.push(security(
+        "security: nosniff, no-store, HSTS; a .JPG part must be a JPEG; the recipient's kind is checked; an ack leaves downloaded_at alone",
+        &["answers_are"],
+    ));
+    rows.push(runtime.block_on(upload_memory(128, 8, 60))?);
     rows.push(test_row(
         "codec + validator: arbitrary and mutated bytes never panic (proptest)",
         &["test", "--quiet", "-p", "conformance", "--test", "properties"],

@@ -31,7 +31,7 @@ fn finding_line(out: &mut String, finding: &Finding, lang: Lang) {
         location(finding, lang),
         finding.rule.code,
         finding.rule.name,
-        finding.message(lang)
+        super::printable(&finding.message(lang))
     );
 }
 
@@ -54,7 +54,7 @@ fn file_header(out: &mut String, file: &FileReport, lang: Lang) {
         Lang::Ja => format!("{} レコード", file.records()),
         Lang::En => format!("{} record{}", file.records(), plural(file.records())),
     };
-    let _ = writeln!(out, "{}  ({kind}, {encoding}, {records}) — {status}", file.path);
+    let _ = writeln!(out, "{}  ({kind}, {encoding}, {records}) — {status}", super::printable(&file.path));
 }
 
 pub fn render(report: &Report, lang: Lang) -> String {
@@ -81,7 +81,7 @@ pub fn render(report: &Report, lang: Lang) -> String {
             }
         );
         for finding in &report.set_findings {
-            let file = finding.file.as_deref().map(crate::filename::base_name).unwrap_or("");
+            let file = super::printable(finding.file.as_deref().map(crate::filename::base_name).unwrap_or(""));
             let mut line = String::new();
             finding_line(&mut line, finding, lang);
             let _ = write!(out, "{}", line.replacen("  ", &format!("  {file}: "), 1));

@@ -19,6 +19,31 @@ pub fn location(finding: &Finding, lang: Lang) -> String {
     }
 }
 
+/// Characters that change how a terminal or log viewer shows the text around them: controls (C0, DEL, C1), bidi
+/// overrides and isolates (U+202E makes `evil\u{202E}VSC.exe` read as `evilexe.CSV`), line and paragraph separators,
+/// zero-width characters and the BOM.
+fn deceptive(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// Text from outside (a file name, a path) as it may be printed or logged: every [`deceptive`] character written
+/// as `\u{…}`, so what a person reads is what the text is.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(deceptive) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if deceptive(c) {
+            out.push_str(&format!("\\u{{{:04X}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Text for XML and HTML: the five special characters as entities, other control characters as numeric references.
 pub fn markup_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -34,4 +59,17 @@ pub fn markup_escape(text: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn deceptive_characters_are_written_out_and_plain_text_is_borrowed() {
+        assert_eq!(printable("evil\u{202E}VSC.exe"), "evil\\u{202E}VSC.exe");
+        assert_eq!(printable("a\u{2028}b\tc\u{200B}\u{FEFF}"), "a\\u{2028}b\\u{0009}c\\u{200B}\\u{FEFF}");
+        let plain = "UP1KYO_1370001002_43_1370002058_11_20250425090000.CSV ケアプラン";
+        assert!(matches!(printable(plain), std::borrow::Cow::Borrowed(text) if text == plain));
+    }
 }

@@ -15,6 +15,12 @@ use crate::suite::{CaseInfo, CaseResult, Outcome, SuiteReport};
 use crate::synth::corpus::scale_addressed;
 use crate::synth::people::Office;
 
+/// The request header every API client sends with a send, validate, download or ack (refserver/openapi.yaml). A
+/// browser's cross-site form, link or image cannot carry it (a custom header needs CORS, which the relay does not
+/// grant), so a relay refuses those requests without it: the office's certificate, presented on every request,
+/// must not let another site act.
+pub const CLIENT_HEADER: &str = "x-careplan-client";
+
 /// An office the suite acts as: its number and its certificate + key (PEM).
 pub struct OfficeIdentity {
     pub number: String,
@@ -117,6 +123,13 @@ pub static CASES: &[CaseInfo] = &[
         "A retry with the same Idempotency-Key returns the first message instead of creating a second."
     ),
     case!(
+        "R22",
+        "同じ Idempotency-Key での別の送信を拒否",
+        "An Idempotency-Key reused for another send is refused",
+        "同じ Idempotency-Key で送信先やファイルの違う送信は 409 で拒否され保存されないこと。保持できない長さのキーは無視せず 400 で拒否すること。",
+        "A send that reuses an Idempotency-Key with another recipient or other files gets 409 and nothing is stored; a key too long to keep gets 400 instead of being ignored."
+    ),
+    case!(
         "R30",
         "第三者からは見えない",
         "A third office sees nothing",
@@ -129,6 +142,20 @@ pub static CASES: &[CaseInfo] = &[
         "Sending as another office is refused",
         "ファイル名の送信元が認証された事業所でない送信は 403 で拒否されること。",
         "A send whose file names carry another office as sender is refused with 403."
+    ),
+    case!(
+        "R32",
+        "他のサイトから送らされた要求を拒否",
+        "Requests another site makes a browser send are refused",
+        "ブラウザーが他のサイトの指示で送る要求（Sec-Fetch-Site: cross-site、他の Origin、Origin: null）では、送信・ダウンロード・受領確認をせず 403 とし、状態も変えないこと。",
+        "Requests a browser sends on another site's behalf (Sec-Fetch-Site: cross-site, a foreign Origin, Origin: null) neither send, download nor acknowledge: 403, and the status stays."
+    ),
+    case!(
+        "R33",
+        "クライアントヘッダーのない要求を拒否",
+        "Requests without the client header are refused",
+        "X-Careplan-Client ヘッダーのない送信・ダウンロード・受領確認は 403 とし、状態も変えないこと（古いブラウザーは Sec-Fetch-Site も Origin も送らないため）。",
+        "Sends, downloads and acks without the X-Careplan-Client header get 403 and change nothing (old browsers send neither Sec-Fetch-Site nor Origin)."
     ),
     case!(
         "R40",
@@ -156,6 +183,8 @@ pub static CASES: &[CaseInfo] = &[
 struct Context<'a> {
     target: &'a RelayTarget,
     clients: Vec<reqwest::Client>,
+    /// the same offices as a browser would present them: no API client header
+    browsers: Vec<reqwest::Client>,
     kinds: Vec<String>,
     sent: Mutex<Option<Sent>>,
 }
@@ -197,10 +226,17 @@ fn expect_status(evidence: &mut Vec<String>, what: &str, status: StatusCode, exp
     }
 }
 
-fn client(ca: &[u8], identity: Option<&[u8]>) -> reqwest::Result<reqwest::Client> {
+/// An HTTPS client of the relay; `api_client` adds the [`CLIENT_HEADER`] to every request (as the office's
+/// software does), without it the client acts like a browser made to send by another site.
+fn client(ca: &[u8], identity: Option<&[u8]>, api_client: bool) -> reqwest::Result<reqwest::Client> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if api_client {
+        headers.insert(CLIENT_HEADER, reqwest::header::HeaderValue::from_static("1"));
+    }
     let mut builder = reqwest::Client::builder()
         .use_rustls_tls()
         .add_root_certificate(reqwest::Certificate::from_pem(ca)?)
+        .default_headers(headers)
         .timeout(std::time::Duration::from_secs(60));
     if let Some(identity) = identity {
         builder = builder.identity(reqwest::Identity::from_pem(identity)?);
@@ -263,6 +299,40 @@ impl Context<'_> {
         Ok((status, response.json().await.unwrap_or(Value::Null)))
     }
 
+    /// How many messages office 0 has sent (its outbox, up to 100).
+    async fn outbox_count(&self) -> Result<usize, NotPassed> {
+        let (_, outbox) = self.get(0, "/v1/outbox?limit=100").await?;
+        Ok(outbox["messages"].as_array().map_or(0, Vec::len))
+    }
+
+    /// Sends a fresh unit from office 0 to office 1: its id and first file name.
+    async fn fresh_message(&self, index: usize) -> Result<(String, String), NotPassed> {
+        let files = self.unit(index, |_| {})?;
+        let (status, body) = self.send(0, self.number(1), &files, None).await?;
+        if status != StatusCode::CREATED {
+            return Err(NotPassed::Skip(format!("a valid send was not accepted ({status}): {body}")));
+        }
+        let id = body["id"].as_str().ok_or_else(|| fail(format!("no id in {body}")))?.to_string();
+        Ok((id, files.first().map(|(name, _)| name.clone()).unwrap_or_default()))
+    }
+
+    /// The status of a message, as its recipient sees it.
+    async fn status_of(&self, id: &str) -> Result<Value, NotPassed> {
+        let (_, body) = self.get(1, &format!("/v1/messages/{id}")).await?;
+        Ok(body["status"].clone())
+    }
+
+    /// Sends `request` (built on a browser client) and requires 403.
+    async fn expect_refused(
+        &self,
+        evidence: &mut Vec<String>,
+        what: &str,
+        request: reqwest::RequestBuilder,
+    ) -> CaseRun {
+        let response = request.send().await.map_err(|e| fail(format!("{what}: {e}")))?;
+        expect_status(evidence, what, response.status(), StatusCode::FORBIDDEN)
+    }
+
     fn sent(&self) -> Result<Sent, NotPassed> {
         self.sent
             .lock()
@@ -281,7 +351,7 @@ async fn run_case(id: &str, ctx: &Context<'_>, evidence: &mut Vec<String>) -> Ca
     let (a, b, c) = (ctx.number(0).to_string(), ctx.number(1).to_string(), ctx.number(2).to_string());
     match id {
         "R01" => {
-            let anonymous = client(&ctx.target.ca_pem, None).map_err(|e| fail(e.to_string()))?;
+            let anonymous = client(&ctx.target.ca_pem, None, true).map_err(|e| fail(e.to_string()))?;
             match anonymous.get(ctx.url("/healthz")).send().await {
                 Ok(response) => Err(fail(format!("answered {} without a client certificate", response.status()))),
                 Err(error) => {
@@ -296,7 +366,8 @@ async fn run_case(id: &str, ctx: &Context<'_>, evidence: &mut Vec<String>) -> Ca
             }
             let mut accepted = Vec::new();
             for (name, identity) in &ctx.target.negative {
-                let attempt = client(&ctx.target.ca_pem, Some(identity)).map_err(|e| fail(format!("{name}: {e}")))?;
+                let attempt =
+                    client(&ctx.target.ca_pem, Some(identity), true).map_err(|e| fail(format!("{name}: {e}")))?;
                 match attempt.get(ctx.url("/healthz")).send().await {
                     Ok(response) => accepted.push(format!("{name}: accepted ({})", response.status())),
                     Err(_) => evidence.push(format!("{name}: refused")),
@@ -420,6 +491,60 @@ async fn run_case(id: &str, ctx: &Context<'_>, evidence: &mut Vec<String>) -> Ca
             }
             (first["id"] == second["id"]).then_some(()).ok_or_else(|| fail("the retry created a second message"))
         }
+        "R22" => {
+            let key = format!("conformance-reuse-{}", std::process::id());
+            let (first_status, first) = ctx.send(0, &b, &ctx.unit(22, |_| {})?, Some(&key)).await?;
+            expect_status(evidence, "POST /v1/messages (first use of the key)", first_status, StatusCode::CREATED)?;
+            let before = ctx.outbox_count().await?;
+            let (status, body) = ctx.send(0, &b, &ctx.unit(220, |_| {})?, Some(&key)).await?;
+            expect_status(evidence, "POST /v1/messages (same key, other files)", status, StatusCode::CONFLICT)?;
+            if body["id"] == first["id"] {
+                return Err(fail("the other send was answered with the first message"));
+            }
+            if ctx.outbox_count().await? != before {
+                return Err(fail("the refused send was stored"));
+            }
+            let long = "k".repeat(201);
+            let (status, _) = ctx.send(0, &b, &ctx.unit(221, |_| {})?, Some(&long)).await?;
+            expect_status(evidence, "POST /v1/messages (a 201-character key)", status, StatusCode::BAD_REQUEST)
+        }
+        "R32" => {
+            let before = ctx.outbox_count().await?;
+            let form = send_form(&b, &ctx.unit(32, |_| {})?);
+            let cross_site = |request: reqwest::RequestBuilder| {
+                request.header("Origin", "https://evil.example").header("Sec-Fetch-Site", "cross-site")
+            };
+            let send = cross_site(ctx.browsers[0].post(ctx.url("/v1/messages")).multipart(form));
+            ctx.expect_refused(evidence, "POST /v1/messages from https://evil.example", send).await?;
+            if ctx.outbox_count().await? != before {
+                return Err(fail("the cross-site send was stored"));
+            }
+            let (id, name) = ctx.fresh_message(320).await?;
+            let image = ctx.browsers[1]
+                .get(ctx.url(&format!("/v1/messages/{id}/files/{name}")))
+                .header("Sec-Fetch-Site", "cross-site")
+                .header("Sec-Fetch-Dest", "image");
+            ctx.expect_refused(evidence, "GET …/files/{name} as a cross-site <img>", image).await?;
+            let ack = ctx.browsers[1]
+                .post(ctx.url(&format!("/v1/messages/{id}/ack")))
+                .header("Origin", "null")
+                .header("Content-Type", "text/plain")
+                .body("x");
+            ctx.expect_refused(evidence, "POST …/ack with Origin: null", ack).await?;
+            let status = ctx.status_of(&id).await?;
+            evidence.push(format!("status afterwards: {status}"));
+            (status == "sent").then_some(()).ok_or_else(|| fail(format!("the refused requests moved it to {status}")))
+        }
+        "R33" => {
+            let (id, name) = ctx.fresh_message(330).await?;
+            let download = ctx.browsers[1].get(ctx.url(&format!("/v1/messages/{id}/files/{name}")));
+            ctx.expect_refused(evidence, "GET …/files/{name} without X-Careplan-Client", download).await?;
+            let ack = ctx.browsers[1].post(ctx.url(&format!("/v1/messages/{id}/ack")));
+            ctx.expect_refused(evidence, "POST …/ack without X-Careplan-Client", ack).await?;
+            let status = ctx.status_of(&id).await?;
+            evidence.push(format!("status afterwards: {status}"));
+            (status == "sent").then_some(()).ok_or_else(|| fail(format!("the refused requests moved it to {status}")))
+        }
         "R30" => {
             let sent = ctx.sent()?;
             let name = sent.files.first().map(|(n, _)| n.clone()).unwrap_or_default();
@@ -508,11 +633,17 @@ pub fn run(target: &RelayTarget, lang: Lang, progress: &dyn Fn(&str)) -> SuiteRe
         if target.offices.len() < 3 {
             return setup_failure(target, lang, "three offices are needed: sender, recipient and a third".into());
         }
-        let mut clients = Vec::new();
+        let (mut clients, mut browsers) = (Vec::new(), Vec::new());
         for office in &target.offices {
-            match client(&target.ca_pem, Some(&office.identity_pem)) {
-                Ok(client) => clients.push(client),
-                Err(error) => return setup_failure(target, lang, format!("office {}: {error}", office.number)),
+            let identity = Some(office.identity_pem.as_slice());
+            match (client(&target.ca_pem, identity, true), client(&target.ca_pem, identity, false)) {
+                (Ok(api), Ok(browser)) => {
+                    clients.push(api);
+                    browsers.push(browser);
+                }
+                (Err(error), _) | (_, Err(error)) => {
+                    return setup_failure(target, lang, format!("office {}: {error}", office.number))
+                }
             }
         }
         let mut kinds = Vec::new();
@@ -528,7 +659,7 @@ pub fn run(target: &RelayTarget, lang: Lang, progress: &dyn Fn(&str)) -> SuiteRe
             };
             kinds.push(kind.unwrap_or_else(|| if kinds.is_empty() { "43".into() } else { "11".into() }));
         }
-        let ctx = Context { target, clients, kinds, sent: Mutex::new(None) };
+        let ctx = Context { target, clients, browsers, kinds, sent: Mutex::new(None) };
         let mut results = Vec::new();
         for info in CASES {
             progress(info.id);

@@ -127,10 +127,11 @@ async fn preview_page(state: &Arc<AppState>, me: &Arc<str>, id: &str, name: &str
             &format!(
                 "<nav class=\"toolbar no-print\" aria-label=\"プレビュー操作\"><a href=\"/#inbox\">← 一覧へ戻る Back</a>\
                  <button type=\"button\" id=\"print\">印刷 Print</button>\
-                 <a href=\"{}\" download>元のCSVをダウンロード Download original</a>\
+                 <a href=\"{}\" download=\"{}\">元のCSVをダウンロード Download original</a>\
                  <span class=\"file-name\">{}</span></nav><main class=\"preview\">{form}</main>\
                  <footer class=\"meta\">送信元 From {} → 送信先 To {} ・ メッセージ {} ・ {}</footer>",
                 esc(&download),
+                esc(&name),
                 esc(&name),
                 esc(&from),
                 esc(&to),
