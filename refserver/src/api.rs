@@ -269,19 +269,20 @@ pub async fn handle(state: Arc<AppState>, me: Arc<str>, request: Request<Incomin
     let route = route_name(request.method(), request.uri().path());
     let (method, path) = (request.method().to_string(), request.uri().to_string());
     let idempotency_key = request.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(String::from);
-    let mut response = match dispatch(&state, &me, request).await {
-        Ok(response) => response,
+    let (mut response, code) = match dispatch(&state, &me, request).await {
+        Ok(response) => (response, ""),
         Err(error) => {
             if error.status.is_server_error() {
                 tracing::error!(code = error.code, message = %printable(&error.message), "request failed");
-            } else if AUDITED_REFUSALS.contains(&route) {
-                // Probing other offices' messages, or being refused on a message route, is on record.
-                let detail = format!("{method} {} → {} {}", printable(&path), error.status.as_u16(), error.code);
-                audit(&state, &me, "refused", None, Some(detail)).await;
             }
-            error_response(&error)
+            (error_response(&error), error.code)
         }
     };
+    if response.status().is_client_error() && AUDITED_REFUSALS.contains(&route) {
+        // Probing other offices' messages, or being refused on a message route or page, is on record.
+        let detail = format!("{method} {} → {} {code}", printable(&path), response.status().as_u16());
+        audit(&state, &me, "refused", None, Some(detail.trim_end().to_string())).await;
+    }
     let headers = response.headers_mut();
     // Nothing the relay answers is to be sniffed into another type or kept in a cache: it is personal data.
     headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
@@ -389,12 +390,14 @@ async fn dispatch(
     let segments: Vec<&str> = decoded.iter().map(String::as_str).collect();
     let method = request.method().clone();
     // A certificate of an office that is not (or no longer) registered reaches nothing but the health check.
-    if segments != ["healthz"] {
-        registered_office(state, me)?;
-    }
+    let registered = if segments == ["healthz"] { Ok(()) } else { registered_office(state, me).map(|_| ()) };
     if crate::web::is_page(&segments) {
-        return Ok(crate::web::serve(state, me, &method, &segments).await);
+        return match registered {
+            Ok(()) => Ok(crate::web::serve(state, me, &method, &segments).await),
+            Err(error) => Ok(crate::web::error_page(&error)),
+        };
     }
+    registered?;
     let name = match route(&method, &segments) {
         Ok(name) => name,
         Err(true) => {

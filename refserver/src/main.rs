@@ -92,17 +92,24 @@ enum PkiCommand {
     },
 }
 
+/// An office and the relay's store and PKI it is registered in.
+#[derive(clap::Args)]
+struct OfficeFolders {
+    #[arg(long, env = "CAREPLAN_DATA")]
+    data: PathBuf,
+    #[arg(long, env = "CAREPLAN_PKI")]
+    pki: PathBuf,
+    /// 事業所番号 (10 digits)
+    #[arg(long)]
+    number: String,
+}
+
 #[derive(Subcommand)]
 enum OfficeCommand {
     /// Register an office and issue its client certificate (pki/offices/<number>.pem).
     Add {
-        #[arg(long, env = "CAREPLAN_DATA")]
-        data: PathBuf,
-        #[arg(long, env = "CAREPLAN_PKI")]
-        pki: PathBuf,
-        /// 事業所番号 (10 digits)
-        #[arg(long)]
-        number: String,
+        #[command(flatten)]
+        office: OfficeFolders,
         /// サービス種類コード the office operates (43 = 居宅介護支援, 11 = 訪問介護, …); repeat for several
         #[arg(long = "service-kind", required = true)]
         service_kinds: Vec<String>,
@@ -116,13 +123,8 @@ enum OfficeCommand {
     /// Take an office out of the registry and revoke its certificates: it can no longer send, receive or see
     /// anything (its messages stay until retention purges them).
     Remove {
-        #[arg(long, env = "CAREPLAN_DATA")]
-        data: PathBuf,
-        #[arg(long, env = "CAREPLAN_PKI")]
-        pki: PathBuf,
-        /// 事業所番号 (10 digits)
-        #[arg(long)]
-        number: String,
+        #[command(flatten)]
+        office: OfficeFolders,
     },
     /// List registered offices and their licences.
     List {
@@ -170,7 +172,10 @@ fn run(command: Command) -> Result<()> {
             pki::init(&out)?;
             println!("test PKI written to {} (see its README.md; for tests and demos only)", out.display());
         }
-        Command::Office { command: OfficeCommand::Add { data, pki, number, service_kinds, name, licence_until } } => {
+        Command::Office {
+            command:
+                OfficeCommand::Add { office: OfficeFolders { data, pki, number }, service_kinds, name, licence_until },
+        } => {
             for kind in &service_kinds {
                 if conformance::spec::spec().service_kind(kind).is_none() {
                     bail!("{kind} is not a サービス種類コード (see ../shared/spec/codes.md)");
@@ -204,7 +209,7 @@ fn run(command: Command) -> Result<()> {
                 serials.len()
             );
         }
-        Command::Office { command: OfficeCommand::Remove { data, pki, number } } => {
+        Command::Office { command: OfficeCommand::Remove { office: OfficeFolders { data, pki, number } } } => {
             let store = SqliteStore::open(&data)?;
             let entry = refserver::store::AuditEntry {
                 at: refserver::api::now(),

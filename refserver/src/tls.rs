@@ -54,7 +54,19 @@ pub fn server_config(pki: &PkiPaths) -> Result<Arc<ServerConfig>, TlsError> {
 /// Like [`server_config`], but letting expired client certificates in (a deliberate fault, for tests).
 #[cfg(feature = "faults")]
 pub fn server_config_accepting_expired(pki: &PkiPaths) -> Result<Arc<ServerConfig>, TlsError> {
-    build(pki, |verifier| Arc::new(expired::TolerateExpired(verifier)))
+    use rustls::server::danger::ClientCertVerified;
+    use rustls::{CertificateError, Error};
+    build(pki, |inner| {
+        Arc::new(wrapped::Wrapped {
+            inner,
+            verdict: |_, verdict| match verdict {
+                Err(Error::InvalidCertificate(CertificateError::Expired | CertificateError::ExpiredContext { .. })) => {
+                    Ok(ClientCertVerified::assertion())
+                }
+                other => other,
+            },
+        })
+    })
 }
 
 type Verifier = Arc<dyn rustls::server::danger::ClientCertVerifier>;
@@ -123,6 +135,23 @@ tokio::task_local! {
     pub static REFUSED_CERTIFICATE: Arc<std::sync::Mutex<Option<String>>>;
 }
 
+/// Notes what a refused client certificate said about itself in the connection's [`REFUSED_CERTIFICATE`] slot (the
+/// handshake runs inside that task-local's scope), so the refusal is audited with the subject presented while the
+/// client still gets the precise alert.
+fn note_refusal(
+    certificate: &CertificateDer<'_>,
+    verdict: Result<rustls::server::danger::ClientCertVerified, rustls::Error>,
+) -> Result<rustls::server::danger::ClientCertVerified, rustls::Error> {
+    if verdict.is_err() {
+        let _ = REFUSED_CERTIFICATE.try_with(|slot| {
+            if let Ok(mut slot) = slot.lock() {
+                *slot = Some(describe(certificate));
+            }
+        });
+    }
+    verdict
+}
+
 /// Subject and serial of a certificate, for the audit log.
 pub fn describe(certificate: &CertificateDer<'_>) -> String {
     match x509_parser::parse_x509_certificate(certificate.as_ref()) {
@@ -145,7 +174,7 @@ fn build(pki: &PkiPaths, wrap: impl FnOnce(Verifier) -> Verifier) -> Result<Arc<
     let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
         .with_crls(crls(&pki.crl())?)
         .build()?;
-    let verifier: Verifier = Arc::new(recording::Recording(wrap(verifier)));
+    let verifier: Verifier = Arc::new(wrapped::Wrapped { inner: wrap(verifier), verdict: note_refusal });
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
         .with_client_cert_verifier(verifier)
@@ -161,79 +190,27 @@ pub fn office_of(certificate: &CertificateDer<'_>) -> Option<String> {
     (common_name.len() == 10 && common_name.bytes().all(|b| b.is_ascii_digit())).then_some(common_name)
 }
 
-#[cfg(feature = "faults")]
-mod expired {
-    use rustls::client::danger::HandshakeSignatureValid;
-    use rustls::pki_types::{CertificateDer, UnixTime};
-    use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
-    use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, Error, SignatureScheme};
-
-    use super::Verifier;
-
-    /// Accepts an otherwise valid client certificate whose validity period has ended.
-    #[derive(Debug)]
-    pub struct TolerateExpired(pub Verifier);
-
-    impl ClientCertVerifier for TolerateExpired {
-        fn root_hint_subjects(&self) -> &[DistinguishedName] {
-            self.0.root_hint_subjects()
-        }
-
-        fn verify_client_cert(
-            &self,
-            end_entity: &CertificateDer<'_>,
-            intermediates: &[CertificateDer<'_>],
-            now: UnixTime,
-        ) -> Result<ClientCertVerified, Error> {
-            match self.0.verify_client_cert(end_entity, intermediates, now) {
-                Err(Error::InvalidCertificate(CertificateError::Expired | CertificateError::ExpiredContext { .. })) => {
-                    Ok(ClientCertVerified::assertion())
-                }
-                other => other,
-            }
-        }
-
-        fn verify_tls12_signature(
-            &self,
-            message: &[u8],
-            cert: &CertificateDer<'_>,
-            dss: &DigitallySignedStruct,
-        ) -> Result<HandshakeSignatureValid, Error> {
-            self.0.verify_tls12_signature(message, cert, dss)
-        }
-
-        fn verify_tls13_signature(
-            &self,
-            message: &[u8],
-            cert: &CertificateDer<'_>,
-            dss: &DigitallySignedStruct,
-        ) -> Result<HandshakeSignatureValid, Error> {
-            self.0.verify_tls13_signature(message, cert, dss)
-        }
-
-        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-            self.0.supported_verify_schemes()
-        }
-    }
-}
-
-mod recording {
+mod wrapped {
     use rustls::client::danger::HandshakeSignatureValid;
     use rustls::pki_types::{CertificateDer, UnixTime};
     use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
     use rustls::{DigitallySignedStruct, DistinguishedName, Error, SignatureScheme};
 
-    use super::{describe, Verifier, REFUSED_CERTIFICATE};
+    use super::Verifier;
 
-    /// Verifies as the wrapped verifier does; when it refuses a certificate, notes what the certificate said in
-    /// the connection's [`REFUSED_CERTIFICATE`] slot (the handshake runs inside that task-local's scope), so the
-    /// refusal is audited with the subject presented, and the client still gets the precise alert.
+    /// What becomes of a client certificate's verdict: it may be noted, or (a test fault) changed.
+    pub type Verdict = fn(&CertificateDer<'_>, Result<ClientCertVerified, Error>) -> Result<ClientCertVerified, Error>;
+
+    /// Verifies as the wrapped verifier does, and passes each client certificate's verdict through `verdict`.
     #[derive(Debug)]
-    pub struct Recording(pub Verifier);
+    pub struct Wrapped {
+        pub inner: Verifier,
+        pub verdict: Verdict,
+    }
 
-    impl ClientCertVerifier for Recording {
+    impl ClientCertVerifier for Wrapped {
         fn root_hint_subjects(&self) -> &[DistinguishedName] {
-            self.0.root_hint_subjects()
+            self.inner.root_hint_subjects()
         }
 
         fn verify_client_cert(
@@ -242,15 +219,7 @@ mod recording {
             intermediates: &[CertificateDer<'_>],
             now: UnixTime,
         ) -> Result<ClientCertVerified, Error> {
-            let verified = self.0.verify_client_cert(end_entity, intermediates, now);
-            if verified.is_err() {
-                let _ = REFUSED_CERTIFICATE.try_with(|slot| {
-                    if let Ok(mut slot) = slot.lock() {
-                        *slot = Some(describe(end_entity));
-                    }
-                });
-            }
-            verified
+            (self.verdict)(end_entity, self.inner.verify_client_cert(end_entity, intermediates, now))
         }
 
         fn verify_tls12_signature(
@@ -259,7 +228,7 @@ mod recording {
             cert: &CertificateDer<'_>,
             dss: &DigitallySignedStruct,
         ) -> Result<HandshakeSignatureValid, Error> {
-            self.0.verify_tls12_signature(message, cert, dss)
+            self.inner.verify_tls12_signature(message, cert, dss)
         }
 
         fn verify_tls13_signature(
@@ -268,19 +237,19 @@ mod recording {
             cert: &CertificateDer<'_>,
             dss: &DigitallySignedStruct,
         ) -> Result<HandshakeSignatureValid, Error> {
-            self.0.verify_tls13_signature(message, cert, dss)
+            self.inner.verify_tls13_signature(message, cert, dss)
         }
 
         fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-            self.0.supported_verify_schemes()
+            self.inner.supported_verify_schemes()
         }
 
         fn offer_client_auth(&self) -> bool {
-            self.0.offer_client_auth()
+            self.inner.offer_client_auth()
         }
 
         fn client_auth_mandatory(&self) -> bool {
-            self.0.client_auth_mandatory()
+            self.inner.client_auth_mandatory()
         }
     }
 }

@@ -92,6 +92,9 @@ async fn refusals_probes_replays_and_sender_downloads_are_audited() {
     assert_eq!(status, StatusCode::CREATED, "a replay");
     let (status, _) = relay.get(DAY_SERVICE, &format!("/v1/messages/{id}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "a third office probing");
+    let preview = format!("/preview/{id}/{}", files[0].0);
+    let response = relay.client(DAY_SERVICE).get(relay.url(&preview)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND, "a third office probing through the page");
     let own = format!("/v1/messages/{id}/files/{}", files[0].0);
     let response = relay.client(CARE_MANAGER).get(relay.url(&own)).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK, "the sender takes its own file back");
@@ -115,7 +118,13 @@ async fn refusals_probes_replays_and_sender_downloads_are_audited() {
         })
     };
     assert_eq!(find("replay", Some(CARE_MANAGER)).message_id.as_deref(), Some(id.as_str()));
-    assert!(find("refused", Some(DAY_SERVICE)).detail.as_deref().is_some_and(|d| d.contains("404 not_found")));
+    let probes: Vec<&str> = log
+        .iter()
+        .filter(|e| e.action == "refused" && e.office.as_deref() == Some(DAY_SERVICE))
+        .filter_map(|e| e.detail.as_deref())
+        .collect();
+    assert!(probes.iter().any(|d| d.starts_with("GET /v1/messages/") && d.ends_with("404 not_found")), "{probes:?}");
+    assert!(probes.iter().any(|d| d.starts_with("GET /preview/") && d.ends_with("404")), "{probes:?}");
     assert_eq!(find("download_by_sender", Some(CARE_MANAGER)).detail.as_deref(), Some(files[0].0.as_str()));
     let rejected = log.iter().filter(|e| e.action == "reject").filter_map(|e| e.detail.as_deref());
     let escaped: Vec<&str> = rejected.filter(|d| d.contains("bad_file_name")).collect();

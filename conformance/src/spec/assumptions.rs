@@ -90,8 +90,8 @@ pub static ASSUMPTIONS: &[Assumption] = &[
     Assumption {
         id: "A-CSV-VERSION",
         text: Text {
-            ja: "CSVバージョンは 202407 を受け付ける。202504 は旧表記（第4.0版）として警告、表にない値（例 202410）はエラー、第3版以前の値は旧レイアウトとしてエラー。",
-            en: "CSVバージョン 202407 is accepted; 202504 (first issue of v4.0) is a deprecated alias (warning); values not in the history table (e.g. 202410) are errors; editions before v4 describe another layout (error).",
+            ja: "CSVバージョンは 202407 を受け付ける。202504 は旧表記（第4.0版）として警告、表にない値（例 202410）はエラー、第3版以前の値は旧レイアウトとしてエラー。第3版以前のファイルは2025年3月以前のサービス提供分なら当時の仕様では正しいが、このツールは第4.1版のレイアウトしか知らず検査できないため、誤りとは言わず「検査できない」と伝えるエラーとする（第4.1版の認定には第4.1版のファイルが要る）。",
+            en: "CSVバージョン 202407 is accepted; 202504 (first issue of v4.0) is a deprecated alias (warning); values not in the history table (e.g. 202410) are errors; editions before v4 describe another layout (error). A file of an edition before v4 may be right for a service month before 2025-04 under the spec of its day, but this tool knows only the v4.1 layout and cannot check it: the error says so instead of calling the file wrong (certifying for v4.1 needs v4.1 files).",
         },
         source: "README.md §6 (validator suggestion)",
         embodied_by: &["FLD020", "FLD021", "FLD022"],

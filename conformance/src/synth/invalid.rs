@@ -863,7 +863,13 @@ fn file_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         Draft::new(&base.ticket).set("UPSIKYU", detail_11, "service_units_amount", "3500").bytes()?,
         vec![expect("FIL007", &p7, line(detail_11), Some(17))],
     );
-    let managed = |row: usize| annex[row][17].parse::<u64>().unwrap_or(0);
+    // A number of the annex (単位数単価 in hundredths), by item id.
+    let annex_kind = base.ticket.iter().find(|f| f.kind.code == "UPSIKYU").map(|f| f.kind);
+    let num = |row: usize, id: &str| -> i64 {
+        let column = annex_kind.and_then(|k| k.index_of(id));
+        column.and_then(|c| annex.get(row)?.get(c)?.replace('.', "").parse().ok()).unwrap_or(0)
+    };
+    let managed = |row: usize| num(row, "benefit_managed_units");
     b.add(
         "FIL008",
         "subtotal",
@@ -889,11 +895,6 @@ fn file_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         vec![expect("FIL010", &p7, line(detail_11), Some(24))],
     );
     // 種類支給限度 and 定額: the kind's summary is its single 111211 row (A-7-TYPE-LIMIT, A-7-FIXED-COPAY).
-    let annex_kind = base.ticket.iter().find(|f| f.kind.code == "UPSIKYU").map(|f| f.kind);
-    let num = |row: usize, id: &str| -> i64 {
-        let column = annex_kind.and_then(|k| k.index_of(id));
-        column.and_then(|c| annex.get(row)?.get(c)?.replace('.', "").parse().ok()).unwrap_or(0)
-    };
     let managed_11 = num(detail_11, "benefit_managed_units");
     b.add(
         "FIL014",

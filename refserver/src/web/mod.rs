@@ -39,18 +39,21 @@ pub async fn serve(state: &Arc<AppState>, me: &Arc<str>, method: &Method, segmen
         (&Method::GET, ["preview", id, name]) => preview_page(state, me, id, name).await,
         _ => Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "このページはありません / no such page")),
     };
-    result.unwrap_or_else(|error| {
-        let body = page(
-            "エラー Error",
-            &format!(
-                "<main class=\"error-page\"><h1>{} {}</h1><p>{}</p><p><a href=\"/\">トップへ戻る Back</a></p></main>",
-                error.status.as_u16(),
-                esc(error.status.canonical_reason().unwrap_or("")),
-                esc(&error.message)
-            ),
-        );
-        respond(error.status, "text/html; charset=utf-8", body)
-    })
+    result.unwrap_or_else(|error| error_page(&error))
+}
+
+/// An error as a small page in both languages.
+pub fn error_page(error: &ApiError) -> Response<Body> {
+    let body = page(
+        "エラー Error",
+        &format!(
+            "<main class=\"error-page\"><h1>{} {}</h1><p>{}</p><p><a href=\"/\">トップへ戻る Back</a></p></main>",
+            error.status.as_u16(),
+            esc(error.status.canonical_reason().unwrap_or("")),
+            esc(&error.message)
+        ),
+    );
+    respond(error.status, "text/html; charset=utf-8", body)
 }
 
 /// The page with the spec's file kinds (code → 第N表 and title) filled in, for labelling received files.

@@ -11,8 +11,8 @@ rule! {
     level: Field,
     title: { ja: "旧版の CSVバージョン", en: "CSVバージョン of a superseded edition" },
     message: {
-        ja: "{item}「{value}」は{edition}の値です。2025年4月サービス提供分からは第4.1版（{current}）のレイアウトで出力します。",
-        en: "{item} '{value}' belongs to {edition}; from service month 2025-04 files use the v4.1 layout ({current}).",
+        ja: "{item}「{value}」は{edition}のCSVバージョンで、レイアウトが第4.1版と違うため、このツールでは検査できません。2025年4月サービス提供分からは第4.1版（{current}）で出力します。",
+        en: "{item} '{value}' is a CSVバージョン of {edition}, whose layout differs from v4.1: this tool cannot check it. From service month 2025-04 files use v4.1 ({current}).",
     },
     what: {
         ja: "CSVバージョンが第3版以前（201910, 202003, 202208）であることを検査します。",
