@@ -58,7 +58,12 @@ impl Population {
             .care_managers
             .iter()
             .chain(&self.providers)
-            .map(|o| SandboxOffice { number: &o.number, kind: o.kind, name: &o.name, licence_until: "2099-12-31" })
+            .map(|o| SandboxOffice {
+                number: &o.number,
+                kinds: vec![o.kind],
+                name: &o.name,
+                licence_until: "2099-12-31",
+            })
             .collect();
         Sandbox::create(dir, &offices)
     }

@@ -841,7 +841,18 @@ async fn accept_upload(
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_recipient", "`to` must be a 10-digit office number"));
     }
     if *to == **me {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "same_office", "an office cannot send to itself"));
+        // One office number may hold several services (S1 更新履歴 4.0 「複数サービス提供事業所への対応」): it may send
+        // from one of its kinds to another, never from a kind to itself.
+        let between_kinds = files
+            .iter()
+            .all(|(name, _)| filename::parse(name).is_ok_and(|name| name.sender.kind != name.recipient.kind));
+        if !between_kinds {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "same_office",
+                "an office sends to its own number only from one of its service kinds to another",
+            ));
+        }
     }
     let Some(recipient) = state.store.office(&to)? else {
         return Err(ApiError::new(StatusCode::NOT_FOUND, "unknown_recipient", format!("no registered office {}", to)));

@@ -38,10 +38,11 @@ pub fn https_client_builder(ca_pem: &[u8], identity_pem: &[u8]) -> reqwest::Resu
         .timeout(std::time::Duration::from_secs(30)))
 }
 
-/// An office to register: number, service kind, name, last day of its licence.
+/// An office to register: number, service kinds (one number may hold several services), name, last day of its
+/// licence.
 pub struct SandboxOffice<'a> {
     pub number: &'a str,
-    pub kind: &'a str,
+    pub kinds: Vec<&'a str>,
     pub name: &'a str,
     pub licence_until: &'a str,
 }
@@ -69,7 +70,7 @@ impl Sandbox {
                 .put_office(&Office {
                     number: office.number.into(),
                     name: office.name.into(),
-                    kinds: vec![office.kind.into()],
+                    kinds: office.kinds.iter().map(|kind| kind.to_string()).collect(),
                     licence_until: office.licence_until.into(),
                 })
                 .wait()?;
@@ -79,7 +80,8 @@ impl Sandbox {
 
     /// A sandbox with [`CARE_MANAGER`] and [`HOME_HELP`] registered, both licensed far into the future.
     pub fn care_manager_and_home_help(dir: &Path) -> Result<Sandbox, SandboxError> {
-        let office = |number, kind, name| SandboxOffice { number, kind, name, licence_until: "2099-12-31" };
+        let office =
+            |number, kind, name| SandboxOffice { number, kinds: vec![kind], name, licence_until: "2099-12-31" };
         Sandbox::create(dir, &[office(CARE_MANAGER, "43", "居宅"), office(HOME_HELP, "11", "訪問介護")])
     }
 

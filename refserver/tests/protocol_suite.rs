@@ -23,7 +23,10 @@ async fn setup(max_body: usize) -> Setup {
 
 async fn setup_with(max_body: usize, faults: Faults) -> Setup {
     let dir = tempfile::tempdir().unwrap();
-    let office = |number, kind| SandboxOffice { number, kind, name: "テスト事業所", licence_until: "2099-12-31" };
+    let office =
+        |number, kind| SandboxOffice {
+            number, kinds: vec![kind], name: "テスト事業所", licence_until: "2099-12-31"
+        };
     let sandbox = Sandbox::create(dir.path(), &OFFICES.map(|(n, k)| office(n, k))).unwrap();
     let mut config = ServerConfig::new("127.0.0.1:0".parse().unwrap(), sandbox.data.clone(), sandbox.pki.clone());
     config.api.max_body = max_body;

@@ -347,3 +347,29 @@ async fn a_preview_shows_the_form_to_sender_and_recipient_only_and_is_audited() 
     assert_eq!(previews, 1);
     relay.stop().await;
 }
+
+/// One office number may hold several services (S1 更新履歴 4.0 「複数サービス提供事業所への対応」): its 居宅介護支援
+/// sends a ticket to its own 訪問介護, which finds it in the office's inbox; a kind never sends to itself.
+#[tokio::test]
+async fn one_office_number_sends_between_its_own_service_kinds_only() {
+    let relay = Relay::start().await;
+    let store = SqliteStore::open(&relay.dir.path().join("data")).unwrap();
+    let mut office = store.office(CARE_MANAGER).unwrap().unwrap();
+    office.kinds.push("11".into());
+    store.put_office(&office).wait().unwrap();
+    let files = unit("valid/multi-service-office-reduction", "_20250425110000.");
+    assert_eq!(files.len(), 3, "{files:?}");
+    let (status, sent) = relay.send(CARE_MANAGER, CARE_MANAGER, &files, None).await;
+    assert_eq!(status, StatusCode::CREATED, "{sent}");
+    let (_, inbox) = relay.get(CARE_MANAGER, "/v1/inbox").await;
+    assert_eq!(inbox["messages"][0]["id"], sent["id"]);
+    let to_itself: Vec<(String, Vec<u8>)> = files
+        .iter()
+        .map(|(name, bytes)| {
+            (name.replace(&format!("_{CARE_MANAGER}_11_"), &format!("_{CARE_MANAGER}_43_")), bytes.clone())
+        })
+        .collect();
+    let (status, body) = relay.send(CARE_MANAGER, CARE_MANAGER, &to_itself, None).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("same_office")), "{body}");
+    relay.stop().await;
+}

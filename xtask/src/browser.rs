@@ -32,7 +32,7 @@ pub fn run(update_screenshots: bool) -> Result<()> {
     let bin = crate::relay_process::build(false)?;
 
     let dir = tempfile::tempdir()?;
-    let office = |number, kind, name| SandboxOffice { number, kind, name, licence_until: "2099-12-31" };
+    let office = |number, kind, name| SandboxOffice { number, kinds: vec![kind], name, licence_until: "2099-12-31" };
     let sandbox = Sandbox::create(
         dir.path(),
         &[

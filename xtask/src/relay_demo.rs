@@ -102,10 +102,11 @@ async fn send(
 
 pub fn run(fixtures: &Path, lang: Lang) -> Result<()> {
     let valid = units(&fixtures.join("valid"))?;
-    let mut offices: BTreeMap<String, String> = BTreeMap::new();
+    // Every office of the corpus with every service kind it appears under (one number may hold several).
+    let mut offices: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
     for (sender, recipient, _) in valid.keys() {
         for party in [sender, recipient] {
-            offices.entry(party.office.clone()).or_insert_with(|| party.kind.clone());
+            offices.entry(party.office.clone()).or_default().insert(party.kind.clone());
         }
     }
     let dir = tempfile::tempdir()?;
@@ -113,7 +114,12 @@ pub fn run(fixtures: &Path, lang: Lang) -> Result<()> {
     let list: Vec<SandboxOffice<'_>> = offices
         .iter()
         .zip(&names)
-        .map(|((number, kind), name)| SandboxOffice { number, kind, name, licence_until: "2099-12-31" })
+        .map(|((number, kinds), name)| SandboxOffice {
+            number,
+            kinds: kinds.iter().map(String::as_str).collect(),
+            name,
+            licence_until: "2099-12-31",
+        })
         .collect();
     let sandbox = Sandbox::create(dir.path(), &list)?;
     let runtime = tokio::runtime::Runtime::new()?;

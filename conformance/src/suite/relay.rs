@@ -646,18 +646,23 @@ pub fn run(target: &RelayTarget, lang: Lang, progress: &dyn Fn(&str)) -> SuiteRe
                 }
             }
         }
+        // The kind each office acts under: the first sends tickets as a care manager, the others receive them. An office number
+        // may hold several kinds; take the one that plays the part (parties.toml).
         let mut kinds = Vec::new();
         for office in &target.offices {
+            let role = if kinds.is_empty() { "care_manager" } else { "provider" };
             let url = format!("{}/v1/offices?q={}", target.url.trim_end_matches('/'), office.number);
-            let kind = match clients[0].get(url).send().await {
+            let registered: Vec<String> = match clients[0].get(url).send().await {
                 Ok(response) => response.json::<Value>().await.ok().and_then(|body| {
-                    body["offices"].as_array()?.iter().find(|o| o["number"] == office.number.as_str())?["kinds"][0]
-                        .as_str()
-                        .map(String::from)
+                    let entry = body["offices"].as_array()?.iter().find(|o| o["number"] == office.number.as_str())?;
+                    Some(entry["kinds"].as_array()?.iter().filter_map(|k| k.as_str().map(String::from)).collect())
                 }),
                 Err(_) => None,
-            };
-            kinds.push(kind.unwrap_or_else(|| if kinds.is_empty() { "43".into() } else { "11".into() }));
+            }
+            .unwrap_or_default();
+            let parties = &crate::spec::spec().parties;
+            let kind = registered.iter().find(|kind| parties.plays(role, kind)).or(registered.first());
+            kinds.push(kind.cloned().unwrap_or_else(|| if role == "care_manager" { "43".into() } else { "11".into() }));
         }
         let ctx = Context { target, clients, browsers, kinds, sent: Mutex::new(None) };
         let mut results = Vec::new();

@@ -55,7 +55,8 @@ impl Relay {
 
     pub async fn start_with(adjust: impl FnOnce(&mut ServerConfig)) -> Relay {
         let dir = tempfile::tempdir().expect("temp dir");
-        let office = |number, kind, name, licence_until| SandboxOffice { number, kind, name, licence_until };
+        let office =
+            |number, kind, name, licence_until| SandboxOffice { number, kinds: vec![kind], name, licence_until };
         Sandbox::create(
             dir.path(),
             &[
