@@ -303,7 +303,8 @@
   async function search(query, select) {
     const body = await api(`/v1/offices?q=${encodeURIComponent(query)}`).catch(() => ({ offices: [] }));
     const options = body.offices
-      .filter((office) => !me || office.number !== me.number)
+      // Oneself only when this number holds several services (one of them sends to another).
+      .filter((office) => !me || office.number !== me.number || (me.kinds || []).length > 1)
       .map((office) => {
         officeNames.set(office.number, Promise.resolve(office.name));
         return el('option', { value: office.number }, `${office.number}  ${office.name}`);
