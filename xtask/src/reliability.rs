@@ -1,9 +1,10 @@
 //! `cargo xtask reliability`: evidence that the relay loses nothing and keeps hostile clients out, as one table.
 //!
 //! The crash test runs a real relay process under send and ack load and kills it with SIGKILL at random moments,
-//! restarting it on the same store each time, and checks after every restart: every send answered 201 is there
-//! with identical bytes, nothing acknowledged reverted, a retried key did not create a second message, and the
-//! store opened. The other rows run the relay's hostile-client, durability and security tests, measure its peak
+//! restarting it on the same store after every kill (the last one included) and checking: every send answered 201
+//! is in the recipient's inbox, the bytes of the new ones (and a sample of older ones) download unchanged, nothing
+//! acknowledged reverted, and the inbox holds no message the client does not know (a duplicate or an invention).
+//! The same test against a store that loses its last commits, alters a file or invents a message must fail. The other rows run the relay's hostile-client, durability and security tests, measure its peak
 //! memory under a burst of large uploads, and run the codec property tests, the request-parsing property harness
 //! over TLS, and 60 s of each `cargo fuzz` target (libFuzzer).
 
@@ -14,7 +15,6 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use conformance::suite::relay::send_form;
 use refserver::sandbox::{Sandbox, CARE_MANAGER, HOME_HELP};
-use sha2::{Digest, Sha256};
 
 use crate::root;
 
@@ -77,7 +77,126 @@ async fn load(
     }
 }
 
-async fn crash_test(kills: usize, budget: Duration) -> Result<Row> {
+/// What one restart's check found.
+#[derive(Default)]
+struct Check {
+    /// sends answered 201 that are missing from the recipient's inbox or whose downloaded bytes differ
+    lost: usize,
+    /// acknowledgements that reverted
+    reverted: usize,
+    /// messages in the inbox that no answered send (or retried key) accounts for: duplicates or inventions
+    invented: usize,
+}
+
+/// The recipient's whole inbox after a restart: message id → status, by paging through `GET /v1/inbox`.
+async fn inbox(receiver: &reqwest::Client, base: &str) -> Result<BTreeMap<String, String>> {
+    let mut listed = BTreeMap::new();
+    let mut before: Option<i64> = None;
+    loop {
+        let url = match before {
+            Some(b) => format!("{base}/v1/inbox?limit=100&before={b}"),
+            None => format!("{base}/v1/inbox?limit=100"),
+        };
+        let page: serde_json::Value = receiver.get(url).send().await?.error_for_status()?.json().await?;
+        for message in page["messages"].as_array().into_iter().flatten() {
+            let (id, status) = (message["id"].as_str(), message["status"].as_str());
+            listed.insert(id.unwrap_or_default().to_string(), status.unwrap_or_default().to_string());
+        }
+        match page["next"].as_i64() {
+            Some(next) => before = Some(next),
+            None => return Ok(listed),
+        }
+    }
+}
+
+/// After a restart: retries the keys whose answer never came (the relay may have stored them), then checks that
+/// every message answered 201 is listed with its acknowledgement kept, that the inbox holds nothing else, and that
+/// the bytes of every message not `verified` before (retried ones included) and of 20 `verified` ones picked by
+/// `pick` download unchanged. Adds the messages checked to `verified`.
+async fn check_after_restart(
+    base: &str,
+    sender: &reqwest::Client,
+    receiver: &reqwest::Client,
+    files: &[(String, Vec<u8>)],
+    ledger: &Mutex<Ledger>,
+    verified: &mut BTreeSet<String>,
+    mut pick: impl FnMut() -> u64,
+) -> Result<Check> {
+    let retries: Vec<String> = ledger.lock().map(|l| l.in_flight.iter().cloned().collect()).unwrap_or_default();
+    for key in retries {
+        if let Some(id) = send(sender, base, &key, files).await {
+            if let Ok(mut l) = ledger.lock() {
+                l.in_flight.remove(&key);
+                l.accepted.insert(key, id);
+            }
+        }
+    }
+    let (accepted, acked): (BTreeSet<String>, BTreeSet<String>) =
+        ledger.lock().map(|l| (l.accepted.values().cloned().collect(), l.acked.clone())).unwrap_or_default();
+    let listed = inbox(receiver, base).await?;
+    let mut check = Check {
+        lost: accepted.iter().filter(|id| !listed.contains_key(*id)).count(),
+        reverted: acked.iter().filter(|id| listed.get(*id).is_some_and(|status| status != "acknowledged")).count(),
+        invented: listed.keys().filter(|id| !accepted.contains(*id)).count(),
+    };
+    let older: Vec<&String> = verified.iter().collect();
+    let sample: Vec<String> = (0..older.len().min(20)).map(|_| older[pick() as usize % older.len()].clone()).collect();
+    let mut to_download: Vec<String> = accepted.iter().filter(|id| !verified.contains(*id)).cloned().collect();
+    to_download.extend(sample);
+    verified.extend(accepted);
+    let (name, bytes) = (&files[0].0, &files[0].1);
+    for id in to_download.iter().filter(|id| listed.contains_key(*id)) {
+        let response = receiver.get(format!("{base}/v1/messages/{id}/files/{name}")).send().await?;
+        let intact = response.status().is_success() && response.bytes().await?.as_ref() == bytes.as_slice();
+        check.lost += usize::from(!intact);
+    }
+    Ok(check)
+}
+
+/// A fault planted in the store between a kill and the restart, to see the crash test catch what a broken relay
+/// would do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mutation {
+    None,
+    /// the write-ahead log is gone: the last commits are lost
+    LoseLastCommits,
+    /// the newest stored file's bytes are changed
+    AlterBytes,
+    /// a message nobody sent appears in the recipient's inbox
+    Invent,
+}
+
+impl Mutation {
+    fn apply(self, data: &std::path::Path) -> Result<()> {
+        let database = || rusqlite::Connection::open(data.join("relay.sqlite3"));
+        match self {
+            Mutation::None => {}
+            Mutation::LoseLastCommits => {
+                for log in ["relay.sqlite3-wal", "relay.sqlite3-shm"] {
+                    let _ = std::fs::remove_file(data.join(log));
+                }
+            }
+            Mutation::AlterBytes => {
+                database()?
+                    .execute("UPDATE files SET bytes = X'00' WHERE rowid = (SELECT max(rowid) FROM files)", [])?;
+            }
+            Mutation::Invent => {
+                database()?.execute_batch(
+                    "INSERT INTO messages (id, sender, recipient, serial, status, created_at)
+                     SELECT 'm_invented_' || seq, sender, recipient, serial, 'sent', created_at
+                     FROM messages WHERE seq = (SELECT max(seq) FROM messages)",
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The crash test: `kills` rounds of load ended by SIGKILL at a random moment, each followed by a restart on the
+/// same store and a [`check_after_restart`]. A round passes when its load got at least one send accepted and the
+/// check after its kill found nothing lost, reverted or invented; fewer rounds than `kills` within `budget` fail.
+/// `mutation` plants a fault in the store after every kill (the checker must then fail).
+async fn crash_test(kills: usize, budget: Duration, mutation: Mutation) -> Result<Row> {
     let binary = crate::relay_process::build(false)?.join("careplan-refserver");
     let dir = tempfile::tempdir()?;
     let sandbox = Sandbox::care_manager_and_home_help(dir.path())?;
@@ -87,81 +206,65 @@ async fn crash_test(kills: usize, budget: Duration) -> Result<Row> {
         .find(|n| n.starts_with("DLT1KYO_"))
         .context("fixture missing")?;
     let files = vec![(name.clone(), std::fs::read(folder.join(&name))?)];
-    let digest = refserver::api::hex(&Sha256::digest(&files[0].1));
     let (sender, receiver) = (sandbox.client(CARE_MANAGER)?, sandbox.client(HOME_HELP)?);
     let ledger = Arc::new(Mutex::new(Ledger::default()));
     let started = Instant::now();
     let mut rng = 0x9E37_79B9_u64;
-    let (mut done, mut passed, mut lost) = (0, 0, 0);
-    while done < kills && started.elapsed() < budget {
-        let port = crate::relay_process::free_port()?;
-        let base = format!("https://127.0.0.1:{port}");
-        let mut relay = sandbox.spawn_relay(&binary, port)?;
-        crate::relay_process::wait_ready(&sender, &base).await?;
-        // After a restart: every 201 is there with its bytes, acks stayed, retried keys give the stored message.
-        let snapshot: Vec<(String, String)> =
-            ledger.lock().map(|l| l.accepted.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default();
-        let acked: BTreeSet<String> = ledger.lock().map(|l| l.acked.clone()).unwrap_or_default();
-        let mut round_lost = 0;
-        for (_, id) in &snapshot {
-            let meta: Option<serde_json::Value> = match receiver.get(format!("{base}/v1/messages/{id}")).send().await {
-                Ok(response) if response.status().is_success() => response.json().await.ok(),
-                _ => None,
-            };
-            let intact = meta.as_ref().is_some_and(|m| m["files"][0]["sha256"] == digest.as_str());
-            let ack_kept = !acked.contains(id) || meta.as_ref().is_some_and(|m| m["status"] == "acknowledged");
-            if !intact || !ack_kept {
-                round_lost += 1;
-            }
-        }
-        let retries: Vec<String> = ledger.lock().map(|l| l.in_flight.iter().cloned().collect()).unwrap_or_default();
-        for key in retries {
-            if let Some(id) = send(&sender, &base, &key, &files).await {
-                if let Ok(mut l) = ledger.lock() {
-                    l.in_flight.remove(&key);
-                    l.accepted.insert(key, id);
-                }
-            }
-        }
-        let known: BTreeSet<String> = ledger.lock().map(|l| l.accepted.values().cloned().collect()).unwrap_or_default();
-        let mut stored = 0;
-        let mut before: Option<i64> = None;
-        loop {
-            let url = match before {
-                Some(b) => format!("{base}/v1/inbox?limit=100&before={b}"),
-                None => format!("{base}/v1/inbox?limit=100"),
-            };
-            let page: serde_json::Value = receiver.get(url).send().await?.json().await?;
-            stored += page["messages"].as_array().map_or(0, Vec::len);
-            match page["next"].as_i64() {
-                Some(next) => before = Some(next),
-                None => break,
-            }
-        }
-        // Every stored message is one the client knows (after retrying its in-flight keys): no duplicates.
-        let duplicated = stored.saturating_sub(known.len());
-        if round_lost == 0 && duplicated == 0 {
-            passed += 1;
-        }
-        lost += round_lost + duplicated;
-        // Load, then SIGKILL at a random moment.
-        let task =
-            tokio::spawn(load(base.clone(), sender.clone(), receiver.clone(), files.clone(), ledger.clone(), done));
+    let mut next = || {
         rng ^= rng << 13;
         rng ^= rng >> 7;
         rng ^= rng << 17;
-        tokio::time::sleep(Duration::from_millis(50 + rng % 400)).await;
-        relay.kill()?;
-        relay.wait()?;
+        rng
+    };
+    let (mut passed, mut lost) = (0, 0);
+    let mut verified: BTreeSet<String> = BTreeSet::new();
+    for round in 0..=kills {
+        if round > 0 && started.elapsed() > budget {
+            break;
+        }
+        let port = crate::relay_process::free_port()?;
+        let base = format!("https://127.0.0.1:{port}");
+        let mut relay = crate::relay_process::RelayGuard(sandbox.spawn_relay(&binary, port)?);
+        crate::relay_process::wait_ready(&sender, &base).await?;
+        if round > 0 {
+            let before = verified.len();
+            let check =
+                check_after_restart(&base, &sender, &receiver, &files, &ledger, &mut verified, &mut next).await?;
+            let accepted_in_round = verified.len() - before;
+            let round_lost = check.lost + check.reverted + check.invented;
+            if round_lost == 0 && accepted_in_round > 0 {
+                passed += 1;
+            } else {
+                let planted =
+                    if mutation == Mutation::None { String::new() } else { format!(" ({mutation:?} planted)") };
+                eprintln!(
+                    "crash round {round}{planted}: {accepted_in_round} accepted, {} lost, {} reverted, {} invented",
+                    check.lost, check.reverted, check.invented
+                );
+            }
+            lost += round_lost;
+        }
+        if round == kills {
+            break; // the last restart only checks the last kill
+        }
+        // Load, then SIGKILL at a random moment.
+        let task =
+            tokio::spawn(load(base.clone(), sender.clone(), receiver.clone(), files.clone(), ledger.clone(), round));
+        tokio::time::sleep(Duration::from_millis(50 + next() % 400)).await;
+        relay.0.kill()?;
+        relay.0.wait()?;
         task.abort();
         let _ = task.await;
-        done += 1;
+        mutation.apply(&sandbox.data)?;
     }
     let acknowledged = ledger.lock().map(|l| l.acked.len()).unwrap_or(0);
     let accepted = ledger.lock().map(|l| l.accepted.len()).unwrap_or(0);
     Ok(Row {
-        test: format!("crash: SIGKILL under load ({accepted} sends answered 201, {acknowledged} acknowledged)"),
-        tries: done,
+        test: format!(
+            "crash: SIGKILL under load ({accepted} sends answered 201, {acknowledged} acknowledged), each kill followed \
+             by a restart that finds every 201 in the inbox with its bytes, no reverted ack and nothing invented"
+        ),
+        tries: kills,
         passed,
         lost,
         seconds: started.elapsed().as_secs_f64(),
@@ -259,16 +362,44 @@ fn print_and_judge(rows: &[Row]) -> Result<()> {
     Ok(())
 }
 
-/// Only the crash test, for CI (the other rows are part of `cargo test`).
+/// The crash test against a store that loses, alters or invents after each kill: each must fail the test.
+fn crash_checker_catches_planted_faults(runtime: &tokio::runtime::Runtime) -> Result<Row> {
+    let started = Instant::now();
+    let mutations = [Mutation::LoseLastCommits, Mutation::AlterBytes, Mutation::Invent];
+    let mut caught = 0;
+    for mutation in mutations {
+        let row = runtime.block_on(crash_test(3, Duration::from_secs(60), mutation))?;
+        if row.passed < row.tries && row.lost > 0 {
+            caught += 1;
+        } else {
+            eprintln!("the crash test did not catch {mutation:?}: {} of {} rounds passed", row.passed, row.tries);
+        }
+    }
+    Ok(Row {
+        test: "crash checker: a store that loses its last commits, alters a file or invents a message after each kill \
+               fails the crash test (3 kills each)"
+            .into(),
+        tries: mutations.len(),
+        passed: caught,
+        lost: 0,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Only the crash test and its planted faults, for CI (the other rows are part of `cargo test`).
 pub fn crash_only(kills: usize) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
-    let row = runtime.block_on(crash_test(kills, Duration::from_secs(60)))?;
-    print_and_judge(&[row])
+    let row = runtime.block_on(crash_test(kills, Duration::from_secs(60), Mutation::None))?;
+    let planted = crash_checker_catches_planted_faults(&runtime)?;
+    print_and_judge(&[row, planted])
 }
 
 pub fn run(kills: usize) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
-    let mut rows = vec![runtime.block_on(crash_test(kills, Duration::from_secs(240)))?];
+    let mut rows = vec![
+        runtime.block_on(crash_test(kills, Duration::from_secs(240), Mutation::None))?,
+        crash_checker_catches_planted_faults(&runtime)?,
+    ];
     rows.push(test_row(
         "hostile clients: slowloris, endless body, 10 000 parts, huge field, TLS 1.0/1.1/SSL 3 and weak-cipher hellos, renegotiation — another office served within 2 s during each",
         &["test", "--quiet", "-p", "refserver", "--test", "hostile"],
