@@ -151,6 +151,16 @@ fn json_response(status: StatusCode, value: &serde_json::Value) -> Response<Body
     response
 }
 
+/// An error as the API answers it; with the `plain_errors` fault, as bare text.
+fn error_answer(state: &AppState, error: &ApiError) -> Response<Body> {
+    if fault(state, |f| f.plain_errors) {
+        let mut response = Response::new(Full::new(Bytes::from(error.message.clone())));
+        *response.status_mut() = error.status;
+        return response;
+    }
+    error_response(error)
+}
+
 pub fn error_response(error: &ApiError) -> Response<Body> {
     let mut body = json!({"error": error.code, "message": error.message});
     if let Some(report) = &error.report {
@@ -275,7 +285,7 @@ pub async fn handle(state: Arc<AppState>, me: Arc<str>, request: Request<Incomin
             if error.status.is_server_error() {
                 tracing::error!(code = error.code, message = %printable(&error.message), "request failed");
             }
-            (error_response(&error), error.code)
+            (error_answer(&state, &error), error.code)
         }
     };
     if response.status().is_client_error() && AUDITED_REFUSALS.contains(&route) {
@@ -452,7 +462,10 @@ async fn metrics(state: &Arc<AppState>) -> Result<Response<Body>, ApiError> {
 
 async fn directory(state: &Arc<AppState>, request: &Request<Incoming>) -> Result<Response<Body>, ApiError> {
     let params = query(request);
-    let offices = state.store.offices(param(&params, "q"))?;
+    let mut offices = state.store.offices(param(&params, "q"))?;
+    if fault(state, |f| f.hide_offices) {
+        offices.clear();
+    }
     let list: Vec<serde_json::Value> =
         offices.iter().map(|o| json!({"number": o.number, "name": o.name, "kinds": o.kinds})).collect();
     Ok(json_response(StatusCode::OK, &json!({"offices": list})))
@@ -521,7 +534,14 @@ async fn mailbox(
         Mailbox::Inbox => number("wait")?.map_or(0, |w| w.clamp(0, MAX_WAIT_SECONDS)) as u64,
         Mailbox::Outbox => 0,
     };
-    let page = |page: crate::store::Page| {
+    let page = |mut page: crate::store::Page| {
+        if fault(state, |f| f.hide_inbox) && mailbox == Mailbox::Inbox {
+            page.messages.clear();
+        }
+        if fault(state, |f| f.break_pagination) {
+            page.messages.reverse();
+            page.next = None;
+        }
         json_response(StatusCode::OK, &json!({"messages": page.messages, "next": page.next}))
     };
     if wait == 0 {
@@ -567,7 +587,7 @@ async fn download(state: &Arc<AppState>, me: &Arc<str>, id: &str, name: &str) ->
     // Personal data leaves the relay only once the access is in the audit log: when the store cannot record it
     // (full), the caller gets 507 and the bytes stay stored for a later try. Only the recipient's download moves
     // the message on; the sender taking its own file back is recorded as such.
-    if message.to.as_str() == &**me {
+    if message.to.as_str() == &**me && !fault(state, |f| f.forget_downloads) {
         let entry = audit_entry(me, "download", Some(id), Some(name.to_string()));
         state.store.mark_downloaded(id, &now(), entry).await?;
     } else {
@@ -764,14 +784,14 @@ fn multipart_error(error: multer::Error, too_large: &dyn Fn() -> ApiError) -> Ap
 async fn send(state: &Arc<AppState>, me: &Arc<str>, request: Request<Incoming>) -> Result<Response<Body>, ApiError> {
     let lang = lang_of(&request);
     let (result, digest) = match idempotency_key(&request) {
-        Ok(key) => accept(state, me, request, lang, key).await,
+        Ok(key) => accept(state, me, request, lang, key.filter(|_| !fault(state, |f| f.ignore_idempotency))).await,
         Err(error) => (Err(error), None),
     };
     let mut response = match result {
         Ok(response) => response,
         Err(error) => {
             audit(state, me, "reject", None, Some(format!("{} {}", error.code, error.message))).await;
-            error_response(&error)
+            error_answer(state, &error)
         }
     };
     if let Some(digest) = digest {
@@ -823,6 +843,9 @@ async fn accept_upload(
     digest: &mut Option<String>,
 ) -> Result<Response<Body>, ApiError> {
     let sender = registered_office(state, me)?;
+    if fault(state, |f| f.refuse_sends) {
+        return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "internal", "sends are refused (planted fault)"));
+    }
     if sender.licence_until < today() {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -864,7 +887,8 @@ async fn accept_upload(
     };
     let names: Vec<Option<FileName>> = files.iter().map(|(name, _)| filename::parse(name).ok()).collect();
     for name in names.iter().flatten() {
-        if *name.sender.office != **me || !sender.kinds.contains(&name.sender.kind) {
+        let own = *name.sender.office == **me && sender.kinds.contains(&name.sender.kind);
+        if !own && !fault(state, |f| f.allow_impersonation) {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 "sender_mismatch",

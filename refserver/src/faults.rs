@@ -15,8 +15,26 @@ pub struct Faults {
     pub alter_bytes: bool,
     /// let expired client certificates in
     pub accept_expired: bool,
+    /// complete the TLS handshake without a client certificate (and refuse only after it)
+    pub allow_anonymous: bool,
     /// let requests that another site made a browser send act (no cross-site check)
     pub allow_cross_site: bool,
     /// answer a reused Idempotency-Key with the first message, whatever the new send holds
     pub replay_conflicts: bool,
+    /// the office directory lists nobody
+    pub hide_offices: bool,
+    /// inboxes list nothing (messages stay reachable by id)
+    pub hide_inbox: bool,
+    /// downloads leave the status at sent
+    pub forget_downloads: bool,
+    /// ignore Idempotency-Key (every retry stores a new message)
+    pub ignore_idempotency: bool,
+    /// accept file names that carry another office as sender
+    pub allow_impersonation: bool,
+    /// list pages oldest first and without a `next` cursor
+    pub break_pagination: bool,
+    /// errors as plain text instead of `{"error", "message"}`
+    pub plain_errors: bool,
+    /// refuse every send with 503
+    pub refuse_sends: bool,
 }

@@ -93,8 +93,11 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         crate::private::check(&config.data)?;
     }
     #[cfg(feature = "faults")]
-    let build: tls::Builder =
-        if config.api.faults.accept_expired { tls::server_config_accepting_expired } else { tls::server_config };
+    let build: tls::Builder = match config.api.faults {
+        faults if faults.accept_expired => tls::server_config_accepting_expired,
+        faults if faults.allow_anonymous => tls::server_config_allowing_anonymous,
+        _ => tls::server_config,
+    };
     #[cfg(not(feature = "faults"))]
     let build: tls::Builder = tls::server_config;
     let tls = Arc::new(tls::Reloading::new(PkiPaths::new(&config.pki), build)?);

@@ -51,6 +51,13 @@ pub fn server_config(pki: &PkiPaths) -> Result<Arc<ServerConfig>, TlsError> {
     build(pki, |verifier| verifier)
 }
 
+/// Like [`server_config`], but completing the handshake without a client certificate (a deliberate fault, for
+/// tests: the relay then refuses the connection only after it, instead of at the handshake).
+#[cfg(feature = "faults")]
+pub fn server_config_allowing_anonymous(pki: &PkiPaths) -> Result<Arc<ServerConfig>, TlsError> {
+    build(pki, |inner| Arc::new(wrapped::Wrapped { inner, optional: true, verdict: |_, verdict| verdict }))
+}
+
 /// Like [`server_config`], but letting expired client certificates in (a deliberate fault, for tests).
 #[cfg(feature = "faults")]
 pub fn server_config_accepting_expired(pki: &PkiPaths) -> Result<Arc<ServerConfig>, TlsError> {
@@ -59,6 +66,7 @@ pub fn server_config_accepting_expired(pki: &PkiPaths) -> Result<Arc<ServerConfi
     build(pki, |inner| {
         Arc::new(wrapped::Wrapped {
             inner,
+            optional: false,
             verdict: |_, verdict| match verdict {
                 Err(Error::InvalidCertificate(CertificateError::Expired | CertificateError::ExpiredContext { .. })) => {
                     Ok(ClientCertVerified::assertion())
@@ -174,7 +182,8 @@ fn build(pki: &PkiPaths, wrap: impl FnOnce(Verifier) -> Verifier) -> Result<Arc<
     let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
         .with_crls(crls(&pki.crl())?)
         .build()?;
-    let verifier: Verifier = Arc::new(wrapped::Wrapped { inner: wrap(verifier), verdict: note_refusal });
+    let verifier: Verifier =
+        Arc::new(wrapped::Wrapped { inner: wrap(verifier), optional: false, verdict: note_refusal });
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
         .with_client_cert_verifier(verifier)
@@ -201,10 +210,12 @@ mod wrapped {
     /// What becomes of a client certificate's verdict: it may be noted, or (a test fault) changed.
     pub type Verdict = fn(&CertificateDer<'_>, Result<ClientCertVerified, Error>) -> Result<ClientCertVerified, Error>;
 
-    /// Verifies as the wrapped verifier does, and passes each client certificate's verdict through `verdict`.
+    /// Verifies as the wrapped verifier does, and passes each client certificate's verdict through `verdict`;
+    /// `optional` (a test fault) lets a client without a certificate finish the handshake.
     #[derive(Debug)]
     pub struct Wrapped {
         pub inner: Verifier,
+        pub optional: bool,
         pub verdict: Verdict,
     }
 
@@ -249,7 +260,7 @@ mod wrapped {
         }
 
         fn client_auth_mandatory(&self) -> bool {
-            self.inner.client_auth_mandatory()
+            !self.optional && self.inner.client_auth_mandatory()
         }
     }
 }

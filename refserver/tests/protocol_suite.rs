@@ -78,6 +78,21 @@ async fn the_reference_relay_passes_the_protocol_suite() {
     setup.running.shutdown().await;
 }
 
+/// A relay that is down passes nothing: not the refusal cases either (R01, R51).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_relay_that_is_down_passes_no_case() {
+    let setup = setup(1024 * 1024).await;
+    let mut target = target(&setup, negative_certificates(&setup), 1024 * 1024);
+    setup.running.shutdown().await;
+    target.url = format!(
+        "https://127.0.0.1:{}",
+        std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    );
+    let results = run(target).await;
+    let passed: Vec<&str> = results.iter().filter(|(_, o, _)| *o == Outcome::Pass).map(|(id, _, _)| *id).collect();
+    assert!(passed.is_empty(), "{results:#?}");
+}
+
 fn negative_certificates(setup: &Setup) -> Vec<(String, Vec<u8>)> {
     refserver::pki::NEGATIVE
         .iter()
@@ -91,7 +106,24 @@ fn negative_certificates(setup: &Setup) -> Vec<(String, Vec<u8>)> {
 /// Each deliberate fault fails exactly the case that guards against it.
 #[tokio::test(flavor = "multi_thread")]
 async fn each_planted_fault_fails_its_case() {
-    let cases: [(&str, Faults, &[&str]); 7] = [
+    let cases: [(&str, Faults, &[&str]); 16] = [
+        (
+            "refuses every send",
+            Faults { refuse_sends: true, ..Faults::default() },
+            &["R10", "R20", "R21", "R22", "R31", "R40", "R51"],
+        ),
+        (
+            "completes the handshake without a client certificate",
+            Faults { allow_anonymous: true, ..Faults::default() },
+            &["R01"],
+        ),
+        ("lists nobody in the directory", Faults { hide_offices: true, ..Faults::default() }, &["R03"]),
+        ("lists nothing in inboxes", Faults { hide_inbox: true, ..Faults::default() }, &["R11", "R40"]),
+        ("leaves downloads at sent", Faults { forget_downloads: true, ..Faults::default() }, &["R13"]),
+        ("ignores Idempotency-Key", Faults { ignore_idempotency: true, ..Faults::default() }, &["R21", "R22"]),
+        ("accepts files naming another sender", Faults { allow_impersonation: true, ..Faults::default() }, &["R31"]),
+        ("pages oldest first without a cursor", Faults { break_pagination: true, ..Faults::default() }, &["R40"]),
+        ("answers errors as plain text", Faults { plain_errors: true, ..Faults::default() }, &["R20", "R50"]),
         ("accepts invalid CSV", Faults { accept_invalid: true, ..Faults::default() }, &["R20"]),
         ("lets other sites act", Faults { allow_cross_site: true, ..Faults::default() }, &["R32", "R33"]),
         ("replays a reused key with other files", Faults { replay_conflicts: true, ..Faults::default() }, &["R22"]),
@@ -100,6 +132,11 @@ async fn each_planted_fault_fails_its_case() {
         ("returns altered bytes", Faults { alter_bytes: true, ..Faults::default() }, &["R12"]),
         ("accepts an expired certificate", Faults { accept_expired: true, ..Faults::default() }, &["R02"]),
     ];
+    // Every case has a fault that fails it (R51 fails on a relay whose limit is not the declared one, above).
+    let covered: std::collections::BTreeSet<&str> =
+        cases.iter().flat_map(|(_, _, expected)| expected.iter().copied()).chain(["R51"]).collect();
+    let all: std::collections::BTreeSet<&str> = relay::CASES.iter().map(|case| case.id).collect();
+    assert_eq!(covered, all, "a suite case without a planted fault that fails it");
     for (fault, faults, expected) in cases {
         let setup = setup_with(1024 * 1024, faults).await;
         let negative = negative_certificates(&setup);

@@ -226,6 +226,23 @@ fn expect_status(evidence: &mut Vec<String>, what: &str, status: StatusCode, exp
     }
 }
 
+/// Whether a failed request was refused by the TLS handshake itself: the server sent a fatal alert (rustls reports
+/// "received fatal alert: …"), as opposed to a relay that is down or hangs up later.
+fn refused_by_tls(error: &reqwest::Error) -> bool {
+    error_chain(error).contains("received fatal alert")
+}
+
+/// An error with every cause it wraps, for evidence and for telling a TLS refusal from an outage.
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    text
+}
+
 /// An HTTPS client of the relay; `api_client` adds the [`CLIENT_HEADER`] to every request (as the office's
 /// software does), without it the client acts like a browser made to send by another site.
 fn client(ca: &[u8], identity: Option<&[u8]>, api_client: bool) -> reqwest::Result<reqwest::Client> {
@@ -299,6 +316,12 @@ impl Context<'_> {
         Ok((status, response.json().await.unwrap_or(Value::Null)))
     }
 
+    /// The relay answers `/healthz` to office 0: a refusal seen just before was the relay's, not an outage.
+    async fn expect_up(&self, evidence: &mut Vec<String>) -> CaseRun {
+        let (status, _) = self.get(0, "/healthz").await?;
+        expect_status(evidence, "GET /healthz with a valid certificate", status, StatusCode::OK)
+    }
+
     /// How many messages office 0 has sent (its outbox, up to 100).
     async fn outbox_count(&self) -> Result<usize, NotPassed> {
         let (_, outbox) = self.get(0, "/v1/outbox?limit=100").await?;
@@ -352,13 +375,17 @@ async fn run_case(id: &str, ctx: &Context<'_>, evidence: &mut Vec<String>) -> Ca
     match id {
         "R01" => {
             let anonymous = client(&ctx.target.ca_pem, None, true).map_err(|e| fail(e.to_string()))?;
-            match anonymous.get(ctx.url("/healthz")).send().await {
-                Ok(response) => Err(fail(format!("answered {} without a client certificate", response.status()))),
-                Err(error) => {
-                    evidence.push(format!("refused: {error}"));
-                    Ok(())
+            let error = match anonymous.get(ctx.url("/healthz")).send().await {
+                Ok(response) => {
+                    return Err(fail(format!("answered {} without a client certificate", response.status())))
                 }
+                Err(error) => error,
+            };
+            evidence.push(format!("refused: {}", error_chain(&error)));
+            if !refused_by_tls(&error) {
+                return Err(fail("the connection failed, but not with a TLS alert refusing the missing certificate"));
             }
+            ctx.expect_up(evidence).await
         }
         "R02" => {
             if ctx.target.negative.is_empty() {
@@ -370,14 +397,16 @@ async fn run_case(id: &str, ctx: &Context<'_>, evidence: &mut Vec<String>) -> Ca
                     client(&ctx.target.ca_pem, Some(identity), true).map_err(|e| fail(format!("{name}: {e}")))?;
                 match attempt.get(ctx.url("/healthz")).send().await {
                     Ok(response) => accepted.push(format!("{name}: accepted ({})", response.status())),
-                    Err(_) => evidence.push(format!("{name}: refused")),
+                    Err(error) if refused_by_tls(&error) => evidence.push(format!("{name}: refused")),
+                    Err(error) => {
+                        accepted.push(format!("{name}: not refused by a TLS alert ({})", error_chain(&error)))
+                    }
                 }
             }
-            if accepted.is_empty() {
-                Ok(())
-            } else {
-                Err(fail(accepted.join("; ")))
+            if !accepted.is_empty() {
+                return Err(fail(accepted.join("; ")));
             }
+            ctx.expect_up(evidence).await
         }
         "R03" => {
             let (status, body) = ctx.get(0, &format!("/v1/offices?q={b}")).await?;
@@ -611,13 +640,15 @@ async fn run_case(id: &str, ctx: &Context<'_>, evidence: &mut Vec<String>) -> Ca
                     expect_status(evidence, &what, response.status(), StatusCode::PAYLOAD_TOO_LARGE)
                 }
                 // Refusing before reading the body may close the connection while the client is still sending.
-                Err(error) if error.is_request() || error.is_body() || error.is_connect() => {
+                Err(error) if (error.is_request() || error.is_body()) && !error.is_connect() => {
                     evidence
                         .push(format!("the relay closed the connection during the upload (refused unread): {error}"));
                     Ok(())
                 }
                 Err(error) => Err(fail(format!("POST /v1/messages: {error}"))),
-            }
+            }?;
+            // A relay that is down also "refuses" the upload.
+            ctx.expect_up(evidence).await
         }
         _ => Err(NotPassed::Skip(format!("unknown case {id}"))),
     }
