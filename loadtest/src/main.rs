@@ -186,7 +186,8 @@ async fn run(cli: Cli) -> Result<bool> {
 
     let watch = cli.relay_pid.and_then(RelayWatch::start);
     let started = world.tracker.elapsed();
-    attack(&world, configuration)?.execute().await.context("goose")?;
+    let metrics = attack(&world, configuration)?.execute().await.context("goose")?;
+    let failed_requests: u64 = metrics.requests.values().map(|request| request.fail_count as u64).sum();
     let ended = world.tracker.elapsed();
     let outstanding = world.tracker.outstanding();
     eprintln!("確認 checking the {} messages still unacknowledged…", outstanding.len());
@@ -211,6 +212,7 @@ async fn run(cli: Cli) -> Result<bool> {
         users: &users_started,
         measured: (measured_from, ended),
         errors: world.tracker.failures(),
+        failed_requests,
         corrupted: world.tracker.altered() + altered_in_drain,
         lost,
         drained,

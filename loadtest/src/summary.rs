@@ -62,6 +62,8 @@ pub struct Summary {
     pub exchanges_per_s: f64,
     pub latency_ms: Latency,
     pub errors: u64,
+    /// requests goose counted as failed (a TLS connect that failed, an error status)
+    pub failed_requests: u64,
     pub lost: u64,
     pub relay_peak_rss_mb: Option<f64>,
     /// altered downloads (also counted in `errors`)
@@ -77,6 +79,8 @@ pub struct Summary {
     pub knee: Option<Knee>,
     pub relay: Option<RelayUsage>,
     pub timeline: Vec<Second>,
+    /// why the run failed, in Japanese and English; empty when it passed
+    pub problems: Vec<String>,
 }
 
 pub struct RunFacts<'a> {
@@ -86,6 +90,7 @@ pub struct RunFacts<'a> {
     /// the window the rate and latencies are taken over (since the tracker started)
     pub measured: (Duration, Duration),
     pub errors: u64,
+    pub failed_requests: u64,
     pub corrupted: u64,
     pub lost: u64,
     pub drained: usize,
@@ -97,6 +102,10 @@ pub struct RunFacts<'a> {
 /// Seconds with fewer completions than this do not decide the knee (p99 of a handful is noise).
 const KNEE_MIN_SAMPLES: usize = 20;
 
+/// Exchanges acknowledged only by the drain after the run that a run tolerates: the last round of a run in flight
+/// when it stops, at most this share of the exchanges in the run (and at least 10).
+const DRAINED_SHARE: f64 = 0.01;
+
 impl Summary {
     pub fn new(facts: RunFacts<'_>) -> Summary {
         let (start, end) = facts.measured;
@@ -104,11 +113,39 @@ impl Summary {
         let latencies: Vec<Duration> = in_run.iter().map(|c| c.latency).collect();
         let measured_s = (end.saturating_sub(start)).as_secs_f64().max(0.001);
         let timeline = timeline(&in_run, facts.users, end);
+        let users = facts.users.last().map(|u| u.1).unwrap_or_default();
+        let mut problems = Vec::new();
+        if facts.errors + facts.corrupted > 0 || facts.lost > 0 {
+            problems.push(format!(
+                "消失 {} 件・改変 {} 件・エラー {} 件 / {} lost, {} altered, {} errors",
+                facts.lost, facts.corrupted, facts.errors, facts.lost, facts.corrupted, facts.errors
+            ));
+        }
+        if facts.failed_requests > 0 {
+            let n = facts.failed_requests;
+            problems.push(format!("失敗した要求 {n} 件 / {n} requests failed (goose)"));
+        }
+        // A run that exchanged (almost) nothing proves nothing: every office must have completed an exchange.
+        if in_run.len() < users.max(1) {
+            problems.push(format!(
+                "交換が少なすぎます（{} 件、事業所 {users} 件） / too few exchanges ({} for {users} offices)",
+                in_run.len(),
+                in_run.len()
+            ));
+        }
+        let drained_limit = ((in_run.len() as f64 * DRAINED_SHARE) as usize).max(10);
+        if facts.drained > drained_limit {
+            problems.push(format!(
+                "実行中に受領されなかった交換 {} 件（上限 {drained_limit}） / {} exchanges acknowledged only after the run (limit {drained_limit})",
+                facts.drained, facts.drained
+            ));
+        }
         Summary {
             scenario: facts.scenario,
             exchanges_per_s: (in_run.len() as f64 / measured_s * 10.0).round() / 10.0,
             latency_ms: Latency::of(&latencies),
             errors: facts.errors + facts.corrupted,
+            failed_requests: facts.failed_requests,
             lost: facts.lost,
             relay_peak_rss_mb: facts.relay.as_ref().map(|r| (r.peak_rss_mb * 10.0).round() / 10.0),
             corrupted: facts.corrupted,
@@ -117,17 +154,18 @@ impl Summary {
             actuals: in_run.iter().filter(|c| c.direction == Direction::Actuals).count(),
             drained: facts.drained,
             measured_s: (measured_s * 10.0).round() / 10.0,
-            users: facts.users.last().map(|u| u.1).unwrap_or_default(),
+            users,
             mean_ticket_bytes: facts.mean_ticket_bytes,
             knee: facts.knee_threshold_ms.map(|threshold| knee(&timeline, threshold)),
             relay: facts.relay,
             timeline,
+            problems,
         }
     }
 
-    /// Nothing lost, nothing altered, no request failed.
+    /// Nothing lost or altered, no request failed, every office exchanged, and the run acknowledged what it sent.
     pub fn clean(&self) -> bool {
-        self.errors == 0 && self.lost == 0
+        self.problems.is_empty()
     }
 
     /// For people: Japanese first, English beside it.
@@ -177,11 +215,14 @@ impl Summary {
                 ),
             });
         }
-        text.push_str(if self.clean() {
-            "判定 verdict: 消失・改変なし nothing lost or altered\n"
+        if self.clean() {
+            text.push_str("判定 verdict: 消失・改変なし nothing lost or altered\n");
         } else {
-            "判定 verdict: 失敗 FAILED — messages were lost or altered, or requests failed\n"
-        });
+            text.push_str("判定 verdict: 失敗 FAILED\n");
+            for problem in &self.problems {
+                text.push_str(&format!("  - {problem}\n"));
+            }
+        }
         text
     }
 }
@@ -243,6 +284,7 @@ mod tests {
             users: &users,
             measured: (Duration::ZERO, Duration::from_millis(2999)),
             errors: 0,
+            failed_requests: 0,
             corrupted: 0,
             lost: 0,
             drained: 0,
@@ -256,22 +298,43 @@ mod tests {
         assert!(summary.clean());
     }
 
-    #[test]
-    fn a_lost_message_fails_the_run() {
-        let summary = Summary::new(RunFacts {
+    fn facts<'a>(completed: &'a [Completed], users: &'a [(Duration, usize)]) -> RunFacts<'a> {
+        RunFacts {
             scenario: "month-start",
-            completed: &[done(10, 5)],
-            users: &[(Duration::ZERO, 1)],
+            completed,
+            users,
             measured: (Duration::ZERO, Duration::from_secs(1)),
             errors: 0,
+            failed_requests: 0,
             corrupted: 0,
-            lost: 1,
+            lost: 0,
             drained: 0,
             mean_ticket_bytes: 0,
             knee_threshold_ms: None,
             relay: None,
-        });
+        }
+    }
+
+    #[test]
+    fn a_lost_message_fails_the_run() {
+        let completed = [done(10, 5)];
+        let users = [(Duration::ZERO, 1)];
+        assert!(Summary::new(facts(&completed, &users)).clean(), "the run below passes without the loss");
+        let summary = Summary::new(RunFacts { lost: 1, ..facts(&completed, &users) });
         assert!(!summary.clean());
-        assert!(summary.human().contains("FAILED"));
+        assert!(summary.human().contains("FAILED") && summary.human().contains("1 lost"));
+    }
+
+    #[test]
+    fn no_traffic_failed_requests_and_late_acknowledgements_fail_the_run() {
+        let users = [(Duration::ZERO, 3)];
+        let none = Summary::new(facts(&[], &users));
+        assert!(none.problems.iter().any(|p| p.contains("too few exchanges (0 for 3 offices)")), "{:?}", none.problems);
+        let completed: Vec<Completed> = (0..3).map(|i| done(i * 10, 5)).collect();
+        let failed = Summary::new(RunFacts { failed_requests: 2, ..facts(&completed, &users) });
+        assert_eq!(failed.problems, vec!["失敗した要求 2 件 / 2 requests failed (goose)".to_string()]);
+        let late = Summary::new(RunFacts { drained: 11, ..facts(&completed, &users) });
+        assert!(late.problems.iter().any(|p| p.contains("11 exchanges acknowledged only after the run (limit 10)")));
+        assert!(Summary::new(RunFacts { drained: 10, ..facts(&completed, &users) }).clean());
     }
 }
