@@ -230,8 +230,9 @@ async fn send(
     Ok(id)
 }
 
-/// One look at the inbox: every waiting message of this run is downloaded, verified and acknowledged. Returns
-/// the senders of the messages acknowledged.
+/// One look at the inbox: every waiting message of this run whose sender has recorded its `201` is downloaded —
+/// every file the sender sent, by name, checked against the sender's SHA-256 — and acknowledged when all arrived and
+/// the relay listed exactly those files. Returns the senders of the messages acknowledged.
 async fn work_inbox(world: &World, user: &mut GooseUser) -> Result<Vec<String>, Box<TransactionError>> {
     let path = format!("/v1/inbox?status=sent&limit=20&wait={INBOX_WAIT_S}");
     let mut goose = user.get_named(&path, "受信一覧 inbox").await?;
@@ -245,34 +246,46 @@ async fn work_inbox(world: &World, user: &mut GooseUser) -> Result<Vec<String>, 
         return Ok(Vec::new());
     };
     let mut acknowledged = Vec::new();
-    'messages: for message in page["messages"].as_array().map(Vec::as_slice).unwrap_or_default() {
+    for message in page["messages"].as_array().map(Vec::as_slice).unwrap_or_default() {
         let (Some(id), Some(from)) = (message["id"].as_str(), message["from"].as_str()) else { continue };
-        let names: Vec<&str> = message["files"]
+        // What the sender sent, not what the relay lists, is what must arrive. Until the sender has recorded its
+        // `201` nothing is downloaded, so the message stays `sent` and comes back at the next look.
+        let Some(sent) = world.tracker.files_of(id) else { continue };
+        let listed: Vec<&str> = message["files"]
             .as_array()
             .map(Vec::as_slice)
             .unwrap_or_default()
             .iter()
             .filter_map(|f| f["name"].as_str())
             .collect();
-        for name in names {
+        let mut complete = true;
+        if listed.len() != sent.len() || listed.iter().any(|name| !sent.iter().any(|s| s == name)) {
+            // The relay lists a file nobody sent, or leaves one out.
+            world.tracker.failed();
+            user.set_failure("inbox: the files listed are not the files sent", &mut goose.request, None, None)?;
+            complete = false;
+        }
+        for name in &sent {
             let mut goose = user.get_named(&format!("/v1/messages/{id}/files/{name}"), "ダウンロード download").await?;
             let bytes = match (goose.request.success, goose.response) {
                 (true, Ok(response)) => response.bytes().await.ok(),
                 _ => None,
             };
-            let verdict = bytes.map(|bytes| world.tracker.verify(id, name, &bytes));
-            match verdict {
+            match bytes.map(|bytes| world.tracker.verify(id, name, &bytes)) {
                 Some(Verdict::Intact) => {}
-                // Its sender has not seen the `201` yet: leave it for the next look.
-                Some(Verdict::NotYetKnown) => continue 'messages,
+                // Counted as altered by the tracker; acknowledged all the same, so it is not counted again later.
                 Some(Verdict::Altered) => {
                     user.set_failure("download: bytes differ from the sender's", &mut goose.request, None, None)?
                 }
-                Some(Verdict::UnknownFile) | None => {
+                Some(Verdict::UnknownFile | Verdict::NotYetKnown) | None => {
+                    complete = false;
                     world.tracker.failed();
                     user.set_failure("download failed", &mut goose.request, None, None)?
                 }
             }
+        }
+        if !complete {
+            continue; // not acknowledged: the after-run check fetches it by id and judges it
         }
         let ack_path = format!("/v1/messages/{id}/ack");
         let request = GooseRequest::builder()

@@ -122,6 +122,15 @@ impl Tracker {
         Some(latency)
     }
 
+    /// The names of the files the sender sent as `id`, once its `201` is recorded: what the recipient must get,
+    /// whatever the relay lists.
+    pub fn files_of(&self, id: &str) -> Option<Vec<String>> {
+        let in_flight = lock(&self.in_flight);
+        let mut names: Vec<String> = in_flight.get(id)?.digests.keys().cloned().collect();
+        names.sort();
+        Some(names)
+    }
+
     pub fn in_flight(&self, id: &str) -> bool {
         lock(&self.in_flight).contains_key(id)
     }
@@ -197,6 +206,8 @@ mod tests {
         assert_eq!(tracker.verify("m1", "B.CSV", b"abc"), Verdict::UnknownFile);
         assert_eq!(tracker.verify("m2", "A.CSV", b"abc"), Verdict::NotYetKnown);
         assert_eq!(tracker.altered(), 1);
+        assert_eq!(tracker.files_of("m1"), Some(vec!["A.CSV".to_string()]));
+        assert_eq!(tracker.files_of("m2"), None);
         let outstanding = tracker.outstanding();
         assert_eq!((outstanding.len(), outstanding[0].to.as_str()), (1, "1370002058"));
     }
