@@ -46,11 +46,13 @@ proptest! {
         }
         let bytes = encode_records(kind, &records, TextEncoding::ShiftJis).expect("generated text is MS932");
         let report = validate_file("-", &bytes, &Options { kind: Some(kind), ..Options::default() });
-        // Files of several records may repeat a key by chance; the record-level content must be clean.
+        // Relations between records (FIL) are only judged on one record of a kind other than 第7表: several random
+        // records may repeat a key or mix months, and a random 第7表 has no totals that add up.
+        let relations_are_random = rows > 1 || kind.code == "UPSIKYU";
         let unexpected: Vec<String> = report
             .findings
             .iter()
-            .filter(|f| !f.rule.code.starts_with("FIL"))
+            .filter(|f| !(relations_are_random && f.rule.code.starts_with("FIL")))
             .map(|f| format!("{} {:?} {}", f.rule.code, f.column, f.message(conformance::i18n::Lang::En)))
             .collect();
         prop_assert!(unexpected.is_empty(), "{}: {:?}", kind.code, unexpected);

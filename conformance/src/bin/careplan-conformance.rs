@@ -213,7 +213,17 @@ fn run(command: Command, lang: Lang) -> Result<ExitCode> {
                 bar.inc(1);
             });
             bar.finish_and_clear();
-            finish_suite(&report, &output, lang)
+            let code = finish_suite(&report, &output, lang)?;
+            // A relay case skipped for want of --negative-dir or --max-body was not checked: not a pass.
+            if report.summary.skipped > 0 && code == ExitCode::SUCCESS {
+                eprintln!(
+                    "{} 件の検査を省略しました（--negative-dir と --max-body を指定してください） / {} cases skipped \
+                     (give --negative-dir and --max-body)",
+                    report.summary.skipped, report.summary.skipped
+                );
+                return Ok(ExitCode::from(1));
+            }
+            Ok(code)
         }
         Command::ExportCheck { paths, output } => {
             let report = validate_paths(&paths, &Options::default(), output.progress)?;

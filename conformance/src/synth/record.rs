@@ -128,6 +128,15 @@ pub fn arbitrary_record(kind: &'static Kind, rng: &mut Rng) -> Vec<String> {
             set(&mut values, to, a);
         }
     }
+    // The service month is one the current CSVバージョン applies to (its 適用開始年月 in versions.toml; FIL012).
+    let from = crate::spec::csv_version(crate::spec::CURRENT_CSV_VERSION)
+        .and_then(|version| crate::calendar::parse_month(&version.applies_from));
+    if let (Some(month_id), Some((first_year, first_month))) = (kind.service_month.as_deref(), from) {
+        let year = rng.range(u64::from(first_year), u64::from(first_year) + 1);
+        let month =
+            if year == u64::from(first_year) { rng.range(u64::from(first_month), 12) } else { rng.range(1, 12) };
+        set(&mut values, month_id, format!("{year}{month:02}"));
+    }
     match kind.code.as_str() {
         "UPHOSOKU" => set(&mut values, "target_month", "000000".into()),
         "UP1KYO" => {
