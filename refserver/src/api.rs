@@ -863,12 +863,12 @@ async fn accept_upload(
     if to.len() != 10 || !to.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_recipient", "`to` must be a 10-digit office number"));
     }
+    let names: Vec<Option<FileName>> = files.iter().map(|(name, _)| filename::parse(name).ok()).collect();
     if *to == **me {
         // One office number may hold several services (S1 更新履歴 4.0 「複数サービス提供事業所への対応」): it may send
         // from one of its kinds to another, never from a kind to itself.
-        let between_kinds = files
-            .iter()
-            .all(|(name, _)| filename::parse(name).is_ok_and(|name| name.sender.kind != name.recipient.kind));
+        let between_kinds =
+            names.iter().all(|name| name.as_ref().is_some_and(|name| name.sender.kind != name.recipient.kind));
         if !between_kinds {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
@@ -885,7 +885,6 @@ async fn accept_upload(
     } else {
         hex(&Sha256::digest(format!("{to}\0{}", digest.as_deref().unwrap_or_default())))
     };
-    let names: Vec<Option<FileName>> = files.iter().map(|(name, _)| filename::parse(name).ok()).collect();
     for name in names.iter().flatten() {
         let own = *name.sender.office == **me && sender.kinds.contains(&name.sender.kind);
         if !own && !fault(state, |f| f.allow_impersonation) {

@@ -1,5 +1,6 @@
-use crate::billing::{detail_amount, number, row_kind, RowKind};
+use crate::billing::{detail_amount, number};
 use crate::finding::Finding;
+use crate::rules::file::detail_rows;
 use crate::rules::{rule, Check};
 use crate::validate::context::{finding_at, FileCtx};
 
@@ -35,12 +36,9 @@ rule! {
 
 fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
     let Some(doc) = ctx.doc else { return };
-    let [code, units, count, amount, discounted] =
-        ["service_code", "units", "count_or_days", "service_units_amount", "discounted_units"].map(|id| doc.column(id));
-    for row in doc.rows() {
-        if row_kind(doc.at(row, code)) != RowKind::Detail {
-            continue;
-        }
+    let [units, count, amount, discounted] =
+        ["units", "count_or_days", "service_units_amount", "discounted_units"].map(|id| doc.column(id));
+    for row in detail_rows(doc) {
         let (Some(units), Some(count), Some(amount)) =
             (number(doc.at(row, units)), number(doc.at(row, count)), number(doc.at(row, amount)))
         else {

@@ -1,5 +1,6 @@
-use crate::billing::{discounted_units, number, row_kind, RowKind};
+use crate::billing::{discounted_units, number};
 use crate::finding::Finding;
+use crate::rules::file::detail_rows;
 use crate::rules::{rule, Check};
 use crate::validate::context::{finding_at, FileCtx};
 
@@ -33,12 +34,8 @@ rule! {
 
 fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
     let Some(doc) = ctx.doc else { return };
-    let [code, units, rate, discounted] =
-        ["service_code", "units", "discount_rate", "discounted_units"].map(|id| doc.column(id));
-    for row in doc.rows() {
-        if row_kind(doc.at(row, code)) != RowKind::Detail {
-            continue;
-        }
+    let [units, rate, discounted] = ["units", "discount_rate", "discounted_units"].map(|id| doc.column(id));
+    for row in detail_rows(doc) {
         let (Some(units), Some(rate), Some(discounted)) =
             (number(doc.at(row, units)), number(doc.at(row, rate)), number(doc.at(row, discounted)))
         else {

@@ -75,6 +75,12 @@ impl Annex<'_> {
 
 pub(crate) type Annexes<'a> = BTreeMap<UserKey<'a>, Annex<'a>>;
 
+/// The detail rows (one service code of one office) of a UPSIKYU document, in file order.
+pub(crate) fn detail_rows<'a>(doc: &'a Document) -> impl Iterator<Item = usize> + 'a {
+    let code = doc.column("service_code");
+    doc.rows().filter(move |&row| row_kind(doc.at(row, code)) == RowKind::Detail)
+}
+
 /// Every user's 別表 in a UPSIKYU document.
 pub(crate) fn annexes(doc: &Document) -> Annexes<'_> {
     let [insurer, insured, month, code, office] =

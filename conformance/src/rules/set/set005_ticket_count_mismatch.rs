@@ -1,6 +1,7 @@
-use crate::billing::{number, row_kind, RowKind};
+use crate::billing::number;
 use crate::fasthash::FxHashMap;
 use crate::finding::Finding;
+use crate::rules::file::detail_rows;
 use crate::rules::{rule, Check};
 use crate::validate::context::{finding_at, SetCtx};
 
@@ -48,17 +49,13 @@ fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {
     };
     let plan_columns = LINE.map(|id| plan_doc.column(id));
     let annex_columns = LINE.map(|id| annex_doc.column(id));
-    let (plan_count, annex_code, annex_count) =
-        (plan_doc.column("service_count"), annex_doc.column("service_code"), annex_doc.column("count_or_days"));
+    let (plan_count, annex_count) = (plan_doc.column("service_count"), annex_doc.column("count_or_days"));
     let mut counts: FxHashMap<[&str; 5], i64> = FxHashMap::default();
     for row in plan_doc.rows() {
         *counts.entry(plan_columns.map(|c| plan_doc.at(row, c))).or_default() +=
             number(plan_doc.at(row, plan_count)).unwrap_or(0);
     }
-    for row in annex_doc.rows() {
-        if row_kind(annex_doc.at(row, annex_code)) != RowKind::Detail {
-            continue;
-        }
+    for row in detail_rows(annex_doc) {
         let Some(count) = number(annex_doc.at(row, annex_count)) else {
             continue;
         };
