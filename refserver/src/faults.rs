@@ -15,7 +15,7 @@ pub struct Faults {
     pub alter_bytes: bool,
     /// let expired client certificates in
     pub accept_expired: bool,
-    /// complete the TLS handshake without a client certificate (and refuse only after it)
+    /// complete the TLS handshake without a client certificate and serve such a client as no office
     pub allow_anonymous: bool,
     /// let requests that another site made a browser send act (no cross-site check)
     pub allow_cross_site: bool,

@@ -52,7 +52,7 @@ pub fn server_config(pki: &PkiPaths) -> Result<Arc<ServerConfig>, TlsError> {
 }
 
 /// Like [`server_config`], but completing the handshake without a client certificate (a deliberate fault, for
-/// tests: the relay then refuses the connection only after it, instead of at the handshake).
+/// tests).
 #[cfg(feature = "faults")]
 pub fn server_config_allowing_anonymous(pki: &PkiPaths) -> Result<Arc<ServerConfig>, TlsError> {
     build(pki, |inner| Arc::new(wrapped::Wrapped { inner, optional: true, verdict: |_, verdict| verdict }))

@@ -226,13 +226,7 @@ fn expect_status(evidence: &mut Vec<String>, what: &str, status: StatusCode, exp
     }
 }
 
-/// Whether a failed request was refused by the TLS handshake itself: the server sent a fatal alert (rustls reports
-/// "received fatal alert: …"), as opposed to a relay that is down or hangs up later.
-fn refused_by_tls(error: &reqwest::Error) -> bool {
-    error_chain(error).contains("received fatal alert")
-}
-
-/// An error with every cause it wraps, for evidence and for telling a TLS refusal from an outage.
+/// An error with every cause it wraps, for the evidence.
 fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
@@ -382,9 +376,8 @@ async fn run_case(id: &str, ctx: &Context<'_>, evidence: &mut Vec<String>) -> Ca
                 Err(error) => error,
             };
             evidence.push(format!("refused: {}", error_chain(&error)));
-            if !refused_by_tls(&error) {
-                return Err(fail("the connection failed, but not with a TLS alert refusing the missing certificate"));
-            }
+            // The refusal counts only from a relay that is up. (Whether the TLS alert or the closed connection
+            // reaches the client first is a race under TLS 1.3, so the error itself cannot tell more.)
             ctx.expect_up(evidence).await
         }
         "R02" => {
@@ -397,10 +390,7 @@ async fn run_case(id: &str, ctx: &Context<'_>, evidence: &mut Vec<String>) -> Ca
                     client(&ctx.target.ca_pem, Some(identity), true).map_err(|e| fail(format!("{name}: {e}")))?;
                 match attempt.get(ctx.url("/healthz")).send().await {
                     Ok(response) => accepted.push(format!("{name}: accepted ({})", response.status())),
-                    Err(error) if refused_by_tls(&error) => evidence.push(format!("{name}: refused")),
-                    Err(error) => {
-                        accepted.push(format!("{name}: not refused by a TLS alert ({})", error_chain(&error)))
-                    }
+                    Err(error) => evidence.push(format!("{name}: refused ({})", error_chain(&error))),
                 }
             }
             if !accepted.is_empty() {
