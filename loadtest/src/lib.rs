@@ -3,18 +3,20 @@
 //! Data flow: [`population`] says which offices exist and who sends to whom → [`payloads`] pre-generates valid
 //! standard-spec units for every pair (the scale generator) → [`roles`] are goose scenarios that send, poll,
 //! download, verify and acknowledge → [`tracker`] turns sends and acknowledgements into end-to-end exchanges →
-//! [`summary`] reports them next to goose's per-request metrics.
+//! [`summary`] reports them next to goose's per-request metrics. [`run`] ties them together and, after goose stops,
+//! checks every inbox against what the senders recorded.
 
 pub mod payloads;
 pub mod population;
 pub mod profile;
 pub mod relay_watch;
 pub mod roles;
+pub mod run;
 pub mod summary;
 pub mod tracker;
 
 #[derive(Debug, thiserror::Error)]
-pub enum SetupError {
+pub enum LoadError {
     #[error("generating payloads: {0}")]
     Synth(#[from] conformance::synth::SynthError),
     #[error("encoding payloads: {0}")]
@@ -23,4 +25,10 @@ pub enum SetupError {
     Sandbox(#[from] refserver::sandbox::SandboxError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error("HTTP: {0}")]
+    Http(#[from] reqwest::Error),
+    #[error("goose: {0}")]
+    Goose(#[from] Box<goose::GooseError>),
+    #[error("{0}")]
+    Relay(String),
 }

@@ -8,7 +8,7 @@ use conformance::synth::corpus::scale_exchanges;
 use sha2::{Digest, Sha256};
 
 use crate::population::Population;
-use crate::SetupError;
+use crate::LoadError;
 
 /// The files of one send, with the SHA-256 the sender computed for each.
 #[derive(Debug, Clone)]
@@ -46,16 +46,16 @@ impl Payloads {
         population: &Population,
         units_per_pair: usize,
         users_per_unit: usize,
-    ) -> Result<Payloads, SetupError> {
+    ) -> Result<Payloads, LoadError> {
         let mut by_pair = HashMap::new();
         for (index, (k, p)) in population.pairs().into_iter().enumerate() {
             let (care_manager, provider) = (&population.care_managers[k], &population.providers[p]);
             let units = scale_exchanges(units_per_pair * users_per_unit, users_per_unit, index as u64 + 1, |_| {
                 (care_manager.clone(), provider.clone())
             })?;
-            let encode = |files: &[conformance::synth::GeneratedFile]| -> Result<Payload, SetupError> {
+            let encode = |files: &[conformance::synth::GeneratedFile]| -> Result<Payload, LoadError> {
                 Ok(Payload::new(
-                    files.iter().map(|f| Ok((f.name.clone(), f.bytes()?))).collect::<Result<_, SetupError>>()?,
+                    files.iter().map(|f| Ok((f.name.clone(), f.bytes()?))).collect::<Result<_, LoadError>>()?,
                 ))
             };
             let units = units
@@ -66,7 +66,7 @@ impl Payloads {
                         actuals: encode(std::slice::from_ref(&unit.actuals))?,
                     })
                 })
-                .collect::<Result<Vec<_>, SetupError>>()?;
+                .collect::<Result<Vec<_>, LoadError>>()?;
             by_pair.insert((care_manager.number.clone(), provider.number.clone()), Arc::new(units));
         }
         Ok(Payloads { by_pair })

@@ -20,7 +20,7 @@ use crate::payloads::{Payload, Payloads};
 use crate::population::Population;
 use crate::profile::Profile;
 use crate::tracker::{Direction, Tracker, Verdict};
-use crate::SetupError;
+use crate::LoadError;
 
 /// Everything the users share: who is who, what they send, and the bookkeeping of exchanges.
 pub struct World {
@@ -41,7 +41,7 @@ impl World {
         payloads: Payloads,
         profile: Profile,
         pki: &PkiPaths,
-    ) -> Result<World, SetupError> {
+    ) -> Result<World, LoadError> {
         let mut identities = HashMap::new();
         for office in population.care_managers.iter().chain(&population.providers) {
             identities.insert(office.number.clone(), pki.identity_pem(&office.number)?);

@@ -65,6 +65,10 @@ pub struct Summary {
     /// requests goose counted as failed (a TLS connect that failed, an error status)
     pub failed_requests: u64,
     pub lost: u64,
+    /// messages in an inbox that no sender of the run sent
+    pub invented: u64,
+    /// messages the relay still offers after answering their acknowledgement
+    pub unacked: u64,
     pub relay_peak_rss_mb: Option<f64>,
     /// altered downloads (also counted in `errors`)
     pub corrupted: u64,
@@ -93,6 +97,8 @@ pub struct RunFacts<'a> {
     pub failed_requests: u64,
     pub corrupted: u64,
     pub lost: u64,
+    pub invented: u64,
+    pub unacked: u64,
     pub drained: usize,
     pub mean_ticket_bytes: usize,
     pub knee_threshold_ms: Option<f64>,
@@ -121,6 +127,12 @@ impl Summary {
                 facts.lost, facts.corrupted, facts.errors, facts.lost, facts.corrupted, facts.errors
             ));
         }
+        if facts.invented + facts.unacked > 0 {
+            problems.push(format!(
+                "送信されていないメッセージ {} 件・受領後も未受領のメッセージ {} 件 / messages sent by nobody: {}, acknowledged but still offered: {}",
+                facts.invented, facts.unacked, facts.invented, facts.unacked
+            ));
+        }
         if facts.failed_requests > 0 {
             let n = facts.failed_requests;
             problems.push(format!("失敗した要求 {n} 件 / {n} requests failed (goose)"));
@@ -147,6 +159,8 @@ impl Summary {
             errors: facts.errors + facts.corrupted,
             failed_requests: facts.failed_requests,
             lost: facts.lost,
+            invented: facts.invented,
+            unacked: facts.unacked,
             relay_peak_rss_mb: facts.relay.as_ref().map(|r| (r.peak_rss_mb * 10.0).round() / 10.0),
             corrupted: facts.corrupted,
             exchanges: in_run.len(),
@@ -175,7 +189,7 @@ impl Summary {
             "シナリオ scenario: {}\n\
              交換数 exchanges: {} (提供票 tickets {}, 実績 actuals {}) in {:.1} s → {:.1} 件/秒 exchanges/s\n\
              送信→受領 send→ack latency ms: p50 {:.1}, p95 {:.1}, p99 {:.1}, max {:.1}\n\
-             エラー errors: {} (改変 corrupted {}), 消失 lost: {}, 終了後に受領 drained after the run: {}\n",
+             エラー errors: {} (改変 corrupted {}), 消失 lost: {}, 捏造 invented: {}, 受領の不記録 unacked: {}, 終了後に受領 drained after the run: {}\n",
             self.scenario,
             self.exchanges,
             self.tickets,
@@ -189,6 +203,8 @@ impl Summary {
             self.errors,
             self.corrupted,
             self.lost,
+            self.invented,
+            self.unacked,
             self.drained,
         );
         if let Some(relay) = &self.relay {
@@ -216,7 +232,7 @@ impl Summary {
             });
         }
         if self.clean() {
-            text.push_str("判定 verdict: 消失・改変なし nothing lost or altered\n");
+            text.push_str("判定 verdict: 消失・改変・捏造なし nothing lost, altered or invented\n");
         } else {
             text.push_str("判定 verdict: 失敗 FAILED\n");
             for problem in &self.problems {
@@ -287,6 +303,8 @@ mod tests {
             failed_requests: 0,
             corrupted: 0,
             lost: 0,
+            invented: 0,
+            unacked: 0,
             drained: 0,
             mean_ticket_bytes: 0,
             knee_threshold_ms: Some(250.0),
@@ -308,6 +326,8 @@ mod tests {
             failed_requests: 0,
             corrupted: 0,
             lost: 0,
+            invented: 0,
+            unacked: 0,
             drained: 0,
             mean_ticket_bytes: 0,
             knee_threshold_ms: None,
@@ -336,5 +356,9 @@ mod tests {
         let late = Summary::new(RunFacts { drained: 11, ..facts(&completed, &users) });
         assert!(late.problems.iter().any(|p| p.contains("11 exchanges acknowledged only after the run (limit 10)")));
         assert!(Summary::new(RunFacts { drained: 10, ..facts(&completed, &users) }).clean());
+        let invented = Summary::new(RunFacts { invented: 1, ..facts(&completed, &users) });
+        assert!(invented.problems.iter().any(|p| p.contains("sent by nobody: 1,")), "{:?}", invented.problems);
+        let unacked = Summary::new(RunFacts { unacked: 2, ..facts(&completed, &users) });
+        assert!(unacked.problems.iter().any(|p| p.contains("still offered: 2")));
     }
 }

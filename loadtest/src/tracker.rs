@@ -2,7 +2,7 @@
 //! acknowledgement is answered. The tracker holds the SHA-256 the sender computed for every file, so the
 //! recipient's download is checked against the sender, not against what the relay claims.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -60,6 +60,9 @@ pub struct Outstanding {
 pub struct Tracker {
     started: Instant,
     in_flight: Mutex<HashMap<String, InFlight>>,
+    /// every id a sender recorded a `201` for, and every id whose acknowledgement the relay answered
+    sent: Mutex<HashSet<String>>,
+    acknowledged: Mutex<HashSet<String>>,
     completed: Mutex<Vec<Completed>>,
     /// (when, users running) each time a user starts
     users: Mutex<Vec<(Duration, usize)>>,
@@ -78,6 +81,8 @@ impl Tracker {
         Tracker {
             started: Instant::now(),
             in_flight: Mutex::default(),
+            sent: Mutex::default(),
+            acknowledged: Mutex::default(),
             completed: Mutex::default(),
             users: Mutex::default(),
             altered: AtomicU64::new(0),
@@ -95,6 +100,7 @@ impl Tracker {
         let digests = names.zip(payload.digests.iter().copied()).collect();
         let entry = InFlight { direction, to: to.to_string(), begun, digests };
         lock(&self.in_flight).insert(id.to_string(), entry);
+        lock(&self.sent).insert(id.to_string());
     }
 
     /// Checks a downloaded file against the sender's SHA-256; an altered file is counted.
@@ -117,6 +123,7 @@ impl Tracker {
     /// the first time, `None` for an id that is not in flight.
     pub fn acknowledged(&self, id: &str) -> Option<Duration> {
         let entry = lock(&self.in_flight).remove(id)?;
+        lock(&self.acknowledged).insert(id.to_string());
         let latency = entry.begun.elapsed();
         lock(&self.completed).push(Completed { at: self.elapsed(), latency, direction: entry.direction });
         Some(latency)
@@ -129,6 +136,22 @@ impl Tracker {
         let mut names: Vec<String> = in_flight.get(id)?.digests.keys().cloned().collect();
         names.sort();
         Some(names)
+    }
+
+    /// The drain after the run acknowledged `id`: done, but not an exchange of the run.
+    pub fn drained(&self, id: &str) {
+        lock(&self.in_flight).remove(id);
+        lock(&self.acknowledged).insert(id.to_string());
+    }
+
+    /// Whether a sender of this run recorded a `201` for `id`.
+    pub fn was_sent(&self, id: &str) -> bool {
+        lock(&self.sent).contains(id)
+    }
+
+    /// Whether the relay answered an acknowledgement of `id`.
+    pub fn was_acknowledged(&self, id: &str) -> bool {
+        lock(&self.acknowledged).contains(id)
     }
 
     pub fn in_flight(&self, id: &str) -> bool {
@@ -196,6 +219,8 @@ mod tests {
         assert!(tracker.acknowledged("m1").is_none(), "a second ack is not a second exchange");
         assert_eq!(tracker.completed().len(), 1);
         assert!(tracker.outstanding().is_empty());
+        assert!(tracker.was_sent("m1") && tracker.was_acknowledged("m1"));
+        assert!(!tracker.was_sent("m2") && !tracker.was_acknowledged("m2"));
     }
 
     #[test]
@@ -210,5 +235,7 @@ mod tests {
         assert_eq!(tracker.files_of("m2"), None);
         let outstanding = tracker.outstanding();
         assert_eq!((outstanding.len(), outstanding[0].to.as_str()), (1, "1370002058"));
+        tracker.drained("m1");
+        assert!(tracker.outstanding().is_empty() && tracker.completed().is_empty() && tracker.was_acknowledged("m1"));
     }
 }

@@ -1,7 +1,8 @@
 // The relay's web page end to end, in headless Chromium against a real relay (run by `cargo xtask browser`, which
-// sets the environment below). Two browsers, one per office, each presenting its own client certificate from its
-// own NSS database: the care manager drops files, sees a finding, fixes the file and sends; the provider opens the
-// inbox, previews the plan as its form, downloads, acknowledges; the care manager sees the status change.
+// sets the environment below). One browser per office, each presenting its own client certificate from its own NSS
+// database: the care manager drops files, sees a finding, fixes the file and sends; the provider opens the inbox,
+// previews the plan as its form, downloads, acknowledges; the care manager sees the status change; a third office
+// cannot open the message, nor tell it exists.
 // Every step leaves a screenshot in $ARTIFACTS.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -66,6 +67,7 @@ async function shot(page, name, options = {}) {
 
 let sender;
 let recipient;
+let outsider;
 const state = {};
 
 /** A step of the story; on failure both browsers' screens are saved next to the step's screenshots. */
@@ -85,11 +87,13 @@ function step(name, body) {
 before(async () => {
   sender = await officeBrowser(env('SENDER_HOME'));
   recipient = await officeBrowser(env('RECIPIENT_HOME'));
+  outsider = await officeBrowser(env('OUTSIDER_HOME'));
 });
 
 after(async () => {
   await sender?.browser.close();
   await recipient?.browser.close();
+  await outsider?.browser.close();
 });
 
 step('the page opens over mutual TLS and names the office from its certificate', async () => {
@@ -307,14 +311,34 @@ step('the sender sees the acknowledgement in its outbox', async () => {
   await shot(page, '07-outbox-acknowledged.png');
 });
 
-step('another office cannot open the preview of a message that is not its own', async () => {
-  // The sandbox has two offices; the recipient asking for a made-up message id gets the same 404 as for one that
-  // exists elsewhere, so existence does not leak.
-  const response = await recipient.page.goto(`${RELAY}/preview/no-such-message/UP2KYO.CSV`);
-  assert.equal(response.status(), 404);
+step('a third office cannot open a message between two others, nor tell that it exists', async () => {
+  const { page } = outsider;
+  await page.goto(`${RELAY}/#inbox`);
+  await page.locator('#me strong').filter({ hasText: 'デイサービスあおば' }).waitFor();
+  await page.locator('#view-inbox .empty').waitFor();
+  const [plan2] = planFiles('valid/kaigo2-new-plan').filter(({ name }) => name.startsWith('UP2KYO_'));
+  const MADE_UP = 'm_00000000000000000000';
+  const answer = async (id) => {
+    const response = await page.goto(`${RELAY}/preview/${id}/${plan2.name}`);
+    const text = (await page.locator('body').innerText()).replaceAll(id, '<id>');
+    // The same request from the page's own script, as the web page downloads a file.
+    const download = await page.evaluate(async (url) => (await fetch(url, { headers: { 'X-Careplan-Client': '1' } })).status,
+      `${RELAY}/v1/messages/${id}/files/${plan2.name}`);
+    return { status: response.status(), text, download };
+  };
+  const real = await answer(state.planMessage);
+  const madeUp = await answer(MADE_UP);
+  assert.deepEqual(real, madeUp, 'a message between two other offices must look like one that does not exist');
+  assert.equal(real.status, 404);
+  assert.equal(real.download, 404);
+  await shot(page, '08-outsider-not-found.png');
 });
 
-step('no script errors on either page', async () => {
-  writeFileSync(join(ARTIFACTS, 'console.txt'), [...sender.problems, ...recipient.problems].join('\n'));
-  assert.deepEqual([...sender.problems, ...recipient.problems].filter((p) => !/404/.test(p)), []);
+step('no script errors on any page; the third office saw only the 404s it asked for', async () => {
+  const all = [...sender.problems, ...recipient.problems, ...outsider.problems];
+  writeFileSync(join(ARTIFACTS, 'console.txt'), all.join('\n'));
+  assert.deepEqual([...sender.problems, ...recipient.problems], []);
+  // Chromium logs each refused resource as a console error: two previews and two downloads.
+  assert.equal(outsider.problems.length, 4, outsider.problems.join('\n'));
+  for (const problem of outsider.problems) assert.match(problem, /status of 404/);
 });

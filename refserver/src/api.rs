@@ -929,6 +929,7 @@ async fn accept_upload(
     let (id, to) = (new_id(me), to);
     let entry = audit_entry(me, "send", Some(&id), Some(format!("to {to}")));
     let (from, accept_invalid) = (me.to_string(), fault(state, |f| f.accept_invalid));
+    let drop_last_file = fault(state, |f| f.drop_last_file);
     // Validation is CPU work: off the async workers. Nothing is stored unless the files pass.
     let validated = tokio::task::spawn_blocking(move || {
         let report = validate_files(files.iter().map(|(n, b)| (n.as_str(), b.as_slice())), &Options::default());
@@ -937,6 +938,10 @@ async fn accept_upload(
             return Err((report.errors(), json));
         }
         let kinds = report.files.iter().map(|f| f.kind_code().map(String::from));
+        let mut files = files;
+        if drop_last_file && files.len() > 1 {
+            files.pop();
+        }
         Ok(NewMessage {
             id,
             from,
@@ -961,8 +966,12 @@ async fn accept_upload(
         message: format!("the files have {errors} error findings; nothing was stored"),
         report: Some(report_json),
     })?;
+    let duplicate = fault(state, |f| f.duplicate_sends).then(|| message.duplicate(new_id(me)));
     let (stored, replayed) = match state.store.insert_message(message, entry).await? {
         Inserted::New(stored) => {
+            if let Some(duplicate) = duplicate {
+                state.store.insert_message(duplicate, audit_entry(me, "send", None, None)).await?;
+            }
             state.arrivals.arrived(&stored.to);
             (stored, false)
         }

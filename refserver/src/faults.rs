@@ -37,4 +37,34 @@ pub struct Faults {
     pub plain_errors: bool,
     /// refuse every send with 503
     pub refuse_sends: bool,
+    /// store a send of several files without its last file (and still answer 201)
+    pub drop_last_file: bool,
+    /// store every send twice: the recipient finds a second message nobody sent
+    pub duplicate_sends: bool,
+}
+
+impl crate::store::NewMessage {
+    /// The same send under another id and without its idempotency key, for the `duplicate_sends` fault.
+    pub(crate) fn duplicate(&self, id: String) -> crate::store::NewMessage {
+        crate::store::NewMessage {
+            id,
+            from: self.from.clone(),
+            to: self.to.clone(),
+            serial: self.serial.clone(),
+            unit: self.unit.clone(),
+            idempotency_key: None,
+            request_digest: self.request_digest.clone(),
+            created_at: self.created_at.clone(),
+            files: self
+                .files
+                .iter()
+                .map(|file| crate::store::NewFile {
+                    name: file.name.clone(),
+                    kind: file.kind.clone(),
+                    sha256: file.sha256.clone(),
+                    bytes: file.bytes.clone(),
+                })
+                .collect(),
+        }
+    }
 }

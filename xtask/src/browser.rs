@@ -6,7 +6,8 @@
 //! chosen without a dialog; per office a home folder whose NSS database (`~/.pki/nssdb`, where Chromium on Linux
 //! keeps certificates) holds the office's PKCS#12 identity and trusts the test CA; `playwright-core` from npm
 //! (pinned by `refserver/e2e/package-lock.json`; it drives the system Chromium, never downloads one). The test
-//! itself is `refserver/e2e/exchange.test.mjs`; its screenshots land in `target/e2e/`.
+//! itself is `refserver/e2e/exchange.test.mjs`; its screenshots land in `target/e2e/`. The policy is removed when
+//! the test ends, pass or fail: left behind, it would let any page on 127.0.0.1 get a certificate without asking.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -18,6 +19,8 @@ use refserver::sandbox::{Sandbox, SandboxOffice, CARE_MANAGER, HOME_HELP};
 use crate::relay_process::{free_port, wait_ready, RelayGuard};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
+/// A third office, neither sender nor recipient of the test's messages.
+const DAY_SERVICE: &str = "1370003183";
 const POLICY_FILE: &str = "/etc/chromium/policies/managed/careplan-interop-e2e.json";
 const POLICY: &str =
     "{\"AutoSelectCertificateForUrls\": [\"{\\\"pattern\\\":\\\"https://127.0.0.1:*\\\",\\\"filter\\\":{}}\"]}\n";
@@ -27,6 +30,7 @@ const TEST_DEADLINE: Duration = Duration::from_secs(240);
 /// Runs the browser test; with `update_screenshots`, copies the README's screenshots into docs/screenshots/.
 pub fn run(update_screenshots: bool) -> Result<()> {
     install_browser()?;
+    let _policy = CertificatePolicy::install()?;
     let e2e = crate::root().join("refserver/e2e");
     run_command(Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--loglevel=error"]).current_dir(&e2e))?;
     let bin = crate::relay_process::build(false)?;
@@ -38,10 +42,12 @@ pub fn run(update_screenshots: bool) -> Result<()> {
         &[
             office(CARE_MANAGER, "43", "さくら居宅介護支援事業所"),
             office(HOME_HELP, "11", "ヘルパーステーションひまわり"),
+            office(DAY_SERVICE, "15", "デイサービスあおば"),
         ],
     )?;
     let care_manager_home = browser_home(&sandbox, dir.path(), CARE_MANAGER)?;
     let home_help_home = browser_home(&sandbox, dir.path(), HOME_HELP)?;
+    let day_service_home = browser_home(&sandbox, dir.path(), DAY_SERVICE)?;
 
     let port = free_port()?;
     let base = format!("https://127.0.0.1:{port}");
@@ -59,6 +65,7 @@ pub fn run(update_screenshots: bool) -> Result<()> {
         .env("CHROMIUM", CHROMIUM)
         .env("SENDER_HOME", &care_manager_home)
         .env("RECIPIENT_HOME", &home_help_home)
+        .env("OUTSIDER_HOME", &day_service_home)
         .env("FIXTURES", crate::root().join("fixtures"))
         .env("ARTIFACTS", &artifacts);
     run_with_deadline(&mut test, TEST_DEADLINE)?;
@@ -74,7 +81,32 @@ pub fn run(update_screenshots: bool) -> Result<()> {
     Ok(())
 }
 
-/// Installs what the test needs from Debian's packages and the certificate policy, when they are missing.
+/// The Chromium policy that picks the client certificate for https://127.0.0.1:* without a dialog, for as long as
+/// this value lives.
+struct CertificatePolicy;
+
+impl CertificatePolicy {
+    fn install() -> Result<CertificatePolicy> {
+        let policy = Path::new(POLICY_FILE);
+        if let Some(parent) = policy.parent() {
+            std::fs::create_dir_all(parent).with_context(|| format!("create {} (needs root)", parent.display()))?;
+        }
+        std::fs::write(policy, POLICY).with_context(|| format!("write {POLICY_FILE} (needs root)"))?;
+        eprintln!("wrote {POLICY_FILE} for this test: Chromium picks the client certificate for https://127.0.0.1:*");
+        Ok(CertificatePolicy)
+    }
+}
+
+impl Drop for CertificatePolicy {
+    fn drop(&mut self) {
+        match std::fs::remove_file(POLICY_FILE) {
+            Ok(()) => eprintln!("removed {POLICY_FILE}"),
+            Err(error) => eprintln!("could not remove {POLICY_FILE}: {error} — remove it by hand"),
+        }
+    }
+}
+
+/// Installs what the test needs from Debian's packages, when they are missing.
 fn install_browser() -> Result<()> {
     let needed = [
         ("chromium", CHROMIUM),
@@ -101,14 +133,6 @@ fn install_browser() -> Result<()> {
         }
         // The downloaded .deb files (Chromium's alone is ~100 MB) are not needed once installed; CI's disk is tight.
         apt(&["clean"])?;
-    }
-    if std::fs::read_to_string(POLICY_FILE).ok().as_deref() != Some(POLICY) {
-        let policy = Path::new(POLICY_FILE);
-        if let Some(parent) = policy.parent() {
-            std::fs::create_dir_all(parent).with_context(|| format!("create {} (needs root)", parent.display()))?;
-        }
-        std::fs::write(policy, POLICY).with_context(|| format!("write {POLICY_FILE} (needs root)"))?;
-        eprintln!("wrote {POLICY_FILE}: Chromium picks the client certificate for https://127.0.0.1:* by itself");
     }
     Ok(())
 }

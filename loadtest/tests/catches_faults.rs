@@ -1,0 +1,55 @@
+//! The load test's own mutation check: against a relay with a planted fault that loses, alters, invents or forgets,
+//! a short run must fail and say why; against the same relay without the fault it must pass. A checker that has
+//! never failed has not been tested.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a test that cannot set up must fail loudly
+
+use std::time::Duration;
+
+use loadtest::population::Population;
+use loadtest::run::{run, RunOptions};
+use loadtest::summary::Summary;
+use refserver::faults::Faults;
+use refserver::server::{self, ServerConfig};
+
+const CARE_MANAGERS: usize = 2;
+
+/// Whether a failed run failed for the fault's own count (not merely for some other reason).
+type CaughtBy = fn(&Summary) -> bool;
+
+async fn load_run(faults: Faults) -> Summary {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sandbox = Population::new(CARE_MANAGERS).create_sandbox(dir.path()).expect("sandbox");
+    let mut config = ServerConfig::new("127.0.0.1:0".parse().unwrap(), sandbox.data.clone(), sandbox.pki.clone());
+    config.api.faults = faults;
+    let relay = server::start(config).await.expect("relay starts");
+    let host = format!("https://{}", relay.local_addr);
+    let mut options = RunOptions::new(&host, sandbox.pki.clone(), Duration::from_secs(3));
+    options.care_managers = Some(CARE_MANAGERS);
+    options.units_per_pair = 2;
+    options.goose = vec!["--no-print-metrics".into(), "--quiet".into()];
+    let summary = run(&options).await.expect("the run completes");
+    relay.shutdown().await;
+    summary
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_planted_fault_fails_the_load_test() {
+    let healthy = load_run(Faults::default()).await;
+    assert!(healthy.clean(), "the relay without faults must pass: {}", healthy.human());
+
+    let cases: [(&str, Faults, CaughtBy); 5] = [
+        ("drops the last file of a send", Faults { drop_last_file: true, ..Faults::default() }, |s| s.lost > 0),
+        ("stores every send twice", Faults { duplicate_sends: true, ..Faults::default() }, |s| s.invented > 0),
+        ("alters downloaded bytes", Faults { alter_bytes: true, ..Faults::default() }, |s| s.corrupted > 0),
+        ("answers acks without recording them", Faults { lose_acks: true, ..Faults::default() }, |s| s.unacked > 0),
+        ("lists nothing in inboxes", Faults { hide_inbox: true, ..Faults::default() }, |s| {
+            s.exchanges == 0 && s.problems.iter().any(|p| p.contains("too few exchanges"))
+        }),
+    ];
+    for (fault, faults, caught_by_its_count) in cases {
+        let summary = load_run(faults).await;
+        assert!(!summary.clean(), "the load test passed a relay that {fault}: {}", summary.human());
+        assert!(caught_by_its_count(&summary), "a relay that {fault} failed for another reason: {}", summary.human());
+    }
+}
