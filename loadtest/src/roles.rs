@@ -200,6 +200,20 @@ async fn provider_round(world: &World, user: &mut GooseUser) -> TransactionResul
     Ok(())
 }
 
+/// Marks a request goose counted as a success failed for a reason of ours (bytes differ, no id in the answer…).
+/// A request goose already counted as failed (an error status, no connection) is left alone: marking it again
+/// would take a success it never had off goose's counts.
+fn fail(
+    user: &mut GooseUser,
+    request: &mut goose::metrics::GooseRequestMetric,
+    why: &str,
+) -> Result<(), Box<TransactionError>> {
+    if request.success {
+        user.set_failure(why, request, None, None)?;
+    }
+    Ok(())
+}
+
 /// `POST /v1/messages`; returns the new message's id, recorded in the tracker, when the relay answered `201`.
 async fn send(
     world: &World,
@@ -224,7 +238,7 @@ async fn send(
         Some(id) => world.tracker.sent(id, to, direction, begun, payload),
         None => {
             world.tracker.failed();
-            user.set_failure("send: no message id", &mut goose.request, None, None)?;
+            fail(user, &mut goose.request, "send: no message id")?;
         }
     }
     Ok(id)
@@ -242,10 +256,12 @@ async fn work_inbox(world: &World, user: &mut GooseUser) -> Result<Vec<String>, 
     };
     let Some(page) = page else {
         world.tracker.failed();
-        user.set_failure("inbox: no page", &mut goose.request, None, None)?;
+        fail(user, &mut goose.request, "inbox: no page")?;
         return Ok(Vec::new());
     };
     let mut acknowledged = Vec::new();
+    // goose's counts take one failure per request: the page is marked once however many entries are wrong.
+    let mut listing_wrong = false;
     for message in page["messages"].as_array().map(Vec::as_slice).unwrap_or_default() {
         let (Some(id), Some(from)) = (message["id"].as_str(), message["from"].as_str()) else { continue };
         // What the sender sent, not what the relay lists, is what must arrive. Until the sender has recorded its
@@ -262,7 +278,7 @@ async fn work_inbox(world: &World, user: &mut GooseUser) -> Result<Vec<String>, 
         if listed.len() != sent.len() || listed.iter().any(|name| !sent.iter().any(|s| s == name)) {
             // The relay lists a file nobody sent, or leaves one out.
             world.tracker.failed();
-            user.set_failure("inbox: the files listed are not the files sent", &mut goose.request, None, None)?;
+            listing_wrong = true;
             complete = false;
         }
         for name in &sent {
@@ -274,13 +290,11 @@ async fn work_inbox(world: &World, user: &mut GooseUser) -> Result<Vec<String>, 
             match bytes.map(|bytes| world.tracker.verify(id, name, &bytes)) {
                 Some(Verdict::Intact) => {}
                 // Counted as altered by the tracker; acknowledged all the same, so it is not counted again later.
-                Some(Verdict::Altered) => {
-                    user.set_failure("download: bytes differ from the sender's", &mut goose.request, None, None)?
-                }
+                Some(Verdict::Altered) => fail(user, &mut goose.request, "download: bytes differ from the sender's")?,
                 Some(Verdict::UnknownFile | Verdict::NotYetKnown) | None => {
                     complete = false;
                     world.tracker.failed();
-                    user.set_failure("download failed", &mut goose.request, None, None)?
+                    fail(user, &mut goose.request, "download failed")?
                 }
             }
         }
@@ -301,8 +315,11 @@ async fn work_inbox(world: &World, user: &mut GooseUser) -> Result<Vec<String>, 
             }
         } else {
             world.tracker.failed();
-            user.set_failure("ack refused", &mut goose.request, None, None)?;
+            fail(user, &mut goose.request, "ack refused")?;
         }
+    }
+    if listing_wrong {
+        fail(user, &mut goose.request, "inbox: the files listed are not the files sent")?;
     }
     Ok(acknowledged)
 }

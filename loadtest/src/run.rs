@@ -118,6 +118,9 @@ pub async fn run(options: &RunOptions) -> Result<Summary, LoadError> {
         format!("{hatch_rate:.3}"),
         "--run-time".into(),
         format!("{}s", options.scenario.goose_run_time(options.run_time).as_secs()),
+        // A request failed while users were still starting is a failure too; our own rate and latencies are
+        // measured from the last start (the tracker), so goose's counts may cover the whole run.
+        "--no-reset-metrics".into(),
     ];
     if let Some(report) = &options.report_file {
         goose_args.extend(["--report-file".into(), report.display().to_string()]);
