@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::rules::{self, Aspect, Check, Level};
+use crate::rules::{self, Aspect, Check};
 use crate::spec::{spec, Item, ItemType, Kind};
 use crate::synth::invalid::Case;
 
@@ -69,6 +69,7 @@ impl From<Aspect> for Concern {
             Aspect::Length => Concern::Length,
             Aspect::Codes => Concern::Codes,
             Aspect::Format => Concern::Format,
+            Aspect::Representation => Concern::Representation,
         }
     }
 }
@@ -87,6 +88,11 @@ pub fn checks_of(kind: &Kind, item: &Item) -> Vec<(&'static str, Concern)> {
     for rule in rules::all() {
         let code = rule.meta.code;
         let aspect = match &rule.check {
+            // Characters and quoting are what can be checked of free text; of a typed item, its type and format
+            // rules say more.
+            Check::Field { aspect: Aspect::Representation, applies, .. } => {
+                (applies(item) && item.ty == ItemType::Text).then_some(Concern::Representation)
+            }
             Check::Field { aspect, applies, .. } => applies(item).then(|| Concern::from(*aspect)),
             Check::Record { kinds, reads, .. } | Check::File { kinds, reads, .. } => {
                 let kind_matches = kinds.is_empty() || kinds.contains(&kind.code.as_str());
@@ -99,11 +105,7 @@ pub fn checks_of(kind: &Kind, item: &Item) -> Vec<(&'static str, Concern)> {
                 let listed = reads.iter().any(|(k, id)| *k == kind.code && *id == item.id);
                 (listed || (*unit_keys && is_unit_key(kind, &item.id))).then_some(Concern::SendUnit)
             }
-            // Quoting (CSV007) and the character rules are what can be checked of free text.
-            Check::Codec => (item.ty == ItemType::Text
-                && (rule.meta.level == Level::Encoding && code != "ENC001" && code != "ENC002" && code != "ENC009"
-                    || code == "CSV007"))
-                .then_some(Concern::Representation),
+            Check::Read(_) | Check::Layout(_) => None,
         };
         if let Some(aspect) = aspect {
             found.push((code, aspect));

@@ -64,6 +64,13 @@ const UNESCAPED: usize = 1 << (usize::BITS - 1);
 impl Table {
     /// Tokenizes decoded text into a table that keeps the text itself: values are spans of it, so a file is not
     /// copied a second time. Returns the syntax issues and line endings met on the way.
+    /// Whether the first row is a header rather than a record (assumption A-NO-HEADER: records start at the first
+    /// line): a first field that is not numeric and contains letters or kana/kanji, e.g. `CSVバージョン`.
+    pub fn first_row_is_header(&self) -> bool {
+        let first = self.value(0, 0).trim();
+        !first.is_empty() && !first.bytes().all(|b| b.is_ascii_digit()) && first.chars().any(char::is_alphabetic)
+    }
+
     pub fn parse(text: String) -> (Table, Vec<SyntaxIssue>, LineEndings) {
         // Typical records have short items: one field per 6 bytes avoids regrowing.
         let mut fields: Vec<FieldMeta> = Vec::with_capacity(text.len() / 6);

@@ -1,28 +1,9 @@
 //! A finding: one rule violated at one place. Findings stay language-neutral until a report renders them.
 
-use serde::Serialize;
-
 use crate::i18n::Lang;
-use crate::rules::RuleMeta;
+use crate::rule_meta::RuleMeta;
+pub use crate::rule_meta::Severity;
 use crate::spec::{Item, Kind};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Error,
-    Warning,
-}
-
-impl Severity {
-    pub fn label(self, lang: Lang) -> &'static str {
-        match (self, lang) {
-            (Severity::Error, Lang::Ja) => "エラー",
-            (Severity::Error, Lang::En) => "error",
-            (Severity::Warning, Lang::Ja) => "警告",
-            (Severity::Warning, Lang::En) => "warning",
-        }
-    }
-}
 
 /// The item a finding is about.
 #[derive(Debug, Clone, Copy)]

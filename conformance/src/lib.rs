@@ -14,6 +14,7 @@ pub mod filename;
 pub mod finding;
 pub mod i18n;
 pub mod report;
+pub mod rule_meta;
 pub mod rules;
 pub mod spec;
 pub mod suite;

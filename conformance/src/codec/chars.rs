@@ -152,6 +152,36 @@ fn combine(base: char, mark: u32) -> Option<char> {
     None
 }
 
+/// The first character of one class in a value, and how many more of that class follow it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OddCharacter {
+    pub class: CharClass,
+    pub c: char,
+    /// 1-based character position in the value
+    pub position: usize,
+    pub more: usize,
+}
+
+/// Every class other than [`CharClass::Standard`] met in `value`, each with its first character: one scan, and
+/// none at all for plain ASCII text.
+pub fn odd_characters(value: &str) -> Vec<OddCharacter> {
+    let mut found: Vec<OddCharacter> = Vec::new();
+    if !value.bytes().any(|b| b >= 0x80 || b == 0x7F || (b < 0x20 && b != b'\r' && b != b'\n')) {
+        return found;
+    }
+    for (index, c) in value.chars().enumerate() {
+        let class = classify(c);
+        if matches!(class, CharClass::Standard | CharClass::Replacement) {
+            continue;
+        }
+        match found.iter_mut().find(|odd| odd.class == class) {
+            Some(odd) => odd.more += 1,
+            None => found.push(OddCharacter { class, c, position: index + 1, more: 0 }),
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@
 //! files of one send unit.
 
 pub mod csv;
+pub mod ctx;
 pub mod encoding;
 pub mod field;
 pub mod file;
@@ -13,89 +14,18 @@ pub mod name;
 pub mod record;
 pub mod set;
 
-use serde::Serialize;
-
-use crate::finding::{Finding, Severity};
-use crate::i18n::{Lang, Text};
+use crate::finding::Finding;
+pub use crate::rule_meta::{Aspect, Level, RuleMeta};
 use crate::spec::Item;
-use crate::validate::context::{FieldCtx, FileCtx, RecordCtx, SetCtx};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    Encoding,
-    Syntax,
-    Field,
-    Record,
-    Name,
-    File,
-    Set,
-}
-
-impl Level {
-    pub fn label(self, lang: Lang) -> &'static str {
-        match (self, lang) {
-            (Level::Encoding, Lang::Ja) => "文字コード",
-            (Level::Encoding, Lang::En) => "encoding",
-            (Level::Syntax, Lang::Ja) => "CSV構文",
-            (Level::Syntax, Lang::En) => "CSV syntax",
-            (Level::Field, Lang::Ja) => "項目",
-            (Level::Field, Lang::En) => "field",
-            (Level::Record, Lang::Ja) => "レコード",
-            (Level::Record, Lang::En) => "record",
-            (Level::Name, Lang::Ja) => "ファイル名",
-            (Level::Name, Lang::En) => "file name",
-            (Level::File, Lang::Ja) => "ファイル",
-            (Level::File, Lang::En) => "file",
-            (Level::Set, Lang::Ja) => "送信単位",
-            (Level::Set, Lang::En) => "send unit",
-        }
-    }
-}
-
-/// What a rule is, in both languages. Built with [`rule!`], which also writes it into the rule's rustdoc.
-#[derive(Debug)]
-pub struct RuleMeta {
-    pub code: &'static str,
-    pub name: &'static str,
-    pub severity: Severity,
-    pub level: Level,
-    pub title: Text,
-    /// template: `{item}` = the item as the spec names it, `{value}` = the offending value, `{name}` = an argument
-    pub message: Text,
-    pub what: Text,
-    pub why: Text,
-    pub fix: Text,
-    /// a short illustration: the bad input and what the finding says
-    pub example: &'static str,
-    /// ids of documented assumptions this rule embodies
-    pub assumptions: &'static [&'static str],
-    /// the passages of the specification the rule enforces: document (S1 = 本体 第4.1版, S2 = CSVファイルレイアウト
-    /// 定義書), section or table, item No. — see `spec::SOURCES`
-    pub cites: &'static [&'static str],
-}
-
-impl PartialEq for RuleMeta {
-    fn eq(&self, other: &Self) -> bool {
-        self.code == other.code
-    }
-}
-
-/// What a field rule checks about a value (for the coverage matrix and the item reference).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Aspect {
-    Required,
-    Type,
-    Length,
-    Codes,
-    Format,
-}
+use ctx::{FieldCtx, FileCtx, LayoutCtx, ReadCtx, RecordCtx, SetCtx};
 
 /// How the engine runs a rule, and what it looks at.
 pub enum Check {
-    /// Reported by the codec while reading bytes (encoding, CSV syntax).
-    Codec,
+    /// Runs once on what reading the bytes found: the encoding, bytes that did not decode, the tokenizer's
+    /// syntax issues, line endings.
+    Read(fn(&ReadCtx<'_>, &mut Vec<Finding>)),
+    /// Runs once on how the records are laid out: a header row, the kind they are read as, rows of another width.
+    Layout(fn(&LayoutCtx<'_>, &mut Vec<Finding>)),
     /// Runs on each value of the items `applies` selects.
     Field { aspect: Aspect, applies: fn(&Item) -> bool, check: fn(&FieldCtx<'_>, &mut Vec<Finding>) },
     /// Runs on each record of the kinds it names.

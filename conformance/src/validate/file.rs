@@ -3,14 +3,14 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
 
-use crate::codec::chars::{classify, CharClass};
 use crate::codec::decode;
+use crate::codec::tokenize::LineEndings;
 use crate::document::{Document, Table};
 use crate::filename::{self, base_name, FileName};
 use crate::finding::Finding;
-use crate::rules::{self, csv, encoding, Check};
-use crate::spec::{spec, ItemType, Kind};
-use crate::validate::context::{ColumnCache, FieldCtx, FileCtx, RecordCtx};
+use crate::rules::ctx::{ColumnCache, FieldCtx, FileCtx, KindChoice, LayoutCtx, ReadCtx, RecordCtx};
+use crate::rules::{self, Check};
+use crate::spec::{spec, Kind};
 use crate::validate::{FileReport, Options};
 
 /// Validates one file. `path` `-` means standard input: no file name to check.
@@ -29,14 +29,9 @@ pub fn validate_file(path: &str, bytes: &[u8], options: &Options) -> FileReport 
         .parsed_name()
         .and_then(FileName::kind)
         .or_else(|| (path != "-").then(|| filename::prefix_kind(base_name(path))).flatten());
-    let mut content_kind = None;
-    if bytes.is_empty() {
-        report.findings.push(csv::csv001_empty_file::finding(false));
-    } else if name_kind.is_some_and(|kind| !kind.is_csv()) {
-        // A family-structure image: only its name takes part in validation.
-    } else {
-        content_kind = read_csv(&mut report, bytes, options, name_kind);
-    }
+    // A family-structure image: only its name takes part in validation (an empty one is still an empty file).
+    let image = name_kind.is_some_and(|kind| !kind.is_csv());
+    let content_kind = if image && !bytes.is_empty() { None } else { read_csv(&mut report, bytes, options, name_kind) };
     let ctx = FileCtx::new(path, report.name.as_ref(), report.document.as_ref(), content_kind);
     let mut findings = Vec::new();
     for rule in rules::all() {
@@ -64,72 +59,70 @@ fn read_csv(
     name_kind: Option<&'static Kind>,
 ) -> Option<&'static Kind> {
     let findings = &mut report.findings;
-    let decoded = decode(bytes, options.encoding);
+    if bytes.is_empty() {
+        let ctx = ReadCtx { decoded: None, syntax_issues: &[], line_endings: LineEndings::default(), records: 0 };
+        run_read_checks(&ctx, findings);
+        return None;
+    }
+    let mut decoded = decode(bytes, options.encoding);
     report.encoding = Some(decoded.encoding);
-    for undecodable in &decoded.undecodable {
-        findings.push(encoding::enc001_undecodable_bytes::finding(
-            undecodable,
-            decoded.encoding,
-            decoded.looks_like_utf8,
-        ));
-    }
-    if decoded.encoding.is_utf8() {
-        findings.push(encoding::enc002_utf8_encoding::finding(decoded.encoding));
-    }
-
-    let (table, issues, line_endings) = Table::parse(decoded.text);
-    for issue in &issues {
-        findings.push(csv::syntax_finding(issue));
-    }
-    if let Some(finding) = encoding::enc009_line_ending::finding(line_endings) {
-        findings.push(finding);
-    }
+    let (table, issues, line_endings) = Table::parse(std::mem::take(&mut decoded.text));
+    let ctx = ReadCtx { decoded: Some(&decoded), syntax_issues: &issues, line_endings, records: table.len() };
+    run_read_checks(&ctx, findings);
     if table.is_empty() {
-        findings.push(csv::csv001_empty_file::finding(true));
         return None;
     }
 
-    let header = csv::csv006_header_row::is_header(&table);
+    let header = table.first_row_is_header();
     let first_record = usize::from(header && table.len() > 1);
     let width = table.row_width(first_record);
     let content_kind = detect_kind(&table, first_record);
-    let (kind, mismatch) = match (options.kind, name_kind) {
-        (Some(kind), _) => (kind, None),
-        (None, Some(named)) if named.items.len() == width => (named, None),
+    let (choice, mismatch) = match (options.kind, name_kind) {
+        (Some(kind), _) => (KindChoice::Chosen(kind), None),
+        (None, Some(named)) if named.items.len() == width => (KindChoice::Chosen(named), None),
         (None, Some(named)) => match content_kind {
-            Some(detected) => (detected, Some(detected)),
-            None => (named, None),
+            Some(detected) => (KindChoice::Chosen(detected), Some(detected)),
+            None => (KindChoice::Chosen(named), None),
         },
         // Neither name nor option gives the kind: a guess from the width would describe items the file may not
-        // have, so say so and check no items.
+        // have, so no item is checked.
         (None, None) => {
-            let line = table.row_line(first_record);
-            let guesses: Vec<&str> = spec().kinds_with_columns(width).map(|kind| kind.code.as_str()).collect();
-            findings.push(if guesses.is_empty() {
-                csv::csv008_unknown_layout::finding(line, width)
-            } else {
-                csv::csv009_kind_not_certain::finding(line, width, &guesses)
-            });
-            return None;
+            let candidates = spec().kinds_with_columns(width).map(|kind| kind.code.as_str()).collect();
+            (KindChoice::Uncertain { width, candidates }, None)
         }
     };
 
     let mut skipped = vec![false; table.len()];
-    if header {
-        skipped[0] = true;
-        findings.push(csv::csv006_header_row::finding(&table));
-    }
-    for (row, skip) in skipped.iter_mut().enumerate() {
-        if !*skip && table.row_width(row) != kind.items.len() {
-            *skip = true;
-            findings.push(csv::csv004_column_count::finding(kind, table.row_line(row), table.row_width(row)));
+    skipped[0] = header;
+    let mut wrong_width = Vec::new();
+    if let KindChoice::Chosen(kind) = choice {
+        for (row, skip) in skipped.iter_mut().enumerate() {
+            if !*skip && table.row_width(row) != kind.items.len() {
+                *skip = true;
+                wrong_width.push((table.row_line(row), table.row_width(row)));
+            }
         }
     }
+    let layout = LayoutCtx { table: &table, header, first_record, kind: choice, wrong_width: &wrong_width };
+    for rule in rules::all() {
+        if let Check::Layout(check) = rule.check {
+            check(&layout, findings);
+        }
+    }
+    let KindChoice::Chosen(kind) = layout.kind else { return None };
     let doc = Document { kind, table, skipped };
     check_fields(&doc, findings);
     check_records(&doc, findings);
     report.document = Some(doc);
     mismatch
+}
+
+fn run_read_checks(ctx: &ReadCtx<'_>, findings: &mut Vec<Finding>) {
+    for rule in rules::all() {
+        if let Check::Read(check) = rule.check {
+            check(ctx, findings);
+        }
+    }
 }
 
 /// The kind whose layout the content has, from the field count of the first record (and, where several kinds
@@ -193,49 +186,12 @@ fn check_fields(doc: &Document, findings: &mut Vec<Finding>) {
                 continue;
             }
             let before = findings.len();
-            let ctx = FieldCtx { kind, item, value: field.value, quoted: field.quoted, line: field.line };
-            if needs_character_check(ctx.value) {
-                check_characters(&ctx, findings);
-            }
-            if item.ty == ItemType::Text && !ctx.quoted && !ctx.value.is_empty() {
-                findings.push(csv::csv007_unquoted_free_text::finding(&ctx));
-            }
+            let ctx = FieldCtx::new(kind, item, field.value, field.quoted, field.line);
             for check in checks {
                 check(&ctx, findings);
             }
             *clean_above = (findings.len() == before).then_some((field.value, field.quoted));
         }
-    }
-}
-
-fn needs_character_check(value: &str) -> bool {
-    value.bytes().any(|b| b >= 0x80 || b == 0x7F || (b < 0x20 && b != b'\r' && b != b'\n'))
-}
-
-/// One finding per character class per value: the first offending character, its position, and how many more.
-fn check_characters(ctx: &FieldCtx<'_>, findings: &mut Vec<Finding>) {
-    let mut first: Vec<(CharClass, char, usize, usize)> = Vec::new();
-    for (position, c) in ctx.value.chars().enumerate() {
-        let class = classify(c);
-        if matches!(class, CharClass::Standard | CharClass::Replacement) {
-            continue;
-        }
-        match first.iter_mut().find(|(seen, ..)| *seen == class) {
-            Some(entry) => entry.3 += 1,
-            None => first.push((class, c, position + 1, 0)),
-        }
-    }
-    for (class, c, position, more) in first {
-        let build = match class {
-            CharClass::ByteOrderMark => encoding::enc003_byte_order_mark::finding,
-            CharClass::Unrepresentable => encoding::enc004_unrepresentable_character::finding,
-            CharClass::Gaiji => encoding::enc005_gaiji::finding,
-            CharClass::MachineDependent => encoding::enc006_machine_dependent_character::finding,
-            CharClass::HalfwidthKatakana => encoding::enc007_halfwidth_katakana::finding,
-            CharClass::Control => encoding::enc008_control_character::finding,
-            CharClass::Standard | CharClass::Replacement => continue,
-        };
-        findings.push(build(ctx, c, position, more));
     }
 }
 

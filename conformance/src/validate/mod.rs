@@ -1,7 +1,6 @@
 //! The engine: bytes → decoded records → document of a kind → findings, for each file and then for each send
 //! unit. Rules decide *what* is wrong; this module decides *which* rules run on what.
 
-pub mod context;
 mod file;
 mod set;
 
@@ -11,6 +10,7 @@ use crate::codec::{EncodingChoice, TextEncoding};
 use crate::document::Document;
 use crate::filename::{FileName, NameError};
 use crate::finding::{Finding, Severity};
+use crate::rules::ctx::UnitFile;
 use crate::spec::Kind;
 
 pub use file::validate_file;
@@ -40,21 +40,26 @@ pub struct FileReport {
 }
 
 impl FileReport {
+    /// The file as the rules of its send unit see it.
+    pub fn unit_file(&self) -> UnitFile<'_> {
+        UnitFile { path: &self.path, name: self.name.as_ref(), document: self.document.as_ref() }
+    }
+
     pub fn kind(&self) -> Option<&'static Kind> {
-        self.document.as_ref().map(|doc| doc.kind).or_else(|| self.parsed_name().and_then(FileName::kind))
+        self.unit_file().kind()
     }
 
     pub fn kind_code(&self) -> Option<&'static str> {
-        self.kind().map(|kind| kind.code.as_str())
+        self.unit_file().kind_code()
     }
 
     pub fn parsed_name(&self) -> Option<&FileName> {
-        self.name.as_ref().and_then(|name| name.as_ref().ok())
+        self.unit_file().parsed_name()
     }
 
     /// The kind the file name declares.
     pub fn name_kind(&self) -> Option<&str> {
-        self.parsed_name().map(|name| name.kind.as_str())
+        self.unit_file().name_kind()
     }
 
     pub fn records(&self) -> usize {

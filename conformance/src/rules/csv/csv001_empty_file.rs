@@ -1,4 +1,5 @@
 use crate::finding::Finding;
+use crate::rules::ctx::ReadCtx;
 use crate::rules::{rule, Check};
 
 rule! {
@@ -28,11 +29,14 @@ rule! {
         "S1 §2.4 送信単位 (a unit is made of files of records; an empty file carries none)",
         "S2 every table: 1レコード＝1行, No.1 CSVバージョン 必須",
     ],
-    check: Check::Codec,
+    check: Check::Read(check),
 }
 
-/// `blank_lines_only`: the file has bytes, but no record.
-pub fn finding(blank_lines_only: bool) -> Finding {
-    let (ja, en) = if blank_lines_only { ("空行のみ", "blank lines only") } else { ("0 バイト", "0 bytes") };
-    Finding::new(&RULE.meta).arg2("what", ja, en)
+fn check(ctx: &ReadCtx<'_>, findings: &mut Vec<Finding>) {
+    let (ja, en) = match (ctx.decoded, ctx.records) {
+        (None, _) => ("0 バイト", "0 bytes"),
+        (Some(_), 0) => ("空行のみ", "blank lines only"),
+        _ => return,
+    };
+    findings.push(Finding::new(&RULE.meta).arg2("what", ja, en));
 }

@@ -1,3 +1,6 @@
+use crate::codec::SyntaxIssue;
+use crate::finding::Finding;
+use crate::rules::ctx::ReadCtx;
 use crate::rules::{rule, Check};
 
 rule! {
@@ -26,5 +29,13 @@ rule! {
     cites: [
         "S2 footnote of every table: 「フリーテキストに含まれる\"（半角）は\"\"（半角2文字）に変換してエスケープすること」",
     ],
-    check: Check::Codec,
+    check: Check::Read(check),
+}
+
+fn check(ctx: &ReadCtx<'_>, findings: &mut Vec<Finding>) {
+    for issue in ctx.syntax_issues {
+        if let SyntaxIssue::StrayQuote { line, column } = *issue {
+            findings.push(Finding::new(&RULE.meta).line(line).column(column).arg("column", column.to_string()));
+        }
+    }
 }

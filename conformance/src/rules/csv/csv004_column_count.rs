@@ -1,6 +1,6 @@
 use crate::finding::Finding;
+use crate::rules::ctx::{KindChoice, LayoutCtx};
 use crate::rules::{rule, Check};
-use crate::spec::Kind;
 
 rule! {
     code: "CSV004",
@@ -29,14 +29,19 @@ rule! {
         "S2 every table: the No. column fixes the number of items of a record",
         "S1 §4.2 ファイル形式（区切文字）「CSV（,）とする」",
     ],
-    check: Check::Codec,
+    check: Check::Layout(check),
 }
 
-pub fn finding(kind: &Kind, line: u32, found: usize) -> Finding {
-    Finding::new(&RULE.meta)
-        .line(line)
-        .arg("found", found.to_string())
-        .arg("expected", kind.items.len().to_string())
-        .arg("prefix", kind.code.clone())
-        .arg2("table", kind.table.ja.clone(), kind.table.en.clone())
+fn check(ctx: &LayoutCtx<'_>, findings: &mut Vec<Finding>) {
+    let KindChoice::Chosen(kind) = ctx.kind else { return };
+    for &(line, found) in ctx.wrong_width {
+        findings.push(
+            Finding::new(&RULE.meta)
+                .line(line)
+                .arg("found", found.to_string())
+                .arg("expected", kind.items.len().to_string())
+                .arg("prefix", kind.code.clone())
+                .arg2("table", kind.table.ja.clone(), kind.table.en.clone()),
+        );
+    }
 }

@@ -1,3 +1,6 @@
+use crate::codec::SyntaxIssue;
+use crate::finding::Finding;
+use crate::rules::ctx::ReadCtx;
 use crate::rules::{rule, Check};
 
 rule! {
@@ -27,5 +30,13 @@ rule! {
         "S1 §4.2 ファイル形式 CSV",
         "S2 every table: each line is a record whose No.1 CSVバージョン is 必須",
     ],
-    check: Check::Codec,
+    check: Check::Read(check),
+}
+
+fn check(ctx: &ReadCtx<'_>, findings: &mut Vec<Finding>) {
+    for issue in ctx.syntax_issues {
+        if let SyntaxIssue::BlankLine { line } = *issue {
+            findings.push(Finding::new(&RULE.meta).line(line));
+        }
+    }
 }

@@ -1,5 +1,5 @@
-use crate::document::Table;
 use crate::finding::Finding;
+use crate::rules::ctx::LayoutCtx;
 use crate::rules::{rule, Check};
 
 rule! {
@@ -30,15 +30,12 @@ rule! {
         "S2 every table: No.1 CSVバージョン 必須 on every record",
     ],
     assumptions: ["A-NO-HEADER"],
-    check: Check::Codec,
+    check: Check::Layout(check),
 }
 
-/// A first field that is not numeric and contains letters or kana/kanji, e.g. `CSVバージョン` or `csv_version`.
-pub fn is_header(table: &Table) -> bool {
-    let first = table.value(0, 0).trim();
-    !first.is_empty() && !first.bytes().all(|b| b.is_ascii_digit()) && first.chars().any(char::is_alphabetic)
-}
-
-pub fn finding(table: &Table) -> Finding {
-    Finding::new(&RULE.meta).line(table.row_line(0)).column(1).value(table.value(0, 0))
+fn check(ctx: &LayoutCtx<'_>, findings: &mut Vec<Finding>) {
+    if ctx.header {
+        let table = ctx.table;
+        findings.push(Finding::new(&RULE.meta).line(table.row_line(0)).column(1).value(table.value(0, 0)));
+    }
 }

@@ -1,6 +1,7 @@
 use crate::finding::Finding;
-use crate::rules::{rule, Check};
-use crate::validate::context::FieldCtx;
+use crate::rules::ctx::FieldCtx;
+use crate::rules::{rule, Aspect, Check};
+use crate::spec::ItemType;
 
 rule! {
     code: "CSV007",
@@ -29,9 +30,11 @@ rule! {
         "S2 footnote of every table: 「※フリーテキストは\"\"（半角）で囲い、改行、半角カンマ（,）は削除しない」",
     ],
     assumptions: ["A-QUOTING", "A-FREE-TEXT-EMPTY"],
-    check: Check::Codec,
+    check: Check::Field { aspect: Aspect::Representation, applies: |item| item.ty == ItemType::Text, check },
 }
 
-pub fn finding(ctx: &FieldCtx<'_>) -> Finding {
-    ctx.finding(&RULE)
+fn check(ctx: &FieldCtx<'_>, findings: &mut Vec<Finding>) {
+    if !ctx.quoted && !ctx.value.is_empty() {
+        findings.push(ctx.finding(&RULE));
+    }
 }

@@ -1,4 +1,5 @@
 use crate::finding::Finding;
+use crate::rules::ctx::{KindChoice, LayoutCtx};
 use crate::rules::{rule, Check};
 
 rule! {
@@ -28,9 +29,14 @@ rule! {
         "S1 §4.1 項目一覧: 「各インターフェースファイルにおけるデータ項目の一覧…は、別紙「CSV ファイルレイアウト定義書」を参照」",
         "S2 every table: the number of items",
     ],
-    check: Check::Codec,
+    check: Check::Layout(check),
 }
 
-pub fn finding(line: u32, found: usize) -> Finding {
-    Finding::new(&RULE.meta).line(line).arg("found", found.to_string())
+fn check(ctx: &LayoutCtx<'_>, findings: &mut Vec<Finding>) {
+    if let KindChoice::Uncertain { width, candidates } = &ctx.kind {
+        if candidates.is_empty() {
+            let line = ctx.table.row_line(ctx.first_record);
+            findings.push(Finding::new(&RULE.meta).line(line).arg("found", width.to_string()));
+        }
+    }
 }

@@ -1,4 +1,5 @@
 use crate::finding::Finding;
+use crate::rules::ctx::{KindChoice, LayoutCtx};
 use crate::rules::{rule, Check};
 
 rule! {
@@ -26,9 +27,19 @@ rule! {
     example: "UPKHON_….CSV (misspelt prefix), 17 items per record: the kind is not certain",
     cites: ["S2 every table: ファイル名規約 (the prefix names the kind)", "S1 §2.4 例 (file names carry the kind)"],
     assumptions: ["A-KIND-FROM-NAME"],
-    check: Check::Codec,
+    check: Check::Layout(check),
 }
 
-pub fn finding(line: u32, found: usize, guesses: &[&str]) -> Finding {
-    Finding::new(&RULE.meta).line(line).arg("found", found.to_string()).arg("guess", guesses.join(" / "))
+fn check(ctx: &LayoutCtx<'_>, findings: &mut Vec<Finding>) {
+    if let KindChoice::Uncertain { width, candidates } = &ctx.kind {
+        if !candidates.is_empty() {
+            let line = ctx.table.row_line(ctx.first_record);
+            findings.push(
+                Finding::new(&RULE.meta)
+                    .line(line)
+                    .arg("found", width.to_string())
+                    .arg("guess", candidates.join(" / ")),
+            );
+        }
+    }
 }

@@ -10,8 +10,6 @@ pub mod csv007_unquoted_free_text;
 pub mod csv008_unknown_layout;
 pub mod csv009_kind_not_certain;
 
-use crate::codec::SyntaxIssue;
-use crate::finding::Finding;
 use crate::rules::Rule;
 
 pub static RULES: &[&Rule] = &[
@@ -25,17 +23,3 @@ pub static RULES: &[&Rule] = &[
     &csv008_unknown_layout::RULE,
     &csv009_kind_not_certain::RULE,
 ];
-
-/// The finding for a problem the tokenizer met.
-pub fn syntax_finding(issue: &SyntaxIssue) -> Finding {
-    match *issue {
-        SyntaxIssue::UnterminatedQuote { line, column } => Finding::new(&csv002_unterminated_quote::RULE.meta)
-            .line(line)
-            .column(column)
-            .arg("column", column.to_string()),
-        SyntaxIssue::StrayQuote { line, column } => {
-            Finding::new(&csv003_stray_quote::RULE.meta).line(line).column(column).arg("column", column.to_string())
-        }
-        SyntaxIssue::BlankLine { line } => Finding::new(&csv005_blank_line::RULE.meta).line(line),
-    }
-}

@@ -1,5 +1,6 @@
 use crate::codec::{TextEncoding, Undecodable};
 use crate::finding::Finding;
+use crate::rules::ctx::ReadCtx;
 use crate::rules::{rule, Check};
 
 rule! {
@@ -29,10 +30,18 @@ rule! {
         "S1 §4.3 ファイルエンコード「Shift-JIS（MS932）とし…範囲外の文字は含まないものとする」",
         "S2 every table: 文字コード",
     ],
-    check: Check::Codec,
+    check: Check::Read(check),
 }
 
-pub fn finding(undecodable: &Undecodable, encoding: TextEncoding, looks_like_utf8: bool) -> Finding {
+fn check(ctx: &ReadCtx<'_>, findings: &mut Vec<Finding>) {
+    if let Some(decoded) = ctx.decoded {
+        for undecodable in &decoded.undecodable {
+            findings.push(finding(undecodable, decoded.encoding, decoded.looks_like_utf8));
+        }
+    }
+}
+
+fn finding(undecodable: &Undecodable, encoding: TextEncoding, looks_like_utf8: bool) -> Finding {
     let hex = undecodable.bytes.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(" ");
     let (hint_ja, hint_en) = if looks_like_utf8 {
         ("ファイルは UTF-8 で書かれているようです。", " The file looks like UTF-8.")

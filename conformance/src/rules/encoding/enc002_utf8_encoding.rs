@@ -1,5 +1,6 @@
 use crate::codec::TextEncoding;
 use crate::finding::Finding;
+use crate::rules::ctx::ReadCtx;
 use crate::rules::{rule, Check};
 
 rule! {
@@ -30,10 +31,16 @@ rule! {
         "S2 every table: 文字コード",
     ],
     assumptions: ["A-SJIS-ONLY"],
-    check: Check::Codec,
+    check: Check::Read(check),
 }
 
-pub fn finding(encoding: TextEncoding) -> Finding {
+fn check(ctx: &ReadCtx<'_>, findings: &mut Vec<Finding>) {
+    if let Some(decoded) = ctx.decoded.filter(|decoded| decoded.encoding.is_utf8()) {
+        findings.push(finding(decoded.encoding));
+    }
+}
+
+fn finding(encoding: TextEncoding) -> Finding {
     let name = match encoding {
         TextEncoding::Utf8Bom => "UTF-8 (BOM)",
         _ => "UTF-8",

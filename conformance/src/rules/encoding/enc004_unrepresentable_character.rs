@@ -1,8 +1,9 @@
 use crate::codec::chars::replacement;
+use crate::codec::chars::CharClass;
 use crate::finding::Finding;
-use crate::rules::encoding::character_finding;
-use crate::rules::{rule, Check};
-use crate::validate::context::FieldCtx;
+use crate::rules::ctx::FieldCtx;
+use crate::rules::encoding::{character_finding, check_class};
+use crate::rules::{rule, Aspect, Check};
 
 rule! {
     code: "ENC004",
@@ -30,10 +31,14 @@ rule! {
     cites: [
         "S1 §4.3 「Shift-JIS（MS932）の文字セット外の文字が含まれる場合は Shift-JIS（MS932）の範囲内で有効な文字に変換すること」",
     ],
-    check: Check::Codec,
+    check: Check::Field {
+        aspect: Aspect::Representation,
+        applies: |_| true,
+        check: |ctx, findings| check_class(ctx, findings, CharClass::Unrepresentable, finding),
+    },
 }
 
-pub fn finding(ctx: &FieldCtx<'_>, c: char, position: usize, more: usize) -> Finding {
+fn finding(ctx: &FieldCtx<'_>, c: char, position: usize, more: usize) -> Finding {
     let (ja, en) = match replacement(c) {
         Some(with) => (format!("「{with}」に置き換えてください。"), format!(" Replace it with '{with}'.")),
         None => (String::new(), String::new()),

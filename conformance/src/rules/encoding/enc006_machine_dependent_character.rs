@@ -1,8 +1,9 @@
 use crate::codec::chars::replacement;
+use crate::codec::chars::CharClass;
 use crate::finding::Finding;
-use crate::rules::encoding::character_finding;
-use crate::rules::{rule, Check};
-use crate::validate::context::FieldCtx;
+use crate::rules::ctx::FieldCtx;
+use crate::rules::encoding::{character_finding, check_class};
+use crate::rules::{rule, Aspect, Check};
 
 rule! {
     code: "ENC006",
@@ -32,10 +33,14 @@ rule! {
         "S1 更新履歴 3.1 「Shift-JIS（MS932）を許容する」",
     ],
     assumptions: ["A-MS932-EXTENSIONS"],
-    check: Check::Codec,
+    check: Check::Field {
+        aspect: Aspect::Representation,
+        applies: |_| true,
+        check: |ctx, findings| check_class(ctx, findings, CharClass::MachineDependent, finding),
+    },
 }
 
-pub fn finding(ctx: &FieldCtx<'_>, c: char, position: usize, more: usize) -> Finding {
+fn finding(ctx: &FieldCtx<'_>, c: char, position: usize, more: usize) -> Finding {
     let (ja, en) = match replacement(c) {
         Some(with) => (format!("「{with}」に置き換えてください。"), format!("Replace it with '{with}'.")),
         None => (

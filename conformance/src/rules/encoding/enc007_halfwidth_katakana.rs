@@ -1,8 +1,9 @@
 use crate::codec::chars::to_fullwidth_katakana;
+use crate::codec::chars::CharClass;
 use crate::finding::Finding;
-use crate::rules::encoding::character_finding;
-use crate::rules::{rule, Check};
-use crate::validate::context::FieldCtx;
+use crate::rules::ctx::FieldCtx;
+use crate::rules::encoding::{character_finding, check_class};
+use crate::rules::{rule, Aspect, Check};
 
 rule! {
     code: "ENC007",
@@ -31,9 +32,13 @@ rule! {
         "S1 §4.3 「Shift-JIS（MS932）の範囲内」 (half-width katakana are inside MS932: a warning only)",
     ],
     assumptions: ["A-HALFWIDTH-KANA"],
-    check: Check::Codec,
+    check: Check::Field {
+        aspect: Aspect::Representation,
+        applies: |_| true,
+        check: |ctx, findings| check_class(ctx, findings, CharClass::HalfwidthKatakana, finding),
+    },
 }
 
-pub fn finding(ctx: &FieldCtx<'_>, c: char, position: usize, more: usize) -> Finding {
+fn finding(ctx: &FieldCtx<'_>, c: char, position: usize, more: usize) -> Finding {
     character_finding(&RULE, ctx, c, position, more).arg("suggestion", to_fullwidth_katakana(ctx.value))
 }

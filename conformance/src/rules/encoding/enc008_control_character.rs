@@ -1,7 +1,8 @@
+use crate::codec::chars::CharClass;
 use crate::finding::Finding;
-use crate::rules::encoding::character_finding;
-use crate::rules::{rule, Check};
-use crate::validate::context::FieldCtx;
+use crate::rules::ctx::FieldCtx;
+use crate::rules::encoding::{character_finding, check_class};
+use crate::rules::{rule, Aspect, Check};
 
 rule! {
     code: "ENC008",
@@ -30,9 +31,13 @@ rule! {
         "S1 §4.3 「Shift-JIS（MS932）の範囲内で有効な文字に変換すること」",
         "S2 footnote: only 改行 and 半角カンマ are kept inside free text",
     ],
-    check: Check::Codec,
+    check: Check::Field {
+        aspect: Aspect::Representation,
+        applies: |_| true,
+        check: |ctx, findings| check_class(ctx, findings, CharClass::Control, finding),
+    },
 }
 
-pub fn finding(ctx: &FieldCtx<'_>, c: char, position: usize, more: usize) -> Finding {
+fn finding(ctx: &FieldCtx<'_>, c: char, position: usize, more: usize) -> Finding {
     character_finding(&RULE, ctx, c, position, more)
 }

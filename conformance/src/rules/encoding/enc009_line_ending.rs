@@ -1,5 +1,6 @@
 use crate::codec::tokenize::LineEndings;
 use crate::finding::Finding;
+use crate::rules::ctx::ReadCtx;
 use crate::rules::{rule, Check};
 
 rule! {
@@ -29,10 +30,14 @@ rule! {
         "S1 §4.2 ファイル形式 CSV (line ending not stated; CRLF assumed, A-CRLF)",
     ],
     assumptions: ["A-CRLF"],
-    check: Check::Codec,
+    check: Check::Read(check),
 }
 
-pub fn finding(endings: LineEndings) -> Option<Finding> {
+fn check(ctx: &ReadCtx<'_>, findings: &mut Vec<Finding>) {
+    findings.extend(finding(ctx.line_endings));
+}
+
+fn finding(endings: LineEndings) -> Option<Finding> {
     (endings.lf > 0 || endings.cr > 0).then(|| {
         Finding::new(&RULE.meta)
             .line(1)

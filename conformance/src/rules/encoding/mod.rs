@@ -10,9 +10,10 @@ pub mod enc007_halfwidth_katakana;
 pub mod enc008_control_character;
 pub mod enc009_line_ending;
 
+use crate::codec::chars::CharClass;
 use crate::finding::Finding;
+use crate::rules::ctx::FieldCtx;
 use crate::rules::Rule;
-use crate::validate::context::FieldCtx;
 
 pub static RULES: &[&Rule] = &[
     &enc001_undecodable_bytes::RULE,
@@ -25,6 +26,18 @@ pub static RULES: &[&Rule] = &[
     &enc008_control_character::RULE,
     &enc009_line_ending::RULE,
 ];
+
+/// The field check of a character rule: its finding at the first character of `class` in the value.
+pub(crate) fn check_class(
+    ctx: &FieldCtx<'_>,
+    findings: &mut Vec<Finding>,
+    class: CharClass,
+    finding: fn(&FieldCtx<'_>, char, usize, usize) -> Finding,
+) {
+    if let Some(odd) = ctx.odd_character(class) {
+        findings.push(finding(ctx, odd.c, odd.position, odd.more));
+    }
+}
 
 /// A finding about character `c` at 1-based character `position` of a value, with `more` further ones of the
 /// same class in that value.

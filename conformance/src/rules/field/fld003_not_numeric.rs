@@ -1,9 +1,9 @@
 use crate::calendar::is_digits;
 use crate::finding::Finding;
+use crate::rules::ctx::FieldCtx;
 use crate::rules::field::{checkable, shape_finding};
 use crate::rules::{rule, Aspect, Check};
 use crate::spec::{Item, ItemType};
-use crate::validate::context::FieldCtx;
 
 rule! {
     code: "FLD003",
@@ -61,7 +61,7 @@ mod tests {
         let kind = spec().kind(kind).unwrap_or_else(|| panic!("{kind}"));
         let item = kind.item(no).unwrap_or_else(|| panic!("{no}"));
         let mut out = Vec::new();
-        check(&FieldCtx { kind, item, value, quoted: false, line: 1 }, &mut out);
+        check(&FieldCtx::new(kind, item, value, false, 1), &mut out);
         out.len()
     }
 

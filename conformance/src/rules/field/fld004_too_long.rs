@@ -1,7 +1,7 @@
 use crate::finding::Finding;
+use crate::rules::ctx::FieldCtx;
 use crate::rules::{rule, Aspect, Check};
 use crate::spec::{Item, ItemType};
-use crate::validate::context::FieldCtx;
 
 rule! {
     code: "FLD004",

@@ -1,8 +1,8 @@
 use crate::finding::Finding;
+use crate::rules::ctx::FieldCtx;
 use crate::rules::field::checkable;
 use crate::rules::{rule, Aspect, Check};
 use crate::spec::Item;
-use crate::validate::context::FieldCtx;
 
 rule! {
     code: "FLD005",

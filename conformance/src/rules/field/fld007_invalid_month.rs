@@ -1,9 +1,9 @@
 use crate::calendar::parse_month;
 use crate::finding::Finding;
+use crate::rules::ctx::FieldCtx;
 use crate::rules::field::{checkable, specials, width_hint};
 use crate::rules::{rule, Aspect, Check};
 use crate::spec::{Item, ItemType};
-use crate::validate::context::FieldCtx;
 
 rule! {
     code: "FLD007",

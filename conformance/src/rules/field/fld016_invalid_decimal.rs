@@ -1,8 +1,8 @@
 use crate::finding::Finding;
+use crate::rules::ctx::FieldCtx;
 use crate::rules::field::{checkable, shape_finding};
 use crate::rules::{rule, Aspect, Check};
 use crate::spec::{Item, ItemType};
-use crate::validate::context::FieldCtx;
 
 rule! {
     code: "FLD016",

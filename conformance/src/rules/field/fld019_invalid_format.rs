@@ -1,8 +1,8 @@
 use crate::finding::Finding;
+use crate::rules::ctx::FieldCtx;
 use crate::rules::field::{checkable, width_hint};
 use crate::rules::{rule, Aspect, Check};
 use crate::spec::{Format, Item};
-use crate::validate::context::FieldCtx;
 
 rule! {
     code: "FLD019",

@@ -1,7 +1,7 @@
 use crate::finding::Finding;
+use crate::rules::ctx::FieldCtx;
 use crate::rules::{rule, Aspect, Check};
 use crate::spec::{csv_version, Item, CURRENT_CSV_VERSION};
-use crate::validate::context::FieldCtx;
 
 rule! {
     code: "FLD020",

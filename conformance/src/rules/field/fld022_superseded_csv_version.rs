@@ -1,8 +1,8 @@
 use crate::finding::Finding;
+use crate::rules::ctx::FieldCtx;
 use crate::rules::field::fld020_unknown_csv_version::applies;
 use crate::rules::{rule, Aspect, Check};
 use crate::spec::{csv_version, VersionStatus, CURRENT_CSV_VERSION};
-use crate::validate::context::FieldCtx;
 
 rule! {
     code: "FLD022",

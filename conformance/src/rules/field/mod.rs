@@ -24,9 +24,9 @@ pub mod fld021_deprecated_csv_version;
 pub mod fld022_superseded_csv_version;
 
 use crate::finding::Finding;
+use crate::rules::ctx::FieldCtx;
 use crate::rules::Rule;
 use crate::spec::Item;
-use crate::validate::context::FieldCtx;
 
 pub static RULES: &[&Rule] = &[
     &fld001_required_missing::RULE,

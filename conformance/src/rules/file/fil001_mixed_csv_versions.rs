@@ -1,6 +1,6 @@
 use crate::finding::Finding;
+use crate::rules::ctx::{finding_at, FileCtx};
 use crate::rules::{rule, Check};
-use crate::validate::context::{finding_at, FileCtx};
 
 rule! {
     code: "FIL001",

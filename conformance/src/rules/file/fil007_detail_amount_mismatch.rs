@@ -1,8 +1,7 @@
-use crate::billing::{detail_amount, number};
+use crate::billing::{detail_amount, detail_rows, number};
 use crate::finding::Finding;
-use crate::rules::file::detail_rows;
+use crate::rules::ctx::{finding_at, FileCtx};
 use crate::rules::{rule, Check};
-use crate::validate::context::{finding_at, FileCtx};
 
 rule! {
     code: "FIL007",

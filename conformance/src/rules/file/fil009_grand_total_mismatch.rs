@@ -1,8 +1,8 @@
 use crate::billing::{number, GRAND_TOTAL_SUMS};
 use crate::finding::Finding;
 
+use crate::rules::ctx::{finding_at, FileCtx};
 use crate::rules::{rule, Check};
-use crate::validate::context::{finding_at, FileCtx};
 
 rule! {
     code: "FIL009",

@@ -2,8 +2,8 @@ use crate::billing::{insurance_claim, number, total_cost};
 use crate::finding::Finding;
 use crate::rules::field::fld016_invalid_decimal::parse_hundredths;
 
+use crate::rules::ctx::{finding_at, FileCtx};
 use crate::rules::{rule, Check};
-use crate::validate::context::{finding_at, FileCtx};
 
 rule! {
     code: "FIL010",

@@ -1,8 +1,7 @@
-use crate::billing::{discounted_units, number};
+use crate::billing::{detail_rows, discounted_units, number};
 use crate::finding::Finding;
-use crate::rules::file::detail_rows;
+use crate::rules::ctx::{finding_at, FileCtx};
 use crate::rules::{rule, Check};
-use crate::validate::context::{finding_at, FileCtx};
 
 rule! {
     code: "FIL011",

@@ -1,8 +1,8 @@
 use crate::calendar::parse_month;
 use crate::finding::Finding;
+use crate::rules::ctx::{finding_at, FileCtx};
 use crate::rules::{rule, Check};
 use crate::spec::csv_version;
-use crate::validate::context::{finding_at, FileCtx};
 
 rule! {
     code: "FIL012",

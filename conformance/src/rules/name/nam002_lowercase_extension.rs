@@ -1,7 +1,7 @@
 use crate::filename::{base_name, FileName};
 use crate::finding::Finding;
+use crate::rules::ctx::FileCtx;
 use crate::rules::{rule, Check};
-use crate::validate::context::FileCtx;
 
 rule! {
     code: "NAM002",

@@ -1,6 +1,6 @@
 use crate::finding::Finding;
+use crate::rules::ctx::FileCtx;
 use crate::rules::{rule, Check};
-use crate::validate::context::FileCtx;
 
 rule! {
     code: "NAM004",

@@ -1,9 +1,9 @@
 use crate::filename::base_name;
 use crate::finding::Finding;
 use crate::i18n::Lang;
+use crate::rules::ctx::FileCtx;
 use crate::rules::{rule, Check};
 use crate::spec::spec;
-use crate::validate::context::FileCtx;
 
 rule! {
     code: "NAM007",

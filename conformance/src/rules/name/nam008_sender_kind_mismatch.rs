@@ -1,9 +1,9 @@
 use crate::billing::service_kind_of;
 use crate::filename::base_name;
 use crate::finding::Finding;
+use crate::rules::ctx::{finding_at, FileCtx};
 use crate::rules::{rule, Check};
 use crate::spec::spec;
-use crate::validate::context::{finding_at, FileCtx};
 
 rule! {
     code: "NAM008",

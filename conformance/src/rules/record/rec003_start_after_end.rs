@@ -1,7 +1,7 @@
 use crate::calendar::parse_time;
 use crate::finding::Finding;
+use crate::rules::ctx::RecordCtx;
 use crate::rules::{rule, Check};
-use crate::validate::context::RecordCtx;
 
 rule! {
     code: "REC003",

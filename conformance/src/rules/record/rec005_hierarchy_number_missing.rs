@@ -1,6 +1,6 @@
 use crate::finding::Finding;
+use crate::rules::ctx::RecordCtx;
 use crate::rules::{rule, Check};
-use crate::validate::context::RecordCtx;
 
 rule! {
     code: "REC005",

@@ -1,7 +1,7 @@
 use crate::billing::{row_kind, service_kind_of, RowKind};
 use crate::finding::Finding;
+use crate::rules::ctx::RecordCtx;
 use crate::rules::{rule, Check};
-use crate::validate::context::RecordCtx;
 
 rule! {
     code: "REC008",

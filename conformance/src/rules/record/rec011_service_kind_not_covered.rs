@@ -1,8 +1,8 @@
 use crate::billing::{row_kind, service_kind_of, RowKind};
 use crate::finding::Finding;
+use crate::rules::ctx::RecordCtx;
 use crate::rules::{rule, Check};
 use crate::spec::spec;
-use crate::validate::context::RecordCtx;
 
 rule! {
     code: "REC011",

@@ -1,7 +1,7 @@
 use crate::calendar::{days_in_month, parse_month};
 use crate::finding::Finding;
+use crate::rules::ctx::RecordCtx;
 use crate::rules::{rule, Check};
-use crate::validate::context::RecordCtx;
 
 rule! {
     code: "REC012",

@@ -9,9 +9,9 @@ pub mod set006_limit_over_mismatch;
 pub mod set007_unit_month_mismatch;
 pub mod set008_duplicate_kind_in_unit;
 
+use crate::rules::ctx::SetCtx;
 use crate::rules::Rule;
 use crate::spec::{spec, SupplementMonth, Unit};
-use crate::validate::context::SetCtx;
 
 pub static RULES: &[&Rule] = &[
     &set001_incomplete_send_unit::RULE,

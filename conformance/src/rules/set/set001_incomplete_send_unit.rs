@@ -1,7 +1,7 @@
 use crate::finding::Finding;
+use crate::rules::ctx::SetCtx;
 use crate::rules::set::matching_unit;
 use crate::rules::{rule, Check};
-use crate::validate::context::SetCtx;
 
 rule! {
     code: "SET001",
@@ -42,7 +42,7 @@ fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {
     if !missing.is_empty() {
         out.push(
             Finding::new(&RULE.meta)
-                .file(ctx.files[0].path.clone())
+                .file(ctx.files[0].path)
                 .arg("serial", ctx.serial)
                 .arg2("unit", unit.name.ja.clone(), unit.name.en.clone())
                 .arg("missing", missing.join(", ")),

@@ -1,7 +1,7 @@
 use crate::finding::Finding;
+use crate::rules::ctx::SetCtx;
 use crate::rules::set::matching_unit;
 use crate::rules::{rule, Check};
-use crate::validate::context::SetCtx;
 
 rule! {
     code: "SET002",
@@ -38,10 +38,7 @@ fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {
         kinds.sort_unstable();
         kinds.dedup();
         out.push(
-            Finding::new(&RULE.meta)
-                .file(ctx.files[0].path.clone())
-                .arg("serial", ctx.serial)
-                .arg("kinds", kinds.join(", ")),
+            Finding::new(&RULE.meta).file(ctx.files[0].path).arg("serial", ctx.serial).arg("kinds", kinds.join(", ")),
         );
     }
 }

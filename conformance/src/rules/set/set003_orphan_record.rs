@@ -1,10 +1,9 @@
 use crate::document::Document;
 use crate::fasthash::{FxHashMap, FxHashSet};
 use crate::finding::Finding;
+use crate::rules::ctx::{finding_at, SetCtx, UnitFile};
 use crate::rules::set::matching_unit;
 use crate::rules::{rule, Check};
-use crate::validate::context::{finding_at, SetCtx};
-use crate::validate::FileReport;
 
 rule! {
     code: "SET003",
@@ -88,10 +87,10 @@ fn distinct_keys<'a>(doc: &'a Document, columns: &[Option<usize>]) -> Vec<(Key<'
 /// Distinct keys already computed in this unit, by (file, key columns).
 type KeyCache<'a> = FxHashMap<(&'a str, Vec<Option<usize>>), Vec<(Key<'a>, usize)>>;
 
-fn keys_of<'a>(cache: &mut KeyCache<'a>, file: &'a FileReport, ids: &[String]) -> Option<Vec<(Key<'a>, usize)>> {
+fn keys_of<'a>(cache: &mut KeyCache<'a>, file: UnitFile<'a>, ids: &[String]) -> Option<Vec<(Key<'a>, usize)>> {
     let doc = file.document.as_ref()?;
     let columns: Vec<Option<usize>> = ids.iter().map(|id| doc.column(id)).collect();
-    Some(cache.entry((file.path.as_str(), columns.clone())).or_insert_with(|| distinct_keys(doc, &columns)).clone())
+    Some(cache.entry((file.path, columns.clone())).or_insert_with(|| distinct_keys(doc, &columns)).clone())
 }
 
 fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {
@@ -114,7 +113,7 @@ fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {
                 let shown: Vec<&str> = key.0[..link.child_key.len()].to_vec();
                 out.push(
                     finding_at(child_doc, row, &RULE, &link.child_key[link.child_key.len() - 1])
-                        .file(child.path.clone())
+                        .file(child.path)
                         .arg("child", link.child.clone())
                         .arg("parent", link.parent.clone())
                         .arg("key", shown.join(" / ")),

@@ -1,6 +1,6 @@
 use crate::finding::Finding;
+use crate::rules::ctx::SetCtx;
 use crate::rules::{rule, Check};
-use crate::validate::context::SetCtx;
 
 rule! {
     code: "SET004",
@@ -43,7 +43,7 @@ fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {
         if (&name.sender, &name.recipient) != (&first.sender, &first.recipient) {
             out.push(
                 Finding::new(&RULE.meta)
-                    .file(file.path.clone())
+                    .file(file.path)
                     .arg("serial", ctx.serial)
                     .arg("parties", describe(name))
                     .arg("first", describe(first)),

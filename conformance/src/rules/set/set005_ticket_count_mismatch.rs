@@ -1,9 +1,8 @@
-use crate::billing::number;
+use crate::billing::{detail_rows, number};
 use crate::fasthash::FxHashMap;
 use crate::finding::Finding;
-use crate::rules::file::detail_rows;
+use crate::rules::ctx::{finding_at, SetCtx};
 use crate::rules::{rule, Check};
-use crate::validate::context::{finding_at, SetCtx};
 
 rule! {
     code: "SET005",
@@ -67,7 +66,7 @@ fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {
         if count != expected && !monthly {
             out.push(
                 finding_at(annex_doc, row, &RULE, "count_or_days")
-                    .file(annex.path.clone())
+                    .file(annex.path)
                     .arg("office", line[3])
                     .arg("code", line[4])
                     .arg("expected", expected.to_string()),

@@ -1,10 +1,9 @@
 use std::collections::HashMap;
 
-use crate::billing::{number, over_limit};
+use crate::billing::{annexes, number, over_limit};
 use crate::finding::Finding;
-use crate::rules::file::annexes;
+use crate::rules::ctx::{finding_at, SetCtx};
 use crate::rules::{rule, Check};
-use crate::validate::context::{finding_at, SetCtx};
 
 rule! {
     code: "SET006",
@@ -69,7 +68,7 @@ fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {
         if over_value.is_some_and(|over| over != expected) {
             out.push(
                 finding_at(annex_doc, total, &RULE, "category_limit_over_units")
-                    .file(annex.path.clone())
+                    .file(annex.path)
                     .arg("managed", managed.to_string())
                     .arg("limit", limit.to_string())
                     .arg("expected", expected.to_string()),

@@ -1,8 +1,8 @@
 use crate::finding::Finding;
+use crate::rules::ctx::SetCtx;
 use crate::rules::set::matching_unit;
 use crate::rules::{rule, Check};
 use crate::spec::SupplementMonth;
-use crate::validate::context::SetCtx;
 
 rule! {
     code: "SET007",
@@ -54,9 +54,7 @@ fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         if month != expected {
-            out.push(
-                Finding::new(&RULE.meta).file(file.path.clone()).arg("month", month).arg("expected", expected.clone()),
-            );
+            out.push(Finding::new(&RULE.meta).file(file.path).arg("month", month).arg("expected", expected.clone()));
         }
     }
 }

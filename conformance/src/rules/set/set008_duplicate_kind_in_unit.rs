@@ -1,8 +1,8 @@
 use std::collections::HashSet;
 
 use crate::finding::Finding;
+use crate::rules::ctx::SetCtx;
 use crate::rules::{rule, Check};
-use crate::validate::context::SetCtx;
 
 rule! {
     code: "SET008",
@@ -41,7 +41,7 @@ fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         if kind != "UPKIHON_IMAGE" && !seen.insert(kind) {
-            out.push(Finding::new(&RULE.meta).file(file.path.clone()).arg("serial", ctx.serial).arg("kind", kind));
+            out.push(Finding::new(&RULE.meta).file(file.path).arg("serial", ctx.serial).arg("kind", kind));
         }
     }
 }

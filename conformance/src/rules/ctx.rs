@@ -2,13 +2,15 @@
 
 use std::cell::{OnceCell, RefCell};
 
-use crate::document::Document;
+use crate::billing::{annexes, Annexes};
+use crate::codec::chars::{odd_characters, CharClass, OddCharacter};
+use crate::codec::tokenize::LineEndings;
+use crate::codec::{Decoded, SyntaxIssue};
+use crate::document::{Document, Table};
 use crate::filename::{FileName, NameError};
 use crate::finding::Finding;
-use crate::rules::file::{annexes, Annexes};
 use crate::rules::Rule;
 use crate::spec::{Item, Kind};
-use crate::validate::FileReport;
 
 /// One value of one record.
 pub struct FieldCtx<'a> {
@@ -17,13 +19,54 @@ pub struct FieldCtx<'a> {
     pub value: &'a str,
     pub quoted: bool,
     pub line: u32,
+    /// the value's characters outside JIS X 0208, classified once for the several character rules
+    odd_characters: OnceCell<Vec<OddCharacter>>,
 }
 
-impl FieldCtx<'_> {
+impl<'a> FieldCtx<'a> {
+    pub fn new(kind: &'static Kind, item: &'static Item, value: &'a str, quoted: bool, line: u32) -> FieldCtx<'a> {
+        FieldCtx { kind, item, value, quoted, line, odd_characters: OnceCell::new() }
+    }
+
+    /// The first character of `class` in the value, if it has one.
+    pub fn odd_character(&self, class: CharClass) -> Option<OddCharacter> {
+        self.odd_characters.get_or_init(|| odd_characters(self.value)).iter().find(|odd| odd.class == class).copied()
+    }
+
     /// A finding of `rule` at this value.
     pub fn finding(&self, rule: &'static Rule) -> Finding {
         Finding::new(&rule.meta).line(self.line).item(self.kind, self.item).value(self.value)
     }
+}
+
+/// What reading the bytes found, before any record is looked at.
+pub struct ReadCtx<'a> {
+    /// `None` for a file of 0 bytes (nothing was decoded)
+    pub decoded: Option<&'a Decoded>,
+    pub syntax_issues: &'a [SyntaxIssue],
+    pub line_endings: LineEndings,
+    /// records the tokenizer found
+    pub records: usize,
+}
+
+/// How the records are laid out: whether the first row is a header, which kind they are read as, and the rows
+/// whose width is not that kind's.
+pub struct LayoutCtx<'a> {
+    pub table: &'a Table,
+    pub header: bool,
+    /// the row the kind was judged on (the first after a header)
+    pub first_record: usize,
+    pub kind: KindChoice,
+    /// (line, width) of every record whose field count is not the kind's
+    pub wrong_width: &'a [(u32, usize)],
+}
+
+/// The kind a file's records are read as.
+pub enum KindChoice {
+    /// from `--kind`, the file name, or (when the name's kind has another width) the layout
+    Chosen(&'static Kind),
+    /// neither the name nor an option says which: the kinds with the first record's width (perhaps none)
+    Uncertain { width: usize, candidates: Vec<&'static str> },
 }
 
 /// One record, with access to its items by identifier.
@@ -105,14 +148,43 @@ impl<'a> FileCtx<'a> {
     }
 }
 
+/// One file of a send unit as the set rules see it: its path, its name and its records, when they could be read.
+#[derive(Clone, Copy)]
+pub struct UnitFile<'a> {
+    pub path: &'a str,
+    /// `None` when the file was given without a name (standard input)
+    pub name: Option<&'a Result<FileName, NameError>>,
+    pub document: Option<&'a Document>,
+}
+
+impl<'a> UnitFile<'a> {
+    /// The kind its records were read as, else the kind its name declares.
+    pub fn kind(&self) -> Option<&'static Kind> {
+        self.document.map(|doc| doc.kind).or_else(|| self.parsed_name().and_then(FileName::kind))
+    }
+
+    pub fn kind_code(&self) -> Option<&'static str> {
+        self.kind().map(|kind| kind.code.as_str())
+    }
+
+    pub fn parsed_name(&self) -> Option<&'a FileName> {
+        self.name.and_then(|name| name.as_ref().ok())
+    }
+
+    /// The kind the file name declares.
+    pub fn name_kind(&self) -> Option<&'a str> {
+        self.parsed_name().map(|name| name.kind.as_str())
+    }
+}
+
 /// The files of one send unit (same ファイル連番).
 pub struct SetCtx<'a> {
     pub serial: &'a str,
-    pub files: Vec<&'a FileReport>,
+    pub files: Vec<UnitFile<'a>>,
 }
 
 impl<'a> SetCtx<'a> {
-    pub fn file_of_kind(&self, kind: &str) -> Option<&'a FileReport> {
+    pub fn file_of_kind(&self, kind: &str) -> Option<UnitFile<'a>> {
         self.files.iter().copied().find(|file| file.kind_code() == Some(kind))
     }
 
