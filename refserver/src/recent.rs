@@ -5,7 +5,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
-use crate::store::{MessageMeta, Status};
+use crate::model::{MessageMeta, Status};
 
 pub struct Recent {
     inner: Mutex<Inner>,

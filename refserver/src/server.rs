@@ -181,7 +181,8 @@ async fn accept_loop(
             let service = service_fn(move |request| {
                 let (state, me, deadline) = (state.clone(), me.clone(), config.request_timeout);
                 async move {
-                    let response = match tokio::time::timeout(deadline, api::handle(state, me, request)).await {
+                    let response = match tokio::time::timeout(deadline, crate::router::handle(state, me, request)).await
+                    {
                         Ok(response) => response,
                         Err(_) => api::error_response(&timeout_error()),
                     };

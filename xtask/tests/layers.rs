@@ -1,0 +1,151 @@
+//! The layers of `conformance` and `refserver`, as ARCHITECTURE.md draws them: every module of a crate sits in a
+//! layer, and a module may name (`crate::…`) only modules of lower layers. Read from the source text, so an import
+//! that runs back up — the start of an import loop — fails here before anyone has to find it in a picture.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a test that cannot read the tree must fail loudly
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// conformance, bottom up: data flows bytes → records → typed model → findings → report.
+const CONFORMANCE: &[&[&str]] = &[
+    &["i18n", "fasthash", "calendar"],
+    &["spec"],
+    &["codec", "filename", "rule_meta"],
+    &["document", "finding"],
+    &["billing"],
+    &["rules"],
+    &["validate", "synth"],
+    &["report", "coverage"],
+    &["suite", "docs"],
+];
+
+/// refserver, bottom up: values and helpers, storage and TLS, the endpoints, the page, the router, the server.
+const REFSERVER: &[&[&str]] = &[
+    &["private", "model", "arrivals", "metrics", "checks"],
+    &["pki", "recent"],
+    &["store", "tls"],
+    &["faults", "sandbox"],
+    &["api"],
+    &["web"],
+    &["router"],
+    &["server"],
+];
+
+/// `(module, module it names, file)` for every `crate::` path in the non-test code of the library under `src`.
+fn imports(src: &Path) -> Vec<(String, String, PathBuf)> {
+    let mut found = Vec::new();
+    for file in rust_files(src) {
+        let relative = file.strip_prefix(src).unwrap();
+        let first = relative.components().next().unwrap().as_os_str().to_string_lossy().to_string();
+        if first == "bin" || first == "main.rs" || first == "lib.rs" {
+            continue; // crate roots of their own, or the list of modules
+        }
+        let module = first.trim_end_matches(".rs").to_string();
+        let text = std::fs::read_to_string(&file).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for named in named_modules(code) {
+            if named != module {
+                found.push((module.clone(), named, relative.to_path_buf()));
+            }
+        }
+    }
+    found
+}
+
+/// The top-level modules a piece of source names through `crate::` (also `$crate::` in macros and
+/// `use crate::{a, b::c}`), comments left out.
+fn named_modules(code: &str) -> BTreeSet<String> {
+    let ident =
+        |text: &str| -> String { text.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect() };
+    let mut named = BTreeSet::new();
+    for line in code.lines().filter(|line| !line.trim_start().starts_with("//")) {
+        let mut rest = line;
+        while let Some(at) = rest.find("crate::") {
+            rest = &rest[at + "crate::".len()..];
+            if let Some(group) = rest.strip_prefix('{') {
+                let inner = group.split('}').next().unwrap_or_default();
+                named.extend(inner.split(',').map(|part| ident(part.trim())).filter(|m| !m.is_empty() && m != "self"));
+            } else {
+                named.insert(ident(rest));
+            }
+        }
+    }
+    named.retain(|m| !m.is_empty());
+    named
+}
+
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Every import that does not point to a lower layer, and every module the table does not place.
+fn violations(imports: &[(String, String, PathBuf)], layers: &[&[&str]]) -> Vec<String> {
+    let layer_of = |module: &str| layers.iter().position(|layer| layer.contains(&module));
+    let mut found = BTreeSet::new();
+    for (from, to, file) in imports {
+        match (layer_of(from), layer_of(to)) {
+            (Some(a), Some(b)) if b < a => {}
+            (Some(a), Some(b)) => {
+                found.insert(format!("{} names crate::{to} (layer {b}) from {from} (layer {a})", file.display()));
+            }
+            (None, _) => {
+                found.insert(format!("module {from} is in no layer: place it in the table of tests/layers.rs"));
+            }
+            (_, None) => {
+                found.insert(format!("module {to} is in no layer: place it in the table of tests/layers.rs"));
+            }
+        }
+    }
+    found.into_iter().collect()
+}
+
+fn crate_src(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(name).join("src")
+}
+
+#[test]
+fn conformance_imports_point_down_its_layers() {
+    let imports = imports(&crate_src("conformance"));
+    assert!(imports.len() > 100, "the walk found too few imports to mean anything: {}", imports.len());
+    let wrong = violations(&imports, CONFORMANCE);
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn refserver_imports_point_down_its_layers() {
+    let imports = imports(&crate_src("refserver"));
+    assert!(imports.len() > 20, "the walk found too few imports to mean anything: {}", imports.len());
+    let wrong = violations(&imports, REFSERVER);
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// The loops this project had (finding ↔ rules, api ↔ web), written back in, must fail.
+#[test]
+fn an_import_that_runs_back_up_is_caught() {
+    let finding = "use crate::i18n::Lang;\nuse crate::rules::RuleMeta;\n";
+    let web = "use crate::api::{self, ApiError};\n// crate::router in a comment names nothing\n";
+    let api = "pub fn route() { crate::web::serve(); }\n$crate::web::page!();\n";
+    let as_imports = |module: &str, code: &str| -> Vec<(String, String, PathBuf)> {
+        named_modules(code).into_iter().map(|named| (module.to_string(), named, PathBuf::from(module))).collect()
+    };
+    let planted = [as_imports("finding", finding), as_imports("web", web), as_imports("api", api)].concat();
+    let wrong = violations(&planted, &[&["i18n"], &["finding"], &["rules"], &["api"], &["web"]]);
+    assert_eq!(
+        wrong,
+        vec![
+            "api names crate::web (layer 4) from api (layer 3)".to_string(),
+            "finding names crate::rules (layer 2) from finding (layer 1)".to_string(),
+        ]
+    );
+}
