@@ -105,6 +105,7 @@ pub fn checks_of(kind: &Kind, item: &Item) -> Vec<(&'static str, Concern)> {
                 let listed = reads.iter().any(|(k, id)| *k == kind.code && *id == item.id);
                 (listed || (*unit_keys && is_unit_key(kind, &item.id))).then_some(Concern::SendUnit)
             }
+            Check::Characters(_) => (item.ty == ItemType::Text).then_some(Concern::Representation),
             Check::Read(_) | Check::Layout(_) => None,
         };
         if let Some(aspect) = aspect {

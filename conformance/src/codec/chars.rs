@@ -162,11 +162,17 @@ pub struct OddCharacter {
     pub more: usize,
 }
 
+/// Whether `value` has a byte outside printable ASCII (line breaks aside): only such a value can hold a character
+/// of a class other than [`CharClass::Standard`].
+pub fn has_odd_bytes(value: &str) -> bool {
+    value.bytes().any(|b| b >= 0x80 || b == 0x7F || (b < 0x20 && b != b'\r' && b != b'\n'))
+}
+
 /// Every class other than [`CharClass::Standard`] met in `value`, each with its first character: one scan, and
 /// none at all for plain ASCII text.
 pub fn odd_characters(value: &str) -> Vec<OddCharacter> {
     let mut found: Vec<OddCharacter> = Vec::new();
-    if !value.bytes().any(|b| b >= 0x80 || b == 0x7F || (b < 0x20 && b != b'\r' && b != b'\n')) {
+    if !has_odd_bytes(value) {
         return found;
     }
     for (index, c) in value.chars().enumerate() {

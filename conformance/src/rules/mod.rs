@@ -26,6 +26,8 @@ pub enum Check {
     Read(fn(&ReadCtx<'_>, &mut Vec<Finding>)),
     /// Runs once on how the records are laid out: a header row, the kind they are read as, rows of another width.
     Layout(fn(&LayoutCtx<'_>, &mut Vec<Finding>)),
+    /// Runs on each value, of any item, that has a character outside printable ASCII: the character rules.
+    Characters(fn(&FieldCtx<'_>, &mut Vec<Finding>)),
     /// Runs on each value of the items `applies` selects.
     Field { aspect: Aspect, applies: fn(&Item) -> bool, check: fn(&FieldCtx<'_>, &mut Vec<Finding>) },
     /// Runs on each record of the kinds it names.

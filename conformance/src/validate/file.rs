@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
 
+use crate::codec::chars::has_odd_bytes;
 use crate::codec::decode;
 use crate::codec::tokenize::LineEndings;
 use crate::document::{Document, Table};
@@ -172,6 +173,20 @@ fn field_checks(kind: &Kind) -> &'static [Vec<FieldCheck>] {
     TABLE.get(kind.code.as_str()).map_or(&[], Vec::as_slice)
 }
 
+/// The character rules' checks, run on every value that has a character outside printable ASCII.
+fn character_checks() -> &'static [FieldCheck] {
+    static CHECKS: LazyLock<Vec<FieldCheck>> = LazyLock::new(|| {
+        rules::all()
+            .iter()
+            .filter_map(|rule| match rule.check {
+                Check::Characters(check) => Some(check),
+                _ => None,
+            })
+            .collect()
+    });
+    &CHECKS
+}
+
 /// Field checks are pure functions of (item, value, quoted): a value equal to the one above it in the same column
 /// that was clean there is clean here too. Files repeat most items on every record (CSVバージョン, 保険者番号,
 /// 対象年月, 事業所番号 …), so most fields are settled by one comparison.
@@ -187,6 +202,11 @@ fn check_fields(doc: &Document, findings: &mut Vec<Finding>) {
             }
             let before = findings.len();
             let ctx = FieldCtx::new(kind, item, field.value, field.quoted, field.line);
+            if has_odd_bytes(field.value) {
+                for check in character_checks() {
+                    check(&ctx, findings);
+                }
+            }
             for check in checks {
                 check(&ctx, findings);
             }

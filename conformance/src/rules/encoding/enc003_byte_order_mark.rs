@@ -2,7 +2,7 @@ use crate::codec::chars::CharClass;
 use crate::finding::Finding;
 use crate::rules::ctx::FieldCtx;
 use crate::rules::encoding::{character_finding, check_class};
-use crate::rules::{rule, Aspect, Check};
+use crate::rules::{rule, Check};
 
 rule! {
     code: "ENC003",
@@ -31,11 +31,7 @@ rule! {
         "S1 §4.3 ファイルエンコード「Shift-JIS（MS932）の範囲外の文字は含まないものとする」",
     ],
     assumptions: ["A-SJIS-ONLY"],
-    check: Check::Field {
-        aspect: Aspect::Representation,
-        applies: |_| true,
-        check: |ctx, findings| check_class(ctx, findings, CharClass::ByteOrderMark, finding),
-    },
+    check: Check::Characters(|ctx, findings| check_class(ctx, findings, CharClass::ByteOrderMark, finding)),
 }
 
 fn finding(ctx: &FieldCtx<'_>, c: char, position: usize, more: usize) -> Finding {

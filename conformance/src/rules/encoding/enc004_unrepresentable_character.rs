@@ -3,7 +3,7 @@ use crate::codec::chars::CharClass;
 use crate::finding::Finding;
 use crate::rules::ctx::FieldCtx;
 use crate::rules::encoding::{character_finding, check_class};
-use crate::rules::{rule, Aspect, Check};
+use crate::rules::{rule, Check};
 
 rule! {
     code: "ENC004",
@@ -31,11 +31,7 @@ rule! {
     cites: [
         "S1 §4.3 「Shift-JIS（MS932）の文字セット外の文字が含まれる場合は Shift-JIS（MS932）の範囲内で有効な文字に変換すること」",
     ],
-    check: Check::Field {
-        aspect: Aspect::Representation,
-        applies: |_| true,
-        check: |ctx, findings| check_class(ctx, findings, CharClass::Unrepresentable, finding),
-    },
+    check: Check::Characters(|ctx, findings| check_class(ctx, findings, CharClass::Unrepresentable, finding)),
 }
 
 fn finding(ctx: &FieldCtx<'_>, c: char, position: usize, more: usize) -> Finding {

@@ -2,7 +2,7 @@ use crate::codec::chars::CharClass;
 use crate::finding::Finding;
 use crate::rules::ctx::FieldCtx;
 use crate::rules::encoding::{character_finding, check_class};
-use crate::rules::{rule, Aspect, Check};
+use crate::rules::{rule, Check};
 
 rule! {
     code: "ENC005",
@@ -31,11 +31,7 @@ rule! {
         "S1 §4.3 「外字の利用は不可とし、外字…が含まれる場合は…有効な文字に変換すること」",
     ],
     assumptions: ["A-MS932-EXTENSIONS"],
-    check: Check::Field {
-        aspect: Aspect::Representation,
-        applies: |_| true,
-        check: |ctx, findings| check_class(ctx, findings, CharClass::Gaiji, finding),
-    },
+    check: Check::Characters(|ctx, findings| check_class(ctx, findings, CharClass::Gaiji, finding)),
 }
 
 fn finding(ctx: &FieldCtx<'_>, c: char, position: usize, more: usize) -> Finding {

@@ -3,7 +3,7 @@ use crate::codec::chars::CharClass;
 use crate::finding::Finding;
 use crate::rules::ctx::FieldCtx;
 use crate::rules::encoding::{character_finding, check_class};
-use crate::rules::{rule, Aspect, Check};
+use crate::rules::{rule, Check};
 
 rule! {
     code: "ENC006",
@@ -33,11 +33,7 @@ rule! {
         "S1 更新履歴 3.1 「Shift-JIS（MS932）を許容する」",
     ],
     assumptions: ["A-MS932-EXTENSIONS"],
-    check: Check::Field {
-        aspect: Aspect::Representation,
-        applies: |_| true,
-        check: |ctx, findings| check_class(ctx, findings, CharClass::MachineDependent, finding),
-    },
+    check: Check::Characters(|ctx, findings| check_class(ctx, findings, CharClass::MachineDependent, finding)),
 }
 
 fn finding(ctx: &FieldCtx<'_>, c: char, position: usize, more: usize) -> Finding {

@@ -3,7 +3,7 @@ use crate::codec::chars::CharClass;
 use crate::finding::Finding;
 use crate::rules::ctx::FieldCtx;
 use crate::rules::encoding::{character_finding, check_class};
-use crate::rules::{rule, Aspect, Check};
+use crate::rules::{rule, Check};
 
 rule! {
     code: "ENC007",
@@ -32,11 +32,7 @@ rule! {
         "S1 §4.3 「Shift-JIS（MS932）の範囲内」 (half-width katakana are inside MS932: a warning only)",
     ],
     assumptions: ["A-HALFWIDTH-KANA"],
-    check: Check::Field {
-        aspect: Aspect::Representation,
-        applies: |_| true,
-        check: |ctx, findings| check_class(ctx, findings, CharClass::HalfwidthKatakana, finding),
-    },
+    check: Check::Characters(|ctx, findings| check_class(ctx, findings, CharClass::HalfwidthKatakana, finding)),
 }
 
 fn finding(ctx: &FieldCtx<'_>, c: char, position: usize, more: usize) -> Finding {

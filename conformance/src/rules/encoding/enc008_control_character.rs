@@ -2,7 +2,7 @@ use crate::codec::chars::CharClass;
 use crate::finding::Finding;
 use crate::rules::ctx::FieldCtx;
 use crate::rules::encoding::{character_finding, check_class};
-use crate::rules::{rule, Aspect, Check};
+use crate::rules::{rule, Check};
 
 rule! {
     code: "ENC008",
@@ -31,11 +31,7 @@ rule! {
         "S1 §4.3 「Shift-JIS（MS932）の範囲内で有効な文字に変換すること」",
         "S2 footnote: only 改行 and 半角カンマ are kept inside free text",
     ],
-    check: Check::Field {
-        aspect: Aspect::Representation,
-        applies: |_| true,
-        check: |ctx, findings| check_class(ctx, findings, CharClass::Control, finding),
-    },
+    check: Check::Characters(|ctx, findings| check_class(ctx, findings, CharClass::Control, finding)),
 }
 
 fn finding(ctx: &FieldCtx<'_>, c: char, position: usize, more: usize) -> Finding {
