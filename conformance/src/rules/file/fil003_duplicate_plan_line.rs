@@ -32,7 +32,7 @@ rule! {
         "S2 第2表 No.6, 8, 13 書式「１～99」",
     ],
     assumptions: ["A-2KYO-HIERARCHY"],
-    check: Check::File { kinds: &["UP2KYO"], reads: &["issue_no", "goal_no", "support_no"], check },
+    check: Check::File { kinds: &["UP2KYO"], reads: &["insurer_number", "insured_number", "care_plan_date", "issue_no", "goal_no", "support_no"], check },
 }
 
 fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {

@@ -31,7 +31,7 @@ rule! {
         "S1 §2.3 図表 2.3.1 (the key items of each kind)",
         "S1 §5.1.1.1 (a resend with the same key replaces the earlier data)",
     ],
-    check: Check::File { kinds: &["UP1KYO", "UPHOSOKU", "UPKIHON", "UPYOBO", "DLT1KYO", "DLTPLAN", "DLTJSK", "DLTKIHON", "DLTYOBO"], reads: &["insurer_number", "insured_number"], check },
+    check: Check::File { kinds: &["UP1KYO", "UPHOSOKU", "UPKIHON", "UPYOBO", "DLT1KYO", "DLTPLAN", "DLTJSK", "DLTKIHON", "DLTYOBO"], reads: &["insurer_number", "insured_number", "care_plan_date", "target_month"], check },
 }
 
 fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {

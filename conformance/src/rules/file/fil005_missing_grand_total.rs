@@ -29,7 +29,7 @@ rule! {
     cites: [
         "S2 第7表 No.9 書式「全合計：ALL9（999999） 固定（必須出力）」",
     ],
-    check: Check::File { kinds: &["UPSIKYU"], reads: &["service_code"], check },
+    check: Check::File { kinds: &["UPSIKYU"], reads: &["insured_number", "service_code"], check },
 }
 
 fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {

@@ -1,0 +1,139 @@
+//! A rule's `reads` (which items it looks at: the coverage matrix and the item reference are built from it) is kept
+//! by hand beside the code that reads them. This test reads each rule's source and fails when the code names an item
+//! of the rule's kinds that `reads` does not list, or `reads` lists an item the code never names (directly or through
+//! a constant of `billing`, the arithmetic the 第7表 rules share), or an id that is no item of those kinds.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a test that cannot read the tree must fail loudly
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use conformance::rules::{self, Check};
+use conformance::spec::{spec, Kind};
+
+/// The string literals of a piece of Rust source, except the names of a finding's message arguments
+/// (`.arg("issue", …)` names a placeholder, not the item 課題).
+fn literals(code: &str) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let mut rest = code;
+    while let Some(start) = rest.find('"') {
+        let argument_name = rest[..start].trim_end().ends_with(".arg(") || rest[..start].trim_end().ends_with(".arg2(");
+        let after = &rest[start + 1..];
+        let Some(end) = after.find('"') else { break };
+        if !argument_name {
+            found.insert(after[..end].to_string());
+        }
+        rest = &after[end + 1..];
+    }
+    found
+}
+
+/// A rule's check code (after its texts, without tests), and the source of `billing` when it uses it.
+fn rule_source(code: &str) -> (String, String) {
+    let rules_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules");
+    let prefix = format!("{}_", code.to_ascii_lowercase());
+    let file: PathBuf = std::fs::read_dir(&rules_dir)
+        .unwrap()
+        .map(|level| level.unwrap().path())
+        .filter(|level| level.is_dir())
+        .flat_map(|level| std::fs::read_dir(level).unwrap().map(|f| f.unwrap().path()))
+        .find(|file| file.file_name().unwrap().to_string_lossy().starts_with(&prefix))
+        .unwrap_or_else(|| panic!("no source file for {code}"));
+    let text = std::fs::read_to_string(file).unwrap();
+    let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+    let check = code.find("check:").map_or(code, |at| &code[at..]).to_string();
+    let shared = if code.contains("crate::billing") {
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/billing.rs")).unwrap()
+    } else {
+        String::new()
+    };
+    (check, shared)
+}
+
+fn items_of(kinds: &[&Kind]) -> BTreeSet<&'static str> {
+    let all: Vec<&'static Kind> = spec().kinds.iter().collect();
+    let chosen: Vec<&'static Kind> = if kinds.is_empty() {
+        all
+    } else {
+        all.into_iter().filter(|k| kinds.iter().any(|c| c.code == k.code)).collect()
+    };
+    chosen.iter().flat_map(|k| k.items.iter().map(|i| i.id.as_str())).collect()
+}
+
+/// What is wrong with a rule's `reads`, given the items of its kinds, its own code and the shared code it uses.
+/// `listed_per_kind`: a set rule lists (kind, item) pairs over several kinds, so only the listed ids are judged.
+fn judge(
+    code: &str,
+    items: &BTreeSet<&str>,
+    reads: &[&str],
+    own: &str,
+    shared: &str,
+    listed_per_kind: bool,
+) -> Vec<String> {
+    let own = literals(own);
+    let shared = literals(shared);
+    let mut problems = Vec::new();
+    for id in reads {
+        if !items.contains(id) {
+            problems.push(format!("{code}: reads lists {id:?}, which is no item of its kinds"));
+        } else if !own.contains(*id) && !shared.contains(*id) {
+            problems.push(format!("{code}: reads lists {id:?}, which its code never names"));
+        }
+    }
+    if !listed_per_kind {
+        for id in own.iter().filter(|id| items.contains(id.as_str()) && !reads.contains(&id.as_str())) {
+            problems.push(format!("{code}: its code reads {id:?}, which reads does not list"));
+        }
+    }
+    problems
+}
+
+#[test]
+fn every_rule_lists_exactly_the_items_its_code_reads() {
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for rule in rules::all() {
+        let (kinds, reads): (Vec<&Kind>, Vec<&str>) = match &rule.check {
+            Check::Record { kinds, reads, .. } | Check::File { kinds, reads, .. } => {
+                (kinds.iter().map(|code| spec().kind(code).expect("rule names a kind")).collect(), reads.to_vec())
+            }
+            Check::Name { reads, .. } => (Vec::new(), reads.to_vec()),
+            Check::Set { reads, .. } => (
+                reads.iter().map(|(kind, _)| spec().kind(kind).expect("rule names a kind")).collect(),
+                reads.iter().map(|(_, id)| *id).collect(),
+            ),
+            _ => continue,
+        };
+        checked += 1;
+        let (own, shared) = rule_source(rule.meta.code);
+        let is_set = matches!(rule.check, Check::Set { .. });
+        problems.extend(judge(rule.meta.code, &items_of(&kinds), &reads, &own, &shared, is_set));
+    }
+    assert!(checked > 20, "too few rules with `reads` to mean anything: {checked}");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The FIL010 omission #19 found, a typo and a stale entry are each caught.
+#[test]
+fn a_wrong_reads_is_found() {
+    let items = items_of(&[spec().kind("UPSIKYU").unwrap()]);
+    let own = r#"check }, fn check() { let within = get("category_limit_within_units"); get("unit_price"); }"#;
+    assert_eq!(
+        judge("FIL010", &items, &["unit_price"], own, "", false),
+        vec!["FIL010: its code reads \"category_limit_within_units\", which reads does not list".to_string()]
+    );
+    assert_eq!(
+        judge(
+            "FIL010",
+            &items,
+            &["unit_price", "category_limit_within_units", "unit_prise", "copay_full"],
+            own,
+            "",
+            false
+        ),
+        vec![
+            "FIL010: reads lists \"unit_prise\", which is no item of its kinds".to_string(),
+            "FIL010: reads lists \"copay_full\", which its code never names".to_string(),
+        ]
+    );
+}
