@@ -12,6 +12,7 @@ pub mod pki;
 pub mod private;
 pub mod recent;
 pub mod router;
+#[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod server;
 pub mod store;
