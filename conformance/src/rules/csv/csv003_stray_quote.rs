@@ -1,5 +1,6 @@
 use crate::codec::SyntaxIssue;
 use crate::finding::Finding;
+use crate::rules::csv::quote_findings;
 use crate::rules::ctx::ReadCtx;
 use crate::rules::{rule, Check};
 
@@ -33,9 +34,8 @@ rule! {
 }
 
 fn check(ctx: &ReadCtx<'_>, findings: &mut Vec<Finding>) {
-    for issue in ctx.syntax_issues {
-        if let SyntaxIssue::StrayQuote { line, column } = *issue {
-            findings.push(Finding::new(&RULE.meta).line(line).column(column).arg("column", column.to_string()));
-        }
-    }
+    quote_findings(&RULE, ctx, findings, |issue| match *issue {
+        SyntaxIssue::StrayQuote { line, column } => Some((line, column)),
+        _ => None,
+    });
 }

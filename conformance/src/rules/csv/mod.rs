@@ -10,6 +10,9 @@ pub mod csv007_unquoted_free_text;
 pub mod csv008_unknown_layout;
 pub mod csv009_kind_not_certain;
 
+use crate::codec::SyntaxIssue;
+use crate::finding::Finding;
+use crate::rules::ctx::ReadCtx;
 use crate::rules::Rule;
 
 pub static RULES: &[&Rule] = &[
@@ -23,3 +26,15 @@ pub static RULES: &[&Rule] = &[
     &csv008_unknown_layout::RULE,
     &csv009_kind_not_certain::RULE,
 ];
+
+/// The findings of a quoting rule: one per syntax issue `at` picks out, at its (line, column).
+pub(crate) fn quote_findings(
+    rule: &'static Rule,
+    ctx: &ReadCtx<'_>,
+    findings: &mut Vec<Finding>,
+    at: fn(&SyntaxIssue) -> Option<(u32, u32)>,
+) {
+    for (line, column) in ctx.syntax_issues.iter().filter_map(at) {
+        findings.push(Finding::new(&rule.meta).line(line).column(column).arg("column", column.to_string()));
+    }
+}
