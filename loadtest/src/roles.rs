@@ -229,9 +229,7 @@ async fn send(
     let begun = Instant::now();
     let mut goose = user.request(request).await?;
     let id = match (goose.request.success, goose.response) {
-        (true, Ok(response)) => {
-            response.json::<serde_json::Value>().await.ok().and_then(|v| v["id"].as_str().map(String::from))
-        }
+        (true, Ok(response)) => response.json::<protocol::Message>().await.ok().map(|message| message.id),
         _ => None,
     };
     match &id {
@@ -251,7 +249,7 @@ async fn work_inbox(world: &World, user: &mut GooseUser) -> Result<Vec<String>, 
     let path = format!("/v1/inbox?status=sent&limit=20&wait={INBOX_WAIT_S}");
     let mut goose = user.get_named(&path, "受信一覧 inbox").await?;
     let page = match (goose.request.success, goose.response) {
-        (true, Ok(response)) => response.json::<serde_json::Value>().await.ok(),
+        (true, Ok(response)) => response.json::<protocol::Page>().await.ok(),
         _ => None,
     };
     let Some(page) = page else {
@@ -262,18 +260,12 @@ async fn work_inbox(world: &World, user: &mut GooseUser) -> Result<Vec<String>, 
     let mut acknowledged = Vec::new();
     // goose's counts take one failure per request: the page is marked once however many entries are wrong.
     let mut listing_wrong = false;
-    for message in page["messages"].as_array().map(Vec::as_slice).unwrap_or_default() {
-        let (Some(id), Some(from)) = (message["id"].as_str(), message["from"].as_str()) else { continue };
+    for message in &page.messages {
+        let (id, from) = (message.id.as_str(), message.from.as_str());
         // What the sender sent, not what the relay lists, is what must arrive. Until the sender has recorded its
         // `201` nothing is downloaded, so the message stays `sent` and comes back at the next look.
         let Some(sent) = world.tracker.files_of(id) else { continue };
-        let listed: Vec<&str> = message["files"]
-            .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|f| f["name"].as_str())
-            .collect();
+        let listed: Vec<&str> = message.files.iter().map(|f| f.name.as_str()).collect();
         let mut complete = true;
         if listed.len() != sent.len() || listed.iter().any(|name| !sent.iter().any(|s| s == name)) {
             // The relay lists a file nobody sent, or leaves one out.

@@ -255,19 +255,17 @@ async fn unfinished(world: &World, host: &str) -> Result<Vec<(String, String)>, 
             let mut before: Option<i64> = None;
             loop {
                 let cursor = before.map(|b| format!("&before={b}")).unwrap_or_default();
-                let page: serde_json::Value = client
+                let page: protocol::Page = client
                     .get(format!("{host}/v1/inbox?status={status}&limit=100{cursor}"))
                     .send()
                     .await?
                     .error_for_status()?
                     .json()
                     .await?;
-                let messages = page["messages"].as_array().map(Vec::as_slice).unwrap_or_default();
-                found.extend(
-                    messages.iter().filter_map(|m| m["id"].as_str()).map(|id| (office.number.clone(), id.to_string())),
-                );
-                match page["next"].as_i64() {
-                    Some(next) if !messages.is_empty() => before = Some(next),
+                let last_page = page.messages.is_empty();
+                found.extend(page.messages.into_iter().map(|m| (office.number.clone(), m.id)));
+                match page.next {
+                    Some(next) if !last_page => before = Some(next),
                     _ => break,
                 }
             }

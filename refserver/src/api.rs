@@ -19,6 +19,8 @@ use sha2::{Digest, Sha256};
 
 use conformance::suite::client::RecordedRequest;
 
+use protocol::ErrorCode;
+
 use crate::metrics::Metrics;
 use crate::store::{AuditEntry, Inserted, Mailbox, MessageMeta, NewFile, NewMessage, Status, Store, StoreError};
 
@@ -114,18 +116,22 @@ pub(crate) struct UploadDigest(pub(crate) String);
 
 pub type Body = Full<Bytes>;
 
-/// An API error: HTTP status, stable code, message (and an optional validation report).
+/// An API error: its stable code (which sets the HTTP status), message, and the validator's report for
+/// `validation_failed`.
 #[derive(Debug)]
 pub struct ApiError {
-    pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
     pub report: Option<serde_json::Value>,
 }
 
 impl ApiError {
-    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into(), report: None }
+    pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
+        ApiError { code, message: message.into(), report: None }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 }
 
@@ -134,14 +140,18 @@ impl From<StoreError> for ApiError {
         if let StoreError::Full = error {
             tracing::warn!("store full: refusing a write");
             return ApiError::new(
-                StatusCode::INSUFFICIENT_STORAGE,
-                "insufficient_storage",
+                ErrorCode::InsufficientStorage,
                 "the relay's store is full; nothing was stored, try later",
             );
         }
         tracing::error!(%error, "store failure");
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the relay could not access its store")
+        ApiError::new(ErrorCode::Internal, "the relay could not access its store")
     }
+}
+
+/// A wire body as JSON (the protocol's types always serialise).
+pub(crate) fn to_json(body: &impl serde::Serialize) -> serde_json::Value {
+    serde_json::to_value(body).unwrap_or_default()
 }
 
 pub(crate) fn json_response(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
@@ -155,7 +165,7 @@ pub(crate) fn json_response(status: StatusCode, value: &serde_json::Value) -> Re
 pub(crate) fn error_answer(state: &AppState, error: &ApiError) -> Response<Body> {
     if fault(state, |f| f.plain_errors) {
         let mut response = Response::new(Full::new(Bytes::from(error.message.clone())));
-        *response.status_mut() = error.status;
+        *response.status_mut() = error.status();
         return response;
     }
     error_response(error)
@@ -166,7 +176,7 @@ pub fn error_response(error: &ApiError) -> Response<Body> {
     if let Some(report) = &error.report {
         body["report"] = report.clone();
     }
-    json_response(error.status, &body)
+    json_response(error.status(), &body)
 }
 
 pub fn now() -> String {
@@ -294,9 +304,8 @@ pub(crate) async fn directory(state: &Arc<AppState>, request: &Request<Incoming>
     if fault(state, |f| f.hide_offices) {
         offices.clear();
     }
-    let list: Vec<serde_json::Value> =
-        offices.iter().map(|o| json!({"number": o.number, "name": o.name, "kinds": o.kinds})).collect();
-    Ok(json_response(StatusCode::OK, &json!({"offices": list})))
+    let directory = protocol::Directory { offices: offices.iter().map(protocol::Office::from).collect() };
+    Ok(json_response(StatusCode::OK, &to_json(&directory)))
 }
 
 /// The caller's directory entry; `403 unknown_office` when its certificate names no registered office.
@@ -304,7 +313,7 @@ pub(crate) fn registered_office(state: &AppState, me: &str) -> Result<crate::sto
     state
         .store
         .office(me)?
-        .ok_or_else(|| ApiError::new(StatusCode::FORBIDDEN, "unknown_office", format!("office {me} is not registered")))
+        .ok_or_else(|| ApiError::new(ErrorCode::UnknownOffice, format!("office {me} is not registered")))
 }
 
 /// The caller's own directory entry: who the certificate says it is.
@@ -312,7 +321,12 @@ pub(crate) async fn whoami(state: &Arc<AppState>, me: &Arc<str>) -> Result<Respo
     let office = registered_office(state, me)?;
     Ok(json_response(
         StatusCode::OK,
-        &json!({"number": office.number, "name": office.name, "kinds": office.kinds, "licence_until": office.licence_until}),
+        &to_json(&protocol::Me {
+            number: office.number,
+            name: office.name,
+            kinds: office.kinds,
+            licence_until: office.licence_until,
+        }),
     ))
 }
 
@@ -324,8 +338,8 @@ pub(crate) async fn dry_run(state: &Arc<AppState>, request: Request<Incoming>) -
         serde_json::to_value(crate::checks::build(&validate_files(files, &Options::default())))
     })
     .await
-    .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "validation failed to run"))?
-    .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the report could not be written"))?;
+    .map_err(|_| ApiError::new(ErrorCode::Internal, "validation failed to run"))?
+    .map_err(|_| ApiError::new(ErrorCode::Internal, "the report could not be written"))?;
     Ok(json_response(StatusCode::OK, &report))
 }
 
@@ -339,19 +353,18 @@ pub(crate) async fn mailbox(
     mailbox: Mailbox,
 ) -> Result<Response<Body>, ApiError> {
     let params = query(request);
-    let status = match param(&params, "status") {
-        None | Some("") => None,
-        Some(text) => Some(Status::parse(text).ok_or_else(|| {
-            ApiError::new(StatusCode::BAD_REQUEST, "bad_request", "status must be sent, downloaded or acknowledged")
-        })?),
-    };
+    let status =
+        match param(&params, "status") {
+            None | Some("") => None,
+            Some(text) => Some(Status::parse(text).ok_or_else(|| {
+                ApiError::new(ErrorCode::BadRequest, "status must be sent, downloaded or acknowledged")
+            })?),
+        };
     let number = |name: &str| -> Result<Option<i64>, ApiError> {
         param(&params, name)
             .filter(|v| !v.is_empty())
             .map(|v| {
-                v.parse::<i64>().map_err(|_| {
-                    ApiError::new(StatusCode::BAD_REQUEST, "bad_request", format!("{name} must be a number"))
-                })
+                v.parse::<i64>().map_err(|_| ApiError::new(ErrorCode::BadRequest, format!("{name} must be a number")))
             })
             .transpose()
     };
@@ -370,7 +383,7 @@ pub(crate) async fn mailbox(
             page.messages.reverse();
             page.next = None;
         }
-        json_response(StatusCode::OK, &json!({"messages": page.messages, "next": page.next}))
+        json_response(StatusCode::OK, &to_json(&protocol::Page::from(page)))
     };
     if wait == 0 {
         return Ok(page(state.store.list(me, mailbox, status, before, limit)?));
@@ -397,7 +410,7 @@ pub(crate) async fn visible_message(state: &Arc<AppState>, me: &str, id: &str) -
 fn visible(state: &AppState, me: &str, id: &str, message: Option<MessageMeta>) -> Result<MessageMeta, ApiError> {
     match message {
         Some(message) if message.from == me || message.to == me || fault(state, |f| f.leak_messages) => Ok(message),
-        _ => Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no message {id}"))),
+        _ => Err(ApiError::new(ErrorCode::NotFound, format!("no message {id}"))),
     }
 }
 
@@ -409,7 +422,7 @@ pub(crate) async fn download(
 ) -> Result<Response<Body>, ApiError> {
     let message = visible_message(state, me, id).await?;
     let Some(file) = message.files.iter().find(|f| f.name == name) else {
-        return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("message {id} has no file {name}")));
+        return Err(ApiError::new(ErrorCode::NotFound, format!("message {id} has no file {name}")));
     };
     let mut bytes = state.store.file(id, name)?.unwrap_or_default();
     if fault(state, |f| f.alter_bytes) {
@@ -462,16 +475,15 @@ fn is_image_name(name: &str) -> bool {
 pub(crate) async fn acknowledge(state: &Arc<AppState>, me: &Arc<str>, id: &str) -> Result<Response<Body>, ApiError> {
     let message = visible_message(state, me, id).await?;
     if message.to.as_str() != &**me {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "not_recipient", "only the recipient acknowledges a message"));
+        return Err(ApiError::new(ErrorCode::NotRecipient, "only the recipient acknowledges a message"));
     }
     let updated = if fault(state, |f| f.lose_acks) {
         Some(MessageMeta { status: Status::Acknowledged, ..message })
     } else {
         state.store.acknowledge(id, &now(), audit_entry(me, "ack", Some(id), None)).await?
     };
-    let updated =
-        updated.ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no message {id}")))?;
-    Ok(json_response(StatusCode::OK, &serde_json::to_value(&updated).unwrap_or_default()))
+    let updated = updated.ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("no message {id}")))?;
+    Ok(json_response(StatusCode::OK, &to_json(&protocol::Message::from(updated))))
 }
 
 /// SHA-256 over the files of a send (names and bytes, in name order): equal for a resend of the same content.
@@ -507,11 +519,7 @@ pub struct Upload {
 }
 
 fn too_large(config: &ApiConfig) -> ApiError {
-    ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
-        format!("the body is larger than {} bytes", config.max_body),
-    )
+    ApiError::new(ErrorCode::PayloadTooLarge, format!("the body is larger than {} bytes", config.max_body))
 }
 
 /// Reads a send's form, once its declared size (the whole limit when undeclared) fits in the upload budget; the
@@ -526,9 +534,11 @@ async fn read_upload(
         return Err(too_large(&state.config));
     }
     let share = u32::try_from(kib(declared.unwrap_or(state.config.max_body))).unwrap_or(u32::MAX);
-    let permit = state.uploads.acquire_many(share.max(1)).await.map_err(|_| {
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "shutting_down", "the relay is shutting down; try again")
-    })?;
+    let permit = state
+        .uploads
+        .acquire_many(share.max(1))
+        .await
+        .map_err(|_| ApiError::new(ErrorCode::ShuttingDown, "the relay is shutting down; try again"))?;
     let body = Limited::new(request.into_body(), state.config.max_body);
     let stream = BodyStream::new(body).filter_map(|frame| async move {
         match frame {
@@ -546,9 +556,8 @@ where
     S: futures_util::Stream<Item = Result<Bytes, E>> + Send + 'static,
     E: Into<Box<dyn std::error::Error + Send + Sync>> + 'static,
 {
-    let boundary = multer::parse_boundary(content_type).map_err(|_| {
-        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", "the body must be multipart/form-data with a boundary")
-    })?;
+    let boundary = multer::parse_boundary(content_type)
+        .map_err(|_| ApiError::new(ErrorCode::BadRequest, "the body must be multipart/form-data with a boundary"))?;
     let too_large = || too_large(config);
     let constraints = multer::Constraints::new()
         .allowed_fields(vec!["to", "file"])
@@ -570,33 +579,27 @@ where
             _ => {
                 if files.len() >= config.max_files {
                     return Err(ApiError::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        "too_many_files",
+                        ErrorCode::TooManyFiles,
                         format!("at most {} files per send", config.max_files),
                     ));
                 }
                 let name = field.file_name().unwrap_or("").to_string();
                 if !safe_file_name(&name) {
                     return Err(ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        "bad_file_name",
+                        ErrorCode::BadFileName,
                         format!("file name \"{}\" is not allowed", printable(&name)),
                     ));
                 }
                 let bytes = field.bytes().await.map_err(|e| multipart_error(e, &too_large))?;
                 if files.iter().any(|(existing, _)| *existing == name) {
-                    return Err(ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        "duplicate_file",
-                        format!("file {name} is sent twice"),
-                    ));
+                    return Err(ApiError::new(ErrorCode::DuplicateFile, format!("file {name} is sent twice")));
                 }
                 files.push((name, Vec::from(bytes)));
             }
         }
     }
     if files.is_empty() {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_request", "the form has no `file` part"));
+        return Err(ApiError::new(ErrorCode::BadRequest, "the form has no `file` part"));
     }
     Ok(Upload { to, files })
 }
@@ -605,12 +608,10 @@ fn multipart_error(error: multer::Error, too_large: &dyn Fn() -> ApiError) -> Ap
     match error {
         multer::Error::StreamSizeExceeded { .. } | multer::Error::FieldSizeExceeded { .. } => too_large(),
         multer::Error::StreamReadFailed(inner) if inner.to_string().contains("length limit") => too_large(),
-        multer::Error::UnknownField { field_name } => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            format!("unknown form field {field_name:?}; use `to` and `file`"),
-        ),
-        other => ApiError::new(StatusCode::BAD_REQUEST, "bad_request", format!("malformed multipart body: {other}")),
+        multer::Error::UnknownField { field_name } => {
+            ApiError::new(ErrorCode::BadRequest, format!("unknown form field {field_name:?}; use `to` and `file`"))
+        }
+        other => ApiError::new(ErrorCode::BadRequest, format!("malformed multipart body: {other}")),
     }
 }
 
@@ -650,8 +651,7 @@ fn idempotency_key(request: &Request<Incoming>) -> Result<Option<String>, ApiErr
     let key = value.to_str().map(str::trim).unwrap_or("");
     if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY || !key.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_idempotency_key",
+            ErrorCode::BadIdempotencyKey,
             format!("Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters"),
         ));
     }
@@ -681,12 +681,11 @@ async fn accept_upload(
 ) -> Result<Response<Body>, ApiError> {
     let sender = registered_office(state, me)?;
     if fault(state, |f| f.refuse_sends) {
-        return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "internal", "sends are refused (planted fault)"));
+        return Err(ApiError::new(ErrorCode::Internal, "sends are refused (planted fault)"));
     }
     if sender.licence_until < today() {
         return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "licence_lapsed",
+            ErrorCode::LicenceLapsed,
             format!(
                 "the licence of office {me} ended on {}; renew it to send (receiving still works)",
                 sender.licence_until
@@ -696,9 +695,9 @@ async fn accept_upload(
     let (Upload { to, files }, _permit) = read_upload(state, request).await?;
     *digest = Some(upload_digest(&files));
     state.metrics.add_received_bytes(files.iter().map(|(_, b)| b.len()).sum());
-    let to = to.ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", "the form has no `to` field"))?;
+    let to = to.ok_or_else(|| ApiError::new(ErrorCode::BadRequest, "the form has no `to` field"))?;
     if to.len() != 10 || !to.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_recipient", "`to` must be a 10-digit office number"));
+        return Err(ApiError::new(ErrorCode::BadRecipient, "`to` must be a 10-digit office number"));
     }
     let names: Vec<Option<FileName>> = files.iter().map(|(name, _)| filename::parse(name).ok()).collect();
     if *to == **me {
@@ -708,14 +707,13 @@ async fn accept_upload(
             names.iter().all(|name| name.as_ref().is_some_and(|name| name.sender.kind != name.recipient.kind));
         if !between_kinds {
             return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "same_office",
+                ErrorCode::SameOffice,
                 "an office sends to its own number only from one of its service kinds to another",
             ));
         }
     }
     let Some(recipient) = state.store.office(&to)? else {
-        return Err(ApiError::new(StatusCode::NOT_FOUND, "unknown_recipient", format!("no registered office {}", to)));
+        return Err(ApiError::new(ErrorCode::UnknownRecipient, format!("no registered office {}", to)));
     };
     let request_digest = if fault(state, |f| f.replay_conflicts) {
         String::new()
@@ -726,8 +724,7 @@ async fn accept_upload(
         let own = *name.sender.office == **me && sender.kinds.contains(&name.sender.kind);
         if !own && !fault(state, |f| f.allow_impersonation) {
             return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "sender_mismatch",
+                ErrorCode::SenderMismatch,
                 format!(
                     "file names must carry your own office {me} and one of your kinds {:?} as sender",
                     sender.kinds
@@ -736,8 +733,7 @@ async fn accept_upload(
         }
         if name.recipient.office != to || !recipient.kinds.contains(&name.recipient.kind) {
             return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "recipient_mismatch",
+                ErrorCode::RecipientMismatch,
                 format!("file names must carry the recipient {to} and one of its kinds {:?}", recipient.kinds),
             ));
         }
@@ -747,18 +743,13 @@ async fn accept_upload(
         files.iter().find(|(name, bytes)| is_image_name(name) && !bytes.starts_with(&[0xFF, 0xD8, 0xFF]))
     {
         return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "not_a_jpeg",
+            ErrorCode::NotAJpeg,
             format!("{} is named as a JPEG image but is not one; nothing was stored", printable(name)),
         ));
     }
     let serials: std::collections::BTreeSet<&str> = names.iter().flatten().map(|n| n.serial.as_str()).collect();
     if serials.len() > 1 {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "not_one_send_unit",
-            "all files of a send must share one ファイル連番",
-        ));
+        return Err(ApiError::new(ErrorCode::NotOneSendUnit, "all files of a send must share one ファイル連番"));
     }
 
     let serial = serials.into_iter().next().unwrap_or_default().to_string();
@@ -796,10 +787,9 @@ async fn accept_upload(
         })
     })
     .await
-    .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "validation failed to run"))?;
+    .map_err(|_| ApiError::new(ErrorCode::Internal, "validation failed to run"))?;
     let message = validated.map_err(|(errors, report_json)| ApiError {
-        status: StatusCode::UNPROCESSABLE_ENTITY,
-        code: "validation_failed",
+        code: ErrorCode::ValidationFailed,
         message: format!("the files have {errors} error findings; nothing was stored"),
         report: Some(report_json),
     })?;
@@ -815,8 +805,7 @@ async fn accept_upload(
         Inserted::Replayed(stored) => (stored, true),
         Inserted::KeyConflict(existing) => {
             return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "idempotency_key_conflict",
+                ErrorCode::IdempotencyKeyConflict,
                 format!(
                     "this Idempotency-Key was used for message {existing} with another recipient or other files; \
                      nothing was stored: use a new key for a new send"
@@ -824,7 +813,7 @@ async fn accept_upload(
             ))
         }
     };
-    let mut response = json_response(StatusCode::CREATED, &serde_json::to_value(&stored).unwrap_or_default());
+    let mut response = json_response(StatusCode::CREATED, &to_json(&protocol::Message::from(stored)));
     if replayed {
         response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
     }

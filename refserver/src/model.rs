@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 /// A registered office: 事業所番号, its service kinds and its yearly licence.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Office {
     pub number: String,
     pub name: String,
@@ -13,34 +13,9 @@ pub struct Office {
     pub licence_until: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Sent,
-    Downloaded,
-    Acknowledged,
-}
+pub use protocol::Status;
 
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Sent => "sent",
-            Status::Downloaded => "downloaded",
-            Status::Acknowledged => "acknowledged",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Status> {
-        match text {
-            "sent" => Some(Status::Sent),
-            "downloaded" => Some(Status::Downloaded),
-            "acknowledged" => Some(Status::Acknowledged),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct FileMeta {
     pub name: String,
     pub kind: Option<String>,
@@ -48,10 +23,9 @@ pub struct FileMeta {
     pub sha256: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct MessageMeta {
     pub id: String,
-    #[serde(skip)]
     pub seq: i64,
     pub from: String,
     pub to: String,
@@ -103,7 +77,7 @@ pub enum Mailbox {
     Outbox,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Page {
     pub messages: Vec<MessageMeta>,
     /// pass as `before` to get the next (older) page
@@ -117,4 +91,43 @@ pub struct AuditEntry {
     pub action: String,
     pub message_id: Option<String>,
     pub detail: Option<String>,
+}
+
+/// What the API answers for a message: the stored record without the store's own sequence number.
+impl From<MessageMeta> for protocol::Message {
+    fn from(message: MessageMeta) -> protocol::Message {
+        protocol::Message {
+            id: message.id,
+            from: message.from,
+            to: message.to,
+            serial: message.serial,
+            unit: message.unit,
+            status: message.status,
+            created_at: message.created_at,
+            downloaded_at: message.downloaded_at,
+            acknowledged_at: message.acknowledged_at,
+            files: message
+                .files
+                .into_iter()
+                .map(|file| protocol::FileEntry {
+                    name: file.name,
+                    kind: file.kind,
+                    size: file.size,
+                    sha256: file.sha256,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<Page> for protocol::Page {
+    fn from(page: Page) -> protocol::Page {
+        protocol::Page { messages: page.messages.into_iter().map(protocol::Message::from).collect(), next: page.next }
+    }
+}
+
+impl From<&Office> for protocol::Office {
+    fn from(office: &Office) -> protocol::Office {
+        protocol::Office { number: office.number.clone(), name: office.name.clone(), kinds: office.kinds.clone() }
+    }
 }

@@ -2,6 +2,7 @@
 //! cross-site requests), and what is recorded of each answer (audit of refusals, metrics, security headers). Above
 //! the API endpoints (`api`) and the web page (`web`), which know nothing of each other's routes.
 
+use protocol::ErrorCode;
 use std::sync::Arc;
 
 use conformance::report::printable;
@@ -9,11 +10,11 @@ use conformance::suite::client::RecordedRequest;
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CACHE_CONTROL};
 use hyper::{Method, Request, Response, StatusCode};
-use serde_json::json;
+use protocol::{Health, Message, Route};
 
 use crate::api::{
     acknowledge, audit, directory, download, dry_run, error_answer, fault, json_response, mailbox, metrics,
-    percent_decode, registered_office, send, visible_message, whoami, ApiError, AppState, Body, UploadDigest,
+    percent_decode, registered_office, send, to_json, visible_message, whoami, ApiError, AppState, Body, UploadDigest,
 };
 use crate::store::Mailbox;
 
@@ -24,16 +25,17 @@ pub async fn handle(state: Arc<AppState>, me: Arc<str>, request: Request<Incomin
     let (method, path) = (request.method().to_string(), request.uri().to_string());
     let idempotency_key = request.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(String::from);
     let (mut response, code) = match dispatch(&state, &me, request).await {
-        Ok(response) => (response, ""),
+        Ok(response) => (response, None),
         Err(error) => {
-            if error.status.is_server_error() {
-                tracing::error!(code = error.code, message = %printable(&error.message), "request failed");
+            if error.status().is_server_error() {
+                tracing::error!(code = error.code.as_str(), message = %printable(&error.message), "request failed");
             }
-            (error_answer(&state, &error), error.code)
+            (error_answer(&state, &error), Some(error.code))
         }
     };
     if response.status().is_client_error() && AUDITED_REFUSALS.contains(&route) {
         // Probing other offices' messages, or being refused on a message route or page, is on record.
+        let code = code.map(ErrorCode::as_str).unwrap_or_default();
         let detail = format!("{method} {} → {} {code}", printable(&path), response.status().as_u16());
         audit(&state, &me, "refused", None, Some(detail.trim_end().to_string())).await;
     }
@@ -64,7 +66,7 @@ const AUDITED_REFUSALS: &[&str] = &["message", "download", "ack", "inbox", "outb
 
 /// Routes that change something or hand out personal data, refused to requests another site makes the browser send
 /// (see [`cross_site_refusal`]).
-const GUARDED_ROUTES: &[&str] = &["validate", "send", "download", "ack"];
+const GUARDED_ROUTES: &[Route] = &[Route::Validate, Route::Send, Route::Download, Route::Ack];
 
 /// Why a request to a [`GUARDED_ROUTES`] route may not act, if it may not. The office's browser presents its
 /// certificate on every request, including those a page on another site triggers (a form, an image, a fetch), so
@@ -85,53 +87,19 @@ fn cross_site_refusal(request: &Request<Incoming>) -> Option<&'static str> {
             return Some("Origin is not the relay's own");
         }
     }
-    if header(conformance::suite::relay::CLIENT_HEADER).is_none() {
+    if header(protocol::CLIENT_HEADER).is_none() {
         return Some("the X-Careplan-Client header is missing");
     }
     None
 }
 
-/// Every endpoint: (method, path template, route name). The router dispatches on this table, metrics label
-/// requests with the route name, and a test checks that `openapi.yaml` documents exactly these.
-pub const ROUTES: &[(&str, &str, &str)] = &[
-    ("GET", "/healthz", "healthz"),
-    ("GET", "/metrics", "metrics"),
-    ("GET", "/v1/me", "me"),
-    ("GET", "/v1/offices", "offices"),
-    ("POST", "/v1/validate", "validate"),
-    ("POST", "/v1/messages", "send"),
-    ("GET", "/v1/inbox", "inbox"),
-    ("GET", "/v1/outbox", "outbox"),
-    ("GET", "/v1/messages/{id}", "message"),
-    ("GET", "/v1/messages/{id}/files/{name}", "download"),
-    ("POST", "/v1/messages/{id}/ack", "ack"),
-];
-
-fn template_matches(template: &str, segments: &[&str]) -> bool {
-    let parts: Vec<&str> = template.trim_matches('/').split('/').collect();
-    parts.len() == segments.len() && parts.iter().zip(segments).all(|(p, s)| p.starts_with('{') || p == s)
-}
-
-/// The route of a request: `Ok(name)`, or `Err(true)` when the path exists with another method.
-fn route(method: &Method, segments: &[&str]) -> Result<&'static str, bool> {
-    let mut path_known = false;
-    for (route_method, template, name) in ROUTES {
-        if template_matches(template, segments) {
-            if method.as_str() == *route_method {
-                return Ok(name);
-            }
-            path_known = true;
-        }
-    }
-    Err(path_known)
-}
-
+/// The name a request is counted and audited under: its route's, `page` for the web page, else `other`.
 fn route_name(method: &Method, path: &str) -> &'static str {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     if crate::web::is_page(&segments) {
         return "page";
     }
-    route(method, &segments).unwrap_or("other")
+    Route::of(method.as_str(), &segments).map_or("other", Route::name)
 }
 
 async fn dispatch(
@@ -152,22 +120,16 @@ async fn dispatch(
         };
     }
     registered?;
-    let name = match route(&method, &segments) {
-        Ok(name) => name,
+    let route = match Route::of(method.as_str(), &segments) {
+        Ok(route) => route,
         Err(true) => {
-            return Err(ApiError::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                format!("{method} is not allowed on {path}"),
-            ))
+            return Err(ApiError::new(ErrorCode::MethodNotAllowed, format!("{method} is not allowed on {path}")))
         }
-        Err(false) => return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no endpoint {path}"))),
+        Err(false) => return Err(ApiError::new(ErrorCode::NotFound, format!("no endpoint {path}"))),
     };
-    if GUARDED_ROUTES.contains(&name) && !fault(state, |f| f.allow_cross_site) {
+    if GUARDED_ROUTES.contains(&route) && !fault(state, |f| f.allow_cross_site) {
         if let Some(reason) = cross_site_refusal(&request) {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "cross_site_refused",
+            return Err(ApiError::new(ErrorCode::CrossSiteRefused,
                 format!(
                     "他のサイトから送られた可能性のある要求は受け付けません（{reason}）。介護ソフトまたは中継サーバーの画面から操作してください。 / \
                      A request that another site may have made your browser send is refused ({reason}); use your care software or the relay's page."
@@ -176,22 +138,21 @@ async fn dispatch(
         }
     }
     let id = segments.get(2).copied().unwrap_or("");
-    match name {
-        "healthz" => Ok(json_response(StatusCode::OK, &json!({"status": "ok"}))),
-        "metrics" => metrics(state).await,
-        "me" => whoami(state, me).await,
-        "offices" => directory(state, &request).await,
-        "validate" => dry_run(state, request).await,
-        "send" => send(state, me, request).await,
-        "inbox" => mailbox(state, me, &request, Mailbox::Inbox).await,
-        "outbox" => mailbox(state, me, &request, Mailbox::Outbox).await,
-        "message" => {
+    match route {
+        Route::Healthz => Ok(json_response(StatusCode::OK, &to_json(&Health { status: "ok".into() }))),
+        Route::Metrics => metrics(state).await,
+        Route::Me => whoami(state, me).await,
+        Route::Offices => directory(state, &request).await,
+        Route::Validate => dry_run(state, request).await,
+        Route::Send => send(state, me, request).await,
+        Route::Inbox => mailbox(state, me, &request, Mailbox::Inbox).await,
+        Route::Outbox => mailbox(state, me, &request, Mailbox::Outbox).await,
+        Route::Message => {
             let message = visible_message(state, me, id).await?;
-            Ok(json_response(StatusCode::OK, &serde_json::to_value(&message).unwrap_or_default()))
+            Ok(json_response(StatusCode::OK, &to_json(&Message::from(message))))
         }
-        "download" => download(state, me, id, segments.get(4).copied().unwrap_or("")).await,
-        "ack" => acknowledge(state, me, id).await,
-        _ => Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no endpoint {path}"))),
+        Route::Download => download(state, me, id, segments.get(4).copied().unwrap_or("")).await,
+        Route::Ack => acknowledge(state, me, id).await,
     }
 }
 
@@ -219,15 +180,23 @@ mod tests {
             }
         }
         documented.sort();
-        let mut served: Vec<(String, String)> = ROUTES.iter().map(|(m, p, _)| (m.to_string(), p.to_string())).collect();
+        let mut served: Vec<(String, String)> =
+            Route::ALL.iter().map(|r| (r.method().to_string(), r.template().to_string())).collect();
         served.sort();
         assert_eq!(documented, served);
     }
 
+    /// `openapi.yaml`'s enum of error codes is exactly the relay's.
     #[test]
-    fn routes_match_templates_and_methods() {
-        assert_eq!(route(&Method::GET, &["v1", "messages", "m_1", "files", "A.CSV"]), Ok("download"));
-        assert_eq!(route(&Method::DELETE, &["v1", "messages", "m_1"]), Err(true));
-        assert_eq!(route(&Method::GET, &["v2"]), Err(false));
+    fn openapi_documents_every_error_code() {
+        let spec = include_str!("../openapi.yaml");
+        let start = spec.find("enum: [bad_request").expect("the Error schema's enum");
+        let list = &spec[start + "enum: [".len()..];
+        let list = &list[..list.find(']').expect("end of the enum")];
+        let mut documented: Vec<&str> = list.split(',').map(str::trim).collect();
+        documented.sort_unstable();
+        let mut served: Vec<&str> = protocol::ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        served.sort_unstable();
+        assert_eq!(documented, served);
     }
 }

@@ -25,11 +25,11 @@ pub fn https_client(ca_pem: &[u8], identity_pem: &[u8]) -> reqwest::Result<reqwe
 }
 
 /// The builder behind [`https_client`], for clients that are built elsewhere (goose users). Every request carries
-/// the API client header ([`conformance::suite::relay::CLIENT_HEADER`]) that tells the relay it is not a request
+/// the API client header ([`protocol::CLIENT_HEADER`]) that tells the relay it is not a request
 /// another site made a browser send.
 pub fn https_client_builder(ca_pem: &[u8], identity_pem: &[u8]) -> reqwest::Result<reqwest::ClientBuilder> {
     let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(conformance::suite::relay::CLIENT_HEADER, reqwest::header::HeaderValue::from_static("1"));
+    headers.insert(protocol::CLIENT_HEADER, reqwest::header::HeaderValue::from_static("1"));
     Ok(reqwest::Client::builder()
         .use_rustls_tls()
         .add_root_certificate(reqwest::Certificate::from_pem(ca_pem)?)

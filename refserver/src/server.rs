@@ -217,12 +217,7 @@ fn allows_anonymous(_: &ServerConfig) -> bool {
 }
 
 fn timeout_error() -> ApiError {
-    ApiError {
-        status: hyper::StatusCode::REQUEST_TIMEOUT,
-        code: "request_timeout",
-        message: "the request took too long".into(),
-        report: None,
-    }
+    ApiError { code: protocol::ErrorCode::RequestTimeout, message: "the request took too long".into(), report: None }
 }
 
 async fn reject(state: &Arc<AppState>, peer: SocketAddr, reason: String) {

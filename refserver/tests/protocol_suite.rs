@@ -123,7 +123,7 @@ async fn each_planted_fault_fails_its_case() {
         ("ignores Idempotency-Key", Faults { ignore_idempotency: true, ..Faults::default() }, &["R21", "R22"]),
         ("accepts files naming another sender", Faults { allow_impersonation: true, ..Faults::default() }, &["R31"]),
         ("pages oldest first without a cursor", Faults { break_pagination: true, ..Faults::default() }, &["R40"]),
-        ("answers errors as plain text", Faults { plain_errors: true, ..Faults::default() }, &["R20", "R50"]),
+        ("answers errors as plain text", Faults { plain_errors: true, ..Faults::default() }, &["R20", "R22", "R50"]),
         ("accepts invalid CSV", Faults { accept_invalid: true, ..Faults::default() }, &["R20"]),
         ("lets other sites act", Faults { allow_cross_site: true, ..Faults::default() }, &["R32", "R33"]),
         ("replays a reused key with other files", Faults { replay_conflicts: true, ..Faults::default() }, &["R22"]),

@@ -140,7 +140,7 @@ pub fn run(fixtures: &Path, lang: Lang) -> Result<()> {
             if status != 201 {
                 bail!("unit {serial} from {} was refused ({status}): {body}", sender.office);
             }
-            let id = body["id"].as_str().context("no message id")?;
+            let id = serde_json::from_value::<protocol::Message>(body).context("the 201 is not a message")?.id;
             let receiver = sandbox.client(&recipient.office)?;
             for (name, bytes) in unit {
                 let url = format!("{base}/v1/messages/{id}/files/{name}");
@@ -163,10 +163,10 @@ pub fn run(fixtures: &Path, lang: Lang) -> Result<()> {
         if status != 422 {
             bail!("the invalid unit {serial} was not refused (status {status})");
         }
-        let message = body["report"]["files"]
-            .as_array()
-            .and_then(|files| files.iter().find_map(|f| f["findings"].as_array().and_then(|a| a.first()).cloned()))
-            .map(|f| format!("{} {}", f["rule"].as_str().unwrap_or(""), f["message"].as_str().unwrap_or("")))
+        let error: protocol::ErrorBody = serde_json::from_value(body).context("the 422 is not an error body")?;
+        let message = error
+            .report
+            .and_then(|report| report.findings().next().map(|f| format!("{} {}", f.rule, f.message)))
             .unwrap_or_default();
         match lang {
             Lang::Ja => println!("  ✗ {serial}（誤りのある例）は 422 で拒否: {message}"),

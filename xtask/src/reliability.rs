@@ -42,8 +42,7 @@ async fn send(client: &reqwest::Client, base: &str, key: &str, files: &[(String,
     if response.status().as_u16() != 201 {
         return None;
     }
-    let body: serde_json::Value = response.json().await.ok()?;
-    body["id"].as_str().map(String::from)
+    response.json::<protocol::Message>().await.ok().map(|message| message.id)
 }
 
 /// Sends and acks until aborted, recording every answer in the ledger.
@@ -97,12 +96,11 @@ async fn inbox(receiver: &reqwest::Client, base: &str) -> Result<BTreeMap<String
             Some(b) => format!("{base}/v1/inbox?limit=100&before={b}"),
             None => format!("{base}/v1/inbox?limit=100"),
         };
-        let page: serde_json::Value = receiver.get(url).send().await?.error_for_status()?.json().await?;
-        for message in page["messages"].as_array().into_iter().flatten() {
-            let (id, status) = (message["id"].as_str(), message["status"].as_str());
-            listed.insert(id.unwrap_or_default().to_string(), status.unwrap_or_default().to_string());
+        let page: protocol::Page = receiver.get(url).send().await?.error_for_status()?.json().await?;
+        for message in page.messages {
+            listed.insert(message.id, message.status.as_str().to_string());
         }
-        match page["next"].as_i64() {
+        match page.next {
             Some(next) => before = Some(next),
             None => return Ok(listed),
         }

@@ -5,6 +5,7 @@
 use std::sync::Mutex;
 use std::time::Instant;
 
+use protocol::{Directory, ErrorBody, ErrorCode, Message, Page, Status};
 use reqwest::multipart::{Form, Part};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -15,11 +16,7 @@ use crate::suite::{CaseInfo, CaseResult, Outcome, SuiteReport};
 use crate::synth::corpus::scale_addressed;
 use crate::synth::people::Office;
 
-/// The request header every API client sends with a send, validate, download or ack (refserver/openapi.yaml). A
-/// browser's cross-site form, link or image cannot carry it (a custom header needs CORS, which the relay does not
-/// grant), so a relay refuses those requests without it: the office's certificate, presented on every request,
-/// must not let another site act.
-pub const CLIENT_HEADER: &str = "x-careplan-client";
+pub use protocol::CLIENT_HEADER;
 
 /// An office the suite acts as: its number and its certificate + key (PEM).
 pub struct OfficeIdentity {
@@ -310,6 +307,12 @@ impl Context<'_> {
         Ok((status, response.json().await.unwrap_or(Value::Null)))
     }
 
+    /// An answer read as the protocol's `T`: a body of another shape fails the case, saying what came instead.
+    fn body_as<T: serde::de::DeserializeOwned>(body: &Value, what: &str) -> Result<T, NotPassed> {
+        serde_json::from_value(body.clone())
+            .map_err(|error| fail(format!("the answer is not a {what} ({error}): {body}")))
+    }
+
     /// The relay answers `/healthz` to office 0: a refusal seen just before was the relay's, not an outage.
     async fn expect_up(&self, evidence: &mut Vec<String>) -> CaseRun {
         let (status, _) = self.get(0, "/healthz").await?;
@@ -319,7 +322,7 @@ impl Context<'_> {
     /// How many messages office 0 has sent (its outbox, up to 100).
     async fn outbox_count(&self) -> Result<usize, NotPassed> {
         let (_, outbox) = self.get(0, "/v1/outbox?limit=100").await?;
-        Ok(outbox["messages"].as_array().map_or(0, Vec::len))
+        Ok(Self::body_as::<Page>(&outbox, "Page")?.messages.len())
     }
 
     /// Sends a fresh unit from office 0 to office 1: its id and first file name.
@@ -329,14 +332,14 @@ impl Context<'_> {
         if status != StatusCode::CREATED {
             return Err(NotPassed::Skip(format!("a valid send was not accepted ({status}): {body}")));
         }
-        let id = body["id"].as_str().ok_or_else(|| fail(format!("no id in {body}")))?.to_string();
+        let id = Self::body_as::<Message>(&body, "Message")?.id;
         Ok((id, files.first().map(|(name, _)| name.clone()).unwrap_or_default()))
     }
 
     /// The status of a message, as its recipient sees it.
-    async fn status_of(&self, id: &str) -> Result<Value, NotPassed> {
+    async fn status_of(&self, id: &str) -> Result<Status, NotPassed> {
         let (_, body) = self.get(1, &format!("/v1/messages/{id}")).await?;
-        Ok(body["status"].clone())
+        Ok(Self::body_as::<Message>(&body, "Message")?.status)
     }
 
     /// Sends `request` (built on a browser client) and requires 403.
@@ -401,7 +404,7 @@ async fn run_case(id: &str, ctx: &Context<'_>, evidence: &mut Vec<String>) -> Ca
         "R03" => {
             let (status, body) = ctx.get(0, &format!("/v1/offices?q={b}")).await?;
             expect_status(evidence, "GET /v1/offices", status, StatusCode::OK)?;
-            let found = body["offices"].as_array().into_iter().flatten().any(|o| o["number"] == b.as_str());
+            let found = Context::body_as::<Directory>(&body, "Directory")?.offices.iter().any(|o| o.number == b);
             found.then_some(()).ok_or_else(|| fail(format!("office {b} not in the directory: {body}")))
         }
         "R10" => {
@@ -413,13 +416,13 @@ async fn run_case(id: &str, ctx: &Context<'_>, evidence: &mut Vec<String>) -> Ca
                 status,
                 StatusCode::CREATED,
             )?;
-            let id = body["id"].as_str().ok_or_else(|| fail(format!("no id in {body}")))?;
-            if body["status"] != "sent" {
-                return Err(fail(format!("status {} instead of sent", body["status"])));
+            let message: Message = Context::body_as(&body, "Message")?;
+            if message.status != Status::Sent {
+                return Err(fail(format!("status {} instead of sent", message.status.as_str())));
             }
-            evidence.push(format!("id {id}"));
+            evidence.push(format!("id {}", message.id));
             if let Ok(mut sent) = ctx.sent.lock() {
-                *sent = Some(Sent { id: id.to_string(), files });
+                *sent = Some(Sent { id: message.id, files });
             }
             Ok(())
         }
@@ -427,7 +430,7 @@ async fn run_case(id: &str, ctx: &Context<'_>, evidence: &mut Vec<String>) -> Ca
             let sent = ctx.sent()?;
             let (status, body) = ctx.get(1, "/v1/inbox").await?;
             expect_status(evidence, "GET /v1/inbox (recipient)", status, StatusCode::OK)?;
-            let listed = body["messages"].as_array().into_iter().flatten().any(|m| m["id"] == sent.id.as_str());
+            let listed = Context::body_as::<Page>(&body, "Page")?.messages.iter().any(|m| m.id == sent.id);
             listed.then_some(()).ok_or_else(|| fail(format!("{} not in the inbox", sent.id)))
         }
         "R12" => {
@@ -448,7 +451,8 @@ async fn run_case(id: &str, ctx: &Context<'_>, evidence: &mut Vec<String>) -> Ca
             let sent = ctx.sent()?;
             let (status, body) = ctx.get(1, &format!("/v1/messages/{}", sent.id)).await?;
             expect_status(evidence, "GET /v1/messages/{id}", status, StatusCode::OK)?;
-            (body["status"] == "downloaded").then_some(()).ok_or_else(|| fail(format!("status {}", body["status"])))
+            let status = Context::body_as::<Message>(&body, "Message")?.status;
+            (status == Status::Downloaded).then_some(()).ok_or_else(|| fail(format!("status {}", status.as_str())))
         }
         "R14" => {
             let sent = ctx.sent()?;
@@ -456,14 +460,9 @@ async fn run_case(id: &str, ctx: &Context<'_>, evidence: &mut Vec<String>) -> Ca
             let response = ctx.clients[1].post(ctx.url(&path)).send().await.map_err(|e| fail(e.to_string()))?;
             expect_status(evidence, &format!("POST {path}"), response.status(), StatusCode::OK)?;
             let (_, outbox) = ctx.get(0, "/v1/outbox").await?;
-            let status = outbox["messages"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .find(|m| m["id"] == sent.id.as_str())
-                .map(|m| m["status"].clone());
-            match status {
-                Some(Value::String(s)) if s == "acknowledged" => Ok(()),
+            let outbox: Page = Context::body_as(&outbox, "Page")?;
+            match outbox.messages.iter().find(|m| m.id == sent.id).map(|m| m.status) {
+                Some(Status::Acknowledged) => Ok(()),
                 other => Err(fail(format!("sender's outbox shows {other:?}"))),
             }
         }
@@ -483,42 +482,40 @@ async fn run_case(id: &str, ctx: &Context<'_>, evidence: &mut Vec<String>) -> Ca
                 status,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )?;
-            let rules: Vec<String> = body["report"]["files"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .flat_map(|f| f["findings"].as_array().cloned().unwrap_or_default())
-                .filter_map(|f| f["rule"].as_str().map(String::from))
-                .collect();
+            let error: ErrorBody = Context::body_as(&body, "validation_failed error")?;
+            let report = error.report.ok_or_else(|| fail("the 422 carries no report"))?;
+            let rules: Vec<&str> = report.findings().map(|f| f.rule.as_str()).collect();
             evidence.push(format!("rules reported: {rules:?}"));
-            if !rules.iter().any(|r| r == "FLD008") {
+            if !rules.contains(&"FLD008") {
                 return Err(fail("the report does not name FLD008"));
             }
             let (_, after) = ctx.get(0, "/v1/outbox?limit=100").await?;
-            let count = |v: &Value| v["messages"].as_array().map_or(0, Vec::len);
-            (count(&before) == count(&after)).then_some(()).ok_or_else(|| fail("the rejected send was stored"))
+            let count = |page: &Value| Context::body_as::<Page>(page, "Page").map(|page| page.messages.len());
+            (count(&before)? == count(&after)?).then_some(()).ok_or_else(|| fail("the rejected send was stored"))
         }
         "R21" => {
             let files = ctx.unit(21, |_| {})?;
             let key = format!("conformance-{}", std::process::id());
             let (first_status, first) = ctx.send(0, &b, &files, Some(&key)).await?;
             let (second_status, second) = ctx.send(0, &b, &files, Some(&key)).await?;
-            evidence
-                .push(format!("first {first_status} id {}, retry {second_status} id {}", first["id"], second["id"]));
             if !first_status.is_success() || !second_status.is_success() {
-                return Err(fail("a send failed"));
+                return Err(fail(format!("a send failed: {first_status}, then {second_status}")));
             }
-            (first["id"] == second["id"]).then_some(()).ok_or_else(|| fail("the retry created a second message"))
+            let (first, second): (Message, Message) =
+                (Context::body_as(&first, "Message")?, Context::body_as(&second, "Message")?);
+            evidence.push(format!("first {first_status} id {}, retry {second_status} id {}", first.id, second.id));
+            (first.id == second.id).then_some(()).ok_or_else(|| fail("the retry created a second message"))
         }
         "R22" => {
             let key = format!("conformance-reuse-{}", std::process::id());
-            let (first_status, first) = ctx.send(0, &b, &ctx.unit(22, |_| {})?, Some(&key)).await?;
+            let (first_status, _) = ctx.send(0, &b, &ctx.unit(22, |_| {})?, Some(&key)).await?;
             expect_status(evidence, "POST /v1/messages (first use of the key)", first_status, StatusCode::CREATED)?;
             let before = ctx.outbox_count().await?;
             let (status, body) = ctx.send(0, &b, &ctx.unit(220, |_| {})?, Some(&key)).await?;
             expect_status(evidence, "POST /v1/messages (same key, other files)", status, StatusCode::CONFLICT)?;
-            if body["id"] == first["id"] {
-                return Err(fail("the other send was answered with the first message"));
+            let error: ErrorBody = Context::body_as(&body, "error")?;
+            if error.error != ErrorCode::IdempotencyKeyConflict {
+                return Err(fail(format!("error code {} instead of idempotency_key_conflict", error.error)));
             }
             if ctx.outbox_count().await? != before {
                 return Err(fail("the refused send was stored"));
@@ -550,7 +547,7 @@ async fn run_case(id: &str, ctx: &Context<'_>, evidence: &mut Vec<String>) -> Ca
                 .header("Content-Type", "text/plain")
                 .body("x");
             ctx.expect_refused(evidence, "POST …/ack with Origin: null", ack).await?;
-            let status = ctx.status_of(&id).await?;
+            let status = ctx.status_of(&id).await?.as_str();
             evidence.push(format!("status afterwards: {status}"));
             (status == "sent").then_some(()).ok_or_else(|| fail(format!("the refused requests moved it to {status}")))
         }
@@ -560,7 +557,7 @@ async fn run_case(id: &str, ctx: &Context<'_>, evidence: &mut Vec<String>) -> Ca
             ctx.expect_refused(evidence, "GET …/files/{name} without X-Careplan-Client", download).await?;
             let ack = ctx.browsers[1].post(ctx.url(&format!("/v1/messages/{id}/ack")));
             ctx.expect_refused(evidence, "POST …/ack without X-Careplan-Client", ack).await?;
-            let status = ctx.status_of(&id).await?;
+            let status = ctx.status_of(&id).await?.as_str();
             evidence.push(format!("status afterwards: {status}"));
             (status == "sent").then_some(()).ok_or_else(|| fail(format!("the refused requests moved it to {status}")))
         }
@@ -575,7 +572,7 @@ async fn run_case(id: &str, ctx: &Context<'_>, evidence: &mut Vec<String>) -> Ca
             let response = ctx.clients[2].post(ctx.url(&path)).send().await.map_err(|e| fail(e.to_string()))?;
             expect_status(evidence, &format!("POST {path} as {c}"), response.status(), StatusCode::NOT_FOUND)?;
             let (_, inbox) = ctx.get(2, "/v1/inbox").await?;
-            let leaked = inbox["messages"].as_array().into_iter().flatten().any(|m| m["id"] == sent.id.as_str());
+            let leaked = Context::body_as::<Page>(&inbox, "Page")?.messages.iter().any(|m| m.id == sent.id);
             (!leaked).then_some(()).ok_or_else(|| fail("the third office's inbox lists the message"))
         }
         "R31" => {
@@ -594,26 +591,28 @@ async fn run_case(id: &str, ctx: &Context<'_>, evidence: &mut Vec<String>) -> Ca
             for i in 0..3 {
                 let (status, body) = ctx.send(0, &b, &ctx.unit(400 + i, |_| {})?, None).await?;
                 expect_status(evidence, "POST /v1/messages", status, StatusCode::CREATED)?;
-                ids.push(body["id"].as_str().unwrap_or_default().to_string());
+                ids.push(Context::body_as::<Message>(&body, "Message")?.id);
             }
             let (_, first) = ctx.get(1, "/v1/inbox?limit=2").await?;
-            let page: Vec<&str> =
-                first["messages"].as_array().into_iter().flatten().filter_map(|m| m["id"].as_str()).collect();
+            let first: Page = Context::body_as(&first, "Page")?;
+            let page: Vec<&str> = first.messages.iter().map(|m| m.id.as_str()).collect();
             if page != [ids[2].as_str(), ids[1].as_str()] {
                 return Err(fail(format!("first page {page:?}, expected the two newest {:?}", [&ids[2], &ids[1]])));
             }
-            let next = first["next"].as_i64().ok_or_else(|| fail("no next cursor"))?;
+            let next = first.next.ok_or_else(|| fail("no next cursor"))?;
             let (_, second) = ctx.get(1, &format!("/v1/inbox?limit=2&before={next}")).await?;
-            (second["messages"][0]["id"] == ids[0].as_str())
+            let second: Page = Context::body_as(&second, "Page")?;
+            (second.messages.first().map(|m| m.id.as_str()) == Some(ids[0].as_str()))
                 .then_some(())
                 .ok_or_else(|| fail("the second page does not continue the first"))
         }
         "R50" => {
             let (status, body) = ctx.get(0, "/v1/messages/no-such-message").await?;
             expect_status(evidence, "GET /v1/messages/no-such-message", status, StatusCode::NOT_FOUND)?;
-            (body["error"].is_string() && body["message"].is_string())
+            let error: ErrorBody = Context::body_as(&body, "error {\"error\", \"message\"}")?;
+            (error.error == ErrorCode::NotFound)
                 .then_some(())
-                .ok_or_else(|| fail(format!("error body {body} lacks error/message")))
+                .ok_or_else(|| fail(format!("error code {} instead of not_found", error.error)))
         }
         "R51" => {
             let Some(limit) = ctx.target.max_body else {
@@ -674,9 +673,8 @@ pub fn run(target: &RelayTarget, lang: Lang, progress: &dyn Fn(&str)) -> SuiteRe
             let role = if kinds.is_empty() { "care_manager" } else { "provider" };
             let url = format!("{}/v1/offices?q={}", target.url.trim_end_matches('/'), office.number);
             let registered: Vec<String> = match clients[0].get(url).send().await {
-                Ok(response) => response.json::<Value>().await.ok().and_then(|body| {
-                    let entry = body["offices"].as_array()?.iter().find(|o| o["number"] == office.number.as_str())?;
-                    Some(entry["kinds"].as_array()?.iter().filter_map(|k| k.as_str().map(String::from)).collect())
+                Ok(response) => response.json::<Directory>().await.ok().and_then(|directory| {
+                    directory.offices.into_iter().find(|o| o.number == office.number).map(|o| o.kinds)
                 }),
                 Err(_) => None,
             }

@@ -5,6 +5,7 @@
 
 pub mod preview;
 
+use protocol::ErrorCode;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -37,7 +38,7 @@ pub async fn serve(state: &Arc<AppState>, me: &Arc<str>, method: &Method, segmen
         }
         (&Method::GET, ["assets", "app.css"]) => Ok(respond(StatusCode::OK, "text/css; charset=utf-8", APP_CSS.into())),
         (&Method::GET, ["preview", id, name]) => preview_page(state, me, id, name).await,
-        _ => Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "このページはありません / no such page")),
+        _ => Err(ApiError::new(ErrorCode::NotFound, "このページはありません / no such page")),
     };
     result.unwrap_or_else(|error| error_page(&error))
 }
@@ -48,12 +49,12 @@ pub fn error_page(error: &ApiError) -> Response<Body> {
         "エラー Error",
         &format!(
             "<main class=\"error-page\"><h1>{} {}</h1><p>{}</p><p><a href=\"/\">トップへ戻る Back</a></p></main>",
-            error.status.as_u16(),
-            esc(error.status.canonical_reason().unwrap_or("")),
+            error.status().as_u16(),
+            esc(error.status().canonical_reason().unwrap_or("")),
             esc(&error.message)
         ),
     );
-    respond(error.status, "text/html; charset=utf-8", body)
+    respond(error.status(), "text/html; charset=utf-8", body)
 }
 
 /// The page with the spec's file kinds (code → 第N表 and title) filled in, for labelling received files.
@@ -100,7 +101,7 @@ fn page(title: &str, body: &str) -> String {
 async fn preview_page(state: &Arc<AppState>, me: &Arc<str>, id: &str, name: &str) -> Result<Response<Body>, ApiError> {
     let message = api::visible_message(state, me, id).await?;
     if !message.files.iter().any(|f| f.name == name) {
-        return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("message {id} has no file {name}")));
+        return Err(ApiError::new(ErrorCode::NotFound, format!("message {id} has no file {name}")));
     }
     let bytes = state.store.file(id, name)?.unwrap_or_default();
     let supplement = match message.files.iter().find(|f| f.kind.as_deref() == Some("UPHOSOKU") && f.name != name) {
@@ -144,7 +145,7 @@ async fn preview_page(state: &Arc<AppState>, me: &Arc<str>, id: &str, name: &str
         )
     })
     .await
-    .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the preview failed to render"))?;
+    .map_err(|_| ApiError::new(ErrorCode::Internal, "the preview failed to render"))?;
     Ok(respond(StatusCode::OK, "text/html; charset=utf-8", body))
 }
 

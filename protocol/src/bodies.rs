@@ -1,0 +1,125 @@
+//! The JSON bodies the relay answers with.
+
+use serde::{Deserialize, Serialize};
+
+/// Where a message is: sent → downloaded (the recipient fetched a file) → acknowledged (受領確認).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Sent,
+    Downloaded,
+    Acknowledged,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Sent => "sent",
+            Status::Downloaded => "downloaded",
+            Status::Acknowledged => "acknowledged",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Status> {
+        [Status::Sent, Status::Downloaded, Status::Acknowledged].into_iter().find(|status| status.as_str() == text)
+    }
+}
+
+/// One file of a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileEntry {
+    pub name: String,
+    /// the kind its content was read as (`UP1KYO`, …), when it was
+    pub kind: Option<String>,
+    pub size: i64,
+    /// SHA-256 of the bytes as sent, lowercase hex
+    pub sha256: String,
+}
+
+/// A message: one send unit from one office to another.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    pub id: String,
+    pub from: String,
+    pub to: String,
+    /// the ファイル連番 of the unit
+    pub serial: String,
+    /// the kind of the unit's first file
+    pub unit: Option<String>,
+    pub status: Status,
+    pub created_at: String,
+    pub downloaded_at: Option<String>,
+    pub acknowledged_at: Option<String>,
+    pub files: Vec<FileEntry>,
+}
+
+/// A page of a mailbox, newest first; `next` is the cursor (`before=`) of the following page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page {
+    pub messages: Vec<Message>,
+    pub next: Option<i64>,
+}
+
+/// An office in the directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Office {
+    pub number: String,
+    pub name: String,
+    /// the service kinds (サービス種類コード) it holds
+    pub kinds: Vec<String>,
+}
+
+/// `GET /v1/offices`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Directory {
+    pub offices: Vec<Office>,
+}
+
+/// `GET /v1/me`: the caller's directory entry and its licence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub number: String,
+    pub name: String,
+    pub kinds: Vec<String>,
+    /// last day (YYYY-MM-DD) the licence allows sending
+    pub licence_until: String,
+}
+
+/// `GET /healthz`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    pub status: String,
+}
+
+/// The validator's report as a client reads it: in a `validation_failed` answer (`report`) of a send. Fields the
+/// client does not need are left out; the relay writes more.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValidationReport {
+    pub files: Vec<ReportFile>,
+    pub set_findings: Vec<ReportFinding>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportFile {
+    pub path: String,
+    pub findings: Vec<ReportFinding>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportFinding {
+    /// the rule's stable code, e.g. `FLD006`
+    pub rule: String,
+    /// `error` or `warning`
+    pub severity: String,
+    pub line: Option<u32>,
+    pub column: Option<u32>,
+    /// in the language the request asked for
+    pub message: String,
+}
+
+impl ValidationReport {
+    /// Every finding of every file, then the send unit's.
+    pub fn findings(&self) -> impl Iterator<Item = &ReportFinding> {
+        self.files.iter().flat_map(|file| &file.findings).chain(&self.set_findings)
+    }
+}

@@ -1,0 +1,17 @@
+//! The relay's wire format, shared by the relay (`refserver`) and every client of its API (the relay-protocol
+//! suite, the load test, `xtask`): the route table, the bodies of requests and answers, and the error codes.
+//! `refserver/openapi.yaml` documents the same; a test in the relay checks the two agree.
+
+mod bodies;
+mod errors;
+mod routes;
+
+pub use bodies::{
+    Directory, FileEntry, Health, Me, Message, Office, Page, ReportFile, ReportFinding, Status, ValidationReport,
+};
+pub use errors::{ErrorBody, ErrorCode};
+pub use routes::Route;
+
+/// The header every API client sends (any value). A page on another site cannot make a browser send it without
+/// CORS, which the relay never grants, so a request without it may not act (send, dry run, download, ack).
+pub const CLIENT_HEADER: &str = "x-careplan-client";
