@@ -107,3 +107,43 @@ fn usage_and_read_errors_exit_2_and_say_what_is_wrong() {
 
     assert_eq!(cli(&["validate"]).status.code(), Some(2), "no PATH is a usage error");
 }
+
+/// A run that checked nothing is no pass: a folder without .CSV/.JPG files is exit 2 for `validate` (unless
+/// `--allow-empty`) and for `export-check`.
+#[test]
+fn nothing_to_check_is_an_error_not_a_pass() {
+    let empty = tempfile::tempdir().unwrap();
+    std::fs::write(empty.path().join("README.txt"), "not an export").unwrap();
+    let path = empty.path().to_str().unwrap();
+    let validate = cli(&["validate", path]);
+    assert_eq!(validate.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&validate.stderr).contains("no file to check"), "{validate:?}");
+    assert_eq!(cli(&["validate", "--allow-empty", path]).status.code(), Some(0));
+    let export = cli(&["export-check", path]);
+    assert_eq!(export.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&export.stderr).contains("no file to check"));
+}
+
+/// `--profile` sets the kinds a product must export: a care-manager product that exported only actuals fails for
+/// each kind it lacks; an unknown profile is a usage error that lists the known ones.
+#[test]
+fn a_product_profile_requires_its_kinds() {
+    let actuals = "fixtures/valid/kaigo2-new-plan/UPJSK_202505_1370002058_11_1370001002_43_20250601100000.CSV";
+    let provider = cli(&["export-check", "--profile", "provider", "--format", "json", actuals]);
+    assert_eq!(provider.status.code(), Some(0), "{}", String::from_utf8_lossy(&provider.stdout));
+    let care_manager = cli(&["export-check", "--profile", "care-manager", "--format", "json", actuals]);
+    assert_eq!(care_manager.status.code(), Some(1));
+    let report = json(&care_manager);
+    let failed: Vec<&str> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["outcome"] == "fail")
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed, ["UPHOSOKU", "UP1KYO", "UP2KYO", "UP3KYO", "UPPLAN", "UPSIKYU"]);
+    let unknown = cli(&["export-check", "--profile", "pharmacy", actuals]);
+    assert_eq!(unknown.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&unknown.stderr);
+    assert!(stderr.contains("pharmacy") && stderr.contains("care-manager"), "{stderr}");
+}

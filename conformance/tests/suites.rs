@@ -4,6 +4,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a test that cannot set up must fail loudly
 
 use conformance::i18n::Lang;
+use conformance::spec::spec;
 use conformance::suite::{export, roundtrip, Outcome};
 use conformance::synth::corpus::valid_scenarios;
 use conformance::synth::fixtures::SEED;
@@ -27,7 +28,7 @@ fn set(files: &mut [GeneratedFile], kind: &str, row: usize, id: &str, value: &st
 
 #[test]
 fn the_valid_corpus_passes_the_export_check_and_skips_nothing() {
-    let report = export::scorecard(&validate(&corpus()), "corpus", Lang::En);
+    let report = export::scorecard(&validate(&corpus()), "corpus", None, Lang::En);
     let not_passed: Vec<_> = report.results.iter().filter(|r| r.outcome != Outcome::Pass).map(|r| r.id).collect();
     assert!(not_passed.is_empty(), "{not_passed:?}");
 }
@@ -36,10 +37,19 @@ fn the_valid_corpus_passes_the_export_check_and_skips_nothing() {
 fn the_export_check_fails_a_kind_with_errors_and_lists_missing_kinds() {
     let mut files: Vec<GeneratedFile> = corpus().into_iter().filter(|f| f.kind.code != "UP3KYO").collect();
     set(&mut files, "UP1KYO", 0, "care_level", "2");
-    let report = export::scorecard(&validate(&files), "vendor", Lang::En);
+    let report = export::scorecard(&validate(&files), "vendor", None, Lang::En);
     let outcome = |id: &str| report.results.iter().find(|r| r.id == id).map(|r| r.outcome);
     assert_eq!(outcome("UP1KYO"), Some(Outcome::Fail));
     assert_eq!(outcome("UP3KYO"), Some(Outcome::Skip));
+    // A care-manager product must export 第3表: missing, it fails; a kind no care-manager exports stays skipped.
+    let care_manager = spec().profiles.get("care-manager");
+    let report = export::scorecard(&validate(&files), "vendor", care_manager, Lang::En);
+    let outcome = |id: &str| report.results.iter().find(|r| r.id == id).map(|r| r.outcome);
+    assert_eq!(outcome("UP3KYO"), Some(Outcome::Fail));
+    let required = &care_manager.unwrap().requires;
+    assert!(report.results.iter().filter(|r| r.outcome == Outcome::Skip).all(|r| !required.iter().any(|k| k == r.id)));
+    let missing = report.results.iter().find(|r| r.id == "UP3KYO").unwrap();
+    assert!(missing.evidence[0].contains("must export this kind"), "{:?}", missing.evidence);
     assert_eq!(outcome("SET"), Some(Outcome::Fail), "plans without 第3表 are incomplete send units");
     assert!(report.results.iter().find(|r| r.id == "UP1KYO").unwrap().evidence.iter().any(|e| e.starts_with("FLD010")));
 }

@@ -38,7 +38,8 @@ enum Command {
     /// Each PATH is a file, a folder (its .CSV/.JPG files, recursively) or `-` for standard input. Files sharing a
     /// ファイル連番 in their names are also checked together as one send unit.
     ///
-    /// Exit status: 0 when there is no error finding, 1 when there is one, 2 on usage or read errors.
+    /// Exit status: 0 when there is no error finding, 1 when there is one, 2 on usage or read errors — and when
+    /// the paths hold no file to check (a run that checked nothing is no pass; --allow-empty accepts it).
     Validate {
         /// Files or folders to validate
         #[arg(required = true)]
@@ -55,6 +56,9 @@ enum Command {
         /// Show a progress bar (default: when more than 20 files and stderr is a terminal)
         #[arg(long)]
         progress: bool,
+        /// Accept paths that hold no .CSV or .JPG file (exit 0 with an empty report)
+        #[arg(long)]
+        allow_empty: bool,
     },
     /// List the rule catalogue. 規則の一覧を表示します。
     Rules {
@@ -85,10 +89,17 @@ enum Command {
         output: SuiteOutput,
     },
     /// Check what your software exported: validation with a scorecard per file kind. 出力ファイルの種別ごとの判定。
+    ///
+    /// With --profile, every kind a product of that kind must export has to be there: a missing one fails. Paths
+    /// that hold no file to check are an error (exit 2), not a pass.
     ExportCheck {
         /// Folders or files your software exported
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        /// What your product is, which sets the kinds it must export: care-manager (居宅介護支援),
+        /// provider (居宅サービス事業所), prevention-manager (地域包括支援センター等); see conformance/spec/profiles.toml
+        #[arg(long)]
+        profile: Option<String>,
         #[command(flatten)]
         output: SuiteOutput,
     },
@@ -182,7 +193,7 @@ fn main() -> ExitCode {
 
 fn run(command: Command, lang: Lang) -> Result<ExitCode> {
     match command {
-        Command::Validate { paths, format, kind, encoding, progress } => {
+        Command::Validate { paths, format, kind, encoding, progress, allow_empty } => {
             let kind = match kind {
                 Some(code) => Some(spec().kind(&code.to_ascii_uppercase()).with_context(|| {
                     let known: Vec<&str> = spec().kinds.iter().map(|k| k.code.as_str()).collect();
@@ -191,7 +202,7 @@ fn run(command: Command, lang: Lang) -> Result<ExitCode> {
                 None => None,
             };
             let options = Options { encoding, kind };
-            let report = validate_paths(&paths, &options, progress)?;
+            let report = validate_paths(&paths, &options, progress, allow_empty)?;
             let text = match format {
                 Format::Human => report::human::render(&report, lang),
                 Format::Json => report::json::render(&report, lang) + "\n",
@@ -225,14 +236,27 @@ fn run(command: Command, lang: Lang) -> Result<ExitCode> {
             }
             Ok(code)
         }
-        Command::ExportCheck { paths, output } => {
-            let report = validate_paths(&paths, &Options::default(), output.progress)?;
-            let target = paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" ");
-            finish_suite(&suite::export::scorecard(&report, &target, lang), &output, lang)
+        Command::ExportCheck { paths, profile, output } => {
+            let mut target = paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" ");
+            if let Some(name) = &profile {
+                target.push_str(&format!(" (profile {name})"));
+            }
+            let profile = match profile {
+                Some(name) => Some(spec().profiles.get(&name).with_context(|| {
+                    let known: Vec<&str> = spec().profiles.keys().map(String::as_str).collect();
+                    format!(
+                        "製品の種類 {name} はありません unknown profile {name}; 種類 profiles: {}",
+                        known.join(", ")
+                    )
+                })?),
+                None => None,
+            };
+            let report = validate_paths(&paths, &Options::default(), output.progress, false)?;
+            finish_suite(&suite::export::scorecard(&report, &target, profile, lang), &output, lang)
         }
         Command::Roundtrip { original, reexported, output } => {
-            let before = validate_paths(std::slice::from_ref(&original), &Options::default(), output.progress)?;
-            let after = validate_paths(std::slice::from_ref(&reexported), &Options::default(), output.progress)?;
+            let before = validate_paths(std::slice::from_ref(&original), &Options::default(), output.progress, false)?;
+            let after = validate_paths(std::slice::from_ref(&reexported), &Options::default(), output.progress, false)?;
             let target = format!("{} → {}", original.display(), reexported.display());
             finish_suite(&suite::roundtrip::compare(&before, &after, &target, lang), &output, lang)
         }
@@ -319,8 +343,18 @@ fn progress_bar(len: usize, show: bool) -> indicatif::ProgressBar {
 /// Reads every file, then validates them and their send units on all cores (the progress bar counts files
 /// validated). A file that cannot be read stops the run before anything is validated: a partial report would look
 /// like a clean one.
-fn validate_paths(paths: &[PathBuf], options: &Options, progress: bool) -> Result<Report> {
+fn validate_paths(paths: &[PathBuf], options: &Options, progress: bool, allow_empty: bool) -> Result<Report> {
     let files = collect(paths)?;
+    if files.is_empty() && !allow_empty {
+        let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        bail!(
+            "検査するファイルがありません（{} に .CSV / .JPG ファイルがありません）。出力したファイルのあるフォルダを指定してください。\n\
+             no file to check: {} holds no .CSV or .JPG file — give the files or folders your software exported \
+             (--allow-empty accepts none, for pipelines)",
+            shown.join(" "),
+            shown.join(" ")
+        );
+    }
     let mut inputs = Vec::with_capacity(files.len());
     for path in &files {
         let display = path.to_string_lossy().to_string();

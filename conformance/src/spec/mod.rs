@@ -83,6 +83,24 @@ pub struct Role {
     pub source: String,
 }
 
+/// What a product of one kind must be able to export (`profiles.toml`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub name: OwnedText,
+    /// the role in `parties.toml` whose files the product writes
+    pub role: String,
+    /// the file kinds it must export
+    pub requires: Vec<String>,
+    pub source: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfilesFile {
+    profile: BTreeMap<String, Profile>,
+}
+
 /// A sender role → recipient role pair the spec describes for some file kinds.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -431,6 +449,8 @@ pub struct Spec {
     pub units: Vec<Unit>,
     pub versions: Vec<CsvVersion>,
     pub parties: Parties,
+    /// product profile name (`care-manager`, …) → what it must export
+    pub profiles: BTreeMap<String, Profile>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -499,7 +519,10 @@ impl Spec {
             .map_err(|source| SpecError::Toml { file: "versions.toml", source })?;
         let parties: Parties = toml::from_str(include_str!("../../spec/parties.toml"))
             .map_err(|source| SpecError::Toml { file: "parties.toml", source })?;
-        let spec = Spec { kinds, codes, units: units.unit, versions: versions.version, parties };
+        let profiles: ProfilesFile = toml::from_str(include_str!("../../spec/profiles.toml"))
+            .map_err(|source| SpecError::Toml { file: "profiles.toml", source })?;
+        let spec =
+            Spec { kinds, codes, units: units.unit, versions: versions.version, parties, profiles: profiles.profile };
         spec.check()?;
         Ok(spec)
     }
@@ -562,6 +585,20 @@ impl Spec {
                 }
                 if !cites_a_source(&pair.source) {
                     return fail(format!("parties.toml pair {} → {} cites no source", pair.from, pair.to));
+                }
+            }
+        }
+        for (id, profile) in &self.profiles {
+            if !cites_a_source(&profile.source) {
+                return fail(format!("profiles.toml profile {id} cites no source"));
+            }
+            // A product must export only what its role sends.
+            for kind in &profile.requires {
+                if !self.parties.pairs(kind).any(|pair| pair.from == profile.role) {
+                    return fail(format!(
+                        "profiles.toml profile {id} requires {kind}, which its role {} does not send",
+                        profile.role
+                    ));
                 }
             }
         }
