@@ -60,7 +60,11 @@ pub fn run(seconds: u64) -> Result<Vec<(String, f64)>> {
         let corpus = crate::target_dir().join("fuzz-corpus").join(target);
         seed(target, &corpus)?;
         let regressions = crate::root().join("fuzz/regressions").join(target);
-        eprintln!("$ cargo fuzz run {target} ({seconds} s)");
+        let logs = crate::target_dir().join("fuzz-logs");
+        std::fs::create_dir_all(&logs)?;
+        let log_path = logs.join(format!("{target}.log"));
+        let log = std::fs::File::create(&log_path).with_context(|| format!("cannot write {}", log_path.display()))?;
+        eprintln!("$ cargo fuzz run {target} ({seconds} s; output in {})", log_path.display());
         let started = Instant::now();
         let status = Command::new("cargo")
             .args(["fuzz", "run", "--sanitizer", "none", "-O", target])
@@ -72,12 +76,47 @@ pub fn run(seconds: u64) -> Result<Vec<(String, f64)>> {
             .current_dir(crate::root())
             .env("RUSTC_BOOTSTRAP", "1")
             .env("CARGO_TARGET_DIR", crate::target_dir().join("fuzz"))
+            .stdout(log.try_clone()?)
+            .stderr(log)
             .status()
             .context("cannot run cargo fuzz")?;
+        let output = std::fs::read_to_string(&log_path).unwrap_or_default();
         if !status.success() {
-            bail!("fuzz target {target} found a crash: see fuzz/artifacts/{target}/ and fuzz/regressions/README.md");
+            let tail: Vec<&str> = output.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect();
+            eprintln!("{}", tail.join("\n"));
+            bail!(
+                "fuzz target {target} found a crash: see fuzz/artifacts/{target}/, fuzz/regressions/README.md and {}",
+                log_path.display()
+            );
         }
+        eprintln!("fuzz {target}: {} — no crash", summary_line(&output));
         rows.push((target.to_string(), started.elapsed().as_secs_f64()));
     }
     Ok(rows)
+}
+
+/// libFuzzer's closing figures from its output: runs, coverage and corpus size ("#1234 DONE cov: … corp: …").
+fn summary_line(output: &str) -> String {
+    let done = output
+        .lines()
+        .rev()
+        .find(|line| line.contains(" DONE "))
+        .or_else(|| output.lines().rev().find(|line| line.starts_with('#')));
+    let Some(line) = done else { return "no libFuzzer figures in the log".to_string() };
+    let field = |name: &str| line.split_whitespace().skip_while(|w| *w != name).nth(1).unwrap_or("?").to_string();
+    let runs = line.split_whitespace().next().unwrap_or("#?").trim_start_matches('#').to_string();
+    format!("{runs} runs, coverage {}, corpus {}, {} exec/s", field("cov:"), field("corp:"), field("exec/s:"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::summary_line;
+
+    #[test]
+    fn reads_libfuzzers_closing_line() {
+        let log = "INFO: seed\n#658177\tREDUCE cov: 1813 ft: 7510 corp: 2749/1117Kb exec/s: 47012 rss: 77Mb\n\
+                   #940000\tDONE   cov: 1820 ft: 7600 corp: 2760/1120Kb lim: 4096 exec/s: 47000 rss: 78Mb\nDone 940000 runs\n";
+        assert_eq!(summary_line(log), "940000 runs, coverage 1820, corpus 2760/1120Kb, 47000 exec/s");
+        assert_eq!(summary_line("nothing"), "no libFuzzer figures in the log");
+    }
 }

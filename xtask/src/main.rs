@@ -101,11 +101,42 @@ enum Task {
 }
 
 fn main() -> ExitCode {
-    match run(Cli::parse().command) {
-        Ok(()) => ExitCode::SUCCESS,
+    let command = Cli::parse().command;
+    let (name, reports) = command.summary();
+    let started = std::time::Instant::now();
+    let outcome = run(command);
+    let took = started.elapsed().as_secs_f64();
+    let time =
+        if took < 60.0 { format!("{took:.1} s") } else { format!("{} m {:02} s", took as u64 / 60, took as u64 % 60) };
+    // One line at the end, whatever came before it: the verdict, the time, where to look.
+    match outcome {
+        Ok(()) => {
+            eprintln!(
+                "\nxtask {name}: 合格 passed in {time}{}",
+                reports.map(|r| format!(" — reports: {r}")).unwrap_or_default()
+            );
+            ExitCode::SUCCESS
+        }
         Err(error) => {
             eprintln!("xtask: {error:#}");
+            eprintln!("\nxtask {name}: 不合格 FAILED after {time} — the reason is just above");
             ExitCode::FAILURE
+        }
+    }
+}
+
+impl Task {
+    /// The task's name for the closing line, and where its reports land (if it writes any).
+    fn summary(&self) -> (&'static str, Option<&'static str>) {
+        match self {
+            Task::Ci => ("ci", Some("target/e2e/ (screenshots), target/loadtest/, target/fuzz-logs/")),
+            Task::Demo { .. } => ("demo", Some("target/demo/relay.html")),
+            Task::Reliability { .. } => ("reliability", None),
+            Task::Loadtest { .. } => ("loadtest", Some("target/loadtest/summary.json, target/loadtest/report.html")),
+            Task::Browser { .. } => ("browser", Some("target/e2e/")),
+            Task::Fuzz { .. } => ("fuzz", Some("target/fuzz-logs/")),
+            Task::Docs { .. } => ("docs", None),
+            Task::Fixtures { .. } => ("fixtures", None),
         }
     }
 }
