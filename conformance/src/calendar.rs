@@ -59,6 +59,22 @@ pub fn parse_time(value: &str, allow_2400: bool) -> Option<u32> {
     (hours < 24 && minutes < 60).then_some(hours * 60 + minutes)
 }
 
+/// Seconds since 1970-01-01 00:00 UTC as RFC 3339 (`2026-11-29T14:20:00Z`), by the proleptic Gregorian calendar.
+pub fn utc_timestamp(seconds: u64) -> String {
+    let (days, rest) = (seconds / 86_400, seconds % 86_400);
+    // Days since the epoch → civil date (H. Hinnant's algorithm, for days ≥ 0).
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let day_of_era = z % 146_097;
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 { shifted_month + 3 } else { shifted_month - 9 };
+    let year = year_of_era + era * 400 + u64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rest / 3600, rest % 3600 / 60, rest % 60)
+}
+
 /// A 14-digit YYYYMMDDHHMMSS timestamp.
 pub fn is_timestamp(value: &str) -> bool {
     value.len() == 14
@@ -93,5 +109,12 @@ mod tests {
         assert_eq!(parse_time("2561", true), None);
         assert!(is_timestamp("20191025200201"));
         assert!(!is_timestamp("20191025250201"));
+    }
+
+    #[test]
+    fn utc_timestamps() {
+        assert_eq!(utc_timestamp(0), "1970-01-01T00:00:00Z");
+        assert_eq!(utc_timestamp(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(utc_timestamp(1_795_962_061), "2026-11-29T14:21:01Z");
     }
 }

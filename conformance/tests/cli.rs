@@ -147,3 +147,60 @@ fn a_product_profile_requires_its_kinds() {
     let stderr = String::from_utf8_lossy(&unknown.stderr);
     assert!(stderr.contains("pharmacy") && stderr.contains("care-manager"), "{stderr}");
 }
+
+/// A suite report names the tool, its commit, the spec, the time, the product and profile, and the SHA-256 of every
+/// input; `verify-report` confirms the files in hand are those, and finds one that changed.
+#[test]
+fn a_report_carries_its_provenance_and_verify_report_detects_a_changed_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("export");
+    std::fs::create_dir(&export).unwrap();
+    let source = repo().join("fixtures/valid/kaigo2-new-plan");
+    for entry in std::fs::read_dir(&source).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, export.join(path.file_name().unwrap())).unwrap();
+    }
+    let out = dir.path().join("reports");
+    let run = Command::new(env!("CARGO_BIN_EXE_careplan-conformance"))
+        .args(["--lang", "en", "export-check", "--profile", "care-manager", "--product", "ケアソフトA 3.2.1"])
+        .args(["--out-dir", "reports", "export"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stdout));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("export-check.json")).unwrap()).unwrap();
+    let provenance = &report["provenance"];
+    assert!(provenance["tool"].as_str().unwrap().starts_with("careplan-conformance "));
+    assert_eq!(provenance["spec_edition"], "ケアプランデータ連携標準仕様 第4.1版");
+    assert_eq!(provenance["csv_version"], "202407");
+    assert_eq!(provenance["product"], "ケアソフトA 3.2.1");
+    assert_eq!(provenance["profile"], "care-manager");
+    assert!(provenance["generated_at"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(provenance["inputs"].as_array().unwrap().len(), std::fs::read_dir(&source).unwrap().count());
+    let text = std::fs::read_to_string(out.join("export-check.txt")).unwrap();
+    assert!(text.contains("判定 verdict: 合格 PASSED") && text.contains("ケアソフトA 3.2.1"), "{text}");
+    assert!(std::fs::read_to_string(out.join("export-check.html")).unwrap().contains("@page{size:A4"));
+    assert!(std::fs::read_to_string(out.join("export-check.junit.xml")).unwrap().contains("name=\"product\""));
+
+    let verify = |base: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_careplan-conformance"))
+            .args(["verify-report", "reports/export-check.json"])
+            .arg(base)
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+    };
+    assert_eq!(verify(dir.path()).status.code(), Some(0));
+    let changed = std::fs::read_dir(&export).unwrap().next().unwrap().unwrap().path();
+    let mut bytes = std::fs::read(&changed).unwrap();
+    bytes.push(b'\n');
+    std::fs::write(&changed, bytes).unwrap();
+    let after = verify(dir.path());
+    assert_eq!(after.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&after.stdout);
+    assert!(
+        stdout.contains(&changed.file_name().unwrap().to_string_lossy().to_string()) && stdout.contains("changed"),
+        "{stdout}"
+    );
+}

@@ -1,5 +1,6 @@
 //! `careplan-conformance`: validate standard-spec CSV files and explain the rule catalogue.
 
+use conformance::suite::provenance::{verify, InputCheck, InputDigest, Provenance};
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -118,6 +119,18 @@ enum Command {
         #[command(flatten)]
         output: SuiteOutput,
     },
+    /// Check that the files a report certified are the files in hand. 報告書の入力ファイルを照合します。
+    ///
+    /// Reads the SHA-256 manifest of a suite's JSON report and compares every input with the file at the same path
+    /// below BASE. Exit status 0 when all match, 1 when one changed or is missing, 2 when the report has no
+    /// manifest.
+    VerifyReport {
+        /// A suite report in JSON (`--format json`, or <suite>.json from --out-dir)
+        report: PathBuf,
+        /// Where the report's relative input paths start (default: the current folder)
+        #[arg(default_value = ".")]
+        base: PathBuf,
+    },
     /// Check your client's behaviour from a relay recording (`careplan-refserver serve --record FILE`).
     /// 通信記録からクライアントの振る舞いを検査します。
     ClientCheck {
@@ -155,6 +168,9 @@ struct SuiteOutput {
     /// Show a progress bar (default: on a terminal, for long runs)
     #[arg(long)]
     progress: bool,
+    /// The software the report is about, e.g. "ケアソフトA 3.2.1": written into every report
+    #[arg(long, value_name = "NAME VERSION")]
+    product: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -202,7 +218,7 @@ fn run(command: Command, lang: Lang) -> Result<ExitCode> {
                 None => None,
             };
             let options = Options { encoding, kind };
-            let report = validate_paths(&paths, &options, progress, allow_empty)?;
+            let (report, _) = validate_paths(&paths, &options, progress, allow_empty)?;
             let text = match format {
                 Format::Human => report::human::render(&report, lang),
                 Format::Json => report::json::render(&report, lang) + "\n",
@@ -217,13 +233,14 @@ fn run(command: Command, lang: Lang) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Relay { url, ca, offices, negative_dir, max_body, output } => {
-            let target = relay_target(url, &ca, &offices, negative_dir.as_deref(), max_body)?;
+            let target = relay_target(url.clone(), &ca, &offices, negative_dir.as_deref(), max_body)?;
             let bar = progress_bar(suite::relay::CASES.len(), output.progress || std::io::stderr().is_terminal());
             let report = suite::relay::run(&target, lang, &|id| {
                 bar.set_message(id.to_string());
                 bar.inc(1);
             });
             bar.finish_and_clear();
+            let report = report.with_provenance(Provenance::now(output.product.clone(), None, Vec::new()));
             let code = finish_suite(&report, &output, lang)?;
             // A relay case skipped for want of --negative-dir or --max-body was not checked: not a pass.
             if report.summary.skipped > 0 && code == ExitCode::SUCCESS {
@@ -241,8 +258,9 @@ fn run(command: Command, lang: Lang) -> Result<ExitCode> {
             if let Some(name) = &profile {
                 target.push_str(&format!(" (profile {name})"));
             }
-            let profile = match profile {
-                Some(name) => Some(spec().profiles.get(&name).with_context(|| {
+            let profile_name = profile;
+            let profile = match &profile_name {
+                Some(name) => Some(spec().profiles.get(name).with_context(|| {
                     let known: Vec<&str> = spec().profiles.keys().map(String::as_str).collect();
                     format!(
                         "製品の種類 {name} はありません unknown profile {name}; 種類 profiles: {}",
@@ -251,22 +269,70 @@ fn run(command: Command, lang: Lang) -> Result<ExitCode> {
                 })?),
                 None => None,
             };
-            let report = validate_paths(&paths, &Options::default(), output.progress, false)?;
-            finish_suite(&suite::export::scorecard(&report, &target, profile, lang), &output, lang)
+            let (report, inputs) = validate_paths(&paths, &Options::default(), output.progress, false)?;
+            let provenance = Provenance::now(output.product.clone(), profile_name, inputs);
+            let scorecard = suite::export::scorecard(&report, &target, profile, lang).with_provenance(provenance);
+            finish_suite(&scorecard, &output, lang)
         }
         Command::Roundtrip { original, reexported, output } => {
-            let before = validate_paths(std::slice::from_ref(&original), &Options::default(), output.progress, false)?;
-            let after = validate_paths(std::slice::from_ref(&reexported), &Options::default(), output.progress, false)?;
+            let (before, mut inputs) =
+                validate_paths(std::slice::from_ref(&original), &Options::default(), output.progress, false)?;
+            let (after, reexported_inputs) =
+                validate_paths(std::slice::from_ref(&reexported), &Options::default(), output.progress, false)?;
+            inputs.extend(reexported_inputs);
             let target = format!("{} → {}", original.display(), reexported.display());
-            finish_suite(&suite::roundtrip::compare(&before, &after, &target, lang), &output, lang)
+            let provenance = Provenance::now(output.product.clone(), None, inputs);
+            let report = suite::roundtrip::compare(&before, &after, &target, lang).with_provenance(provenance);
+            finish_suite(&report, &output, lang)
         }
         Command::ClientCheck { recording, min_poll_interval, output } => {
             let text =
                 std::fs::read_to_string(&recording).with_context(|| format!("cannot read {}", recording.display()))?;
             let records = suite::client::read(&text).map_err(|e| anyhow::anyhow!("{}: {e}", recording.display()))?;
             let min_poll_ms = (min_poll_interval * 1000.0).max(0.0) as u64;
-            let report = suite::client::check(&records, min_poll_ms, &recording.display().to_string(), lang);
+            let inputs = vec![InputDigest::of(&recording.display().to_string(), text.as_bytes())];
+            let report = suite::client::check(&records, min_poll_ms, &recording.display().to_string(), lang)
+                .with_provenance(Provenance::now(output.product.clone(), None, inputs));
             finish_suite(&report, &output, lang)
+        }
+        Command::VerifyReport { report, base } => {
+            let text = std::fs::read_to_string(&report)
+                .with_context(|| format!("読めません cannot read {}", report.display()))?;
+            #[derive(serde::Deserialize)]
+            struct Saved {
+                provenance: Option<Provenance>,
+            }
+            let saved: Saved = serde_json::from_str(&text).with_context(|| {
+                format!("{} は JSON の報告書ではありません is not a JSON suite report", report.display())
+            })?;
+            let Some(provenance) = saved.provenance else {
+                bail!(
+                    "{} に入力ファイルの一覧がありません has no input manifest (made before reports carried one?)",
+                    report.display()
+                );
+            };
+            let mut changed = 0;
+            for (path, check) in verify(&provenance, &base) {
+                match check {
+                    InputCheck::Same => println!("  ✓ {path}"),
+                    InputCheck::Changed { sha256 } => {
+                        changed += 1;
+                        println!("  ✗ {path}: 内容が違います changed (SHA-256 {sha256})");
+                    }
+                    InputCheck::Missing => {
+                        changed += 1;
+                        println!("  ✗ {path}: ありません missing");
+                    }
+                }
+            }
+            let total = provenance.inputs.len();
+            if changed == 0 {
+                println!("照合 verified: {total} 件すべて報告書と同じです all {total} inputs are the ones the report certified ({}, {})", provenance.tool, provenance.generated_at);
+                Ok(ExitCode::SUCCESS)
+            } else {
+                println!("照合 NOT verified: {changed} / {total} 件が報告書と違います inputs differ from the report");
+                Ok(ExitCode::from(1))
+            }
         }
         Command::Coverage { format } => {
             let cases = invalid::cases(SEED).context("cannot generate the invalid cases")?;
@@ -343,7 +409,12 @@ fn progress_bar(len: usize, show: bool) -> indicatif::ProgressBar {
 /// Reads every file, then validates them and their send units on all cores (the progress bar counts files
 /// validated). A file that cannot be read stops the run before anything is validated: a partial report would look
 /// like a clean one.
-fn validate_paths(paths: &[PathBuf], options: &Options, progress: bool, allow_empty: bool) -> Result<Report> {
+fn validate_paths(
+    paths: &[PathBuf],
+    options: &Options,
+    progress: bool,
+    allow_empty: bool,
+) -> Result<(Report, Vec<InputDigest>)> {
     let files = collect(paths)?;
     if files.is_empty() && !allow_empty {
         let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
@@ -377,7 +448,8 @@ fn validate_paths(paths: &[PathBuf], options: &Options, progress: bool, allow_em
         },
     );
     bar.finish_and_clear();
-    Ok(report)
+    let digests = inputs.iter().map(|(path, bytes)| InputDigest::of(path, bytes)).collect();
+    Ok((report, digests))
 }
 
 fn list_rules(format: ListFormat, lang: Lang) -> Result<String> {
@@ -414,7 +486,8 @@ fn list_rules(format: ListFormat, lang: Lang) -> Result<String> {
     })
 }
 
-/// Prints a suite report in `format`, writes all formats into `out_dir` when given; exit 1 when a case failed.
+/// Prints a suite report in `format`, writes all formats into `out_dir` when given; exit 1 unless it passed (no
+/// case failed and one passed).
 fn finish_suite(report: &suite::SuiteReport, output: &SuiteOutput, lang: Lang) -> Result<ExitCode> {
     if let Some(dir) = output.out_dir.as_deref() {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -434,7 +507,7 @@ fn finish_suite(report: &suite::SuiteReport, output: &SuiteOutput, lang: Lang) -
         Format::Junit => report.junit(),
         Format::Html => report.html(lang),
     })?;
-    Ok(if report.summary.failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if report.passed() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 fn relay_target(

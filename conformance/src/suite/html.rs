@@ -39,7 +39,10 @@ const STYLE: &str = "body{font-family:system-ui,'Hiragino Sans','Yu Gothic UI','
 color:#1f2328;max-width:72rem}h1{font-size:1.4rem}table{border-collapse:collapse;width:100%}td,th{border-bottom:\
 1px solid #d0d7de;padding:.4rem .5rem;text-align:left;vertical-align:top}.pass{color:#1a7f37}.fail{color:#cf222e;\
 font-weight:bold}.skip{color:#6e7781}.summary span{margin-right:1.5rem}pre{white-space:pre-wrap;margin:.3rem 0;\
-font-size:.85rem}details summary{cursor:pointer}.rule{border-top:1px solid #d0d7de;padding-top:.5rem}";
+font-size:.85rem}details summary{cursor:pointer}.rule{border-top:1px solid #d0d7de;padding-top:.5rem}\
+.verdict{font-size:1.3rem;font-weight:bold;padding:.6rem 1rem;border:2px solid}.verdict.pass{border-color:#1a7f37}\
+.verdict.fail{border-color:#cf222e}.provenance td{font-size:.85rem}\
+@page{size:A4;margin:15mm}@media print{body{margin:0;max-width:none}details{display:block}details>*{display:block}}";
 
 impl SuiteReport {
     pub fn html(&self, lang: Lang) -> String {
@@ -59,9 +62,13 @@ impl SuiteReport {
             escape(self.suite),
             escape(&self.target)
         );
+        let verdict_class = if self.passed() { "pass" } else { "fail" };
+        let _ = writeln!(out, "<p class=\"verdict {verdict_class}\">{} {}</p>", t("判定", "Verdict"), self.verdict());
+        // Red only for what failed: "不合格 0" is no alarm.
+        let failed_class = if self.summary.failed > 0 { "fail" } else { "" };
         let _ = writeln!(
             out,
-            "<p class=\"summary\"><span class=\"pass\">{} {}</span><span class=\"fail\">{} {}</span><span class=\"skip\">{} {}</span></p>",
+            "<p class=\"summary\"><span class=\"pass\">{} {}</span><span class=\"{failed_class}\">{} {}</span><span class=\"skip\">{} {}</span></p>",
             t("合格", "passed"),
             self.summary.passed,
             t("不合格", "failed"),
@@ -69,6 +76,18 @@ impl SuiteReport {
             t("省略", "skipped"),
             self.summary.skipped
         );
+        if let Some(provenance) = &self.provenance {
+            out.push_str("<table class=\"provenance\">");
+            for line in provenance.lines() {
+                let (label, value) = line.split_once(": ").unwrap_or(("", &line));
+                let _ = write!(out, "<tr><th>{}</th><td>{}</td></tr>", escape(label), escape(value));
+            }
+            let _ = write!(out, "<tr><th>SHA-256</th><td><details><summary>{}</summary>", provenance.inputs.len());
+            for input in &provenance.inputs {
+                let _ = write!(out, "<pre>{}  {}</pre>", escape(&input.sha256), escape(&input.path));
+            }
+            out.push_str("</details></td></tr></table>\n");
+        }
         let _ = writeln!(
             out,
             "<table><tr><th>ID</th><th>{}</th><th>{}</th><th>{}</th></tr>",

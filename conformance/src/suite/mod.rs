@@ -4,6 +4,7 @@
 pub mod client;
 pub mod export;
 pub mod html;
+pub mod provenance;
 pub mod relay;
 pub mod roundtrip;
 
@@ -13,6 +14,7 @@ use serde::Serialize;
 
 use crate::i18n::{Lang, Text};
 use crate::report::markup_escape as escape;
+use provenance::Provenance;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -62,6 +64,9 @@ pub struct SuiteReport {
     pub lang: &'static str,
     pub results: Vec<CaseResult>,
     pub summary: Summary,
+    /// what was checked, with which tool and spec, when and for which product (set by the CLI)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Provenance>,
 }
 
 #[derive(Debug, Serialize)]
@@ -76,7 +81,25 @@ impl SuiteReport {
         let count = |o: Outcome| results.iter().filter(|r| r.outcome == o).count();
         let summary =
             Summary { passed: count(Outcome::Pass), failed: count(Outcome::Fail), skipped: count(Outcome::Skip) };
-        SuiteReport { suite, target, lang: lang.code(), results, summary }
+        SuiteReport { suite, target, lang: lang.code(), results, summary, provenance: None }
+    }
+
+    pub fn with_provenance(self, provenance: Provenance) -> SuiteReport {
+        SuiteReport { provenance: Some(provenance), ..self }
+    }
+
+    /// Passed: no case failed and at least one passed (a suite that checked nothing certifies nothing).
+    pub fn passed(&self) -> bool {
+        self.summary.failed == 0 && self.summary.passed > 0
+    }
+
+    /// The verdict in both languages.
+    pub fn verdict(&self) -> &'static str {
+        if self.passed() {
+            "合格 PASSED"
+        } else {
+            "不合格 FAILED"
+        }
     }
 
     pub fn human(&self, lang: Lang) -> String {
@@ -107,6 +130,10 @@ impl SuiteReport {
                 self.summary.passed, self.summary.failed, self.summary.skipped
             ),
         };
+        let _ = writeln!(out, "判定 verdict: {}", self.verdict());
+        for line in self.provenance.iter().flat_map(Provenance::lines) {
+            let _ = writeln!(out, "{line}");
+        }
         out
     }
 
@@ -124,6 +151,23 @@ impl SuiteReport {
             self.summary.failed,
             self.summary.skipped
         );
+        if let Some(provenance) = &self.provenance {
+            out.push_str("  <properties>\n");
+            let mut property = |name: &str, value: &str| {
+                let _ = writeln!(out, "    <property name=\"{}\" value=\"{}\"/>", escape(name), escape(value));
+            };
+            property("tool", &provenance.tool);
+            property("git_commit", &provenance.git_commit);
+            property("spec_edition", &provenance.spec_edition);
+            property("csv_version", &provenance.csv_version);
+            property("generated_at", &provenance.generated_at);
+            property("product", provenance.product.as_deref().unwrap_or(""));
+            property("profile", provenance.profile.as_deref().unwrap_or(""));
+            for input in &provenance.inputs {
+                property(&format!("sha256:{}", input.path), &input.sha256);
+            }
+            out.push_str("  </properties>\n");
+        }
         for result in &self.results {
             let name = format!("{} {}", result.id, result.title);
             let _ = write!(

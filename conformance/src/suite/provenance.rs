@@ -1,0 +1,140 @@
+//! What a suite report certifies and with what: the tool and its commit, the spec edition and CSVバージョン, the
+//! time, the product and profile it was run for, and the SHA-256 of every input file — so a report can stand as
+//! evidence, and `verify-report` can tell whether the files in hand are the ones that were checked.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::spec::CURRENT_CSV_VERSION;
+
+/// The edition of the standard the tool implements.
+pub const SPEC_EDITION: &str = "ケアプランデータ連携標準仕様 第4.1版";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// `careplan-conformance <version>`
+    pub tool: String,
+    /// the commit the tool was built from (`unknown` outside a git checkout)
+    pub git_commit: String,
+    pub spec_edition: String,
+    pub csv_version: String,
+    /// when the report was made, RFC 3339 UTC
+    pub generated_at: String,
+    /// `--product "NAME VERSION"`: the software the report is about
+    pub product: Option<String>,
+    /// `--profile`: what the product must export
+    pub profile: Option<String>,
+    pub inputs: Vec<InputDigest>,
+}
+
+/// One file the suite read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputDigest {
+    /// as the command read it (relative paths are relative to where it ran)
+    pub path: String,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+impl InputDigest {
+    pub fn of(path: &str, bytes: &[u8]) -> InputDigest {
+        InputDigest { path: path.to_string(), bytes: bytes.len() as u64, sha256: hex(&Sha256::digest(bytes)) }
+    }
+}
+
+impl Provenance {
+    /// This tool, now, for `product` / `profile`, over `inputs`.
+    pub fn now(product: Option<String>, profile: Option<String>, inputs: Vec<InputDigest>) -> Provenance {
+        let seconds =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs());
+        Provenance {
+            tool: format!("careplan-conformance {}", env!("CARGO_PKG_VERSION")),
+            git_commit: option_env!("CAREPLAN_GIT_COMMIT").unwrap_or("unknown").to_string(),
+            spec_edition: SPEC_EDITION.to_string(),
+            csv_version: CURRENT_CSV_VERSION.to_string(),
+            generated_at: crate::calendar::utc_timestamp(seconds),
+            product,
+            profile,
+            inputs,
+        }
+    }
+
+    /// The lines a person reads (labels in Japanese and English).
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines = vec![
+            format!("ツール tool: {} ({})", self.tool, self.git_commit),
+            format!("仕様 spec: {}, CSVバージョン {}", self.spec_edition, self.csv_version),
+            format!("日時 generated: {}", self.generated_at),
+        ];
+        if let Some(product) = &self.product {
+            lines.push(format!("製品 product: {product}"));
+        }
+        if let Some(profile) = &self.profile {
+            lines.push(format!("製品の種類 profile: {profile}"));
+        }
+        lines.push(format!("入力 inputs: {} files (SHA-256 of each in the JSON report)", self.inputs.len()));
+        lines
+    }
+}
+
+/// What became of one input when a report was checked against the files in hand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputCheck {
+    Same,
+    Changed { sha256: String },
+    Missing,
+}
+
+/// Checks every input of `provenance` against the file at the same path below `base` (absolute paths as they are).
+pub fn verify(provenance: &Provenance, base: &Path) -> Vec<(String, InputCheck)> {
+    provenance
+        .inputs
+        .iter()
+        .map(|input| {
+            let check = match std::fs::read(base.join(&input.path)) {
+                Err(_) => InputCheck::Missing,
+                Ok(bytes) => {
+                    let sha256 = hex(&Sha256::digest(&bytes));
+                    if sha256 == input.sha256 {
+                        InputCheck::Same
+                    } else {
+                        InputCheck::Changed { sha256 }
+                    }
+                }
+            };
+            (input.path.clone(), check)
+        })
+        .collect()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_changed_or_missing_input_is_found() {
+        let dir = std::env::temp_dir().join(format!("provenance-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap_or_default();
+        std::fs::write(dir.join("A.CSV"), b"1,2\r\n").unwrap_or_default();
+        std::fs::write(dir.join("B.CSV"), b"3,4\r\n").unwrap_or_default();
+        let inputs = vec![
+            InputDigest::of("A.CSV", b"1,2\r\n"),
+            InputDigest::of("B.CSV", b"3,4\r\n"),
+            InputDigest::of("C.CSV", b""),
+        ];
+        let provenance = Provenance::now(Some("Vendor 1.0".into()), None, inputs);
+        std::fs::write(dir.join("B.CSV"), b"3,5\r\n").unwrap_or_default();
+        let checks = verify(&provenance, &dir);
+        assert_eq!(checks[0].1, InputCheck::Same);
+        assert!(matches!(checks[1].1, InputCheck::Changed { .. }));
+        assert_eq!(checks[2].1, InputCheck::Missing);
+        assert!(provenance.lines().iter().any(|line| line.contains("Vendor 1.0")));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
