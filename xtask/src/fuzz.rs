@@ -97,11 +97,15 @@ pub fn run(seconds: u64) -> Result<Vec<(String, f64)>> {
 
 /// libFuzzer's closing figures from its output: runs, coverage and corpus size ("#1234 DONE cov: … corp: …").
 fn summary_line(output: &str) -> String {
-    let done = output
-        .lines()
-        .rev()
-        .find(|line| line.contains(" DONE "))
-        .or_else(|| output.lines().rev().find(|line| line.starts_with('#')));
+    // A status line is `#<runs>\t<EVENT> cov: …`; the last one is DONE when the run ended by its time limit.
+    let status_lines = || {
+        output
+            .lines()
+            .rev()
+            .filter(|line| line.strip_prefix('#').is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit())))
+    };
+    let done =
+        status_lines().find(|line| line.split_whitespace().nth(1) == Some("DONE")).or_else(|| status_lines().next());
     let Some(line) = done else { return "no libFuzzer figures in the log".to_string() };
     let field = |name: &str| line.split_whitespace().skip_while(|w| *w != name).nth(1).unwrap_or("?").to_string();
     let runs = line.split_whitespace().next().unwrap_or("#?").trim_start_matches('#').to_string();
@@ -115,7 +119,9 @@ mod tests {
     #[test]
     fn reads_libfuzzers_closing_line() {
         let log = "INFO: seed\n#658177\tREDUCE cov: 1813 ft: 7510 corp: 2749/1117Kb exec/s: 47012 rss: 77Mb\n\
-                   #940000\tDONE   cov: 1820 ft: 7600 corp: 2760/1120Kb lim: 4096 exec/s: 47000 rss: 78Mb\nDone 940000 runs\n";
+                   #940000\tDONE   cov: 1820 ft: 7600 corp: 2760/1120Kb lim: 4096 exec/s: 47000 rss: 78Mb\n\
+                   ###### Recommended dictionary. ######\n\"\\x08\" # Uses: 0\n###### End of recommended dictionary. ######\n\
+                   Done 940000 runs in 21 second(s)\n";
         assert_eq!(summary_line(log), "940000 runs, coverage 1820, corpus 2760/1120Kb, 47000 exec/s");
         assert_eq!(summary_line("nothing"), "no libFuzzer figures in the log");
     }
