@@ -160,8 +160,8 @@ enum Command {
 #[derive(clap::Args)]
 struct SuiteOutput {
     /// Report format
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    format: Format,
+    #[arg(long, value_enum, default_value_t = SuiteFormat::Human)]
+    format: SuiteFormat,
     /// Also write <suite>.json, .junit.xml, .txt and .html into this folder
     #[arg(long)]
     out_dir: Option<PathBuf>,
@@ -173,6 +173,7 @@ struct SuiteOutput {
     product: Option<String>,
 }
 
+/// How `validate` reports.
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
     /// grouped by file, for a terminal
@@ -180,8 +181,21 @@ enum Format {
     /// one JSON object (stable schema)
     Json,
     /// JUnit XML for CI
+    #[value(alias = "xml")]
     Junit,
-    /// one self-contained HTML page (suites only)
+}
+
+/// How a suite reports.
+#[derive(Clone, Copy, ValueEnum)]
+enum SuiteFormat {
+    /// case by case, for a terminal
+    Human,
+    /// one JSON object with the provenance
+    Json,
+    /// JUnit XML for CI
+    #[value(alias = "xml")]
+    Junit,
+    /// one self-contained HTML page, printable on A4
     Html,
 }
 
@@ -223,7 +237,6 @@ fn run(command: Command, lang: Lang) -> Result<ExitCode> {
                 Format::Human => report::human::render(&report, lang),
                 Format::Json => report::json::render(&report, lang) + "\n",
                 Format::Junit => report::junit::render(&report, lang),
-                Format::Html => bail!("--format html is for the suites (export-check, roundtrip, relay)"),
             };
             emit(&text)?;
             Ok(if report.errors() > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
@@ -502,10 +515,10 @@ fn finish_suite(report: &suite::SuiteReport, output: &SuiteOutput, lang: Lang) -
         }
     }
     emit(&match output.format {
-        Format::Human => report.human(lang),
-        Format::Json => report.json(),
-        Format::Junit => report.junit(),
-        Format::Html => report.html(lang),
+        SuiteFormat::Human => report.human(lang),
+        SuiteFormat::Json => report.json(),
+        SuiteFormat::Junit => report.junit(),
+        SuiteFormat::Html => report.html(lang),
     })?;
     Ok(if report.passed() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

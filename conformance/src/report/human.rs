@@ -97,11 +97,20 @@ pub fn render(report: &Report, lang: Lang) -> String {
         ),
         Lang::En => writeln!(
             out,
-            "\nResult: {} files, {} errors, {} warnings",
-            report.files.len(),
-            report.errors(),
-            report.warnings()
+            "\nResult: {}, {}, {}",
+            counted(report.files.len(), "file"),
+            counted(report.errors(), "error"),
+            counted(report.warnings(), "warning")
         ),
     };
     out
+}
+
+/// `1 file`, `2 files`.
+fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }

@@ -117,24 +117,28 @@ fn records(report: &Report) -> BTreeMap<RecordKey, Vec<Row>> {
     grouped
 }
 
+/// A difference, where it is (file, line) and how it reads.
+type Located = ((String, u32), Difference, String);
+
 /// Compares the original corpus with the vendor's re-export; one case per kind.
 pub fn compare(original: &Report, reexported: &Report, target: &str, lang: Lang) -> SuiteReport {
     let (before, after) = (records(original), records(reexported));
-    let mut per_kind: BTreeMap<String, Vec<(Difference, String)>> = BTreeMap::new();
+    // Each difference with where it is, to list them in file order: a missing record by its original line (first),
+    // the others by the re-export's file and line.
+    let mut per_kind: BTreeMap<String, Vec<Located>> = BTreeMap::new();
     for ((kind_code, key), rows) in &before {
         let Some(kind) = spec().kind(kind_code) else { continue };
         let list = per_kind.entry(kind_code.clone()).or_default();
         let others = after.get(&(kind_code.clone(), key.clone())).map(Vec::as_slice).unwrap_or(&[]);
         for (index, (_, line, values)) in rows.iter().enumerate() {
             let Some((file, other_line, other)) = others.get(index) else {
-                list.push((
-                    Difference::MissingRecord,
-                    format!(
-                        "{} {kind_code} key {} (original line {line})",
-                        label(Difference::MissingRecord, lang),
-                        key.join("/")
-                    ),
-                ));
+                let key = key.join("/");
+                let label = label(Difference::MissingRecord, lang);
+                let text = match lang {
+                    Lang::Ja => format!("{label} {kind_code} キー {key}（元のファイルの {line} 行目）"),
+                    Lang::En => format!("{label} {kind_code} key {key} (original line {line})"),
+                };
+                list.push(((String::new(), *line), Difference::MissingRecord, text));
                 continue;
             };
             for (item, (a, b)) in kind.items.iter().zip(values.iter().zip(other.iter())) {
@@ -144,6 +148,7 @@ pub fn compare(original: &Report, reexported: &Report, target: &str, lang: Lang)
                         Lang::En => format!("{} No.{} {}", kind.table.en, item.no, item.english_name()),
                     };
                     list.push((
+                        (file.clone(), *other_line),
                         difference,
                         format!(
                             "{} {file}:{other_line} {name}: 「{}」→「{}」",
@@ -156,7 +161,8 @@ pub fn compare(original: &Report, reexported: &Report, target: &str, lang: Lang)
             }
         }
         for (file, line, _) in others.iter().skip(rows.len()) {
-            list.push((Difference::ExtraRecord, format!("{} {file}:{line}", label(Difference::ExtraRecord, lang))));
+            let text = format!("{} {file}:{line}", label(Difference::ExtraRecord, lang));
+            list.push(((file.clone(), *line), Difference::ExtraRecord, text));
         }
     }
     for (kind_code, _) in after.keys() {
@@ -164,14 +170,15 @@ pub fn compare(original: &Report, reexported: &Report, target: &str, lang: Lang)
     }
     let results = per_kind
         .into_iter()
-        .map(|(kind_code, differences)| {
-            let meaningful = differences.iter().filter(|(d, _)| !d.is_harmless()).count();
+        .map(|(kind_code, mut differences)| {
+            differences.sort_by(|a, b| a.0.cmp(&b.0));
+            let meaningful = differences.iter().filter(|(_, d, _)| !d.is_harmless()).count();
             let harmless = differences.len() - meaningful;
             let mut evidence = vec![match lang {
                 Lang::Ja => format!("意味のある違い {meaningful} 件、表記だけの違い {harmless} 件"),
                 Lang::En => format!("{meaningful} meaningful difference(s), {harmless} harmless reformatting(s)"),
             }];
-            evidence.extend(differences.into_iter().take(100).map(|(_, text)| text));
+            evidence.extend(differences.into_iter().take(100).map(|(_, _, text)| text));
             let title =
                 spec().kind(&kind_code).map_or(kind_code.clone(), |k| format!("{} {}", k.code, k.title.get(lang)));
             CaseResult {

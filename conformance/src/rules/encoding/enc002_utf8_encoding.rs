@@ -10,8 +10,8 @@ rule! {
     level: Encoding,
     title: { ja: "文字コードが Shift_JIS ではない（UTF-8）", en: "File is UTF-8, not Shift_JIS" },
     message: {
-        ja: "ファイルは {encoding} で書かれています。標準仕様の文字コードは Shift_JIS（MS932）です。",
-        en: "The file is written in {encoding}; the standard specification requires Shift_JIS (MS932).",
+        ja: "ファイルは {encoding} で書かれています。標準仕様の文字コードは Shift_JIS（MS932）です。Shift_JIS（BOM なし）で出力し直してください。",
+        en: "The file is written in {encoding}; the standard specification requires Shift_JIS (MS932). Export it again in Shift_JIS, without a BOM.",
     },
     what: {
         ja: "ファイル全体の文字コードを判定し、UTF-8（BOM 付きを含む）であれば報告します。内容はそのまま読み込んで他の規則も検査します。",
