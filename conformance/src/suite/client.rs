@@ -31,22 +31,29 @@ fn message_id(path: &str) -> Option<&str> {
     }
 }
 
+/// A case's result: failed with its violations; skipped when the recording holds nothing it can judge (`observed`
+/// events of the kind it looks at — a recording without downloads says nothing of acknowledgements); else passed.
 fn result(
     id: &'static str,
     lang: Lang,
     title: (&str, &str),
     requirement: (&str, &str),
+    observed: usize,
     violations: Vec<String>,
 ) -> CaseResult {
     let pick = |(ja, en): (&str, &str)| if lang == Lang::Ja { ja.to_string() } else { en.to_string() };
-    CaseResult {
-        id,
-        title: pick(title),
-        requirement: pick(requirement),
-        outcome: if violations.is_empty() { Outcome::Pass } else { Outcome::Fail },
-        evidence: violations,
-        millis: 0,
-    }
+    let (outcome, evidence) = match (violations.is_empty(), observed) {
+        (false, _) => (Outcome::Fail, violations),
+        (true, 0) => (
+            Outcome::Skip,
+            vec![pick((
+                "記録にこの項目を判定できる要求がありません。",
+                "the recording holds nothing this case can judge",
+            ))],
+        ),
+        (true, n) => (Outcome::Pass, vec![format!("{n} {}", pick(("件を確認", "checked")))]),
+    };
+    CaseResult { id, title: pick(title), requirement: pick(requirement), outcome, evidence, millis: 0 }
 }
 
 /// Checks a recording; inbox polls closer together than `min_poll_ms` fail C05.
@@ -113,7 +120,9 @@ pub fn check(records: &[RecordedRequest], min_poll_ms: u64, target: &str, lang: 
 
     let mut last_poll: BTreeMap<&str, u64> = BTreeMap::new();
     let mut fast_polls = Vec::new();
+    let mut polls = 0;
     for record in records.iter().filter(|r| r.method == "GET" && r.path.starts_with("/v1/inbox")) {
+        polls += 1;
         if let Some(previous) = last_poll.insert(record.office.as_str(), record.at_ms) {
             let gap = record.at_ms.saturating_sub(previous);
             if gap < min_poll_ms {
@@ -131,6 +140,7 @@ pub fn check(records: &[RecordedRequest], min_poll_ms: u64, target: &str, lang: 
             lang,
             ("受信したメッセージの受領確認", "Acknowledges what it downloads"),
             ("受信したメッセージは必ず受領確認（ack）すること。", "Every downloaded message is acknowledged."),
+            downloaded.len(),
             unacknowledged,
         ),
         result(
@@ -141,6 +151,7 @@ pub fn check(records: &[RecordedRequest], min_poll_ms: u64, target: &str, lang: 
                 "再送で二重送信にならないよう、送信には Idempotency-Key を付けること。",
                 "Every send carries an Idempotency-Key so that a retry cannot duplicate it.",
             ),
+            sends.len(),
             keyless,
         ),
         result(
@@ -151,6 +162,7 @@ pub fn check(records: &[RecordedRequest], min_poll_ms: u64, target: &str, lang: 
                 "同じ内容の再送には同じ Idempotency-Key を使うこと。",
                 "A resend of the same files uses the same Idempotency-Key.",
             ),
+            keys_by_content.len(),
             changing_keys,
         ),
         result(
@@ -161,6 +173,7 @@ pub fn check(records: &[RecordedRequest], min_poll_ms: u64, target: &str, lang: 
                 "422 で拒否されたファイルを、直さずに再送しないこと。",
                 "Files rejected with 422 are not resent unchanged.",
             ),
+            rejected.len(),
             ignored,
         ),
         result(
@@ -168,6 +181,7 @@ pub fn check(records: &[RecordedRequest], min_poll_ms: u64, target: &str, lang: 
             lang,
             ("受信一覧の確認間隔", "Polls the inbox no faster than allowed"),
             ("受信一覧の確認は決められた間隔以上あけること。", "Inbox polls are at least the minimum interval apart."),
+            polls,
             fast_polls,
         ),
     ];
@@ -181,4 +195,17 @@ pub fn read(text: &str) -> Result<Vec<RecordedRequest>, String> {
         .filter(|(_, line)| !line.trim().is_empty())
         .map(|(number, line)| serde_json::from_str(line).map_err(|e| format!("line {}: {e}", number + 1)))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An empty recording judges nothing: every case is skipped and the report does not pass.
+    #[test]
+    fn an_empty_recording_certifies_nothing() {
+        let report = check(&[], 10_000, "empty", Lang::En);
+        assert!(report.results.iter().all(|r| r.outcome == Outcome::Skip), "{:#?}", report.results);
+        assert!(!report.passed());
+    }
 }
