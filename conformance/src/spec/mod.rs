@@ -14,9 +14,6 @@ use crate::i18n::{Lang, OwnedText};
 /// The most items a join key of `units.toml` may have.
 pub const MAX_KEY_ITEMS: usize = 4;
 
-/// The CSVバージョン this model describes (第4.1版, 令和6年10月); `versions.toml` must mark it `current`.
-pub const CURRENT_CSV_VERSION: &str = "202407";
-
 /// The documents a rule or a data file may cite, by the id citations start with.
 pub struct Source {
     pub id: &'static str,
@@ -65,6 +62,18 @@ pub struct CsvVersion {
     pub applies_from: String,
     pub edition: String,
     pub status: VersionStatus,
+}
+
+/// The CSVバージョン this model describes: the one `versions.toml` marks current (the loader checks there is
+/// exactly one).
+pub fn current_csv_version() -> &'static CsvVersion {
+    static NONE: CsvVersion = CsvVersion {
+        value: String::new(),
+        applies_from: String::new(),
+        edition: String::new(),
+        status: VersionStatus::Current,
+    };
+    spec().versions.iter().find(|v| v.status == VersionStatus::Current).unwrap_or(&NONE)
 }
 
 pub fn csv_version(value: &str) -> Option<&'static CsvVersion> {
@@ -559,8 +568,8 @@ impl Spec {
         }
         let current: Vec<&str> =
             self.versions.iter().filter(|v| v.status == VersionStatus::Current).map(|v| v.value.as_str()).collect();
-        if current != [CURRENT_CSV_VERSION] {
-            return fail(format!("versions.toml marks {current:?} current, the model describes {CURRENT_CSV_VERSION}"));
+        if current.len() != 1 {
+            return fail(format!("versions.toml must mark exactly one version current; it marks {current:?}"));
         }
         if let Some(v) = self.versions.iter().find(|v| crate::calendar::parse_month(&v.applies_from).is_none()) {
             return fail(format!("versions.toml: {} applies from '{}', not a YYYYMM", v.value, v.applies_from));

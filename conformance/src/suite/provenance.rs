@@ -7,10 +7,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::spec::CURRENT_CSV_VERSION;
-
-/// The edition of the standard the tool implements.
-pub const SPEC_EDITION: &str = "ケアプランデータ連携標準仕様 第4.1版";
+use crate::spec::current_csv_version;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Provenance {
@@ -52,8 +49,8 @@ impl Provenance {
         Provenance {
             tool: format!("careplan-conformance {}", env!("CARGO_PKG_VERSION")),
             git_commit: option_env!("CAREPLAN_GIT_COMMIT").unwrap_or("unknown").to_string(),
-            spec_edition: SPEC_EDITION.to_string(),
-            csv_version: CURRENT_CSV_VERSION.to_string(),
+            spec_edition: format!("ケアプランデータ連携標準仕様 {}", current_csv_version().edition),
+            csv_version: current_csv_version().value.clone(),
             generated_at: crate::calendar::utc_timestamp(seconds),
             product,
             profile,

@@ -259,7 +259,7 @@ pub fn valid_scenarios(seed: u64) -> Result<Vec<Scenario>, SynthError> {
                   serial: &str,
                   tail: &[&str]|
      -> Result<GeneratedFile, SynthError> {
-        let mut record = vec![crate::spec::CURRENT_CSV_VERSION.to_string()];
+        let mut record = vec![crate::spec::current_csv_version().value.clone()];
         record.extend(plan_key.iter().cloned());
         record.extend(tail.iter().map(|s| s.to_string()));
         let month_part = month.map(|m| format!("_{m}")).unwrap_or_default();

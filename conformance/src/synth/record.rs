@@ -2,7 +2,7 @@
 //! and scenario code overrides items by identifier.
 
 use crate::billing::{GRAND_TOTAL_CODE, GRAND_TOTAL_SUMS};
-use crate::spec::{spec, Format, Item, ItemType, Kind, CURRENT_CSV_VERSION};
+use crate::spec::{current_csv_version, spec, Format, Item, ItemType, Kind};
 use crate::synth::{Rng, SynthError};
 
 /// A record under construction, addressed by item identifier.
@@ -17,7 +17,7 @@ impl RecordBuilder {
     pub fn new(kind: &'static Kind) -> RecordBuilder {
         let mut values = vec![String::new(); kind.items.len()];
         if let Some(first) = values.first_mut() {
-            *first = CURRENT_CSV_VERSION.to_string();
+            *first = current_csv_version().value.clone();
         }
         RecordBuilder { kind, values }
     }
@@ -49,7 +49,7 @@ impl RecordBuilder {
 /// A value that every field rule accepts for this item (used for fill-in and by the property tests).
 pub fn valid_value(item: &Item, rng: &mut Rng) -> String {
     if item.id == "csv_version" {
-        return CURRENT_CSV_VERSION.to_string();
+        return current_csv_version().value.clone();
     }
     if item.unused {
         return String::new();
@@ -129,7 +129,7 @@ pub fn arbitrary_record(kind: &'static Kind, rng: &mut Rng) -> Vec<String> {
         }
     }
     // The service month is one the current CSVバージョン applies to (its 適用開始年月 in versions.toml; FIL012).
-    let from = crate::spec::csv_version(crate::spec::CURRENT_CSV_VERSION)
+    let from = crate::spec::csv_version(&crate::spec::current_csv_version().value)
         .and_then(|version| crate::calendar::parse_month(&version.applies_from));
     if let (Some(month_id), Some((first_year, first_month))) = (kind.service_month.as_deref(), from) {
         let year = rng.range(u64::from(first_year), u64::from(first_year) + 1);

@@ -1,7 +1,7 @@
 use crate::finding::Finding;
 use crate::rules::ctx::FieldCtx;
 use crate::rules::{rule, Aspect, Check};
-use crate::spec::{csv_version, Item, CURRENT_CSV_VERSION};
+use crate::spec::{csv_version, current_csv_version, Item};
 
 rule! {
     code: "FLD020",
@@ -40,6 +40,6 @@ pub(crate) fn applies(item: &Item) -> bool {
 
 fn check(ctx: &FieldCtx<'_>, out: &mut Vec<Finding>) {
     if !ctx.value.is_empty() && csv_version(ctx.value).is_none() {
-        out.push(ctx.finding(&RULE).arg("current", CURRENT_CSV_VERSION));
+        out.push(ctx.finding(&RULE).arg("current", current_csv_version().value.as_str()));
     }
 }

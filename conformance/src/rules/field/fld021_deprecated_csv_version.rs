@@ -2,7 +2,7 @@ use crate::finding::Finding;
 use crate::rules::ctx::FieldCtx;
 use crate::rules::field::fld020_unknown_csv_version::applies;
 use crate::rules::{rule, Aspect, Check};
-use crate::spec::{csv_version, VersionStatus, CURRENT_CSV_VERSION};
+use crate::spec::{csv_version, current_csv_version, VersionStatus};
 
 rule! {
     code: "FLD021",
@@ -37,6 +37,6 @@ rule! {
 
 fn check(ctx: &FieldCtx<'_>, out: &mut Vec<Finding>) {
     if csv_version(ctx.value).is_some_and(|v| v.status == VersionStatus::DeprecatedAlias) {
-        out.push(ctx.finding(&RULE).arg("current", CURRENT_CSV_VERSION));
+        out.push(ctx.finding(&RULE).arg("current", current_csv_version().value.as_str()));
     }
 }

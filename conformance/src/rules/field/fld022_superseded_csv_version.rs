@@ -2,7 +2,7 @@ use crate::finding::Finding;
 use crate::rules::ctx::FieldCtx;
 use crate::rules::field::fld020_unknown_csv_version::applies;
 use crate::rules::{rule, Aspect, Check};
-use crate::spec::{csv_version, VersionStatus, CURRENT_CSV_VERSION};
+use crate::spec::{csv_version, current_csv_version, VersionStatus};
 
 rule! {
     code: "FLD022",
@@ -37,6 +37,10 @@ rule! {
 
 fn check(ctx: &FieldCtx<'_>, out: &mut Vec<Finding>) {
     if let Some(version) = csv_version(ctx.value).filter(|v| v.status == VersionStatus::Superseded) {
-        out.push(ctx.finding(&RULE).arg("edition", version.edition.as_str()).arg("current", CURRENT_CSV_VERSION));
+        out.push(
+            ctx.finding(&RULE)
+                .arg("edition", version.edition.as_str())
+                .arg("current", current_csv_version().value.as_str()),
+        );
     }
 }
