@@ -169,7 +169,7 @@ step('the outbox lists the send as sent', async () => {
   const row = page.locator(`tr[data-message="${state.planMessage}"]`);
   await row.waitFor();
   assert.match(await row.innerText(), /ヘルパーステーションひまわり/);
-  assert.match(await row.locator('.status-cell').innerText(), /送信済み/);
+  assert.match(await row.locator('.status-cell').innerText(), /送信済み（未読）/);
   await shot(page, '04-outbox-sent.png');
 });
 
@@ -182,6 +182,8 @@ step('the recipient sees both messages in its inbox', async () => {
   await page.locator(`tr[data-message="${state.ticketMessage}"]`).waitFor();
   assert.match(await row.innerText(), /さくら居宅介護支援事業所/);
   assert.match(await row.innerText(), /第2表/);
+  // A clerk reads what it has not opened yet as unread, not as the sender's "sent".
+  assert.match(await row.locator('.status-cell').innerText(), /未読/);
   assert.equal(await page.locator('#inbox-count').innerText(), '2');
   await shot(page, '05-inbox.png');
 });
@@ -271,7 +273,7 @@ step('a page on another site cannot make the office\'s browser download or ackno
   assert.deepEqual(answered, ['document 403', 'fetch 403'], `the relay answered: ${answers}`);
   await page.locator('[data-refresh="inbox"]').click();
   const row = page.locator(`tr[data-message="${state.ticketMessage}"]`);
-  await row.locator('.status-cell', { hasText: '送信済み' }).waitFor();
+  await row.locator('.status-cell', { hasText: '未読' }).waitFor();
 });
 
 step('downloading a file gives the original bytes under its standard-spec name', async () => {
@@ -296,7 +298,7 @@ step('acknowledging from the keyboard marks the message acknowledged', async () 
   const row = page.locator(`tr[data-message="${state.planMessage}"]`);
   await row.locator('button.ack').focus();
   await page.keyboard.press('Enter');
-  await row.locator('.status-cell', { hasText: '受領確認済み' }).waitFor();
+  await row.locator('.status-cell', { hasText: '受領済み' }).waitFor();
   assert.equal(await row.locator('button.ack').isDisabled(), true);
   await page.locator('#inbox-count', { hasText: '1' }).waitFor();
   await shot(page, '06-inbox-acknowledged.png');
@@ -306,8 +308,8 @@ step('the sender sees the acknowledgement in its outbox', async () => {
   const { page } = sender;
   await page.locator('[data-refresh="outbox"]').click();
   const row = page.locator(`tr[data-message="${state.planMessage}"]`);
-  await row.locator('.status-cell', { hasText: '受領確認済み' }).waitFor();
-  assert.match(await page.locator(`tr[data-message="${state.ticketMessage}"] .status-cell`).innerText(), /送信済み/);
+  await row.locator('.status-cell', { hasText: '受領済み' }).waitFor();
+  assert.match(await page.locator(`tr[data-message="${state.ticketMessage}"] .status-cell`).innerText(), /送信済み（未読）/);
   await shot(page, '07-outbox-acknowledged.png');
 });
 

@@ -44,10 +44,19 @@
   }
 
   const KINDS = JSON.parse($('#kinds').textContent);
+  // Statuses named for the clerk who reads them: the recipient sees what it has done, the sender what the other
+  // side has done.
   const STATUS = {
-    sent: ['送信済み', 'sent'],
-    downloaded: ['ダウンロード済み', 'downloaded'],
-    acknowledged: ['受領確認済み', 'acknowledged'],
+    inbox: {
+      sent: ['未読', 'unread'],
+      downloaded: ['ダウンロード済み', 'downloaded'],
+      acknowledged: ['受領済み', 'acknowledged'],
+    },
+    outbox: {
+      sent: ['送信済み（未読）', 'sent, not yet opened'],
+      downloaded: ['相手がダウンロード済み', 'downloaded by the recipient'],
+      acknowledged: ['受領済み', 'acknowledged by the recipient'],
+    },
   };
   const SEVERITY = { error: ['エラー', 'error'], warning: ['警告', 'warning'] };
   // KIND[_YYYYMM]_SENDER_SK_RECIPIENT_SK_SERIAL… (spec §5): the recipient office is the third number.
@@ -373,7 +382,7 @@
       const message = await upload('/v1/messages', form, { 'Idempotency-Key': idempotencyKey, 'Accept-Language': 'ja' },
         (fraction) => { progress.value = Math.round(fraction * 100); });
       idempotencyKey = null;
-      const [ja, en] = STATUS[message.status] || [message.status, ''];
+      const [ja, en] = STATUS.outbox[message.status] || [message.status, ''];
       result.replaceChildren(el('div', { class: 'result ok' },
         el('strong', {}, bilingual('送信しました', 'Sent')),
         el('dl', {},
@@ -397,8 +406,8 @@
 
   // ---- inbox and outbox -----------------------------------------------------------------------------------------
 
-  function statusCell(status) {
-    const [ja, en] = STATUS[status] || [status, ''];
+  function statusCell(box, status) {
+    const [ja, en] = STATUS[box][status] || [status, ''];
     return el('span', { class: `status ${status}` }, bilingual(ja, en));
   }
 
@@ -432,7 +441,7 @@
         el('td', {}, dateTime(message.created_at)),
         el('td', {}, el('strong', {}, name), el('br'), el('small', {}, other)),
         el('td', {}, fileList(message)),
-        el('td', { class: 'status-cell' }, statusCell(message.status)));
+        el('td', { class: 'status-cell' }, statusCell(box, message.status)));
       if (box === 'inbox') {
         const ack = el('button', { type: 'button', class: 'ack' }, '受領確認 ', el('small', {}, 'Acknowledge'));
         ack.disabled = message.status === 'acknowledged';
@@ -440,7 +449,7 @@
           ack.disabled = true;
           try {
             const updated = await api(`/v1/messages/${encodeURIComponent(message.id)}/ack`, { method: 'POST' });
-            row.querySelector('.status-cell').replaceChildren(statusCell(updated.status));
+            row.querySelector('.status-cell').replaceChildren(statusCell(box, updated.status));
             updateBadge();
           } catch (error) {
             ack.disabled = false;
