@@ -191,7 +191,7 @@ step('the recipient sees both messages in its inbox', async () => {
 step('第2表 previews as its form: needs, goals and services, with the person from the supplement', async () => {
   const { page } = recipient;
   const row = page.locator(`tr[data-message="${state.planMessage}"]`);
-  await row.locator('li', { hasText: 'UP2KYO_' }).locator('a.preview-link').click();
+  await row.locator('li[data-file^="UP2KYO_"]').locator('a.preview-link').click();
   await page.locator('.form-title h1', { hasText: '居宅サービス計画書（2）' }).waitFor();
   const grid = page.locator('table.grid');
   assert.match(await grid.locator('thead').innerText(), /長期目標/);
@@ -212,7 +212,7 @@ step('第2表 previews as its form: needs, goals and services, with the person f
 step('第1表, the monthly 第6表 grid with totals that match the file, and 第7表 preview', async () => {
   const { page } = recipient;
   const plan = page.locator(`tr[data-message="${state.planMessage}"]`);
-  await plan.locator('li', { hasText: 'UP1KYO_' }).locator('a.preview-link').click();
+  await plan.locator('li[data-file^="UP1KYO_"]').locator('a.preview-link').click();
   await page.locator('.form-title h1', { hasText: '居宅サービス計画書（1）' }).waitFor();
   assert.match(await page.locator('[data-item="overall_support_policy"]').innerText(), /\S/);
   assert.match(await page.locator('[data-item="care_level"]').innerText(), /要介護２/);
@@ -220,7 +220,7 @@ step('第1表, the monthly 第6表 grid with totals that match the file, and 第
   await page.goBack();
 
   const ticket = page.locator(`tr[data-message="${state.ticketMessage}"]`);
-  await ticket.locator('li', { hasText: 'UPPLAN_' }).locator('a.preview-link').click();
+  await ticket.locator('li[data-file^="UPPLAN_"]').locator('a.preview-link').click();
   await page.locator('.form-title h1', { hasText: 'サービス利用票（予定）' }).waitFor();
   // Units × count over every record of the file, read from the CSV itself (numbers are ASCII in Shift_JIS).
   const [planFile] = ticketFiles('valid/kaigo2-new-plan').filter(({ name }) => name.startsWith('UPPLAN_'));
@@ -232,7 +232,7 @@ step('第1表, the monthly 第6表 grid with totals that match the file, and 第
   await shot(page, 'preview-table6.png', { fullPage: true });
   await page.goBack();
 
-  await ticket.locator('li', { hasText: 'UPSIKYU_' }).locator('a.preview-link').click();
+  await ticket.locator('li[data-file^="UPSIKYU_"]').locator('a.preview-link').click();
   await page.locator('.form-title h1', { hasText: 'サービス利用票別表' }).waitFor();
   assert.match(await page.locator('table.grid thead').innerText(), /区分支給限度基準内単位数/);
   await shot(page, 'preview-table7.png', { fullPage: true });
@@ -280,7 +280,10 @@ step('downloading a file gives the original bytes under its standard-spec name',
   const { page } = recipient;
   const row = page.locator(`tr[data-message="${state.planMessage}"]`);
   await row.waitFor();
-  const link = row.locator('li', { hasText: 'UP2KYO_' }).locator('a.download-link');
+  const link = row.locator('li[data-file^="UP2KYO_"]').locator('a.download-link');
+  // Shown short (kind and time), the whole standard name on hover.
+  assert.match(await link.innerText(), /^UP2KYO \d{4}\/\d{2}\/\d{2} \d{2}:\d{2}$/);
+  assert.match(await link.getAttribute('title'), /^UP2KYO_\d{10}_43_\d{10}_11_\d{14}\.CSV$/);
   const downloading = page.waitForEvent('download');
   await link.click();
   const download = await downloading;

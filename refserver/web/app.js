@@ -411,18 +411,28 @@
     return el('span', { class: `status ${status}` }, bilingual(ja, en));
   }
 
+  /** A file name as a clerk reads it: its kind prefix and the unit's time (ファイル連番), e.g. `UPPLAN 2025/04/25
+   * 09:05`; the whole standard name stays in the link's title and is the name a download is saved under. */
+  function shortName(name) {
+    const serial = NAME_PATTERN.exec(name);
+    if (!serial) return name;
+    const t = serial[5];
+    return `${name.split('_')[0]} ${t.slice(0, 4)}/${t.slice(4, 6)}/${t.slice(6, 8)} ${t.slice(8, 10)}:${t.slice(10, 12)}`;
+  }
+
   function fileList(message) {
     const base = `/v1/messages/${encodeURIComponent(message.id)}/files/`;
     return el('ul', { class: 'file-list' }, ...message.files.map((file) => {
       const kind = KINDS[file.kind];
       const label = kind ? kind.table : file.kind || '';
       const csv = /\.csv$/i.test(file.name);
-      return el('li', {},
+      return el('li', { 'data-file': file.name },
         el('span', { class: 'kind-tag', title: kind ? kind.title : '' }, label),
         ' ',
         csv ? el('a', { href: `/preview/${encodeURIComponent(message.id)}/${encodeURIComponent(file.name)}`, class: 'preview-link' }, '様式で表示 ', el('small', {}, 'Preview')) : null,
         ' ',
-        el('a', { href: base + encodeURIComponent(file.name), download: file.name, class: 'download-link' }, file.name));
+        el('a', { href: base + encodeURIComponent(file.name), download: file.name, class: 'download-link', title: file.name },
+          shortName(file.name)));
     }));
   }
 
