@@ -117,6 +117,9 @@ step('a bad file set shows its finding with line, item and rule code, and cannot
   assert.match(text, /1 行目/);
   assert.match(text, /第1表 No\.18 認定日/);
   assert.match(text, /20250230/);
+  // What to do next: the rule's 直し方, and that the fix belongs in the care software.
+  assert.match(text, /直し方/);
+  assert.match(await bad.locator('caption .next-step').innerText(), /介護ソフトで直して/);
   await page.locator('#check-status', { hasText: 'エラー' }).waitFor();
   assert.equal(await page.locator('article.file.good').count(), 3);
   assert.equal(await page.locator('#send-button').isDisabled(), true);

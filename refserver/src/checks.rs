@@ -43,6 +43,9 @@ pub struct CheckFinding {
     pub value: Option<String>,
     pub message: String,
     pub message_en: String,
+    /// what to change, from the rule's documentation (直し方)
+    pub fix: &'static str,
+    pub fix_en: &'static str,
 }
 
 fn finding(finding: &Finding) -> CheckFinding {
@@ -57,6 +60,8 @@ fn finding(finding: &Finding) -> CheckFinding {
         value: finding.value.clone(),
         message: finding.message(Lang::Ja),
         message_en: finding.message(Lang::En),
+        fix: finding.rule.fix.ja,
+        fix_en: finding.rule.fix.en,
     }
 }
 
@@ -105,6 +110,7 @@ mod tests {
         assert_eq!(finding.line, Some(1));
         assert!(finding.item.as_deref().is_some_and(|item| item.starts_with("第2表 No.")), "{:?}", finding.item);
         assert_ne!(finding.message, finding.message_en);
+        assert!(!finding.fix.is_empty() && !finding.fix_en.is_empty(), "every finding says how to fix it");
         assert!(report.errors >= 1);
     }
 }

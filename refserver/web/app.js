@@ -62,6 +62,9 @@
   // KIND[_YYYYMM]_SENDER_SK_RECIPIENT_SK_SERIAL… (spec §5): the recipient office is the third number.
   const NAME_PATTERN = /_(\d{10})_([0-9A-Z]{2})_(\d{10})_([0-9A-Z]{2})_(\d{14})/;
 
+  /** `1 error`, `2 errors`. */
+  const counted = (n, noun) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
   /** Text with its English beside it, as DOM nodes. */
   function bilingual(ja, en) {
     const span = document.createElement('span');
@@ -201,8 +204,8 @@
       $('#check-status').replaceChildren(
         report.errors > 0
           ? bilingual(`エラー ${report.errors} 件、警告 ${report.warnings} 件があります。修正してから送信してください。`,
-            `${report.errors} errors, ${report.warnings} warnings: fix the files before sending`)
-          : bilingual(`検査済み: エラーなし（警告 ${report.warnings} 件）`, `checked: no errors (${report.warnings} warnings)`),
+            `${counted(report.errors, 'error')}, ${counted(report.warnings, 'warning')}: fix the files before sending`)
+          : bilingual(`検査済み: エラーなし（警告 ${report.warnings} 件）`, `checked: no errors (${counted(report.warnings, 'warning')})`),
       );
     } catch (error) {
       if (generation !== checking) return;
@@ -221,7 +224,9 @@
       el('td', { class: 'num' }, finding.line ? `${finding.line} 行目` : 'ファイル全体'),
       el('td', {}, finding.item || ''),
       el('td', {}, finding.value ? el('code', { class: 'value' }, finding.value) : ''),
-      el('td', {}, finding.message, el('br'), el('small', { lang: 'en' }, finding.message_en)),
+      el('td', {}, finding.message, el('br'), el('small', { lang: 'en' }, finding.message_en),
+        el('p', { class: 'fix' }, el('strong', {}, '直し方 '), finding.fix, ' ',
+          el('small', { lang: 'en' }, `How to fix: ${finding.fix_en}`))),
     );
   }
 
@@ -229,7 +234,9 @@
     return el(
       'table',
       { class: 'findings' },
-      el('caption', {}, caption),
+      el('caption', {}, caption, el('br'),
+        el('small', { class: 'next-step' }, '介護ソフトで直してもう一度出力し、そのファイルをここに入れ直してください。',
+          ' Fix it in your care software, export again and drop the new file here.')),
       el('thead', {}, el('tr', {},
         el('th', { scope: 'col' }, bilingual('重要度', 'Severity')),
         el('th', { scope: 'col' }, bilingual('ルール', 'Rule')),
@@ -344,7 +351,7 @@
     if (sending) return ['送信中です', 'sending'];
     if (files.size === 0) return ['ファイルを追加してください', 'add the files first'];
     if (!check) return ['ファイルの検査を待っています', 'waiting for the check'];
-    if (check.errors > 0) return [`エラーが ${check.errors} 件あります`, `${check.errors} errors remain`];
+    if (check.errors > 0) return [`エラーが ${check.errors} 件あります`, `${counted(check.errors, 'error')} to fix`];
     const recipient = $('#recipient').value;
     if (!recipient) return ['送信先を選んでください', 'choose the recipient'];
     const named = namedRecipient();
