@@ -12,6 +12,7 @@ pub mod document;
 pub mod fasthash;
 pub mod filename;
 pub mod finding;
+pub mod hex;
 pub mod i18n;
 pub mod report;
 pub mod rule_meta;

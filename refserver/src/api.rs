@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 
 use conformance::suite::client::RecordedRequest;
 
+use conformance::hex::encode as hex;
 use protocol::ErrorCode;
 
 use crate::metrics::Metrics;
@@ -198,10 +199,6 @@ fn new_id(sender: &str) -> String {
     hasher.update(std::process::id().to_le_bytes());
     let digest = hasher.finalize();
     format!("m_{}", hex(&digest[..10]))
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// `application/x-www-form-urlencoded` query parameters.

@@ -36,7 +36,7 @@ async fn full_exchange_from_care_manager_to_provider_and_back() {
         let header = response.headers().get("x-content-sha256").unwrap().to_str().unwrap().to_string();
         let body = response.bytes().await.unwrap();
         assert_eq!(body.as_ref(), bytes.as_slice(), "{name} comes back byte for byte");
-        assert_eq!(header, refserver::api::hex(&Sha256::digest(bytes)));
+        assert_eq!(header, conformance::hex::encode(&Sha256::digest(bytes)));
     }
     let (_, message) = relay.get(HOME_HELP, &format!("/v1/messages/{id}")).await;
     assert_eq!(message["status"], "downloaded");

@@ -78,9 +78,8 @@ impl SuiteReport {
         );
         if let Some(provenance) = &self.provenance {
             out.push_str("<table class=\"provenance\">");
-            for line in provenance.lines() {
-                let (label, value) = line.split_once(": ").unwrap_or(("", &line));
-                let _ = write!(out, "<tr><th>{}</th><td>{}</td></tr>", escape(label), escape(value));
+            for (label, value) in provenance.entries() {
+                let _ = write!(out, "<tr><th>{}</th><td>{}</td></tr>", escape(label), escape(&value));
             }
             let _ = write!(out, "<tr><th>SHA-256</th><td><details><summary>{}</summary>", provenance.inputs.len());
             for input in &provenance.inputs {

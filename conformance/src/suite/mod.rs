@@ -131,8 +131,8 @@ impl SuiteReport {
             ),
         };
         let _ = writeln!(out, "判定 verdict: {}", self.verdict());
-        for line in self.provenance.iter().flat_map(Provenance::lines) {
-            let _ = writeln!(out, "{line}");
+        for (label, value) in self.provenance.iter().flat_map(Provenance::entries) {
+            let _ = writeln!(out, "{label}: {value}");
         }
         out
     }

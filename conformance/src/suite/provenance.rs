@@ -37,7 +37,11 @@ pub struct InputDigest {
 
 impl InputDigest {
     pub fn of(path: &str, bytes: &[u8]) -> InputDigest {
-        InputDigest { path: path.to_string(), bytes: bytes.len() as u64, sha256: hex(&Sha256::digest(bytes)) }
+        InputDigest {
+            path: path.to_string(),
+            bytes: bytes.len() as u64,
+            sha256: crate::hex::encode(&Sha256::digest(bytes)),
+        }
     }
 }
 
@@ -58,21 +62,21 @@ impl Provenance {
         }
     }
 
-    /// The lines a person reads (labels in Japanese and English).
-    pub fn lines(&self) -> Vec<String> {
-        let mut lines = vec![
-            format!("ツール tool: {} ({})", self.tool, self.git_commit),
-            format!("仕様 spec: {}, CSVバージョン {}", self.spec_edition, self.csv_version),
-            format!("日時 generated: {}", self.generated_at),
+    /// What a person reads, as (label in Japanese and English, value): the text report's lines, the HTML's rows.
+    pub fn entries(&self) -> Vec<(&'static str, String)> {
+        let mut entries = vec![
+            ("ツール tool", format!("{} ({})", self.tool, self.git_commit)),
+            ("仕様 spec", format!("{}, CSVバージョン {}", self.spec_edition, self.csv_version)),
+            ("日時 generated", self.generated_at.clone()),
         ];
         if let Some(product) = &self.product {
-            lines.push(format!("製品 product: {product}"));
+            entries.push(("製品 product", product.clone()));
         }
         if let Some(profile) = &self.profile {
-            lines.push(format!("製品の種類 profile: {profile}"));
+            entries.push(("製品の種類 profile", profile.clone()));
         }
-        lines.push(format!("入力 inputs: {} files (SHA-256 of each in the JSON report)", self.inputs.len()));
-        lines
+        entries.push(("入力 inputs", format!("{} files (SHA-256 of each in the JSON report)", self.inputs.len())));
+        entries
     }
 }
 
@@ -93,7 +97,7 @@ pub fn verify(provenance: &Provenance, base: &Path) -> Vec<(String, InputCheck)>
             let check = match std::fs::read(base.join(&input.path)) {
                 Err(_) => InputCheck::Missing,
                 Ok(bytes) => {
-                    let sha256 = hex(&Sha256::digest(&bytes));
+                    let sha256 = crate::hex::encode(&Sha256::digest(&bytes));
                     if sha256 == input.sha256 {
                         InputCheck::Same
                     } else {
@@ -104,10 +108,6 @@ pub fn verify(provenance: &Provenance, base: &Path) -> Vec<(String, InputCheck)>
             (input.path.clone(), check)
         })
         .collect()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
@@ -131,7 +131,7 @@ mod tests {
         assert_eq!(checks[0].1, InputCheck::Same);
         assert!(matches!(checks[1].1, InputCheck::Changed { .. }));
         assert_eq!(checks[2].1, InputCheck::Missing);
-        assert!(provenance.lines().iter().any(|line| line.contains("Vendor 1.0")));
+        assert!(provenance.entries().iter().any(|(_, value)| value == "Vendor 1.0"));
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
