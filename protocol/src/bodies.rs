@@ -50,7 +50,23 @@ pub struct Message {
     pub created_at: String,
     pub downloaded_at: Option<String>,
     pub acknowledged_at: Option<String>,
+    /// who the unit is about, read from its files at send time (利用者氏名, else 被保険者番号) and the month its
+    /// service tickets are for (対象年月, `YYYYMM`), so a clerk knows whose unit it is without opening it. Only the
+    /// two offices of the message are ever shown a message.
+    #[serde(default)]
+    pub subject: Subject,
     pub files: Vec<FileEntry>,
+}
+
+/// Whose unit a message carries, from the first record that has the item.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subject {
+    /// 利用者氏名 (利用者補足情報, 利用者基本情報 or 介護予防サービス・支援計画書)
+    pub user_name: Option<String>,
+    /// 被保険者番号
+    pub insured_number: Option<String>,
+    /// 対象年月 of a 第6表/第7表 unit; none for a plan (第1〜3表) unit
+    pub target_month: Option<String>,
 }
 
 /// A page of a mailbox, newest first; `next` is the cursor (`before=`) of the following page.

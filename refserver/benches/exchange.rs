@@ -67,6 +67,7 @@ fn message(unit: &[(String, Vec<u8>)], serial: u64) -> (NewMessage, AuditEntry) 
         idempotency_key: None,
         request_digest: String::new(),
         created_at: "2025-05-01T00:00:00Z".into(),
+        subject: Default::default(),
         files,
     };
     (message, audit)

@@ -173,6 +173,10 @@ step('the outbox lists the send as sent', async () => {
   await row.waitFor();
   assert.match(await row.innerText(), /ヘルパーステーションひまわり/);
   assert.match(await row.locator('.status-cell').innerText(), /送信済み（未読）/);
+  // Whose unit it is, without opening it: the name from 利用者補足情報; a ticket unit also says its month.
+  assert.match(await row.locator('td.subject').innerText(), /加藤　和子[\s\S]*計画書/);
+  const ticket = page.locator(`tr[data-message="${state.ticketMessage}"] td.subject`);
+  assert.match(await ticket.innerText(), /加藤　和子[\s\S]*2025年5月分/);
   await shot(page, '04-outbox-sent.png');
 });
 
@@ -187,6 +191,8 @@ step('the recipient sees both messages in its inbox', async () => {
   assert.match(await row.innerText(), /第2表/);
   // A clerk reads what it has not opened yet as unread, not as the sender's "sent".
   assert.match(await row.locator('.status-cell').innerText(), /未読/);
+  assert.match(await row.locator('td.subject').innerText(), /加藤　和子[\s\S]*計画書/);
+  assert.match(await page.locator(`tr[data-message="${state.ticketMessage}"] td.subject`).innerText(), /加藤　和子[\s\S]*2025年5月分/);
   assert.equal(await page.locator('#inbox-count').innerText(), '2');
   await shot(page, '05-inbox.png');
 });
@@ -230,7 +236,8 @@ step('第1表, the monthly 第6表 grid with totals that match the file, and 第
   const expected = readFileSync(planFile.path, 'latin1').split(/\r?\n/).filter(Boolean)
     .map((line) => line.split(','))
     .reduce((sum, fields) => sum + Number(fields[7] || 0) * Number(fields[13] || 1), 0);
-  assert.equal(Number(await page.locator('[data-total-units]').innerText()), expected);
+  // shown with thousands separators, as the form prints amounts
+  assert.equal(await page.locator('[data-total-units]').innerText(), expected.toLocaleString('en-US'));
   assert.equal(await page.locator('table.month thead th.sun').count() > 0, true);
   await shot(page, 'preview-table6.png', { fullPage: true });
   await page.goBack();
@@ -238,6 +245,12 @@ step('第1表, the monthly 第6表 grid with totals that match the file, and 第
   await ticket.locator('li[data-file^="UPSIKYU_"]').locator('a.preview-link').click();
   await page.locator('.form-title h1', { hasText: 'サービス利用票別表' }).waitFor();
   assert.match(await page.locator('table.grid thead').innerText(), /区分支給限度基準内単位数/);
+  // totals named, not their marker codes; amounts with separators; a service code with its kind's name
+  const table7 = await page.locator('table.grid tbody').innerText();
+  assert.match(table7, /合計/);
+  assert.doesNotMatch(table7, /9999999999|999999|AAAA/);
+  assert.match(table7, /111,622/);
+  assert.match(table7, /111211\s*訪問介護/);
   await shot(page, 'preview-table7.png', { fullPage: true });
   await page.goBack();
 });

@@ -763,6 +763,7 @@ async fn accept_upload(
             return Err((report.errors(), json));
         }
         let kinds = report.files.iter().map(|f| f.kind_code().map(String::from));
+        let subject = crate::checks::subject_of(&report);
         let mut files = files;
         if drop_last_file && files.len() > 1 {
             files.pop();
@@ -776,6 +777,7 @@ async fn accept_upload(
             idempotency_key,
             request_digest,
             created_at: now(),
+            subject,
             files: files
                 .into_iter()
                 .zip(kinds)

@@ -1,9 +1,11 @@
 //! The dry-run report (`POST /v1/validate`): the validator's findings for a set of files, in both languages and
 //! with the item named as the spec names it, for the web page to show before anything is sent.
 
+use conformance::document::Document;
 use conformance::finding::Finding;
 use conformance::i18n::Lang;
 use conformance::validate::Report;
+use protocol::Subject;
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -65,6 +67,26 @@ fn finding(finding: &Finding) -> CheckFinding {
     }
 }
 
+/// Whose unit the files are (利用者氏名, 被保険者番号) and for which month (the kind's service-month item, unless it
+/// is 000000 as in a plan unit's 補足): each from the first record of the first file that has the item.
+pub fn subject_of(report: &Report) -> Subject {
+    let documents = || report.files.iter().filter_map(|file| file.document.as_ref());
+    let first = |id: &dyn Fn(&Document) -> Option<&str>| {
+        documents().find_map(|doc| {
+            let id = id(doc)?;
+            let row = doc.rows().next()?;
+            let value = doc.get(row, id);
+            (doc.column(id).is_some() && !value.is_empty() && !value.bytes().all(|b| b == b'0'))
+                .then(|| value.to_string())
+        })
+    };
+    Subject {
+        user_name: first(&|_| Some("user_name")),
+        insured_number: first(&|_| Some("insured_number")),
+        target_month: first(&|doc| doc.kind.service_month.as_deref()),
+    }
+}
+
 pub fn build(report: &Report) -> CheckReport {
     CheckReport {
         files: report
@@ -112,5 +134,35 @@ mod tests {
         assert_ne!(finding.message, finding.message_en);
         assert!(!finding.fix.is_empty() && !finding.fix_en.is_empty(), "every finding says how to fix it");
         assert!(report.errors >= 1);
+    }
+
+    fn unit(dir: &str, prefixes: &[&str]) -> Report {
+        let dir = format!("{}/../fixtures/valid/{dir}", env!("CARGO_MANIFEST_DIR"));
+        let files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
+            .expect("fixture unit")
+            .filter_map(|entry| {
+                let name = entry.ok()?.file_name().into_string().ok()?;
+                prefixes.iter().any(|p| name.starts_with(p)).then(|| {
+                    let bytes = std::fs::read(format!("{dir}/{name}")).expect("readable");
+                    (name, bytes)
+                })
+            })
+            .collect();
+        assert_eq!(files.len(), prefixes.len(), "{dir}: {prefixes:?}");
+        validate_files(files.iter().map(|(n, b)| (n.as_str(), b.as_slice())), &Options::default())
+    }
+
+    #[test]
+    fn the_subject_is_read_from_the_unit() {
+        // a ticket unit: the name from 補足, the month from 第6表/第7表 (補足's own is the same month)
+        let tickets = subject_of(&unit("kaigo2-new-plan", &["UPPLAN_", "UPSIKYU_", "UPHOSOKU_202505_"]));
+        assert_eq!(tickets.user_name.as_deref(), Some("加藤　和子"));
+        assert_eq!(tickets.insured_number.as_deref(), Some("0241149189"));
+        assert_eq!(tickets.target_month.as_deref(), Some("202505"));
+        // a plan unit has no month (its 補足 carries 000000); without 補足 there is only the insured number
+        let plan = subject_of(&unit("kaigo2-new-plan", &["UP1KYO_", "UP2KYO_"]));
+        assert_eq!(plan.user_name, None);
+        assert_eq!(plan.insured_number.as_deref(), Some("0241149189"));
+        assert_eq!(plan.target_month, None);
     }
 }

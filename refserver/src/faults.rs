@@ -55,6 +55,7 @@ impl crate::store::NewMessage {
             idempotency_key: None,
             request_digest: self.request_digest.clone(),
             created_at: self.created_at.clone(),
+            subject: self.subject.clone(),
             files: self
                 .files
                 .iter()

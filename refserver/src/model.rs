@@ -13,7 +13,7 @@ pub struct Office {
     pub licence_until: String,
 }
 
-pub use protocol::Status;
+pub use protocol::{Status, Subject};
 
 #[derive(Debug, Clone)]
 pub struct FileMeta {
@@ -35,6 +35,7 @@ pub struct MessageMeta {
     pub created_at: String,
     pub downloaded_at: Option<String>,
     pub acknowledged_at: Option<String>,
+    pub subject: Subject,
     pub files: Vec<FileMeta>,
 }
 
@@ -56,6 +57,7 @@ pub struct NewMessage {
     /// idempotency key must ask for the same
     pub request_digest: String,
     pub created_at: String,
+    pub subject: Subject,
     pub files: Vec<NewFile>,
 }
 
@@ -106,6 +108,7 @@ impl From<MessageMeta> for protocol::Message {
             created_at: message.created_at,
             downloaded_at: message.downloaded_at,
             acknowledged_at: message.acknowledged_at,
+            subject: message.subject,
             files: message
                 .files
                 .into_iter()

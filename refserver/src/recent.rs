@@ -114,6 +114,7 @@ mod tests {
             created_at: "2025-04-25T09:00:00Z".into(),
             downloaded_at: None,
             acknowledged_at: None,
+            subject: Default::default(),
             files: Vec::new(),
         }
     }

@@ -10,7 +10,7 @@ use crate::recent::Recent;
 use rusqlite::{params, Connection, OptionalExtension};
 
 pub use crate::model::{
-    AuditEntry, FileMeta, Inserted, Mailbox, MessageMeta, NewFile, NewMessage, Office, Page, Status,
+    AuditEntry, FileMeta, Inserted, Mailbox, MessageMeta, NewFile, NewMessage, Office, Page, Status, Subject,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -120,7 +120,8 @@ CREATE TABLE IF NOT EXISTS offices (
 CREATE TABLE IF NOT EXISTS messages (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, sender TEXT NOT NULL, recipient TEXT NOT NULL,
     serial TEXT NOT NULL, unit TEXT, status TEXT NOT NULL, created_at TEXT NOT NULL, downloaded_at TEXT,
-    acknowledged_at TEXT, idempotency_key TEXT, request_digest TEXT);
+    acknowledged_at TEXT, idempotency_key TEXT, request_digest TEXT, user_name TEXT, insured_number TEXT,
+    target_month TEXT);
 CREATE UNIQUE INDEX IF NOT EXISTS messages_idempotency ON messages(sender, idempotency_key)
     WHERE idempotency_key IS NOT NULL;
 CREATE INDEX IF NOT EXISTS messages_inbox ON messages(recipient, seq);
@@ -241,6 +242,15 @@ fn migrate(connection: &Connection) -> Result<()> {
     if !has_digest {
         // Messages stored before have no digest: a retry of one under its key is taken as a replay, as before.
         connection.execute_batch("ALTER TABLE messages ADD COLUMN request_digest TEXT")?;
+    }
+    let has_subject =
+        connection.prepare("SELECT 1 FROM pragma_table_info('messages') WHERE name = 'user_name'")?.exists([])?;
+    if !has_subject {
+        // Messages stored before show no 利用者 in the lists; their files still say it.
+        connection.execute_batch(
+            "ALTER TABLE messages ADD COLUMN user_name TEXT; ALTER TABLE messages ADD COLUMN insured_number TEXT;
+             ALTER TABLE messages ADD COLUMN target_month TEXT;",
+        )?;
     }
     Ok(())
 }
@@ -370,7 +380,8 @@ fn office_from(row: &rusqlite::Row<'_>) -> rusqlite::Result<Office> {
 }
 
 const MESSAGE_COLUMNS: &str =
-    "seq, id, sender, recipient, serial, unit, status, created_at, downloaded_at, acknowledged_at";
+    "seq, id, sender, recipient, serial, unit, status, created_at, downloaded_at, acknowledged_at, user_name, \
+     insured_number, target_month";
 
 fn message_from(row: &rusqlite::Row<'_>) -> rusqlite::Result<MessageMeta> {
     let status: String = row.get(6)?;
@@ -385,6 +396,7 @@ fn message_from(row: &rusqlite::Row<'_>) -> rusqlite::Result<MessageMeta> {
         created_at: row.get(7)?,
         downloaded_at: row.get(8)?,
         acknowledged_at: row.get(9)?,
+        subject: Subject { user_name: row.get(10)?, insured_number: row.get(11)?, target_month: row.get(12)? },
         files: Vec::new(),
     })
 }
@@ -497,9 +509,11 @@ impl Store for SqliteStore {
                 }
             }
             transaction.execute(
-                "INSERT INTO messages (id, sender, recipient, serial, unit, status, created_at, idempotency_key, request_digest)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'sent', ?6, ?7, ?8)",
-                params![message.id, message.from, message.to, message.serial, message.unit, message.created_at, message.idempotency_key, message.request_digest],
+                "INSERT INTO messages (id, sender, recipient, serial, unit, status, created_at, idempotency_key, request_digest,
+                    user_name, insured_number, target_month)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'sent', ?6, ?7, ?8, ?9, ?10, ?11)",
+                params![message.id, message.from, message.to, message.serial, message.unit, message.created_at, message.idempotency_key, message.request_digest,
+                    message.subject.user_name, message.subject.insured_number, message.subject.target_month],
             )?;
             for (position, file) in message.files.iter().enumerate() {
                 transaction.execute(

@@ -101,6 +101,7 @@ async fn retention_purges_old_messages_and_audits_the_purge() {
                     idempotency_key: None,
                     request_digest: String::new(),
                     created_at: created_at.into(),
+                    subject: Default::default(),
                     files: vec![NewFile {
                         name: "A.CSV".into(),
                         kind: None,
@@ -210,4 +211,26 @@ async fn a_full_store_answers_507_and_keeps_everything_accepted() {
     let downloads = SqliteStore::open(&sandbox.data).unwrap().audit_log(Some(HOME_HELP), None).unwrap();
     let audited = downloads.iter().filter(|e| e.action == "download").count();
     assert_eq!(audited, served + accepted.len(), "every served download is audited, the refused one is not");
+}
+
+/// A store written before messages kept their 利用者 opens, keeps its messages and shows them without one.
+#[test]
+fn a_store_from_before_the_subject_columns_opens_and_keeps_its_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let old = rusqlite::Connection::open(dir.path().join("relay.sqlite3")).unwrap();
+        old.execute_batch(
+            "CREATE TABLE messages (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, sender TEXT NOT NULL,
+                recipient TEXT NOT NULL, serial TEXT NOT NULL, unit TEXT, status TEXT NOT NULL, created_at TEXT NOT NULL,
+                downloaded_at TEXT, acknowledged_at TEXT, idempotency_key TEXT);
+             INSERT INTO messages (id, sender, recipient, serial, status, created_at)
+                VALUES ('m_old', '1370001002', '1370002058', '20200101000000', 'sent', '2020-01-01T00:00:00Z');",
+        )
+        .unwrap();
+    }
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let message = store.message("m_old").unwrap().expect("kept");
+    assert_eq!(message.from, "1370001002");
+    assert_eq!(message.subject, Default::default());
 }

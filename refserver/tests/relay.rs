@@ -133,6 +133,10 @@ async fn a_restart_keeps_messages_and_their_bytes() {
     let (status, message) = relay.get(HOME_HELP, &format!("/v1/messages/{id}")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(message["files"].as_array().unwrap().len(), files.len());
+    // whose unit it is was read at send time and kept (a plan unit: no 対象年月)
+    assert_eq!(message["subject"]["user_name"], "加藤　和子");
+    assert_eq!(message["subject"]["insured_number"], "0241149189");
+    assert!(message["subject"]["target_month"].is_null(), "{message}");
     let body = relay
         .client(HOME_HELP)
         .get(relay.url(&format!("/v1/messages/{id}/files/{}", files[0].0)))

@@ -427,6 +427,20 @@
     return `${name.split('_')[0]} ${t.slice(0, 4)}/${t.slice(4, 6)}/${t.slice(6, 8)} ${t.slice(8, 10)}:${t.slice(10, 12)}`;
   }
 
+  /** Whose unit a message carries and for which month, as the list shows it: 利用者氏名 (else 被保険者番号) over
+   * 「2025年5月分」 for a ticket unit, 「計画書」 for a plan unit. */
+  function subjectCell(message) {
+    const subject = message.subject || {};
+    const who = subject.user_name
+      ? el('strong', { class: 'user-name' }, subject.user_name)
+      : el('span', { class: 'insured-number' }, subject.insured_number ? `被保険者番号 ${subject.insured_number}` : '—');
+    const month = /^(\d{4})(\d{2})$/.exec(subject.target_month || '');
+    const what = month
+      ? bilingual(`${month[1]}年${Number(month[2])}月分`, `for ${month[1]}-${month[2]}`)
+      : bilingual('計画書', 'care plan');
+    return el('td', { class: 'subject' }, who, el('br'), el('span', { class: 'target-month' }, what));
+  }
+
   function fileList(message) {
     const base = `/v1/messages/${encodeURIComponent(message.id)}/files/`;
     return el('ul', { class: 'file-list' }, ...message.files.map((file) => {
@@ -446,7 +460,7 @@
   async function loadMailbox(box) {
     const table = $(`#${box}-table`);
     const body = await api(`/v1/${box}?limit=100`).catch((error) => {
-      table.tBodies[0].replaceChildren(el('tr', {}, el('td', { colspan: 5 }, `読み込めません: ${error.message}`)));
+      table.tBodies[0].replaceChildren(el('tr', {}, el('td', { colspan: 6 }, `読み込めません: ${error.message}`)));
       return null;
     });
     if (!body) return;
@@ -457,6 +471,7 @@
       const row = el('tr', { 'data-message': message.id },
         el('td', {}, dateTime(message.created_at)),
         el('td', {}, el('strong', {}, name), el('br'), el('small', {}, other)),
+        subjectCell(message),
         el('td', {}, fileList(message)),
         el('td', { class: 'status-cell' }, statusCell(box, message.status)));
       if (box === 'inbox') {

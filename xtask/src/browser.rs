@@ -56,6 +56,10 @@ pub fn run(update_screenshots: bool) -> Result<()> {
     tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(wait_ready(&probe, &base))?;
 
     let artifacts = crate::target_dir().join("e2e");
+    // Screenshots of an earlier run (a failed step's above all) would read as this run's.
+    if artifacts.exists() {
+        std::fs::remove_dir_all(&artifacts)?;
+    }
     std::fs::create_dir_all(&artifacts)?;
     eprintln!("browser test against {base}; screenshots in {}", artifacts.display());
     let mut test = Command::new("node");
@@ -73,7 +77,7 @@ pub fn run(update_screenshots: bool) -> Result<()> {
     if update_screenshots {
         let docs = crate::root().join("docs/screenshots");
         std::fs::create_dir_all(&docs)?;
-        for name in ["send-page.png", "preview-table2.png"] {
+        for name in ["send-page.png", "05-inbox.png", "preview-table2.png", "preview-table7.png"] {
             std::fs::copy(artifacts.join(name), docs.join(name)).with_context(|| format!("copy {name}"))?;
             eprintln!("updated docs/screenshots/{name}");
         }

@@ -182,43 +182,86 @@ fn table1(doc: &Document, person: Option<&Person>) -> String {
     html
 }
 
-/// Records as rows of the given items; a text that repeats the row above (or is left empty under it, as the
-/// 第2表 hierarchy of 課題 → 目標 → 援助内容 does) is shown once. A row `total_label` names is a total: marked, with
-/// that label in its first cell.
-fn columns(doc: &Document, ids: &[&str], merge: &[&str], total_label: &dyn Fn(usize) -> Option<String>) -> String {
-    let mut html = String::from("<table class=\"grid\"><thead><tr>");
-    for id in ids {
-        let _ = write!(html, "<th>{}</th>", esc(&label(doc, id)));
+/// How a grid of records shows them.
+struct Grid<'a> {
+    ids: &'a [&'a str],
+    /// text items whose value repeating the row above (or left empty under it, as the 第2表 hierarchy of 課題 → 目標
+    /// → 援助内容 does) is shown once
+    merge: &'a [&'a str],
+    /// numbers: right-aligned, with thousands separators
+    amounts: &'a [&'a str],
+    /// code items that only mark a row as a total (9999999999, 15AAAA): blank on a total row, the code on hover
+    markers: &'a [&'a str],
+    /// the label of a row that is a total, shown in its first cell
+    total_label: &'a dyn Fn(usize) -> Option<String>,
+    /// what a code value stands for, shown under it
+    meaning: &'a dyn Fn(&str, &str) -> Option<String>,
+}
+
+/// `1234567` → `1,234,567`; anything but an integer stays as it is.
+fn grouped(value: &str) -> String {
+    let (sign, digits) = value.strip_prefix('-').map_or(("", value), |digits| ("-", digits));
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return value.to_string();
     }
-    html += "</tr></thead><tbody>";
-    let mut previous: Option<usize> = None;
-    for row in doc.rows() {
-        let total = total_label(row);
-        html += if total.is_some() { "<tr class=\"total\">" } else { "<tr>" };
-        for (n, id) in ids.iter().enumerate() {
-            if let (0, Some(label)) = (n, &total) {
-                let _ = write!(html, "<th scope=\"row\">{}</th>", esc(label));
-                continue;
-            }
-            let value = shown(doc, row, id);
-            let repeated =
-                merge.contains(id) && previous.is_some_and(|p| shown(doc, p, id) == value) && !value.is_empty();
-            let class = if value.is_empty() || repeated { " class=\"cont\"" } else { "" };
-            let text = if repeated { String::new() } else { value };
-            let _ = write!(html, "<td{class} data-item=\"{id}\">{}</td>", esc(&text));
+    let mut out = String::from(sign);
+    for (n, digit) in digits.chars().enumerate() {
+        if n > 0 && (digits.len() - n) % 3 == 0 {
+            out.push(',');
         }
-        html += "</tr>";
-        previous = Some(row);
+        out.push(digit);
     }
-    html + "</tbody></table>"
+    out
+}
+
+impl Grid<'_> {
+    fn render(&self, doc: &Document) -> String {
+        let mut html = String::from("<table class=\"grid\"><thead><tr>");
+        for id in self.ids {
+            let _ = write!(html, "<th>{}</th>", esc(&label(doc, id)));
+        }
+        html += "</tr></thead><tbody>";
+        let mut previous: Option<usize> = None;
+        for row in doc.rows() {
+            let total = (self.total_label)(row);
+            html += if total.is_some() { "<tr class=\"total\">" } else { "<tr>" };
+            for (n, id) in self.ids.iter().enumerate() {
+                if let (0, Some(label)) = (n, &total) {
+                    let _ = write!(html, "<th scope=\"row\">{}</th>", esc(label));
+                    continue;
+                }
+                html += &self.cell(doc, row, id, previous, total.is_some());
+            }
+            html += "</tr>";
+            previous = Some(row);
+        }
+        html + "</tbody></table>"
+    }
+
+    fn cell(&self, doc: &Document, row: usize, id: &str, previous: Option<usize>, total: bool) -> String {
+        let value = shown(doc, row, id);
+        if total && self.markers.contains(&id) {
+            return format!("<td class=\"cont\" data-item=\"{id}\" title=\"{}\"></td>", esc(&value));
+        }
+        if self.amounts.contains(&id) {
+            return format!("<td class=\"num\" data-item=\"{id}\">{}</td>", esc(&grouped(&value)));
+        }
+        let repeated =
+            self.merge.contains(&id) && previous.is_some_and(|p| shown(doc, p, id) == value) && !value.is_empty();
+        let class = if value.is_empty() || repeated { " class=\"cont\"" } else { "" };
+        if repeated {
+            return format!("<td{class} data-item=\"{id}\"></td>");
+        }
+        let meaning = (self.meaning)(id, &value).map_or(String::new(), |m| format!("<br><small>{}</small>", esc(&m)));
+        format!("<td{class} data-item=\"{id}\">{}{meaning}</td>", esc(&value))
+    }
 }
 
 /// 第2表: needs, goals with their periods, and the services that serve them.
 fn table2(doc: &Document, person: Option<&Person>) -> String {
     sheet(doc, person, "sheet", &["plan_document_created_date"], |_| {
-        columns(
-            doc,
-            &[
+        Grid {
+            ids: &[
                 "issue",
                 "long_term_goal",
                 "long_term_period",
@@ -231,19 +274,24 @@ fn table2(doc: &Document, person: Option<&Person>) -> String {
                 "frequency",
                 "period",
             ],
-            &["issue", "long_term_goal", "long_term_period", "short_term_goal", "short_term_period"],
-            &|_| None,
-        )
+            merge: &["issue", "long_term_goal", "long_term_period", "short_term_goal", "short_term_period"],
+            amounts: &[],
+            markers: &[],
+            total_label: &|_| None,
+            meaning: &|_, _| None,
+        }
+        .render(doc)
     })
 }
 
 /// 第7表: the units per service and office, the limit-amount split and the money, with the subtotal and total rows
-/// the file carries named in the first column.
+/// the file carries named in the first column (their marker codes on hover), amounts with thousands separators and
+/// each service code over the name of its サービス種類.
 fn table7(doc: &Document, person: Option<&Person>) -> String {
+    let kind_name = |code: &str| spec().service_kind(billing::service_kind_of(code)).map(|kind| kind.ja.clone());
     sheet(doc, person, "sheet wide", &["target_month"], |_| {
-        columns(
-            doc,
-            &[
+        Grid {
+            ids: &[
                 "service_office_name",
                 "service_office_code",
                 "service_code",
@@ -263,11 +311,25 @@ fn table7(doc: &Document, person: Option<&Person>) -> String {
                 "copay_insured",
                 "copay_full",
             ],
-            &["service_office_name", "service_office_code"],
-            &|row| {
+            merge: &["service_office_name", "service_office_code"],
+            amounts: &[
+                "units",
+                "discounted_units",
+                "count_or_days",
+                "service_units_amount",
+                "type_limit_over_units",
+                "type_limit_within_units",
+                "category_limit_over_units",
+                "category_limit_within_units",
+                "total_cost_insured",
+                "insurance_claim_amount",
+                "copay_insured",
+                "copay_full",
+            ],
+            markers: &["service_office_code", "service_code"],
+            total_label: &|row| {
                 let code = doc.get(row, "service_code");
-                let kind =
-                    || spec().service_kind(billing::service_kind_of(code)).map_or(String::new(), |k| k.ja.clone());
+                let kind = || kind_name(code).unwrap_or_default();
                 match billing::row_kind(code) {
                     RowKind::Detail => None,
                     RowKind::KindSubtotal => Some(format!("{} 小計（区分支給限度対象）", kind())),
@@ -276,7 +338,9 @@ fn table7(doc: &Document, person: Option<&Person>) -> String {
                     RowKind::GrandTotal => Some("合計".to_string()),
                 }
             },
-        )
+            meaning: &|id, value| if id == "service_code" { kind_name(value) } else { None },
+        }
+        .render(doc)
     })
 }
 
@@ -352,14 +416,16 @@ fn month_table(doc: &Document, first: usize) -> String {
         }
         let _ = write!(
             html,
-            "<td class=\"num\">{}</td><td class=\"num\">{units}</td></tr>",
-            count_by_day.values().sum::<u32>()
+            "<td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            count_by_day.values().sum::<u32>(),
+            grouped(&units.to_string())
         );
     }
     let _ = write!(
         html,
-        "</tbody><tfoot><tr><th colspan=\"{}\">合計単位数（{kind}）</th><td class=\"num\" data-total-units>{total_units}</td></tr></tfoot></table>",
-        days + 4
+        "</tbody><tfoot><tr><th colspan=\"{}\">合計単位数（{kind}）</th><td class=\"num\" data-total-units>{}</td></tr></tfoot></table>",
+        days + 4,
+        grouped(&total_units.to_string())
     );
     html
 }
@@ -444,7 +510,7 @@ mod tests {
             })
             .sum();
         let html = form(&doc, None);
-        assert!(html.contains(&format!("data-total-units>{expected}<")), "{html}");
+        assert!(html.contains(&format!("data-total-units>{}<", grouped(&expected.to_string()))), "{html}");
         // May 2025 has 31 days and starts on a Thursday.
         assert!(html.contains("<th>1<br>木</th>") && html.contains("<th class=\"sat\">31<br>土</th>"));
         assert!(html.contains("サービス利用票（予定）"));
@@ -467,6 +533,24 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("<th scope=\"row\">合計</th>"));
+        // amounts read as amounts, the total's marker codes only on hover, a service code with its kind's name
+        assert!(html.contains("<td class=\"num\" data-item=\"total_cost_insured\">111,622</td>"), "{html}");
+        assert!(!html.contains(">9999999999<") && !html.contains(">999999<") && !html.contains(">15AAAA<"));
+        assert!(html.contains("title=\"9999999999\""));
+        assert!(html.contains("<td data-item=\"service_code\">111211<br><small>訪問介護</small></td>"), "{html}");
+        insta::assert_snapshot!(lines(&html));
+    }
+
+    #[test]
+    fn amounts_are_grouped_by_thousands() {
+        for (value, shown) in
+            [("0", "0"), ("999", "999"), ("1000", "1,000"), ("111622", "111,622"), ("-1234567", "-1,234,567")]
+        {
+            assert_eq!(grouped(value), shown);
+        }
+        for left in ["", "-", "10.42", "12a", "１２３４"] {
+            assert_eq!(grouped(left), left);
+        }
     }
 
     #[test]
