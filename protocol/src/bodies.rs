@@ -107,30 +107,56 @@ pub struct Health {
     pub status: String,
 }
 
-/// The validator's report as a client reads it: in a `validation_failed` answer (`report`) of a send. Fields the
-/// client does not need are left out; the relay writes more.
+/// The validator's findings for a set of files: the dry run's answer (`POST /v1/validate`) and the `report` of a
+/// send refused with `validation_failed`, in one shape. Messages come in both languages, each finding with what to
+/// change (直し方) and the item as the spec names it, so a page or a client shows them without a rule table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ValidationReport {
     pub files: Vec<ReportFile>,
+    /// findings about the send unit as a whole (a missing file, a key without its parent)
     pub set_findings: Vec<ReportFinding>,
+    pub errors: usize,
+    pub warnings: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportFile {
-    pub path: String,
+    /// the file name as uploaded
+    pub name: String,
+    /// the kind code (`UP2KYO`), from the content or else the file name
+    pub kind: Option<String>,
+    /// 「第2表」
+    pub table: Option<String>,
+    /// 「居宅サービス計画書（2）」
+    pub title: Option<String>,
+    /// `Shift_JIS` or `UTF-8`, when it could be read
+    pub encoding: Option<String>,
+    pub records: usize,
     pub findings: Vec<ReportFinding>,
+    /// findings left out past the per-rule limit
+    pub suppressed: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportFinding {
     /// the rule's stable code, e.g. `FLD006`
     pub rule: String,
+    /// the rule's title, in Japanese
+    pub title: String,
     /// `error` or `warning`
     pub severity: String,
+    pub file: Option<String>,
     pub line: Option<u32>,
     pub column: Option<u32>,
-    /// in the language the request asked for
+    /// the item as the spec names it: 「第2表 No.9 長期目標」
+    pub item: Option<String>,
+    pub value: Option<String>,
+    /// in Japanese
     pub message: String,
+    pub message_en: String,
+    /// what to change, from the rule's documentation (直し方)
+    pub fix: String,
+    pub fix_en: String,
 }
 
 impl ValidationReport {

@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use conformance::filename::{self, FileName};
-use conformance::i18n::Lang;
 use conformance::report::printable;
 use conformance::validate::{validate_files, Options};
 use futures_util::StreamExt;
@@ -14,7 +13,6 @@ use http_body_util::{BodyStream, Full, Limited};
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CONTENT_DISPOSITION, CONTENT_TYPE};
 use hyper::{Request, Response, StatusCode};
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use conformance::suite::client::RecordedRequest;
@@ -123,7 +121,7 @@ pub type Body = Full<Bytes>;
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
-    pub report: Option<serde_json::Value>,
+    pub report: Option<protocol::ValidationReport>,
 }
 
 impl ApiError {
@@ -173,11 +171,8 @@ pub(crate) fn error_answer(state: &AppState, error: &ApiError) -> Response<Body>
 }
 
 pub fn error_response(error: &ApiError) -> Response<Body> {
-    let mut body = json!({"error": error.code, "message": error.message});
-    if let Some(report) = &error.report {
-        body["report"] = report.clone();
-    }
-    json_response(error.status(), &body)
+    let body = protocol::ErrorBody { error: error.code, message: error.message.clone(), report: error.report.clone() };
+    json_response(error.status(), &to_json(&body))
 }
 
 pub fn now() -> String {
@@ -241,11 +236,6 @@ pub(crate) fn percent_decode(text: &str) -> String {
 
 fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
     params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-}
-
-fn lang_of(request: &Request<Incoming>) -> Lang {
-    let accept = request.headers().get("accept-language").and_then(|v| v.to_str().ok()).unwrap_or("ja");
-    Lang::from_locale(accept.trim())
 }
 
 /// An audit entry; its detail (file names, paths, reasons: text from outside) is stored [`printable`], so reading
@@ -332,12 +322,11 @@ pub(crate) async fn dry_run(state: &Arc<AppState>, request: Request<Incoming>) -
     let (upload, _permit) = read_upload(state, request).await?;
     let report = tokio::task::spawn_blocking(move || {
         let files = upload.files.iter().map(|(n, b)| (n.as_str(), b.as_slice()));
-        serde_json::to_value(crate::checks::build(&validate_files(files, &Options::default())))
+        crate::checks::build(&validate_files(files, &Options::default()))
     })
     .await
-    .map_err(|_| ApiError::new(ErrorCode::Internal, "validation failed to run"))?
-    .map_err(|_| ApiError::new(ErrorCode::Internal, "the report could not be written"))?;
-    Ok(json_response(StatusCode::OK, &report))
+    .map_err(|_| ApiError::new(ErrorCode::Internal, "validation failed to run"))?;
+    Ok(json_response(StatusCode::OK, &to_json(&report)))
 }
 
 /// Longest `wait` an inbox request may ask for: well inside the request deadline and graceful shutdown.
@@ -617,9 +606,8 @@ pub(crate) async fn send(
     me: &Arc<str>,
     request: Request<Incoming>,
 ) -> Result<Response<Body>, ApiError> {
-    let lang = lang_of(&request);
     let (result, digest) = match idempotency_key(&request) {
-        Ok(key) => accept(state, me, request, lang, key.filter(|_| !fault(state, |f| f.ignore_idempotency))).await,
+        Ok(key) => accept(state, me, request, key.filter(|_| !fault(state, |f| f.ignore_idempotency))).await,
         Err(error) => (Err(error), None),
     };
     let mut response = match result {
@@ -660,11 +648,10 @@ async fn accept(
     state: &Arc<AppState>,
     me: &Arc<str>,
     request: Request<Incoming>,
-    lang: Lang,
     idempotency_key: Option<String>,
 ) -> (Result<Response<Body>, ApiError>, Option<String>) {
     let mut digest = None;
-    let result = accept_upload(state, me, request, lang, idempotency_key, &mut digest).await;
+    let result = accept_upload(state, me, request, idempotency_key, &mut digest).await;
     (result, digest)
 }
 
@@ -672,7 +659,6 @@ async fn accept_upload(
     state: &Arc<AppState>,
     me: &Arc<str>,
     request: Request<Incoming>,
-    lang: Lang,
     idempotency_key: Option<String>,
     digest: &mut Option<String>,
 ) -> Result<Response<Body>, ApiError> {
@@ -759,8 +745,7 @@ async fn accept_upload(
     let validated = tokio::task::spawn_blocking(move || {
         let report = validate_files(files.iter().map(|(n, b)| (n.as_str(), b.as_slice())), &Options::default());
         if report.errors() > 0 && !accept_invalid {
-            let json = serde_json::to_value(conformance::report::json::build(&report, lang)).unwrap_or_default();
-            return Err((report.errors(), json));
+            return Err((report.errors(), crate::checks::build(&report)));
         }
         let kinds = report.files.iter().map(|f| f.kind_code().map(String::from));
         let subject = crate::checks::subject_of(&report);
@@ -787,10 +772,10 @@ async fn accept_upload(
     })
     .await
     .map_err(|_| ApiError::new(ErrorCode::Internal, "validation failed to run"))?;
-    let message = validated.map_err(|(errors, report_json)| ApiError {
+    let message = validated.map_err(|(errors, report)| ApiError {
         code: ErrorCode::ValidationFailed,
         message: format!("the files have {errors} error findings; nothing was stored"),
-        report: Some(report_json),
+        report: Some(report),
     })?;
     let duplicate = fault(state, |f| f.duplicate_sends).then(|| message.duplicate(new_id(me)));
     let (stored, replayed) = match state.store.insert_message(message, entry).await? {

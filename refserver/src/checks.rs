@@ -1,60 +1,17 @@
-//! The dry-run report (`POST /v1/validate`): the validator's findings for a set of files, in both languages and
-//! with the item named as the spec names it, for the web page to show before anything is sent.
+//! The validator's report as the API gives it (`POST /v1/validate` and a send's `validation_failed`): findings for
+//! a set of files in both languages with the item named as the spec names it; and whose unit the files are.
 
 use conformance::document::Document;
 use conformance::finding::Finding;
 use conformance::i18n::Lang;
 use conformance::validate::Report;
-use protocol::Subject;
-use serde::Serialize;
+use protocol::{ReportFile, ReportFinding, Subject, ValidationReport};
 
-#[derive(Serialize)]
-pub struct CheckReport {
-    pub files: Vec<CheckedFile>,
-    pub set_findings: Vec<CheckFinding>,
-    pub errors: usize,
-    pub warnings: usize,
-}
-
-#[derive(Serialize)]
-pub struct CheckedFile {
-    pub name: String,
-    /// the kind code (`UP2KYO`), from the content or else the file name
-    pub kind: Option<&'static str>,
-    /// 「第2表」
-    pub table: Option<&'static str>,
-    /// 「居宅サービス計画書（2）」
-    pub title: Option<&'static str>,
-    pub encoding: Option<&'static str>,
-    pub records: usize,
-    pub findings: Vec<CheckFinding>,
-    /// findings left out past the per-rule limit
-    pub suppressed: usize,
-}
-
-#[derive(Serialize)]
-pub struct CheckFinding {
-    pub rule: &'static str,
-    pub title: &'static str,
-    pub severity: conformance::finding::Severity,
-    pub file: Option<String>,
-    pub line: Option<u32>,
-    pub column: Option<u32>,
-    /// the item as the spec names it: 「第2表 No.9 長期目標」
-    pub item: Option<String>,
-    pub value: Option<String>,
-    pub message: String,
-    pub message_en: String,
-    /// what to change, from the rule's documentation (直し方)
-    pub fix: &'static str,
-    pub fix_en: &'static str,
-}
-
-fn finding(finding: &Finding) -> CheckFinding {
-    CheckFinding {
-        rule: finding.rule.code,
-        title: finding.rule.title.ja,
-        severity: finding.severity(),
+fn finding(finding: &Finding) -> ReportFinding {
+    ReportFinding {
+        rule: finding.rule.code.to_string(),
+        title: finding.rule.title.ja.to_string(),
+        severity: finding.severity().label(Lang::En).to_string(),
         file: finding.file.clone(),
         line: finding.line,
         column: finding.column,
@@ -62,8 +19,8 @@ fn finding(finding: &Finding) -> CheckFinding {
         value: finding.value.clone(),
         message: finding.message(Lang::Ja),
         message_en: finding.message(Lang::En),
-        fix: finding.rule.fix.ja,
-        fix_en: finding.rule.fix.en,
+        fix: finding.rule.fix.ja.to_string(),
+        fix_en: finding.rule.fix.en.to_string(),
     }
 }
 
@@ -87,19 +44,20 @@ pub fn subject_of(report: &Report) -> Subject {
     }
 }
 
-pub fn build(report: &Report) -> CheckReport {
-    CheckReport {
+/// The validator's report as the API answers it (dry run and `validation_failed` alike).
+pub fn build(report: &Report) -> ValidationReport {
+    ValidationReport {
         files: report
             .files
             .iter()
             .map(|file| {
                 let kind = file.kind();
-                CheckedFile {
+                ReportFile {
                     name: file.path.clone(),
-                    kind: kind.map(|k| k.code.as_str()),
-                    table: kind.map(|k| k.table.ja.as_str()),
-                    title: kind.map(|k| k.title.ja.as_str()),
-                    encoding: file.encoding.map(|e| e.name()),
+                    kind: kind.map(|k| k.code.clone()),
+                    table: kind.map(|k| k.table.ja.clone()),
+                    title: kind.map(|k| k.title.ja.clone()),
+                    encoding: file.encoding.map(|e| e.name().to_string()),
                     records: file.records(),
                     findings: file.findings.iter().map(finding).collect(),
                     suppressed: file.suppressed.values().sum(),
@@ -126,8 +84,8 @@ mod tests {
         let at = good.windows(10).position(|w| w == b",20250425,").expect("a date");
         let bad = [&good[..at], b",20250230,", &good[at + 10..]].concat();
         let report = build(&validate_files([(name, &bad[..])], &Options::default()));
-        assert_eq!(report.files[0].kind, Some("UP2KYO"));
-        assert_eq!(report.files[0].table, Some("第2表"));
+        assert_eq!(report.files[0].kind.as_deref(), Some("UP2KYO"));
+        assert_eq!(report.files[0].table.as_deref(), Some("第2表"));
         let finding = report.files[0].findings.iter().find(|f| f.value.as_deref() == Some("20250230")).expect("found");
         assert_eq!(finding.line, Some(1));
         assert!(finding.item.as_deref().is_some_and(|item| item.starts_with("第2表 No.")), "{:?}", finding.item);

@@ -199,4 +199,67 @@ mod tests {
         served.sort_unstable();
         assert_eq!(documented, served);
     }
+
+    /// The property names `openapi.yaml` lists in the schema block that starts at `header` (a line of its own),
+    /// at `indent` spaces.
+    fn documented_properties(header: &str, indent: usize) -> std::collections::BTreeSet<String> {
+        let spec = include_str!("../openapi.yaml");
+        let start = spec.find(&format!("\n{header}\n")).unwrap_or_else(|| panic!("{header:?} in openapi.yaml"));
+        let header_indent = header.len() - header.trim_start().len();
+        spec[start + header.len() + 2..]
+            .lines()
+            .take_while(|line| line.trim().is_empty() || line.len() - line.trim_start().len() > header_indent)
+            .filter(|line| line.len() - line.trim_start().len() == indent)
+            .filter_map(|line| line.trim_start().split_once(':').map(|(key, _)| key.to_string()))
+            .collect()
+    }
+
+    fn keys(value: &serde_json::Value) -> std::collections::BTreeSet<String> {
+        value.as_object().map(|object| object.keys().cloned().collect()).unwrap_or_default()
+    }
+
+    /// The bodies `openapi.yaml` describes have exactly the fields the protocol crate serialises: the message with
+    /// its subject, and the one validation report of the dry run and of `validation_failed`.
+    #[test]
+    fn openapi_schemas_have_the_protocols_fields() {
+        let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/invalid/FLD006-february-30");
+        let files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|entry| Some((entry.file_name().into_string().ok()?, std::fs::read(entry.path()).ok()?)))
+            .filter(|(name, _)| name.ends_with(".CSV"))
+            .collect();
+        let report = crate::checks::build(&conformance::validate::validate_files(
+            files.iter().map(|(n, b)| (n.as_str(), b.as_slice())),
+            &conformance::validate::Options::default(),
+        ));
+        let report = to_json(&report);
+        let with_finding = report["files"].as_array().and_then(|files| {
+            files.iter().find(|file| file["findings"].as_array().is_some_and(|findings| !findings.is_empty()))
+        });
+        let file = with_finding.unwrap_or(&serde_json::Value::Null);
+        let finding = &file["findings"][0];
+        assert!(finding.is_object(), "the sample has a finding: {report}");
+        assert_eq!(keys(&report), documented_properties("    ValidationReport:", 8));
+        assert_eq!(keys(file), documented_properties("        files:", 14));
+        assert_eq!(keys(finding), documented_properties("    Finding:", 8));
+
+        let message = protocol::Message {
+            id: String::new(),
+            from: String::new(),
+            to: String::new(),
+            serial: String::new(),
+            unit: None,
+            status: protocol::Status::Sent,
+            created_at: String::new(),
+            downloaded_at: None,
+            acknowledged_at: None,
+            subject: protocol::Subject::default(),
+            files: Vec::new(),
+        };
+        let message = to_json(&message);
+        assert_eq!(keys(&message), documented_properties("    Message:", 8));
+        assert_eq!(keys(&message["subject"]), documented_properties("    Subject:", 8));
+    }
 }

@@ -386,7 +386,7 @@
     const result = $('#send-result');
     result.replaceChildren(bilingual('送信しています…', 'Sending…'));
     try {
-      const message = await upload('/v1/messages', form, { 'Idempotency-Key': idempotencyKey, 'Accept-Language': 'ja' },
+      const message = await upload('/v1/messages', form, { 'Idempotency-Key': idempotencyKey },
         (fraction) => { progress.value = Math.round(fraction * 100); });
       idempotencyKey = null;
       const [ja, en] = STATUS.outbox[message.status] || [message.status, ''];

@@ -88,20 +88,9 @@ fn units(dir: &Path) -> Result<BTreeMap<(Party, Party, String), Unit>> {
     Ok(units)
 }
 
-async fn send(
-    base: &str,
-    client: &reqwest::Client,
-    to: &str,
-    unit: &Unit,
-    lang: Lang,
-) -> Result<(u16, serde_json::Value)> {
+async fn send(base: &str, client: &reqwest::Client, to: &str, unit: &Unit) -> Result<(u16, serde_json::Value)> {
     let form = send_form(to, unit);
-    let response = client
-        .post(format!("{base}/v1/messages"))
-        .header("Accept-Language", lang.code())
-        .multipart(form)
-        .send()
-        .await?;
+    let response = client.post(format!("{base}/v1/messages")).multipart(form).send().await?;
     Ok((response.status().as_u16(), response.json().await?))
 }
 
@@ -136,7 +125,7 @@ pub fn run(fixtures: &Path, lang: Lang) -> Result<()> {
         println!("relay: {base} (mutual TLS / 相互TLS, {} offices, {})", offices.len(), dir.path().display());
         let mut exchanged = 0;
         for ((sender, recipient, serial), unit) in &valid {
-            let (status, body) = send(&base, &sandbox.client(&sender.office)?, &recipient.office, unit, lang).await?;
+            let (status, body) = send(&base, &sandbox.client(&sender.office)?, &recipient.office, unit).await?;
             if status != 201 {
                 bail!("unit {serial} from {} was refused ({status}): {body}", sender.office);
             }
@@ -159,14 +148,18 @@ pub fn run(fixtures: &Path, lang: Lang) -> Result<()> {
         }
         let invalid = units(&fixtures.join("invalid").join("FLD008-hour-25"))?;
         let ((sender, recipient, serial), unit) = invalid.iter().next().context("the invalid sample is missing")?;
-        let (status, body) = send(&base, &sandbox.client(&sender.office)?, &recipient.office, unit, lang).await?;
+        let (status, body) = send(&base, &sandbox.client(&sender.office)?, &recipient.office, unit).await?;
         if status != 422 {
             bail!("the invalid unit {serial} was not refused (status {status})");
         }
         let error: protocol::ErrorBody = serde_json::from_value(body).context("the 422 is not an error body")?;
         let message = error
             .report
-            .and_then(|report| report.findings().next().map(|f| format!("{} {}", f.rule, f.message)))
+            .and_then(|report| {
+                let finding = report.findings().next()?;
+                let message = if lang == Lang::Ja { &finding.message } else { &finding.message_en };
+                Some(format!("{} {message}", finding.rule))
+            })
             .unwrap_or_default();
         match lang {
             Lang::Ja => println!("  ✗ {serial}（誤りのある例）は 422 で拒否: {message}"),
