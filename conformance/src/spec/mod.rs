@@ -362,6 +362,14 @@ pub struct Kind {
     pub content: Content,
     /// the item holding the service month (対象年月 / 削除対象年月) a CSVバージョン applies from
     pub service_month: Option<String>,
+    /// where kinds share a layout (the same items of the same exact lengths: 第6表 予定 and 実績, the 削除 files
+    /// of a date), the one content is read as when no file name says which
+    #[serde(default)]
+    pub layout_default: bool,
+    /// the items that identify a record (S1 §2.3 図表 2.3.1) in a kind with one record per user and key; empty
+    /// for kinds with many records per user
+    #[serde(default)]
+    pub record_key: Vec<String>,
     pub items: Vec<Item>,
     /// item id → 0-based column, built once at load
     #[serde(skip)]
@@ -456,6 +464,7 @@ pub struct Spec {
     pub kinds: Vec<Kind>,
     pub codes: BTreeMap<String, CodeList>,
     pub units: Vec<Unit>,
+    pub unit_months: UnitMonths,
     pub versions: Vec<CsvVersion>,
     pub parties: Parties,
     /// product profile name (`care-manager`, …) → what it must export
@@ -500,7 +509,18 @@ const KIND_SOURCES: &[(&str, &str)] = kind_sources![
 
 #[derive(Deserialize)]
 struct UnitsFile {
+    months: UnitMonths,
     unit: Vec<Unit>,
+}
+
+/// Which kinds' file-name months a unit's `supplement_month` speaks of.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnitMonths {
+    /// the kind whose file-name month is 000000 or the service month (利用者補足情報)
+    pub supplement: String,
+    /// the kind whose file-name month is the unit's service month (第6表)
+    pub service: String,
 }
 
 #[derive(Deserialize)]
@@ -530,8 +550,15 @@ impl Spec {
             .map_err(|source| SpecError::Toml { file: "parties.toml", source })?;
         let profiles: ProfilesFile = toml::from_str(include_str!("../../spec/profiles.toml"))
             .map_err(|source| SpecError::Toml { file: "profiles.toml", source })?;
-        let spec =
-            Spec { kinds, codes, units: units.unit, versions: versions.version, parties, profiles: profiles.profile };
+        let spec = Spec {
+            kinds,
+            codes,
+            units: units.unit,
+            unit_months: units.months,
+            versions: versions.version,
+            parties,
+            profiles: profiles.profile,
+        };
         spec.check()?;
         Ok(spec)
     }
@@ -543,7 +570,15 @@ impl Spec {
                 return fail(format!("{name}.toml declares another code"));
             }
         }
+        for code in [&self.unit_months.supplement, &self.unit_months.service] {
+            if self.kind(code).is_none() {
+                return fail(format!("units.toml [months] names unknown kind {code}"));
+            }
+        }
         for kind in &self.kinds {
+            if let Some(id) = kind.record_key.iter().find(|id| kind.index_of(id).is_none()) {
+                return fail(format!("{} names record key item {id}, which it does not have", kind.code));
+            }
             if let Some(id) = kind.service_month.as_ref().filter(|id| kind.index_of(id).is_none()) {
                 return fail(format!("{} names service month item {id}, which it does not have", kind.code));
             }
@@ -658,6 +693,23 @@ impl Spec {
     }
 
     /// All CSV kinds whose records have exactly this many columns.
+    /// The CSV kind a record's values fit: of the kinds with as many items as there are values, the one with the
+    /// most values of their item's exact length (a YYYYMM against a date: 削除対象年月 vs 作成日); among kinds whose
+    /// layouts fit alike, the one the spec data marks [`Kind::layout_default`].
+    pub fn kind_of_record(&self, values: &[&str]) -> Option<&Kind> {
+        let fits = |kind: &Kind| {
+            kind.items.iter().zip(values).filter(|(item, value)| item.exact_len() == Some(value.len())).count()
+        };
+        let mut best: Option<((usize, bool), &Kind)> = None;
+        for kind in self.kinds_with_columns(values.len()) {
+            let score = (fits(kind), kind.layout_default);
+            if best.is_none_or(|(top, _)| score > top) {
+                best = Some((score, kind));
+            }
+        }
+        best.map(|(_, kind)| kind)
+    }
+
     pub fn kinds_with_columns(&self, columns: usize) -> impl Iterator<Item = &Kind> {
         self.kinds.iter().filter(move |kind| kind.is_csv() && kind.items.len() == columns)
     }
@@ -683,6 +735,35 @@ mod tests {
     fn embedded_spec_loads() {
         let spec = Spec::load().map_err(|e| e.to_string());
         assert!(spec.is_ok(), "{spec:?}");
+    }
+
+    /// Kinds that content alone cannot tell apart (the same width and exact lengths) name one default between
+    /// them, so reading content never depends on the order kinds are listed in.
+    #[test]
+    fn kinds_sharing_a_layout_name_one_default() {
+        let mut groups: BTreeMap<Vec<Option<usize>>, Vec<&Kind>> = BTreeMap::new();
+        for kind in spec().kinds.iter().filter(|kind| kind.is_csv()) {
+            groups.entry(kind.items.iter().map(Item::exact_len).collect()).or_default().push(kind);
+        }
+        for kinds in groups.values().filter(|kinds| kinds.len() > 1) {
+            let codes: Vec<&str> = kinds.iter().map(|kind| kind.code.as_str()).collect();
+            let defaults = kinds.iter().filter(|kind| kind.layout_default).count();
+            assert_eq!(defaults, 1, "{codes:?} share a layout: exactly one is layout_default");
+        }
+        for kind in spec().kinds.iter().filter(|kind| kind.layout_default) {
+            let shared = groups.values().any(|kinds| kinds.len() > 1 && kinds.iter().any(|k| k.code == kind.code));
+            assert!(shared, "{} is layout_default but shares its layout with no kind", kind.code);
+        }
+    }
+
+    #[test]
+    fn a_record_is_read_as_the_kind_its_values_fit() {
+        let kind = |values: &[&str]| spec().kind_of_record(values).map(|kind| kind.code.as_str());
+        assert_eq!(kind(&["202407", "139017", "0241149189", "202505"]), Some("DLTPLAN"));
+        assert_eq!(kind(&["202407", "139017", "0241149189", "20250425"]), Some("DLT1KYO"));
+        let ticket = ["x"; 25];
+        assert_eq!(kind(&ticket), Some("UPPLAN"));
+        assert_eq!(kind(&["x"; 3]), None);
     }
 
     #[test]

@@ -126,22 +126,10 @@ fn run_read_checks(ctx: &ReadCtx<'_>, findings: &mut Vec<Finding>) {
     }
 }
 
-/// The kind whose layout the content has, from the field count of the first record (and, where several kinds
-/// share a count, the shape of the values).
+/// The kind whose layout the content has: the spec's kind that the first record's values fit.
 fn detect_kind(table: &Table, row: usize) -> Option<&'static Kind> {
-    let width = table.row_width(row);
-    let candidates: Vec<&'static Kind> = spec().kinds_with_columns(width).collect();
-    let pick = |code: &str| spec().kind(code);
-    match candidates.as_slice() {
-        [] => None,
-        [only] => Some(*only),
-        // 第6表 予定 and 実績 share a layout: without a file name, read it as 予定.
-        _ if width == 25 => pick("UPPLAN"),
-        // The 4-item deletes: a YYYYMM fourth item means 第6表 予定 削除; a date, 第1表 削除.
-        _ if width == 4 && table.value(row, 3).len() == 6 => pick("DLTPLAN"),
-        _ if width == 4 => pick("DLT1KYO"),
-        [first, ..] => Some(*first),
-    }
+    let values: Vec<&str> = (0..table.row_width(row)).map(|column| table.value(row, column)).collect();
+    spec().kind_of_record(&values)
 }
 
 type FieldCheck = fn(&FieldCtx<'_>, &mut Vec<Finding>);

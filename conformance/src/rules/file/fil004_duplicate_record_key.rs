@@ -15,8 +15,8 @@ rule! {
         en: "{key} is the same as the record on line {first_line}; this kind has one record per user.",
     },
     what: {
-        ja: "1利用者1レコードのファイル（第1表、利用者補足情報、利用者基本情報、支援計画書、削除ファイル）で、キー（保険者番号・被保険者番号・作成日または対象年月）が重複していないかを検査します。",
-        en: "Checks that one-record-per-user kinds (第1表, 補足, 基本情報, 支援計画書, deletes) do not repeat a key (保険者番号, 被保険者番号, date or month).",
+        ja: "1利用者1レコードのファイル（第1表、利用者補足情報、利用者基本情報、支援計画書、削除ファイル）で、図表 2.3.1・3.3.1 のキー（保険者番号・被保険者番号と、第1表は居宅サービス計画作成（変更）日、基本情報は相談日、支援計画書は計画作成(変更)日、補足情報は作成（変更）日と対象年月、削除ファイルはその削除キー）が重複していないかを検査します。キーの項目は spec データ（record_key）にあります。",
+        en: "Checks that one-record-per-user kinds (第1表, 補足, 基本情報, 支援計画書, deletes) do not repeat the key of 図表 2.3.1 / 3.3.1 (保険者番号, 被保険者番号 and, for 第1表, 居宅サービス計画作成（変更）日; 相談日; 計画作成(変更)日; the supplement's date and month; each delete's key). The key items are spec data (`record_key`).",
     },
     why: {
         ja: "同じキーのレコードが2件あると、受信側ではどちらが正しいか決められず、後のレコードで上書きされます。",
@@ -29,25 +29,19 @@ rule! {
     example: "two UP1KYO rows for 131016 / 0000012345 / 20250401",
     cites: [
         "S1 §2.3 図表 2.3.1 (the key items of each kind)",
+        "S1 §3.3 図表 3.3.1 (the key items of the prevention kinds)",
         "S1 §5.1.1.1 (a resend with the same key replaces the earlier data)",
     ],
-    check: Check::File { kinds: &["UP1KYO", "UPHOSOKU", "UPKIHON", "UPYOBO", "DLT1KYO", "DLTPLAN", "DLTJSK", "DLTKIHON", "DLTYOBO"], reads: &["insurer_number", "insured_number", "care_plan_date", "target_month"], check },
+    check: Check::File { kinds: &["UP1KYO", "UPHOSOKU", "UPKIHON", "UPYOBO", "DLT1KYO", "DLTPLAN", "DLTJSK", "DLTKIHON", "DLTYOBO"], reads: &["insurer_number", "insured_number", "consultation_date", "plan_date", "care_plan_date", "target_month", "delete_target_month", "service_office_code", "service_kind"], check },
 }
 
 fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
     let Some(doc) = ctx.doc else { return };
-    // The key is every item up to and including the date/month that identifies the record.
-    let key_len = match doc.kind.code.as_str() {
-        "UPHOSOKU" => 0,
-        "DLTJSK" => 6,
-        _ => 4,
-    };
-    let key_ids: Vec<&str> = if key_len == 0 {
-        vec!["insurer_number", "insured_number", "care_plan_date", "target_month"]
-    } else {
-        doc.kind.items[1..key_len].iter().map(|item| item.id.as_str()).collect()
-    };
+    let key_ids = &doc.kind.record_key;
     let columns: Vec<Option<usize>> = key_ids.iter().map(|id| doc.column(id)).collect();
+    if columns.is_empty() {
+        return;
+    }
     let mut seen: HashMap<Vec<&str>, u32> = HashMap::new();
     for row in doc.rows() {
         let key: Vec<&str> = columns.iter().map(|&column| doc.at(row, column)).collect();
@@ -59,6 +53,30 @@ fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
             ),
             None => {
                 seen.insert(key, doc.table.row_line(row));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::spec::spec;
+
+    /// The rule runs on exactly the kinds whose spec data names a record key.
+    #[test]
+    fn runs_on_the_kinds_with_a_record_key() {
+        let crate::rules::Check::File { kinds, reads, .. } = super::RULE.check else { panic!("a file rule") };
+        let keyed: Vec<&str> =
+            spec().kinds.iter().filter(|kind| !kind.record_key.is_empty()).map(|kind| kind.code.as_str()).collect();
+        let mut listed = kinds.to_vec();
+        listed.sort_unstable();
+        let mut keyed_sorted = keyed.clone();
+        keyed_sorted.sort_unstable();
+        assert_eq!(listed, keyed_sorted);
+        for kind in spec().kinds.iter().filter(|kind| !kind.record_key.is_empty()) {
+            for id in &kind.record_key {
+                assert!(kind.items.iter().any(|item| &item.id == id), "{}: no item {id}", kind.code);
+                assert!(reads.contains(&id.as_str()), "FIL004 reads {id}");
             }
         }
     }

@@ -2,7 +2,7 @@ use crate::finding::Finding;
 use crate::rules::ctx::SetCtx;
 use crate::rules::set::matching_unit;
 use crate::rules::{rule, Check};
-use crate::spec::SupplementMonth;
+use crate::spec::{spec, SupplementMonth};
 
 rule! {
     code: "SET007",
@@ -44,7 +44,7 @@ fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {
             .files
             .iter()
             .filter_map(|file| file.parsed_name())
-            .find(|name| name.kind == "UPPLAN")
+            .find(|name| name.kind == spec().unit_months.service)
             .and_then(|name| name.month.clone()),
         None => None,
     };
