@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use crate::coverage::{self, Coverage};
 use crate::finding::Severity;
 use crate::i18n::Lang;
+use crate::rule_meta::{DocSection, DocText};
 use crate::rules::{self, Rule};
 use crate::spec::{assumptions, spec, Item, Kind, Required};
 use crate::synth::fixtures::SEED;
@@ -113,16 +114,19 @@ fn rule_page(rule: &Rule, triggering: &[&Case], matrix: &Coverage) -> String {
     let _ =
         writeln!(out, "| 出典 / source | {} |", meta.cites.iter().map(|c| cell(c)).collect::<Vec<_>>().join("<br>"));
     let _ = writeln!(out, "| 説明 / explain | `careplan-conformance explain {} --lang ja` |\n", meta.code);
-    for (heading, text) in [("検査内容", meta.what.ja), ("なぜ重要か", meta.why.ja), ("直し方", meta.fix.ja)]
-    {
-        let _ = writeln!(out, "## {heading}\n\n{text}\n");
+    let sections = meta.doc_sections();
+    for lang in [Lang::Ja, Lang::En] {
+        for DocSection { heading, text } in &sections {
+            if let DocText::Prose(text) = text {
+                let _ = writeln!(out, "## {}\n\n{}\n", heading.get(lang), text.get(lang));
+            }
+        }
     }
-    for (heading, text) in
-        [("What it checks", meta.what.en), ("Why it matters", meta.why.en), ("How to fix", meta.fix.en)]
-    {
-        let _ = writeln!(out, "## {heading}\n\n{text}\n");
+    for DocSection { heading, text } in &sections {
+        if let DocText::Example(example) = text {
+            let _ = writeln!(out, "## {} / {}\n\n```text\n{example}\n```\n", heading.ja, heading.en);
+        }
     }
-    let _ = writeln!(out, "## 例 / Example\n\n```text\n{}\n```\n", meta.example);
     let _ = writeln!(out, "## テスト用ファイル / Fixtures\n");
     for case in triggering {
         let _ = writeln!(out, "- [`{0}`](../../fixtures/invalid/{0}/) — {1}", case.id, case.description);

@@ -18,6 +18,5 @@ pub mod report;
 pub mod rule_meta;
 pub mod rules;
 pub mod spec;
-pub mod suite;
 pub mod synth;
 pub mod validate;

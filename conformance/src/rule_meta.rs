@@ -78,6 +78,36 @@ pub struct RuleMeta {
     pub cites: &'static [&'static str],
 }
 
+/// A section of a rule's documentation: prose in both languages, or the example (shown as written).
+#[derive(Debug, Clone, Copy)]
+pub enum DocText {
+    Prose(Text),
+    Example(&'static str),
+}
+
+/// A heading and its text, as every rendering of a rule's documentation shows it.
+#[derive(Debug, Clone, Copy)]
+pub struct DocSection {
+    pub heading: Text,
+    pub text: DocText,
+}
+
+impl RuleMeta {
+    /// The rule's documentation, in the order and under the headings every rendering uses (`docs/rules/*.md`,
+    /// `careplan-conformance explain`, the HTML report's appendix; the rustdoc `rule!` writes follows it too):
+    /// what it checks, why it matters, how to fix, an example. Each rendering only formats these.
+    pub fn doc_sections(&self) -> [DocSection; 4] {
+        [
+            DocSection { heading: Text { ja: "検査内容", en: "What it checks" }, text: DocText::Prose(self.what) },
+            DocSection {
+                heading: Text { ja: "なぜ重要か", en: "Why it matters" }, text: DocText::Prose(self.why)
+            },
+            DocSection { heading: Text { ja: "直し方", en: "How to fix" }, text: DocText::Prose(self.fix) },
+            DocSection { heading: Text { ja: "例", en: "Example" }, text: DocText::Example(self.example) },
+        ]
+    }
+}
+
 impl PartialEq for RuleMeta {
     fn eq(&self, other: &Self) -> bool {
         self.code == other.code

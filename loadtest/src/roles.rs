@@ -11,10 +11,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use conformance::suite::relay::send_form;
 use goose::prelude::*;
 use refserver::pki::PkiPaths;
 use refserver::sandbox::https_client_builder;
+use suites::relay::send_form;
 
 use crate::payloads::{Payload, Payloads};
 use crate::population::Population;

@@ -165,3 +165,19 @@ impl ValidationReport {
         self.files.iter().flat_map(|file| &file.findings).chain(&self.set_findings)
     }
 }
+
+/// One request as a relay started with `careplan-refserver serve --record FILE` records it (a JSON line each): what
+/// the client check (`careplan-conformance client-check`) judges a vendor's client by.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RecordedRequest {
+    /// milliseconds since the Unix epoch
+    pub at_ms: u64,
+    /// the office, from its certificate
+    pub office: String,
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    pub idempotency_key: Option<String>,
+    /// for sends: SHA-256 over the uploaded files (names and bytes), to recognise a resend of the same content
+    pub upload_digest: Option<String>,
+}

@@ -7,8 +7,8 @@ mod errors;
 mod routes;
 
 pub use bodies::{
-    Directory, FileEntry, Health, Me, Message, Office, Page, ReportFile, ReportFinding, Status, Subject,
-    ValidationReport,
+    Directory, FileEntry, Health, Me, Message, Office, Page, RecordedRequest, ReportFile, ReportFinding, Status,
+    Subject, ValidationReport,
 };
 pub use errors::{ErrorBody, ErrorCode};
 pub use routes::Route;

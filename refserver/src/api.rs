@@ -15,7 +15,7 @@ use hyper::header::{HeaderValue, CONTENT_DISPOSITION, CONTENT_TYPE};
 use hyper::{Request, Response, StatusCode};
 use sha2::{Digest, Sha256};
 
-use conformance::suite::client::RecordedRequest;
+use protocol::RecordedRequest;
 
 use conformance::hex::encode as hex;
 use protocol::ErrorCode;

@@ -6,10 +6,10 @@ use protocol::ErrorCode;
 use std::sync::Arc;
 
 use conformance::report::printable;
-use conformance::suite::client::RecordedRequest;
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CACHE_CONTROL};
 use hyper::{Method, Request, Response, StatusCode};
+use protocol::RecordedRequest;
 use protocol::{Health, Message, Route};
 
 use crate::api::{

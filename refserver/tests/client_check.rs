@@ -4,11 +4,11 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a test that cannot set up must fail loudly
 
 use conformance::i18n::Lang;
-use conformance::suite::client::{check, read};
-use conformance::suite::relay::send_form;
-use conformance::suite::Outcome;
 use refserver::sandbox::{Sandbox, CARE_MANAGER, HOME_HELP};
 use refserver::server::{self, ServerConfig};
+use suites::client::{check, read};
+use suites::relay::send_form;
+use suites::Outcome;
 
 fn unit(folder: &str, prefix: &str) -> Vec<(String, Vec<u8>)> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures").join(folder);

@@ -7,10 +7,10 @@
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-use conformance::suite::relay::send_form;
 use refserver::sandbox::{Sandbox, CARE_MANAGER, HOME_HELP};
 use refserver::server::{self, ServerConfig};
 use refserver::store::{AuditEntry, NewFile, NewMessage, SqliteStore, Store};
+use suites::relay::send_form;
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()

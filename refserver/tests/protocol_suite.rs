@@ -3,11 +3,11 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a test that cannot set up must fail loudly
 
 use conformance::i18n::Lang;
-use conformance::suite::relay::{self, OfficeIdentity, RelayTarget};
-use conformance::suite::Outcome;
 use refserver::faults::Faults;
 use refserver::sandbox::{Sandbox, SandboxOffice};
 use refserver::server::{self, ServerConfig};
+use suites::relay::{self, OfficeIdentity, RelayTarget};
+use suites::Outcome;
 
 const OFFICES: [(&str, &str); 3] = [("1370001002", "43"), ("1370002058", "11"), ("1370003183", "15")];
 

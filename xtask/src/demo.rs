@@ -72,9 +72,9 @@ pub fn run(lang: Lang) -> Result<()> {
     crate::relay_demo::run(&base, lang)?;
 
     heading("次に試すこと", "Try next");
-    println!("  cargo run -p conformance --bin careplan-conformance -- validate --lang ja fixtures/invalid/FLD006-february-30");
-    println!("  cargo run -p conformance --bin careplan-conformance -- validate --format json fixtures/valid");
-    println!("  cargo run -p conformance --bin careplan-conformance -- explain FLD006 --lang ja");
-    println!("  cargo run -p conformance --bin careplan-conformance -- rules");
+    println!("  cargo run -p careplan-conformance -- validate --lang ja fixtures/invalid/FLD006-february-30");
+    println!("  cargo run -p careplan-conformance -- validate --format json fixtures/valid");
+    println!("  cargo run -p careplan-conformance -- explain FLD006 --lang ja");
+    println!("  cargo run -p careplan-conformance -- rules");
     Ok(())
 }

@@ -8,10 +8,10 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use conformance::filename::{self, Party};
 use conformance::i18n::Lang;
-use conformance::suite::relay::send_form;
 use refserver::sandbox::{Sandbox, SandboxOffice};
 use refserver::server::{self, ServerConfig};
 use sha2::{Digest, Sha256};
+use suites::relay::send_form;
 
 type Unit = Vec<(String, Vec<u8>)>;
 
@@ -21,7 +21,7 @@ const MAX_BODY: usize = 8 * 1024 * 1024;
 /// The relay-protocol suite against the demo relay, with the corpus's care manager, home-help and day-service
 /// offices; reports written to target/demo/.
 async fn suite(sandbox: &Sandbox, base: &str, lang: Lang) -> Result<()> {
-    use conformance::suite::relay::{self, OfficeIdentity, RelayTarget};
+    use suites::relay::{self, OfficeIdentity, RelayTarget};
     let offices = ["1370001002", "1370002058", "1370003183"]
         .iter()
         .map(|number| Ok(OfficeIdentity { number: number.to_string(), identity_pem: sandbox.identity_pem(number)? }))

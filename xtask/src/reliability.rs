@@ -13,8 +13,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use conformance::suite::relay::send_form;
 use refserver::sandbox::{Sandbox, CARE_MANAGER, HOME_HELP};
+use suites::relay::send_form;
 
 use crate::root;
 

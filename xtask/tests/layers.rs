@@ -1,4 +1,4 @@
-//! The layers of `conformance` and `refserver`, as ARCHITECTURE.md draws them: every module of a crate sits in a
+//! The layers of `conformance` and `refserver`, as ARCHITECTURE.md draws them, and the core library's dependencies: every module of a crate sits in a
 //! layer, and a module may name (`crate::…`) only modules of lower layers. Read from the source text, so an import
 //! that runs back up — the start of an import loop — fails here before anyone has to find it in a picture.
 
@@ -17,7 +17,7 @@ const CONFORMANCE: &[&[&str]] = &[
     &["rules"],
     &["validate", "synth"],
     &["report", "coverage"],
-    &["suite", "docs"],
+    &["docs"],
 ];
 
 /// refserver, bottom up: values and helpers, storage and TLS, the endpoints, the page, the router, the server.
@@ -125,6 +125,25 @@ fn assert_layered(name: &str, layers: &[&[&str]], at_least: usize) {
 #[test]
 fn conformance_imports_point_down_its_layers() {
     assert_layered("conformance", CONFORMANCE, 100);
+}
+
+/// The crate a vendor embeds pulls in no async runtime, network client or command-line machinery (clap only behind
+/// its opt-in feature): those belong to `suites` and `cli` above it.
+#[test]
+fn the_core_library_has_no_runtime_network_or_cli_dependency() {
+    let manifest =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../conformance/Cargo.toml")).unwrap();
+    let dependencies = manifest.split("[dependencies]").nth(1).unwrap().split("\n[").next().unwrap();
+    let names: Vec<&str> = dependencies
+        .lines()
+        .filter(|line| !line.trim().is_empty() && !line.trim_start().starts_with('#'))
+        .filter(|line| !line.contains("optional = true"))
+        .map(|line| line.split(['=', '.']).next().unwrap().trim())
+        .collect();
+    assert!(names.len() >= 4, "read too few dependencies to mean anything: {names:?}");
+    for heavy in ["tokio", "reqwest", "hyper", "clap", "indicatif", "anyhow", "tracing-subscriber", "protocol"] {
+        assert!(!names.contains(&heavy), "conformance depends on {heavy}: {names:?}");
+    }
 }
 
 #[test]

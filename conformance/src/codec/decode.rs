@@ -37,7 +37,8 @@ impl TextEncoding {
 }
 
 /// How to choose the encoding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum EncodingChoice {
     /// detect from the bytes
     #[default]

@@ -67,13 +67,14 @@ macro_rules! rule {
         $(assumptions: [$($assumption:literal),* $(,)?],)?
         check: $check:expr $(,)?
     ) => {
+        // The sections of `RuleMeta::doc_sections`, in its order (a macro cannot call it).
         #[doc = concat!(
             "**", $code, " `", $name, "`** — ", $title_en, " / ", $title_ja, "\n\n",
             "## What it checks\n\n", $what_en, "\n\n",
             "## Why it matters\n\n", $why_en, "\n\n",
+            "## How to fix\n\n", $fix_en, "\n\n",
             "## Example\n\n```text\n", $example, "\n```\n\n",
             "## Source / 出典\n\n", $("- ", $cite, "\n",)+ "\n",
-            "## How to fix\n\n", $fix_en, "\n\n",
             "## 検査内容\n\n", $what_ja, "\n\n",
             "## なぜ重要か\n\n", $why_ja, "\n\n",
             "## 直し方\n\n", $fix_ja, "\n"

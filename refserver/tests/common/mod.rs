@@ -7,12 +7,12 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use conformance::suite::relay::send_form;
 use refserver::pki::PkiPaths;
 use refserver::sandbox::{Sandbox, SandboxOffice, CARE_MANAGER, HOME_HELP};
 use refserver::server::{self, RunningServer, ServerConfig};
 use reqwest::StatusCode;
 use serde_json::Value;
+use suites::relay::send_form;
 
 pub const DAY_SERVICE: &str = "1370003183";
 pub const LAPSED: &str = "1370009990";

@@ -1,6 +1,5 @@
 //! `careplan-conformance`: validate standard-spec CSV files and explain the rule catalogue.
 
-use conformance::suite::provenance::{verify, InputCheck, InputDigest, Provenance};
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -11,12 +10,14 @@ use conformance::codec::EncodingChoice;
 use conformance::coverage;
 use conformance::i18n::Lang;
 use conformance::report;
+use conformance::rule_meta::{DocSection, DocText};
 use conformance::rules;
 use conformance::spec::{assumptions, spec};
-use conformance::suite;
 use conformance::synth::fixtures::SEED;
 use conformance::synth::invalid;
 use conformance::validate::{validate_files_with_progress, Options, Report};
+use suites as suite;
+use suites::provenance::{verify, InputCheck, InputDigest, Provenance};
 
 /// ケアプランデータ連携標準仕様（第4.1版, CSVバージョン 202407）の適合性検査
 ///
@@ -606,14 +607,12 @@ fn explain(meta: &rules::RuleMeta, lang: Lang) -> String {
         heading("レベル", "Level"),
         meta.level.label(lang),
     );
-    for (ja, en, text) in [
-        ("検査内容", "What it checks", meta.what),
-        ("なぜ重要か", "Why it matters", meta.why),
-        ("直し方", "How to fix", meta.fix),
-    ] {
-        out.push_str(&format!("## {}\n{}\n\n", heading(ja, en), text.get(lang)));
+    for DocSection { heading, text } in meta.doc_sections() {
+        out.push_str(&match text {
+            DocText::Prose(text) => format!("## {}\n{}\n\n", heading.get(lang), text.get(lang)),
+            DocText::Example(example) => format!("## {}\n{example}\n", heading.get(lang)),
+        });
     }
-    out.push_str(&format!("## {}\n{}\n", heading("例", "Example"), meta.example));
     out.push_str(&format!("\n## {}\n", heading("出典（標準仕様）", "Source (the specification)")));
     for cite in meta.cites {
         out.push_str(&format!("- {cite}\n"));

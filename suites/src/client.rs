@@ -3,25 +3,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::{Deserialize, Serialize};
+use crate::{CaseResult, Outcome, SuiteReport};
+use conformance::i18n::Lang;
 
-use crate::i18n::Lang;
-use crate::suite::{CaseResult, Outcome, SuiteReport};
-
-/// One request, as the relay recorded it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct RecordedRequest {
-    /// milliseconds since the Unix epoch
-    pub at_ms: u64,
-    /// the office, from its certificate
-    pub office: String,
-    pub method: String,
-    pub path: String,
-    pub status: u16,
-    pub idempotency_key: Option<String>,
-    /// for sends: SHA-256 over the uploaded files (names and bytes), to recognise a resend of the same content
-    pub upload_digest: Option<String>,
-}
+pub use protocol::RecordedRequest;
 
 fn message_id(path: &str) -> Option<&str> {
     let mut parts = path.trim_matches('/').split('/');

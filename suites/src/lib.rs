@@ -12,8 +12,8 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use crate::i18n::{Lang, Text};
-use crate::report::markup_escape as escape;
+use conformance::i18n::{Lang, Text};
+use conformance::report::markup_escape as escape;
 use provenance::Provenance;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

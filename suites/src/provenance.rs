@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::spec::current_csv_version;
+use conformance::spec::current_csv_version;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Provenance {
@@ -40,7 +40,7 @@ impl InputDigest {
         InputDigest {
             path: path.to_string(),
             bytes: bytes.len() as u64,
-            sha256: crate::hex::encode(&Sha256::digest(bytes)),
+            sha256: conformance::hex::encode(&Sha256::digest(bytes)),
         }
     }
 }
@@ -55,7 +55,7 @@ impl Provenance {
             git_commit: option_env!("CAREPLAN_GIT_COMMIT").unwrap_or("unknown").to_string(),
             spec_edition: format!("ケアプランデータ連携標準仕様 {}", current_csv_version().edition),
             csv_version: current_csv_version().value.clone(),
-            generated_at: crate::calendar::utc_timestamp(seconds),
+            generated_at: conformance::calendar::utc_timestamp(seconds),
             product,
             profile,
             inputs,
@@ -97,7 +97,7 @@ pub fn verify(provenance: &Provenance, base: &Path) -> Vec<(String, InputCheck)>
             let check = match std::fs::read(base.join(&input.path)) {
                 Err(_) => InputCheck::Missing,
                 Ok(bytes) => {
-                    let sha256 = crate::hex::encode(&Sha256::digest(&bytes));
+                    let sha256 = conformance::hex::encode(&Sha256::digest(&bytes));
                     if sha256 == input.sha256 {
                         InputCheck::Same
                     } else {

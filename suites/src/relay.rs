@@ -11,10 +11,10 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::i18n::{Lang, Text};
-use crate::suite::{CaseInfo, CaseResult, Outcome, SuiteReport};
-use crate::synth::corpus::scale_addressed;
-use crate::synth::people::Office;
+use crate::{CaseInfo, CaseResult, Outcome, SuiteReport};
+use conformance::i18n::{Lang, Text};
+use conformance::synth::corpus::scale_addressed;
+use conformance::synth::people::Office;
 
 pub use protocol::CLIENT_HEADER;
 
@@ -262,7 +262,7 @@ impl Context<'_> {
     }
 
     /// A valid monthly ticket unit from office 0 to office 1, with a ファイル連番 unique to `index`.
-    fn unit(&self, index: usize, mutate: impl Fn(&mut crate::synth::GeneratedFile)) -> Result<Files, NotPassed> {
+    fn unit(&self, index: usize, mutate: impl Fn(&mut conformance::synth::GeneratedFile)) -> Result<Files, NotPassed> {
         let office = |i: usize| Office {
             number: self.number(i).to_string(),
             kind: static_kind(&self.kinds[i]),
@@ -364,7 +364,7 @@ impl Context<'_> {
 
 /// Kinds are few and fixed: keep them as static strings for the generator's `Office`.
 fn static_kind(kind: &str) -> &'static str {
-    crate::spec::spec().service_kind(kind).map_or("43", |value| value.code.as_str())
+    conformance::spec::spec().service_kind(kind).map_or("43", |value| value.code.as_str())
 }
 
 async fn run_case(id: &str, ctx: &Context<'_>, evidence: &mut Vec<String>) -> CaseRun {
@@ -679,7 +679,7 @@ pub fn run(target: &RelayTarget, lang: Lang, progress: &dyn Fn(&str)) -> SuiteRe
                 Err(_) => None,
             }
             .unwrap_or_default();
-            let parties = &crate::spec::spec().parties;
+            let parties = &conformance::spec::spec().parties;
             let kind = registered.iter().find(|kind| parties.plays(role, kind)).or(registered.first());
             kinds.push(kind.cloned().unwrap_or_else(|| if role == "care_manager" { "43".into() } else { "11".into() }));
         }

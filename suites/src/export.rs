@@ -4,11 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::finding::Severity;
-use crate::i18n::Lang;
-use crate::spec::{spec, Profile};
-use crate::suite::{CaseResult, Outcome, SuiteReport};
-use crate::validate::Report;
+use crate::{CaseResult, Outcome, SuiteReport};
+use conformance::finding::Severity;
+use conformance::i18n::Lang;
+use conformance::spec::{spec, Profile};
+use conformance::validate::Report;
 
 /// One case per CSV kind (plus the send units), from a validation report; `profile` says which kinds the product
 /// must have exported.
@@ -69,7 +69,7 @@ fn case(id: &str, title: String, outcome: Outcome, evidence: Vec<String>, requir
         (false, Lang::En) => "the exported files of this kind have no error finding",
     };
     CaseResult {
-        id: crate::spec::spec().kind(id).map_or("SET", |k| k.code.as_str()),
+        id: conformance::spec::spec().kind(id).map_or("SET", |k| k.code.as_str()),
         title,
         requirement: requirement.into(),
         outcome,

@@ -5,10 +5,11 @@
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
-use crate::i18n::Lang;
-use crate::report::markup_escape as escape;
-use crate::rules;
-use crate::suite::{Outcome, SuiteReport};
+use crate::{Outcome, SuiteReport};
+use conformance::i18n::Lang;
+use conformance::report::markup_escape as escape;
+use conformance::rule_meta::{DocSection, DocText};
+use conformance::rules;
 
 /// Rule codes (three capitals and three digits) in a text.
 fn rule_codes(text: &str) -> Vec<&'static str> {
@@ -122,19 +123,21 @@ impl SuiteReport {
             for code in mentioned {
                 let Some(rule) = rules::find(code) else { continue };
                 let meta = &rule.meta;
-                let _ = writeln!(
+                let _ = write!(
                     out,
-                    "<div class=\"rule\" id=\"rule-{code}\"><h3>{code} <code>{}</code> — {}</h3><p><b>{}</b> {}</p><p><b>{}</b> {}</p><p><b>{}</b> {}</p><pre>{}</pre></div>",
+                    "<div class=\"rule\" id=\"rule-{code}\"><h3>{code} <code>{}</code> — {}</h3>",
                     meta.name,
                     escape(meta.title.get(lang)),
-                    t("検査内容", "What it checks"),
-                    escape(meta.what.get(lang)),
-                    t("なぜ重要か", "Why it matters"),
-                    escape(meta.why.get(lang)),
-                    t("直し方", "How to fix"),
-                    escape(meta.fix.get(lang)),
-                    escape(meta.example),
                 );
+                for DocSection { heading, text } in meta.doc_sections() {
+                    let _ = match text {
+                        DocText::Prose(text) => {
+                            write!(out, "<p><b>{}</b> {}</p>", heading.get(lang), escape(text.get(lang)))
+                        }
+                        DocText::Example(example) => write!(out, "<pre>{}</pre>", escape(example)),
+                    };
+                }
+                out.push_str("</div>\n");
             }
         }
         out.push_str("</body></html>\n");
@@ -145,7 +148,7 @@ impl SuiteReport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::suite::CaseResult;
+    use crate::CaseResult;
 
     #[test]
     fn rule_codes_in_evidence_link_to_the_appendix() {

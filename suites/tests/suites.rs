@@ -5,11 +5,11 @@
 
 use conformance::i18n::Lang;
 use conformance::spec::spec;
-use conformance::suite::{export, roundtrip, Outcome};
 use conformance::synth::corpus::valid_scenarios;
 use conformance::synth::fixtures::SEED;
 use conformance::synth::GeneratedFile;
 use conformance::validate::{validate_files, Options, Report};
+use suites::{export, roundtrip, Outcome};
 
 fn validate(files: &[GeneratedFile]) -> Report {
     let bytes: Vec<(String, Vec<u8>)> = files.iter().map(|f| (f.name.clone(), f.bytes().unwrap())).collect();

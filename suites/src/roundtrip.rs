@@ -8,13 +8,13 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::codec::chars::to_fullwidth_katakana;
-use crate::document::Document;
-use crate::finding::printable;
-use crate::i18n::Lang;
-use crate::spec::{spec, Item, ItemType};
-use crate::suite::{CaseResult, Outcome, SuiteReport};
-use crate::validate::Report;
+use crate::{CaseResult, Outcome, SuiteReport};
+use conformance::codec::chars::to_fullwidth_katakana;
+use conformance::document::Document;
+use conformance::finding::printable;
+use conformance::i18n::Lang;
+use conformance::spec::{spec, Item, ItemType};
+use conformance::validate::Report;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -80,7 +80,7 @@ fn classify(item: &Item, original: &str, reexported: &str) -> Option<Difference>
     }
     let (a, b) = (fold(original), fold(reexported));
     let numbers_equal = matches!(item.ty, ItemType::Num | ItemType::Int)
-        && crate::billing::number(&a).is_some_and(|n| crate::billing::number(&b) == Some(n));
+        && conformance::billing::number(&a).is_some_and(|n| conformance::billing::number(&b) == Some(n));
     if a == b || numbers_equal {
         return Some(Difference::Reformatted);
     }
