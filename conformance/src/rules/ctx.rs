@@ -138,9 +138,10 @@ impl<'a> FileCtx<'a> {
         FileCtx { path, name, doc, content_kind, annexes: OnceCell::new() }
     }
 
-    /// Every user's 第7表 rows, grouped (empty unless the file is a UPSIKYU).
+    /// Every user's 第7表 rows, grouped: for the rules that declare the 第7表 as their kind (the engine runs them on
+    /// nothing else), computed once for all of them.
     pub(crate) fn annexes(&self) -> &Annexes<'a> {
-        self.annexes.get_or_init(|| self.doc.filter(|doc| doc.kind.code == "UPSIKYU").map(annexes).unwrap_or_default())
+        self.annexes.get_or_init(|| self.doc.map(annexes).unwrap_or_default())
     }
 
     pub fn parsed_name(&self) -> Option<&FileName> {
