@@ -4,11 +4,17 @@
 use std::collections::BTreeMap;
 
 use crate::document::Document;
+use crate::spec::spec;
 
-/// サービスコード of the 全合計 row.
-pub const GRAND_TOTAL_CODE: &str = "999999";
-/// サービス事業所コード of the 全合計 row.
-pub const GRAND_TOTAL_OFFICE: &str = "9999999999";
+/// サービスコード of the 全合計 row (spec/annex.toml).
+pub fn grand_total_code() -> &'static str {
+    &spec().annex_rows.grand_total_code
+}
+
+/// サービス事業所コード of the 全合計 row (spec/annex.toml).
+pub fn grand_total_office() -> &'static str {
+    &spec().annex_rows.grand_total_office
+}
 
 /// Items of a kind's summary row that the 全合計 row adds up, in this order (assumption A-7-CALC).
 pub const GRAND_TOTAL_SUMS: [&str; 7] = [
@@ -37,13 +43,14 @@ pub enum RowKind {
 }
 
 pub fn row_kind(service_code: &str) -> RowKind {
-    if service_code == GRAND_TOTAL_CODE {
+    let rows = &spec().annex_rows;
+    if service_code == rows.grand_total_code {
         return RowKind::GrandTotal;
     }
     match service_code.get(2..) {
-        Some("AAAA") => RowKind::KindSubtotal,
-        Some("EEEE") => RowKind::OutsideLimitSubtotal,
-        Some("ZZZZ") => RowKind::Over30Subtotal,
+        Some(suffix) if suffix == rows.kind_subtotal_suffix => RowKind::KindSubtotal,
+        Some(suffix) if suffix == rows.outside_limit_subtotal_suffix => RowKind::OutsideLimitSubtotal,
+        Some(suffix) if suffix == rows.over_30_days_subtotal_suffix => RowKind::Over30Subtotal,
         _ => RowKind::Detail,
     }
 }

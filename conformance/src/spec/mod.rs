@@ -465,6 +465,7 @@ pub struct Spec {
     pub codes: BTreeMap<String, CodeList>,
     pub units: Vec<Unit>,
     pub unit_months: UnitMonths,
+    pub annex_rows: AnnexRows,
     pub versions: Vec<CsvVersion>,
     pub parties: Parties,
     /// product profile name (`care-manager`, …) → what it must export
@@ -513,6 +514,22 @@ struct UnitsFile {
     unit: Vec<Unit>,
 }
 
+/// The 第7表 rows that are not one service of one office (`annex.toml`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnnexRows {
+    /// サービスコード of the 全合計 row
+    pub grand_total_code: String,
+    /// サービス事業所コード of the 全合計 row
+    pub grand_total_office: String,
+    /// kind + this: 区分支給対象 種類別小計
+    pub kind_subtotal_suffix: String,
+    /// kind + this: 区分支給対象外 種類別小計
+    pub outside_limit_subtotal_suffix: String,
+    /// kind + this: 30日超過分 種類別小計
+    pub over_30_days_subtotal_suffix: String,
+}
+
 /// Which kinds' file-name months a unit's `supplement_month` speaks of.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -544,6 +561,8 @@ impl Spec {
             .map_err(|source| SpecError::Toml { file: "codes.toml", source })?;
         let units: UnitsFile = toml::from_str(include_str!("../../spec/units.toml"))
             .map_err(|source| SpecError::Toml { file: "units.toml", source })?;
+        let annex_rows: AnnexRows = toml::from_str(include_str!("../../spec/annex.toml"))
+            .map_err(|source| SpecError::Toml { file: "annex.toml", source })?;
         let versions: VersionsFile = toml::from_str(include_str!("../../spec/versions.toml"))
             .map_err(|source| SpecError::Toml { file: "versions.toml", source })?;
         let parties: Parties = toml::from_str(include_str!("../../spec/parties.toml"))
@@ -555,6 +574,7 @@ impl Spec {
             codes,
             units: units.unit,
             unit_months: units.months,
+            annex_rows,
             versions: versions.version,
             parties,
             profiles: profiles.profile,

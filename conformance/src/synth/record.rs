@@ -1,7 +1,7 @@
 //! Records built from the model: every item gets a value valid for its type, length, code table and format,
 //! and scenario code overrides items by identifier.
 
-use crate::billing::{GRAND_TOTAL_CODE, GRAND_TOTAL_SUMS};
+use crate::billing::{grand_total_code, grand_total_office, GRAND_TOTAL_SUMS};
 use crate::spec::{current_csv_version, spec, Format, Item, ItemType, Kind};
 use crate::synth::{Rng, SynthError};
 
@@ -156,8 +156,8 @@ pub fn arbitrary_record(kind: &'static Kind, rng: &mut Rng) -> Vec<String> {
             set(&mut values, "daily_rate_days", format!("{}{}", "1".repeat(28), "0".repeat(3)));
         }
         "UPSIKYU" => {
-            set(&mut values, "service_code", GRAND_TOTAL_CODE.into());
-            set(&mut values, "service_office_code", crate::billing::GRAND_TOTAL_OFFICE.into());
+            set(&mut values, "service_code", grand_total_code().into());
+            set(&mut values, "service_office_code", grand_total_office().into());
             set(&mut values, "units", "0".into());
             set(&mut values, "discount_rate", String::new());
             set(&mut values, "discounted_units", String::new());

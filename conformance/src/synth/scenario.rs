@@ -1,7 +1,7 @@
 //! Coherent exchanges: the files that travel together, with consistent keys, realistic (fictional) content and
 //! a 第7表 computed by [`crate::billing`] exactly as the validator recomputes it.
 
-use crate::billing::{self, GRAND_TOTAL_CODE, GRAND_TOTAL_OFFICE, GRAND_TOTAL_SUMS};
+use crate::billing::{self, grand_total_code, grand_total_office, GRAND_TOTAL_SUMS};
 use crate::calendar::days_in_month;
 use crate::synth::people::{Office, Person};
 use crate::synth::record::RecordBuilder;
@@ -432,8 +432,8 @@ pub fn annex_rows(
     }
     let mut r = RecordBuilder::new(kind("UPSIKYU")?);
     base(&mut r)?;
-    r.set("service_office_code", GRAND_TOTAL_OFFICE)?
-        .set("service_code", GRAND_TOTAL_CODE)?
+    r.set("service_office_code", grand_total_office())?
+        .set("service_code", grand_total_code())?
         .set("units", "0")?
         .set("count_or_days", "0")?;
     r.set("service_units_amount", amount_total.to_string())?;

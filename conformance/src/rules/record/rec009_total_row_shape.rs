@@ -1,4 +1,4 @@
-use crate::billing::{row_kind, RowKind, GRAND_TOTAL_OFFICE};
+use crate::billing::{grand_total_office, row_kind, RowKind};
 use crate::finding::Finding;
 use crate::rules::ctx::RecordCtx;
 use crate::rules::{rule, Check};
@@ -37,7 +37,7 @@ fn check(ctx: &RecordCtx<'_>, out: &mut Vec<Finding>) {
     let kind = row_kind(code);
     let office = ctx.get("service_office_code");
     let problem = |id: &str, ja: &str, en: &str| ctx.finding(&RULE, id).arg2("problem", ja, en);
-    if (kind == RowKind::GrandTotal) != (office == GRAND_TOTAL_OFFICE) {
+    if (kind == RowKind::GrandTotal) != (office == grand_total_office()) {
         out.push(problem(
             "service_office_code",
             "サービス事業所コード 9999999999 は全合計行（サービスコード 999999）だけに使います。",
