@@ -398,6 +398,9 @@ pub struct CodeValue {
     pub ja: String,
     /// for サービス種類コード: whether the kind is 連携対象
     pub covered: Option<bool>,
+    /// for サービス種類コード: a 福祉用具貸与, whose rows carry a TAIS or 届出 code (S2 第6表 No.16–17, 第7表 No.10–11)
+    #[serde(default)]
+    pub rental_equipment: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -2,6 +2,7 @@ use crate::billing::{row_kind, service_kind_of, RowKind};
 use crate::finding::Finding;
 use crate::rules::ctx::RecordCtx;
 use crate::rules::{rule, Check};
+use crate::spec::spec;
 
 rule! {
     code: "REC008",
@@ -34,7 +35,8 @@ rule! {
 
 fn check(ctx: &RecordCtx<'_>, out: &mut Vec<Finding>) {
     let code = ctx.get("service_code");
-    let rental = matches!(service_kind_of(code), "17" | "67") && row_kind(code) == RowKind::Detail;
+    let rental = spec().service_kind(service_kind_of(code)).is_some_and(|kind| kind.rental_equipment)
+        && row_kind(code) == RowKind::Detail;
     if rental && ctx.get("tais_code").is_empty() && ctx.get("equipment_notification_code").is_empty() {
         out.push(ctx.finding(&RULE, "tais_code").arg("code", code));
     }
