@@ -21,6 +21,8 @@ pub struct Options {
     pub encoding: EncodingChoice,
     /// the kind to read every file as, instead of detecting it
     pub kind: Option<&'static Kind>,
+    /// the most threads to validate send units on; `None`: one per available core
+    pub threads: Option<usize>,
 }
 
 /// At most this many findings of one rule are kept per file; the rest are counted.
@@ -143,6 +145,7 @@ pub fn validate_files_with_progress<'a>(
     let units = send_units(&inputs);
     let checked = parallel_map(
         &units,
+        options.threads,
         |(_, members)| members.iter().map(|&index| inputs[index].1.len()).sum(),
         |(serial, members)| {
             let reports: Vec<FileReport> = members
@@ -189,11 +192,17 @@ fn send_units(inputs: &[(&str, &[u8])]) -> Vec<(Option<String>, Vec<usize>)> {
 /// a second, a vendor's folder of monthly files is megabytes.
 const PARALLEL_MIN_WORK: usize = 1 << 20;
 
-/// `f` over `items` on up to `available_parallelism` threads when their `weight`s add up to enough work to pay
+/// `f` over `items` on up to `available_parallelism` (or `most_threads`) threads when their `weight`s add up to enough work to pay
 /// for the threads; results in input order.
-fn parallel_map<T: Sync, R: Send>(items: &[T], weight: impl Fn(&T) -> usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+fn parallel_map<T: Sync, R: Send>(
+    items: &[T],
+    most_threads: Option<usize>,
+    weight: impl Fn(&T) -> usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
     static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let available = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let cores = most_threads.map_or(available, |most| most.clamp(1, available));
     let worth_it = items.iter().map(weight).sum::<usize>() >= PARALLEL_MIN_WORK;
     let threads = if worth_it { cores.min(items.len()).max(1) } else { 1 };
     if threads == 1 {
