@@ -188,8 +188,6 @@ struct Grid<'a> {
     /// text items whose value repeating the row above (or left empty under it, as the 第2表 hierarchy of 課題 → 目標
     /// → 援助内容 does) is shown once
     merge: &'a [&'a str],
-    /// numbers: right-aligned, with thousands separators
-    amounts: &'a [&'a str],
     /// code items that only mark a row as a total (9999999999, 15AAAA): blank on a total row, the code on hover
     markers: &'a [&'a str],
     /// the label of a row that is a total, shown in its first cell
@@ -243,8 +241,15 @@ impl Grid<'_> {
         if total && self.markers.contains(&id) {
             return format!("<td class=\"cont\" data-item=\"{id}\" title=\"{}\"></td>", esc(&value));
         }
-        if self.amounts.contains(&id) {
-            return format!("<td class=\"num\" data-item=\"{id}\">{}</td>", esc(&grouped(&value)));
+        // Numbers read right-aligned; 整数 items are amounts (units, yen) and get thousands separators.
+        match doc.column(id).and_then(|c| doc.kind.items.get(c)).map(|item| item.ty) {
+            Some(ItemType::Int) => {
+                return format!("<td class=\"num\" data-item=\"{id}\">{}</td>", esc(&grouped(&value)))
+            }
+            Some(ItemType::Num | ItemType::Dec) => {
+                return format!("<td class=\"num\" data-item=\"{id}\">{}</td>", esc(&value))
+            }
+            _ => {}
         }
         let repeated =
             self.merge.contains(&id) && previous.is_some_and(|p| shown(doc, p, id) == value) && !value.is_empty();
@@ -275,7 +280,6 @@ fn table2(doc: &Document, person: Option<&Person>) -> String {
                 "period",
             ],
             merge: &["issue", "long_term_goal", "long_term_period", "short_term_goal", "short_term_period"],
-            amounts: &[],
             markers: &[],
             total_label: &|_| None,
             meaning: &|_, _| None,
@@ -286,7 +290,7 @@ fn table2(doc: &Document, person: Option<&Person>) -> String {
 
 /// 第7表: the units per service and office, the limit-amount split and the money, with the subtotal and total rows
 /// the file carries named in the first column (their marker codes on hover), amounts with thousands separators and
-/// each service code over the name of its サービス種類.
+/// each service code over the name of its サービス種類; numbers right-aligned, 整数 amounts grouped by thousands.
 fn table7(doc: &Document, person: Option<&Person>) -> String {
     let kind_name = |code: &str| spec().service_kind(billing::service_kind_of(code)).map(|kind| kind.ja.clone());
     sheet(doc, person, "sheet wide", &["target_month"], |_| {
@@ -312,20 +316,6 @@ fn table7(doc: &Document, person: Option<&Person>) -> String {
                 "copay_full",
             ],
             merge: &["service_office_name", "service_office_code"],
-            amounts: &[
-                "units",
-                "discounted_units",
-                "count_or_days",
-                "service_units_amount",
-                "type_limit_over_units",
-                "type_limit_within_units",
-                "category_limit_over_units",
-                "category_limit_within_units",
-                "total_cost_insured",
-                "insurance_claim_amount",
-                "copay_insured",
-                "copay_full",
-            ],
             markers: &["service_office_code", "service_code"],
             total_label: &|row| {
                 let code = doc.get(row, "service_code");
