@@ -93,6 +93,7 @@ pub trait Store: Send + Sync {
 pub struct SqliteStore {
     writes: Option<mpsc::Sender<WriteJob>>,
     writer: Option<std::thread::JoinHandle<()>>,
+    checkpointer: Option<std::thread::JoinHandle<()>>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
     /// the relay's in-memory copy of recent messages (see [`SqliteStore::with_recent`])
@@ -165,14 +166,24 @@ impl SqliteStore {
             writer.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))?;
         }
         let readers = (0..READERS).map(|_| connect().map(Mutex::new)).collect::<Result<_>>()?;
+        // The writer only appends to the WAL; copying it into the database (and that file's fsync) happens on a
+        // thread of its own, so commits do not wait behind checkpoints. A commit is durable once the WAL is synced.
+        writer.query_row("PRAGMA wal_autocheckpoint = 0", [], |_| Ok(()))?;
+        let (committed, ticks) = mpsc::sync_channel::<()>(1);
+        let checkpoints = connect()?;
+        let checkpointer = std::thread::Builder::new()
+            .name("store-checkpoint".into())
+            .spawn(move || checkpoint_after_commits(&checkpoints, &ticks))
+            .map_err(|error| StoreError::Writer(error.to_string()))?;
         let (writes, queue) = mpsc::channel();
         let writer = std::thread::Builder::new()
             .name("store-writer".into())
-            .spawn(move || commit_batches(writer, queue))
+            .spawn(move || commit_batches(writer, queue, committed))
             .map_err(|error| StoreError::Writer(error.to_string()))?;
         Ok(SqliteStore {
             writes: Some(writes),
             writer: Some(writer),
+            checkpointer: Some(checkpointer),
             readers,
             next_reader: AtomicUsize::new(0),
             recent: None,
@@ -315,6 +326,20 @@ impl Drop for SqliteStore {
         if let Some(writer) = self.writer.take() {
             let _ = writer.join();
         }
+        // The writer's end closed the checkpointer's channel: it runs its last checkpoint and stops.
+        if let Some(checkpointer) = self.checkpointer.take() {
+            let _ = checkpointer.join();
+        }
+    }
+}
+
+/// Copies committed WAL frames into the database after commits (several commits while one checkpoint runs make
+/// one more), without waiting for readers; ends when the writer does.
+fn checkpoint_after_commits(connection: &Connection, ticks: &mpsc::Receiver<()>) {
+    while ticks.recv().is_ok() {
+        if let Err(error) = connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!(%error, "WAL checkpoint failed; the next commit retries it");
+        }
     }
 }
 
@@ -337,7 +362,7 @@ fn in_savepoint<T>(connection: &Connection, f: impl FnOnce(&Connection) -> Resul
     }
 }
 
-fn commit_batches(connection: Connection, queue: mpsc::Receiver<WriteJob>) {
+fn commit_batches(connection: Connection, queue: mpsc::Receiver<WriteJob>, checkpoint_due: mpsc::SyncSender<()>) {
     while let Ok(first) = queue.recv() {
         let mut jobs = vec![first];
         jobs.extend(queue.try_iter().take(MAX_BATCH - 1));
@@ -365,6 +390,8 @@ fn commit_batches(connection: Connection, queue: mpsc::Receiver<WriteJob>) {
                 let _ = connection.execute_batch("ROLLBACK");
             }
             waiting.into_iter().for_each(|done| done(committed.as_ref().map(|_| ())));
+            // Full means a checkpoint is already due: it will take this commit's frames too.
+            let _ = checkpoint_due.try_send(());
         }
     }
 }
@@ -421,7 +448,8 @@ fn insert_audit(connection: &Connection, entry: &AuditEntry) -> Result<()> {
 
 fn load_message(connection: &Connection, id: &str) -> rusqlite::Result<Option<MessageMeta>> {
     let message = connection
-        .query_row(&format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?1"), [id], message_from)
+        .prepare_cached(&format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?1"))?
+        .query_row([id], message_from)
         .optional()?;
     message.map(|m| with_files(connection, m)).transpose()
 }
@@ -508,17 +536,16 @@ impl Store for SqliteStore {
                     }
                 }
             }
-            transaction.execute(
+            transaction.prepare_cached(
                 "INSERT INTO messages (id, sender, recipient, serial, unit, status, created_at, idempotency_key, request_digest,
                     user_name, insured_number, target_month)
                  VALUES (?1, ?2, ?3, ?4, ?5, 'sent', ?6, ?7, ?8, ?9, ?10, ?11)",
-                params![message.id, message.from, message.to, message.serial, message.unit, message.created_at, message.idempotency_key, message.request_digest,
-                    message.subject.user_name, message.subject.insured_number, message.subject.target_month],
-            )?;
+            )?.execute(params![message.id, message.from, message.to, message.serial, message.unit, message.created_at, message.idempotency_key, message.request_digest,
+                    message.subject.user_name, message.subject.insured_number, message.subject.target_month])?;
             for (position, file) in message.files.iter().enumerate() {
-                transaction.execute(
+                transaction.prepare_cached(
                     "INSERT INTO files (message_id, position, name, kind, size, sha256, bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    params![message.id, position as i64, file.name, file.kind, file.bytes.len() as i64, file.sha256, file.bytes],
+                )?.execute(params![message.id, position as i64, file.name, file.kind, file.bytes.len() as i64, file.sha256, file.bytes],
                 )?;
             }
             insert_audit(transaction, &audit)?;
@@ -583,10 +610,10 @@ impl Store for SqliteStore {
         let (changed, when) = (id.clone(), at.clone());
         self.write_then(
             move |c| {
-                c.execute(
+                c.prepare_cached(
                     "UPDATE messages SET status = 'downloaded', downloaded_at = ?2 WHERE id = ?1 AND status = 'sent'",
-                    params![id, at],
-                )?;
+                )?
+                .execute(params![id, at])?;
                 insert_audit(c, &audit)?;
                 Ok(())
             },
@@ -598,11 +625,11 @@ impl Store for SqliteStore {
         let (id, at) = (id.to_string(), at.to_string());
         self.write_then(
             move |c| {
-                c.execute(
+                c.prepare_cached(
                     "UPDATE messages SET status = 'acknowledged', acknowledged_at = ?2
                      WHERE id = ?1 AND status != 'acknowledged'",
-                    params![id, at],
-                )?;
+                )?
+                .execute(params![id, at])?;
                 insert_audit(c, &audit)?;
                 Ok(load_message(c, &id)?)
             },

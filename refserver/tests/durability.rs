@@ -234,3 +234,50 @@ fn a_store_from_before_the_subject_columns_opens_and_keeps_its_messages() {
     assert_eq!(message.from, "1370001002");
     assert_eq!(message.subject, Default::default());
 }
+
+/// Commits only append to the WAL; a thread of the store's own copies them into the database file, so the WAL
+/// does not grow without end (the writer itself never checkpoints).
+#[test]
+fn committed_writes_reach_the_database_file_without_the_writer_checkpointing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let database = dir.path().join("relay.sqlite3");
+    let before = std::fs::metadata(&database).unwrap().len();
+    for n in 0..40 {
+        let id = format!("m_{n:04}");
+        let message = NewMessage {
+            id: id.clone(),
+            from: CARE_MANAGER.into(),
+            to: HOME_HELP.into(),
+            serial: "20250101000000".into(),
+            unit: None,
+            idempotency_key: None,
+            request_digest: String::new(),
+            created_at: "2025-01-01T00:00:00Z".into(),
+            subject: Default::default(),
+            files: vec![NewFile {
+                name: "A.CSV".into(),
+                kind: None,
+                sha256: "00".into(),
+                bytes: vec![b'x'; 16 * 1024],
+            }],
+        };
+        let audit = AuditEntry {
+            at: "2025-01-01T00:00:00Z".into(),
+            office: Some(CARE_MANAGER.into()),
+            action: "send".into(),
+            message_id: Some(id),
+            detail: None,
+        };
+        store.insert_message(message, audit).wait().unwrap();
+    }
+    // 40 × 16 KiB committed: the database file holds them once the checkpoint thread has run.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::fs::metadata(&database).unwrap().len() < before + 40 * 16 * 1024 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(std::fs::metadata(&database).unwrap().len() >= before + 40 * 16 * 1024, "no checkpoint reached the file");
+    drop(store);
+    let reopened = SqliteStore::open(dir.path()).unwrap();
+    assert!(reopened.message("m_0039").unwrap().is_some());
+}
