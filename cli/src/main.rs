@@ -232,7 +232,7 @@ fn run(command: Command, lang: Lang) -> Result<ExitCode> {
                 })?),
                 None => None,
             };
-            let options = Options { encoding, kind, ..Options::default() };
+            let options = Options { encoding, kind, drop_documents: true, ..Options::default() };
             let (report, _) = validate_paths(&paths, &options, progress, allow_empty, Digests::Skip)?;
             let text = match format {
                 Format::Human => report::human::render(&report, lang),

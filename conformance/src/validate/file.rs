@@ -22,6 +22,7 @@ pub fn validate_file(path: &str, bytes: &[u8], options: &Options) -> FileReport 
         name,
         encoding: None,
         document: None,
+        records: 0,
         findings: Vec::new(),
         suppressed: BTreeMap::new(),
     };
@@ -114,6 +115,7 @@ fn read_csv(
     let doc = Document { kind, table, skipped };
     check_fields(&doc, findings);
     check_records(&doc, findings);
+    report.records = doc.record_count();
     report.document = Some(doc);
     mismatch
 }

@@ -23,6 +23,9 @@ pub struct Options {
     pub kind: Option<&'static Kind>,
     /// the most threads to validate send units on; `None`: one per available core
     pub threads: Option<usize>,
+    /// let each file's records go once its send unit is checked (the report keeps their count): a caller that
+    /// only reports findings then holds one unit's records per thread, not every file's
+    pub drop_documents: bool,
 }
 
 /// At most this many findings of one rule are kept per file; the rest are counted.
@@ -35,7 +38,10 @@ pub struct FileReport {
     /// `None` when the file was given without a name (standard input)
     pub name: Option<Result<FileName, NameError>>,
     pub encoding: Option<TextEncoding>,
+    /// the records read with their kind's layout (`None` when unreadable, or let go: [`Options::drop_documents`])
     pub document: Option<Document>,
+    /// how many records were read
+    pub records: usize,
     pub findings: Vec<Finding>,
     /// findings dropped past [`FINDINGS_PER_RULE`], by rule code
     pub suppressed: BTreeMap<&'static str, usize>,
@@ -65,7 +71,7 @@ impl FileReport {
     }
 
     pub fn records(&self) -> usize {
-        self.document.as_ref().map_or(0, Document::record_count)
+        self.records
     }
 
     pub fn count(&self, severity: Severity) -> usize {
@@ -159,6 +165,10 @@ pub fn validate_files_with_progress<'a>(
                 .collect();
             let findings =
                 serial.as_deref().map_or_else(Vec::new, |serial| set::check_unit(serial, reports.iter().collect()));
+            let mut reports = reports;
+            if options.drop_documents {
+                reports.iter_mut().for_each(|report| report.document = None);
+            }
             (reports, findings)
         },
     );
