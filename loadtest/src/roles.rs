@@ -246,7 +246,8 @@ async fn send(
 /// every file the sender sent, by name, checked against the sender's SHA-256 — and acknowledged when all arrived and
 /// the relay listed exactly those files. Returns the senders of the messages acknowledged.
 async fn work_inbox(world: &World, user: &mut GooseUser) -> Result<Vec<String>, Box<TransactionError>> {
-    let path = format!("/v1/inbox?status=sent&limit=20&wait={INBOX_WAIT_S}");
+    // Oldest first, as import software must take units (S1 §2.5).
+    let path = format!("/v1/inbox?status=sent&order=asc&limit=20&wait={INBOX_WAIT_S}");
     let mut goose = user.get_named(&path, "受信一覧 inbox").await?;
     let page = match (goose.request.success, goose.response) {
         (true, Ok(response)) => response.json::<protocol::Page>().await.ok(),

@@ -69,7 +69,8 @@ pub struct Subject {
     pub target_month: Option<String>,
 }
 
-/// A page of a mailbox, newest first; `next` is the cursor (`before=`) of the following page.
+/// A page of a mailbox, newest first (or, with `order=asc`, oldest first); `next` is the cursor of the following
+/// page (`before=` newest first, `after=` oldest first).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Page {
     pub messages: Vec<Message>,

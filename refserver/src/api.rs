@@ -21,7 +21,9 @@ use conformance::hex::encode as hex;
 use protocol::ErrorCode;
 
 use crate::metrics::Metrics;
-use crate::store::{AuditEntry, Inserted, Mailbox, MessageMeta, NewFile, NewMessage, Status, Store, StoreError};
+use crate::store::{
+    AuditEntry, Cursor, Inserted, Mailbox, MessageMeta, NewFile, NewMessage, Status, Store, StoreError,
+};
 
 /// Limits and behaviour of the API.
 #[derive(Debug, Clone)]
@@ -354,12 +356,28 @@ pub(crate) async fn mailbox(
             })
             .transpose()
     };
-    let before = number("before")?;
+    let cursor = match param(&params, "order") {
+        None | Some("") | Some("desc") if param(&params, "after").is_none() => {
+            Cursor::NewestFirst { before: number("before")? }
+        }
+        Some("asc") if param(&params, "before").is_none() => Cursor::OldestFirst { after: number("after")? },
+        _ => {
+            return Err(ApiError::new(
+                ErrorCode::BadRequest,
+                "order must be desc (newest first, paged with before=) or asc (oldest first, paged with after=)",
+            ))
+        }
+    };
     let limit = number("limit")?.map_or(50, |l| l.clamp(1, state.config.max_page as i64) as usize);
     // Long poll: an empty inbox page is held until a message arrives or `wait` seconds pass.
     let wait = match mailbox {
         Mailbox::Inbox => number("wait")?.map_or(0, |w| w.clamp(0, MAX_WAIT_SECONDS)) as u64,
         Mailbox::Outbox => 0,
+    };
+    // With the `ignore_order` fault, oldest-first requests are answered newest first.
+    let listed = |cursor: Cursor| match cursor {
+        Cursor::OldestFirst { .. } if fault(state, |f| f.ignore_order) => Cursor::NewestFirst { before: None },
+        cursor => cursor,
     };
     let page = |mut page: crate::store::Page| {
         if fault(state, |f| f.hide_inbox) && mailbox == Mailbox::Inbox {
@@ -372,7 +390,7 @@ pub(crate) async fn mailbox(
         json_response(StatusCode::OK, &to_json(&protocol::Page::from(page)))
     };
     if wait == 0 {
-        return Ok(page(state.store.list(me, mailbox, status, before, limit)?));
+        return Ok(page(state.store.list(me, mailbox, status, listed(cursor), limit)?));
     }
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(wait);
     let signal = state.arrivals.signal(me);
@@ -381,7 +399,7 @@ pub(crate) async fn mailbox(
         let arrival = signal.notified();
         tokio::pin!(arrival);
         arrival.as_mut().enable();
-        let found = state.store.list(me, mailbox, status, before, limit)?;
+        let found = state.store.list(me, mailbox, status, listed(cursor), limit)?;
         if !found.messages.is_empty() || tokio::time::timeout_at(deadline, arrival).await.is_err() {
             return Ok(page(found));
         }

@@ -33,6 +33,8 @@ pub struct Faults {
     pub allow_impersonation: bool,
     /// list pages oldest first and without a `next` cursor
     pub break_pagination: bool,
+    /// answer `order=asc` newest first
+    pub ignore_order: bool,
     /// errors as plain text instead of `{"error", "message"}`
     pub plain_errors: bool,
     /// refuse every send with 503

@@ -79,10 +79,18 @@ pub enum Mailbox {
     Outbox,
 }
 
+/// Which way a mailbox is listed, and where the page starts: newest first from before a `seq`, or oldest first
+/// (the order the messages were committed, which is the order a recipient imports them in: S1 §2.5) from after one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cursor {
+    NewestFirst { before: Option<i64> },
+    OldestFirst { after: Option<i64> },
+}
+
 #[derive(Debug, Clone)]
 pub struct Page {
     pub messages: Vec<MessageMeta>,
-    /// pass as `before` to get the next (older) page
+    /// pass as `before` (newest first) or `after` (oldest first) to get the next page
     pub next: Option<i64>,
 }
 

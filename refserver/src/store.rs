@@ -10,7 +10,7 @@ use crate::recent::Recent;
 use rusqlite::{params, Connection, OptionalExtension};
 
 pub use crate::model::{
-    AuditEntry, FileMeta, Inserted, Mailbox, MessageMeta, NewFile, NewMessage, Office, Page, Status, Subject,
+    AuditEntry, Cursor, FileMeta, Inserted, Mailbox, MessageMeta, NewFile, NewMessage, Office, Page, Status, Subject,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -68,7 +68,7 @@ pub trait Store: Send + Sync {
         office: &str,
         mailbox: Mailbox,
         status: Option<Status>,
-        before: Option<i64>,
+        cursor: Cursor,
         limit: usize,
     ) -> Result<Page>;
     fn file(&self, id: &str, name: &str) -> Result<Option<Vec<u8>>>;
@@ -566,7 +566,7 @@ impl Store for SqliteStore {
         office: &str,
         mailbox: Mailbox,
         status: Option<Status>,
-        before: Option<i64>,
+        cursor: Cursor,
         limit: usize,
     ) -> Result<Page> {
         self.read(|c| {
@@ -576,14 +576,18 @@ impl Store for SqliteStore {
             };
             // Conditions only for the filters given, so the planner can walk the (office, status, seq) index.
             let status_condition = if status.is_some() { "AND status = ?2" } else { "AND ?2 IS NULL" };
-            let before_condition = if before.is_some() { "AND seq < ?3" } else { "AND ?3 IS NULL" };
+            let (from, cursor_condition, order) = match cursor {
+                Cursor::NewestFirst { before } => (before, "AND seq < ?3", "DESC"),
+                Cursor::OldestFirst { after } => (after, "AND seq > ?3", "ASC"),
+            };
+            let cursor_condition = if from.is_some() { cursor_condition } else { "AND ?3 IS NULL" };
             let sql = format!(
-                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE {side} = ?1 {status_condition} {before_condition}
-                 ORDER BY seq DESC LIMIT ?4"
+                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE {side} = ?1 {status_condition} {cursor_condition}
+                 ORDER BY seq {order} LIMIT ?4"
             );
             let mut statement = c.prepare_cached(&sql)?;
             let rows: Vec<MessageMeta> = statement
-                .query_map(params![office, status.map(Status::as_str), before, (limit + 1) as i64], message_from)?
+                .query_map(params![office, status.map(Status::as_str), from, (limit + 1) as i64], message_from)?
                 .collect::<rusqlite::Result<_>>()?;
             let more = rows.len() > limit;
             let mut messages = Vec::with_capacity(limit);

@@ -106,11 +106,11 @@ fn negative_certificates(setup: &Setup) -> Vec<(String, Vec<u8>)> {
 /// Each deliberate fault fails exactly the case that guards against it.
 #[tokio::test(flavor = "multi_thread")]
 async fn each_planted_fault_fails_its_case() {
-    let cases: [(&str, Faults, &[&str]); 16] = [
+    let cases: [(&str, Faults, &[&str]); 17] = [
         (
             "refuses every send",
             Faults { refuse_sends: true, ..Faults::default() },
-            &["R10", "R20", "R21", "R22", "R31", "R40", "R51"],
+            &["R10", "R20", "R21", "R22", "R31", "R40", "R41", "R51"],
         ),
         (
             "completes the handshake without a client certificate",
@@ -118,11 +118,16 @@ async fn each_planted_fault_fails_its_case() {
             &["R01"],
         ),
         ("lists nobody in the directory", Faults { hide_offices: true, ..Faults::default() }, &["R03"]),
-        ("lists nothing in inboxes", Faults { hide_inbox: true, ..Faults::default() }, &["R11", "R40"]),
+        ("lists nothing in inboxes", Faults { hide_inbox: true, ..Faults::default() }, &["R11", "R40", "R41"]),
         ("leaves downloads at sent", Faults { forget_downloads: true, ..Faults::default() }, &["R13"]),
         ("ignores Idempotency-Key", Faults { ignore_idempotency: true, ..Faults::default() }, &["R21", "R22"]),
         ("accepts files naming another sender", Faults { allow_impersonation: true, ..Faults::default() }, &["R31"]),
-        ("pages oldest first without a cursor", Faults { break_pagination: true, ..Faults::default() }, &["R40"]),
+        (
+            "pages oldest first without a cursor",
+            Faults { break_pagination: true, ..Faults::default() },
+            &["R40", "R41"],
+        ),
+        ("answers order=asc newest first", Faults { ignore_order: true, ..Faults::default() }, &["R41"]),
         ("answers errors as plain text", Faults { plain_errors: true, ..Faults::default() }, &["R20", "R22", "R50"]),
         ("accepts invalid CSV", Faults { accept_invalid: true, ..Faults::default() }, &["R20"]),
         ("lets other sites act", Faults { allow_cross_site: true, ..Faults::default() }, &["R32", "R33"]),

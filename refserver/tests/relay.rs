@@ -198,7 +198,7 @@ async fn bodies_over_the_limit_get_413() {
 }
 
 #[tokio::test]
-async fn inbox_pages_newest_first_and_filters_by_status() {
+async fn inbox_pages_newest_first_or_in_sending_order_and_filters_by_status() {
     let relay = Relay::start().await;
     let mut ids = Vec::new();
     for key in ["a", "b", "c"] {
@@ -218,6 +218,20 @@ async fn inbox_pages_newest_first_and_filters_by_status() {
     let (status, body) = relay.get(HOME_HELP, "/v1/inbox?status=lost").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"], "bad_request");
+    // Oldest first, in the order sent, paged with after=.
+    let (_, first) = relay.get(HOME_HELP, "/v1/inbox?order=asc&limit=2").await;
+    let page: Vec<&str> = first["messages"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap()).collect();
+    assert_eq!(page, vec![ids[0].as_str(), ids[1].as_str()]);
+    let next = first["next"].as_i64().expect("a next cursor");
+    let (_, second) = relay.get(HOME_HELP, &format!("/v1/inbox?order=asc&limit=2&after={next}")).await;
+    assert_eq!(second["messages"][0]["id"], ids[2].as_str());
+    assert!(second["next"].is_null());
+    // A cursor of the other direction, or an order that is neither, is refused rather than guessed at.
+    for path in ["/v1/inbox?order=asc&before=1", "/v1/inbox?after=1", "/v1/inbox?order=oldest"] {
+        let (status, body) = relay.get(HOME_HELP, path).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}");
+        assert_eq!(body["error"], "bad_request", "{path}");
+    }
     relay.stop().await;
 }
 

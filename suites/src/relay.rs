@@ -162,6 +162,13 @@ pub static CASES: &[CaseInfo] = &[
         "The inbox lists newest first and pages with limit and next."
     ),
     case!(
+        "R41",
+        "送信順の受信一覧",
+        "The inbox in sending order",
+        "order=asc の受信一覧は送信された順（古い順）で、after と next で続きを取得できること。受信側は送信単位をファイル連番の順に取り込むため（本体 2.5「ファイル連番毎に処理」）、変更が変更前より先に、削除が削除対象より先に届いてはならない。",
+        "The inbox with order=asc lists in sending order (oldest first) and pages with after and next: a recipient imports send units in order (S1 §2.5), so a change must not come before what it changes, nor a delete before what it deletes."
+    ),
+    case!(
         "R50",
         "エラーの形式",
         "Error body format",
@@ -605,6 +612,34 @@ async fn run_case(id: &str, ctx: &Context<'_>, evidence: &mut Vec<String>) -> Ca
             (second.messages.first().map(|m| m.id.as_str()) == Some(ids[0].as_str()))
                 .then_some(())
                 .ok_or_else(|| fail("the second page does not continue the first"))
+        }
+        "R41" => {
+            let mut ids = Vec::new();
+            for i in 0..3 {
+                let (status, body) = ctx.send(0, &b, &ctx.unit(410 + i, |_| {})?, None).await?;
+                expect_status(evidence, "POST /v1/messages", status, StatusCode::CREATED)?;
+                ids.push(Context::body_as::<Message>(&body, "Message")?.id);
+            }
+            // One message a page, oldest first, from the first of the three on: each page continues with the next.
+            let mut offered = Vec::new();
+            let mut after: Option<i64> = None;
+            while offered.len() < 200 {
+                let path = match after {
+                    Some(after) => format!("/v1/inbox?order=asc&limit=1&after={after}"),
+                    None => "/v1/inbox?order=asc&limit=1".to_string(),
+                };
+                let (status, body) = ctx.get(1, &path).await?;
+                expect_status(evidence, &format!("GET {path}"), status, StatusCode::OK)?;
+                let page: Page = Context::body_as(&body, "Page")?;
+                offered.extend(page.messages.into_iter().map(|m| m.id).filter(|id| ids.contains(id)));
+                match page.next {
+                    Some(next) if offered.len() < ids.len() => after = Some(next),
+                    _ => break,
+                }
+            }
+            (offered == ids)
+                .then_some(())
+                .ok_or_else(|| fail(format!("offered {offered:?}, sent in the order {ids:?}")))
         }
         "R50" => {
             let (status, body) = ctx.get(0, "/v1/messages/no-such-message").await?;
