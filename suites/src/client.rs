@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::{CaseResult, Outcome, SuiteReport};
+use crate::report::{CaseResult, Outcome, SuiteReport};
 use conformance::i18n::Lang;
 
 pub use protocol::RecordedRequest;

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::{CaseResult, Outcome, SuiteReport};
+use crate::report::{CaseResult, Outcome, SuiteReport};
 use conformance::finding::Severity;
 use conformance::i18n::Lang;
 use conformance::spec::{spec, Profile};

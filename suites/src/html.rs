@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
-use crate::{Outcome, SuiteReport};
+use crate::report::{Outcome, SuiteReport};
 use conformance::i18n::Lang;
 use conformance::report::markup_escape as escape;
 use conformance::rule_meta::{DocSection, DocText};
@@ -148,7 +148,7 @@ impl SuiteReport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::CaseResult;
+    use crate::report::CaseResult;
 
     #[test]
     fn rule_codes_in_evidence_link_to_the_appendix() {

@@ -11,7 +11,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::{CaseInfo, CaseResult, Outcome, SuiteReport};
+use crate::report::{CaseInfo, CaseResult, Outcome, SuiteReport};
 use conformance::i18n::{Lang, Text};
 use conformance::synth::corpus::scale_addressed;
 use conformance::synth::people::Office;

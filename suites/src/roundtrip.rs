@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::{CaseResult, Outcome, SuiteReport};
+use crate::report::{CaseResult, Outcome, SuiteReport};
 use conformance::codec::chars::to_fullwidth_katakana;
 use conformance::document::Document;
 use conformance::finding::printable;

@@ -1,4 +1,4 @@
-//! The layers of `conformance` and `refserver`, as ARCHITECTURE.md draws them, and the core library's dependencies: every module of a crate sits in a
+//! The layers of `conformance`, `suites` and `refserver`, as ARCHITECTURE.md draws them, and the core library's dependencies: every module of a crate sits in a
 //! layer, and a module may name (`crate::…`) only modules of lower layers. Read from the source text, so an import
 //! that runs back up — the start of an import loop — fails here before anyone has to find it in a picture.
 
@@ -19,6 +19,9 @@ const CONFORMANCE: &[&[&str]] = &[
     &["report", "coverage"],
     &["docs"],
 ];
+
+/// suites, bottom up: what a report certifies, the report model, its page, then the suites.
+const SUITES: &[&[&str]] = &[&["provenance"], &["report"], &["html"], &["client", "export", "relay", "roundtrip"]];
 
 /// refserver, bottom up: values and helpers, storage and TLS, the endpoints, the page, the router, the server.
 const REFSERVER: &[&[&str]] = &[
@@ -144,6 +147,11 @@ fn the_core_library_has_no_runtime_network_or_cli_dependency() {
     for heavy in ["tokio", "reqwest", "hyper", "clap", "indicatif", "anyhow", "tracing-subscriber", "protocol"] {
         assert!(!names.contains(&heavy), "conformance depends on {heavy}: {names:?}");
     }
+}
+
+#[test]
+fn suites_imports_point_down_its_layers() {
+    assert_layered("suites", SUITES, 6);
 }
 
 #[test]
