@@ -345,10 +345,11 @@ fn checkpoint_after_commits(connection: &Connection, ticks: &mpsc::Receiver<()>)
 
 /// Runs one write so that its failure undoes only its own changes, not the rest of the batch.
 fn in_savepoint<T>(connection: &Connection, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-    connection.execute_batch("SAVEPOINT write")?;
+    // Every write opens and releases one: parsed once per connection, not once per write.
+    connection.prepare_cached("SAVEPOINT write")?.execute([])?;
     match f(connection) {
         Ok(value) => {
-            connection.execute_batch("RELEASE write")?;
+            connection.prepare_cached("RELEASE write")?.execute([])?;
             Ok(value)
         }
         Err(error) => {
@@ -480,12 +481,9 @@ impl Store for SqliteStore {
 
     fn office(&self, number: &str) -> Result<Option<Office>> {
         self.read(|c| {
-            Ok(c.query_row(
-                "SELECT number, name, kinds, licence_until FROM offices WHERE number = ?1",
-                [number],
-                office_from,
-            )
-            .optional()?)
+            Ok(c.prepare_cached("SELECT number, name, kinds, licence_until FROM offices WHERE number = ?1")?
+                .query_row([number], office_from)
+                .optional()?)
         })
     }
 
@@ -514,11 +512,10 @@ impl Store for SqliteStore {
         self.write_then(move |transaction| {
             if let Some(key) = &message.idempotency_key {
                 let existing: Option<(String, Option<String>)> = transaction
-                    .query_row(
+                    .prepare_cached(
                         "SELECT id, request_digest FROM messages WHERE sender = ?1 AND idempotency_key = ?2",
-                        params![message.from, key],
-                        |row| Ok((row.get(0)?, row.get(1)?)),
-                    )
+                    )?
+                    .query_row(params![message.from, key], |row| Ok((row.get(0)?, row.get(1)?)))
                     .optional()?;
                 if let Some((id, digest)) = existing {
                     if digest.is_some_and(|digest| digest != message.request_digest) {
@@ -604,7 +601,8 @@ impl Store for SqliteStore {
             return Ok(Some(bytes));
         }
         self.read(|c| {
-            Ok(c.query_row("SELECT bytes FROM files WHERE message_id = ?1 AND name = ?2", [id, name], |row| row.get(0))
+            Ok(c.prepare_cached("SELECT bytes FROM files WHERE message_id = ?1 AND name = ?2")?
+                .query_row([id, name], |row| row.get(0))
                 .optional()?)
         })
     }
