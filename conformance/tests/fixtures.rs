@@ -132,7 +132,8 @@ fn scale_exchanges_validate_clean_in_both_directions() {
 }
 
 /// Letting records go after each unit (`drop_documents`, what `validate` does) changes nothing a report says:
-/// over the whole committed corpus, valid and invalid, the same findings, suppressed counts and record counts.
+/// over the whole committed corpus, valid and invalid, the same kinds, encodings, findings, suppressed counts and
+/// record counts.
 #[test]
 fn dropping_documents_after_each_unit_reports_the_same() {
     let files = committed();
@@ -144,12 +145,26 @@ fn dropping_documents_after_each_unit_reports_the_same() {
     };
     let (kept, dropped) = (run(false), run(true));
     assert!(kept.files.iter().any(|file| file.document.is_some()));
+    // What a report says of a file's kind is the kind its records were read as, when they were.
+    for file in &kept.files {
+        if let Some(document) = &file.document {
+            assert_eq!(file.kind_code(), Some(document.kind.code.as_str()), "{}", file.path);
+        }
+    }
     assert!(dropped.files.iter().all(|file| file.document.is_none()));
     let summary = |report: &conformance::validate::Report| -> Vec<String> {
         let files = report.files.iter().map(|file| {
             let findings: Vec<String> =
                 file.findings.iter().map(|f| format!("{}:{:?}:{:?}", f.rule.code, f.line, f.column)).collect();
-            format!("{} {} {:?} {}", file.path, file.records(), file.suppressed, findings.join(","))
+            format!(
+                "{} {:?} {:?} {} {:?} {}",
+                file.path,
+                file.kind_code(),
+                file.encoding,
+                file.records(),
+                file.suppressed,
+                findings.join(",")
+            )
         });
         files.chain(report.set_findings.iter().map(|f| format!("set {} {:?}", f.rule.code, f.file))).collect()
     };

@@ -23,6 +23,7 @@ pub fn validate_file(path: &str, bytes: &[u8], options: &Options) -> FileReport 
         encoding: None,
         document: None,
         records: 0,
+        read_as: None,
         findings: Vec::new(),
         suppressed: BTreeMap::new(),
     };
@@ -116,6 +117,7 @@ fn read_csv(
     check_fields(&doc, findings);
     check_records(&doc, findings);
     report.records = doc.record_count();
+    report.read_as = Some(doc.kind);
     report.document = Some(doc);
     mismatch
 }

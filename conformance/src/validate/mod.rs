@@ -42,6 +42,8 @@ pub struct FileReport {
     pub document: Option<Document>,
     /// how many records were read
     pub records: usize,
+    /// the kind the records were read as (kept when the records are let go)
+    pub read_as: Option<&'static Kind>,
     pub findings: Vec<Finding>,
     /// findings dropped past [`FINDINGS_PER_RULE`], by rule code
     pub suppressed: BTreeMap<&'static str, usize>,
@@ -53,12 +55,13 @@ impl FileReport {
         UnitFile { path: &self.path, name: self.name.as_ref(), document: self.document.as_ref() }
     }
 
+    /// The kind the records were read as, else the one the file name gives.
     pub fn kind(&self) -> Option<&'static Kind> {
-        self.unit_file().kind()
+        self.read_as.or_else(|| self.parsed_name().and_then(FileName::kind))
     }
 
     pub fn kind_code(&self) -> Option<&'static str> {
-        self.unit_file().kind_code()
+        self.kind().map(|kind| kind.code.as_str())
     }
 
     pub fn parsed_name(&self) -> Option<&FileName> {
