@@ -156,7 +156,8 @@ async fn check_after_restart(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mutation {
     None,
-    /// the write-ahead log is gone: the last commits are lost
+    /// the last commits are gone: the five newest messages vanish (deleting the write-ahead log no longer models
+    /// this: the store checkpoints it into the database file right after commits)
     LoseLastCommits,
     /// the newest stored file's bytes are changed
     AlterBytes,
@@ -170,9 +171,10 @@ impl Mutation {
         match self {
             Mutation::None => {}
             Mutation::LoseLastCommits => {
-                for log in ["relay.sqlite3-wal", "relay.sqlite3-shm"] {
-                    let _ = std::fs::remove_file(data.join(log));
-                }
+                database()?.execute_batch(
+                    "PRAGMA foreign_keys = ON;
+                     DELETE FROM messages WHERE seq > (SELECT max(seq) - 5 FROM messages);",
+                )?;
             }
             Mutation::AlterBytes => {
                 database()?
