@@ -194,6 +194,9 @@ step('the recipient sees both messages in its inbox', async () => {
   assert.match(await row.locator('td.subject').innerText(), /加藤　和子[\s\S]*計画書/);
   assert.match(await page.locator(`tr[data-message="${state.ticketMessage}"] td.subject`).innerText(), /加藤　和子[\s\S]*2025年5月分/);
   assert.equal(await page.locator('#inbox-count').innerText(), '2');
+  // Unread units come in the order they were sent (the plan before the ticket), as they are to be imported.
+  const order = await page.locator('#inbox-table tbody tr').evaluateAll((rows) => rows.map((row) => row.dataset.message));
+  assert.deepEqual(order.slice(0, 2), [state.planMessage, state.ticketMessage]);
   await shot(page, '05-inbox.png');
 });
 

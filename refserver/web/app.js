@@ -457,9 +457,18 @@
     }));
   }
 
+  /** The inbox as a clerk works it: what is still unread first, in the order it was sent (units are imported in
+   * that order: a change after the plan it changes), then everything else newest first. The outbox newest first. */
+  async function mailboxPage(box) {
+    if (box !== 'inbox') return api(`/v1/${box}?limit=100`);
+    const [unread, all] = await Promise.all([api('/v1/inbox?status=sent&order=asc&limit=100'), api('/v1/inbox?limit=100')]);
+    const first = new Set(unread.messages.map((message) => message.id));
+    return { messages: unread.messages.concat(all.messages.filter((message) => !first.has(message.id))) };
+  }
+
   async function loadMailbox(box) {
     const table = $(`#${box}-table`);
-    const body = await api(`/v1/${box}?limit=100`).catch((error) => {
+    const body = await mailboxPage(box).catch((error) => {
       table.tBodies[0].replaceChildren(el('tr', {}, el('td', { colspan: 6 }, `読み込めません: ${error.message}`)));
       return null;
     });
