@@ -84,6 +84,14 @@ pub struct RecordCtx<'a> {
 pub struct ColumnCache(RefCell<Vec<(usize, usize, Option<usize>)>>);
 
 impl RecordCtx<'_> {
+    /// Whether the item holds one of the special values the spec data allows in place of its shape (the 000000 /
+    /// 00000000 a 利用者補足情報 carries for the key it is not about).
+    pub fn is_placeholder(&self, id: &str) -> bool {
+        let value = self.get(id);
+        let item = self.doc.column(id).and_then(|column| self.doc.kind.items.get(column));
+        item.is_some_and(|item| item.allow.iter().any(|allowed| allowed == value))
+    }
+
     pub fn get(&self, id: &str) -> &str {
         let key = (id.as_ptr() as usize, id.len());
         let cached = self.columns.0.borrow().iter().find(|(ptr, len, _)| (*ptr, *len) == key).map(|entry| entry.2);

@@ -541,6 +541,8 @@ pub struct UnitMonths {
     pub supplement: String,
     /// the kind whose file-name month is the unit's service month (第6表)
     pub service: String,
+    /// the supplement's file-name month in a plan unit (000000)
+    pub plan: String,
 }
 
 #[derive(Deserialize)]

@@ -34,16 +34,31 @@ rule! {
 
 fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
     let Some(doc) = ctx.doc else { return };
-    let Some(id) = ["target_month", "delete_target_month"].into_iter().find(|id| doc.kind.index_of(id).is_some())
-    else {
-        return;
-    };
-    // Plan-bundle supplements carry 000000 and are not about a month.
+    let Some(id) = doc.kind.service_month.as_deref() else { return };
     let column = doc.column(id);
-    let mut rows = doc.rows().filter(|&row| doc.at(row, column) != "000000");
+    // Plan-bundle supplements carry the item's placeholder (000000) and are not about a month.
+    let placeholders = column.and_then(|column| doc.kind.items.get(column)).map_or(&[][..], |item| &item.allow[..]);
+    let mut rows = doc.rows().filter(|&row| !placeholders.iter().any(|allowed| allowed == doc.at(row, column)));
     let Some(first_row) = rows.next() else { return };
     let first = doc.at(first_row, column);
     if let Some(row) = rows.find(|&row| doc.at(row, column) != first) {
         out.push(finding_at(doc, row, &RULE, id).arg("first", first));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::spec::spec;
+
+    /// The rule runs on exactly the kinds whose spec data names their service-month item.
+    #[test]
+    fn runs_on_the_kinds_with_a_service_month() {
+        let crate::rules::Check::File { kinds, .. } = super::RULE.check else { panic!("a file rule") };
+        let mut listed = kinds.to_vec();
+        listed.sort_unstable();
+        let mut with_month: Vec<&str> =
+            spec().kinds.iter().filter(|kind| kind.service_month.is_some()).map(|kind| kind.code.as_str()).collect();
+        with_month.sort_unstable();
+        assert_eq!(listed, with_month);
     }
 }

@@ -33,8 +33,8 @@ rule! {
 }
 
 fn check(ctx: &RecordCtx<'_>, out: &mut Vec<Finding>) {
-    let date_zero = ctx.get("care_plan_date") == "00000000";
-    let month_zero = ctx.get("target_month") == "000000";
+    let date_zero = ctx.is_placeholder("care_plan_date");
+    let month_zero = ctx.is_placeholder("target_month");
     if date_zero == month_zero {
         let (ja, en) = if date_zero {
             (

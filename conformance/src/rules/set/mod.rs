@@ -33,7 +33,7 @@ pub(crate) fn matching_unit(ctx: &SetCtx<'_>) -> Option<&'static Unit> {
         .iter()
         .filter_map(|file| file.parsed_name())
         .find(|name| name.kind == spec().unit_months.supplement)
-        .map(|name| name.month.as_deref() == Some("000000"));
+        .map(|name| name.month.as_deref() == Some(spec().unit_months.plan.as_str()));
     spec().units.iter().filter(|unit| kinds.iter().all(|kind| unit.allows(kind))).min_by_key(|unit| {
         let month_mismatch = match (unit.supplement_month, supplement_zero) {
             (Some(SupplementMonth::Zero), Some(false)) | (Some(SupplementMonth::Service), Some(true)) => 1,

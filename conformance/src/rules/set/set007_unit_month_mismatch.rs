@@ -39,7 +39,7 @@ fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {
         return;
     };
     let expected: Option<String> = match unit.supplement_month {
-        Some(SupplementMonth::Zero) => Some("000000".to_string()),
+        Some(SupplementMonth::Zero) => Some(spec().unit_months.plan.clone()),
         Some(SupplementMonth::Service) => ctx
             .files
             .iter()
