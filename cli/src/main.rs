@@ -15,7 +15,7 @@ use conformance::rules;
 use conformance::spec::{assumptions, spec};
 use conformance::synth::fixtures::SEED;
 use conformance::synth::invalid;
-use conformance::validate::{validate_files_with_progress, Options, Report};
+use conformance::validate::{validate_files_with_progress, validate_read_on_demand, Options, Report};
 use suites as suite;
 use suites::provenance::{verify, InputCheck, InputDigest, Provenance};
 
@@ -430,15 +430,19 @@ fn progress_bar(len: usize, show: bool) -> indicatif::ProgressBar {
     bar
 }
 
-/// Reads every file, then validates them and their send units on all cores (the progress bar counts files
-/// validated). A file that cannot be read stops the run before anything is validated: a partial report would look
-/// like a clean one.
+/// About this much input is read and validated at a time when nothing needs every input at once (`validate`).
+const READ_BATCH_BYTES: u64 = 32 << 20;
+
 /// Whether to take the SHA-256 of every input, for a suite report's provenance (`validate` has none to fill).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Digests {
     Take,
     Skip,
 }
+
+/// Validates the files and their send units on all cores (the progress bar counts files validated): read all
+/// first when their digests are wanted, else a batch of units at a time. A file that cannot be read stops the run
+/// with no report (exit 2): a partial report would look like a clean one.
 
 fn validate_paths(
     paths: &[PathBuf],
@@ -458,32 +462,62 @@ fn validate_paths(
             shown.join(" ")
         );
     }
-    let mut inputs = Vec::with_capacity(files.len());
-    for path in &files {
-        let display = path.to_string_lossy().to_string();
-        let bytes = if display == "-" {
-            let mut buffer = Vec::new();
-            std::io::stdin().read_to_end(&mut buffer).context("標準入力を読めません cannot read standard input")?;
-            buffer
-        } else {
-            std::fs::read(path).with_context(|| format!("読めません cannot read {display}"))?
-        };
-        inputs.push((display, bytes));
-    }
     let bar = progress_bar(files.len(), progress || (files.len() > 20 && std::io::stderr().is_terminal()));
-    let report = validate_files_with_progress(
-        inputs.iter().map(|(path, bytes)| (path.as_str(), bytes.as_slice())),
-        options,
-        |path| {
-            bar.set_message(path.to_string());
-            bar.inc(1);
-        },
-    );
-    bar.finish_and_clear();
-    let digests = match digests {
-        Digests::Take => inputs.iter().map(|(path, bytes)| InputDigest::of(path, bytes)).collect(),
-        Digests::Skip => Vec::new(),
+    let file_done = |path: &str| {
+        bar.set_message(path.to_string());
+        bar.inc(1);
     };
+    let shown: Vec<String> = files.iter().map(|path| path.to_string_lossy().to_string()).collect();
+    let stdin = if shown.iter().any(|path| path == "-") {
+        let mut buffer = Vec::new();
+        std::io::stdin().read_to_end(&mut buffer).context("標準入力を読めません cannot read standard input")?;
+        buffer
+    } else {
+        Vec::new()
+    };
+    let read = |index: usize| -> std::io::Result<Vec<u8>> {
+        if shown[index] == "-" {
+            Ok(stdin.clone())
+        } else {
+            std::fs::read(&files[index])
+        }
+    };
+    let cannot_read = |index: usize, error: std::io::Error| {
+        anyhow::Error::new(error).context(format!("読めません cannot read {}", shown[index]))
+    };
+    let (report, digests) = match digests {
+        // The suites certify what they read: every input is hashed, so every input is read.
+        Digests::Take => {
+            let mut inputs = Vec::with_capacity(files.len());
+            for index in 0..files.len() {
+                inputs.push(read(index).map_err(|error| cannot_read(index, error))?);
+            }
+            let report = validate_files_with_progress(
+                shown.iter().zip(&inputs).map(|(path, bytes)| (path.as_str(), bytes.as_slice())),
+                options,
+                file_done,
+            );
+            (report, shown.iter().zip(&inputs).map(|(path, bytes)| InputDigest::of(path, bytes)).collect())
+        }
+        // Plain validation reads each send unit's files when their turn comes and lets them go after.
+        Digests::Skip => {
+            let sizes: Vec<u64> = files
+                .iter()
+                .zip(&shown)
+                .map(|(path, shown)| {
+                    if shown == "-" {
+                        stdin.len() as u64
+                    } else {
+                        std::fs::metadata(path).map_or(0, |meta| meta.len())
+                    }
+                })
+                .collect();
+            let report = validate_read_on_demand(&shown, &sizes, READ_BATCH_BYTES, read, options, file_done)
+                .map_err(|(index, error)| cannot_read(index, error))?;
+            (report, Vec::new())
+        }
+    };
+    bar.finish_and_clear();
     Ok((report, digests))
 }
 

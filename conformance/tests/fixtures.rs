@@ -6,8 +6,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use conformance::i18n::Lang;
 use conformance::synth::fixtures::corpus;
-use conformance::validate::{validate_files, Options};
+use conformance::validate::{validate_files, validate_read_on_demand, Options};
 
 fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
@@ -170,4 +171,43 @@ fn dropping_documents_after_each_unit_reports_the_same() {
     };
     assert!(kept.files.iter().map(|file| file.records()).sum::<usize>() > 1000, "the corpus has records");
     assert_eq!(summary(&kept), summary(&dropped));
+}
+
+/// Reading inputs only when their unit's turn comes, in batches as small as one unit or as large as everything,
+/// gives the report `validate_files` gives; a read error stops the run and names the input.
+#[test]
+fn reading_on_demand_reports_what_reading_everything_reports() {
+    let files = committed();
+    let paths: Vec<String> = files.keys().map(|path| path.to_string_lossy().to_string()).collect();
+    let contents: Vec<&[u8]> = files.values().map(Vec::as_slice).collect();
+    let sizes: Vec<u64> = contents.iter().map(|bytes| bytes.len() as u64).collect();
+    let options = Options { drop_documents: true, ..Options::default() };
+    let everything = validate_files(paths.iter().map(String::as_str).zip(contents.iter().copied()), &options);
+    let render = |report: &conformance::validate::Report| conformance::report::json::render(report, Lang::En);
+    for batch_bytes in [1, 64 * 1024, u64::MAX] {
+        let reads = std::sync::atomic::AtomicUsize::new(0);
+        let on_demand = validate_read_on_demand(
+            &paths,
+            &sizes,
+            batch_bytes,
+            |index| {
+                reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Ok::<_, std::io::Error>(contents[index].to_vec())
+            },
+            &options,
+            |_| {},
+        )
+        .unwrap();
+        assert_eq!(reads.into_inner(), paths.len(), "each input read once");
+        assert_eq!(render(&on_demand), render(&everything), "batches of {batch_bytes} bytes");
+    }
+    let failing = validate_read_on_demand(
+        &paths,
+        &sizes,
+        1,
+        |index| if index == 7 { Err("unreadable") } else { Ok(contents[index].to_vec()) },
+        &options,
+        |_| {},
+    );
+    assert_eq!(failing.err(), Some((7, "unreadable")));
 }

@@ -4,7 +4,7 @@
 mod file;
 mod set;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::codec::{EncodingChoice, TextEncoding};
 use crate::document::Document;
@@ -151,16 +151,65 @@ pub fn validate_files_with_progress<'a>(
     file_done: impl Fn(&str) + Sync,
 ) -> Report {
     let inputs: Vec<(&str, &[u8])> = files.into_iter().collect();
-    let units = send_units(&inputs);
-    let checked = parallel_map(
-        &units,
+    let units = send_units(inputs.iter().map(|(path, _)| *path));
+    let mut collected = Collected::new(inputs.len());
+    collected.add(&units, check_units(&units, &|index| inputs[index], options, &file_done));
+    collected.report()
+}
+
+/// Validates files read only when their send unit's turn comes, a batch of units of about `batch_bytes` (by
+/// `sizes`) at a time, letting their bytes go after the batch (and, with [`Options::drop_documents`], their
+/// records): memory holds one batch, not every input. The report is the one [`validate_files`] gives for all of
+/// them; a read error stops the run with the input's index.
+pub fn validate_read_on_demand<E>(
+    paths: &[String],
+    sizes: &[u64],
+    batch_bytes: u64,
+    read: impl Fn(usize) -> Result<Vec<u8>, E>,
+    options: &Options,
+    file_done: impl Fn(&str) + Sync,
+) -> Result<Report, (usize, E)> {
+    let units = send_units(paths.iter().map(String::as_str));
+    let mut collected = Collected::new(paths.len());
+    let mut start = 0;
+    while start < units.len() {
+        let mut end = start;
+        let mut bytes = 0u64;
+        while end < units.len() && (end == start || bytes < batch_bytes) {
+            bytes += units[end].1.iter().map(|&index| sizes.get(index).copied().unwrap_or(0)).sum::<u64>();
+            end += 1;
+        }
+        let batch = &units[start..end];
+        let mut contents: HashMap<usize, Vec<u8>> = HashMap::new();
+        for &index in batch.iter().flat_map(|(_, members)| members) {
+            contents.insert(index, read(index).map_err(|error| (index, error))?);
+        }
+        let input = |index: usize| (paths[index].as_str(), contents.get(&index).map_or(&[][..], Vec::as_slice));
+        collected.add(batch, check_units(batch, &input, options, &file_done));
+        start = end;
+    }
+    Ok(collected.report())
+}
+
+/// One unit's file reports (in its members' order) and its set findings.
+type CheckedUnit = (Vec<FileReport>, Vec<Finding>);
+
+/// The files of each unit validated together, then the unit's set rules; units on every available core.
+fn check_units<'a>(
+    units: &[(Option<String>, Vec<usize>)],
+    input: &(dyn Fn(usize) -> (&'a str, &'a [u8]) + Sync),
+    options: &Options,
+    file_done: &(impl Fn(&str) + Sync),
+) -> Vec<CheckedUnit> {
+    parallel_map(
+        units,
         options.threads,
-        |(_, members)| members.iter().map(|&index| inputs[index].1.len()).sum(),
+        |(_, members)| members.iter().map(|&index| input(index).1.len()).sum(),
         |(serial, members)| {
-            let reports: Vec<FileReport> = members
+            let mut reports: Vec<FileReport> = members
                 .iter()
                 .map(|&index| {
-                    let (path, bytes) = inputs[index];
+                    let (path, bytes) = input(index);
                     let report = validate_file(path, bytes, options);
                     file_done(path);
                     report
@@ -168,31 +217,46 @@ pub fn validate_files_with_progress<'a>(
                 .collect();
             let findings =
                 serial.as_deref().map_or_else(Vec::new, |serial| set::check_unit(serial, reports.iter().collect()));
-            let mut reports = reports;
             if options.drop_documents {
                 reports.iter_mut().for_each(|report| report.document = None);
             }
             (reports, findings)
         },
-    );
-    let mut files: Vec<Option<FileReport>> = std::iter::repeat_with(|| None).take(inputs.len()).collect();
-    let mut set_findings = Vec::new();
-    for ((_, members), (reports, findings)) in units.iter().zip(checked) {
-        for (&index, report) in members.iter().zip(reports) {
-            files[index] = Some(report);
-        }
-        set_findings.extend(findings);
+    )
+}
+
+/// File reports put back in input order, set findings in unit order.
+struct Collected {
+    files: Vec<Option<FileReport>>,
+    set_findings: Vec<Finding>,
+}
+
+impl Collected {
+    fn new(inputs: usize) -> Collected {
+        Collected { files: std::iter::repeat_with(|| None).take(inputs).collect(), set_findings: Vec::new() }
     }
-    Report { files: files.into_iter().flatten().collect(), set_findings }
+
+    fn add(&mut self, units: &[(Option<String>, Vec<usize>)], checked: Vec<CheckedUnit>) {
+        for ((_, members), (reports, findings)) in units.iter().zip(checked) {
+            for (&index, report) in members.iter().zip(reports) {
+                self.files[index] = Some(report);
+            }
+            self.set_findings.extend(findings);
+        }
+    }
+
+    fn report(self) -> Report {
+        Report { files: self.files.into_iter().flatten().collect(), set_findings: self.set_findings }
+    }
 }
 
 /// The inputs grouped by the ファイル連番 of their names, in 連番 order (input order within a unit); files whose
 /// name does not parse come last, each alone and without a unit.
-fn send_units(inputs: &[(&str, &[u8])]) -> Vec<(Option<String>, Vec<usize>)> {
+fn send_units<'a>(paths: impl Iterator<Item = &'a str>) -> Vec<(Option<String>, Vec<usize>)> {
     let mut units: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let mut loose = Vec::new();
-    for (index, (path, _)) in inputs.iter().enumerate() {
-        let name = (*path != "-").then(|| crate::filename::parse(crate::filename::base_name(path)).ok()).flatten();
+    for (index, path) in paths.enumerate() {
+        let name = (path != "-").then(|| crate::filename::parse(crate::filename::base_name(path)).ok()).flatten();
         match name {
             Some(name) => units.entry(name.serial).or_default().push(index),
             None => loose.push((None, vec![index])),
