@@ -443,7 +443,6 @@ enum Digests {
 /// Validates the files and their send units on all cores (the progress bar counts files validated): read all
 /// first when their digests are wanted, else a batch of units at a time. A file that cannot be read stops the run
 /// with no report (exit 2): a partial report would look like a clean one.
-
 fn validate_paths(
     paths: &[PathBuf],
     options: &Options,
