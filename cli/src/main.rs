@@ -15,7 +15,7 @@ use conformance::rules;
 use conformance::spec::{assumptions, spec};
 use conformance::synth::fixtures::SEED;
 use conformance::synth::invalid;
-use conformance::validate::{validate_files_with_progress, validate_read_on_demand, Options, Report};
+use conformance::validate::{validate_read_on_demand, Options, Report};
 use suites as suite;
 use suites::provenance::{verify, InputCheck, InputDigest, Provenance};
 
@@ -430,7 +430,7 @@ fn progress_bar(len: usize, show: bool) -> indicatif::ProgressBar {
     bar
 }
 
-/// About this much input is read and validated at a time when nothing needs every input at once (`validate`).
+/// About this much input is read and validated at a time.
 const READ_BATCH_BYTES: u64 = 32 << 20;
 
 /// Whether to take the SHA-256 of every input, for a suite report's provenance (`validate` has none to fill).
@@ -440,9 +440,9 @@ enum Digests {
     Skip,
 }
 
-/// Validates the files and their send units on all cores (the progress bar counts files validated): read all
-/// first when their digests are wanted, else a batch of units at a time. A file that cannot be read stops the run
-/// with no report (exit 2): a partial report would look like a clean one.
+/// Validates the files and their send units on all cores, reading a batch of units at a time (the progress bar
+/// counts files validated); with `Digests::Take`, the SHA-256 of each input as it is read. A file that cannot be
+/// read stops the run with no report (exit 2): a partial report would look like a clean one.
 fn validate_paths(
     paths: &[PathBuf],
     options: &Options,
@@ -474,48 +474,33 @@ fn validate_paths(
     } else {
         Vec::new()
     };
+    // The suites certify what they read: each input is hashed as it is read.
+    let taken: std::cell::RefCell<Vec<Option<InputDigest>>> = std::cell::RefCell::new(vec![None; files.len()]);
     let read = |index: usize| -> std::io::Result<Vec<u8>> {
-        if shown[index] == "-" {
-            Ok(stdin.clone())
-        } else {
-            std::fs::read(&files[index])
+        let bytes = if shown[index] == "-" { stdin.clone() } else { std::fs::read(&files[index])? };
+        if digests == Digests::Take {
+            taken.borrow_mut()[index] = Some(InputDigest::of(&shown[index], &bytes));
         }
+        Ok(bytes)
     };
-    let cannot_read = |index: usize, error: std::io::Error| {
-        anyhow::Error::new(error).context(format!("読めません cannot read {}", shown[index]))
-    };
-    let (report, digests) = match digests {
-        // The suites certify what they read: every input is hashed, so every input is read.
-        Digests::Take => {
-            let mut inputs = Vec::with_capacity(files.len());
-            for index in 0..files.len() {
-                inputs.push(read(index).map_err(|error| cannot_read(index, error))?);
-            }
-            let report = validate_files_with_progress(
-                shown.iter().zip(&inputs).map(|(path, bytes)| (path.as_str(), bytes.as_slice())),
-                options,
-                file_done,
-            );
-            (report, shown.iter().zip(&inputs).map(|(path, bytes)| InputDigest::of(path, bytes)).collect())
-        }
-        // Plain validation reads each send unit's files when their turn comes and lets them go after.
-        Digests::Skip => {
-            let sizes: Vec<u64> = files
-                .iter()
-                .zip(&shown)
-                .map(|(path, shown)| {
-                    if shown == "-" {
-                        stdin.len() as u64
-                    } else {
-                        std::fs::metadata(path).map_or(0, |meta| meta.len())
-                    }
-                })
-                .collect();
-            let report = validate_read_on_demand(&shown, &sizes, READ_BATCH_BYTES, read, options, file_done)
-                .map_err(|(index, error)| cannot_read(index, error))?;
-            (report, Vec::new())
-        }
-    };
+    let sizes: Vec<u64> = files
+        .iter()
+        .zip(&shown)
+        .map(
+            |(path, shown)| {
+                if shown == "-" {
+                    stdin.len() as u64
+                } else {
+                    std::fs::metadata(path).map_or(0, |m| m.len())
+                }
+            },
+        )
+        .collect();
+    // Each send unit's files are read when their turn comes and let go after.
+    let report = validate_read_on_demand(&shown, &sizes, READ_BATCH_BYTES, read, options, file_done).map_err(
+        |(index, error)| anyhow::Error::new(error).context(format!("読めません cannot read {}", shown[index])),
+    )?;
+    let digests = taken.into_inner().into_iter().flatten().collect();
     bar.finish_and_clear();
     Ok((report, digests))
 }

@@ -375,7 +375,7 @@ pub(crate) async fn mailbox(
         Mailbox::Outbox => 0,
     };
     // With the `ignore_order` fault, oldest-first requests are answered newest first.
-    let listed = |cursor: Cursor| match cursor {
+    let cursor = match cursor {
         Cursor::OldestFirst { .. } if fault(state, |f| f.ignore_order) => Cursor::NewestFirst { before: None },
         cursor => cursor,
     };
@@ -390,7 +390,7 @@ pub(crate) async fn mailbox(
         json_response(StatusCode::OK, &to_json(&protocol::Page::from(page)))
     };
     if wait == 0 {
-        return Ok(page(state.store.list(me, mailbox, status, listed(cursor), limit)?));
+        return Ok(page(state.store.list(me, mailbox, status, cursor, limit)?));
     }
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(wait);
     let signal = state.arrivals.signal(me);
@@ -399,7 +399,7 @@ pub(crate) async fn mailbox(
         let arrival = signal.notified();
         tokio::pin!(arrival);
         arrival.as_mut().enable();
-        let found = state.store.list(me, mailbox, status, listed(cursor), limit)?;
+        let found = state.store.list(me, mailbox, status, cursor, limit)?;
         if !found.messages.is_empty() || tokio::time::timeout_at(deadline, arrival).await.is_err() {
             return Ok(page(found));
         }
