@@ -248,15 +248,14 @@ impl SqliteStore {
 
 /// Brings a store written by an earlier version up to [`SCHEMA`]: columns added since.
 fn migrate(connection: &Connection) -> Result<()> {
-    let has_digest =
-        connection.prepare("SELECT 1 FROM pragma_table_info('messages') WHERE name = 'request_digest'")?.exists([])?;
-    if !has_digest {
+    let has_column = |name: &str| -> Result<bool> {
+        Ok(connection.prepare("SELECT 1 FROM pragma_table_info('messages') WHERE name = ?1")?.exists([name])?)
+    };
+    if !has_column("request_digest")? {
         // Messages stored before have no digest: a retry of one under its key is taken as a replay, as before.
         connection.execute_batch("ALTER TABLE messages ADD COLUMN request_digest TEXT")?;
     }
-    let has_subject =
-        connection.prepare("SELECT 1 FROM pragma_table_info('messages') WHERE name = 'user_name'")?.exists([])?;
-    if !has_subject {
+    if !has_column("user_name")? {
         // Messages stored before show no 利用者 in the lists; their files still say it.
         connection.execute_batch(
             "ALTER TABLE messages ADD COLUMN user_name TEXT; ALTER TABLE messages ADD COLUMN insured_number TEXT;
