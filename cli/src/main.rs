@@ -3,6 +3,7 @@
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -15,9 +16,9 @@ use conformance::rules;
 use conformance::spec::{assumptions, spec};
 use conformance::synth::fixtures::SEED;
 use conformance::synth::invalid;
-use conformance::validate::{validate_read_on_demand, Options, Report};
+use conformance::validate::{validate_readers, Options, Report};
 use suites as suite;
-use suites::provenance::{verify, InputCheck, InputDigest, Provenance};
+use suites::provenance::{verify, HashingReader, InputCheck, InputDigest, Provenance};
 
 /// ケアプランデータ連携標準仕様（第4.1版, CSVバージョン 202407）の適合性検査
 ///
@@ -232,7 +233,7 @@ fn run(command: Command, lang: Lang) -> Result<ExitCode> {
                 })?),
                 None => None,
             };
-            let options = Options { encoding, kind, drop_documents: true, ..Options::default() };
+            let options = Options { encoding, kind, ..Options::default() };
             let (report, _) = validate_paths(&paths, &options, progress, allow_empty, Digests::Skip)?;
             let text = match format {
                 Format::Human => report::human::render(&report, lang),
@@ -289,20 +290,12 @@ fn run(command: Command, lang: Lang) -> Result<ExitCode> {
             finish_suite(&scorecard, &output, lang)
         }
         Command::Roundtrip { original, reexported, output } => {
-            let (before, mut inputs) = validate_paths(
-                std::slice::from_ref(&original),
-                &Options::default(),
-                output.progress,
-                false,
-                Digests::Take,
-            )?;
-            let (after, reexported_inputs) = validate_paths(
-                std::slice::from_ref(&reexported),
-                &Options::default(),
-                output.progress,
-                false,
-                Digests::Take,
-            )?;
+            // The round trip compares every value: keep them.
+            let keep = Options { keep_documents: true, ..Options::default() };
+            let (before, mut inputs) =
+                validate_paths(std::slice::from_ref(&original), &keep, output.progress, false, Digests::Take)?;
+            let (after, reexported_inputs) =
+                validate_paths(std::slice::from_ref(&reexported), &keep, output.progress, false, Digests::Take)?;
             inputs.extend(reexported_inputs);
             let target = format!("{} → {}", original.display(), reexported.display());
             let provenance = Provenance::now(output.product.clone(), None, inputs);
@@ -430,9 +423,6 @@ fn progress_bar(len: usize, show: bool) -> indicatif::ProgressBar {
     bar
 }
 
-/// About this much input is read and validated at a time.
-const READ_BATCH_BYTES: u64 = 32 << 20;
-
 /// Whether to take the SHA-256 of every input, for a suite report's provenance (`validate` has none to fill).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Digests {
@@ -440,9 +430,10 @@ enum Digests {
     Skip,
 }
 
-/// Validates the files and their send units on all cores, reading a batch of units at a time (the progress bar
-/// counts files validated); with `Digests::Take`, the SHA-256 of each input as it is read. A file that cannot be
-/// read stops the run with no report (exit 2): a partial report would look like a clean one.
+/// Validates the files and their send units on all cores, each file opened when its unit's turn comes and read a
+/// piece at a time (the progress bar counts files validated); with `Digests::Take`, the SHA-256 of each input as it
+/// is read. A file that cannot be read stops the run with no report (exit 2): a partial report would look like a
+/// clean one.
 fn validate_paths(
     paths: &[PathBuf],
     options: &Options,
@@ -467,40 +458,24 @@ fn validate_paths(
         bar.inc(1);
     };
     let shown: Vec<String> = files.iter().map(|path| path.to_string_lossy().to_string()).collect();
-    let stdin = if shown.iter().any(|path| path == "-") {
-        let mut buffer = Vec::new();
-        std::io::stdin().read_to_end(&mut buffer).context("標準入力を読めません cannot read standard input")?;
-        buffer
-    } else {
-        Vec::new()
-    };
     // The suites certify what they read: each input is hashed as it is read.
-    let taken: std::cell::RefCell<Vec<Option<InputDigest>>> = std::cell::RefCell::new(vec![None; files.len()]);
-    let read = |index: usize| -> std::io::Result<Vec<u8>> {
-        let bytes = if shown[index] == "-" { stdin.clone() } else { std::fs::read(&files[index])? };
-        if digests == Digests::Take {
-            taken.borrow_mut()[index] = Some(InputDigest::of(&shown[index], &bytes));
-        }
-        Ok(bytes)
+    let taken: Vec<Arc<Mutex<Option<InputDigest>>>> = files.iter().map(|_| Arc::default()).collect();
+    let open = |index: usize| -> std::io::Result<Box<dyn Read + Send>> {
+        let reader: Box<dyn Read + Send> = if shown[index] == "-" {
+            Box::new(std::io::stdin())
+        } else {
+            Box::new(std::fs::File::open(&files[index])?)
+        };
+        Ok(match digests {
+            Digests::Take => Box::new(HashingReader::new(reader, &shown[index], Arc::clone(&taken[index]))),
+            Digests::Skip => reader,
+        })
     };
-    let sizes: Vec<u64> = files
-        .iter()
-        .zip(&shown)
-        .map(
-            |(path, shown)| {
-                if shown == "-" {
-                    stdin.len() as u64
-                } else {
-                    std::fs::metadata(path).map_or(0, |m| m.len())
-                }
-            },
-        )
-        .collect();
-    // Each send unit's files are read when their turn comes and let go after.
-    let report = validate_read_on_demand(&shown, &sizes, READ_BATCH_BYTES, read, options, file_done).map_err(
-        |(index, error)| anyhow::Error::new(error).context(format!("読めません cannot read {}", shown[index])),
-    )?;
-    let digests = taken.into_inner().into_iter().flatten().collect();
+    let sizes: Vec<u64> = files.iter().map(|path| std::fs::metadata(path).map_or(0, |m| m.len())).collect();
+    let report = validate_readers(&shown, &sizes, open, options, file_done).map_err(|(index, error)| {
+        anyhow::Error::new(error).context(format!("読めません cannot read {}", shown[index]))
+    })?;
+    let digests = taken.iter().filter_map(|slot| slot.lock().ok().and_then(|digest| digest.clone())).collect();
     bar.finish_and_clear();
     Ok((report, digests))
 }

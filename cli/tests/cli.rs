@@ -2,6 +2,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a test that cannot set up must fail loudly
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -78,7 +79,7 @@ fn a_bad_date_exits_1_with_its_line_column_item_and_value() {
     assert_eq!(report["summary"]["errors"], 1);
 }
 
-/// The CLI reads everything, then validates send units on all cores; what it prints must be exactly the
+/// The CLI opens each file when its send unit's turn comes and reads it in pieces; what it prints must be exactly the
 /// library's report of the same files in the same order, set findings included.
 #[test]
 fn the_whole_corpus_reports_exactly_what_the_library_reports() {
@@ -203,4 +204,31 @@ fn a_report_carries_its_provenance_and_verify_report_detects_a_changed_input() {
         stdout.contains(&changed.file_name().unwrap().to_string_lossy().to_string()) && stdout.contains("changed"),
         "{stdout}"
     );
+}
+
+/// Standard input streams like a file: a 第7表 read from `-` gives the findings the library gives for the same
+/// bytes without a name (an invalid one, so there is something to find).
+#[test]
+fn standard_input_reports_what_the_library_reports_for_the_same_bytes() {
+    let dir = repo().join("fixtures/invalid/FIL007-amount");
+    let path = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.file_name().unwrap().to_string_lossy().starts_with("UPSIKYU_"))
+        .unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_careplan-conformance"))
+        .current_dir(repo())
+        .args(["--lang", "en", "validate", "--format", "json", "--kind", "UPSIKYU", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&bytes).unwrap();
+    let output = child.wait_with_output().unwrap();
+    let kind = conformance::spec::spec().kind("UPSIKYU");
+    let expected = validate_files([("-", bytes.as_slice())], &Options { kind, ..Options::default() });
+    assert!(expected.files[0].findings.iter().any(|f| f.rule.code == "FIL007"), "the file shows its fault");
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), report::json::render(&expected, Lang::En) + "\n");
 }

@@ -3,6 +3,9 @@
 //! checks, as `../shared/bench/rawparse` does. Two inputs: one large 第6表 file (one send unit, so one thread is
 //! all the engine can use on it) and a folder-sized set of many units (where units run on every core).
 //!
+//! The validator reads files in pieces (the default: memory holds a piece and the few items file and set rules
+//! read); "whole" reads each file at once and keeps every value, as a preview or a round trip needs.
+//!
 //! `cargo bench -p conformance --bench validate` prints the ratios first (speed relative to the floor, median of
 //! three timed runs each), then criterion's measurements of the same functions.
 
@@ -52,9 +55,10 @@ fn floor(files: &Files) -> usize {
     fields
 }
 
-/// Validates the files on at most `threads` threads (`None`: every core); returns the record count.
-fn validate(files: &Files, threads: Option<usize>) -> usize {
-    let options = Options { threads, ..Options::default() };
+/// Validates the files on at most `threads` threads (`None`: every core), read in pieces or (`keep_documents`)
+/// whole with every value kept; returns the record count.
+fn validate(files: &Files, threads: Option<usize>, keep_documents: bool) -> usize {
+    let options = Options { threads, keep_documents, ..Options::default() };
     let report = validate_files(files.iter().map(|(name, bytes)| (name.as_str(), bytes.as_slice())), &options);
     // The one-file input is a 第6表 without the rest of its unit (SET001); its file findings must be none.
     assert!(report.files.iter().all(|file| file.findings.is_empty()), "generated files validate clean");
@@ -76,13 +80,14 @@ fn median_of_three(mut run: impl FnMut() -> usize) -> Duration {
 /// One line per way of reading `files`: time and speed relative to the floor.
 fn ratios(label: &str, files: &Files) {
     let bytes: usize = files.iter().map(|(_, b)| b.len()).sum();
-    let records = validate(files, Some(1));
+    let records = validate(files, Some(1), false);
     eprintln!("{label}: {} file(s), {:.1} MB, {records} records", files.len(), bytes as f64 / 1_048_576.0);
     let floor_time = median_of_three(|| floor(files));
     for (name, time) in [
         ("floor (decode + parse, 1 thread)", floor_time),
-        ("validate, 1 thread", median_of_three(|| validate(files, Some(1)))),
-        ("validate, all cores", median_of_three(|| validate(files, None))),
+        ("validate, 1 thread", median_of_three(|| validate(files, Some(1), false))),
+        ("validate, all cores", median_of_three(|| validate(files, None, false))),
+        ("validate whole, every value kept", median_of_three(|| validate(files, Some(1), true))),
     ] {
         eprintln!(
             "  {name:<34} {:>8.3} s  {:>7.1} MB/s  speed ÷ floor {:.2}",
@@ -103,8 +108,9 @@ fn bench(c: &mut Criterion) {
         group.sample_size(10);
         group.throughput(Throughput::Bytes(total as u64));
         group.bench_function("floor_decode_parse_1_thread", |b| b.iter(|| floor(&files)));
-        group.bench_function("validate_1_thread", |b| b.iter(|| validate(&files, Some(1))));
-        group.bench_function("validate_all_cores", |b| b.iter(|| validate(&files, None)));
+        group.bench_function("validate_1_thread", |b| b.iter(|| validate(&files, Some(1), false)));
+        group.bench_function("validate_all_cores", |b| b.iter(|| validate(&files, None, false)));
+        group.bench_function("validate_whole_1_thread", |b| b.iter(|| validate(&files, Some(1), true)));
         group.finish();
     }
 }

@@ -150,11 +150,13 @@ pub fn detail_rows<'a>(doc: &'a Document) -> impl Iterator<Item = usize> + 'a {
     doc.rows().filter(move |&row| row_kind(doc.at(row, code)) == RowKind::Detail)
 }
 
+/// The items [`annexes`] groups rows by: a user's key, the row's service code and office.
+pub const ANNEX_ITEMS: [&str; 5] =
+    ["insurer_number", "insured_number", "target_month", "service_code", "service_office_code"];
+
 /// Every user's 別表 in a UPSIKYU document.
 pub fn annexes(doc: &Document) -> Annexes<'_> {
-    let [insurer, insured, month, code, office] =
-        ["insurer_number", "insured_number", "target_month", "service_code", "service_office_code"]
-            .map(|id| doc.column(id));
+    let [insurer, insured, month, code, office] = ANNEX_ITEMS.map(|id| doc.column(id));
     let mut users: Annexes<'_> = BTreeMap::new();
     for row in doc.rows() {
         let key = (doc.at(row, insurer), doc.at(row, insured), doc.at(row, month));

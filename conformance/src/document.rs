@@ -1,5 +1,8 @@
 //! Decoded records of one file, kept compactly (one text buffer, field offsets) so that large files validate
-//! without an allocation per field; a [`Document`] pairs them with the kind whose layout gives them meaning.
+//! without an allocation per field; a [`Document`] pairs them with the kind whose layout gives them meaning: the
+//! whole table, or, for a file read in pieces, the runs of the few items file and set rules read ([`Retained`]).
+
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::codec::tokenize::LineEndings;
 use crate::codec::{Records, SyntaxIssue};
@@ -40,6 +43,35 @@ struct RowMeta {
     fields: usize,
 }
 
+/// Whether two values are equal, compared inline: values are a few bytes long and compared for nearly every field,
+/// where calling `memcmp` costs more than the comparison.
+pub fn same_value(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
+}
+
+/// One piece of a file, tokenized: [`Table::parse_piece`].
+#[derive(Debug)]
+pub struct Piece {
+    pub table: Table,
+    pub issues: Vec<SyntaxIssue>,
+    pub line_endings: LineEndings,
+    /// bytes of the text the table's records cover (0: no record is complete yet)
+    pub consumed: usize,
+    /// the physical line the next piece starts on
+    pub next_line: u32,
+}
+
+/// The tokenizer's state after a record that ends with a line feed.
+struct Cut {
+    fields: usize,
+    rows: usize,
+    unescaped: usize,
+    issues: usize,
+    line_endings: LineEndings,
+    position: usize,
+    line: u32,
+}
+
 /// One value with where it stands.
 #[derive(Debug, Clone, Copy)]
 pub struct FieldRef<'a> {
@@ -72,11 +104,30 @@ impl Table {
     }
 
     pub fn parse(text: String) -> (Table, Vec<SyntaxIssue>, LineEndings) {
+        let piece = Table::parse_piece(text, 1, true);
+        (piece.table, piece.issues, piece.line_endings)
+    }
+
+    /// Tokenizes one piece of a file, which starts at a record's start on physical line `first_line`. Unless it is
+    /// the `last` piece, the records after the last one that ends with a line feed are left out (with the syntax
+    /// issues and line endings met reading them): they may go on in the next piece. [`Piece::consumed`] says how
+    /// much of the text the table covers.
+    pub fn parse_piece(text: String, first_line: u32, last: bool) -> Piece {
         // Typical records have short items: one field per 6 bytes avoids regrowing.
         let mut fields: Vec<FieldMeta> = Vec::with_capacity(text.len() / 6);
         let mut rows = Vec::new();
         let mut unescaped = String::new();
-        let mut records = Records::new(&text);
+        let mut records = Records::starting_at(&text, first_line);
+        // Where the piece may be cut: after the last record ending in a line feed (all of it when `last`).
+        let mut cut = Cut {
+            fields: 0,
+            rows: 0,
+            unescaped: 0,
+            issues: 0,
+            line_endings: LineEndings::default(),
+            position: 0,
+            line: first_line,
+        };
         loop {
             let first_field = fields.len();
             let next = records.next_record(|field| {
@@ -91,9 +142,33 @@ impl Table {
             });
             let Some(line) = next else { break };
             rows.push(RowMeta { line, first_field, fields: fields.len() - first_field });
+            if records.ended_at_line_feed() {
+                cut = Cut {
+                    fields: fields.len(),
+                    rows: rows.len(),
+                    unescaped: unescaped.len(),
+                    issues: records.issues.len(),
+                    line_endings: records.line_endings,
+                    position: records.position(),
+                    line: records.line(),
+                };
+            }
         }
-        let (issues, endings) = (records.issues, records.line_endings);
-        (Table { text, unescaped, fields, rows }, issues, endings)
+        let (mut line_endings, mut consumed, mut next_line) = (records.line_endings, text.len(), records.line());
+        let mut issues = records.issues;
+        if !last {
+            fields.truncate(cut.fields);
+            rows.truncate(cut.rows);
+            unescaped.truncate(cut.unescaped);
+            issues.truncate(cut.issues);
+            (line_endings, consumed, next_line) = (cut.line_endings, cut.position, cut.line);
+        }
+        Piece { table: Table { text, unescaped, fields, rows }, issues, line_endings, consumed, next_line }
+    }
+
+    /// The decoded text the values are spans of.
+    pub fn text(&self) -> &str {
+        &self.text
     }
 
     pub fn len(&self) -> usize {
@@ -159,19 +234,50 @@ impl Table {
     }
 }
 
-/// The records of one file read with the layout of its kind. Rows whose width differs from the layout are
-/// listed in `malformed_rows` and skipped by every check that needs the layout.
+/// The records of one file read with the layout of its kind: every value ([`Document::whole`]), or, for a file
+/// read in pieces, only the items the file and set rules read ([`Document::retained`]).
 #[derive(Debug, Clone)]
 pub struct Document {
     pub kind: &'static Kind,
-    pub table: Table,
-    /// rows that are not records of the kind (wrong field count, header row)
-    pub skipped: Vec<bool>,
+    content: Content,
+}
+
+#[derive(Debug, Clone)]
+enum Content {
+    /// the whole table; `skipped` marks the rows that are not records of the kind (wrong field count, header row)
+    Whole {
+        table: Table,
+        skipped: Vec<bool>,
+    },
+    Retained(Retained),
 }
 
 impl Document {
+    /// Every row of a file; the `skipped` rows are no records of the kind.
+    pub fn whole(kind: &'static Kind, table: Table, skipped: Vec<bool>) -> Document {
+        Document { kind, content: Content::Whole { table, skipped } }
+    }
+
+    /// The retained items of every record of a file read in pieces.
+    pub fn retained(kind: &'static Kind, retained: Retained) -> Document {
+        Document { kind, content: Content::Retained(retained) }
+    }
+
+    /// The table with every value, when the document keeps it.
+    pub fn table(&self) -> Option<&Table> {
+        match &self.content {
+            Content::Whole { table, .. } => Some(table),
+            Content::Retained(_) => None,
+        }
+    }
+
+    /// The rows that are records of the kind.
     pub fn rows(&self) -> impl Iterator<Item = usize> + '_ {
-        (0..self.table.len()).filter(|&row| !self.skipped[row])
+        let (len, skipped) = match &self.content {
+            Content::Whole { table, skipped } => (table.len(), Some(skipped)),
+            Content::Retained(retained) => (retained.records, None),
+        };
+        (0..len).filter(move |&row| skipped.is_none_or(|skipped| !skipped[row]))
     }
 
     /// The value of the item with this id in `row`.
@@ -186,10 +292,155 @@ impl Document {
 
     /// The value in a resolved column (empty when the kind has no such item).
     pub fn at(&self, row: usize, column: Option<usize>) -> &str {
-        column.map_or("", |column| self.table.value(row, column))
+        column.map_or("", |column| self.value(row, column))
+    }
+
+    /// The value at `row`, `column` (0-based); empty when the row is shorter.
+    pub fn value(&self, row: usize, column: usize) -> &str {
+        match &self.content {
+            Content::Whole { table, .. } => table.value(row, column),
+            Content::Retained(retained) => retained.value(row, column),
+        }
+    }
+
+    /// The physical line a row starts on.
+    pub fn line(&self, row: usize) -> u32 {
+        match &self.content {
+            Content::Whole { table, .. } => table.row_line(row),
+            Content::Retained(retained) => retained.line(row),
+        }
+    }
+
+    /// The physical line a field starts on (a quoted value before it may span lines).
+    pub fn field_line(&self, row: usize, column: usize) -> u32 {
+        match &self.content {
+            Content::Whole { table, .. } => table.field_line(row, column),
+            Content::Retained(retained) => retained.field_line(row, column),
+        }
     }
 
     pub fn record_count(&self) -> usize {
-        self.skipped.iter().filter(|skipped| !**skipped).count()
+        self.rows().count()
+    }
+}
+
+/// The items the file and set rules read, of every record of a file read in pieces, in memory that grows with
+/// how often they change rather than with the records: a user's records repeat their keys, the month, the office
+/// and mostly the service, so each kept column is stored as runs of equal values. Other columns read as empty.
+#[derive(Debug, Clone, Default)]
+pub struct Retained {
+    records: usize,
+    /// per column of the kind: its runs, or `None` when no rule reads it
+    columns: Vec<Option<Runs>>,
+    /// (first row, its line) of each stretch of rows on consecutive lines
+    lines: Vec<(u32, u32)>,
+    /// (row, column, line) of kept fields that start on a later line than their row (after a quoted line break)
+    field_lines: Vec<(u32, u32, u32)>,
+}
+
+/// One column as runs: run `i` starts at row `starts[i]` and its value is `text[ends[i - 1]..ends[i]]`.
+#[derive(Debug, Default)]
+struct Runs {
+    starts: Vec<u32>,
+    ends: Vec<u32>,
+    text: String,
+    /// the run the last lookup found: rules walk rows in order, so the next lookup is mostly in it or the next
+    recent: AtomicUsize,
+}
+
+impl Clone for Runs {
+    fn clone(&self) -> Runs {
+        Runs {
+            starts: self.starts.clone(),
+            ends: self.ends.clone(),
+            text: self.text.clone(),
+            recent: AtomicUsize::new(self.recent.load(Ordering::Relaxed)),
+        }
+    }
+}
+
+impl Runs {
+    fn last(&self) -> Option<&str> {
+        let end = *self.ends.last()? as usize;
+        let start = self.ends.len().checked_sub(2).map_or(0, |i| self.ends[i] as usize);
+        self.text.get(start..end)
+    }
+
+    fn push(&mut self, row: u32, value: &str) {
+        if !self.last().is_some_and(|last| same_value(last, value)) {
+            self.starts.push(row);
+            self.text.push_str(value);
+            self.ends.push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
+        }
+    }
+
+    fn value(&self, row: u32) -> &str {
+        let holds = |run: usize| {
+            self.starts.get(run).is_some_and(|&start| start <= row)
+                && self.starts.get(run + 1).is_none_or(|&next| row < next)
+        };
+        let recent = self.recent.load(Ordering::Relaxed);
+        let run = if holds(recent) {
+            recent
+        } else if holds(recent + 1) {
+            recent + 1
+        } else {
+            let Some(run) = self.starts.partition_point(|&start| start <= row).checked_sub(1) else { return "" };
+            run
+        };
+        self.recent.store(run, Ordering::Relaxed);
+        let start = run.checked_sub(1).map_or(0, |i| self.ends[i] as usize);
+        self.text.get(start..self.ends[run] as usize).unwrap_or("")
+    }
+}
+
+impl Retained {
+    /// Nothing yet, keeping the `kept` columns of a kind with `width` items.
+    pub fn new(kept: &[bool]) -> Retained {
+        Retained { columns: kept.iter().map(|&kept| kept.then(Runs::default)).collect(), ..Retained::default() }
+    }
+
+    /// Appends the records of one piece (a [`Document::whole`] of it).
+    pub fn extend(&mut self, piece: &Document) {
+        let Content::Whole { table, .. } = &piece.content else { return };
+        for row in piece.rows() {
+            let index = u32::try_from(self.records).unwrap_or(u32::MAX);
+            let line = table.row_line(row);
+            if self.lines.last().is_none_or(|&(first, first_line)| first_line.saturating_add(index - first) != line) {
+                self.lines.push((index, line));
+            }
+            for (column, runs) in self.columns.iter_mut().enumerate() {
+                let Some(runs) = runs else { continue };
+                let field = table.field(row, column);
+                runs.push(index, field.map_or("", |field| field.value));
+                if let Some(field) = field.filter(|field| field.line != line) {
+                    self.field_lines.push((index, u32::try_from(column).unwrap_or(u32::MAX), field.line));
+                }
+            }
+            self.records += 1;
+        }
+    }
+
+    fn value(&self, row: usize, column: usize) -> &str {
+        let runs = self.columns.get(column).and_then(Option::as_ref);
+        debug_assert!(runs.is_some(), "column {column} is read by a rule but not kept: add it to the rule's reads");
+        runs.map_or("", |runs| runs.value(u32::try_from(row).unwrap_or(u32::MAX)))
+    }
+
+    fn line(&self, row: usize) -> u32 {
+        let row = u32::try_from(row).unwrap_or(u32::MAX);
+        let stretch = self.lines.partition_point(|&(first, _)| first <= row);
+        stretch.checked_sub(1).map_or(0, |i| {
+            let (first, line) = self.lines[i];
+            line.saturating_add(row - first)
+        })
+    }
+
+    fn field_line(&self, row: usize, column: usize) -> u32 {
+        let key = (u32::try_from(row).unwrap_or(u32::MAX), u32::try_from(column).unwrap_or(u32::MAX));
+        match self.field_lines.binary_search_by_key(&key, |&(row, column, _)| (row, column)) {
+            Ok(found) => self.field_lines[found].2,
+            Err(_) => self.line(row),
+        }
     }
 }

@@ -8,22 +8,28 @@ use std::path::{Path, PathBuf};
 
 use conformance::i18n::Lang;
 use conformance::synth::fixtures::corpus;
-use conformance::validate::{validate_files, validate_read_on_demand, Options};
+use conformance::validate::{validate_files, validate_readers, Options};
 
 fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
 }
 
+/// The generated corpus (spec-examples/ and hand-written/ are written by hand from the spec, not generated:
+/// tests/spec_examples.rs).
 fn committed() -> BTreeMap<PathBuf, Vec<u8>> {
-    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
+    fixture_files(false)
+}
+
+fn fixture_files(with_hand_written: bool) -> BTreeMap<PathBuf, Vec<u8>> {
+    fn walk(base: &Path, dir: &Path, with_hand_written: bool, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
         for entry in std::fs::read_dir(dir).expect("fixtures/ is readable") {
             let path = entry.expect("entry").path();
-            // spec-examples/ and hand-written/ are written by hand from the spec, not generated (tests/spec_examples.rs).
-            if path.is_dir() && path.file_name().is_some_and(|n| n == "spec-examples" || n == "hand-written") {
+            let hand_written = path.file_name().is_some_and(|n| n == "spec-examples" || n == "hand-written");
+            if path.is_dir() && hand_written && !with_hand_written {
                 continue;
             }
             if path.is_dir() {
-                walk(base, &path, out);
+                walk(base, &path, with_hand_written, out);
             } else if path.file_name().is_some_and(|n| n != "README.md") {
                 let relative = path.strip_prefix(base).expect("below fixtures/").to_path_buf();
                 out.insert(relative, std::fs::read(&path).expect("readable fixture"));
@@ -31,7 +37,7 @@ fn committed() -> BTreeMap<PathBuf, Vec<u8>> {
         }
     }
     let mut out = BTreeMap::new();
-    walk(&fixtures_dir(), &fixtures_dir(), &mut out);
+    walk(&fixtures_dir(), &fixtures_dir(), with_hand_written, &mut out);
     out
 }
 
@@ -132,82 +138,113 @@ fn scale_exchanges_validate_clean_in_both_directions() {
         .starts_with(&format!("UPJSK_202505_{}_11_{}_43_", provider.number, care_manager.number)));
 }
 
-/// Letting records go after each unit (`drop_documents`, what `validate` does) changes nothing a report says:
-/// over the whole committed corpus, valid and invalid, the same kinds, encodings, findings, suppressed counts and
-/// record counts.
+/// Reading files in pieces and keeping only what the file and set rules read changes nothing a report says: over
+/// every committed file (generated, hand-written and the spec's examples), pieces from one byte (each widened
+/// until a record fits) to the default give the JSON report — rules, lines, columns, items, values, messages,
+/// suppressed counts, encodings, record counts — that reading each file whole and keeping every value gives.
 #[test]
-fn dropping_documents_after_each_unit_reports_the_same() {
-    let files = committed();
+fn reading_in_pieces_reports_what_reading_whole_reports() {
+    let files = fixture_files(true);
     let inputs: Vec<(String, &[u8])> =
         files.iter().map(|(path, bytes)| (path.to_string_lossy().to_string(), bytes.as_slice())).collect();
-    let run = |drop_documents: bool| {
-        let options = Options { drop_documents, ..Options::default() };
-        validate_files(inputs.iter().map(|(path, bytes)| (path.as_str(), *bytes)), &options)
-    };
-    let (kept, dropped) = (run(false), run(true));
-    assert!(kept.files.iter().any(|file| file.document.is_some()));
+    let run = |options: &Options| validate_files(inputs.iter().map(|(path, bytes)| (path.as_str(), *bytes)), options);
+    let whole = run(&Options { keep_documents: true, ..Options::default() });
     // What a report says of a file's kind is the kind its records were read as, when they were.
-    for file in &kept.files {
+    for file in &whole.files {
         if let Some(document) = &file.document {
             assert_eq!(file.kind_code(), Some(document.kind.code.as_str()), "{}", file.path);
         }
     }
-    assert!(dropped.files.iter().all(|file| file.document.is_none()));
-    let summary = |report: &conformance::validate::Report| -> Vec<String> {
-        let files = report.files.iter().map(|file| {
-            let findings: Vec<String> =
-                file.findings.iter().map(|f| format!("{}:{:?}:{:?}", f.rule.code, f.line, f.column)).collect();
-            format!(
-                "{} {:?} {:?} {} {:?} {}",
-                file.path,
-                file.kind_code(),
-                file.encoding,
-                file.records(),
-                file.suppressed,
-                findings.join(",")
-            )
-        });
-        files.chain(report.set_findings.iter().map(|f| format!("set {} {:?}", f.rule.code, f.file))).collect()
-    };
-    assert!(kept.files.iter().map(|file| file.records()).sum::<usize>() > 1000, "the corpus has records");
-    assert_eq!(summary(&kept), summary(&dropped));
+    assert!(whole.files.iter().filter(|file| file.document.is_some()).count() > 300, "the corpus has documents");
+    assert!(whole.files.iter().map(|file| file.records()).sum::<usize>() > 1000, "the corpus has records");
+    let expected = conformance::report::json::render(&whole, Lang::En);
+    for piece_bytes in [None, Some(1), Some(100), Some(1000), Some(64 * 1024)] {
+        let pieces = run(&Options { piece_bytes, ..Options::default() });
+        assert!(pieces.files.iter().all(|file| file.document.is_none()), "kept items are let go after the unit");
+        let got = conformance::report::json::render(&pieces, Lang::En);
+        if got != expected {
+            let first = got.lines().zip(expected.lines()).position(|(a, b)| a != b).unwrap_or(0);
+            let context =
+                |text: &str| text.lines().skip(first.saturating_sub(20)).take(25).collect::<Vec<_>>().join("\n");
+            panic!(
+                "pieces of {piece_bytes:?} bytes differ at line {first}:\n{}\n--- whole:\n{}",
+                context(&got),
+                context(&expected)
+            );
+        }
+    }
 }
 
-/// Reading inputs only when their unit's turn comes, in batches as small as one unit or as large as everything,
-/// gives the report `validate_files` gives; a read error stops the run and names the input.
+/// A reader that hands out at most a few bytes per call, as a pipe may.
+struct Trickle(std::io::Cursor<Vec<u8>>, usize);
+
+impl Trickle {
+    fn new(bytes: &[u8], most: usize) -> Box<Trickle> {
+        Box::new(Trickle(std::io::Cursor::new(bytes.to_vec()), most))
+    }
+}
+
+impl std::io::Read for Trickle {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let most = self.1.min(buffer.len());
+        self.0.read(&mut buffer[..most])
+    }
+}
+
+/// Files opened when their unit's turn comes and read a piece at a time, even a few bytes per read, give the
+/// report that validating the same bytes in memory gives; an input that cannot be opened or read stops the run
+/// and names the input.
 #[test]
-fn reading_on_demand_reports_what_reading_everything_reports() {
+fn reading_from_readers_reports_what_reading_bytes_reports() {
     let files = committed();
     let paths: Vec<String> = files.keys().map(|path| path.to_string_lossy().to_string()).collect();
     let contents: Vec<&[u8]> = files.values().map(Vec::as_slice).collect();
     let sizes: Vec<u64> = contents.iter().map(|bytes| bytes.len() as u64).collect();
-    let options = Options { drop_documents: true, ..Options::default() };
-    let everything = validate_files(paths.iter().map(String::as_str).zip(contents.iter().copied()), &options);
     let render = |report: &conformance::validate::Report| conformance::report::json::render(report, Lang::En);
-    for batch_bytes in [1, 64 * 1024, u64::MAX] {
-        let reads = std::sync::atomic::AtomicUsize::new(0);
-        let on_demand = validate_read_on_demand(
+    let in_memory = validate_files(paths.iter().map(String::as_str).zip(contents.iter().copied()), &Options::default());
+    for (trickle, piece_bytes) in [(7, Some(512)), (1 << 20, None)] {
+        let opened = std::sync::atomic::AtomicUsize::new(0);
+        let options = Options { piece_bytes, ..Options::default() };
+        let from_readers = validate_readers(
             &paths,
             &sizes,
-            batch_bytes,
             |index| {
-                reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                Ok::<_, std::io::Error>(contents[index].to_vec())
+                opened.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Ok(Trickle::new(contents[index], trickle))
             },
             &options,
             |_| {},
         )
         .unwrap();
-        assert_eq!(reads.into_inner(), paths.len(), "each input read once");
-        assert_eq!(render(&on_demand), render(&everything), "batches of {batch_bytes} bytes");
+        assert_eq!(opened.into_inner(), paths.len(), "each input opened once");
+        assert_eq!(render(&from_readers), render(&in_memory), "reads of {trickle} bytes, pieces of {piece_bytes:?}");
     }
-    let failing = validate_read_on_demand(
+    let unopenable = validate_readers(
         &paths,
         &sizes,
-        1,
-        |index| if index == 7 { Err("unreadable") } else { Ok(contents[index].to_vec()) },
-        &options,
+        |index| {
+            if index == 7 {
+                Err(std::io::Error::new(std::io::ErrorKind::NotFound, "gone"))
+            } else {
+                Ok(Trickle::new(contents[index], 1 << 20))
+            }
+        },
+        &Options::default(),
         |_| {},
     );
-    assert_eq!(failing.err(), Some((7, "unreadable")));
+    assert_eq!(unopenable.err().map(|(index, error)| (index, error.to_string())), Some((7, "gone".to_string())));
+    struct Broken;
+    impl std::io::Read for Broken {
+        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::other("disk error"))
+        }
+    }
+    let unreadable = validate_readers(
+        &paths,
+        &sizes,
+        |index| if index == 3 { Ok(Box::new(Broken)) } else { Ok(Trickle::new(contents[index], 1 << 20)) },
+        &Options::default(),
+        |_| {},
+    );
+    assert_eq!(unreadable.err().map(|(index, error)| (index, error.to_string())), Some((3, "disk error".to_string())));
 }

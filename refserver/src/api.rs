@@ -766,7 +766,7 @@ async fn accept_upload(
             return Err((report.errors(), crate::checks::build(&report)));
         }
         let kinds = report.files.iter().map(|f| f.kind_code().map(String::from));
-        let subject = crate::checks::subject_of(&report);
+        let subject = crate::checks::subject_of(&report, &files);
         let mut files = files;
         if drop_last_file && files.len() > 1 {
             files.pop();

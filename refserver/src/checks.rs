@@ -1,10 +1,11 @@
 //! The validator's report as the API gives it (`POST /v1/validate` and a send's `validation_failed`): findings for
 //! a set of files in both languages with the item named as the spec names it; and whose unit the files are.
 
-use conformance::document::Document;
+use conformance::codec::{EncodingChoice, TextEncoding};
+use conformance::document::{Document, Table};
 use conformance::finding::Finding;
 use conformance::i18n::Lang;
-use conformance::validate::Report;
+use conformance::validate::{FileReport, Report};
 use protocol::{ReportFile, ReportFinding, Subject, ValidationReport};
 
 fn finding(finding: &Finding) -> ReportFinding {
@@ -25,11 +26,13 @@ fn finding(finding: &Finding) -> ReportFinding {
 }
 
 /// Whose unit the files are (利用者氏名, 被保険者番号) and for which month (the kind's service-month item, unless it
-/// is 000000 as in a plan unit's 補足): each from the first record of the first file that has the item.
-pub fn subject_of(report: &Report) -> Subject {
-    let documents = || report.files.iter().filter_map(|file| file.document.as_ref());
+/// is 000000 as in a plan unit's 補足): each from the first record of the first file that has the item. `files`
+/// are the bytes `report` was made from, in its order; only each file's first record is read again.
+pub fn subject_of(report: &Report, files: &[(String, Vec<u8>)]) -> Subject {
+    let documents: Vec<Document> =
+        report.files.iter().zip(files).filter_map(|(file, (_, bytes))| first_record(file, bytes)).collect();
     let first = |id: &dyn Fn(&Document) -> Option<&str>| {
-        documents().find_map(|doc| {
+        documents.iter().find_map(|doc| {
             let id = id(doc)?;
             let row = doc.rows().next()?;
             let value = doc.get(row, id);
@@ -42,6 +45,25 @@ pub fn subject_of(report: &Report) -> Subject {
         insured_number: first(&|_| Some("insured_number")),
         target_month: first(&|doc| doc.kind.service_month.as_deref()),
     }
+}
+
+/// A record is far shorter than this: the first record is read from at most this many bytes.
+const FIRST_RECORD_BYTES: usize = 64 * 1024;
+
+/// The first record of a file the validator read as its kind, in the encoding it read it in.
+fn first_record(file: &FileReport, bytes: &[u8]) -> Option<Document> {
+    let kind = file.read_as?;
+    let choice = match file.encoding? {
+        TextEncoding::Utf8 | TextEncoding::Utf8Bom => EncodingChoice::Utf8,
+        TextEncoding::ShiftJis | TextEncoding::Ascii => EncodingChoice::ShiftJis,
+    };
+    let start = bytes.get(..FIRST_RECORD_BYTES).unwrap_or(bytes);
+    let text = conformance::codec::decode(start, choice).text;
+    let table = Table::parse_piece(text, 1, start.len() == bytes.len()).table;
+    let record = !table.is_empty() && !table.first_row_is_header() && table.row_width(0) == kind.items.len();
+    // Only the first row is looked at.
+    let skipped = (0..table.len()).map(|row| row > 0).collect();
+    record.then(|| Document::whole(kind, table, skipped))
 }
 
 /// The validator's report as the API answers it (dry run and `validation_failed` alike).
@@ -94,7 +116,7 @@ mod tests {
         assert!(report.errors >= 1);
     }
 
-    fn unit(dir: &str, prefixes: &[&str]) -> Report {
+    fn subject_of_unit(dir: &str, prefixes: &[&str]) -> Subject {
         let dir = format!("{}/../fixtures/valid/{dir}", env!("CARGO_MANIFEST_DIR"));
         let files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
             .expect("fixture unit")
@@ -107,18 +129,19 @@ mod tests {
             })
             .collect();
         assert_eq!(files.len(), prefixes.len(), "{dir}: {prefixes:?}");
-        validate_files(files.iter().map(|(n, b)| (n.as_str(), b.as_slice())), &Options::default())
+        let report = validate_files(files.iter().map(|(n, b)| (n.as_str(), b.as_slice())), &Options::default());
+        subject_of(&report, &files)
     }
 
     #[test]
     fn the_subject_is_read_from_the_unit() {
         // a ticket unit: the name from 補足, the month from 第6表/第7表 (補足's own is the same month)
-        let tickets = subject_of(&unit("kaigo2-new-plan", &["UPPLAN_", "UPSIKYU_", "UPHOSOKU_202505_"]));
+        let tickets = subject_of_unit("kaigo2-new-plan", &["UPPLAN_", "UPSIKYU_", "UPHOSOKU_202505_"]);
         assert_eq!(tickets.user_name.as_deref(), Some("加藤　和子"));
         assert_eq!(tickets.insured_number.as_deref(), Some("0241149189"));
         assert_eq!(tickets.target_month.as_deref(), Some("202505"));
         // a plan unit has no month (its 補足 carries 000000); without 補足 there is only the insured number
-        let plan = subject_of(&unit("kaigo2-new-plan", &["UP1KYO_", "UP2KYO_"]));
+        let plan = subject_of_unit("kaigo2-new-plan", &["UP1KYO_", "UP2KYO_"]);
         assert_eq!(plan.user_name, None);
         assert_eq!(plan.insured_number.as_deref(), Some("0241149189"));
         assert_eq!(plan.target_month, None);

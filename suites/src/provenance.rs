@@ -45,6 +45,41 @@ impl InputDigest {
     }
 }
 
+/// A reader that takes the SHA-256 of every byte read through it, for a suite that certifies what it validated
+/// without holding the file: once the reader reaches the end, [`HashingReader::digest`] is the input's digest.
+pub struct HashingReader<R> {
+    inner: R,
+    path: String,
+    hasher: Sha256,
+    bytes: u64,
+    digest: std::sync::Arc<std::sync::Mutex<Option<InputDigest>>>,
+}
+
+impl<R: std::io::Read> HashingReader<R> {
+    /// Hashes what is read from `inner` (the input `path`); the digest appears in `digest` at the end.
+    pub fn new(inner: R, path: &str, digest: std::sync::Arc<std::sync::Mutex<Option<InputDigest>>>) -> Self {
+        HashingReader { inner, path: path.to_string(), hasher: Sha256::new(), bytes: 0, digest }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for HashingReader<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buffer)?;
+        let read_bytes = buffer.get(..read).unwrap_or(&[]);
+        if read == 0 && !buffer.is_empty() {
+            let sha256 = conformance::hex::encode(&self.hasher.clone().finalize());
+            let digest = InputDigest { path: self.path.clone(), bytes: self.bytes, sha256 };
+            if let Ok(mut slot) = self.digest.lock() {
+                *slot = Some(digest);
+            }
+        } else {
+            self.hasher.update(read_bytes);
+            self.bytes += read as u64;
+        }
+        Ok(read)
+    }
+}
+
 impl Provenance {
     /// This tool, now, for `product` / `profile`, over `inputs`.
     pub fn now(product: Option<String>, profile: Option<String>, inputs: Vec<InputDigest>) -> Provenance {

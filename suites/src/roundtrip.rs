@@ -99,14 +99,14 @@ type Row = (String, u32, Vec<String>);
 fn records(report: &Report) -> BTreeMap<RecordKey, Vec<Row>> {
     let mut grouped: BTreeMap<RecordKey, Vec<Row>> = BTreeMap::new();
     for file in &report.files {
-        let Some(doc) = &file.document else { continue };
+        let Some((doc, table)) = file.document.as_ref().and_then(|doc| Some((doc, doc.table()?))) else { continue };
         let keys = key_columns(doc);
         for row in doc.rows() {
-            let key: Vec<String> = keys.iter().map(|&c| doc.table.value(row, c).to_string()).collect();
-            let values: Vec<String> = doc.table.row_values(row).into_iter().map(String::from).collect();
+            let key: Vec<String> = keys.iter().map(|&c| table.value(row, c).to_string()).collect();
+            let values: Vec<String> = table.row_values(row).into_iter().map(String::from).collect();
             grouped.entry((doc.kind.code.clone(), key)).or_default().push((
                 file.path.clone(),
-                doc.table.row_line(row),
+                table.row_line(row),
                 values,
             ));
         }
@@ -120,12 +120,29 @@ fn records(report: &Report) -> BTreeMap<RecordKey, Vec<Row>> {
 /// A difference, where it is (file, line) and how it reads.
 type Located = ((String, u32), Difference, String);
 
-/// Compares the original corpus with the vendor's re-export; one case per kind.
+/// Compares the original corpus with the vendor's re-export; one case per kind. Both reports must keep their
+/// records (`Options::keep_documents`): a file read as a kind whose records were let go fails its kind's case
+/// rather than compare as empty.
 pub fn compare(original: &Report, reexported: &Report, target: &str, lang: Lang) -> SuiteReport {
     let (before, after) = (records(original), records(reexported));
     // Each difference with where it is, to list them in file order: a missing record by its original line (first),
     // the others by the re-export's file and line.
     let mut per_kind: BTreeMap<String, Vec<Located>> = BTreeMap::new();
+    for file in original.files.iter().chain(&reexported.files) {
+        if let (Some(kind), None) = (file.read_as, &file.document) {
+            let text = match lang {
+                Lang::Ja => format!("{} のレコードが検査結果に保持されていないため比較できません", file.path),
+                Lang::En => {
+                    format!("{}: its records were not kept by the validation, so nothing was compared", file.path)
+                }
+            };
+            per_kind.entry(kind.code.clone()).or_default().push((
+                (file.path.clone(), 0),
+                Difference::ExtraRecord,
+                text,
+            ));
+        }
+    }
     for ((kind_code, key), rows) in &before {
         let Some(kind) = spec().kind(kind_code) else { continue };
         let list = per_kind.entry(kind_code.clone()).or_default();

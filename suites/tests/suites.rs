@@ -13,7 +13,11 @@ use suites::{export, roundtrip, Outcome};
 
 fn validate(files: &[GeneratedFile]) -> Report {
     let bytes: Vec<(String, Vec<u8>)> = files.iter().map(|f| (f.name.clone(), f.bytes().unwrap())).collect();
-    validate_files(bytes.iter().map(|(n, b)| (n.as_str(), b.as_slice())), &Options::default())
+    // The round trip compares every value: keep them.
+    validate_files(
+        bytes.iter().map(|(n, b)| (n.as_str(), b.as_slice())),
+        &Options { keep_documents: true, ..Options::default() },
+    )
 }
 
 fn corpus() -> Vec<GeneratedFile> {
@@ -76,4 +80,17 @@ fn the_round_trip_tolerates_reformatting_and_reports_meaningful_changes() {
     let evidence = |id: &str| report.results.iter().find(|r| r.id == id).unwrap().evidence.join("\n");
     assert!(evidence("UP2KYO").contains("[truncated]"), "{}", evidence("UP2KYO"));
     assert!(evidence("UPPLAN").contains("[changed]"), "{}", evidence("UPPLAN"));
+}
+
+/// A report whose records were let go (the validator's default) cannot be compared: the round trip fails the kinds
+/// it could not compare instead of passing on nothing.
+#[test]
+fn the_round_trip_fails_when_the_records_were_not_kept() {
+    let files = corpus();
+    let bytes: Vec<(String, Vec<u8>)> = files.iter().map(|f| (f.name.clone(), f.bytes().unwrap())).collect();
+    let dropped = validate_files(bytes.iter().map(|(n, b)| (n.as_str(), b.as_slice())), &Options::default());
+    let report = roundtrip::compare(&dropped, &dropped, "corpus", Lang::En);
+    assert!(!report.passed(), "{}", report.human(Lang::En));
+    let kept = validate(&files);
+    assert!(roundtrip::compare(&kept, &kept, "corpus", Lang::En).passed());
 }

@@ -69,21 +69,74 @@ pub struct Decoded {
 }
 
 pub fn decode(bytes: &[u8], choice: EncodingChoice) -> Decoded {
-    let encoding = match choice {
-        EncodingChoice::Auto => detect(bytes),
-        EncodingChoice::ShiftJis if bytes.is_ascii() => TextEncoding::Ascii,
-        EncodingChoice::ShiftJis => TextEncoding::ShiftJis,
-        EncodingChoice::Utf8 if bytes.starts_with(UTF8_BOM) => TextEncoding::Utf8Bom,
-        EncodingChoice::Utf8 => TextEncoding::Utf8,
-    };
-    let looks_like_utf8 = encoding == TextEncoding::ShiftJis && choice != EncodingChoice::Auto && utf8_score(bytes) > 0;
-    let (text, undecodable) = match encoding {
-        TextEncoding::Ascii => (bytes.iter().map(|&b| char::from(b)).collect(), Vec::new()),
-        TextEncoding::ShiftJis => decode_shift_jis(bytes),
-        TextEncoding::Utf8 => decode_utf8(bytes, 0),
-        TextEncoding::Utf8Bom => decode_utf8(bytes, UTF8_BOM.len()),
-    };
-    Decoded { encoding, text, undecodable, looks_like_utf8 }
+    let mut decoder = StreamDecoder::new(choice);
+    decoder.sniff(bytes);
+    let (text, undecodable) = decoder.decode_piece(bytes, 0, 1);
+    Decoded { encoding: decoder.encoding(), text, undecodable, looks_like_utf8: decoder.looks_like_utf8 }
+}
+
+/// Decodes a file a piece at a time (each piece ending where a record ends, so no character is cut). The encoding
+/// is decided on the file's first bytes ([`StreamDecoder::sniff`], [`DETECT_BYTES`] of them) — for a file no
+/// longer than that, [`decode`]'s choice — or, when those are all ASCII, on the first piece that is not.
+#[derive(Debug, Clone)]
+pub struct StreamDecoder {
+    choice: EncodingChoice,
+    decided: Option<TextEncoding>,
+    /// some piece is valid UTF-8 with non-ASCII characters although Shift_JIS was forced
+    pub looks_like_utf8: bool,
+}
+
+/// How many of a file's first bytes the encoding is judged on.
+pub const DETECT_BYTES: usize = 1 << 20;
+
+impl StreamDecoder {
+    pub fn new(choice: EncodingChoice) -> StreamDecoder {
+        StreamDecoder { choice, decided: None, looks_like_utf8: false }
+    }
+
+    /// The encoding the file is read in so far (ASCII until a piece says otherwise).
+    pub fn encoding(&self) -> TextEncoding {
+        self.decided.unwrap_or(TextEncoding::Ascii)
+    }
+
+    /// Judges the encoding on the file's first bytes (up to [`DETECT_BYTES`]), before any piece is decoded.
+    pub fn sniff(&mut self, start: &[u8]) {
+        self.decide(start, true);
+    }
+
+    fn decide(&mut self, bytes: &[u8], file_start: bool) {
+        if self.decided.is_some() {
+            return;
+        }
+        let bom = file_start && bytes.starts_with(UTF8_BOM);
+        self.decided = match self.choice {
+            EncodingChoice::Auto if bom => Some(TextEncoding::Utf8Bom),
+            EncodingChoice::Auto => (!bytes.is_ascii()).then(|| detect(bytes)),
+            EncodingChoice::ShiftJis => (!bytes.is_ascii()).then_some(TextEncoding::ShiftJis),
+            EncodingChoice::Utf8 if bom => Some(TextEncoding::Utf8Bom),
+            EncodingChoice::Utf8 => Some(TextEncoding::Utf8),
+        };
+    }
+
+    /// Decodes one piece that starts `offset` bytes into the file, on physical line `first_line`; undecodable
+    /// runs are reported with their offset and line in the file.
+    pub fn decode_piece(&mut self, bytes: &[u8], offset: usize, first_line: u32) -> (String, Vec<Undecodable>) {
+        self.decide(bytes, offset == 0);
+        let bom = offset == 0 && self.decided == Some(TextEncoding::Utf8Bom) && bytes.starts_with(UTF8_BOM);
+        let encoding = self.decided.unwrap_or(TextEncoding::Ascii);
+        self.looks_like_utf8 |=
+            encoding == TextEncoding::ShiftJis && self.choice != EncodingChoice::Auto && utf8_score(bytes) > 0;
+        let (text, mut undecodable) = match encoding {
+            TextEncoding::Ascii => (bytes.iter().map(|&b| char::from(b)).collect(), Vec::new()),
+            TextEncoding::ShiftJis => decode_shift_jis(bytes),
+            TextEncoding::Utf8 | TextEncoding::Utf8Bom => decode_utf8(bytes, if bom { UTF8_BOM.len() } else { 0 }),
+        };
+        for run in &mut undecodable {
+            run.offset += offset;
+            run.line = run.line.saturating_add(first_line.saturating_sub(1));
+        }
+        (text, undecodable)
+    }
 }
 
 /// UTF-8 when the bytes start with a BOM or decode as UTF-8 with far more valid multi-byte characters than errors

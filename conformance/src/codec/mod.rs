@@ -7,6 +7,6 @@ pub mod decode;
 pub mod tokenize;
 pub mod write;
 
-pub use decode::{decode, Decoded, EncodingChoice, TextEncoding, Undecodable};
+pub use decode::{decode, Decoded, EncodingChoice, StreamDecoder, TextEncoding, Undecodable};
 pub use tokenize::{RawField, Records, SyntaxIssue};
 pub use write::{encode_records, WriteError};

@@ -56,11 +56,42 @@ pub struct Records<'a> {
     line: u32,
     pub issues: Vec<SyntaxIssue>,
     pub line_endings: LineEndings,
+    /// the last record read ended with a line feed (LF or CR LF): nothing read later can belong to it
+    ended_at_line_feed: bool,
 }
 
 impl<'a> Records<'a> {
     pub fn new(text: &'a str) -> Self {
-        Records { text, position: 0, line: 1, issues: Vec::new(), line_endings: LineEndings::default() }
+        Records::starting_at(text, 1)
+    }
+
+    /// A tokenizer for a piece of a file that starts at a record's start on physical line `line`.
+    pub fn starting_at(text: &'a str, line: u32) -> Self {
+        Records {
+            text,
+            position: 0,
+            line,
+            issues: Vec::new(),
+            line_endings: LineEndings::default(),
+            ended_at_line_feed: false,
+        }
+    }
+
+    /// The physical line the tokenizer stands on.
+    pub fn line(&self) -> u32 {
+        self.line
+    }
+
+    /// Where the tokenizer stands in the text.
+    pub fn position(&self) -> usize {
+        self.position
+    }
+
+    /// Whether the last record read ended with a line feed, so the piece may be cut right after it: a record
+    /// that reaches the end of the piece without one may go on in the next (a CR may be half of a CR LF, a
+    /// closing quote half of a `""`).
+    pub fn ended_at_line_feed(&self) -> bool {
+        self.ended_at_line_feed
     }
 
     /// Reads the next record, handing each field to `on_field` in order; returns the line the record starts on,
@@ -76,6 +107,7 @@ impl<'a> Records<'a> {
             return None;
         }
         let record_line = self.line;
+        self.ended_at_line_feed = false;
         let mut column = 0u32;
         loop {
             column = column.saturating_add(1);
@@ -89,6 +121,7 @@ impl<'a> Records<'a> {
                 Some(b',') => self.position += 1,
                 Some(b'\r' | b'\n') => {
                     self.consume_terminator();
+                    self.ended_at_line_feed = bytes.get(self.position.wrapping_sub(1)) == Some(&b'\n');
                     return Some(record_line);
                 }
                 _ => return Some(record_line),

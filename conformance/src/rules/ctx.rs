@@ -6,7 +6,7 @@ use crate::billing::{annexes, Annexes};
 use crate::codec::chars::{odd_characters, CharClass, OddCharacter};
 use crate::codec::tokenize::LineEndings;
 use crate::codec::{Decoded, SyntaxIssue};
-use crate::document::{Document, Table};
+use crate::document::Document;
 use crate::filename::{FileName, NameError};
 use crate::finding::Finding;
 use crate::rules::Rule;
@@ -52,10 +52,10 @@ pub struct ReadCtx<'a> {
 /// How the records are laid out: whether the first row is a header, which kind they are read as, and the rows
 /// whose width is not that kind's.
 pub struct LayoutCtx<'a> {
-    pub table: &'a Table,
-    pub header: bool,
-    /// the row the kind was judged on (the first after a header)
-    pub first_record: usize,
+    /// the first row's line and first value, when that row is a header
+    pub header: Option<(u32, &'a str)>,
+    /// the line of the row the kind was judged on (the first after a header)
+    pub first_record_line: u32,
     pub kind: KindChoice,
     /// (line, width) of every record whose field count is not the kind's
     pub wrong_width: &'a [(u32, usize)],
@@ -93,18 +93,26 @@ impl RecordCtx<'_> {
     }
 
     pub fn get(&self, id: &str) -> &str {
+        self.doc.at(self.row, self.column(id))
+    }
+
+    /// Whether the record's kind has the item.
+    pub fn has(&self, id: &str) -> bool {
+        self.column(id).is_some()
+    }
+
+    fn column(&self, id: &str) -> Option<usize> {
         let key = (id.as_ptr() as usize, id.len());
         let cached = self.columns.0.borrow().iter().find(|(ptr, len, _)| (*ptr, *len) == key).map(|entry| entry.2);
-        let column = cached.unwrap_or_else(|| {
+        cached.unwrap_or_else(|| {
             let column = self.doc.column(id);
             self.columns.0.borrow_mut().push((key.0, key.1, column));
             column
-        });
-        self.doc.at(self.row, column)
+        })
     }
 
     pub fn line(&self) -> u32 {
-        self.doc.table.row_line(self.row)
+        self.doc.line(self.row)
     }
 
     /// A finding of `rule` pointing at item `id` of this record, showing its value.
@@ -118,10 +126,10 @@ pub fn finding_at(doc: &Document, row: usize, rule: &'static Rule, id: &str) -> 
     let kind = doc.kind;
     match kind.index_of(id) {
         Some(column) => Finding::new(&rule.meta)
-            .line(doc.table.field_line(row, column))
+            .line(doc.field_line(row, column))
             .item(kind, &kind.items[column])
-            .value(doc.table.value(row, column)),
-        None => Finding::new(&rule.meta).line(doc.table.row_line(row)),
+            .value(doc.value(row, column)),
+        None => Finding::new(&rule.meta).line(doc.line(row)),
     }
 }
 

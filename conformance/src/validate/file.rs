@@ -1,12 +1,16 @@
-//! Validation of one file.
+//! Validation of one file, read in pieces: each piece is decoded, tokenized and checked field by field and record
+//! by record, then let go; what the file and set rules read is kept ([`Retained`]), unless the caller keeps every
+//! value ([`Options::keep_documents`]: the file is then one piece).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
+use std::io::Read;
 use std::sync::LazyLock;
 
 use crate::codec::chars::has_odd_bytes;
-use crate::codec::decode;
+use crate::codec::decode::DETECT_BYTES;
 use crate::codec::tokenize::LineEndings;
-use crate::document::{Document, Table};
+use crate::codec::{Decoded, StreamDecoder, SyntaxIssue, Undecodable};
+use crate::document::{same_value, Document, Retained, Table};
 use crate::filename::{self, base_name, FileName};
 use crate::finding::Finding;
 use crate::rules::ctx::{ColumnCache, FieldCtx, FileCtx, KindChoice, LayoutCtx, ReadCtx, RecordCtx};
@@ -14,19 +18,30 @@ use crate::rules::{self, Check};
 use crate::spec::{spec, Kind};
 use crate::validate::{FileReport, Options};
 
+/// Bytes decoded and checked at a time when a file is read in pieces: large enough that the work per piece
+/// dwarfs its set-up, small enough that its text and table stay in the CPU's caches.
+pub const PIECE_BYTES: usize = 1 << 20;
+
+/// Past this many findings kept for a file, the ones beyond each rule's first [`super::FINDINGS_PER_RULE`] are
+/// counted and let go, so a file that is wrong on every record does not hold a finding per record.
+const FINDINGS_BEFORE_CAPPING: usize = 10_000;
+
 /// Validates one file. `path` `-` means standard input: no file name to check.
 pub fn validate_file(path: &str, bytes: &[u8], options: &Options) -> FileReport {
-    let name = (path != "-").then(|| filename::parse(base_name(path)));
-    let mut report = FileReport {
-        path: path.to_string(),
-        name,
-        encoding: None,
-        document: None,
-        records: 0,
-        read_as: None,
-        findings: Vec::new(),
-        suppressed: BTreeMap::new(),
-    };
+    let mut pieces = Pieces::new(Input::Bytes(bytes), options);
+    // Reading a slice cannot fail.
+    validate_pieces(path, &mut pieces, options).unwrap_or_else(|_| FileReport::new(path))
+}
+
+/// Validates one file read from `reader` a piece at a time (all of it, so a caller hashing what it reads sees
+/// every byte); an error reading it is returned as it is.
+pub fn validate_reader(path: &str, reader: &mut dyn Read, options: &Options) -> std::io::Result<FileReport> {
+    let mut pieces = Pieces::new(Input::Reader(reader), options);
+    validate_pieces(path, &mut pieces, options)
+}
+
+fn validate_pieces(path: &str, pieces: &mut Pieces<'_>, options: &Options) -> std::io::Result<FileReport> {
+    let mut report = FileReport::new(path);
     // A malformed name still names its kind by its prefix (NAM001 reports the rest).
     let name_kind = report
         .parsed_name()
@@ -34,7 +49,13 @@ pub fn validate_file(path: &str, bytes: &[u8], options: &Options) -> FileReport 
         .or_else(|| (path != "-").then(|| filename::prefix_kind(base_name(path))).flatten());
     // A family-structure image: only its name takes part in validation (an empty one is still an empty file).
     let image = name_kind.is_some_and(|kind| !kind.is_csv());
-    let content_kind = if image && !bytes.is_empty() { None } else { read_csv(&mut report, bytes, options, name_kind) };
+    pieces.fill()?;
+    let content_kind = if image && !pieces.window().is_empty() {
+        pieces.skip_to_end()?;
+        None
+    } else {
+        read_csv(&mut report, pieces, options, name_kind)?
+    };
     let ctx = FileCtx::new(path, report.name.as_ref(), report.document.as_ref(), content_kind);
     let mut findings = Vec::new();
     for rule in rules::all() {
@@ -50,37 +71,254 @@ pub fn validate_file(path: &str, bytes: &[u8], options: &Options) -> FileReport 
     }
     report.findings.extend(findings);
     report.cap_and_sort();
-    report
+    Ok(report)
 }
 
-/// Reads the records, checks encoding, syntax, fields and records; returns the kind the layout matches when it
-/// differs from the file name's.
-fn read_csv(
-    report: &mut FileReport,
-    bytes: &[u8],
-    options: &Options,
-    name_kind: Option<&'static Kind>,
-) -> Option<&'static Kind> {
-    let findings = &mut report.findings;
-    if bytes.is_empty() {
-        let ctx = ReadCtx { decoded: None, syntax_issues: &[], line_endings: LineEndings::default(), records: 0 };
-        run_read_checks(&ctx, findings);
-        return None;
-    }
-    let mut decoded = decode(bytes, options.encoding);
-    report.encoding = Some(decoded.encoding);
-    let (table, issues, line_endings) = Table::parse(std::mem::take(&mut decoded.text));
-    let ctx = ReadCtx { decoded: Some(&decoded), syntax_issues: &issues, line_endings, records: table.len() };
-    run_read_checks(&ctx, findings);
-    if table.is_empty() {
-        return None;
+/// Where a file's bytes come from.
+enum Input<'a> {
+    Bytes(&'a [u8]),
+    Reader(&'a mut dyn Read),
+}
+
+/// A window onto a file that moves forward a piece at a time.
+struct Pieces<'a> {
+    input: Input<'a>,
+    /// bytes per piece (`usize::MAX`: the whole file)
+    piece: usize,
+    /// bytes the window should hold: a piece, or more while no record is complete in it
+    want: usize,
+    /// offset in the file of the window's first byte
+    offset: usize,
+    /// a reader's bytes from `offset` on: the first `valid` were read (a slice is windowed in place)
+    buffer: Vec<u8>,
+    valid: usize,
+    /// the reader has nothing more
+    drained: bool,
+}
+
+impl<'a> Pieces<'a> {
+    fn new(input: Input<'a>, options: &Options) -> Pieces<'a> {
+        let piece = if options.keep_documents { usize::MAX } else { options.piece_bytes.unwrap_or(PIECE_BYTES).max(1) };
+        Pieces { input, piece, want: piece, offset: 0, buffer: Vec::new(), valid: 0, drained: false }
     }
 
+    /// Reads until `bytes` bytes from the window's start are at hand or the file ends.
+    fn ensure(&mut self, bytes: usize) -> std::io::Result<()> {
+        let Input::Reader(reader) = &mut self.input else { return Ok(()) };
+        if bytes == usize::MAX {
+            self.buffer.truncate(self.valid);
+            reader.read_to_end(&mut self.buffer)?;
+            self.valid = self.buffer.len();
+            self.drained = true;
+            return Ok(());
+        }
+        if self.buffer.len() < bytes {
+            self.buffer.resize(bytes, 0);
+        }
+        while self.valid < bytes && !self.drained {
+            match reader.read(&mut self.buffer[self.valid..bytes]) {
+                Ok(0) => self.drained = true,
+                Ok(read) => self.valid += read,
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(())
+    }
+
+    /// The bytes at hand from the window's start.
+    fn at_hand(&self) -> &[u8] {
+        match &self.input {
+            Input::Bytes(bytes) => bytes.get(self.offset..).unwrap_or(&[]),
+            Input::Reader(_) => self.buffer.get(..self.valid).unwrap_or(&[]),
+        }
+    }
+
+    /// The file's first `bytes` bytes (or all of it), before any piece is taken.
+    fn peek(&mut self, bytes: usize) -> std::io::Result<&[u8]> {
+        self.ensure(bytes)?;
+        let at_hand = self.at_hand();
+        Ok(&at_hand[..bytes.min(at_hand.len())])
+    }
+
+    fn fill(&mut self) -> std::io::Result<()> {
+        self.ensure(self.want)
+    }
+
+    fn window(&self) -> &[u8] {
+        let at_hand = self.at_hand();
+        &at_hand[..self.want.min(at_hand.len())]
+    }
+
+    /// The window holds the rest of the file.
+    fn is_last(&self) -> bool {
+        let reader_done = match self.input {
+            Input::Bytes(_) => true,
+            Input::Reader(_) => self.drained,
+        };
+        reader_done && self.want >= self.at_hand().len()
+    }
+
+    /// Moves past the first `consumed` bytes of the window and reads the next piece.
+    fn advance(&mut self, consumed: usize) -> std::io::Result<()> {
+        self.offset += consumed;
+        if let Input::Reader(_) = self.input {
+            let consumed = consumed.min(self.valid);
+            self.buffer.copy_within(consumed..self.valid, 0);
+            self.valid -= consumed;
+        }
+        self.want = self.piece;
+        self.fill()
+    }
+
+    /// No record is complete in the window: take more before trying again.
+    fn widen(&mut self) -> std::io::Result<()> {
+        self.want = self.want.saturating_mul(2);
+        self.fill()
+    }
+
+    /// Reads the rest of the file without looking at it.
+    fn skip_to_end(&mut self) -> std::io::Result<()> {
+        while !self.is_last() {
+            let consumed = self.window().len();
+            self.advance(consumed)?;
+        }
+        Ok(())
+    }
+}
+
+/// What the first piece decided for the whole file.
+struct Layout {
+    header: Option<(u32, String)>,
+    first_record_line: u32,
+    kind: KindChoice,
+    /// the kind the layout matches when it differs from the file name's
+    mismatch: Option<&'static Kind>,
+}
+
+/// Reads the records piece by piece, checks encoding, syntax, fields and records; returns the kind the layout
+/// matches when it differs from the file name's.
+fn read_csv(
+    report: &mut FileReport,
+    pieces: &mut Pieces<'_>,
+    options: &Options,
+    name_kind: Option<&'static Kind>,
+) -> std::io::Result<Option<&'static Kind>> {
+    if pieces.window().is_empty() {
+        let ctx = ReadCtx { decoded: None, syntax_issues: &[], line_endings: LineEndings::default(), records: 0 };
+        run_read_checks(&ctx, &mut report.findings);
+        return Ok(None);
+    }
+    let mut decoder = StreamDecoder::new(options.encoding);
+    decoder.sniff(pieces.peek(DETECT_BYTES)?);
+    let mut undecodable: Vec<Undecodable> = Vec::new();
+    let mut issues: Vec<SyntaxIssue> = Vec::new();
+    let mut line_endings = LineEndings::default();
+    let mut rows = 0usize;
+    let mut line = 1u32;
+    let mut layout: Option<Layout> = None;
+    let mut wrong_width = Vec::new();
+    let mut whole: Option<Document> = None;
+    let mut retained: Option<Retained> = None;
+    loop {
+        let window = pieces.window();
+        let last = pieces.is_last();
+        let (text, found) = decoder.decode_piece(window, pieces.offset, line);
+        let piece = Table::parse_piece(text, line, last);
+        // The layout is judged on the first record after a header: the first piece must hold both.
+        let too_short = layout.is_none() && piece.table.len() < 2;
+        if !last && (piece.consumed == 0 || too_short) {
+            pieces.widen()?;
+            continue;
+        }
+        let consumed =
+            if last { window.len() } else { bytes_before_tail(window, &piece.table.text()[piece.consumed..]) };
+        let file_end = pieces.offset + consumed;
+        undecodable.extend(found.into_iter().filter(|run| run.offset < file_end));
+        issues.extend(piece.issues);
+        add_line_endings(&mut line_endings, piece.line_endings);
+        line = piece.next_line;
+        let table = piece.table;
+        rows += table.len();
+        let first_piece = layout.is_none();
+        let layout = layout.get_or_insert_with(|| judge_layout(&table, options, name_kind));
+        if let KindChoice::Chosen(kind) = layout.kind {
+            let mut skipped = vec![false; table.len()];
+            for (row, skip) in skipped.iter_mut().enumerate() {
+                if first_piece && row == 0 && layout.header.is_some() {
+                    *skip = true;
+                } else if table.row_width(row) != kind.items.len() {
+                    *skip = true;
+                    wrong_width.push((table.row_line(row), table.row_width(row)));
+                }
+            }
+            let doc = Document::whole(kind, table, skipped);
+            check_fields(&doc, &mut report.findings);
+            check_records(&doc, &mut report.findings);
+            // A file of one piece is kept as it is: no larger than a piece, and its rules read it directly.
+            if options.keep_documents || (first_piece && last) {
+                whole = Some(doc);
+            } else {
+                retained.get_or_insert_with(|| Retained::new(retained_columns(kind))).extend(&doc);
+            }
+        }
+        if report.findings.len() > FINDINGS_BEFORE_CAPPING {
+            report.cap_and_sort();
+        }
+        if last {
+            break;
+        }
+        pieces.advance(consumed)?;
+    }
+    report.encoding = Some(decoder.encoding());
+    let decoded = Decoded {
+        encoding: decoder.encoding(),
+        text: String::new(),
+        undecodable,
+        looks_like_utf8: decoder.looks_like_utf8,
+    };
+    let ctx = ReadCtx { decoded: Some(&decoded), syntax_issues: &issues, line_endings, records: rows };
+    run_read_checks(&ctx, &mut report.findings);
+    let Some(layout) = layout.filter(|_| rows > 0) else { return Ok(None) };
+    let ctx = LayoutCtx {
+        header: layout.header.as_ref().map(|(line, value)| (*line, value.as_str())),
+        first_record_line: layout.first_record_line,
+        kind: layout.kind,
+        wrong_width: &wrong_width,
+    };
+    for rule in rules::all() {
+        if let Check::Layout(check) = rule.check {
+            check(&ctx, &mut report.findings);
+        }
+    }
+    let KindChoice::Chosen(kind) = ctx.kind else { return Ok(None) };
+    let doc = whole.or_else(|| retained.map(|retained| Document::retained(kind, retained)));
+    report.records = doc.as_ref().map_or(0, Document::record_count);
+    report.read_as = Some(kind);
+    report.document = doc;
+    Ok(layout.mismatch)
+}
+
+/// The bytes of `window` before the text `tail` it decoded to: the tail starts after a line feed, and line feeds
+/// are one byte in every encoding read, so the tail holds as many as the window's end after that one.
+fn bytes_before_tail(window: &[u8], tail: &str) -> usize {
+    let feeds_in_tail = memchr::memchr_iter(b'\n', tail.as_bytes()).count();
+    memchr::memrchr_iter(b'\n', window).nth(feeds_in_tail).map_or(0, |feed| feed + 1)
+}
+
+fn add_line_endings(total: &mut LineEndings, piece: LineEndings) {
+    total.crlf = total.crlf.saturating_add(piece.crlf);
+    total.lf = total.lf.saturating_add(piece.lf);
+    total.cr = total.cr.saturating_add(piece.cr);
+}
+
+/// Whether the first row is a header and which kind the records are read as, from the first piece.
+fn judge_layout(table: &Table, options: &Options, name_kind: Option<&'static Kind>) -> Layout {
     let header = table.first_row_is_header();
     let first_record = usize::from(header && table.len() > 1);
     let width = table.row_width(first_record);
-    let content_kind = detect_kind(&table, first_record);
-    let (choice, mismatch) = match (options.kind, name_kind) {
+    let content_kind = detect_kind(table, first_record);
+    let (kind, mismatch) = match (options.kind, name_kind) {
         (Some(kind), _) => (KindChoice::Chosen(kind), None),
         (None, Some(named)) if named.items.len() == width => (KindChoice::Chosen(named), None),
         (None, Some(named)) => match content_kind {
@@ -94,32 +332,54 @@ fn read_csv(
             (KindChoice::Uncertain { width, candidates }, None)
         }
     };
+    Layout {
+        header: header.then(|| (table.row_line(0), table.value(0, 0).to_string())),
+        first_record_line: table.row_line(first_record),
+        kind,
+        mismatch,
+    }
+}
 
-    let mut skipped = vec![false; table.len()];
-    skipped[0] = header;
-    let mut wrong_width = Vec::new();
-    if let KindChoice::Chosen(kind) = choice {
-        for (row, skip) in skipped.iter_mut().enumerate() {
-            if !*skip && table.row_width(row) != kind.items.len() {
-                *skip = true;
-                wrong_width.push((table.row_line(row), table.row_width(row)));
-            }
-        }
-    }
-    let layout = LayoutCtx { table: &table, header, first_record, kind: choice, wrong_width: &wrong_width };
-    for rule in rules::all() {
-        if let Check::Layout(check) = rule.check {
-            check(&layout, findings);
-        }
-    }
-    let KindChoice::Chosen(kind) = layout.kind else { return None };
-    let doc = Document { kind, table, skipped };
-    check_fields(&doc, findings);
-    check_records(&doc, findings);
-    report.records = doc.record_count();
-    report.read_as = Some(doc.kind);
-    report.document = Some(doc);
-    mismatch
+/// The columns of `kind` that file, name and set rules read (and the 第7表 arithmetic they share): what a file read
+/// in pieces keeps of each record.
+fn retained_columns(kind: &Kind) -> &'static [bool] {
+    static TABLE: LazyLock<HashMap<&'static str, Vec<bool>>> = LazyLock::new(|| {
+        spec()
+            .kinds
+            .iter()
+            .map(|kind| {
+                let code = kind.code.as_str();
+                let mut ids: Vec<&str> = crate::billing::ANNEX_ITEMS.to_vec();
+                ids.extend(crate::billing::GRAND_TOTAL_SUMS);
+                ids.extend(kind.record_key.iter().map(String::as_str));
+                ids.extend(kind.service_month.as_deref());
+                for rule in rules::all() {
+                    match &rule.check {
+                        Check::Name { reads, .. } => ids.extend(*reads),
+                        Check::File { kinds, reads, .. } if kinds.is_empty() || kinds.contains(&code) => {
+                            ids.extend(*reads);
+                        }
+                        Check::Set { reads, unit_keys, .. } => {
+                            ids.extend(reads.iter().filter(|(of, _)| *of == code).map(|(_, id)| *id));
+                            if *unit_keys {
+                                for link in spec().units.iter().flat_map(|unit| &unit.links) {
+                                    if link.child == code {
+                                        ids.extend(link.child_key.iter().map(String::as_str));
+                                    }
+                                    if link.parent == code {
+                                        ids.extend(link.parent_key.iter().map(String::as_str));
+                                    }
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                (code, kind.items.iter().map(|item| ids.contains(&item.id.as_str())).collect())
+            })
+            .collect()
+    });
+    TABLE.get(kind.code.as_str()).map_or(&[], Vec::as_slice)
 }
 
 fn run_read_checks(ctx: &ReadCtx<'_>, findings: &mut Vec<Finding>) {
@@ -183,13 +443,14 @@ fn character_checks() -> &'static [FieldCheck] {
 /// that was clean there is clean here too. Files repeat most items on every record (CSVバージョン, 保険者番号,
 /// 対象年月, 事業所番号 …), so most fields are settled by one comparison.
 fn check_fields(doc: &Document, findings: &mut Vec<Finding>) {
+    let Some(table) = doc.table() else { return };
     let kind = doc.kind;
     let checks = field_checks(kind);
     let mut clean_above: Vec<Option<(&str, bool)>> = vec![None; kind.items.len()];
     for row in doc.rows() {
-        let columns = kind.items.iter().zip(checks).zip(doc.table.row_fields(row)).zip(clean_above.iter_mut());
+        let columns = kind.items.iter().zip(checks).zip(table.row_fields(row)).zip(clean_above.iter_mut());
         for (((item, checks), field), clean_above) in columns {
-            if *clean_above == Some((field.value, field.quoted)) {
+            if clean_above.is_some_and(|(value, quoted)| quoted == field.quoted && same_value(value, field.value)) {
                 continue;
             }
             let before = findings.len();

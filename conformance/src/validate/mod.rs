@@ -4,7 +4,7 @@
 mod file;
 mod set;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use crate::codec::{EncodingChoice, TextEncoding};
 use crate::document::Document;
@@ -13,7 +13,7 @@ use crate::finding::{Finding, Severity};
 use crate::rules::ctx::UnitFile;
 use crate::spec::Kind;
 
-pub use file::validate_file;
+pub use file::{validate_file, validate_reader, PIECE_BYTES};
 
 /// How files are read.
 #[derive(Debug, Clone, Default)]
@@ -23,9 +23,14 @@ pub struct Options {
     pub kind: Option<&'static Kind>,
     /// the most threads to validate send units on; `None`: one per available core
     pub threads: Option<usize>,
-    /// let each file's records go once its send unit is checked (the report keeps their count): a caller that
-    /// only reports findings then holds one unit's records per thread, not every file's
-    pub drop_documents: bool,
+    /// keep every value of every file in its report's [`FileReport::document`] (a preview, a round trip): each
+    /// file is then read whole. Otherwise (the default) a file is read a piece at a time, only the items its file
+    /// and set rules read are kept, and those are let go once its send unit is checked: memory holds a piece and
+    /// those items, however large the file.
+    pub keep_documents: bool,
+    /// bytes per piece when files are read in pieces (`None`: [`PIECE_BYTES`]); a test reads in tiny pieces to
+    /// cut records at every place
+    pub piece_bytes: Option<usize>,
 }
 
 /// At most this many findings of one rule are kept per file; the rest are counted.
@@ -38,7 +43,7 @@ pub struct FileReport {
     /// `None` when the file was given without a name (standard input)
     pub name: Option<Result<FileName, NameError>>,
     pub encoding: Option<TextEncoding>,
-    /// the records read with their kind's layout (`None` when unreadable, or let go: [`Options::drop_documents`])
+    /// the records read with their kind's layout (`None` when unreadable, or unless [`Options::keep_documents`])
     pub document: Option<Document>,
     /// how many records were read
     pub records: usize,
@@ -50,6 +55,20 @@ pub struct FileReport {
 }
 
 impl FileReport {
+    /// A report of nothing found yet.
+    pub fn new(path: &str) -> FileReport {
+        FileReport {
+            path: path.to_string(),
+            name: (path != "-").then(|| crate::filename::parse(crate::filename::base_name(path))),
+            encoding: None,
+            document: None,
+            records: 0,
+            read_as: None,
+            findings: Vec::new(),
+            suppressed: BTreeMap::new(),
+        }
+    }
+
     /// The file as the rules of its send unit see it.
     pub fn unit_file(&self) -> UnitFile<'_> {
         UnitFile { path: &self.path, name: self.name.as_ref(), document: self.document.as_ref() }
@@ -157,37 +176,33 @@ pub fn validate_files_with_progress<'a>(
     collected.report()
 }
 
-/// Validates files read only when their send unit's turn comes, a batch of units of about `batch_bytes` (by
-/// `sizes`) at a time, letting their bytes go after the batch (and, with [`Options::drop_documents`], their
-/// records): memory holds one batch, not every input. The report is the one [`validate_files`] gives for all of
-/// them; a read error stops the run with the input's index.
-pub fn validate_read_on_demand<E>(
+/// Validates files opened only when their send unit's turn comes and read a piece at a time ([`validate_reader`]),
+/// units on every available core (`sizes` weigh them): memory holds, per thread, one piece and what the rules of
+/// one unit keep, however many and however large the files. The report is the one [`validate_files`] gives for
+/// the same bytes; an error opening or reading an input stops the run with the input's index.
+pub fn validate_readers(
     paths: &[String],
     sizes: &[u64],
-    batch_bytes: u64,
-    read: impl Fn(usize) -> Result<Vec<u8>, E>,
+    open: impl Fn(usize) -> std::io::Result<Box<dyn std::io::Read + Send>> + Sync,
     options: &Options,
     file_done: impl Fn(&str) + Sync,
-) -> Result<Report, (usize, E)> {
+) -> Result<Report, (usize, std::io::Error)> {
     let units = send_units(paths.iter().map(String::as_str));
+    let weight = |(_, members): &(Option<String>, Vec<usize>)| -> usize {
+        members.iter().map(|&index| usize::try_from(sizes.get(index).copied().unwrap_or(0)).unwrap_or(usize::MAX)).sum()
+    };
+    let checked = parallel_map(&units, options.threads, weight, |(serial, members)| {
+        let mut reports = Vec::with_capacity(members.len());
+        for &index in members {
+            let path = paths[index].as_str();
+            let report = open(index).and_then(|mut reader| validate_reader(path, &mut reader, options));
+            reports.push(report.map_err(|error| (index, error))?);
+            file_done(path);
+        }
+        Ok(check_unit(serial.as_deref(), reports, options))
+    });
     let mut collected = Collected::new(paths.len());
-    let mut start = 0;
-    while start < units.len() {
-        let mut end = start;
-        let mut bytes = 0u64;
-        while end < units.len() && (end == start || bytes < batch_bytes) {
-            bytes += units[end].1.iter().map(|&index| sizes.get(index).copied().unwrap_or(0)).sum::<u64>();
-            end += 1;
-        }
-        let batch = &units[start..end];
-        let mut contents: HashMap<usize, Vec<u8>> = HashMap::new();
-        for &index in batch.iter().flat_map(|(_, members)| members) {
-            contents.insert(index, read(index).map_err(|error| (index, error))?);
-        }
-        let input = |index: usize| (paths[index].as_str(), contents.get(&index).map_or(&[][..], Vec::as_slice));
-        collected.add(batch, check_units(batch, &input, options, &file_done));
-        start = end;
-    }
+    collected.add(&units, checked.into_iter().collect::<Result<Vec<_>, _>>()?);
     Ok(collected.report())
 }
 
@@ -206,7 +221,7 @@ fn check_units<'a>(
         options.threads,
         |(_, members)| members.iter().map(|&index| input(index).1.len()).sum(),
         |(serial, members)| {
-            let mut reports: Vec<FileReport> = members
+            let reports: Vec<FileReport> = members
                 .iter()
                 .map(|&index| {
                     let (path, bytes) = input(index);
@@ -215,14 +230,19 @@ fn check_units<'a>(
                     report
                 })
                 .collect();
-            let findings =
-                serial.as_deref().map_or_else(Vec::new, |serial| set::check_unit(serial, reports.iter().collect()));
-            if options.drop_documents {
-                reports.iter_mut().for_each(|report| report.document = None);
-            }
-            (reports, findings)
+            check_unit(serial.as_deref(), reports, options)
         },
     )
+}
+
+/// The set rules of one unit over its files' reports; the kept items are let go after unless the caller keeps
+/// every value.
+fn check_unit(serial: Option<&str>, mut reports: Vec<FileReport>, options: &Options) -> CheckedUnit {
+    let findings = serial.map_or_else(Vec::new, |serial| set::check_unit(serial, reports.iter().collect()));
+    if !options.keep_documents {
+        reports.iter_mut().for_each(|report| report.document = None);
+    }
+    (reports, findings)
 }
 
 /// File reports put back in input order, set findings in unit order.

@@ -113,7 +113,8 @@ async fn preview_page(state: &Arc<AppState>, me: &Arc<str>, id: &str, name: &str
     let (from, to) = (message.from.clone(), message.to.clone());
     let body = tokio::task::spawn_blocking(move || {
         let decode = |name: &str, bytes: &[u8]| {
-            validate_files([(name, bytes)], &Options::default()).files.into_iter().next().and_then(|f| f.document)
+            let keep = Options { keep_documents: true, ..Options::default() };
+            validate_files([(name, bytes)], &keep).files.into_iter().next().and_then(|f| f.document)
         };
         let person = supplement
             .and_then(|(supplement_name, bytes)| decode(&supplement_name, &bytes))

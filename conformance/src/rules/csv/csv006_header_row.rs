@@ -34,8 +34,7 @@ rule! {
 }
 
 fn check(ctx: &LayoutCtx<'_>, findings: &mut Vec<Finding>) {
-    if ctx.header {
-        let table = ctx.table;
-        findings.push(Finding::new(&RULE.meta).line(table.row_line(0)).column(1).value(table.value(0, 0)));
+    if let Some((line, value)) = ctx.header {
+        findings.push(Finding::new(&RULE.meta).line(line).column(1).value(value));
     }
 }

@@ -33,7 +33,7 @@ rule! {
 fn check(ctx: &LayoutCtx<'_>, findings: &mut Vec<Finding>) {
     if let KindChoice::Uncertain { width, candidates } = &ctx.kind {
         if !candidates.is_empty() {
-            let line = ctx.table.row_line(ctx.first_record);
+            let line = ctx.first_record_line;
             findings.push(
                 Finding::new(&RULE.meta)
                     .line(line)

@@ -45,7 +45,7 @@ fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
         if key[3..].iter().any(|n| n.is_empty()) {
             continue;
         }
-        let line = doc.table.row_line(row);
+        let line = doc.line(row);
         if let Some(first_line) = seen.get(&key) {
             out.push(
                 finding_at(doc, row, &RULE, "support_no")

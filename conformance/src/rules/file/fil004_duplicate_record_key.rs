@@ -52,7 +52,7 @@ fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
                     .arg("first_line", first_line.to_string()),
             ),
             None => {
-                seen.insert(key, doc.table.row_line(row));
+                seen.insert(key, doc.line(row));
             }
         }
     }

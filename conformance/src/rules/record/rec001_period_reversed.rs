@@ -37,7 +37,7 @@ const PERIODS: &[(&str, &str)] =
 
 fn check(ctx: &RecordCtx<'_>, out: &mut Vec<Finding>) {
     for &(from, to) in PERIODS {
-        if ctx.doc.kind.index_of(from).is_none() {
+        if !ctx.has(from) {
             continue;
         }
         let (start, end) = (ctx.get(from), ctx.get(to));

@@ -42,7 +42,7 @@ const PAIRS: &[(&str, &str)] = &[
 
 fn check(ctx: &RecordCtx<'_>, out: &mut Vec<Finding>) {
     for &(start_id, end_id) in PAIRS {
-        if ctx.doc.kind.index_of(start_id).is_none() {
+        if !ctx.has(start_id) {
             continue;
         }
         let (start, end) = (ctx.get(start_id), ctx.get(end_id));

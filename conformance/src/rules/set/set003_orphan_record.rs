@@ -1,4 +1,4 @@
-use crate::document::Document;
+use crate::document::{same_value, Document};
 use crate::fasthash::{FxHashMap, FxHashSet};
 use crate::finding::Finding;
 use crate::rules::ctx::{finding_at, SetCtx, UnitFile};
@@ -42,7 +42,7 @@ struct Key<'a>([&'a str; crate::spec::MAX_KEY_ITEMS]);
 
 impl PartialEq for Key<'_> {
     fn eq(&self, other: &Self) -> bool {
-        self.0.iter().zip(&other.0).all(|(a, b)| a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y))
+        self.0.iter().zip(&other.0).all(|(a, b)| same_value(a, b))
     }
 }
 
