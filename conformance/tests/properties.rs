@@ -126,4 +126,34 @@ proptest! {
         let report = validate_files([(name.as_str(), &bytes[..])], &Options::default());
         let _ = (report.files[0].findings.len(), report.set_findings.len());
     }
+
+    /// Reading in pieces never changes a report: any bytes (arbitrary, or a valid file with one byte changed, so
+    /// quotes, line ends and lead bytes land anywhere) cut into pieces of any size give the report reading them
+    /// whole gives.
+    #[test]
+    fn pieces_of_any_size_report_what_the_whole_reports(
+        seed in any::<u64>(),
+        position in any::<usize>(),
+        byte in any::<u8>(),
+        noise in proptest::collection::vec(any::<u8>(), 0..600),
+        piece in 1usize..300,
+    ) {
+        let kinds = csv_kinds();
+        let mut rng = Rng::new(seed);
+        let kind = kinds[(seed as usize) % kinds.len()];
+        let records = vec![arbitrary_record(kind, &mut rng), arbitrary_record(kind, &mut rng), arbitrary_record(kind, &mut rng)];
+        let mut bytes = encode_records(kind, &records, TextEncoding::ShiftJis).expect("MS932 text");
+        let at = position % bytes.len();
+        bytes[at] = byte;
+        if seed % 3 == 0 {
+            bytes = noise;
+        }
+        let name = format!("{}_000000_1370001002_43_1370002058_11_20250425090000.CSV", kind.code);
+        let render = |options: &Options| {
+            let report = validate_files([(name.as_str(), &bytes[..])], options);
+            conformance::report::json::render(&report, conformance::i18n::Lang::En)
+        };
+        let whole = render(&Options { keep_documents: true, ..Options::default() });
+        prop_assert_eq!(render(&Options { piece_bytes: Some(piece), ..Options::default() }), whole);
+    }
 }

@@ -216,6 +216,9 @@ fn read_csv(
     let mut line_endings = LineEndings::default();
     let mut rows = 0usize;
     let mut line = 1u32;
+    // Undecodable bytes are placed by line feeds alone (a lone CR inside a quoted value is no record end): their
+    // line is counted apart from the tokenizer's.
+    let mut feed_line = 1u32;
     let mut layout: Option<Layout> = None;
     let mut wrong_width = Vec::new();
     let mut whole: Option<Document> = None;
@@ -223,21 +226,23 @@ fn read_csv(
     loop {
         let window = pieces.window();
         let last = pieces.is_last();
-        let (text, found) = decoder.decode_piece(window, pieces.offset, line);
+        let (text, found) = decoder.decode_piece(window, pieces.offset, feed_line);
         let piece = Table::parse_piece(text, line, last);
         // The layout is judged on the first record after a header: the first piece must hold both.
         let too_short = layout.is_none() && piece.table.len() < 2;
-        if !last && (piece.consumed == 0 || too_short) {
+        let consumed =
+            if last { window.len() } else { bytes_before_tail(window, &piece.table.text()[piece.consumed..]) };
+        // No complete record yet (nothing to move past): take more, never the same window again.
+        if !last && (consumed == 0 || too_short) {
             pieces.widen()?;
             continue;
         }
-        let consumed =
-            if last { window.len() } else { bytes_before_tail(window, &piece.table.text()[piece.consumed..]) };
         let file_end = pieces.offset + consumed;
         undecodable.extend(found.into_iter().filter(|run| run.offset < file_end));
         issues.extend(piece.issues);
         add_line_endings(&mut line_endings, piece.line_endings);
         line = piece.next_line;
+        feed_line = feed_line.saturating_add(line_feeds(&window[..consumed]));
         let table = piece.table;
         rows += table.len();
         let first_piece = layout.is_none();
@@ -304,6 +309,10 @@ fn read_csv(
 fn bytes_before_tail(window: &[u8], tail: &str) -> usize {
     let feeds_in_tail = memchr::memchr_iter(b'\n', tail.as_bytes()).count();
     memchr::memrchr_iter(b'\n', window).nth(feeds_in_tail).map_or(0, |feed| feed + 1)
+}
+
+fn line_feeds(bytes: &[u8]) -> u32 {
+    u32::try_from(memchr::memchr_iter(b'\n', bytes).count()).unwrap_or(u32::MAX)
 }
 
 fn add_line_endings(total: &mut LineEndings, piece: LineEndings) {
