@@ -1,3 +1,4 @@
+use crate::document::same_value;
 use crate::finding::Finding;
 use crate::rules::ctx::{finding_at, FileCtx};
 use crate::rules::{rule, Check};
@@ -40,7 +41,8 @@ fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
     };
     let id = ["target_month", "delete_target_month"].into_iter().find(|id| doc.kind.index_of(id).is_some());
     let Some(id) = id else { return };
-    let mut mismatched = doc.rows().filter(|&row| doc.get(row, id) != month);
+    let column = doc.column(id);
+    let mut mismatched = doc.rows().filter(|&row| !same_value(doc.at(row, column), month));
     if let Some(first) = mismatched.next() {
         let count = 1 + mismatched.count();
         out.push(finding_at(doc, first, &RULE, id).arg("month", month).arg("count", count.to_string()));
