@@ -409,11 +409,11 @@ impl Retained {
             if self.lines.last().is_none_or(|&(first, first_line)| first_line.saturating_add(index - first) != line) {
                 self.lines.push((index, line));
             }
-            // Records of a piece have the kind's width: their fields line up with the columns.
-            for (column, (runs, field)) in self.columns.iter_mut().zip(table.row_fields(row)).enumerate() {
+            for (column, runs) in self.columns.iter_mut().enumerate() {
                 let Some(runs) = runs else { continue };
-                runs.push(index, field.value);
-                if field.line != line {
+                let field = table.field(row, column);
+                runs.push(index, field.map_or("", |field| field.value));
+                if let Some(field) = field.filter(|field| field.line != line) {
                     self.field_lines.push((index, u32::try_from(column).unwrap_or(u32::MAX), field.line));
                 }
             }
