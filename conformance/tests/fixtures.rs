@@ -140,7 +140,7 @@ fn scale_exchanges_validate_clean_in_both_directions() {
 
 /// Reading files in pieces and keeping only what the file and set rules read changes nothing a report says: over
 /// every committed file (generated, hand-written and the spec's examples), pieces from one byte (each widened
-/// until a record fits) to the default give the JSON report — rules, lines, columns, items, values, messages,
+/// until a record fits) to the default, read ahead on a second thread or on the checking one, give the JSON report — rules, lines, columns, items, values, messages,
 /// suppressed counts, encodings, record counts — that reading each file whole and keeping every value gives.
 #[test]
 fn reading_in_pieces_reports_what_reading_whole_reports() {
@@ -158,8 +158,10 @@ fn reading_in_pieces_reports_what_reading_whole_reports() {
     assert!(whole.files.iter().filter(|file| file.document.is_some()).count() > 300, "the corpus has documents");
     assert!(whole.files.iter().map(|file| file.records()).sum::<usize>() > 1000, "the corpus has records");
     let expected = conformance::report::json::render(&whole, Lang::En);
-    for piece_bytes in [None, Some(1), Some(100), Some(1000), Some(64 * 1024)] {
-        let pieces = run(&Options { piece_bytes, ..Options::default() });
+    // Several pieces are read on a second thread while the earlier ones are checked, unless one thread is asked for.
+    let cases = [(None, None), (Some(1), None), (Some(100), None), (Some(1000), Some(1)), (Some(64 * 1024), None)];
+    for (piece_bytes, threads) in cases {
+        let pieces = run(&Options { piece_bytes, threads, ..Options::default() });
         assert!(pieces.files.iter().all(|file| file.document.is_none()), "kept items are let go after the unit");
         let got = conformance::report::json::render(&pieces, Lang::En);
         if got != expected {

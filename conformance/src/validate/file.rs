@@ -28,19 +28,19 @@ const FINDINGS_BEFORE_CAPPING: usize = 10_000;
 
 /// Validates one file. `path` `-` means standard input: no file name to check.
 pub fn validate_file(path: &str, bytes: &[u8], options: &Options) -> FileReport {
-    let mut pieces = Pieces::new(Input::Bytes(bytes), options);
+    let pieces = Pieces::new(Input::Bytes(bytes), options);
     // Reading a slice cannot fail.
-    validate_pieces(path, &mut pieces, options).unwrap_or_else(|_| FileReport::new(path))
+    validate_pieces(path, pieces, options).unwrap_or_else(|_| FileReport::new(path))
 }
 
 /// Validates one file read from `reader` a piece at a time (all of it, so a caller hashing what it reads sees
 /// every byte); an error reading it is returned as it is.
-pub fn validate_reader(path: &str, reader: &mut dyn Read, options: &Options) -> std::io::Result<FileReport> {
-    let mut pieces = Pieces::new(Input::Reader(reader), options);
-    validate_pieces(path, &mut pieces, options)
+pub fn validate_reader(path: &str, reader: &mut (dyn Read + Send), options: &Options) -> std::io::Result<FileReport> {
+    let pieces = Pieces::new(Input::Reader(reader), options);
+    validate_pieces(path, pieces, options)
 }
 
-fn validate_pieces(path: &str, pieces: &mut Pieces<'_>, options: &Options) -> std::io::Result<FileReport> {
+fn validate_pieces(path: &str, mut pieces: Pieces<'_>, options: &Options) -> std::io::Result<FileReport> {
     let mut report = FileReport::new(path);
     // A malformed name still names its kind by its prefix (NAM001 reports the rest).
     let name_kind = report
@@ -77,7 +77,7 @@ fn validate_pieces(path: &str, pieces: &mut Pieces<'_>, options: &Options) -> st
 /// Where a file's bytes come from.
 enum Input<'a> {
     Bytes(&'a [u8]),
-    Reader(&'a mut dyn Read),
+    Reader(&'a mut (dyn Read + Send)),
 }
 
 /// A window onto a file that moves forward a piece at a time.
@@ -196,11 +196,124 @@ struct Layout {
     mismatch: Option<&'static Kind>,
 }
 
+/// One piece read: its records, and what reading its bytes found.
+struct ReadPiece {
+    table: Table,
+    issues: Vec<SyntaxIssue>,
+    line_endings: LineEndings,
+    undecodable: Vec<Undecodable>,
+    first: bool,
+    last: bool,
+}
+
+/// Reads, decodes and tokenizes a file a piece at a time.
+struct PieceReader<'a> {
+    pieces: Pieces<'a>,
+    decoder: StreamDecoder,
+    /// the tokenizer's line the next piece starts on
+    line: u32,
+    /// the next piece's line counted by line feeds alone, for undecodable bytes (a lone CR inside a quoted value is
+    /// no record end, so the tokenizer's count can differ)
+    feed_line: u32,
+    first: bool,
+}
+
+impl PieceReader<'_> {
+    fn next_piece(&mut self) -> std::io::Result<ReadPiece> {
+        loop {
+            let pieces = &mut self.pieces;
+            let window = pieces.window();
+            let last = pieces.is_last();
+            let (text, found) = self.decoder.decode_piece(window, pieces.offset, self.feed_line);
+            let piece = Table::parse_piece(text, self.line, last);
+            // The layout is judged on the first record after a header: the first piece must hold both.
+            let too_short = self.first && piece.table.len() < 2;
+            let consumed =
+                if last { window.len() } else { bytes_before_tail(window, &piece.table.text()[piece.consumed..]) };
+            // No complete record yet (nothing to move past): take more, never the same window again.
+            if !last && (consumed == 0 || too_short) {
+                pieces.widen()?;
+                continue;
+            }
+            let file_end = pieces.offset + consumed;
+            self.line = piece.next_line;
+            self.feed_line = self.feed_line.saturating_add(line_feeds(&window[..consumed]));
+            let read = ReadPiece {
+                table: piece.table,
+                issues: piece.issues,
+                line_endings: piece.line_endings,
+                undecodable: found.into_iter().filter(|run| run.offset < file_end).collect(),
+                first: std::mem::replace(&mut self.first, false),
+                last,
+            };
+            if !last {
+                pieces.advance(consumed)?;
+            }
+            return Ok(read);
+        }
+    }
+}
+
+/// What checking the pieces in order gathers for the whole file.
+#[derive(Default)]
+struct Gathered {
+    undecodable: Vec<Undecodable>,
+    issues: Vec<SyntaxIssue>,
+    line_endings: LineEndings,
+    rows: usize,
+    layout: Option<Layout>,
+    wrong_width: Vec<(u32, usize)>,
+    whole: Option<Document>,
+    retained: Option<Retained>,
+}
+
+impl Gathered {
+    /// Checks one piece's fields and records, and keeps what the file and set rules will read.
+    fn check(
+        &mut self,
+        piece: ReadPiece,
+        report: &mut FileReport,
+        options: &Options,
+        name_kind: Option<&'static Kind>,
+    ) {
+        self.undecodable.extend(piece.undecodable);
+        self.issues.extend(piece.issues);
+        add_line_endings(&mut self.line_endings, piece.line_endings);
+        let table = piece.table;
+        self.rows += table.len();
+        let layout = self.layout.get_or_insert_with(|| judge_layout(&table, options, name_kind));
+        if let KindChoice::Chosen(kind) = layout.kind {
+            let mut skipped = vec![false; table.len()];
+            for (row, skip) in skipped.iter_mut().enumerate() {
+                if piece.first && row == 0 && layout.header.is_some() {
+                    *skip = true;
+                } else if table.row_width(row) != kind.items.len() {
+                    *skip = true;
+                    self.wrong_width.push((table.row_line(row), table.row_width(row)));
+                }
+            }
+            let doc = Document::whole(kind, table, skipped);
+            check_fields(&doc, &mut report.findings);
+            check_records(&doc, &mut report.findings);
+            // A file of one piece is kept as it is: no larger than a piece, and its rules read it directly.
+            if options.keep_documents || (piece.first && piece.last) {
+                self.whole = Some(doc);
+            } else {
+                self.retained.get_or_insert_with(|| Retained::new(retained_columns(kind))).extend(&doc);
+            }
+        }
+        if report.findings.len() > FINDINGS_BEFORE_CAPPING {
+            report.cap_and_sort();
+        }
+    }
+}
+
 /// Reads the records piece by piece, checks encoding, syntax, fields and records; returns the kind the layout
-/// matches when it differs from the file name's.
+/// matches when it differs from the file name's. A file of several pieces is read on a second thread while the
+/// pieces before are checked, unless the caller asked for one thread; the pieces are checked in order either way.
 fn read_csv(
     report: &mut FileReport,
-    pieces: &mut Pieces<'_>,
+    mut pieces: Pieces<'_>,
     options: &Options,
     name_kind: Option<&'static Kind>,
 ) -> std::io::Result<Option<&'static Kind>> {
@@ -211,85 +324,59 @@ fn read_csv(
     }
     let mut decoder = StreamDecoder::new(options.encoding);
     decoder.sniff(pieces.peek(DETECT_BYTES)?);
-    let mut undecodable: Vec<Undecodable> = Vec::new();
-    let mut issues: Vec<SyntaxIssue> = Vec::new();
-    let mut line_endings = LineEndings::default();
-    let mut rows = 0usize;
-    let mut line = 1u32;
-    // Undecodable bytes are placed by line feeds alone (a lone CR inside a quoted value is no record end): their
-    // line is counted apart from the tokenizer's.
-    let mut feed_line = 1u32;
-    let mut layout: Option<Layout> = None;
-    let mut wrong_width = Vec::new();
-    let mut whole: Option<Document> = None;
-    let mut retained: Option<Retained> = None;
-    loop {
-        let window = pieces.window();
-        let last = pieces.is_last();
-        let (text, found) = decoder.decode_piece(window, pieces.offset, feed_line);
-        let piece = Table::parse_piece(text, line, last);
-        // The layout is judged on the first record after a header: the first piece must hold both.
-        let too_short = layout.is_none() && piece.table.len() < 2;
-        let consumed =
-            if last { window.len() } else { bytes_before_tail(window, &piece.table.text()[piece.consumed..]) };
-        // No complete record yet (nothing to move past): take more, never the same window again.
-        if !last && (consumed == 0 || too_short) {
-            pieces.widen()?;
-            continue;
-        }
-        let file_end = pieces.offset + consumed;
-        undecodable.extend(found.into_iter().filter(|run| run.offset < file_end));
-        issues.extend(piece.issues);
-        add_line_endings(&mut line_endings, piece.line_endings);
-        line = piece.next_line;
-        feed_line = feed_line.saturating_add(line_feeds(&window[..consumed]));
-        let table = piece.table;
-        rows += table.len();
-        let first_piece = layout.is_none();
-        let layout = layout.get_or_insert_with(|| judge_layout(&table, options, name_kind));
-        if let KindChoice::Chosen(kind) = layout.kind {
-            let mut skipped = vec![false; table.len()];
-            for (row, skip) in skipped.iter_mut().enumerate() {
-                if first_piece && row == 0 && layout.header.is_some() {
-                    *skip = true;
-                } else if table.row_width(row) != kind.items.len() {
-                    *skip = true;
-                    wrong_width.push((table.row_line(row), table.row_width(row)));
+    let several_pieces = !pieces.is_last();
+    let mut reader = PieceReader { pieces, decoder, line: 1, feed_line: 1, first: true };
+    let mut gathered = Gathered::default();
+    let decoder = if several_pieces && options.threads != Some(1) {
+        std::thread::scope(|scope| {
+            // One piece read ahead: memory holds at most three (being checked, queued, being read).
+            let (sender, queue) = std::sync::mpsc::sync_channel(1);
+            let read_ahead = scope.spawn(move || {
+                loop {
+                    let piece = reader.next_piece();
+                    let done = piece.as_ref().map_or(true, |piece| piece.last);
+                    if sender.send(piece).is_err() || done {
+                        break;
+                    }
                 }
+                reader.decoder
+            });
+            for piece in queue {
+                gathered.check(piece?, report, options, name_kind);
             }
-            let doc = Document::whole(kind, table, skipped);
-            check_fields(&doc, &mut report.findings);
-            check_records(&doc, &mut report.findings);
-            // A file of one piece is kept as it is: no larger than a piece, and its rules read it directly.
-            if options.keep_documents || (first_piece && last) {
-                whole = Some(doc);
-            } else {
-                retained.get_or_insert_with(|| Retained::new(retained_columns(kind))).extend(&doc);
+            // The reading thread only panics if decoding does: re-raise it here.
+            Ok::<_, std::io::Error>(read_ahead.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+        })?
+    } else {
+        loop {
+            let piece = reader.next_piece()?;
+            let last = piece.last;
+            gathered.check(piece, report, options, name_kind);
+            if last {
+                break reader.decoder;
             }
         }
-        if report.findings.len() > FINDINGS_BEFORE_CAPPING {
-            report.cap_and_sort();
-        }
-        if last {
-            break;
-        }
-        pieces.advance(consumed)?;
-    }
+    };
     report.encoding = Some(decoder.encoding());
     let decoded = Decoded {
         encoding: decoder.encoding(),
         text: String::new(),
-        undecodable,
+        undecodable: gathered.undecodable,
         looks_like_utf8: decoder.looks_like_utf8,
     };
-    let ctx = ReadCtx { decoded: Some(&decoded), syntax_issues: &issues, line_endings, records: rows };
+    let ctx = ReadCtx {
+        decoded: Some(&decoded),
+        syntax_issues: &gathered.issues,
+        line_endings: gathered.line_endings,
+        records: gathered.rows,
+    };
     run_read_checks(&ctx, &mut report.findings);
-    let Some(layout) = layout.filter(|_| rows > 0) else { return Ok(None) };
+    let Some(layout) = gathered.layout.filter(|_| gathered.rows > 0) else { return Ok(None) };
     let ctx = LayoutCtx {
         header: layout.header.as_ref().map(|(line, value)| (*line, value.as_str())),
         first_record_line: layout.first_record_line,
         kind: layout.kind,
-        wrong_width: &wrong_width,
+        wrong_width: &gathered.wrong_width,
     };
     for rule in rules::all() {
         if let Check::Layout(check) = rule.check {
@@ -297,7 +384,7 @@ fn read_csv(
         }
     }
     let KindChoice::Chosen(kind) = ctx.kind else { return Ok(None) };
-    let doc = whole.or_else(|| retained.map(|retained| Document::retained(kind, retained)));
+    let doc = gathered.whole.or_else(|| gathered.retained.map(|retained| Document::retained(kind, retained)));
     report.records = doc.as_ref().map_or(0, Document::record_count);
     report.read_as = Some(kind);
     report.document = doc;
