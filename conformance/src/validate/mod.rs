@@ -21,7 +21,8 @@ pub struct Options {
     pub encoding: EncodingChoice,
     /// the kind to read every file as, instead of detecting it
     pub kind: Option<&'static Kind>,
-    /// the most threads to validate send units on; `None`: one per available core
+    /// the most threads to validate send units on; `None`: one per available core. `Some(1)` also reads a file of
+    /// several pieces on the checking thread instead of one piece ahead on a second
     pub threads: Option<usize>,
     /// keep every value of every file in its report's [`FileReport::document`] (a preview, a round trip): each
     /// file is then read whole. Otherwise (the default) a file is read a piece at a time, only the items its file
