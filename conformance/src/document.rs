@@ -2,8 +2,6 @@
 //! without an allocation per field; a [`Document`] pairs them with the kind whose layout gives them meaning: the
 //! whole table, or, for a file read in pieces, the runs of the few items file and set rules read ([`Retained`]).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use crate::codec::tokenize::LineEndings;
 use crate::codec::{Records, SyntaxIssue};
 use crate::spec::Kind;
@@ -339,24 +337,11 @@ pub struct Retained {
 }
 
 /// One column as runs: run `i` starts at row `starts[i]` and its value is `text[ends[i - 1]..ends[i]]`.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 struct Runs {
     starts: Vec<u32>,
     ends: Vec<u32>,
     text: String,
-    /// the run the last lookup found: rules walk rows in order, so the next lookup is mostly in it or the next
-    recent: AtomicUsize,
-}
-
-impl Clone for Runs {
-    fn clone(&self) -> Runs {
-        Runs {
-            starts: self.starts.clone(),
-            ends: self.ends.clone(),
-            text: self.text.clone(),
-            recent: AtomicUsize::new(self.recent.load(Ordering::Relaxed)),
-        }
-    }
 }
 
 impl Runs {
@@ -375,27 +360,14 @@ impl Runs {
     }
 
     fn value(&self, row: u32) -> &str {
-        let holds = |run: usize| {
-            self.starts.get(run).is_some_and(|&start| start <= row)
-                && self.starts.get(run + 1).is_none_or(|&next| row < next)
-        };
-        let recent = self.recent.load(Ordering::Relaxed);
-        let run = if holds(recent) {
-            recent
-        } else if holds(recent + 1) {
-            recent + 1
-        } else {
-            let Some(run) = self.starts.partition_point(|&start| start <= row).checked_sub(1) else { return "" };
-            run
-        };
-        self.recent.store(run, Ordering::Relaxed);
+        let Some(run) = self.starts.partition_point(|&start| start <= row).checked_sub(1) else { return "" };
         let start = run.checked_sub(1).map_or(0, |i| self.ends[i] as usize);
         self.text.get(start..self.ends[run] as usize).unwrap_or("")
     }
 }
 
 impl Retained {
-    /// Nothing yet, keeping the `kept` columns of a kind with `width` items.
+    /// Nothing yet, keeping the columns of a kind marked in `kept`.
     pub fn new(kept: &[bool]) -> Retained {
         Retained { columns: kept.iter().map(|&kept| kept.then(Runs::default)).collect(), ..Retained::default() }
     }

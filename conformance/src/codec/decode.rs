@@ -69,8 +69,8 @@ pub struct Decoded {
 }
 
 pub fn decode(bytes: &[u8], choice: EncodingChoice) -> Decoded {
+    // One piece that starts the file: decoding it judges the encoding on all of it.
     let mut decoder = StreamDecoder::new(choice);
-    decoder.sniff(bytes);
     let (text, undecodable) = decoder.decode_piece(bytes, 0, 1);
     Decoded { encoding: decoder.encoding(), text, undecodable, looks_like_utf8: decoder.looks_like_utf8 }
 }
