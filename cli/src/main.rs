@@ -63,6 +63,38 @@ enum Command {
         #[arg(long)]
         allow_empty: bool,
     },
+    /// Copy files with the 利用者's personal data replaced, to share a file that shows a bug. 個人情報を伏せたコピーを作ります。
+    ///
+    /// Names (kanji and kana), addresses, phone numbers, postal codes, 被保険者番号, 生年月日 and free text — the
+    /// items the spec data marks personal — are replaced with fictional values of the same character class and
+    /// length; the same value gets the same replacement in every file, so a send unit's files still join. Codes,
+    /// dates, amounts and every other byte stay as they were. The copies are validated against the originals
+    /// before this ends: the findings (rule, line, column, item) must be the same. OUT gets the files (same names)
+    /// and anonymised-report.txt, which says what was replaced.
+    ///
+    /// Exit status 0 when the copies are written and show the same findings, 1 when they do not (nothing is kept),
+    /// 2 on usage or read errors.
+    Anonymise {
+        /// Files or folders (their .CSV/.JPG files, recursively)
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Folder to write the anonymised files to (created; files already there are not overwritten)
+        #[arg(long)]
+        out: PathBuf,
+        /// Secret for the replacements: the same key gives the same output (default: a random key, so the output
+        /// cannot be traced back)
+        #[arg(long, env = "CAREPLAN_ANONYMISE_KEY", hide_env_values = true)]
+        key: Option<String>,
+        /// Read every file as this kind (UP1KYO, UPPLAN, …) instead of detecting it from name and content
+        #[arg(long)]
+        kind: Option<String>,
+        /// Encoding of the input; `auto` detects Shift_JIS or UTF-8
+        #[arg(long, value_enum, default_value_t = EncodingChoice::Auto)]
+        encoding: EncodingChoice,
+        /// Show a progress bar (default: when more than 20 files and stderr is a terminal)
+        #[arg(long)]
+        progress: bool,
+    },
     /// List the rule catalogue. 規則の一覧を表示します。
     Rules {
         #[arg(long, value_enum, default_value_t = ListFormat::Human)]
@@ -226,14 +258,7 @@ fn main() -> ExitCode {
 fn run(command: Command, lang: Lang) -> Result<ExitCode> {
     match command {
         Command::Validate { paths, format, kind, encoding, progress, allow_empty } => {
-            let kind = match kind {
-                Some(code) => Some(spec().kind(&code.to_ascii_uppercase()).with_context(|| {
-                    let known: Vec<&str> = spec().kinds.iter().map(|k| k.code.as_str()).collect();
-                    format!("種別 {code} はありません unknown kind {code}; 種別 known kinds: {}", known.join(", "))
-                })?),
-                None => None,
-            };
-            let options = Options { encoding, kind, ..Options::default() };
+            let options = Options { encoding, kind: kind_option(kind)?, ..Options::default() };
             let (report, _) = validate_paths(&paths, &options, progress, allow_empty, Digests::Skip)?;
             let text = match format {
                 Format::Human => report::human::render(&report, lang),
@@ -242,6 +267,10 @@ fn run(command: Command, lang: Lang) -> Result<ExitCode> {
             };
             emit(&text)?;
             Ok(if report.errors() > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+        Command::Anonymise { paths, out, key, kind, encoding, progress } => {
+            let options = Options { encoding, kind: kind_option(kind)?, ..Options::default() };
+            anonymise_paths(&paths, &out, key.as_deref(), &options, progress)
         }
         Command::Rules { format } => {
             emit(&list_rules(format, lang)?)?;
@@ -371,6 +400,120 @@ fn run(command: Command, lang: Lang) -> Result<ExitCode> {
 }
 
 /// Writes to standard output; a reader that went away (`| head`) ends the output quietly instead of failing.
+/// The kind `--kind` names, if given.
+fn kind_option(kind: Option<String>) -> Result<Option<&'static conformance::spec::Kind>> {
+    kind.map(|code| {
+        spec().kind(&code.to_ascii_uppercase()).with_context(|| {
+            let known: Vec<&str> = spec().kinds.iter().map(|k| k.code.as_str()).collect();
+            format!("種別 {code} はありません unknown kind {code}; 種別 known kinds: {}", known.join(", "))
+        })
+    })
+    .transpose()
+}
+
+/// Reads the files, anonymises them under one key, checks the copies show the originals' findings, and only then
+/// writes them (with the report) into `out`, never over a file that is there.
+fn anonymise_paths(
+    paths: &[PathBuf],
+    out: &Path,
+    key: Option<&str>,
+    options: &Options,
+    progress: bool,
+) -> Result<ExitCode> {
+    if paths.iter().any(|path| path.as_os_str() == "-") {
+        bail!("標準入力は使えません: ファイルかフォルダを指定してください / standard input cannot be anonymised: give files or folders");
+    }
+    let files = collect(paths)?;
+    if files.is_empty() {
+        bail!("伏せるファイルがありません / no .CSV or .JPG file to anonymise in the paths given");
+    }
+    // The names the copies get: a file's name, or its path below the folder given.
+    let mut named: Vec<(PathBuf, PathBuf)> = Vec::new();
+    for path in paths {
+        let below = if path.is_dir() { Some(path.as_path()) } else { None };
+        for file in collect(std::slice::from_ref(path))? {
+            let relative = match below {
+                Some(dir) => file.strip_prefix(dir).map(Path::to_path_buf).unwrap_or_else(|_| file.clone()),
+                None => PathBuf::from(file.file_name().unwrap_or_default()),
+            };
+            if named.iter().any(|(_, taken)| *taken == relative) {
+                bail!(
+                    "{} が二度あります / two inputs would both be written as {}",
+                    relative.display(),
+                    relative.display()
+                );
+            }
+            named.push((file, relative));
+        }
+    }
+    let secret: Vec<u8> = match key {
+        Some(key) => key.as_bytes().to_vec(),
+        None => {
+            let mut random = [0u8; 32];
+            getrandom::getrandom(&mut random).map_err(|error| {
+                anyhow::anyhow!("乱数を得られません / no random key available ({error}); give --key")
+            })?;
+            random.to_vec()
+        }
+    };
+    let key_given = key.is_some();
+    let key = conformance::anonymise::Key::new(&secret);
+    let bar = progress_bar(named.len(), progress || (named.len() > 20 && std::io::stderr().is_terminal()));
+    let mut originals = Vec::new();
+    for (file, relative) in &named {
+        let bytes = std::fs::read(file).with_context(|| format!("読めません cannot read {}", file.display()))?;
+        originals.push((relative.to_string_lossy().to_string(), bytes));
+    }
+    let mut copies = Vec::new();
+    for (path, bytes) in &originals {
+        bar.set_message(path.clone());
+        copies.push(conformance::anonymise::anonymise_file(path, bytes, &key, options));
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let validate = |files: Vec<(&str, &[u8])>| conformance::validate::validate_files(files, options);
+    let before = validate(originals.iter().map(|(p, b)| (p.as_str(), b.as_slice())).collect());
+    let after = validate(copies.iter().map(|c| (c.path.as_str(), c.bytes.as_slice())).collect());
+    if let Some(difference) = conformance::anonymise::first_difference(&before, &after) {
+        eprintln!(
+            "伏せたファイルの検証結果が元と異なるため、何も書き出しませんでした（不具合として報告してください）。\n\
+             The anonymised files do not show the originals' findings, so nothing was written (please report this): {difference}"
+        );
+        return Ok(ExitCode::from(1));
+    }
+    let report = conformance::anonymise::report_text(&copies, key_given);
+    let outputs: Vec<(PathBuf, &[u8])> = copies
+        .iter()
+        .map(|copy| (out.join(&copy.path), copy.bytes.as_slice()))
+        .chain([(out.join("anonymised-report.txt"), report.as_bytes())])
+        .collect();
+    if let Some((existing, _)) = outputs.iter().find(|(path, _)| path.exists()) {
+        bail!(
+            "{} はすでにあります。空のフォルダを指定してください / {} already exists: give an empty or new folder",
+            existing.display(),
+            existing.display()
+        );
+    }
+    for (path, bytes) in &outputs {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("作れません cannot create {}", parent.display()))?;
+        }
+        std::fs::write(path, bytes).with_context(|| format!("書けません cannot write {}", path.display()))?;
+    }
+    emit(&format!(
+        "{report}\n{} 件のファイルを {} に書き出しました。検証結果（規則・行・列・項目）は元のファイルと同じです（{} 件）。\n\
+         Wrote {} files to {}; their findings (rule, line, column, item) are the originals' ({} findings).\n",
+        copies.len(),
+        out.display(),
+        before.all_findings().count(),
+        copies.len(),
+        out.display(),
+        before.all_findings().count()
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn emit(text: &str) -> Result<()> {
     match std::io::stdout().lock().write_all(text.as_bytes()) {
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),

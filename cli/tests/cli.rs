@@ -232,3 +232,49 @@ fn standard_input_reports_what_the_library_reports_for_the_same_bytes() {
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(String::from_utf8(output.stdout).unwrap(), report::json::render(&expected, Lang::En) + "\n");
 }
+
+#[test]
+fn anonymise_writes_copies_with_the_same_findings_and_never_over_a_file() {
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("anonymise-cli");
+    let _ = std::fs::remove_dir_all(&out);
+    let folder = "fixtures/invalid/FLD006-february-30";
+    let args = ["anonymise", folder, "--out", out.to_str().unwrap(), "--key", "k"];
+    let output = cli(&args);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("findings (rule, line, column, item) are the originals'"), "{stdout}");
+    let originals = files_below(folder);
+    for original in &originals {
+        let name = Path::new(original).file_name().unwrap();
+        let copy = std::fs::read(out.join(name)).expect("every file is copied");
+        assert_eq!(copy.len(), std::fs::read(repo().join(original)).unwrap().len(), "{original}");
+    }
+    let report = std::fs::read_to_string(out.join("anonymised-report.txt")).unwrap();
+    assert!(report.contains("被保険者番号 insured number"), "{report}");
+    // The copies report what the originals report, findings for findings.
+    let copies = cli(&["validate", "--format", "json", out.to_str().unwrap()]);
+    let originals = cli(&["validate", "--format", "json", folder]);
+    assert_eq!(copies.status.code(), Some(1));
+    let rules = |output: &Output| -> Vec<String> {
+        let report = json(output);
+        let mut rules: Vec<String> = report["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|f| {
+                f["findings"].as_array().unwrap().iter().map(|g| format!("{} {} {}", g["rule"], g["line"], g["column"]))
+            })
+            .collect();
+        rules.sort();
+        rules
+    };
+    assert_eq!(rules(&copies), rules(&originals));
+    // The same key again writes nothing over the first copies.
+    let again = cli(&args);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("already exists"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+}

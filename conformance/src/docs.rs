@@ -196,9 +196,9 @@ fn kind_page(kind: &Kind) -> String {
         return out;
     }
     out.push_str(
-        "| No. | 項目名 | id | 型 / type | 項目長 | 必須 | コード・書式 | 検査する規則 / checked by | 前提・備考 |\n",
+        "| No. | 項目名 | id | 型 / type | 項目長 | 必須 | コード・書式 | 個人情報 / personal | 検査する規則 / checked by | 前提・備考 |\n",
     );
-    out.push_str("|---|---|---|---|---|---|---|---|---|\n");
+    out.push_str("|---|---|---|---|---|---|---|---|---|---|\n");
     for item in &kind.items {
         let required = match item.required {
             Required::Yes => "○",
@@ -216,13 +216,14 @@ fn kind_page(kind: &Kind) -> String {
         }
         let _ = writeln!(
             out,
-            "| <a id=\"no{no}\"></a>{no} | {name} | `{id}` | {ty} | {len} | {required} | {codes} | {checks} | {notes} |",
+            "| <a id=\"no{no}\"></a>{no} | {name} | `{id}` | {ty} | {len} | {required} | {codes} | {personal} | {checks} | {notes} |",
             no = item.no,
             name = cell(&item.name),
             id = item.id,
             ty = item.ty.label(Lang::Ja),
             len = length(item),
             codes = codes_and_format(item),
+            personal = item.personal.filter(|p| p.is_personal()).map_or(String::new(), |p| p.label().ja.to_string()),
             checks = checks.join(" "),
             notes = notes.join("<br>"),
         );

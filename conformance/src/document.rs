@@ -41,6 +41,12 @@ struct RowMeta {
     fields: usize,
 }
 
+/// Whether a file whose first field is `first` starts with a header row (see [`Table::first_row_is_header`]).
+pub fn is_header_value(first: &str) -> bool {
+    let first = first.trim();
+    !first.is_empty() && !first.bytes().all(|b| b.is_ascii_digit()) && first.chars().any(char::is_alphabetic)
+}
+
 /// Whether two values are equal, compared inline: values are a few bytes long and compared for nearly every field,
 /// where calling `memcmp` costs more than the comparison.
 pub fn same_value(a: &str, b: &str) -> bool {
@@ -97,8 +103,7 @@ impl Table {
     /// Whether the first row is a header rather than a record (assumption A-NO-HEADER: records start at the first
     /// line): a first field that is not numeric and contains letters or kana/kanji, e.g. `CSVバージョン`.
     pub fn first_row_is_header(&self) -> bool {
-        let first = self.value(0, 0).trim();
-        !first.is_empty() && !first.bytes().all(|b| b.is_ascii_digit()) && first.chars().any(char::is_alphabetic)
+        is_header_value(self.value(0, 0))
     }
 
     pub fn parse(text: String) -> (Table, Vec<SyntaxIssue>, LineEndings) {

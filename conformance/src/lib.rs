@@ -3,6 +3,7 @@
 //! Data flows one way: bytes ([`codec`]) → decoded records ([`document`]) read with the layout of a kind
 //! ([`spec`]) → findings ([`rules`], run by [`validate`]) → reports ([`report`]).
 
+pub mod anonymise;
 pub mod billing;
 pub mod calendar;
 pub mod codec;

@@ -16,7 +16,7 @@ const CONFORMANCE: &[&[&str]] = &[
     &["billing"],
     &["rules"],
     &["validate", "synth"],
-    &["report", "coverage"],
+    &["report", "coverage", "anonymise"],
     &["docs"],
 ];
 

@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 use encoding_rs::{EncoderResult, SHIFT_JIS};
 
 /// What a character means for a Shift_JIS exchange file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CharClass {
     /// JIS X 0201/0208 (or ASCII): safe everywhere.
     Standard,

@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 
 use serde::Deserialize;
 
-use crate::i18n::{Lang, OwnedText};
+use crate::i18n::{Lang, OwnedText, Text};
 
 /// The most items a join key of `units.toml` may have.
 pub const MAX_KEY_ITEMS: usize = 4;
@@ -272,6 +272,58 @@ impl Format {
     }
 }
 
+/// Whose data an item holds, for the anonymiser: every item that can hold text (free text, phone, postal code,
+/// 被保険者番号) says which, and so does 利用者生年月日; the loader refuses a text item that does not. The
+/// classes decide how a value is replaced and which values are replaced alike across files (one 被保険者番号 gets
+/// one replacement in every file of a unit, so the joins between them hold).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Personal {
+    /// 氏名: the user's, a family member's, a care manager's, a doctor's
+    Name,
+    /// 氏名フリガナ
+    Kana,
+    /// 住所
+    Address,
+    /// 電話番号 / FAX番号 of a person (or of the user's clinic, which tells the user's illness)
+    Phone,
+    /// 郵便番号 of a person
+    Postal,
+    /// 被保険者番号
+    Insured,
+    /// 生年月日
+    BirthDate,
+    /// a number an office gives its user (整理番号)
+    Identifier,
+    /// フリーテキスト written about the user (課題, 目標, 留意事項, 続柄 …): may name anyone
+    FreeText,
+    /// reviewed and not a person's data: an office's name, address or phone, a product name, a period, a
+    /// frequency, the image file's name
+    None,
+}
+
+impl Personal {
+    pub fn is_personal(self) -> bool {
+        self != Personal::None
+    }
+
+    pub fn label(self) -> Text {
+        let (ja, en) = match self {
+            Personal::Name => ("氏名", "name"),
+            Personal::Kana => ("フリガナ", "name in kana"),
+            Personal::Address => ("住所", "address"),
+            Personal::Phone => ("電話番号", "phone number"),
+            Personal::Postal => ("郵便番号", "postal code"),
+            Personal::Insured => ("被保険者番号", "insured number"),
+            Personal::BirthDate => ("生年月日", "birth date"),
+            Personal::Identifier => ("整理番号", "reference number"),
+            Personal::FreeText => ("自由記載", "free text"),
+            Personal::None => ("個人情報ではない", "not personal"),
+        };
+        Text { ja, en }
+    }
+}
+
 /// One item (項目) of a file kind, as the spec's layout table lists it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -306,6 +358,8 @@ pub struct Item {
     /// the id of a documented assumption that shapes this item (see `assumptions.rs`)
     pub assumption: Option<String>,
     pub note: Option<String>,
+    /// whose data the item holds (required of text-bearing items: see [`Personal`])
+    pub personal: Option<Personal>,
 }
 
 fn yes() -> bool {
@@ -624,6 +678,14 @@ impl Spec {
                 if item.ty == ItemType::Code && item.codes.is_none() {
                     return fail(format!("{} No.{} is a code without a code table", kind.code, item.no));
                 }
+                let holds_text =
+                    matches!(item.ty, ItemType::Text | ItemType::Tel | ItemType::Postal | ItemType::Insured);
+                if holds_text && item.personal.is_none() {
+                    return fail(format!(
+                        "{} No.{} can hold personal data but says nothing of it (`personal`)",
+                        kind.code, item.no
+                    ));
+                }
             }
         }
         let current: Vec<&str> =
@@ -760,6 +822,32 @@ mod tests {
     fn embedded_spec_loads() {
         let spec = Spec::load().map_err(|e| e.to_string());
         assert!(spec.is_ok(), "{spec:?}");
+    }
+
+    /// A second look at the `personal` marks, by the item names: a person's name, address, phone, birth date or
+    /// insured number is marked personal unless the item is an office's; the loader already demands a mark.
+    #[test]
+    fn items_named_for_personal_data_are_marked_personal() {
+        let mut checked = 0;
+        for kind in &spec().kinds {
+            for item in &kind.items {
+                let personal_words = ["氏名", "住所", "電話", "Fax", "郵便番号", "生年月日", "被保険者番号", "医師"];
+                let office_words = ["事業者", "事業所", "センター"];
+                let named = personal_words.iter().any(|w| item.name.contains(w));
+                let office = office_words.iter().any(|w| item.name.contains(w)) && !item.name.contains("担当者");
+                if named && !office {
+                    checked += 1;
+                    assert!(
+                        item.personal.is_some_and(Personal::is_personal),
+                        "{} No.{} {} should be marked personal",
+                        kind.code,
+                        item.no,
+                        item.name
+                    );
+                }
+            }
+        }
+        assert!(checked > 40, "{checked} items checked");
     }
 
     /// Kinds that content alone cannot tell apart (the same width and exact lengths) name one default between

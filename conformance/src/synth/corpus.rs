@@ -399,8 +399,9 @@ pub fn valid_scenarios(seed: u64) -> Result<Vec<Scenario>, SynthError> {
     Ok(scenarios)
 }
 
-/// A small JPEG drawing of a family structure (genogram), the UPKIHON_IMAGE content.
-const FAMILY_IMAGE: &[u8] = include_bytes!("family.jpg");
+/// A small JPEG drawing of a fictional family structure (genogram): the UPKIHON_IMAGE content, and what the
+/// anonymiser puts in place of a real one.
+pub(crate) const FAMILY_IMAGE: &[u8] = include_bytes!("family.jpg");
 
 /// 利用者基本情報 (with 別表1, 別表2) and 介護予防サービス・支援計画書 (with 別表), sent together.
 fn prevention_units(p: &Parties<'_>, serial: &str) -> Result<Vec<GeneratedFile>, SynthError> {

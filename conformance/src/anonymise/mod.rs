@@ -1,0 +1,230 @@
+//! Files a vendor can share without the 利用者's personal data, that still show the same findings.
+//!
+//! Which items are personal is the spec data's (`personal` on every text-bearing item, see
+//! [`crate::spec::Personal`]). Each file is first read the way the validator reads it — its encoding, whether it
+//! starts with a header row, the kind whose layout its records have — and then its bytes are copied with the values
+//! of personal items replaced in place ([`replace`]): nothing else moves, so every code, date, amount, quote,
+//! line ending and stray byte is still there for the rules to find. A row whose width does not match the layout
+//! (and every row of a file whose layout is unknown) cannot say which field is which: all its fields are replaced.
+//! A family-structure image becomes the corpus's fictional one.
+
+mod keyed;
+mod replace;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+pub use keyed::Key;
+
+use crate::codec::{Records, TextEncoding};
+use crate::document::is_header_value;
+use crate::filename::{self, base_name, FileName};
+use crate::spec::{current_csv_version, Kind, Personal};
+use crate::validate::{validate_file, Options, Report};
+use replace::{replace_value, Bytes};
+
+/// One file as it can be shared.
+#[derive(Debug, Clone)]
+pub struct Anonymised {
+    pub path: String,
+    pub bytes: Vec<u8>,
+    pub summary: Summary,
+}
+
+/// What was replaced in one file, for the report that goes with the files.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    /// the kind whose layout said which items are personal (`None`: no layout, every field was replaced)
+    pub kind: Option<&'static Kind>,
+    /// values replaced, by class
+    pub values: BTreeMap<Personal, usize>,
+    /// free-text items (No., 項目名) whose text was replaced with neutral characters
+    pub free_text: BTreeSet<(u16, String)>,
+    /// rows whose fields could not be told apart, so every field was replaced
+    pub whole_rows: usize,
+    /// the family-structure image was replaced with a fictional one
+    pub image_replaced: bool,
+}
+
+/// Anonymises the files of one or more send units under one key: equal personal values are replaced alike in
+/// every file, so the joins between a unit's files hold.
+pub fn anonymise_files<'a>(
+    files: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+    key: &Key,
+    options: &Options,
+) -> Vec<Anonymised> {
+    files.into_iter().map(|(path, bytes)| anonymise_file(path, bytes, key, options)).collect()
+}
+
+pub fn anonymise_file(path: &str, bytes: &[u8], key: &Key, options: &Options) -> Anonymised {
+    let report = validate_file(path, bytes, &Options { keep_documents: false, ..options.clone() });
+    let name_kind = report
+        .parsed_name()
+        .and_then(FileName::kind)
+        .or_else(|| (path != "-").then(|| filename::prefix_kind(base_name(path))).flatten());
+    let mut summary = Summary { kind: report.read_as, ..Summary::default() };
+    if name_kind.is_some_and(|kind| !kind.is_csv()) {
+        summary.image_replaced = !bytes.is_empty();
+        let image = if bytes.is_empty() { Vec::new() } else { crate::synth::corpus::FAMILY_IMAGE.to_vec() };
+        return Anonymised { path: path.to_string(), bytes: image, summary };
+    }
+    let encoding = match report.encoding {
+        Some(TextEncoding::ShiftJis) => Bytes::ShiftJis,
+        _ => Bytes::Utf8,
+    };
+    let bytes = replace_personal_values(bytes, encoding, report.read_as, key, &mut summary);
+    Anonymised { path: path.to_string(), bytes, summary }
+}
+
+/// The file's bytes with each personal value replaced in place.
+fn replace_personal_values(
+    bytes: &[u8],
+    encoding: Bytes,
+    kind: Option<&'static Kind>,
+    key: &Key,
+    summary: &mut Summary,
+) -> Vec<u8> {
+    // The tokenizer looks only at ASCII delimiters, which are never part of a multi-byte character in Shift_JIS or
+    // UTF-8: a stand-in of the same length with every other byte made `x` has the same fields at the same offsets.
+    let stand_in: String = bytes.iter().map(|&b| if b.is_ascii() { char::from(b) } else { 'x' }).collect();
+    let mut records = Records::new(&stand_in);
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut copied = 0;
+    let mut fields = Vec::new();
+    let mut first = true;
+    while records.next_record(|field| fields.push(field)).is_some() {
+        let header = std::mem::replace(&mut first, false)
+            && fields.first().is_some_and(|field| is_header_value(&text_of(&bytes[field.start..field.end], encoding)));
+        let layout = kind.filter(|kind| kind.items.len() == fields.len());
+        if !header && layout.is_none() {
+            summary.whole_rows += 1;
+        }
+        for (column, field) in fields.iter().enumerate().filter(|_| !header) {
+            let item = layout.and_then(|kind| kind.items.get(column));
+            let class = match item {
+                Some(item) => match item.personal {
+                    Some(class) if class.is_personal() => class,
+                    _ => continue,
+                },
+                None => Personal::FreeText,
+            };
+            let replaced = replace_value(&bytes[field.start..field.end], encoding, class, key);
+            out.extend_from_slice(&bytes[copied..field.start]);
+            out.extend_from_slice(&replaced.bytes);
+            copied = field.end;
+            if let (true, Some(item)) = (replaced.changed, item) {
+                *summary.values.entry(class).or_default() += 1;
+                if class == Personal::FreeText {
+                    summary.free_text.insert((item.no, item.name.clone()));
+                }
+            }
+        }
+        fields.clear();
+    }
+    out.extend_from_slice(&bytes[copied..]);
+    out
+}
+
+/// Where each finding of a report points (rule, file, line, column, item No.), per file in order.
+type Places = Vec<(String, Vec<(&'static str, Option<String>, Option<u32>, Option<u32>, Option<u16>)>)>;
+
+fn places(report: &Report) -> Places {
+    report
+        .files
+        .iter()
+        .map(|file| {
+            let mut places: Vec<_> = file
+                .findings
+                .iter()
+                .map(|f| (f.rule.code, f.file.clone(), f.line, f.column, f.item.as_ref().map(|i| i.item.no)))
+                .collect();
+            places.sort_unstable();
+            (base_name(&file.path).to_string(), places)
+        })
+        .collect()
+}
+
+/// The first finding one report has and the other has not (rule, file, line, column, item), if any: what the
+/// anonymiser promises never to produce between the originals and their anonymised files.
+pub fn first_difference(originals: &Report, anonymised: &Report) -> Option<String> {
+    let (before, after) = (places(originals), places(anonymised));
+    if before.len() != after.len() {
+        return Some(format!("{} files against {}", before.len(), after.len()));
+    }
+    before.iter().zip(&after).find(|(a, b)| a != b).map(|((file, a), (_, b))| {
+        let missing = a.iter().find(|place| !b.contains(place));
+        let added = b.iter().find(|place| !a.contains(place));
+        format!("{file}: only in the original {missing:?}; only in the anonymised file {added:?}")
+    })
+}
+
+fn text_of(bytes: &[u8], encoding: Bytes) -> String {
+    match encoding {
+        Bytes::Utf8 => String::from_utf8_lossy(bytes).into_owned(),
+        Bytes::ShiftJis => encoding_rs::SHIFT_JIS.decode_without_bom_handling(bytes).0.into_owned(),
+    }
+}
+
+/// The report that goes with anonymised files, in both languages: what was replaced in each file and how.
+pub fn report_text(files: &[Anonymised], key_given: bool) -> String {
+    let mut out = format!(
+        "匿名化レポート / Anonymisation report\n\
+         careplan-conformance {} ・ 標準仕様 第4.1版 (CSVバージョン {})\n\n\
+         個人情報の項目（仕様データで personal と印された項目）の値を、同じ文字種・同じ長さの架空の値に置き換えました。\
+         同じ値はどのファイルでも同じ値に置き換わるため、ファイル間の突き合わせ（被保険者番号など）は保たれます。\
+         コード・日付・金額・区切り・改行・読めないバイトは元のままで、検証結果（規則・行・列・項目）は元のファイルと同じです。\n\
+         Personal items (marked `personal` in the spec data) were replaced with fictional values of the same \
+         character class and length. Equal values are replaced alike in every file, so joins between files (the \
+         insured number, …) hold. Codes, dates, amounts, delimiters, line breaks and undecodable bytes are \
+         unchanged: validation finds the same rule, line, column and item as in the original files.\n\
+         {}\n",
+        env!("CARGO_PKG_VERSION"),
+        current_csv_version().value,
+        if key_given {
+            "鍵は指定されたものです（同じ鍵なら同じ結果）。 / The given key was used (the same key gives the same output)."
+        } else {
+            "鍵は毎回ランダムです（元に戻すことはできません）。 / A random key was used (the output cannot be traced back)."
+        }
+    );
+    for file in files {
+        let summary = &file.summary;
+        let kind = summary.kind.map_or_else(
+            || "レイアウト不明 / unknown layout".to_string(),
+            |kind| format!("{} {} / {}", kind.table.ja, kind.title.ja, kind.title.en),
+        );
+        out.push_str(&format!("\n{} ({kind})\n", base_name(&file.path)));
+        if summary.image_replaced {
+            out.push_str("  家族構成画像を架空の図に置き換えました / the family-structure image was replaced with a fictional one\n");
+        }
+        if !summary.values.is_empty() {
+            let counts: Vec<String> = summary
+                .values
+                .iter()
+                .map(|(class, count)| format!("{} {} {count}", class.label().ja, class.label().en))
+                .collect();
+            out.push_str(&format!("  置き換えた値 values replaced: {}\n", counts.join(", ")));
+        }
+        if !summary.free_text.is_empty() {
+            let items: Vec<String> = summary.free_text.iter().map(|(no, name)| format!("No.{no} {name}")).collect();
+            out.push_str(&format!(
+                "  自由記載を同じ長さ・文字種の中立な文字に置き換えた項目 / free text replaced with neutral characters \
+                 of the same length and class: {}\n",
+                items.join(", ")
+            ));
+        }
+        if summary.whole_rows > 0 {
+            out.push_str(&format!(
+                "  項目数がレイアウトと合わず、全項目を置き換えた行 / rows whose fields could not be told apart, every \
+                 field replaced: {}\n",
+                summary.whole_rows
+            ));
+        }
+        if summary.values.is_empty()
+            && summary.free_text.is_empty()
+            && summary.whole_rows == 0
+            && !summary.image_replaced
+        {
+            out.push_str("  個人情報の値はありませんでした / no personal value was found\n");
+        }
+    }
+    out
+}
