@@ -182,3 +182,62 @@ pub struct RecordedRequest {
     /// for sends: SHA-256 over the uploaded files (names and bytes), to recognise a resend of the same content
     pub upload_digest: Option<String>,
 }
+
+/// `GET /v1/evidence`: 送受信記録, what one office sent and received in a period, for an inspector (運営指導). It
+/// names files and their digests, never their contents: no 利用者 appears in it. Times are Japan time (+09:00).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceRecord {
+    /// the relay that keeps the record and signs it: name and version
+    pub relay: String,
+    pub office: Office,
+    /// first and last day (YYYY-MM-DD, Japan time) the record covers, both included
+    pub from: String,
+    pub to: String,
+    pub generated_at: String,
+    /// who signs the record (the subject of the relay's signing certificate) and how
+    pub signer: String,
+    pub signature_algorithm: String,
+    /// in the order they were sent
+    pub messages: Vec<EvidenceMessage>,
+    /// sends of this office the relay refused as not conforming (422), in order
+    pub refusals: Vec<EvidenceRefusal>,
+}
+
+/// One message of an [`EvidenceRecord`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceMessage {
+    pub id: String,
+    /// `sent` (by the office) or `received`
+    pub direction: String,
+    /// the other office: its number and its name in the directory (empty when it left the directory)
+    pub counterpart: String,
+    pub counterpart_name: String,
+    pub serial: String,
+    pub unit: Option<String>,
+    pub sent_at: String,
+    /// when the recipient first took a file of it
+    pub downloaded_at: Option<String>,
+    /// when the recipient acknowledged it (受領確認)
+    pub acknowledged_at: Option<String>,
+    pub files: Vec<FileEntry>,
+}
+
+/// A send of the office that the relay refused because its files do not conform.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceRefusal {
+    pub at: String,
+    /// the recipient the send named
+    pub to: Option<String>,
+    /// the error code (`validation_failed`, …)
+    pub error: String,
+    /// the codes of the rules the files broke (errors only)
+    pub rules: Vec<String>,
+    /// names and SHA-256 of the files sent
+    pub files: Vec<EvidenceFile>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceFile {
+    pub name: String,
+    pub sha256: String,
+}

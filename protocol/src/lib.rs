@@ -7,8 +7,8 @@ mod errors;
 mod routes;
 
 pub use bodies::{
-    Directory, FileEntry, Health, Me, Message, Office, Page, RecordedRequest, ReportFile, ReportFinding, Status,
-    Subject, ValidationReport,
+    Directory, EvidenceFile, EvidenceMessage, EvidenceRecord, EvidenceRefusal, FileEntry, Health, Me, Message, Office,
+    Page, RecordedRequest, ReportFile, ReportFinding, Status, Subject, ValidationReport,
 };
 pub use errors::{ErrorBody, ErrorCode};
 pub use routes::Route;
@@ -16,3 +16,7 @@ pub use routes::Route;
 /// The header every API client sends (any value). A page on another site cannot make a browser send it without
 /// CORS, which the relay never grants, so a request without it may not act (send, dry run, download, ack).
 pub const CLIENT_HEADER: &str = "x-careplan-client";
+
+/// The response header carrying the relay's detached signature of an evidence record (base64 of the DER ECDSA
+/// signature over the body's bytes).
+pub const SIGNATURE_HEADER: &str = "careplan-signature";

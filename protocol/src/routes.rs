@@ -59,6 +59,10 @@ routes! {
     Download = "GET" "/v1/messages/{id}/files/{name}" "download";
     /// the recipient's acknowledgement
     Ack = "POST" "/v1/messages/{id}/ack" "ack";
+    /// every file of a message with the personal data replaced, in one zip (for a vendor)
+    Anonymised = "GET" "/v1/messages/{id}/anonymised" "anonymised";
+    /// the caller's exchange record (送受信記録) for a period, signed by the relay
+    Evidence = "GET" "/v1/evidence" "evidence";
 }
 
 impl Route {

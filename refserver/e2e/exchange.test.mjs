@@ -2,10 +2,12 @@
 // sets the environment below). One browser per office, each presenting its own client certificate from its own NSS
 // database: the care manager drops files, sees a finding, fixes the file and sends; the provider opens the inbox,
 // previews the plan as its form, downloads, acknowledges; the care manager sees the status change; a third office
-// cannot open the message, nor tell it exists.
+// cannot open the message, nor tell it exists; the provider takes an anonymised copy for its vendor; the care
+// manager prints its exchange record (送受信記録) and saves it signed, and the signature is checked.
 // Every step leaves a screenshot in $ARTIFACTS.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
@@ -326,6 +328,32 @@ step('acknowledging from the keyboard marks the message acknowledged', async () 
   await shot(page, '06-inbox-acknowledged.png');
 });
 
+step('the recipient takes a copy without personal data for its vendor', async () => {
+  const { page } = recipient;
+  const row = page.locator(`tr[data-message="${state.planMessage}"]`);
+  const link = row.locator('a.anonymised-link');
+  assert.match(await link.innerText(), /個人情報を伏せてダウンロード/);
+  const downloading = page.waitForEvent('download');
+  await link.click();
+  const download = await downloading;
+  assert.match(download.suggestedFilename(), /^\d{14}_anonymised\.zip$/);
+  const saved = join(ARTIFACTS, download.suggestedFilename());
+  await download.saveAs(saved);
+  const zip = readFileSync(saved);
+  assert.equal(zip.subarray(0, 4).toString('latin1'), 'PK\x03\x04');
+  assert.ok(zip.includes('anonymised-report.txt'), 'the zip says what was replaced');
+  // The 被保険者番号 and the name of the unit's 利用者 are nowhere in it (the zip stores files uncompressed).
+  const [supplement] = planFiles('valid/kaigo2-new-plan').filter(({ name }) => name.startsWith('UPHOSOKU_'));
+  const fields = readFileSync(supplement.path, 'latin1').split(',');
+  const insured = fields[2];
+  assert.match(insured, /^\d{10}$/);
+  assert.equal(zip.includes(insured, 0, 'latin1'), false, `${insured} is still in the copy`);
+  assert.equal(zip.includes(Buffer.from(fields[5].replaceAll('"', ''), 'latin1')), false, 'the name is still in the copy');
+  // Taking the copy is not taking the unit: the status stays.
+  await page.locator('[data-refresh="inbox"]').click();
+  await row.locator('.status-cell', { hasText: '受領済み' }).waitFor();
+});
+
 step('the sender sees the acknowledgement in its outbox', async () => {
   const { page } = sender;
   await page.locator('[data-refresh="outbox"]').click();
@@ -333,6 +361,38 @@ step('the sender sees the acknowledgement in its outbox', async () => {
   await row.locator('.status-cell', { hasText: '受領済み' }).waitFor();
   assert.match(await page.locator(`tr[data-message="${state.ticketMessage}"] .status-cell`).innerText(), /送信済み（未読）/);
   await shot(page, '07-outbox-acknowledged.png');
+});
+
+step('the sender prints its exchange record for the month and saves it signed', async () => {
+  const { page } = sender;
+  await page.locator('#tab-record').click();
+  await page.locator('#view-record').waitFor();
+  await page.locator('#record-print').click();
+  await page.locator('.form-title h1', { hasText: '送受信記録' }).waitFor();
+  const messages = page.locator('table.evidence-messages tbody');
+  assert.match(await messages.innerText(), /UP2KYO_\d{10}_43_\d{10}_11_\d{14}\.CSV/);
+  assert.match(await messages.innerText(), /ヘルパーステーションひまわり/);
+  // The plan was downloaded and acknowledged; the ticket is still unread.
+  assert.match(await messages.innerText(), /受信|送信/);
+  assert.doesNotMatch(await page.locator('body').innerText(), /加藤/, 'no 利用者 on the record');
+  await shot(page, 'evidence-print.png', { fullPage: true });
+  await page.emulateMedia({ media: 'print' });
+  assert.equal(await page.locator('nav.toolbar').isVisible(), false);
+  const pdf = await page.pdf({ path: join(ARTIFACTS, 'evidence.pdf'), preferCSSPageSize: true, printBackground: true });
+  const [width, height] = /\/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]/.exec(pdf.toString('latin1')).slice(1).map(Number);
+  assert.ok(Math.abs(width - 841.9) < 1 && Math.abs(height - 595.3) < 1, `A4 landscape, not ${width}×${height} pt`);
+  await page.emulateMedia({ media: 'screen' });
+  await page.goBack();
+  await page.locator('#view-record').waitFor();
+  const downloading = page.waitForEvent('download');
+  await page.locator('#record-download').click();
+  const download = await downloading;
+  assert.match(download.suggestedFilename(), /^送受信記録_\d{4}-\d{2}\.zip$/);
+  const saved = join(ARTIFACTS, 'exchange-record.zip');
+  await download.saveAs(saved);
+  const verified = execFileSync(env('REFSERVER'), ['evidence', 'verify', saved, '--pki', env('PKI')], { encoding: 'utf8' });
+  assert.match(verified, /the signature holds/);
+  await shot(page, '09-record.png');
 });
 
 step('a third office cannot open a message between two others, nor tell that it exists', async () => {

@@ -75,12 +75,19 @@ pub struct AppState {
     pub arrivals: crate::arrivals::Arrivals,
     /// KiB of request bodies in flight (see [`ApiConfig::upload_budget`])
     pub uploads: tokio::sync::Semaphore,
+    /// signs offices' exchange records
+    pub signer: crate::evidence::Signer,
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, config: ApiConfig, recorder: Option<Recorder>) -> AppState {
+    pub fn new(
+        store: Arc<dyn Store>,
+        config: ApiConfig,
+        recorder: Option<Recorder>,
+        signer: crate::evidence::Signer,
+    ) -> AppState {
         let uploads = tokio::sync::Semaphore::new(kib(config.upload_budget.max(config.max_body)));
-        AppState { store, config, metrics: Metrics::default(), recorder, arrivals: Default::default(), uploads }
+        AppState { store, config, metrics: Metrics::default(), recorder, arrivals: Default::default(), uploads, signer }
     }
 }
 
@@ -200,7 +207,11 @@ fn new_id(sender: &str) -> String {
 
 /// `application/x-www-form-urlencoded` query parameters.
 fn query(request: &Request<Incoming>) -> Vec<(String, String)> {
-    let Some(query) = request.uri().query() else {
+    query_pairs(request.uri().query())
+}
+
+pub(crate) fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
+    let Some(query) = query else {
         return Vec::new();
     };
     query
@@ -236,7 +247,7 @@ pub(crate) fn percent_decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(crate) fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
     params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
@@ -461,6 +472,143 @@ pub(crate) async fn download(
     Ok(response)
 }
 
+/// `GET /v1/messages/{id}/anonymised`: every file of a message the caller sent or received with the personal data
+/// replaced (`conformance::anonymise`, under a key drawn for this download and forgotten after it), with the report
+/// of what was replaced, in one zip — for an office that sends a problem file to its vendor. The copies are checked
+/// to show the originals' findings before anything is sent. It moves no status; the access is audited.
+pub(crate) async fn anonymised(state: &Arc<AppState>, me: &Arc<str>, id: &str) -> Result<Response<Body>, ApiError> {
+    let message = visible_message(state, me, id).await?;
+    let mut files = Vec::with_capacity(message.files.len());
+    for file in &message.files {
+        files.push((file.name.clone(), state.store.file(id, &file.name)?.unwrap_or_default()));
+    }
+    record_access(state, me, "download_anonymised", id, &format!("{} files", files.len())).await?;
+    let archive = tokio::task::spawn_blocking(move || anonymised_archive(&files))
+        .await
+        .map_err(|_| ApiError::new(ErrorCode::Internal, "anonymising failed to run"))??;
+    let mut response = Response::new(Full::new(Bytes::from(archive)));
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/zip"));
+    let name =
+        format!("{}_anonymised.zip", message.serial.chars().filter(char::is_ascii_alphanumeric).collect::<String>());
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        headers.insert(CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}
+
+fn anonymised_archive(files: &[(String, Vec<u8>)]) -> Result<Vec<u8>, ApiError> {
+    use conformance::anonymise::{anonymise_files, first_difference, report_text, Key};
+    let mut secret = [0u8; 32];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut secret)
+        .map_err(|_| ApiError::new(ErrorCode::Internal, "no random key for anonymising"))?;
+    let options = Options::default();
+    let originals = || files.iter().map(|(name, bytes)| (name.as_str(), bytes.as_slice()));
+    let copies = anonymise_files(originals(), &Key::new(&secret), &options);
+    let copied = || copies.iter().map(|copy| (copy.path.as_str(), copy.bytes.as_slice()));
+    if let Some(difference) =
+        first_difference(&validate_files(originals(), &options), &validate_files(copied(), &options))
+    {
+        return Err(ApiError::new(
+            ErrorCode::Internal,
+            format!("the anonymised files would not show the originals' findings ({difference}); nothing was sent"),
+        ));
+    }
+    let report = report_text(&copies, false);
+    Ok(crate::zip::stored(copied().chain([("anonymised-report.txt", report.as_bytes())])))
+}
+
+/// `GET /v1/evidence?from=YYYY-MM-DD&to=YYYY-MM-DD&format=json|csv|zip`: the caller's exchange record (送受信記録)
+/// for the period, signed by the relay. `json` and `csv` carry the detached signature in the `Careplan-Signature`
+/// header (base64 of DER); `zip` bundles the CSV, the JSON and each one's `.sig` for an office to keep.
+pub(crate) async fn evidence(
+    state: &Arc<AppState>,
+    me: &Arc<str>,
+    request: &Request<Incoming>,
+) -> Result<Response<Body>, ApiError> {
+    use crate::evidence;
+    let params = query(request);
+    let format = param(&params, "format").unwrap_or("json").to_string();
+    if !matches!(format.as_str(), "json" | "csv" | "zip") {
+        return Err(ApiError::new(ErrorCode::BadRequest, "format must be json, csv or zip"));
+    }
+    let (office, record) = evidence_record(state, me, &params, &format).await?;
+    let sign =
+        |bytes: &[u8]| state.signer.sign(bytes).map_err(|error| ApiError::new(ErrorCode::Internal, error.to_string()));
+    let stem = format!("送受信記録_{}_{}_{}", office.number, record.from, record.to);
+    let (json, csv) = (evidence::json(&record), evidence::csv(&record));
+    let (body, content_type, signature, extension) = match format.as_str() {
+        "csv" => {
+            let signature = sign(&csv)?;
+            (csv, "text/csv; charset=Shift_JIS", Some(signature), "csv")
+        }
+        "zip" => {
+            let (csv_signature, json_signature) = (sign(&csv)?, sign(&json)?);
+            let (csv_sig, json_sig) =
+                (evidence::base64_encode(&csv_signature), evidence::base64_encode(&json_signature));
+            let names =
+                [format!("{stem}.csv"), format!("{stem}.csv.sig"), format!("{stem}.json"), format!("{stem}.json.sig")];
+            let archive = crate::zip::stored([
+                (names[0].as_str(), csv.as_slice()),
+                (names[1].as_str(), csv_sig.as_bytes()),
+                (names[2].as_str(), json.as_slice()),
+                (names[3].as_str(), json_sig.as_bytes()),
+            ]);
+            (archive, "application/zip", None, "zip")
+        }
+        _ => {
+            let signature = sign(&json)?;
+            (json, "application/json", Some(signature), "json")
+        }
+    };
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Some(signature) = signature {
+        if let Ok(value) = HeaderValue::from_str(&evidence::base64_encode(&signature)) {
+            headers.insert(protocol::SIGNATURE_HEADER, value);
+        }
+    }
+    // RFC 6266 with RFC 5987 for the Japanese name; the plain name for clients that read only that.
+    let ascii = format!("exchange-record_{}_{}_{}.{extension}", office.number, record.from, record.to);
+    let encoded: String = format!("{stem}.{extension}")
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")) {
+        headers.insert(CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}
+
+/// The caller's exchange record for the period `from`..`to` of the query, audited as read (`how`: the form).
+pub(crate) async fn evidence_record(
+    state: &Arc<AppState>,
+    me: &Arc<str>,
+    params: &[(String, String)],
+    how: &str,
+) -> Result<(crate::store::Office, protocol::EvidenceRecord), ApiError> {
+    use crate::evidence::{self, EvidenceError, Period};
+    let period = Period::parse(param(params, "from"), param(params, "to"))
+        .map_err(|error| ApiError::new(ErrorCode::BadRequest, error.to_string()))?;
+    let office = registered_office(state, me)?;
+    let record =
+        evidence::build(&*state.store, &office, period, &now(), &state.signer.subject).map_err(
+            |error| match error {
+                EvidenceError::Store(error) => ApiError::from(error),
+                other => ApiError::new(ErrorCode::Internal, other.to_string()),
+            },
+        )?;
+    audit(state, me, "evidence", None, Some(format!("{} {} {how}", record.from, record.to))).await;
+    Ok((office, record))
+}
+
 /// The media type a file is served as: the family-structure image (UPKIHON_IMAGE, checked as JPEG at upload) as
 /// `image/jpeg`, every other file as the standard spec's Shift_JIS CSV.
 fn content_type_of(name: &str) -> &'static str {
@@ -490,16 +638,21 @@ pub(crate) async fn acknowledge(state: &Arc<AppState>, me: &Arc<str>, id: &str) 
     Ok(json_response(StatusCode::OK, &to_json(&protocol::Message::from(updated))))
 }
 
-/// SHA-256 over the files of a send (names and bytes, in name order): equal for a resend of the same content.
-fn upload_digest(files: &[(String, Vec<u8>)]) -> String {
-    let mut sorted: Vec<&(String, Vec<u8>)> = files.iter().collect();
-    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+/// SHA-256 over the files of a send (each name, size and SHA-256, in name order): equal for a resend of the same
+/// content.
+fn upload_digest(files: &[(String, Vec<u8>)], digests: &[String]) -> String {
+    let mut sorted: Vec<(&str, usize, &str)> = files
+        .iter()
+        .zip(digests)
+        .map(|((name, bytes), digest)| (name.as_str(), bytes.len(), digest.as_str()))
+        .collect();
+    sorted.sort_unstable();
     let mut hasher = Sha256::new();
-    for (name, bytes) in sorted {
+    for (name, len, digest) in sorted {
         hasher.update(name.as_bytes());
         hasher.update([0]);
-        hasher.update((bytes.len() as u64).to_le_bytes());
-        hasher.update(bytes);
+        hasher.update((len as u64).to_le_bytes());
+        hasher.update(digest.as_bytes());
     }
     hex(&hasher.finalize())
 }
@@ -624,21 +777,50 @@ pub(crate) async fn send(
     me: &Arc<str>,
     request: Request<Incoming>,
 ) -> Result<Response<Body>, ApiError> {
-    let (result, digest) = match idempotency_key(&request) {
-        Ok(key) => accept(state, me, request, key.filter(|_| !fault(state, |f| f.ignore_idempotency))).await,
-        Err(error) => (Err(error), None),
+    let mut attempt = Attempt::default();
+    let result = match idempotency_key(&request) {
+        Ok(key) => {
+            let key = key.filter(|_| !fault(state, |f| f.ignore_idempotency));
+            accept_upload(state, me, request, key, &mut attempt).await
+        }
+        Err(error) => Err(error),
     };
     let mut response = match result {
         Ok(response) => response,
         Err(error) => {
-            audit(state, me, "reject", None, Some(format!("{} {}", error.code, error.message))).await;
+            // On record with what was sent (names, digests) and, for files that do not conform, the rules they
+            // break: what an office's exchange record lists as refused.
+            let rules: Vec<String> = error.report.as_ref().map_or_else(Vec::new, |report| {
+                let mut rules: Vec<String> =
+                    report.findings().filter(|f| f.severity == "error").map(|f| f.rule.clone()).collect();
+                rules.sort();
+                rules.dedup();
+                rules
+            });
+            let detail = crate::evidence::refusal_detail(
+                error.code.as_str(),
+                &error.message,
+                attempt.to.as_deref(),
+                &attempt.files,
+                &rules,
+            );
+            audit(state, me, "reject", None, Some(detail)).await;
             error_answer(state, &error)
         }
     };
-    if let Some(digest) = digest {
+    if let Some(digest) = attempt.digest {
         response.extensions_mut().insert(UploadDigest(digest));
     }
     Ok(response)
+}
+
+/// What is known of a send as it is read: the recipient it names, its files' names and SHA-256, and the digest of
+/// the whole upload (for the recording).
+#[derive(Default)]
+struct Attempt {
+    to: Option<String>,
+    files: Vec<(String, String)>,
+    digest: Option<String>,
 }
 
 /// Longest Idempotency-Key the relay keeps.
@@ -661,24 +843,13 @@ fn idempotency_key(request: &Request<Incoming>) -> Result<Option<String>, ApiErr
     Ok(Some(key.to_string()))
 }
 
-/// Checks and stores a send; also returns the digest of the uploaded files once they were read.
-async fn accept(
-    state: &Arc<AppState>,
-    me: &Arc<str>,
-    request: Request<Incoming>,
-    idempotency_key: Option<String>,
-) -> (Result<Response<Body>, ApiError>, Option<String>) {
-    let mut digest = None;
-    let result = accept_upload(state, me, request, idempotency_key, &mut digest).await;
-    (result, digest)
-}
-
+/// Checks and stores a send, noting in `attempt` what it learns of the upload as it goes.
 async fn accept_upload(
     state: &Arc<AppState>,
     me: &Arc<str>,
     request: Request<Incoming>,
     idempotency_key: Option<String>,
-    digest: &mut Option<String>,
+    attempt: &mut Attempt,
 ) -> Result<Response<Body>, ApiError> {
     let sender = registered_office(state, me)?;
     if fault(state, |f| f.refuse_sends) {
@@ -694,7 +865,11 @@ async fn accept_upload(
         ));
     }
     let (Upload { to, files }, _permit) = read_upload(state, request).await?;
-    *digest = Some(upload_digest(&files));
+    let digests: Vec<String> = files.iter().map(|(_, bytes)| hex(&Sha256::digest(bytes))).collect();
+    attempt.files = files.iter().map(|(name, _)| name.clone()).zip(digests.iter().cloned()).collect();
+    attempt.to.clone_from(&to);
+    let digest = upload_digest(&files, &digests);
+    attempt.digest = Some(digest.clone());
     state.metrics.add_received_bytes(files.iter().map(|(_, b)| b.len()).sum());
     let to = to.ok_or_else(|| ApiError::new(ErrorCode::BadRequest, "the form has no `to` field"))?;
     if to.len() != 10 || !to.bytes().all(|b| b.is_ascii_digit()) {
@@ -719,7 +894,7 @@ async fn accept_upload(
     let request_digest = if fault(state, |f| f.replay_conflicts) {
         String::new()
     } else {
-        hex(&Sha256::digest(format!("{to}\0{}", digest.as_deref().unwrap_or_default())))
+        hex(&Sha256::digest(format!("{to}\0{digest}")))
     };
     for name in names.iter().flatten() {
         let own = *name.sender.office == **me && sender.kinds.contains(&name.sender.kind);
@@ -783,8 +958,8 @@ async fn accept_upload(
             subject,
             files: files
                 .into_iter()
-                .zip(kinds)
-                .map(|((name, bytes), kind)| NewFile { sha256: hex(&Sha256::digest(&bytes)), name, kind, bytes })
+                .zip(kinds.zip(digests))
+                .map(|((name, bytes), (kind, sha256))| NewFile { sha256, name, kind, bytes })
                 .collect(),
         })
     })

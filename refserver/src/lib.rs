@@ -1,10 +1,11 @@
 //! `refserver`: the reference relay for ケアプランデータ連携 — mutual TLS, an office registry with yearly licences,
-//! send / inbox / download / acknowledge with validation at upload, a durable embedded store, an audit log and
-//! retention.
+//! send / inbox / download / acknowledge with validation at upload, a durable embedded store, an audit log,
+//! retention, signed exchange records and anonymised downloads.
 
 pub mod api;
 pub mod arrivals;
 pub mod checks;
+pub mod evidence;
 pub mod faults;
 pub mod metrics;
 pub mod model;
@@ -18,3 +19,4 @@ pub mod server;
 pub mod store;
 pub mod tls;
 pub mod web;
+pub mod zip;

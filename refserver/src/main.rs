@@ -61,6 +61,11 @@ enum Command {
         #[arg(long, env = "CAREPLAN_MAX_STORE_MB")]
         max_store_mb: Option<u64>,
     },
+    /// Check an office's exchange record (送受信記録) against the relay's signature. 送受信記録の署名を検証します。
+    Evidence {
+        #[command(subcommand)]
+        command: EvidenceCommand,
+    },
     /// Show the audit log.
     Audit {
         #[arg(long, env = "CAREPLAN_DATA")]
@@ -89,6 +94,23 @@ enum PkiCommand {
         /// 事業所番号 (10 digits)
         #[arg(long)]
         number: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum EvidenceCommand {
+    /// Check that a record is exactly what the relay signed: FILE is a record (.csv or .json) with its detached
+    /// signature SIG (default FILE.sig), or the .zip the page downloads (each record in it with its .sig). The
+    /// signing certificate (signing.pem) must be one the PKI's CA (ca.pem) issued. Exit status 0 when every
+    /// signature holds.
+    Verify {
+        /// The record, or the downloaded .zip
+        file: PathBuf,
+        /// The detached signature (base64 or DER); default: FILE.sig
+        signature: Option<PathBuf>,
+        /// The PKI folder with ca.pem and signing.pem (the relay's public certificates are enough)
+        #[arg(long, env = "CAREPLAN_PKI")]
+        pki: PathBuf,
     },
 }
 
@@ -255,6 +277,54 @@ fn run(command: Command) -> Result<()> {
             };
             store.put_office(&office).wait()?;
             println!("office {number}: licence until {}", office.licence_until);
+        }
+        Command::Evidence { command: EvidenceCommand::Verify { file, signature, pki } } => {
+            let read =
+                |path: &std::path::Path| std::fs::read(path).with_context(|| format!("cannot read {}", path.display()));
+            let bytes = read(&file)?;
+            let pki = PkiPaths::new(&pki);
+            // (name, record, signature) for each record to check.
+            let records: Vec<(String, Vec<u8>, Vec<u8>)> = match refserver::zip::entries(&bytes)
+                .filter(|_| bytes.starts_with(b"PK"))
+            {
+                Some(entries) => {
+                    let signature_of =
+                        |name: &str| entries.iter().find(|(n, _)| *n == format!("{name}.sig")).map(|(_, b)| b.clone());
+                    let found: Vec<_> = entries
+                        .iter()
+                        .filter(|(name, _)| !name.ends_with(".sig"))
+                        .map(|(name, record)| (name.clone(), record.clone(), signature_of(name)))
+                        .collect();
+                    if let Some((name, _, _)) = found.iter().find(|(_, _, signature)| signature.is_none()) {
+                        bail!("{name} in {} has no signature ({name}.sig)", file.display());
+                    }
+                    found
+                        .into_iter()
+                        .map(|(name, record, signature)| (name, record, signature.unwrap_or_default()))
+                        .collect()
+                }
+                None => {
+                    let signature = signature.unwrap_or_else(|| {
+                        let mut path = file.clone().into_os_string();
+                        path.push(".sig");
+                        PathBuf::from(path)
+                    });
+                    vec![(file.display().to_string(), bytes, read(&signature)?)]
+                }
+            };
+            if records.is_empty() {
+                bail!("{} holds no record to check", file.display());
+            }
+            for (name, record, signature) in &records {
+                match refserver::evidence::verify(record, signature, &pki) {
+                    Ok(verified) => println!(
+                        "{name}: 署名は正しく、中継サーバーが署名したときのままです / the signature holds: the record is as the relay signed it\n  \
+                         署名者 signer: {} (certificate valid {} – {})",
+                        verified.signer, verified.valid_from, verified.valid_until
+                    ),
+                    Err(error) => bail!("{name}: 署名が合いません / {error}"),
+                }
+            }
         }
         Command::Audit { data, office, since } => {
             let store = SqliteStore::open(&data)?;

@@ -47,6 +47,13 @@ impl PkiPaths {
     pub fn server_key(&self) -> PathBuf {
         self.dir.join("server.key")
     }
+    /// The relay's certificate for signing evidence records (送受信記録), and its key.
+    pub fn signing_cert(&self) -> PathBuf {
+        self.dir.join("signing.pem")
+    }
+    pub fn signing_key(&self) -> PathBuf {
+        self.dir.join("signing.key")
+    }
     pub fn crl(&self) -> PathBuf {
         self.dir.join("crl.pem")
     }
@@ -98,6 +105,7 @@ const README: &str = "# Test PKI — テスト専用\n\n\
 | file | what |\n|---|---|\n\
 | `ca.pem`, `ca.key` | the test CA (its key is here so the relay's tools can issue office certificates) |\n\
 | `server.pem`, `server.key` | the relay's server certificate for localhost, 127.0.0.1 and ::1 |\n\
+| `signing.pem`, `signing.key` | the relay's document-signing certificate: it signs offices' exchange records (送受信記録) |\n\
 | `crl.pem` | the CA's certificate revocation list (lists `negative/revoked.pem`) |\n\
 | `offices/<事業所番号>.pem`, `.key` | one client certificate per registered office; subject CN = office number |\n\
 | `negative/expired.*` | client certificate that expired yesterday |\n\
@@ -261,6 +269,29 @@ pub fn issue_office(paths: &PkiPaths, office: &str, name: &str) -> Result<(PathB
     Ok((cert_path, key_path))
 }
 
+/// The subject CN of the relay's signing certificate.
+pub const SIGNING_NAME: &str = "careplan-interop relay evidence signing";
+
+/// Issues the relay's signing certificate (ECDSA P-256, key usages digitalSignature and contentCommitment: it signs
+/// documents, not TLS sessions) unless the folder has one: a PKI made before it existed gets one when the relay
+/// next starts. Valid ten years, so a record stays verifiable as long as offices keep theirs.
+pub fn ensure_signing(paths: &PkiPaths) -> Result<(), PkiError> {
+    if paths.signing_cert().exists() && paths.signing_key().exists() {
+        return Ok(());
+    }
+    let issuer = Issuer::load(paths)?;
+    let key = KeyPair::generate()?;
+    let mut params = CertificateParams::default();
+    params.distinguished_name = dn(SIGNING_NAME, "careplan-interop reference relay (test)");
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::ContentCommitment];
+    let now = OffsetDateTime::now_utc();
+    params.not_before = now - Duration::days(1);
+    params.not_after = now + Duration::days(3653);
+    let cert = params.signed_by(&key, &issuer.cert, &issuer.key)?;
+    write(&paths.signing_key(), &key.serialize_pem())?;
+    write(&paths.signing_cert(), &cert.pem())
+}
+
 /// Creates a complete test PKI in `dir`.
 pub fn init(dir: &Path) -> Result<PkiPaths, PkiError> {
     let paths = PkiPaths::new(dir);
@@ -287,6 +318,7 @@ pub fn init(dir: &Path) -> Result<PkiPaths, PkiError> {
     let server_cert = server.signed_by(&server_key, &issuer.cert, &issuer.key)?;
     write(&paths.server_cert(), &server_cert.pem())?;
     write(&paths.server_key(), &server_key.serialize_pem())?;
+    ensure_signing(&paths)?;
 
     let mut index = Index { next_serial: 1000, issued: Vec::new() };
     let mut negative = |name: &str,

@@ -13,8 +13,9 @@ use protocol::RecordedRequest;
 use protocol::{Health, Message, Route};
 
 use crate::api::{
-    acknowledge, audit, directory, download, dry_run, error_answer, fault, json_response, mailbox, metrics,
-    percent_decode, registered_office, send, to_json, visible_message, whoami, ApiError, AppState, Body, UploadDigest,
+    acknowledge, anonymised, audit, directory, download, dry_run, error_answer, evidence, fault, json_response,
+    mailbox, metrics, percent_decode, registered_office, send, to_json, visible_message, whoami, ApiError, AppState,
+    Body, UploadDigest,
 };
 use crate::store::Mailbox;
 
@@ -62,11 +63,13 @@ pub async fn handle(state: Arc<AppState>, me: Arc<str>, request: Request<Incomin
 
 /// Routes whose refusals (403, 404, 409, …) go into the audit log: whoever probes for or at messages is on record.
 /// A refused send is audited by the send itself, with the reason.
-const AUDITED_REFUSALS: &[&str] = &["message", "download", "ack", "inbox", "outbox", "validate", "page", "other"];
+const AUDITED_REFUSALS: &[&str] =
+    &["message", "download", "anonymised", "ack", "inbox", "outbox", "validate", "evidence", "page", "other"];
 
 /// Routes that change something or hand out personal data, refused to requests another site makes the browser send
 /// (see [`cross_site_refusal`]).
-const GUARDED_ROUTES: &[Route] = &[Route::Validate, Route::Send, Route::Download, Route::Ack];
+const GUARDED_ROUTES: &[Route] =
+    &[Route::Validate, Route::Send, Route::Download, Route::Anonymised, Route::Ack, Route::Evidence];
 
 /// Why a request to a [`GUARDED_ROUTES`] route may not act, if it may not. The office's browser presents its
 /// certificate on every request, including those a page on another site triggers (a form, an image, a fetch), so
@@ -115,7 +118,7 @@ async fn dispatch(
     let registered = if segments == ["healthz"] { Ok(()) } else { registered_office(state, me).map(|_| ()) };
     if crate::web::is_page(&segments) {
         return match registered {
-            Ok(()) => Ok(crate::web::serve(state, me, &method, &segments).await),
+            Ok(()) => Ok(crate::web::serve(state, me, &method, &segments, request.uri().query()).await),
             Err(error) => Ok(crate::web::error_page(&error)),
         };
     }
@@ -153,6 +156,8 @@ async fn dispatch(
         }
         Route::Download => download(state, me, id, segments.get(4).copied().unwrap_or("")).await,
         Route::Ack => acknowledge(state, me, id).await,
+        Route::Anonymised => anonymised(state, me, id).await,
+        Route::Evidence => evidence(state, me, &request).await,
     }
 }
 
@@ -261,5 +266,18 @@ mod tests {
         let message = to_json(&message);
         assert_eq!(keys(&message), documented_properties("    Message:", 8));
         assert_eq!(keys(&message["subject"]), documented_properties("    Subject:", 8));
+
+        let record = protocol::EvidenceRecord {
+            relay: String::new(),
+            office: protocol::Office { number: String::new(), name: String::new(), kinds: Vec::new() },
+            from: String::new(),
+            to: String::new(),
+            generated_at: String::new(),
+            signer: String::new(),
+            signature_algorithm: String::new(),
+            messages: Vec::new(),
+            refusals: Vec::new(),
+        };
+        assert_eq!(keys(&to_json(&record)), documented_properties("    EvidenceRecord:", 8));
     }
 }

@@ -68,6 +68,10 @@ pub enum ServerError {
     NotPrivate(#[from] crate::private::NotPrivate),
     #[error("cannot listen on {0}: {1}")]
     Listen(SocketAddr, std::io::Error),
+    #[error(transparent)]
+    Pki(#[from] crate::pki::PkiError),
+    #[error("the relay's signing key: {0}")]
+    Signing(#[from] crate::evidence::EvidenceError),
     #[error("cannot open the recording {0}: {1}")]
     Record(PathBuf, std::io::Error),
 }
@@ -109,7 +113,10 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         Some(path) => Some(api::Recorder::create(path).map_err(|e| ServerError::Record(path.clone(), e))?),
         None => None,
     };
-    let state = Arc::new(AppState::new(store, config.api.clone(), recorder));
+    let pki = PkiPaths::new(&config.pki);
+    crate::pki::ensure_signing(&pki)?;
+    let signer = crate::evidence::Signer::load(&pki)?;
+    let state = Arc::new(AppState::new(store, config.api.clone(), recorder, signer));
     let (shutdown, watch_shutdown) = watch::channel(false);
     tokio::spawn(retention_loop(state.clone(), config.retention, watch_shutdown.clone()));
     tokio::spawn(reload_on_hangup(tls.clone(), watch_shutdown.clone()));

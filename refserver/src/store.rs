@@ -71,6 +71,9 @@ pub trait Store: Send + Sync {
         cursor: Cursor,
         limit: usize,
     ) -> Result<Page>;
+    /// Every message `office` sent or received that was created in `[start, end)` (times as the store writes
+    /// them, compared as text), in the order they were committed.
+    fn exchanged(&self, office: &str, start: &str, end: &str) -> Result<Vec<MessageMeta>>;
     fn file(&self, id: &str, name: &str) -> Result<Option<Vec<u8>>>;
     /// Records a download: sent → downloaded (later states stay), and the audit entry.
     fn mark_downloaded(&self, id: &str, at: &str, audit: AuditEntry) -> Pending<()>;
@@ -592,6 +595,18 @@ impl Store for SqliteStore {
             }
             let next = if more { messages.last().map(|m| m.seq) } else { None };
             Ok(Page { messages, next })
+        })
+    }
+
+    fn exchanged(&self, office: &str, start: &str, end: &str) -> Result<Vec<MessageMeta>> {
+        self.read(|c| {
+            let mut statement = c.prepare_cached(&format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE (sender = ?1 OR recipient = ?1)
+                 AND created_at >= ?2 AND created_at < ?3 ORDER BY seq"
+            ))?;
+            let rows: Vec<MessageMeta> =
+                statement.query_map(params![office, start, end], message_from)?.collect::<rusqlite::Result<_>>()?;
+            Ok(rows.into_iter().map(|message| with_files(c, message)).collect::<rusqlite::Result<_>>()?)
         })
     }
 

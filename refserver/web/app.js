@@ -158,7 +158,7 @@
 
   // ---- views ----------------------------------------------------------------------------------------------------
 
-  const views = ['send', 'inbox', 'outbox'];
+  const views = ['send', 'inbox', 'outbox', 'record'];
   function show() {
     const name = views.includes(location.hash.slice(1)) ? location.hash.slice(1) : 'send';
     for (const view of views) {
@@ -167,7 +167,7 @@
       if (view === name) tab.setAttribute('aria-current', 'page');
       else tab.removeAttribute('aria-current');
     }
-    if (name !== 'send') loadMailbox(name);
+    if (name === 'inbox' || name === 'outbox') loadMailbox(name);
   }
   window.addEventListener('hashchange', () => {
     show();
@@ -497,7 +497,13 @@
             alert(`受領確認できませんでした: ${error.message}`);
           }
         });
-        row.append(el('td', {}, ack));
+        // A copy without personal data, for the office's vendor when a file shows a problem.
+        const anonymised = el('a', {
+          href: `/v1/messages/${encodeURIComponent(message.id)}/anonymised`,
+          download: `${message.serial}_anonymised.zip`,
+          class: 'anonymised-link',
+        }, '個人情報を伏せてダウンロード ', el('small', {}, 'Download without personal data'));
+        row.append(el('td', {}, ack, el('br'), anonymised));
       } else {
         row.append(el('td', {}, el('code', {}, message.id)));
       }
@@ -512,6 +518,32 @@
     const downloaded = await api('/v1/inbox?status=downloaded&limit=100').catch(() => ({ messages: [] }));
     const count = open.messages.length + downloaded.messages.length;
     $('#inbox-count').textContent = count > 0 ? String(count) : '';
+  }
+
+  // ---- exchange record -------------------------------------------------------------------------------------------
+
+  /** The first and last day of a month `YYYY-MM`. */
+  function monthDays(month) {
+    const [year, number] = month.split('-').map(Number);
+    const last = new Date(Date.UTC(year, number, 0)).getUTCDate();
+    return [`${month}-01`, `${month}-${String(last).padStart(2, '0')}`];
+  }
+
+  function updateRecordLinks() {
+    const month = $('#record-month').value;
+    if (!/^\d{4}-\d{2}$/.test(month)) return;
+    const [from, to] = monthDays(month);
+    const query = `from=${from}&to=${to}`;
+    $('#record-print').href = `/evidence?${query}`;
+    const download = $('#record-download');
+    download.href = `/v1/evidence?${query}&format=zip`;
+    download.setAttribute('download', `送受信記録_${month}.zip`);
+  }
+  {
+    const now = new Date();
+    $('#record-month').value = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}`;
+    $('#record-month').addEventListener('change', updateRecordLinks);
+    updateRecordLinks();
   }
 
   for (const button of document.querySelectorAll('[data-refresh]')) {

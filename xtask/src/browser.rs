@@ -71,13 +71,16 @@ pub fn run(update_screenshots: bool) -> Result<()> {
         .env("RECIPIENT_HOME", &home_help_home)
         .env("OUTSIDER_HOME", &day_service_home)
         .env("FIXTURES", crate::root().join("fixtures"))
-        .env("ARTIFACTS", &artifacts);
+        .env("ARTIFACTS", &artifacts)
+        .env("REFSERVER", bin.join("careplan-refserver"))
+        .env("PKI", &sandbox.pki);
     run_with_deadline(&mut test, TEST_DEADLINE)?;
 
     if update_screenshots {
         let docs = crate::root().join("docs/screenshots");
         std::fs::create_dir_all(&docs)?;
-        for name in ["send-page.png", "05-inbox.png", "preview-table2.png", "preview-table7.png"] {
+        for name in ["send-page.png", "05-inbox.png", "preview-table2.png", "preview-table7.png", "evidence-print.png"]
+        {
             std::fs::copy(artifacts.join(name), docs.join(name)).with_context(|| format!("copy {name}"))?;
             eprintln!("updated docs/screenshots/{name}");
         }

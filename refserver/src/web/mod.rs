@@ -30,7 +30,13 @@ pub fn is_page(segments: &[&str]) -> bool {
 }
 
 /// Answers a page request; errors become a small page in both languages.
-pub async fn serve(state: &Arc<AppState>, me: &Arc<str>, method: &Method, segments: &[&str]) -> Response<Body> {
+pub async fn serve(
+    state: &Arc<AppState>,
+    me: &Arc<str>,
+    method: &Method,
+    segments: &[&str],
+    query: Option<&str>,
+) -> Response<Body> {
     let result = match (method, segments) {
         (&Method::GET, [""]) => Ok(respond(StatusCode::OK, "text/html; charset=utf-8", index_html().to_string())),
         (&Method::GET, ["assets", "app.js"]) => {
@@ -38,6 +44,7 @@ pub async fn serve(state: &Arc<AppState>, me: &Arc<str>, method: &Method, segmen
         }
         (&Method::GET, ["assets", "app.css"]) => Ok(respond(StatusCode::OK, "text/css; charset=utf-8", APP_CSS.into())),
         (&Method::GET, ["preview", id, name]) => preview_page(state, me, id, name).await,
+        (&Method::GET, ["evidence"]) => evidence_page(state, me, query).await,
         _ => Err(ApiError::new(ErrorCode::NotFound, "このページはありません / no such page")),
     };
     result.unwrap_or_else(|error| error_page(&error))
@@ -148,6 +155,93 @@ async fn preview_page(state: &Arc<AppState>, me: &Arc<str>, id: &str, name: &str
     .await
     .map_err(|_| ApiError::new(ErrorCode::Internal, "the preview failed to render"))?;
     Ok(respond(StatusCode::OK, "text/html; charset=utf-8", body))
+}
+
+/// The office's exchange record for a period as a page to print on A4 (「送受信記録を印刷」), in Japanese with
+/// English beside it. The signed forms (CSV, JSON) are a link away; the page says how to check them.
+async fn evidence_page(state: &Arc<AppState>, me: &Arc<str>, query: Option<&str>) -> Result<Response<Body>, ApiError> {
+    let params = api::query_pairs(query);
+    let (office, record) = api::evidence_record(state, me, &params, "page").await?;
+    let shown = |time: &str| time.replacen('T', " ", 1).trim_end_matches("+09:00").to_string();
+    let optional = |time: &Option<String>| time.as_deref().map(shown).unwrap_or_else(|| "—".into());
+    let mut rows = String::new();
+    for message in &record.messages {
+        let direction = if message.direction == "sent" {
+            "送信<br><small>sent</small>"
+        } else {
+            "受信<br><small>received</small>"
+        };
+        for (index, file) in message.files.iter().enumerate() {
+            let first = index == 0;
+            let cell =
+                |text: String| if first { format!("<td>{text}</td>") } else { "<td class=\"cont\"></td>".to_string() };
+            rows.push_str(&format!(
+                "<tr>{}{}{}<td><code>{}</code></td><td><code class=\"digest\">{}</code></td>{}{}</tr>",
+                cell(direction.to_string()),
+                cell(esc(&shown(&message.sent_at)).to_string()),
+                cell(format!("{}<br><small>{}</small>", esc(&message.counterpart_name), esc(&message.counterpart))),
+                esc(&file.name),
+                esc(&file.sha256),
+                cell(esc(&optional(&message.downloaded_at)).to_string()),
+                cell(esc(&optional(&message.acknowledged_at)).to_string()),
+            ));
+        }
+    }
+    if record.messages.is_empty() {
+        rows.push_str("<tr><td colspan=\"7\">この期間の送受信はありません。 <small>Nothing sent or received in this period.</small></td></tr>");
+    }
+    let mut refused = String::new();
+    for refusal in &record.refusals {
+        for file in &refusal.files {
+            refused.push_str(&format!(
+                "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td><code class=\"digest\">{}</code></td><td>{}</td></tr>",
+                esc(&shown(&refusal.at)),
+                esc(refusal.to.as_deref().unwrap_or("")),
+                esc(&file.name),
+                esc(&file.sha256),
+                esc(&refusal.rules.join(" ")),
+            ));
+        }
+    }
+    if record.refusals.is_empty() {
+        refused.push_str("<tr><td colspan=\"5\">ありません。 <small>None.</small></td></tr>");
+    }
+    let download = format!("/v1/evidence?from={}&to={}&format=zip", record.from, record.to);
+    let body = format!(
+        "<nav class=\"toolbar no-print\" aria-label=\"送受信記録の操作\"><a href=\"/#record\">← 戻る Back</a>\
+         <button type=\"button\" id=\"print\">印刷 Print</button>\
+         <a href=\"{download}\" download=\"送受信記録_{number}_{from}_{to}.zip\">署名付きで保存 Save, signed (ZIP)</a></nav>\
+         <main class=\"preview\"><div class=\"sheet evidence\">\
+         <div class=\"form-title\"><h1>送受信記録</h1><span>Exchange record</span></div>\
+         <table class=\"head\"><tr><th>事業所 <small>Office</small></th><td>{name} <small>({number})</small></td>\
+         <th>期間 <small>Period</small></th><td>{from} ～ {to}</td></tr>\
+         <tr><th>作成日時 <small>Generated</small></th><td>{generated}</td><th>作成者 <small>By</small></th><td>{relay}</td></tr></table>\
+         <h2>送信・受信 <small>Messages sent and received</small> ({count})</h2>\
+         <table class=\"grid evidence-messages\"><thead><tr><th>区分<br><small>Direction</small></th>\
+         <th>送信日時<br><small>Sent</small></th><th>相手事業所<br><small>Counterpart</small></th>\
+         <th>ファイル名<br><small>File</small></th><th>SHA-256</th><th>初回ダウンロード<br><small>First downloaded</small></th>\
+         <th>受領確認<br><small>Acknowledged</small></th></tr></thead><tbody>{rows}</tbody></table>\
+         <h2>不適合で受け付けなかった送信 <small>Sends refused as non-conforming</small> ({refused_count})</h2>\
+         <table class=\"grid evidence-refusals\"><thead><tr><th>日時<br><small>At</small></th><th>送信先<br><small>To</small></th>\
+         <th>ファイル名<br><small>File</small></th><th>SHA-256</th><th>規則<br><small>Rules</small></th></tr></thead>\
+         <tbody>{refused}</tbody></table>\
+         <p class=\"note\">時刻は日本時間です。ファイルの内容（利用者の情報）は載せていません。この記録の電子版（CSV・JSON）には中継サーバーの\
+         電子署名（{algorithm}、署名者 {signer}）が付き、<code>careplan-refserver evidence verify</code> で改ざんのないことを確かめられます。<br>\
+         <small>Times are Japan time. No file content (no user data) is shown. The electronic forms (CSV, JSON) carry the relay's \
+         signature and can be checked with <code>careplan-refserver evidence verify</code>.</small></p></div></main>",
+        name = esc(&office.name),
+        number = esc(&office.number),
+        from = esc(&record.from),
+        to = esc(&record.to),
+        generated = esc(&shown(&record.generated_at)),
+        relay = esc(&record.relay),
+        count = record.messages.len(),
+        refused_count = record.refusals.len(),
+        algorithm = esc(&record.signature_algorithm),
+        signer = esc(&record.signer),
+    );
+    let title = format!("送受信記録 {} {}～{} Exchange record", office.number, record.from, record.to);
+    Ok(respond(StatusCode::OK, "text/html; charset=utf-8", page(&title, &body)))
 }
 
 /// Percent-encodes a path segment (ids and file names are ASCII in practice, but nothing here relies on it).
