@@ -464,10 +464,11 @@ fn anonymise_paths(
         let bytes = std::fs::read(file).with_context(|| format!("読めません cannot read {}", file.display()))?;
         originals.push((relative.to_string_lossy().to_string(), bytes));
     }
+    let mut anonymiser = conformance::anonymise::Anonymiser::new(&key, options);
     let mut copies = Vec::new();
     for (path, bytes) in &originals {
         bar.set_message(path.clone());
-        copies.push(conformance::anonymise::anonymise_file(path, bytes, &key, options));
+        copies.push(anonymiser.file(path, bytes));
         bar.inc(1);
     }
     bar.finish_and_clear();

@@ -11,7 +11,7 @@
 mod keyed;
 mod replace;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub use keyed::Key;
 
@@ -20,7 +20,7 @@ use crate::document::is_header_value;
 use crate::filename::{self, base_name, FileName};
 use crate::spec::{current_csv_version, Kind, Personal};
 use crate::validate::{validate_file, Options, Report};
-use replace::{replace_value, Bytes};
+use replace::{replace_value, Bytes, Replaced};
 
 /// One file as it can be shared.
 #[derive(Debug, Clone)]
@@ -52,76 +52,97 @@ pub fn anonymise_files<'a>(
     key: &Key,
     options: &Options,
 ) -> Vec<Anonymised> {
-    files.into_iter().map(|(path, bytes)| anonymise_file(path, bytes, key, options)).collect()
+    let mut anonymiser = Anonymiser::new(key, options);
+    files.into_iter().map(|(path, bytes)| anonymiser.file(path, bytes)).collect()
 }
 
-pub fn anonymise_file(path: &str, bytes: &[u8], key: &Key, options: &Options) -> Anonymised {
-    let report = validate_file(path, bytes, &Options { keep_documents: false, ..options.clone() });
-    let name_kind = report
-        .parsed_name()
-        .and_then(FileName::kind)
-        .or_else(|| (path != "-").then(|| filename::prefix_kind(base_name(path))).flatten());
-    let mut summary = Summary { kind: report.read_as, ..Summary::default() };
-    if name_kind.is_some_and(|kind| !kind.is_csv()) {
-        summary.image_replaced = !bytes.is_empty();
-        let image = if bytes.is_empty() { Vec::new() } else { crate::synth::corpus::FAMILY_IMAGE.to_vec() };
-        return Anonymised { path: path.to_string(), bytes: image, summary };
+/// Anonymises file after file under one key, remembering what each value became: a user's 被保険者番号 and name
+/// recur on every record, and are replaced once.
+pub struct Anonymiser<'k> {
+    key: &'k Key,
+    options: Options,
+    replaced: HashMap<(Personal, Bytes, Vec<u8>), Replaced>,
+}
+
+impl<'k> Anonymiser<'k> {
+    pub fn new(key: &'k Key, options: &Options) -> Anonymiser<'k> {
+        Anonymiser { key, options: Options { keep_documents: false, ..options.clone() }, replaced: HashMap::new() }
     }
-    let encoding = match report.encoding {
-        Some(TextEncoding::ShiftJis) => Bytes::ShiftJis,
-        _ => Bytes::Utf8,
-    };
-    let bytes = replace_personal_values(bytes, encoding, report.read_as, key, &mut summary);
-    Anonymised { path: path.to_string(), bytes, summary }
-}
 
-/// The file's bytes with each personal value replaced in place.
-fn replace_personal_values(
-    bytes: &[u8],
-    encoding: Bytes,
-    kind: Option<&'static Kind>,
-    key: &Key,
-    summary: &mut Summary,
-) -> Vec<u8> {
-    // The tokenizer looks only at ASCII delimiters, which are never part of a multi-byte character in Shift_JIS or
-    // UTF-8: a stand-in of the same length with every other byte made `x` has the same fields at the same offsets.
-    let stand_in: String = bytes.iter().map(|&b| if b.is_ascii() { char::from(b) } else { 'x' }).collect();
-    let mut records = Records::new(&stand_in);
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut copied = 0;
-    let mut fields = Vec::new();
-    let mut first = true;
-    while records.next_record(|field| fields.push(field)).is_some() {
-        let header = std::mem::replace(&mut first, false)
-            && fields.first().is_some_and(|field| is_header_value(&text_of(&bytes[field.start..field.end], encoding)));
-        let layout = kind.filter(|kind| kind.items.len() == fields.len());
-        if !header && layout.is_none() {
-            summary.whole_rows += 1;
+    pub fn file(&mut self, path: &str, bytes: &[u8]) -> Anonymised {
+        let report = validate_file(path, bytes, &self.options);
+        let name_kind = report
+            .parsed_name()
+            .and_then(FileName::kind)
+            .or_else(|| (path != "-").then(|| filename::prefix_kind(base_name(path))).flatten());
+        let mut summary = Summary { kind: report.read_as, ..Summary::default() };
+        if name_kind.is_some_and(|kind| !kind.is_csv()) {
+            summary.image_replaced = !bytes.is_empty();
+            let image = if bytes.is_empty() { Vec::new() } else { crate::synth::corpus::FAMILY_IMAGE.to_vec() };
+            return Anonymised { path: path.to_string(), bytes: image, summary };
         }
-        for (column, field) in fields.iter().enumerate().filter(|_| !header) {
-            let item = layout.and_then(|kind| kind.items.get(column));
-            let class = match item {
-                Some(item) => match item.personal {
-                    Some(class) if class.is_personal() => class,
-                    _ => continue,
-                },
-                None => Personal::FreeText,
-            };
-            let replaced = replace_value(&bytes[field.start..field.end], encoding, class, key);
-            out.extend_from_slice(&bytes[copied..field.start]);
-            out.extend_from_slice(&replaced.bytes);
-            copied = field.end;
-            if let (true, Some(item)) = (replaced.changed, item) {
-                *summary.values.entry(class).or_default() += 1;
-                if class == Personal::FreeText {
-                    summary.free_text.insert((item.no, item.name.clone()));
+        let encoding = match report.encoding {
+            Some(TextEncoding::ShiftJis) => Bytes::ShiftJis,
+            _ => Bytes::Utf8,
+        };
+        let bytes = self.replace_personal_values(bytes, encoding, report.read_as, &mut summary);
+        Anonymised { path: path.to_string(), bytes, summary }
+    }
+
+    /// The file's bytes with each personal value replaced in place.
+    fn replace_personal_values(
+        &mut self,
+        bytes: &[u8],
+        encoding: Bytes,
+        kind: Option<&'static Kind>,
+        summary: &mut Summary,
+    ) -> Vec<u8> {
+        // The tokenizer looks only at ASCII delimiters, which are never part of a multi-byte character in Shift_JIS or
+        // UTF-8: a stand-in of the same length with every other byte made `x` has the same fields at the same offsets.
+        let stand_in: String = bytes.iter().map(|&b| if b.is_ascii() { char::from(b) } else { 'x' }).collect();
+        let mut records = Records::new(&stand_in);
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut copied = 0;
+        let mut fields = Vec::new();
+        let mut first = true;
+        while records.next_record(|field| fields.push(field)).is_some() {
+            let header = std::mem::replace(&mut first, false)
+                && fields
+                    .first()
+                    .is_some_and(|field| is_header_value(&text_of(&bytes[field.start..field.end], encoding)));
+            let layout = kind.filter(|kind| kind.items.len() == fields.len());
+            if !header && layout.is_none() {
+                summary.whole_rows += 1;
+            }
+            for (column, field) in fields.iter().enumerate().filter(|_| !header) {
+                let item = layout.and_then(|kind| kind.items.get(column));
+                let class = match item {
+                    Some(item) => match item.personal {
+                        Some(class) if class.is_personal() => class,
+                        _ => continue,
+                    },
+                    None => Personal::FreeText,
+                };
+                let value = &bytes[field.start..field.end];
+                let replaced = self
+                    .replaced
+                    .entry((class, encoding, value.to_vec()))
+                    .or_insert_with(|| replace_value(value, encoding, class, self.key));
+                out.extend_from_slice(&bytes[copied..field.start]);
+                out.extend_from_slice(&replaced.bytes);
+                copied = field.end;
+                if let (true, Some(item)) = (replaced.changed, item) {
+                    *summary.values.entry(class).or_default() += 1;
+                    if class == Personal::FreeText {
+                        summary.free_text.insert((item.no, item.name.clone()));
+                    }
                 }
             }
+            fields.clear();
         }
-        fields.clear();
+        out.extend_from_slice(&bytes[copied..]);
+        out
     }
-    out.extend_from_slice(&bytes[copied..]);
-    out
 }
 
 /// Where each finding of a report points (rule, file, line, column, item No.), per file in order.

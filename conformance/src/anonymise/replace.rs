@@ -23,7 +23,7 @@ use crate::codec::chars::{classify, CharClass};
 use crate::spec::Personal;
 
 /// How a file's bytes are read: Shift_JIS (CP932), or UTF-8 (ASCII reads alike either way).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Bytes {
     ShiftJis,
     Utf8,
@@ -61,7 +61,9 @@ static POOLS: LazyLock<HashMap<(usize, CharClass), Pool>> = LazyLock::new(|| {
                 let pool =
                     pools.entry((block, classify(c))).or_insert(Pool { chars: Vec::new(), shift_jis: Vec::new() });
                 pool.chars.push(c);
-                pool.shift_jis.push(shift_jis(c));
+                // No Shift_JIS file holds a character without a Shift_JIS form: do not look for one.
+                let bytes = if classify(c) == CharClass::Unrepresentable { None } else { shift_jis(c) };
+                pool.shift_jis.push(bytes);
             }
         }
     }
@@ -149,6 +151,7 @@ fn shift_jis(c: char) -> Option<Vec<u8>> {
 }
 
 /// What one value became: its bytes, and whether anything in it was replaced.
+#[derive(Clone)]
 pub(crate) struct Replaced {
     pub bytes: Vec<u8>,
     pub changed: bool,
