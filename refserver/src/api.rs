@@ -498,24 +498,22 @@ pub(crate) async fn anonymised(state: &Arc<AppState>, me: &Arc<str>, id: &str) -
 }
 
 fn anonymised_archive(files: &[(String, Vec<u8>)]) -> Result<Vec<u8>, ApiError> {
-    use conformance::anonymise::{anonymise_files, first_difference, report_text, Key};
+    use conformance::anonymise::{anonymise_files, check_copies, report_text, Key};
     let mut secret = [0u8; 32];
     ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut secret)
         .map_err(|_| ApiError::new(ErrorCode::Internal, "no random key for anonymising"))?;
     let options = Options::default();
     let originals = || files.iter().map(|(name, bytes)| (name.as_str(), bytes.as_slice()));
     let copies = anonymise_files(originals(), &Key::new(&secret), &options);
-    let copied = || copies.iter().map(|copy| (copy.path.as_str(), copy.bytes.as_slice()));
-    if let Some(difference) =
-        first_difference(&validate_files(originals(), &options), &validate_files(copied(), &options))
-    {
-        return Err(ApiError::new(
+    check_copies(originals(), &copies, &options).map_err(|difference| {
+        ApiError::new(
             ErrorCode::Internal,
             format!("the anonymised files would not show the originals' findings ({difference}); nothing was sent"),
-        ));
-    }
+        )
+    })?;
     let report = report_text(&copies, false);
-    Ok(crate::zip::stored(copied().chain([("anonymised-report.txt", report.as_bytes())])))
+    let copied = copies.iter().map(|copy| (copy.path.as_str(), copy.bytes.as_slice()));
+    Ok(crate::zip::stored(copied.chain([("anonymised-report.txt", report.as_bytes())])))
 }
 
 /// `GET /v1/evidence?from=YYYY-MM-DD&to=YYYY-MM-DD&format=json|csv|zip`: the caller's exchange record (送受信記録)

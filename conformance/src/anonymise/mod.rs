@@ -19,7 +19,7 @@ use crate::codec::{Records, TextEncoding};
 use crate::document::is_header_value;
 use crate::filename::{self, base_name, FileName};
 use crate::spec::{current_csv_version, Kind, Personal};
-use crate::validate::{validate_file, Options, Report};
+use crate::validate::{validate_file, validate_files, Options, Report};
 use replace::{replace_value, Bytes, Replaced};
 
 /// One file as it can be shared.
@@ -176,6 +176,21 @@ pub fn first_difference(originals: &Report, anonymised: &Report) -> Option<Strin
         let added = b.iter().find(|place| !a.contains(place));
         format!("{file}: only in the original {missing:?}; only in the anonymised file {added:?}")
     })
+}
+
+/// Validates the originals and their anonymised copies and compares the findings: the number of findings when they
+/// agree, else the first difference ([`first_difference`]). What the CLI and the relay run before handing copies out.
+pub fn check_copies<'a>(
+    originals: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+    copies: &[Anonymised],
+    options: &Options,
+) -> Result<usize, String> {
+    let before = validate_files(originals, options);
+    let after = validate_files(copies.iter().map(|copy| (copy.path.as_str(), copy.bytes.as_slice())), options);
+    match first_difference(&before, &after) {
+        Some(difference) => Err(difference),
+        None => Ok(before.all_findings().count()),
+    }
 }
 
 fn text_of(bytes: &[u8], encoding: Bytes) -> String {
