@@ -534,13 +534,14 @@ pub(crate) async fn evidence(
     let sign =
         |bytes: &[u8]| state.signer.sign(bytes).map_err(|error| ApiError::new(ErrorCode::Internal, error.to_string()));
     let stem = format!("送受信記録_{}_{}_{}", office.number, record.from, record.to);
-    let (json, csv) = (evidence::json(&record), evidence::csv(&record));
     let (body, content_type, signature, extension) = match format.as_str() {
         "csv" => {
+            let csv = evidence::csv(&record);
             let signature = sign(&csv)?;
             (csv, "text/csv; charset=Shift_JIS", Some(signature), "csv")
         }
         "zip" => {
+            let (json, csv) = (evidence::json(&record), evidence::csv(&record));
             let (csv_signature, json_signature) = (sign(&csv)?, sign(&json)?);
             let (csv_sig, json_sig) =
                 (evidence::base64_encode(&csv_signature), evidence::base64_encode(&json_signature));
@@ -555,6 +556,7 @@ pub(crate) async fn evidence(
             (archive, "application/zip", None, "zip")
         }
         _ => {
+            let json = evidence::json(&record);
             let signature = sign(&json)?;
             (json, "application/json", Some(signature), "json")
         }

@@ -9,6 +9,7 @@
 
 use std::fmt::Write as _;
 
+use conformance::report::printable;
 use protocol::{EvidenceFile, EvidenceMessage, EvidenceRecord, EvidenceRefusal, FileEntry};
 use ring::rand::SystemRandom;
 use ring::signature::{EcdsaKeyPair, UnparsedPublicKey, ECDSA_P256_SHA256_ASN1, ECDSA_P256_SHA256_ASN1_SIGNING};
@@ -181,7 +182,9 @@ fn refusal(entry: &AuditEntry) -> Option<EvidenceRefusal> {
     })
 }
 
-/// The audit detail of a refused send: JSON, so the record can read it back.
+/// The audit detail of a refused send: JSON, so the record can read it back. Text from outside (names, the
+/// message quoting them) is made [`printable`] first: the audit log escapes deceptive characters as `\u{…}`, which
+/// inside a JSON string would no longer parse.
 pub fn refusal_detail(
     error: &str,
     message: &str,
@@ -190,7 +193,8 @@ pub fn refusal_detail(
     rules: &[String],
 ) -> String {
     let files: Vec<serde_json::Value> =
-        files.iter().map(|(name, sha256)| serde_json::json!({"name": name, "sha256": sha256})).collect();
+        files.iter().map(|(name, sha256)| serde_json::json!({"name": printable(name), "sha256": sha256})).collect();
+    let (message, to) = (printable(message), to.map(printable));
     serde_json::json!({"error": error, "message": message, "to": to, "files": files, "rules": rules}).to_string()
 }
 
@@ -397,6 +401,31 @@ fn base64_decode(text: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What the audit log stores of a refused send (made printable once more) reads back, deceptive names too.
+    #[test]
+    fn a_refusal_reads_back_from_its_audit_entry() {
+        let files = [("UP1KYO\u{202E}.CSV".to_string(), "ab12".to_string())];
+        let detail = refusal_detail("validation_failed", "bad", Some("1370002058"), &files, &["FLD008".into()]);
+        let entry = AuditEntry {
+            at: "2025-04-30T15:00:00Z".into(),
+            office: Some("1370001002".into()),
+            action: "reject".into(),
+            message_id: None,
+            detail: Some(printable(&detail).into_owned()),
+        };
+        let read = refusal(&entry).unwrap();
+        assert_eq!(read.files, vec![EvidenceFile { name: "UP1KYO\\u{202E}.CSV".into(), sha256: "ab12".into() }]);
+        assert_eq!(
+            (read.rules, read.to.as_deref(), read.at.as_str()),
+            (vec!["FLD008".to_string()], Some("1370002058"), "2025-05-01T00:00:00+09:00")
+        );
+        let other = refusal_detail("bad_recipient", "no", None, &[], &[]);
+        assert!(
+            refusal(&AuditEntry { detail: Some(other), ..entry }).is_none(),
+            "only non-conforming files are listed"
+        );
+    }
 
     #[test]
     fn base64_round_trips() {
