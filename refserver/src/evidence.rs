@@ -151,12 +151,13 @@ pub fn build(
     })
 }
 
-/// What a refused send's audit entry says (its detail is the JSON [`refusal_detail`] wrote): a send refused for
-/// non-conforming files only; other refusals (a bad name, an unknown recipient) are not about the files' content.
+/// What a refused send's audit entry says (its detail is the JSON [`refusal_detail`] wrote): a send refused with
+/// 422 for what its files hold (not conforming, not one send unit, a `.JPG` that is no JPEG); other refusals (a bad
+/// name, an unknown recipient, a lapsed licence) are about the request, not the files.
 fn refusal(entry: &AuditEntry) -> Option<EvidenceRefusal> {
     let detail: serde_json::Value = serde_json::from_str(entry.detail.as_deref()?).ok()?;
     let error = detail["error"].as_str()?.to_string();
-    if error != protocol::ErrorCode::ValidationFailed.as_str() {
+    if protocol::ErrorCode::parse(&error)?.status() != 422 {
         return None;
     }
     let strings = |key: &str| -> Vec<String> {

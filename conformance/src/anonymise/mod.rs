@@ -264,3 +264,36 @@ pub fn report_text(files: &[Anonymised], key_given: bool) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(path: &str, bytes: &[u8]) -> Anonymised {
+        Anonymiser::new(&Key::new(b"k"), &Options::default()).file(path, bytes)
+    }
+
+    /// The family-structure image may show names: it becomes the corpus's fictional one (an empty one stays empty).
+    #[test]
+    fn an_image_is_replaced_with_the_fictional_one() {
+        let name = "UPKIHON_IMAGE_1370006490_46_1370005365_63_20250420100000_0001.JPG";
+        let copy = one(name, &[0xFF, 0xD8, 0xFF, 0xE0, b'n', b'a', b'm', b'e', 0xFF, 0xD9]);
+        assert_eq!(copy.bytes, crate::synth::corpus::FAMILY_IMAGE);
+        assert!(copy.summary.image_replaced);
+        let empty = one(name, b"");
+        assert!(empty.bytes.is_empty() && !empty.summary.image_replaced);
+    }
+
+    /// Rows whose fields cannot be told apart (no layout) are replaced field by field, header rows are kept.
+    #[test]
+    fn rows_without_a_layout_are_replaced_whole_and_a_header_is_kept() {
+        let csv = "CSVバージョン,被保険者番号\r\n202407,0123456789\r\n".as_bytes();
+        let copy = one("unknown.csv", csv);
+        let text = String::from_utf8(copy.bytes).unwrap();
+        let (header, record) = text.split_once("\r\n").unwrap();
+        assert_eq!(header, "CSVバージョン,被保険者番号");
+        assert!(!record.contains("202407") && !record.contains("0123456789"), "{record}");
+        assert_eq!(record.len(), "202407,0123456789\r\n".len());
+        assert_eq!((copy.summary.kind.map(|k| k.code.as_str()), copy.summary.whole_rows), (None, 1));
+    }
+}
