@@ -49,6 +49,15 @@ pub struct LineEndings {
     pub cr: u32,
 }
 
+impl LineEndings {
+    /// Counts another piece's terminators in.
+    pub fn add(&mut self, piece: LineEndings) {
+        self.crlf = self.crlf.saturating_add(piece.crlf);
+        self.lf = self.lf.saturating_add(piece.lf);
+        self.cr = self.cr.saturating_add(piece.cr);
+    }
+}
+
 /// A streaming tokenizer: call [`Records::next_record`] until it returns `None`.
 pub struct Records<'a> {
     text: &'a str,

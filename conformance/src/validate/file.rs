@@ -278,7 +278,7 @@ impl Gathered {
     ) {
         self.undecodable.extend(piece.undecodable);
         self.issues.extend(piece.issues);
-        add_line_endings(&mut self.line_endings, piece.line_endings);
+        self.line_endings.add(piece.line_endings);
         let table = piece.table;
         self.rows += table.len();
         let layout = self.layout.get_or_insert_with(|| judge_layout(&table, options, name_kind));
@@ -400,12 +400,6 @@ fn bytes_before_tail(window: &[u8], tail: &str) -> usize {
 
 fn line_feeds(bytes: &[u8]) -> u32 {
     u32::try_from(memchr::memchr_iter(b'\n', bytes).count()).unwrap_or(u32::MAX)
-}
-
-fn add_line_endings(total: &mut LineEndings, piece: LineEndings) {
-    total.crlf = total.crlf.saturating_add(piece.crlf);
-    total.lf = total.lf.saturating_add(piece.lf);
-    total.cr = total.cr.saturating_add(piece.cr);
 }
 
 /// Whether the first row is a header and which kind the records are read as, from the first piece.

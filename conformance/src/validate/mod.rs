@@ -172,8 +172,13 @@ pub fn validate_files_with_progress<'a>(
 ) -> Report {
     let inputs: Vec<(&str, &[u8])> = files.into_iter().collect();
     let units = send_units(inputs.iter().map(|(path, _)| *path));
+    let validate_one = |index: usize| {
+        let (path, bytes) = inputs[index];
+        Ok::<_, std::convert::Infallible>(validate_file(path, bytes, options))
+    };
+    let Ok(checked) = check_units(&units, |index| inputs[index].1.len(), validate_one, options, &file_done);
     let mut collected = Collected::new(inputs.len());
-    collected.add(&units, check_units(&units, &|index| inputs[index], options, &file_done));
+    collected.add(&units, checked);
     collected.report()
 }
 
@@ -189,51 +194,42 @@ pub fn validate_readers(
     file_done: impl Fn(&str) + Sync,
 ) -> Result<Report, (usize, std::io::Error)> {
     let units = send_units(paths.iter().map(String::as_str));
-    let weight = |(_, members): &(Option<String>, Vec<usize>)| -> usize {
-        members.iter().map(|&index| usize::try_from(sizes.get(index).copied().unwrap_or(0)).unwrap_or(usize::MAX)).sum()
+    let size = |index: usize| usize::try_from(sizes.get(index).copied().unwrap_or(0)).unwrap_or(usize::MAX);
+    let validate_one = |index: usize| {
+        let path = paths[index].as_str();
+        open(index).and_then(|mut reader| validate_reader(path, &mut reader, options)).map_err(|error| (index, error))
     };
-    let checked = parallel_map(&units, options.threads, weight, |(serial, members)| {
-        let mut reports = Vec::with_capacity(members.len());
-        for &index in members {
-            let path = paths[index].as_str();
-            let report = open(index).and_then(|mut reader| validate_reader(path, &mut reader, options));
-            reports.push(report.map_err(|error| (index, error))?);
-            file_done(path);
-        }
-        Ok(check_unit(serial.as_deref(), reports, options))
-    });
+    let checked = check_units(&units, size, validate_one, options, &file_done)?;
     let mut collected = Collected::new(paths.len());
-    collected.add(&units, checked.into_iter().collect::<Result<Vec<_>, _>>()?);
+    collected.add(&units, checked);
     Ok(collected.report())
 }
 
 /// One unit's file reports (in its members' order) and its set findings.
 type CheckedUnit = (Vec<FileReport>, Vec<Finding>);
 
-/// The files of each unit validated together, then the unit's set rules; units on every available core.
-fn check_units<'a>(
+/// The files of each unit validated in order by `validate_one` (each reported to `file_done`), then the unit's set
+/// rules; units on every available core, weighed by their files' `size`s. The first error of any unit is returned.
+fn check_units<E: Send>(
     units: &[(Option<String>, Vec<usize>)],
-    input: &(dyn Fn(usize) -> (&'a str, &'a [u8]) + Sync),
+    size: impl Fn(usize) -> usize,
+    validate_one: impl Fn(usize) -> Result<FileReport, E> + Sync,
     options: &Options,
     file_done: &(impl Fn(&str) + Sync),
-) -> Vec<CheckedUnit> {
-    parallel_map(
-        units,
-        options.threads,
-        |(_, members)| members.iter().map(|&index| input(index).1.len()).sum(),
-        |(serial, members)| {
-            let reports: Vec<FileReport> = members
-                .iter()
-                .map(|&index| {
-                    let (path, bytes) = input(index);
-                    let report = validate_file(path, bytes, options);
-                    file_done(path);
-                    report
-                })
-                .collect();
-            check_unit(serial.as_deref(), reports, options)
-        },
-    )
+) -> Result<Vec<CheckedUnit>, E> {
+    let weight = |(_, members): &(Option<String>, Vec<usize>)| {
+        members.iter().fold(0usize, |total, &index| total.saturating_add(size(index)))
+    };
+    let checked = parallel_map(units, options.threads, weight, |(serial, members)| {
+        let mut reports = Vec::with_capacity(members.len());
+        for &index in members {
+            let report = validate_one(index)?;
+            file_done(&report.path);
+            reports.push(report);
+        }
+        Ok(check_unit(serial.as_deref(), reports, options))
+    });
+    checked.into_iter().collect()
 }
 
 /// The set rules of one unit over its files' reports; the kept items are let go after unless the caller keeps
