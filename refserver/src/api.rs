@@ -292,7 +292,7 @@ pub(crate) async fn audit(
 pub(crate) async fn metrics(state: &Arc<AppState>) -> Result<Response<Body>, ApiError> {
     // Store reads are short indexed lookups on a pooled connection: they run inline; only writes (which wait
     // for a commit) and validation (CPU) leave the async workers.
-    let counts = state.store.status_counts()?;
+    let counts = state.store.status_counts().await?;
     let mut response = Response::new(Full::new(Bytes::from(state.metrics.render(&counts))));
     response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
     Ok(response)
@@ -300,7 +300,7 @@ pub(crate) async fn metrics(state: &Arc<AppState>) -> Result<Response<Body>, Api
 
 pub(crate) async fn directory(state: &Arc<AppState>, request: &Request<Incoming>) -> Result<Response<Body>, ApiError> {
     let params = query(request);
-    let mut offices = state.store.offices(param(&params, "q"))?;
+    let mut offices = state.store.offices(param(&params, "q")).await?;
     if fault(state, |f| f.hide_offices) {
         offices.clear();
     }
@@ -309,16 +309,17 @@ pub(crate) async fn directory(state: &Arc<AppState>, request: &Request<Incoming>
 }
 
 /// The caller's directory entry; `403 unknown_office` when its certificate names no registered office.
-pub(crate) fn registered_office(state: &AppState, me: &str) -> Result<crate::store::Office, ApiError> {
+pub(crate) async fn registered_office(state: &AppState, me: &str) -> Result<crate::store::Office, ApiError> {
     state
         .store
-        .office(me)?
+        .office(me)
+        .await?
         .ok_or_else(|| ApiError::new(ErrorCode::UnknownOffice, format!("office {me} is not registered")))
 }
 
 /// The caller's own directory entry: who the certificate says it is.
 pub(crate) async fn whoami(state: &Arc<AppState>, me: &Arc<str>) -> Result<Response<Body>, ApiError> {
-    let office = registered_office(state, me)?;
+    let office = registered_office(state, me).await?;
     Ok(json_response(
         StatusCode::OK,
         &to_json(&protocol::Me {
@@ -401,7 +402,7 @@ pub(crate) async fn mailbox(
         json_response(StatusCode::OK, &to_json(&protocol::Page::from(page)))
     };
     if wait == 0 {
-        return Ok(page(state.store.list(me, mailbox, status, cursor, limit)?));
+        return Ok(page(state.store.list(me, mailbox, status, cursor, limit).await?));
     }
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(wait);
     let signal = state.arrivals.signal(me);
@@ -410,7 +411,7 @@ pub(crate) async fn mailbox(
         let arrival = signal.notified();
         tokio::pin!(arrival);
         arrival.as_mut().enable();
-        let found = state.store.list(me, mailbox, status, cursor, limit)?;
+        let found = state.store.list(me, mailbox, status, cursor, limit).await?;
         if !found.messages.is_empty() || tokio::time::timeout_at(deadline, arrival).await.is_err() {
             return Ok(page(found));
         }
@@ -419,7 +420,7 @@ pub(crate) async fn mailbox(
 
 /// The message, if `me` is its sender or recipient; anyone else gets 404 so existence does not leak.
 pub(crate) async fn visible_message(state: &Arc<AppState>, me: &str, id: &str) -> Result<MessageMeta, ApiError> {
-    visible(state, me, id, state.store.message(id)?)
+    visible(state, me, id, state.store.message(id).await?)
 }
 
 fn visible(state: &AppState, me: &str, id: &str, message: Option<MessageMeta>) -> Result<MessageMeta, ApiError> {
@@ -439,7 +440,7 @@ pub(crate) async fn download(
     let Some(file) = message.files.iter().find(|f| f.name == name) else {
         return Err(ApiError::new(ErrorCode::NotFound, format!("message {id} has no file {name}")));
     };
-    let mut bytes = state.store.file(id, name)?.unwrap_or_default();
+    let mut bytes = state.store.file(id, name).await?.unwrap_or_default();
     if fault(state, |f| f.alter_bytes) {
         if let Some(first) = bytes.first_mut() {
             *first ^= 0x01;
@@ -480,7 +481,7 @@ pub(crate) async fn anonymised(state: &Arc<AppState>, me: &Arc<str>, id: &str) -
     let message = visible_message(state, me, id).await?;
     let mut files = Vec::with_capacity(message.files.len());
     for file in &message.files {
-        files.push((file.name.clone(), state.store.file(id, &file.name)?.unwrap_or_default()));
+        files.push((file.name.clone(), state.store.file(id, &file.name).await?.unwrap_or_default()));
     }
     record_access(state, me, "download_anonymised", id, &format!("{} files", files.len())).await?;
     let archive = tokio::task::spawn_blocking(move || anonymised_archive(&files))
@@ -597,14 +598,14 @@ pub(crate) async fn evidence_record(
     use crate::evidence::{self, EvidenceError, Period};
     let period = Period::parse(param(params, "from"), param(params, "to"))
         .map_err(|error| ApiError::new(ErrorCode::BadRequest, error.to_string()))?;
-    let office = registered_office(state, me)?;
+    let office = registered_office(state, me).await?;
     let record =
-        evidence::build(&*state.store, &office, period, &now(), &state.signer.subject).map_err(
-            |error| match error {
+        evidence::build(&*state.store, &office, period, &now(), &state.signer.subject).await.map_err(|error| {
+            match error {
                 EvidenceError::Store(error) => ApiError::from(error),
                 other => ApiError::new(ErrorCode::Internal, other.to_string()),
-            },
-        )?;
+            }
+        })?;
     audit(state, me, "evidence", None, Some(format!("{} {} {how}", record.from, record.to))).await;
     Ok((office, record))
 }
@@ -851,7 +852,7 @@ async fn accept_upload(
     idempotency_key: Option<String>,
     attempt: &mut Attempt,
 ) -> Result<Response<Body>, ApiError> {
-    let sender = registered_office(state, me)?;
+    let sender = registered_office(state, me).await?;
     if fault(state, |f| f.refuse_sends) {
         return Err(ApiError::new(ErrorCode::Internal, "sends are refused (planted fault)"));
     }
@@ -888,7 +889,7 @@ async fn accept_upload(
             ));
         }
     }
-    let Some(recipient) = state.store.office(&to)? else {
+    let Some(recipient) = state.store.office(&to).await? else {
         return Err(ApiError::new(ErrorCode::UnknownRecipient, format!("no registered office {}", to)));
     };
     let request_digest = if fault(state, |f| f.replay_conflicts) {

@@ -101,7 +101,7 @@ fn japan_time(stored: &str) -> String {
 }
 
 /// The office's record for the period, as the store holds it now.
-pub fn build(
+pub async fn build(
     store: &dyn Store,
     office: &Office,
     period: Period,
@@ -109,17 +109,15 @@ pub fn build(
     signer: &str,
 ) -> Result<EvidenceRecord, EvidenceError> {
     let (start, end) = period.utc_bounds();
-    let name_of = |number: &str| -> Result<String, EvidenceError> {
-        Ok(store.office(number)?.map(|office| office.name).unwrap_or_default())
-    };
     let mut messages = Vec::new();
-    for message in store.exchanged(&office.number, &start, &end)? {
+    for message in store.exchanged(&office.number, &start, &end).await? {
         let MessageMeta { id, from, to, serial, unit, created_at, downloaded_at, acknowledged_at, files, .. } = message;
         let (direction, counterpart) = if from == office.number { ("sent", to) } else { ("received", from) };
+        let counterpart_name = store.office(&counterpart).await?.map(|office| office.name).unwrap_or_default();
         messages.push(EvidenceMessage {
             id,
             direction: direction.to_string(),
-            counterpart_name: name_of(&counterpart)?,
+            counterpart_name,
             counterpart,
             serial,
             unit,
@@ -133,7 +131,8 @@ pub fn build(
         });
     }
     let refusals = store
-        .audit_log(Some(&office.number), Some(&start))?
+        .audit_log(Some(&office.number), Some(&start))
+        .await?
         .into_iter()
         .filter(|entry| entry.action == "reject" && entry.at.as_str() < end.as_str())
         .filter_map(|entry| refusal(&entry))

@@ -253,7 +253,7 @@ fn run(command: Command) -> Result<()> {
         }
         Command::Office { command: OfficeCommand::List { data } } => {
             let store = SqliteStore::open(&data)?;
-            for office in store.offices(None)? {
+            for office in store.offices(None).wait()? {
                 println!(
                     "{}  {:<12} licence until {}  {}",
                     office.number,
@@ -265,7 +265,7 @@ fn run(command: Command) -> Result<()> {
         }
         Command::Office { command: OfficeCommand::Renew { data, number, until } } => {
             let store = SqliteStore::open(&data)?;
-            let Some(mut office) = store.office(&number)? else { bail!("no office {number}") };
+            let Some(mut office) = store.office(&number).wait()? else { bail!("no office {number}") };
             office.licence_until = match until {
                 Some(date) => valid_date(&date)?,
                 None => {
@@ -328,7 +328,7 @@ fn run(command: Command) -> Result<()> {
         }
         Command::Audit { data, office, since } => {
             let store = SqliteStore::open(&data)?;
-            for entry in store.audit_log(office.as_deref(), since.as_deref())? {
+            for entry in store.audit_log(office.as_deref(), since.as_deref()).wait()? {
                 println!(
                     "{}  {:<12} {:<10} {:<24} {}",
                     entry.at,

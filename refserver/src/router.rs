@@ -115,7 +115,7 @@ async fn dispatch(
     let segments: Vec<&str> = decoded.iter().map(String::as_str).collect();
     let method = request.method().clone();
     // A certificate of an office that is not (or no longer) registered reaches nothing but the health check.
-    let registered = if segments == ["healthz"] { Ok(()) } else { registered_office(state, me).map(|_| ()) };
+    let registered = if segments == ["healthz"] { Ok(()) } else { registered_office(state, me).await.map(|_| ()) };
     if crate::web::is_page(&segments) {
         return match registered {
             Ok(()) => Ok(crate::web::serve(state, me, &method, &segments, request.uri().query()).await),

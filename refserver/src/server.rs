@@ -254,7 +254,7 @@ async fn retention_loop(state: Arc<AppState>, retention: Duration, mut shutdown:
                     let entry =
                         AuditEntry { at: api::now(), office: None, action: "purge".into(), message_id: None, detail };
                     state.store.audit(&entry).await?;
-                    state.store.compact()?;
+                    state.store.compact().await?;
                 }
                 Ok::<_, crate::store::StoreError>(count)
             };

@@ -124,15 +124,15 @@ async fn retention_purges_old_messages_and_audits_the_purge() {
     config.retention = Duration::from_secs(24 * 3600);
     let running = server::start(config).await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
-    while store.message("m_old").unwrap().is_some() && Instant::now() < deadline {
+    while store.message("m_old").wait().unwrap().is_some() && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     running.shutdown().await;
-    assert!(store.message("m_old").unwrap().is_none(), "the old message is purged at start-up");
-    assert!(store.file("m_old", "A.CSV").unwrap().is_none(), "its files go with it");
-    assert!(store.message("m_new").unwrap().is_some(), "recent messages stay");
+    assert!(store.message("m_old").wait().unwrap().is_none(), "the old message is purged at start-up");
+    assert!(store.file("m_old", "A.CSV").wait().unwrap().is_none(), "its files go with it");
+    assert!(store.message("m_new").wait().unwrap().is_some(), "recent messages stay");
     let purges: Vec<AuditEntry> =
-        store.audit_log(None, None).unwrap().into_iter().filter(|e| e.action == "purge").collect();
+        store.audit_log(None, None).wait().unwrap().into_iter().filter(|e| e.action == "purge").collect();
     assert_eq!(purges.len(), 1);
     assert!(purges[0].detail.as_deref().unwrap_or("").starts_with("1 messages"), "{purges:?}");
 }
@@ -208,7 +208,7 @@ async fn a_full_store_answers_507_and_keeps_everything_accepted() {
     let listed = inbox["messages"].as_array().unwrap().len();
     assert_eq!(listed, accepted.len().min(100), "nothing half-stored");
     running.shutdown().await;
-    let downloads = SqliteStore::open(&sandbox.data).unwrap().audit_log(Some(HOME_HELP), None).unwrap();
+    let downloads = SqliteStore::open(&sandbox.data).unwrap().audit_log(Some(HOME_HELP), None).wait().unwrap();
     let audited = downloads.iter().filter(|e| e.action == "download").count();
     assert_eq!(audited, served + accepted.len(), "every served download is audited, the refused one is not");
 }
@@ -230,7 +230,7 @@ fn a_store_from_before_the_subject_columns_opens_and_keeps_its_messages() {
         .unwrap();
     }
     let store = SqliteStore::open(dir.path()).unwrap();
-    let message = store.message("m_old").unwrap().expect("kept");
+    let message = store.message("m_old").wait().unwrap().expect("kept");
     assert_eq!(message.from, "1370001002");
     assert_eq!(message.subject, Default::default());
 }
@@ -279,5 +279,5 @@ fn committed_writes_reach_the_database_file_without_the_writer_checkpointing() {
     assert!(std::fs::metadata(&database).unwrap().len() >= before + 40 * 16 * 1024, "no checkpoint reached the file");
     drop(store);
     let reopened = SqliteStore::open(dir.path()).unwrap();
-    assert!(reopened.message("m_0039").unwrap().is_some());
+    assert!(reopened.message("m_0039").wait().unwrap().is_some());
 }

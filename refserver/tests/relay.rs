@@ -271,7 +271,7 @@ async fn directory_metrics_and_audit() {
     assert!(metrics.contains("careplan_messages{status=\"sent\"} 1"));
     let store = SqliteStore::open(&relay.dir.path().join("data")).unwrap();
     let actions: Vec<String> =
-        store.audit_log(Some(CARE_MANAGER), None).unwrap().into_iter().map(|e| e.action).collect();
+        store.audit_log(Some(CARE_MANAGER), None).wait().unwrap().into_iter().map(|e| e.action).collect();
     assert!(actions.contains(&"send".to_string()), "{actions:?}");
     relay.stop().await;
 }
@@ -358,6 +358,7 @@ async fn a_preview_shows_the_form_to_sender_and_recipient_only_and_is_audited() 
     let store = SqliteStore::open(&relay.dir.path().join("data")).unwrap();
     let previews = store
         .audit_log(Some(HOME_HELP), None)
+        .wait()
         .unwrap()
         .into_iter()
         .filter(|e| e.action == "preview" && e.message_id.as_deref() == Some(id.as_str()))
@@ -372,7 +373,7 @@ async fn a_preview_shows_the_form_to_sender_and_recipient_only_and_is_audited() 
 async fn one_office_number_sends_between_its_own_service_kinds_only() {
     let relay = Relay::start().await;
     let store = SqliteStore::open(&relay.dir.path().join("data")).unwrap();
-    let mut office = store.office(CARE_MANAGER).unwrap().unwrap();
+    let mut office = store.office(CARE_MANAGER).wait().unwrap().unwrap();
     office.kinds.push("11".into());
     store.put_office(&office).wait().unwrap();
     let files = unit("valid/multi-service-office-reduction", "_20250425110000.");

@@ -63,7 +63,7 @@ async fn files_at_rest_are_private_and_a_purge_leaves_no_copy() {
     assert!(store_holds(&data, marker), "the sent plan is in the store's files (the search can find it)");
     let store = SqliteStore::open(&data).unwrap();
     assert_eq!(store.purge_before("2999-01-01T00:00:00Z").wait().unwrap(), 1);
-    store.compact().unwrap();
+    store.compact().wait().unwrap();
     drop(store);
     assert!(!store_holds(&data, marker), "the purged plan's bytes stay readable in the store's files");
 }
@@ -79,7 +79,7 @@ async fn the_relay_will_not_start_on_a_key_others_can_read() {
 }
 
 fn audit_log(relay: &Relay) -> Vec<AuditEntry> {
-    SqliteStore::open(&relay.dir.path().join("data")).unwrap().audit_log(None, None).unwrap()
+    SqliteStore::open(&relay.dir.path().join("data")).unwrap().audit_log(None, None).wait().unwrap()
 }
 
 #[tokio::test]

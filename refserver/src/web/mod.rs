@@ -110,9 +110,9 @@ async fn preview_page(state: &Arc<AppState>, me: &Arc<str>, id: &str, name: &str
     if !message.files.iter().any(|f| f.name == name) {
         return Err(ApiError::new(ErrorCode::NotFound, format!("message {id} has no file {name}")));
     }
-    let bytes = state.store.file(id, name)?.unwrap_or_default();
+    let bytes = state.store.file(id, name).await?.unwrap_or_default();
     let supplement = match message.files.iter().find(|f| f.kind.as_deref() == Some("UPHOSOKU") && f.name != name) {
-        Some(file) => state.store.file(id, &file.name)?.map(|bytes| (file.name.clone(), bytes)),
+        Some(file) => state.store.file(id, &file.name).await?.map(|bytes| (file.name.clone(), bytes)),
         None => None,
     };
     api::record_access(state, me, "preview", id, name).await?;
