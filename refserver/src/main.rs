@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
+use refserver::pgstore::PgStore;
 use refserver::pki::{self, PkiPaths};
 use refserver::server::{self, ServerConfig};
 use refserver::store::{Office, SqliteStore, Store};
@@ -36,9 +37,8 @@ enum Command {
     },
     /// Run the relay.
     Serve {
-        /// Folder of the durable store (created if missing)
-        #[arg(long, env = "CAREPLAN_DATA")]
-        data: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
         /// PKI folder made by `pki init`
         #[arg(long, env = "CAREPLAN_PKI")]
         pki: PathBuf,
@@ -66,10 +66,16 @@ enum Command {
         #[command(subcommand)]
         command: EvidenceCommand,
     },
+    /// Create the store's schema or bring it up to date, then exit (the relay and the tools also do it when they
+    /// open the store); refuses a database whose schema is newer than this binary.
+    Migrate {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Show the audit log.
     Audit {
-        #[arg(long, env = "CAREPLAN_DATA")]
-        data: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
         /// Only this office's entries
         #[arg(long)]
         office: Option<String>,
@@ -114,11 +120,33 @@ enum EvidenceCommand {
     },
 }
 
+/// Where the relay keeps everything: the embedded store's folder, or a PostgreSQL database.
+#[derive(clap::Args)]
+struct StoreArgs {
+    /// Folder of the embedded store (SQLite; created if missing)
+    #[arg(long, env = "CAREPLAN_DATA", required_unless_present = "store")]
+    data: Option<PathBuf>,
+    /// A PostgreSQL database instead, for several relay nodes: postgres://user@host:port/database (the schema is
+    /// created or brought up to date when the relay or a tool opens it)
+    #[arg(long, env = "CAREPLAN_STORE", conflicts_with = "data")]
+    store: Option<String>,
+}
+
+impl StoreArgs {
+    fn open(&self) -> Result<Box<dyn Store>> {
+        Ok(match (&self.store, &self.data) {
+            (Some(url), _) => Box::new(PgStore::open(url).context("cannot open the PostgreSQL store")?),
+            (None, Some(data)) => Box::new(SqliteStore::open(data)?),
+            (None, None) => bail!("give --data FOLDER or --store postgres://…"),
+        })
+    }
+}
+
 /// An office and the relay's store and PKI it is registered in.
 #[derive(clap::Args)]
 struct OfficeFolders {
-    #[arg(long, env = "CAREPLAN_DATA")]
-    data: PathBuf,
+    #[command(flatten)]
+    store: StoreArgs,
     #[arg(long, env = "CAREPLAN_PKI")]
     pki: PathBuf,
     /// 事業所番号 (10 digits)
@@ -150,13 +178,13 @@ enum OfficeCommand {
     },
     /// List registered offices and their licences.
     List {
-        #[arg(long, env = "CAREPLAN_DATA")]
-        data: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
     },
     /// Extend an office's licence by a year (from today, or from its end if later), or to --until.
     Renew {
-        #[arg(long, env = "CAREPLAN_DATA")]
-        data: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
         #[arg(long)]
         number: String,
         #[arg(long)]
@@ -196,7 +224,7 @@ fn run(command: Command) -> Result<()> {
         }
         Command::Office {
             command:
-                OfficeCommand::Add { office: OfficeFolders { data, pki, number }, service_kinds, name, licence_until },
+                OfficeCommand::Add { office: OfficeFolders { store, pki, number }, service_kinds, name, licence_until },
         } => {
             for kind in &service_kinds {
                 if conformance::spec::spec().service_kind(kind).is_none() {
@@ -208,8 +236,8 @@ fn run(command: Command) -> Result<()> {
                 Some(date) => valid_date(&date)?,
                 None => date_in_a_year(today),
             };
+            let store = store.open()?;
             let (cert, key) = pki::issue_office(&PkiPaths::new(&pki), &number, &name)?;
-            let store = SqliteStore::open(&data)?;
             store
                 .put_office(&Office {
                     number: number.clone(),
@@ -231,8 +259,8 @@ fn run(command: Command) -> Result<()> {
                 serials.len()
             );
         }
-        Command::Office { command: OfficeCommand::Remove { office: OfficeFolders { data, pki, number } } } => {
-            let store = SqliteStore::open(&data)?;
+        Command::Office { command: OfficeCommand::Remove { office: OfficeFolders { store, pki, number } } } => {
+            let store = store.open()?;
             let entry = refserver::store::AuditEntry {
                 at: refserver::api::now(),
                 office: Some(number.clone()),
@@ -251,8 +279,8 @@ fn run(command: Command) -> Result<()> {
                 serials.len()
             );
         }
-        Command::Office { command: OfficeCommand::List { data } } => {
-            let store = SqliteStore::open(&data)?;
+        Command::Office { command: OfficeCommand::List { store } } => {
+            let store = store.open()?;
             for office in store.offices(None).wait()? {
                 println!(
                     "{}  {:<12} licence until {}  {}",
@@ -263,8 +291,8 @@ fn run(command: Command) -> Result<()> {
                 );
             }
         }
-        Command::Office { command: OfficeCommand::Renew { data, number, until } } => {
-            let store = SqliteStore::open(&data)?;
+        Command::Office { command: OfficeCommand::Renew { store, number, until } } => {
+            let store = store.open()?;
             let Some(mut office) = store.office(&number).wait()? else { bail!("no office {number}") };
             office.licence_until = match until {
                 Some(date) => valid_date(&date)?,
@@ -326,8 +354,12 @@ fn run(command: Command) -> Result<()> {
                 }
             }
         }
-        Command::Audit { data, office, since } => {
-            let store = SqliteStore::open(&data)?;
+        Command::Migrate { store } => {
+            store.open()?;
+            println!("the store's schema is up to date");
+        }
+        Command::Audit { store, office, since } => {
+            let store = store.open()?;
             for entry in store.audit_log(office.as_deref(), since.as_deref()).wait()? {
                 println!(
                     "{}  {:<12} {:<10} {:<24} {}",
@@ -339,8 +371,9 @@ fn run(command: Command) -> Result<()> {
                 );
             }
         }
-        Command::Serve { data, pki, listen, max_body, upload_budget_mb, retention_days, record, max_store_mb } => {
-            let mut config = ServerConfig::new(listen, data, pki);
+        Command::Serve { store, pki, listen, max_body, upload_budget_mb, retention_days, record, max_store_mb } => {
+            let mut config = ServerConfig::new(listen, store.data.unwrap_or_default(), pki);
+            config.store_url = store.store;
             config.record = record;
             config.max_store_bytes = max_store_mb.map(|mb| mb * 1024 * 1024);
             config.api.max_body = max_body;

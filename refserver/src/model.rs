@@ -87,6 +87,27 @@ pub enum Cursor {
     OldestFirst { after: Option<i64> },
 }
 
+impl Mailbox {
+    /// The messages column holding the office whose mailbox this is.
+    pub fn office_column(self) -> &'static str {
+        match self {
+            Mailbox::Inbox => "recipient",
+            Mailbox::Outbox => "sender",
+        }
+    }
+}
+
+impl Cursor {
+    /// Where a page starts (a sequence number, if any), how the sequence compares to it and the order:
+    /// `(before, "<", "DESC")` newest first, `(after, ">", "ASC")` oldest first.
+    pub fn sequence_range(self) -> (Option<i64>, &'static str, &'static str) {
+        match self {
+            Cursor::NewestFirst { before } => (before, "<", "DESC"),
+            Cursor::OldestFirst { after } => (after, ">", "ASC"),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Page {
     pub messages: Vec<MessageMeta>,

@@ -14,8 +14,9 @@ use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
 use crate::api::{self, ApiConfig, ApiError, AppState};
+use crate::pgstore::PgStore;
 use crate::pki::PkiPaths;
-use crate::store::{AuditEntry, SqliteStore, Store};
+use crate::store::{AuditEntry, SqliteStore, Store, StoreError};
 use crate::tls;
 
 /// Memory for the latest messages, served to their recipients without a trip to SQLite.
@@ -39,6 +40,8 @@ pub struct ServerConfig {
     pub record: Option<PathBuf>,
     /// largest size of the store's database, in bytes; sends beyond it get 507
     pub max_store_bytes: Option<u64>,
+    /// a PostgreSQL database (`postgres://…`) instead of the embedded store in `data`
+    pub store_url: Option<String>,
 }
 
 impl ServerConfig {
@@ -54,6 +57,7 @@ impl ServerConfig {
             request_timeout: Duration::from_secs(120),
             record: None,
             max_store_bytes: None,
+            store_url: None,
         }
     }
 }
@@ -93,7 +97,7 @@ impl RunningServer {
 
 pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     crate::private::check(&config.pki)?;
-    if config.data.exists() {
+    if config.store_url.is_none() && config.data.exists() {
         crate::private::check(&config.data)?;
     }
     #[cfg(feature = "faults")]
@@ -105,8 +109,16 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     #[cfg(not(feature = "faults"))]
     let build: tls::Builder = tls::server_config;
     let tls = Arc::new(tls::Reloading::new(PkiPaths::new(&config.pki), build)?);
-    let store: Arc<dyn Store> =
-        Arc::new(SqliteStore::open_limited(&config.data, config.max_store_bytes)?.with_recent(RECENT_BYTES));
+    let store: Arc<dyn Store> = match config.store_url.clone() {
+        // Connecting waits on the network: off the async workers. No copy of recent messages: another node's
+        // change would not reach it.
+        Some(url) => Arc::new(
+            tokio::task::spawn_blocking(move || PgStore::open(&url))
+                .await
+                .map_err(|error| StoreError::Writer(error.to_string()))??,
+        ),
+        None => Arc::new(SqliteStore::open_limited(&config.data, config.max_store_bytes)?.with_recent(RECENT_BYTES)),
+    };
     let listener = TcpListener::bind(config.listen).await.map_err(|e| ServerError::Listen(config.listen, e))?;
     let local_addr = listener.local_addr().map_err(|e| ServerError::Listen(config.listen, e))?;
     let recorder = match &config.record {

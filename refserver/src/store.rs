@@ -1,6 +1,6 @@
 //! Durable storage behind a narrow [`Store`] trait. The embedded default is SQLite (bundled, WAL journal,
 //! `synchronous = FULL`): a transaction that returns has been fsync'd, so a message answered with `201` survives
-//! `kill -9`. Message files are stored exactly as received.
+//! `kill -9`. Message files are stored exactly as received. `crate::pgstore` keeps the same on PostgreSQL.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -25,6 +25,10 @@ pub enum StoreError {
     Writer(String),
     #[error("{}: {source}", path.display())]
     Io { path: std::path::PathBuf, source: std::io::Error },
+    #[error("PostgreSQL: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    #[error("the database's schema is version {found}, newer than this relay knows ({known}): run a newer relay")]
+    NewerSchema { found: i32, known: i32 },
 }
 
 impl StoreError {
@@ -289,6 +293,11 @@ impl<T> Pending<T> {
         Pending(PendingState::Ready(Some(result)))
     }
 
+    /// An answer that arrives on `receiver` (a dropped sender reads as a stopped store).
+    pub(crate) fn waiting(receiver: tokio::sync::oneshot::Receiver<Result<T>>) -> Pending<T> {
+        Pending(PendingState::Waiting(receiver))
+    }
+
     /// Blocks this thread until the change is durable: for command-line tools and tests, not async code.
     pub fn wait(mut self) -> Result<T> {
         struct Unpark(std::thread::Thread);
@@ -413,7 +422,8 @@ fn office_from(row: &rusqlite::Row<'_>) -> rusqlite::Result<Office> {
     })
 }
 
-const MESSAGE_COLUMNS: &str =
+/// The columns every message row is read with (`message_from` here, and the PostgreSQL store's).
+pub(crate) const MESSAGE_COLUMNS: &str =
     "seq, id, sender, recipient, serial, unit, status, created_at, downloaded_at, acknowledged_at, user_name, \
      insured_number, target_month";
 
@@ -573,17 +583,12 @@ impl Store for SqliteStore {
         limit: usize,
     ) -> Pending<Page> {
         self.read(|c| {
-            let side = match mailbox {
-                Mailbox::Inbox => "recipient",
-                Mailbox::Outbox => "sender",
-            };
+            let side = mailbox.office_column();
             // Conditions only for the filters given, so the planner can walk the (office, status, seq) index.
             let status_condition = if status.is_some() { "AND status = ?2" } else { "AND ?2 IS NULL" };
-            let (from, cursor_condition, order) = match cursor {
-                Cursor::NewestFirst { before } => (before, "AND seq < ?3", "DESC"),
-                Cursor::OldestFirst { after } => (after, "AND seq > ?3", "ASC"),
-            };
-            let cursor_condition = if from.is_some() { cursor_condition } else { "AND ?3 IS NULL" };
+            let (from, comparison, order) = cursor.sequence_range();
+            let cursor_condition =
+                if from.is_some() { format!("AND seq {comparison} ?3") } else { "AND ?3 IS NULL".to_string() };
             let sql = format!(
                 "SELECT {MESSAGE_COLUMNS} FROM messages WHERE {side} = ?1 {status_condition} {cursor_condition}
                  ORDER BY seq {order} LIMIT ?4"

@@ -32,7 +32,9 @@ pub fn run(update_screenshots: bool) -> Result<()> {
     install_browser()?;
     let _policy = CertificatePolicy::install()?;
     let e2e = crate::root().join("refserver/e2e");
-    run_command(Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--loglevel=error"]).current_dir(&e2e))?;
+    crate::run_command(
+        Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--loglevel=error"]).current_dir(&e2e),
+    )?;
     let bin = crate::relay_process::build(false)?;
 
     let dir = tempfile::tempdir()?;
@@ -127,20 +129,7 @@ fn install_browser() -> Result<()> {
     ];
     let missing: Vec<&str> =
         needed.into_iter().filter(|(_, program)| !Path::new(program).exists()).map(|(package, _)| package).collect();
-    if !missing.is_empty() {
-        eprintln!("installing {} (Debian packages)", missing.join(", "));
-        let apt = |args: &[&str]| {
-            run_command(Command::new("apt-get").args(args).env("DEBIAN_FRONTEND", "noninteractive"))
-                .context("apt-get failed: the browser test installs Debian packages and needs root (or run the same apt-get yourself)")
-        };
-        // A fresh machine's package lists may be stale or empty: update once when the first try fails.
-        if apt(&[&["install", "-y", "--no-install-recommends"][..], &missing].concat()).is_err() {
-            apt(&["update"])?;
-            apt(&[&["install", "-y", "--no-install-recommends"][..], &missing].concat())?;
-        }
-        // The downloaded .deb files (Chromium's alone is ~100 MB) are not needed once installed; CI's disk is tight.
-        apt(&["clean"])?;
-    }
+    crate::install_debian_packages(&missing, "the browser test")?;
     Ok(())
 }
 
@@ -152,9 +141,9 @@ fn browser_home(sandbox: &Sandbox, dir: &Path, office: &str) -> Result<PathBuf> 
     let db = format!("sql:{}", nssdb.display());
     let paths = sandbox.paths();
     let p12 = dir.join(format!("{office}.p12"));
-    run_command(Command::new("certutil").args(["-N", "--empty-password", "-d", &db]))?;
+    crate::run_command(Command::new("certutil").args(["-N", "--empty-password", "-d", &db]))?;
     // What an office does with the certificate it was given: bundle certificate and key as PKCS#12, import it.
-    run_command(
+    crate::run_command(
         Command::new("openssl")
             .args(["pkcs12", "-export", "-passout", "pass:", "-name", office])
             .arg("-in")
@@ -164,27 +153,14 @@ fn browser_home(sandbox: &Sandbox, dir: &Path, office: &str) -> Result<PathBuf> 
             .arg("-out")
             .arg(&p12),
     )?;
-    run_command(Command::new("pk12util").args(["-d", &db, "-W", ""]).arg("-i").arg(&p12))?;
-    run_command(
+    crate::run_command(Command::new("pk12util").args(["-d", &db, "-W", ""]).arg("-i").arg(&p12))?;
+    crate::run_command(
         Command::new("certutil")
             .args(["-A", "-d", &db, "-n", "careplan-interop test CA", "-t", "C,,"])
             .arg("-i")
             .arg(paths.ca_cert()),
     )?;
     Ok(home)
-}
-
-fn run_command(command: &mut Command) -> Result<()> {
-    let output = command.output().with_context(|| format!("cannot run {command:?}"))?;
-    if !output.status.success() {
-        bail!(
-            "{command:?} failed ({}):\n{}{}",
-            output.status,
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-    Ok(())
 }
 
 /// Runs a command with inherited output; kills it at the deadline.

@@ -23,6 +23,12 @@ pub fn run() -> Result<()> {
     cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
     fixtures::check()?;
     docs::check()?;
+    // The store suite runs on PostgreSQL too: a throw-away cluster under target/, from Debian's server package.
+    if !refserver::pgcluster::PgCluster::installed() {
+        crate::install_debian_packages(&["postgresql"], "the PostgreSQL store tests")?;
+    }
+    // Set before any child starts; xtask is still single-threaded here. A test that would skip fails instead.
+    std::env::set_var("CAREPLAN_REQUIRE_POSTGRES", "1");
     cargo(&["test", "--workspace"])?;
     browser::run(false)?;
     reliability::crash_only(10)?;

@@ -154,6 +154,42 @@ pub fn target_dir() -> PathBuf {
     }
 }
 
+/// Installs Debian packages with apt-get (as root), updating the package lists once when the first try fails (a
+/// fresh machine's may be stale or empty), and drops the downloaded .deb files after (CI's disk is tight).
+pub fn install_debian_packages(packages: &[&str], needed_by: &str) -> Result<()> {
+    if packages.is_empty() {
+        return Ok(());
+    }
+    eprintln!("installing {} (Debian packages) for {needed_by}", packages.join(", "));
+    let apt = |args: &[&str]| {
+        let mut command = Command::new("apt-get");
+        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        run_command(&mut command).with_context(|| {
+            format!("apt-get failed: {needed_by} installs Debian packages and needs root (or run the same apt-get yourself)")
+        })
+    };
+    let install = [&["install", "-y", "--no-install-recommends"][..], packages].concat();
+    if apt(&install).is_err() {
+        apt(&["update"])?;
+        apt(&install)?;
+    }
+    apt(&["clean"])
+}
+
+/// Runs a command to its end; its output is shown only when it fails.
+pub fn run_command(command: &mut Command) -> Result<()> {
+    let output = command.output().with_context(|| format!("cannot run {command:?}"))?;
+    if !output.status.success() {
+        bail!(
+            "{command:?} failed ({}):\n{}{}",
+            output.status,
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(())
+}
+
 pub fn cargo(args: &[&str]) -> Result<()> {
     eprintln!("$ cargo {}", args.join(" "));
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))

@@ -25,10 +25,10 @@ const SUITES: &[&[&str]] = &[&["provenance"], &["report"], &["html"], &["client"
 
 /// refserver, bottom up: values and helpers, storage and TLS, the endpoints, the page, the router, the server.
 const REFSERVER: &[&[&str]] = &[
-    &["private", "model", "arrivals", "metrics", "checks", "zip"],
+    &["private", "model", "arrivals", "metrics", "checks", "zip", "pgcluster"],
     &["pki", "recent"],
     &["store", "tls"],
-    &["faults", "sandbox", "evidence"],
+    &["faults", "sandbox", "evidence", "pgstore"],
     &["api"],
     &["web"],
     &["router"],

@@ -1,0 +1,130 @@
+//! A throw-away PostgreSQL cluster for tests and tools (feature `sandbox`): `initdb` into a folder, `pg_ctl start`
+//! on a free port of 127.0.0.1 only (no Unix socket), trust authentication for the one superuser `relay` — and
+//! `pg_ctl stop` when the value is dropped, pass or fail. As root (CI), the cluster runs as the `postgres` user the
+//! Debian package creates (PostgreSQL refuses to run as root). `cargo xtask ci` installs the package when
+//! `initdb` is missing.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    #[error(
+        "PostgreSQL's server programs (initdb, pg_ctl) are not installed: `cargo xtask ci` installs them \
+         (apt-get install postgresql), or install them yourself"
+    )]
+    NotInstalled,
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{command} failed: {output}")]
+    Failed { command: String, output: String },
+}
+
+/// A running cluster; stopped (immediately) and its folder removed when dropped.
+pub struct PgCluster {
+    bin: PathBuf,
+    data: PathBuf,
+    pub port: u16,
+    run_as: Option<&'static str>,
+}
+
+impl PgCluster {
+    /// Whether the server programs are at hand.
+    pub fn installed() -> bool {
+        server_bin().is_some()
+    }
+
+    /// Creates and starts a cluster in `dir/pg-<port>` (`dir` must be reachable by the `postgres` user when this
+    /// runs as root: under `target/`, not a private temp folder).
+    pub fn start(dir: &Path) -> Result<PgCluster, ClusterError> {
+        let bin = server_bin().ok_or(ClusterError::NotInstalled)?;
+        let port = free_port()?;
+        let data = dir.join(format!("pg-{port}"));
+        std::fs::create_dir_all(&data)?;
+        let run_as = is_root().then_some("postgres");
+        if let Some(user) = run_as {
+            run(Command::new("chown").args([&format!("{user}:"), &data.display().to_string()]))?;
+        }
+        let cluster = PgCluster { bin, data, port, run_as };
+        cluster.pg("initdb", &["--auth=trust", "--username=relay", "--encoding=UTF8", "--no-locale", "-D"], true)?;
+        let options = format!("-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories=''");
+        cluster.pg("pg_ctl", &["-w", "-o", &options, "-l", "server.log", "start", "-D"], true)?;
+        Ok(cluster)
+    }
+
+    /// The URL the store connects with.
+    pub fn url(&self) -> String {
+        format!("postgres://relay@127.0.0.1:{}/postgres", self.port)
+    }
+
+    /// Creates a database in the cluster (for a test of its own); its URL.
+    pub fn database(&self, name: &str) -> Result<String, ClusterError> {
+        let url = self.url();
+        self.pg("psql", &[&url, "-q", "-c", &format!("CREATE DATABASE {name}")], false)?;
+        Ok(self.database_url(name))
+    }
+
+    /// The URL of a database of the cluster.
+    pub fn database_url(&self, name: &str) -> String {
+        format!("postgres://relay@127.0.0.1:{}/{name}", self.port)
+    }
+
+    /// Runs one of the server's programs (as the cluster's user), `-D <data>` last when `with_data`.
+    fn pg(&self, program: &str, args: &[&str], with_data: bool) -> Result<(), ClusterError> {
+        let program = self.bin.join(program);
+        let mut command = match self.run_as {
+            Some(user) => {
+                let mut command = Command::new("runuser");
+                command.args(["-u", user, "--"]).arg(&program);
+                command
+            }
+            None => Command::new(&program),
+        };
+        command.args(args).current_dir(&self.data);
+        if with_data {
+            command.arg(&self.data);
+        }
+        run(&mut command)
+    }
+}
+
+impl Drop for PgCluster {
+    fn drop(&mut self) {
+        let _ = self.pg("pg_ctl", &["-m", "immediate", "stop", "-D"], true);
+        let _ = std::fs::remove_dir_all(&self.data);
+    }
+}
+
+fn run(command: &mut Command) -> Result<(), ClusterError> {
+    let output = command.output()?;
+    if output.status.success() {
+        return Ok(());
+    }
+    Err(ClusterError::Failed {
+        command: format!("{command:?}"),
+        output: format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr)),
+    })
+}
+
+/// The folder of `initdb` and `pg_ctl`: Debian's newest `/usr/lib/postgresql/<version>/bin`, else the `PATH`'s.
+fn server_bin() -> Option<PathBuf> {
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| Some((entry.file_name().to_str()?.parse().ok()?, entry.path().join("bin"))))
+        .filter(|(_, bin)| bin.join("initdb").exists())
+        .collect();
+    versions.sort();
+    versions.pop().map(|(_, bin)| bin).or_else(|| {
+        std::env::var_os("PATH").and_then(|path| std::env::split_paths(&path).find(|dir| dir.join("initdb").exists()))
+    })
+}
+
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().is_ok_and(|output| output.stdout.trim_ascii() == b"0")
+}
+
+fn free_port() -> std::io::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}

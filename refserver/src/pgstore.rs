@@ -1,0 +1,495 @@
+//! The [`Store`] on PostgreSQL (`serve --store postgres://…`), for operators who run several relay nodes on one
+//! database: the same semantics as the embedded SQLite store, PostgreSQL's durability (WAL, fsync on commit) and
+//! its replication.
+//!
+//! `tokio-postgres` (no pool crate): a few connections, each a `Client` that pipelines reads and takes one
+//! transaction at a time, driven on a small runtime of the store's own — so the relay's handlers await its answers
+//! ([`Pending`]) and command-line tools `wait()` for them alike. The schema is versioned ([`MIGRATIONS`]); opening
+//! applies what is missing under an advisory lock (two nodes starting together migrate once) and refuses a database
+//! whose schema is newer than this binary.
+//!
+//! Sends are committed one at a time across every node (a transaction-scoped advisory lock taken before a
+//! message's sequence number is drawn), so sequence order is commit order: an inbox listed oldest first (`after=`)
+//! never skips a message that commits late under a smaller number.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use tokio::sync::{Mutex, OwnedMutexGuard};
+use tokio_postgres::{Client, GenericClient, NoTls, Row};
+
+use crate::store::{
+    AuditEntry, Cursor, FileMeta, Inserted, Mailbox, MessageMeta, NewMessage, Office, Page, Pending, Result, Status,
+    Store, StoreError, Subject,
+};
+
+/// The schema, one step per version; a step is never edited once released, only followed by another.
+pub const MIGRATIONS: &[&str] = &["
+CREATE TABLE offices (
+    number TEXT PRIMARY KEY, name TEXT NOT NULL, kinds TEXT NOT NULL, licence_until TEXT NOT NULL);
+CREATE TABLE messages (
+    seq BIGSERIAL PRIMARY KEY, id TEXT NOT NULL UNIQUE, sender TEXT NOT NULL, recipient TEXT NOT NULL,
+    serial TEXT NOT NULL, unit TEXT, status TEXT NOT NULL, created_at TEXT NOT NULL, downloaded_at TEXT,
+    acknowledged_at TEXT, idempotency_key TEXT, request_digest TEXT, user_name TEXT, insured_number TEXT,
+    target_month TEXT);
+CREATE UNIQUE INDEX messages_idempotency ON messages(sender, idempotency_key) WHERE idempotency_key IS NOT NULL;
+CREATE INDEX messages_inbox ON messages(recipient, seq);
+CREATE INDEX messages_outbox ON messages(sender, seq);
+CREATE INDEX messages_inbox_status ON messages(recipient, status, seq);
+CREATE INDEX messages_outbox_status ON messages(sender, status, seq);
+CREATE INDEX messages_created ON messages(created_at);
+CREATE TABLE files (
+    message_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE, position INTEGER NOT NULL,
+    name TEXT NOT NULL, kind TEXT, size BIGINT NOT NULL, sha256 TEXT NOT NULL, bytes BYTEA NOT NULL,
+    PRIMARY KEY (message_id, name));
+CREATE TABLE audit (
+    id BIGSERIAL PRIMARY KEY, at TEXT NOT NULL, office TEXT, action TEXT NOT NULL, message_id TEXT, detail TEXT);
+CREATE INDEX audit_office ON audit(office, at);
+"];
+
+/// Advisory lock keys (any constants no other application on the database uses).
+const MIGRATION_LOCK: i64 = 0x6361_7265_706c_0001;
+const SEND_LOCK: i64 = 0x6361_7265_706c_0002;
+
+const CONNECTIONS: usize = 4;
+
+pub struct PgStore {
+    runtime: Option<tokio::runtime::Runtime>,
+    clients: Arc<[Arc<Mutex<Client>>]>,
+    next: AtomicUsize,
+}
+
+impl PgStore {
+    /// Connects (`postgres://user@host:port/database`), brings the schema up to date and checks it.
+    pub fn open(url: &str) -> Result<PgStore> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("pgstore")
+            .enable_all()
+            .build()
+            .map_err(|error| StoreError::Writer(error.to_string()))?;
+        let url = url.to_string();
+        let connect = async move {
+            let mut clients = Vec::with_capacity(CONNECTIONS);
+            for _ in 0..CONNECTIONS {
+                let (client, connection) = tokio_postgres::connect(&url, NoTls).await?;
+                tokio::spawn(async move {
+                    if let Err(error) = connection.await {
+                        tracing::error!(%error, "PostgreSQL connection ended");
+                    }
+                });
+                clients.push(client);
+            }
+            if let Some(first) = clients.first_mut() {
+                migrate(first).await?;
+            }
+            Ok::<_, StoreError>(clients)
+        };
+        // Inside another runtime (a relay starting, an async test) a thread of its own waits for the connections.
+        let clients = if tokio::runtime::Handle::try_current().is_ok() {
+            std::thread::scope(|scope| scope.spawn(|| runtime.block_on(connect)).join())
+                .map_err(|_| StoreError::Writer("connecting to PostgreSQL panicked".into()))??
+        } else {
+            runtime.block_on(connect)?
+        };
+        Ok(PgStore {
+            runtime: Some(runtime),
+            clients: clients.into_iter().map(|client| Arc::new(Mutex::new(client))).collect(),
+            next: AtomicUsize::new(0),
+        })
+    }
+
+    /// Runs `job` with a connection of its own on the store's runtime; its answer comes as a [`Pending`].
+    fn run<T, F, Fut>(&self, job: F) -> Pending<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(OwnedMutexGuard<Client>) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<T>> + Send,
+    {
+        let Some(runtime) = &self.runtime else {
+            return Pending::ready(Err(StoreError::Writer("the store is closed".into())));
+        };
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        let clients = Arc::clone(&self.clients);
+        runtime.spawn(async move {
+            let client = acquire(clients, start).await;
+            let _ = reply.send(job(client).await);
+        });
+        Pending::waiting(answer)
+    }
+}
+
+impl Drop for PgStore {
+    fn drop(&mut self) {
+        // Dropped from async code too (a relay shutting down): never block there.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// The first idle connection from `start` on, else the one `start` was dealt.
+async fn acquire(clients: Arc<[Arc<Mutex<Client>>]>, start: usize) -> OwnedMutexGuard<Client> {
+    let count = clients.len();
+    for offset in 0..count {
+        if let Ok(guard) = Arc::clone(&clients[(start + offset) % count]).try_lock_owned() {
+            return guard;
+        }
+    }
+    Arc::clone(&clients[start % count]).lock_owned().await
+}
+
+async fn migrate(client: &mut Client) -> Result<()> {
+    let transaction = client.transaction().await?;
+    transaction.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await?;
+    transaction.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)").await?;
+    let found: i32 = transaction.query_one("SELECT COALESCE(MAX(version), 0) FROM schema_version", &[]).await?.get(0);
+    let known = i32::try_from(MIGRATIONS.len()).unwrap_or(i32::MAX);
+    if found > known {
+        return Err(StoreError::NewerSchema { found, known });
+    }
+    for (index, step) in MIGRATIONS.iter().enumerate().skip(usize::try_from(found).unwrap_or(0)) {
+        transaction.batch_execute(step).await?;
+        let version = i32::try_from(index + 1).unwrap_or(i32::MAX);
+        transaction.execute("INSERT INTO schema_version (version) VALUES ($1)", &[&version]).await?;
+    }
+    transaction.commit().await?;
+    Ok(())
+}
+
+fn office_from(row: &Row) -> Office {
+    let kinds: String = row.get(2);
+    Office {
+        number: row.get(0),
+        name: row.get(1),
+        kinds: kinds.split(',').filter(|k| !k.is_empty()).map(String::from).collect(),
+        licence_until: row.get(3),
+    }
+}
+
+fn message_from(row: &Row) -> MessageMeta {
+    let status: String = row.get(6);
+    MessageMeta {
+        seq: row.get(0),
+        id: row.get(1),
+        from: row.get(2),
+        to: row.get(3),
+        serial: row.get(4),
+        unit: row.get(5),
+        status: Status::parse(&status).unwrap_or(Status::Sent),
+        created_at: row.get(7),
+        downloaded_at: row.get(8),
+        acknowledged_at: row.get(9),
+        subject: Subject { user_name: row.get(10), insured_number: row.get(11), target_month: row.get(12) },
+        files: Vec::new(),
+    }
+}
+
+async fn with_files(client: &impl GenericClient, mut message: MessageMeta) -> Result<MessageMeta> {
+    let rows = client
+        .query("SELECT name, kind, size, sha256 FROM files WHERE message_id = $1 ORDER BY position", &[&message.id])
+        .await?;
+    message.files = rows
+        .iter()
+        .map(|row| FileMeta { name: row.get(0), kind: row.get(1), size: row.get(2), sha256: row.get(3) })
+        .collect();
+    Ok(message)
+}
+
+async fn messages_with_files(client: &impl GenericClient, rows: Vec<Row>) -> Result<Vec<MessageMeta>> {
+    let mut messages = Vec::with_capacity(rows.len());
+    for row in &rows {
+        messages.push(with_files(client, message_from(row)).await?);
+    }
+    Ok(messages)
+}
+
+async fn load_message(client: &impl GenericClient, id: &str) -> Result<Option<MessageMeta>> {
+    let sql = format!("SELECT {} FROM messages WHERE id = $1", crate::store::MESSAGE_COLUMNS);
+    match client.query_opt(&sql, &[&id]).await? {
+        Some(row) => Ok(Some(with_files(client, message_from(&row)).await?)),
+        None => Ok(None),
+    }
+}
+
+async fn insert_audit(client: &impl GenericClient, entry: &AuditEntry) -> Result<()> {
+    client
+        .execute(
+            "INSERT INTO audit (at, office, action, message_id, detail) VALUES ($1, $2, $3, $4, $5)",
+            &[&entry.at, &entry.office, &entry.action, &entry.message_id, &entry.detail],
+        )
+        .await?;
+    Ok(())
+}
+
+impl Store for PgStore {
+    fn put_office(&self, office: &Office) -> Pending<()> {
+        let office = office.clone();
+        self.run(move |client| async move {
+            client
+                .execute(
+                    "INSERT INTO offices (number, name, kinds, licence_until) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (number) DO UPDATE SET name = $2, kinds = $3, licence_until = $4",
+                    &[&office.number, &office.name, &office.kinds.join(","), &office.licence_until],
+                )
+                .await?;
+            Ok(())
+        })
+    }
+
+    fn remove_office(&self, number: &str, audit: AuditEntry) -> Pending<bool> {
+        let number = number.to_string();
+        self.run(move |mut client| async move {
+            let transaction = client.transaction().await?;
+            let removed = transaction.execute("DELETE FROM offices WHERE number = $1", &[&number]).await? > 0;
+            if removed {
+                insert_audit(&transaction, &audit).await?;
+            }
+            transaction.commit().await?;
+            Ok(removed)
+        })
+    }
+
+    fn office(&self, number: &str) -> Pending<Option<Office>> {
+        let number = number.to_string();
+        self.run(move |client| async move {
+            let row = client
+                .query_opt("SELECT number, name, kinds, licence_until FROM offices WHERE number = $1", &[&number])
+                .await?;
+            Ok(row.as_ref().map(office_from))
+        })
+    }
+
+    fn offices(&self, query: Option<&str>) -> Pending<Vec<Office>> {
+        let pattern = query.unwrap_or("").to_string();
+        self.run(move |client| async move {
+            let rows = client
+                .query(
+                    "SELECT number, name, kinds, licence_until FROM offices
+                     WHERE $1 = '' OR number LIKE $1 || '%' OR strpos(name, $1) > 0 ORDER BY number LIMIT 200",
+                    &[&pattern],
+                )
+                .await?;
+            Ok(rows.iter().map(office_from).collect())
+        })
+    }
+
+    fn insert_message(&self, message: NewMessage, audit: AuditEntry) -> Pending<Inserted> {
+        self.run(move |mut client| async move {
+            let transaction = client.transaction().await?;
+            // One send commits at a time on every node: its sequence number is drawn after the lock, so numbers
+            // are in commit order (and an Idempotency-Key is checked and taken without a race).
+            transaction.execute("SELECT pg_advisory_xact_lock($1)", &[&SEND_LOCK]).await?;
+            if let Some(key) = &message.idempotency_key {
+                let existing = transaction
+                    .query_opt(
+                        "SELECT id, request_digest FROM messages WHERE sender = $1 AND idempotency_key = $2",
+                        &[&message.from, key],
+                    )
+                    .await?;
+                if let Some(row) = existing {
+                    let (id, digest): (String, Option<String>) = (row.get(0), row.get(1));
+                    if digest.is_some_and(|digest| digest != message.request_digest) {
+                        return Ok(Inserted::KeyConflict(id));
+                    }
+                    if let Some(stored) = load_message(&transaction, &id).await? {
+                        let replay = AuditEntry {
+                            action: "replay".into(),
+                            message_id: Some(id),
+                            detail: Some(format!("Idempotency-Key {key}")),
+                            ..audit
+                        };
+                        insert_audit(&transaction, &replay).await?;
+                        transaction.commit().await?;
+                        return Ok(Inserted::Replayed(stored));
+                    }
+                }
+            }
+            transaction
+                .execute(
+                    "INSERT INTO messages (id, sender, recipient, serial, unit, status, created_at, idempotency_key,
+                        request_digest, user_name, insured_number, target_month)
+                     VALUES ($1, $2, $3, $4, $5, 'sent', $6, $7, $8, $9, $10, $11)",
+                    &[
+                        &message.id,
+                        &message.from,
+                        &message.to,
+                        &message.serial,
+                        &message.unit,
+                        &message.created_at,
+                        &message.idempotency_key,
+                        &message.request_digest,
+                        &message.subject.user_name,
+                        &message.subject.insured_number,
+                        &message.subject.target_month,
+                    ],
+                )
+                .await?;
+            for (position, file) in message.files.iter().enumerate() {
+                let (position, size) = (i32::try_from(position).unwrap_or(i32::MAX), file.bytes.len() as i64);
+                transaction
+                    .execute(
+                        "INSERT INTO files (message_id, position, name, kind, size, sha256, bytes)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                        &[&message.id, &position, &file.name, &file.kind, &size, &file.sha256, &file.bytes],
+                    )
+                    .await?;
+            }
+            insert_audit(&transaction, &audit).await?;
+            let stored = load_message(&transaction, &message.id).await?;
+            transaction.commit().await?;
+            stored
+                .map(Inserted::New)
+                .ok_or_else(|| StoreError::Writer("the message vanished in its transaction".into()))
+        })
+    }
+
+    fn message(&self, id: &str) -> Pending<Option<MessageMeta>> {
+        let id = id.to_string();
+        self.run(move |client| async move { load_message(&*client, &id).await })
+    }
+
+    fn list(
+        &self,
+        office: &str,
+        mailbox: Mailbox,
+        status: Option<Status>,
+        cursor: Cursor,
+        limit: usize,
+    ) -> Pending<Page> {
+        let office = office.to_string();
+        self.run(move |client| async move {
+            let side = mailbox.office_column();
+            // Conditions only for the filters given, so the planner walks the (office, status, seq) index.
+            let (from, comparison, order) = cursor.sequence_range();
+            let status = status.map(|status| status.as_str().to_string());
+            let fetch = i64::try_from(limit + 1).unwrap_or(i64::MAX);
+            let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![&office, &fetch];
+            let mut conditions = String::new();
+            if let Some(status) = &status {
+                params.push(status);
+                conditions.push_str(&format!(" AND status = ${}", params.len()));
+            }
+            if let Some(from) = &from {
+                params.push(from);
+                conditions.push_str(&format!(" AND seq {comparison} ${}", params.len()));
+            }
+            let sql = format!(
+                "SELECT {} FROM messages WHERE {side} = $1{conditions} ORDER BY seq {order} LIMIT $2",
+                crate::store::MESSAGE_COLUMNS
+            );
+            let rows = client.query(&sql, &params).await?;
+            let more = rows.len() > limit;
+            let messages = messages_with_files(&*client, rows.into_iter().take(limit).collect()).await?;
+            let next = if more { messages.last().map(|m| m.seq) } else { None };
+            Ok(Page { messages, next })
+        })
+    }
+
+    fn exchanged(&self, office: &str, start: &str, end: &str) -> Pending<Vec<MessageMeta>> {
+        let (office, start, end) = (office.to_string(), start.to_string(), end.to_string());
+        self.run(move |client| async move {
+            let sql = format!(
+                "SELECT {} FROM messages WHERE (sender = $1 OR recipient = $1)
+                 AND created_at >= $2 AND created_at < $3 ORDER BY seq",
+                crate::store::MESSAGE_COLUMNS
+            );
+            let rows = client.query(&sql, &[&office, &start, &end]).await?;
+            messages_with_files(&*client, rows).await
+        })
+    }
+
+    fn file(&self, id: &str, name: &str) -> Pending<Option<Vec<u8>>> {
+        let (id, name) = (id.to_string(), name.to_string());
+        self.run(move |client| async move {
+            let row =
+                client.query_opt("SELECT bytes FROM files WHERE message_id = $1 AND name = $2", &[&id, &name]).await?;
+            Ok(row.map(|row| row.get(0)))
+        })
+    }
+
+    fn mark_downloaded(&self, id: &str, at: &str, audit: AuditEntry) -> Pending<()> {
+        let (id, at) = (id.to_string(), at.to_string());
+        self.run(move |mut client| async move {
+            let transaction = client.transaction().await?;
+            transaction
+                .execute(
+                    "UPDATE messages SET status = 'downloaded', downloaded_at = $2 WHERE id = $1 AND status = 'sent'",
+                    &[&id, &at],
+                )
+                .await?;
+            insert_audit(&transaction, &audit).await?;
+            transaction.commit().await?;
+            Ok(())
+        })
+    }
+
+    fn acknowledge(&self, id: &str, at: &str, audit: AuditEntry) -> Pending<Option<MessageMeta>> {
+        let (id, at) = (id.to_string(), at.to_string());
+        self.run(move |mut client| async move {
+            let transaction = client.transaction().await?;
+            transaction
+                .execute(
+                    "UPDATE messages SET status = 'acknowledged', acknowledged_at = $2
+                     WHERE id = $1 AND status != 'acknowledged'",
+                    &[&id, &at],
+                )
+                .await?;
+            insert_audit(&transaction, &audit).await?;
+            let message = load_message(&transaction, &id).await?;
+            transaction.commit().await?;
+            Ok(message)
+        })
+    }
+
+    fn audit(&self, entry: &AuditEntry) -> Pending<()> {
+        let entry = entry.clone();
+        self.run(move |client| async move { insert_audit(&*client, &entry).await })
+    }
+
+    fn audit_log(&self, office: Option<&str>, since: Option<&str>) -> Pending<Vec<AuditEntry>> {
+        let (office, since) = (office.map(String::from), since.map(String::from));
+        self.run(move |client| async move {
+            let rows = client
+                .query(
+                    "SELECT at, office, action, message_id, detail FROM audit
+                     WHERE ($1::text IS NULL OR office = $1) AND ($2::text IS NULL OR at >= $2) ORDER BY id",
+                    &[&office, &since],
+                )
+                .await?;
+            Ok(rows
+                .iter()
+                .map(|row| AuditEntry {
+                    at: row.get(0),
+                    office: row.get(1),
+                    action: row.get(2),
+                    message_id: row.get(3),
+                    detail: row.get(4),
+                })
+                .collect())
+        })
+    }
+
+    fn purge_before(&self, cutoff: &str) -> Pending<usize> {
+        let cutoff = cutoff.to_string();
+        self.run(move |client| async move {
+            let purged = client.execute("DELETE FROM messages WHERE created_at < $1", &[&cutoff]).await?;
+            Ok(usize::try_from(purged).unwrap_or(usize::MAX))
+        })
+    }
+
+    fn compact(&self) -> Pending<()> {
+        // PostgreSQL reclaims deleted rows itself (autovacuum); it does not overwrite them (see the README).
+        Pending::ready(Ok(()))
+    }
+
+    fn status_counts(&self) -> Pending<Vec<(String, i64)>> {
+        self.run(move |client| async move {
+            let rows =
+                client.query("SELECT status, COUNT(*) FROM messages GROUP BY status ORDER BY status", &[]).await?;
+            Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
+        })
+    }
+}

@@ -1,0 +1,258 @@
+//! One suite for every `Store`: the embedded SQLite store and the PostgreSQL store (on a throw-away cluster under
+//! `target/`) must keep the same promises — offices, messages with their bytes, idempotent sends, mailboxes in both
+//! orders, the status machine with its audit entries, the exchange record's window, retention, and sends from many
+//! threads at once numbered in commit order.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a test that cannot set up must fail loudly
+
+mod common;
+
+use std::path::Path;
+
+use refserver::model::{AuditEntry, Cursor, Inserted, Mailbox, NewFile, NewMessage, Office, Status, Subject};
+use refserver::pgcluster::PgCluster;
+use refserver::pgstore::PgStore;
+use refserver::store::{SqliteStore, Store};
+
+const A: &str = "1370001002";
+const B: &str = "1370002058";
+const C: &str = "1370003183";
+
+fn audit(office: &str, action: &str, id: Option<&str>) -> AuditEntry {
+    AuditEntry {
+        at: "2025-05-01T00:00:00Z".into(),
+        office: Some(office.into()),
+        action: action.into(),
+        message_id: id.map(String::from),
+        detail: None,
+    }
+}
+
+fn message(id: &str, from: &str, to: &str, created_at: &str, key: Option<&str>, digest: &str) -> NewMessage {
+    NewMessage {
+        id: id.into(),
+        from: from.into(),
+        to: to.into(),
+        serial: "20250425090000".into(),
+        unit: Some("UP1KYO".into()),
+        idempotency_key: key.map(String::from),
+        request_digest: digest.into(),
+        created_at: created_at.into(),
+        subject: Subject { user_name: Some("加藤　和子".into()), insured_number: None, target_month: None },
+        files: vec![
+            NewFile {
+                name: format!("{id}-1.CSV"),
+                kind: Some("UP1KYO".into()),
+                sha256: "aa".into(),
+                bytes: b"1,2\r\n".to_vec(),
+            },
+            NewFile { name: format!("{id}-2.CSV"), kind: None, sha256: "bb".into(), bytes: vec![0x82, 0xA0, 0, 0xFF] },
+        ],
+    }
+}
+
+fn insert(store: &dyn Store, message: NewMessage) -> Inserted {
+    let from = message.from.clone();
+    store.insert_message(message, audit(&from, "send", None)).wait().unwrap()
+}
+
+fn offices(store: &dyn Store) {
+    let office = |number: &str, name: &str| Office {
+        number: number.into(),
+        name: name.into(),
+        kinds: vec!["43".into(), "46".into()],
+        licence_until: "2099-12-31".into(),
+    };
+    store.put_office(&office(A, "ケアプランセンターさくら")).wait().unwrap();
+    store.put_office(&office(B, "ヘルパーステーションひまわり")).wait().unwrap();
+    store.put_office(&office(B, "ヘルパーステーションひまわり東")).wait().unwrap();
+    assert_eq!(store.office(B).wait().unwrap().unwrap().name, "ヘルパーステーションひまわり東", "put replaces");
+    assert_eq!(store.office(A).wait().unwrap().unwrap().kinds, vec!["43", "46"]);
+    assert!(store.office(C).wait().unwrap().is_none());
+    let numbers =
+        |query| -> Vec<String> { store.offices(query).wait().unwrap().into_iter().map(|o| o.number).collect() };
+    assert_eq!(numbers(None), vec![A, B]);
+    assert_eq!(numbers(Some("137000100")), vec![A], "by number prefix");
+    assert_eq!(numbers(Some("ひまわり")), vec![B], "by part of the name");
+    assert!(store.remove_office(B, audit(B, "office_removed", None)).wait().unwrap());
+    assert!(!store.remove_office(B, audit(B, "office_removed", None)).wait().unwrap());
+    let removals = store.audit_log(Some(B), None).wait().unwrap();
+    assert_eq!(removals.iter().filter(|e| e.action == "office_removed").count(), 1, "audited once, when removed");
+}
+
+fn messages_and_mailboxes(store: &dyn Store) {
+    for (index, created) in ["2025-05-01T00:00:01Z", "2025-05-01T00:00:02Z", "2025-05-01T00:00:03Z"].iter().enumerate()
+    {
+        let inserted = insert(store, message(&format!("m_{index}"), A, B, created, None, "d"));
+        let Inserted::New(stored) = inserted else { panic!("new") };
+        assert_eq!((stored.status, stored.files.len()), (Status::Sent, 2));
+        assert_eq!(stored.subject.user_name.as_deref(), Some("加藤　和子"));
+    }
+    let stored = store.message("m_1").wait().unwrap().unwrap();
+    assert_eq!((stored.from.as_str(), stored.to.as_str(), stored.files[1].size), (A, B, 4));
+    assert_eq!(store.file("m_1", "m_1-2.CSV").wait().unwrap().unwrap(), vec![0x82, 0xA0, 0, 0xFF], "bytes as sent");
+    assert!(store.file("m_1", "nope").wait().unwrap().is_none());
+    assert!(store.message("m_9").wait().unwrap().is_none());
+
+    let ids = |page: &refserver::model::Page| page.messages.iter().map(|m| m.id.clone()).collect::<Vec<_>>();
+    let newest = store.list(B, Mailbox::Inbox, None, Cursor::NewestFirst { before: None }, 2).wait().unwrap();
+    assert_eq!(ids(&newest), vec!["m_2", "m_1"]);
+    let rest = store.list(B, Mailbox::Inbox, None, Cursor::NewestFirst { before: newest.next }, 2).wait().unwrap();
+    assert_eq!((ids(&rest), rest.next), (vec!["m_0".to_string()], None));
+    let oldest = store.list(B, Mailbox::Inbox, None, Cursor::OldestFirst { after: None }, 2).wait().unwrap();
+    assert_eq!(ids(&oldest), vec!["m_0", "m_1"]);
+    let after = store.list(B, Mailbox::Inbox, None, Cursor::OldestFirst { after: oldest.next }, 2).wait().unwrap();
+    assert_eq!(ids(&after), vec!["m_2"]);
+    let outbox = store.list(A, Mailbox::Outbox, None, Cursor::NewestFirst { before: None }, 10).wait().unwrap();
+    assert_eq!(outbox.messages.len(), 3);
+    assert!(store
+        .list(A, Mailbox::Inbox, None, Cursor::NewestFirst { before: None }, 10)
+        .wait()
+        .unwrap()
+        .messages
+        .is_empty());
+
+    // sent → downloaded → acknowledged; an ack without a download leaves downloaded_at empty.
+    store.mark_downloaded("m_0", "2025-05-02T00:00:00Z", audit(B, "download", Some("m_0"))).wait().unwrap();
+    store.mark_downloaded("m_0", "2025-05-03T00:00:00Z", audit(B, "download", Some("m_0"))).wait().unwrap();
+    let acked = store.acknowledge("m_0", "2025-05-04T00:00:00Z", audit(B, "ack", Some("m_0"))).wait().unwrap().unwrap();
+    assert_eq!(acked.status, Status::Acknowledged);
+    assert_eq!(acked.downloaded_at.as_deref(), Some("2025-05-02T00:00:00Z"), "the first download counts");
+    let acked = store.acknowledge("m_1", "2025-05-04T00:00:00Z", audit(B, "ack", Some("m_1"))).wait().unwrap().unwrap();
+    assert_eq!((acked.status, acked.downloaded_at), (Status::Acknowledged, None));
+    store.mark_downloaded("m_1", "2025-05-05T00:00:00Z", audit(B, "download", Some("m_1"))).wait().unwrap();
+    assert_eq!(store.message("m_1").wait().unwrap().unwrap().status, Status::Acknowledged, "a later download stays");
+    let unread =
+        store.list(B, Mailbox::Inbox, Some(Status::Sent), Cursor::NewestFirst { before: None }, 10).wait().unwrap();
+    assert_eq!(ids(&unread), vec!["m_2"]);
+    let counts = store.status_counts().wait().unwrap();
+    assert_eq!(counts, vec![("acknowledged".to_string(), 2), ("sent".to_string(), 1)]);
+    let actions: Vec<String> = store.audit_log(Some(B), None).wait().unwrap().into_iter().map(|e| e.action).collect();
+    assert_eq!(actions.iter().filter(|a| *a == "download").count(), 3, "each download is on record: {actions:?}");
+    assert_eq!(actions.iter().filter(|a| *a == "ack").count(), 2);
+
+    let window = store.exchanged(B, "2025-05-01T00:00:02", "2025-05-01T00:00:03").wait().unwrap();
+    assert_eq!(window.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), vec!["m_1"], "[start, end)");
+    assert_eq!(window[0].files.len(), 2);
+    assert!(store.exchanged(C, "2025", "2026").wait().unwrap().is_empty());
+}
+
+fn idempotent_sends(store: &dyn Store) {
+    let first = insert(store, message("m_k1", A, C, "2025-06-01T00:00:00Z", Some("key-1"), "digest-1"));
+    assert!(matches!(first, Inserted::New(_)));
+    let again = insert(store, message("m_k2", A, C, "2025-06-01T00:00:01Z", Some("key-1"), "digest-1"));
+    let Inserted::Replayed(replayed) = again else { panic!("a replay, not {again:?}") };
+    assert_eq!(replayed.id, "m_k1");
+    let other = insert(store, message("m_k3", A, C, "2025-06-01T00:00:02Z", Some("key-1"), "digest-2"));
+    assert!(matches!(other, Inserted::KeyConflict(ref id) if id == "m_k1"), "{other:?}");
+    assert!(store.message("m_k2").wait().unwrap().is_none() && store.message("m_k3").wait().unwrap().is_none());
+    let same_key_other_sender = insert(store, message("m_k4", B, C, "2025-06-01T00:00:03Z", Some("key-1"), "x"));
+    assert!(matches!(same_key_other_sender, Inserted::New(_)), "keys are per sender");
+    let replays = store.audit_log(Some(A), None).wait().unwrap();
+    assert_eq!(replays.iter().filter(|e| e.action == "replay").count(), 1);
+}
+
+fn retention(store: &dyn Store) {
+    let purged = store.purge_before("2025-05-01T00:00:02Z").wait().unwrap();
+    assert_eq!(purged, 1, "m_0 only");
+    assert!(store.message("m_0").wait().unwrap().is_none());
+    assert!(store.file("m_0", "m_0-1.CSV").wait().unwrap().is_none(), "its files go with it");
+    assert!(store.message("m_1").wait().unwrap().is_some());
+    store.compact().wait().unwrap();
+}
+
+/// Sends from many threads at once: every one stored once, and oldest-first paging (by sequence number) sees them
+/// all in the order they were committed, with no gap a late commit could fall into.
+fn concurrent_sends(store: &(dyn Store + Sync)) {
+    std::thread::scope(|scope| {
+        for thread in 0..8 {
+            scope.spawn(move || {
+                for n in 0..10 {
+                    let id = format!("m_c{thread}_{n}");
+                    assert!(matches!(
+                        insert(store, message(&id, C, A, "2025-07-01T00:00:00Z", None, "d")),
+                        Inserted::New(_)
+                    ));
+                }
+            });
+        }
+    });
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.list(A, Mailbox::Inbox, None, Cursor::OldestFirst { after }, 7).wait().unwrap();
+        seen.extend(page.messages.iter().map(|m| m.seq));
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 80);
+    assert!(seen.windows(2).all(|pair| pair[0] < pair[1]), "strictly increasing: {seen:?}");
+}
+
+fn every_case(store: &(dyn Store + Sync)) {
+    offices(store);
+    messages_and_mailboxes(store);
+    idempotent_sends(store);
+    retention(store);
+    concurrent_sends(store);
+}
+
+#[test]
+fn the_sqlite_store_keeps_every_promise() {
+    let dir = tempfile::tempdir().unwrap();
+    every_case(&SqliteStore::open(dir.path()).unwrap());
+}
+
+#[test]
+fn the_postgresql_store_keeps_every_promise() {
+    if !PgCluster::installed() && std::env::var_os("CAREPLAN_REQUIRE_POSTGRES").is_none() {
+        eprintln!("SKIPPED: PostgreSQL is not installed here (`cargo xtask ci` installs it and requires this test)");
+        return;
+    }
+    let cluster = PgCluster::start(Path::new(env!("CARGO_TARGET_TMPDIR"))).unwrap();
+    let store = PgStore::open(&cluster.database("store_suite").unwrap()).unwrap();
+    every_case(&store);
+    // A second node opening the same database finds the schema in place and sees the same messages.
+    let second = PgStore::open(&cluster.database_url("store_suite")).unwrap();
+    assert!(second.message("m_1").wait().unwrap().is_some());
+}
+
+/// The relay itself on PostgreSQL: a send, the recipient's download and acknowledgement, the exchange record —
+/// through the same API, over mutual TLS.
+#[tokio::test]
+async fn a_relay_on_postgresql_carries_a_whole_exchange() {
+    if !PgCluster::installed() && std::env::var_os("CAREPLAN_REQUIRE_POSTGRES").is_none() {
+        eprintln!("SKIPPED: PostgreSQL is not installed here (`cargo xtask ci` installs it and requires this test)");
+        return;
+    }
+    let cluster = PgCluster::start(Path::new(env!("CARGO_TARGET_TMPDIR"))).unwrap();
+    let url = cluster.database("relay_exchange").unwrap();
+    let relay = common::Relay::start_with(|config| {
+        // The sandbox registered its offices in the embedded store: register the same in PostgreSQL.
+        let sandbox = refserver::store::SqliteStore::open(&config.data).unwrap();
+        let offices = sandbox.offices(None).wait().unwrap();
+        let store = PgStore::open(&url).unwrap();
+        offices.iter().for_each(|office| store.put_office(office).wait().unwrap());
+        config.store_url = Some(url.clone());
+    })
+    .await;
+    let files = common::plan_unit();
+    let (status, sent) = relay.send(A, B, &files, Some("pg-1")).await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{sent}");
+    let id = sent["id"].as_str().unwrap();
+    let (status, again) = relay.send(A, B, &files, Some("pg-1")).await;
+    assert_eq!((status, again["id"].as_str()), (reqwest::StatusCode::CREATED, Some(id)), "a retry is a replay");
+    let download = relay.url(&format!("/v1/messages/{id}/files/{}", files[0].0));
+    let bytes = relay.client(B).get(download).send().await.unwrap().bytes().await.unwrap();
+    assert_eq!(bytes.as_ref(), files[0].1.as_slice());
+    let ack = relay.client(B).post(relay.url(&format!("/v1/messages/{id}/ack"))).send().await.unwrap();
+    assert_eq!(ack.status(), reqwest::StatusCode::OK);
+    let (_, outbox) = relay.get(A, "/v1/outbox").await;
+    assert_eq!(outbox["messages"][0]["status"], "acknowledged");
+    let store = PgStore::open(&cluster.database_url("relay_exchange")).unwrap();
+    let actions: Vec<String> = store.audit_log(Some(B), None).await.unwrap().into_iter().map(|e| e.action).collect();
+    assert!(actions.contains(&"download".to_string()) && actions.contains(&"ack".to_string()), "{actions:?}");
+    relay.stop().await;
+}
