@@ -59,9 +59,13 @@ impl PgCluster {
 
     /// Creates a database in the cluster (for a test of its own); its URL.
     pub fn database(&self, name: &str) -> Result<String, ClusterError> {
-        let url = self.url();
-        self.pg("psql", &[&url, "-q", "-c", &format!("CREATE DATABASE {name}")], false)?;
+        self.execute(&self.url(), &format!("CREATE DATABASE {name}"))?;
         Ok(self.database_url(name))
+    }
+
+    /// Runs SQL on the database at `url` (with `psql`).
+    pub fn execute(&self, url: &str, sql: &str) -> Result<(), ClusterError> {
+        self.pg("psql", &[url, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql], false)
     }
 
     /// The URL of a database of the cluster.

@@ -215,8 +215,13 @@ fn the_postgresql_store_keeps_every_promise() {
     let store = PgStore::open(&cluster.database("store_suite").unwrap()).unwrap();
     every_case(&store);
     // A second node opening the same database finds the schema in place and sees the same messages.
-    let second = PgStore::open(&cluster.database_url("store_suite")).unwrap();
+    let url = cluster.database_url("store_suite");
+    let second = PgStore::open(&url).unwrap();
     assert!(second.message("m_1").wait().unwrap().is_some());
+    // A database a newer relay has migrated is refused, not written with an old idea of its tables.
+    cluster.execute(&url, "INSERT INTO schema_version (version) VALUES (99)").unwrap();
+    let refused = PgStore::open(&url).err().map(|error| error.to_string()).unwrap_or_default();
+    assert!(refused.contains("version 99, newer than this relay knows (1)"), "{refused}");
 }
 
 /// The relay itself on PostgreSQL: a send, the recipient's download and acknowledgement, the exchange record —
