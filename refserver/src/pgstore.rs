@@ -51,6 +51,10 @@ CREATE INDEX audit_office ON audit(office, at);
 /// Advisory lock keys (any constants no other application on the database uses).
 const MIGRATION_LOCK: i64 = 0x6361_7265_706c_0001;
 const SEND_LOCK: i64 = 0x6361_7265_706c_0002;
+const PURGE_LOCK: i64 = 0x6361_7265_706c_0003;
+
+/// The channel a send announces its recipient on (delivered to every listening node when the send commits).
+const ARRIVALS: &str = "careplan_arrivals";
 
 const CONNECTIONS: usize = 4;
 
@@ -58,6 +62,7 @@ pub struct PgStore {
     runtime: Option<tokio::runtime::Runtime>,
     clients: Arc<[Arc<Mutex<Client>>]>,
     next: AtomicUsize,
+    url: String,
 }
 
 impl PgStore {
@@ -69,7 +74,7 @@ impl PgStore {
             .enable_all()
             .build()
             .map_err(|error| StoreError::Writer(error.to_string()))?;
-        let url = url.to_string();
+        let (url, target) = (url.to_string(), url.to_string());
         let connect = async move {
             let mut clients = Vec::with_capacity(CONNECTIONS);
             for _ in 0..CONNECTIONS {
@@ -97,6 +102,7 @@ impl PgStore {
             runtime: Some(runtime),
             clients: clients.into_iter().map(|client| Arc::new(Mutex::new(client))).collect(),
             next: AtomicUsize::new(0),
+            url: target,
         })
     }
 
@@ -338,6 +344,8 @@ impl Store for PgStore {
                     .await?;
             }
             insert_audit(&transaction, &audit).await?;
+            // Delivered to every node's listener when (and only if) this commits.
+            transaction.execute("SELECT pg_notify($1, $2)", &[&ARRIVALS, &message.to]).await?;
             let stored = load_message(&transaction, &message.id).await?;
             transaction.commit().await?;
             stored
@@ -474,8 +482,16 @@ impl Store for PgStore {
 
     fn purge_before(&self, cutoff: &str) -> Pending<usize> {
         let cutoff = cutoff.to_string();
-        self.run(move |client| async move {
-            let purged = client.execute("DELETE FROM messages WHERE created_at < $1", &[&cutoff]).await?;
+        self.run(move |mut client| async move {
+            let transaction = client.transaction().await?;
+            // One node purges at a time; the others find the lock taken and leave it to that one.
+            let ours: bool =
+                transaction.query_one("SELECT pg_try_advisory_xact_lock($1)", &[&PURGE_LOCK]).await?.get(0);
+            if !ours {
+                return Ok(0);
+            }
+            let purged = transaction.execute("DELETE FROM messages WHERE created_at < $1", &[&cutoff]).await?;
+            transaction.commit().await?;
             Ok(usize::try_from(purged).unwrap_or(usize::MAX))
         })
     }
@@ -485,11 +501,57 @@ impl Store for PgStore {
         Pending::ready(Ok(()))
     }
 
+    fn watch_arrivals(&self, arrived: Arc<dyn Fn(&str) + Send + Sync>) {
+        if let Some(runtime) = &self.runtime {
+            runtime.spawn(listen(self.url.clone(), arrived));
+        }
+    }
+
     fn status_counts(&self) -> Pending<Vec<(String, i64)>> {
         self.run(move |client| async move {
             let rows =
                 client.query("SELECT status, COUNT(*) FROM messages GROUP BY status ORDER BY status", &[]).await?;
             Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
         })
+    }
+}
+
+/// Listens for sends committed by any node and reports each recipient; reconnects (after a pause) when the
+/// connection drops. A notification lost meanwhile costs a waiting client latency, never a message: the inbox
+/// long poll looks again on its own every few seconds.
+async fn listen(url: String, arrived: Arc<dyn Fn(&str) + Send + Sync>) {
+    loop {
+        match tokio_postgres::connect(&url, NoTls).await {
+            Ok((client, mut connection)) => {
+                let (sender, mut notifications) = tokio::sync::mpsc::unbounded_channel();
+                let driver = tokio::spawn(async move {
+                    let mut messages = futures_util::stream::poll_fn(move |context| connection.poll_message(context));
+                    while let Some(message) = futures_util::StreamExt::next(&mut messages).await {
+                        match message {
+                            Ok(tokio_postgres::AsyncMessage::Notification(note)) => {
+                                if sender.send(note.payload().to_string()).is_err() {
+                                    return;
+                                }
+                            }
+                            Ok(_) => {}
+                            Err(error) => {
+                                tracing::warn!(%error, "arrivals listener connection failed");
+                                return;
+                            }
+                        }
+                    }
+                });
+                if let Err(error) = client.batch_execute(&format!("LISTEN {ARRIVALS}")).await {
+                    tracing::warn!(%error, "cannot listen for arrivals");
+                } else {
+                    while let Some(recipient) = notifications.recv().await {
+                        arrived(&recipient);
+                    }
+                }
+                driver.abort();
+            }
+            Err(error) => tracing::warn!(%error, "arrivals listener cannot connect"),
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     }
 }

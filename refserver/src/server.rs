@@ -129,6 +129,14 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     crate::pki::ensure_signing(&pki)?;
     let signer = crate::evidence::Signer::load(&pki)?;
     let state = Arc::new(AppState::new(store, config.api.clone(), recorder, signer));
+    // Sends stored by other relay nodes wake this node's waiting inboxes too (the state is held weakly: the
+    // store lives inside it).
+    let waiters = Arc::downgrade(&state);
+    state.store.watch_arrivals(Arc::new(move |office: &str| {
+        if let Some(state) = waiters.upgrade() {
+            state.arrivals.arrived(office);
+        }
+    }));
     let (shutdown, watch_shutdown) = watch::channel(false);
     tokio::spawn(retention_loop(state.clone(), config.retention, watch_shutdown.clone()));
     tokio::spawn(reload_on_hangup(tls.clone(), watch_shutdown.clone()));

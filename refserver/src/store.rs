@@ -91,6 +91,12 @@ pub trait Store: Send + Sync {
     /// purged rows stays on disk there (run after a purge).
     fn compact(&self) -> Pending<()>;
     fn status_counts(&self) -> Pending<Vec<(String, i64)>>;
+    /// Calls `arrived` with the recipient of every message another process (another relay node on the same
+    /// database) stores from now on. A store only one process writes has nothing to report: the relay wakes its
+    /// own waiters when it stores a message.
+    fn watch_arrivals(&self, arrived: Arc<dyn Fn(&str) + Send + Sync>) {
+        let _ = arrived;
+    }
 }
 
 /// SQLite store with group commit. Every write runs on one writer thread: it takes all writes that are waiting,

@@ -261,3 +261,70 @@ async fn a_relay_on_postgresql_carries_a_whole_exchange() {
     assert!(actions.contains(&"download".to_string()) && actions.contains(&"ack".to_string()), "{actions:?}");
     relay.stop().await;
 }
+
+/// Two relay nodes on one database: a send on node A is downloaded and acknowledged on node B and shows as
+/// acknowledged on A; an inbox long poll waiting on B is woken by the send on A (PostgreSQL NOTIFY) well before
+/// the poll would look again by itself; a retry of the send on B under the same key is a replay.
+#[tokio::test]
+async fn two_relay_nodes_on_one_database_serve_any_office_on_either() {
+    if !PgCluster::installed() && std::env::var_os("CAREPLAN_REQUIRE_POSTGRES").is_none() {
+        eprintln!("SKIPPED: PostgreSQL is not installed here (`cargo xtask ci` installs it and requires this test)");
+        return;
+    }
+    let cluster = PgCluster::start(Path::new(env!("CARGO_TARGET_TMPDIR"))).unwrap();
+    let url = cluster.database("two_nodes").unwrap();
+    let register = |config: &mut refserver::server::ServerConfig| {
+        let sandbox = SqliteStore::open(&config.data).unwrap();
+        let store = PgStore::open(&url).unwrap();
+        for office in sandbox.offices(None).wait().unwrap() {
+            store.put_office(&office).wait().unwrap();
+        }
+        config.store_url = Some(url.clone());
+    };
+    let mut second_config = None;
+    let a = common::Relay::start_with(|config| {
+        register(config);
+        second_config = Some(config.clone());
+    })
+    .await;
+    let b = refserver::server::start(second_config.unwrap()).await.unwrap();
+    let on_b = |path: &str| format!("https://127.0.0.1:{}{path}", b.local_addr.port());
+
+    // B's recipient waits; A takes the send.
+    let waiting = {
+        let client = a.client(B);
+        let url = on_b("/v1/inbox?status=sent&wait=15");
+        tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            let page: serde_json::Value = client.get(url).send().await.unwrap().json().await.unwrap();
+            (started.elapsed(), page)
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let files = common::plan_unit();
+    let (status, sent) = a.send(A, B, &files, Some("two-nodes-1")).await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{sent}");
+    let id = sent["id"].as_str().unwrap().to_string();
+    let (waited, page) = waiting.await.unwrap();
+    assert_eq!(page["messages"][0]["id"].as_str(), Some(id.as_str()), "{page}");
+    assert!(
+        waited < std::time::Duration::from_secs(4),
+        "woken by the other node's send, not by looking again: {waited:?}"
+    );
+
+    // The same send retried on B is the same message.
+    let form = suites::relay::send_form(B, &files);
+    let retry = a.client(A).post(on_b("/v1/messages")).multipart(form).header("Idempotency-Key", "two-nodes-1");
+    let retried: serde_json::Value = retry.send().await.unwrap().json().await.unwrap();
+    assert_eq!(retried["id"].as_str(), Some(id.as_str()));
+
+    // Download and acknowledge on B; A sees it.
+    let download = a.client(B).get(on_b(&format!("/v1/messages/{id}/files/{}", files[0].0))).send().await.unwrap();
+    assert_eq!(download.bytes().await.unwrap().as_ref(), files[0].1.as_slice());
+    let ack = a.client(B).post(on_b(&format!("/v1/messages/{id}/ack"))).send().await.unwrap();
+    assert_eq!(ack.status(), reqwest::StatusCode::OK);
+    let (_, message) = a.get(A, &format!("/v1/messages/{id}")).await;
+    assert_eq!(message["status"], "acknowledged");
+    b.shutdown().await;
+    a.stop().await;
+}
