@@ -23,6 +23,10 @@ struct Cli {
     /// The relay, e.g. https://127.0.0.1:8443 (goose's --host)
     #[arg(long)]
     host: String,
+    /// Another node of the same relay (same database), e.g. https://127.0.0.1:8444; repeat for more. Offices are
+    /// spread over --host and these, so most exchanges cross nodes
+    #[arg(long = "node")]
+    nodes: Vec<String>,
     /// Test PKI folder holding ca.pem and offices/<number>.pem|.key (`careplan-refserver pki init` layout)
     #[arg(long)]
     pki: PathBuf,
@@ -53,9 +57,9 @@ struct Cli {
     /// Distinct pre-generated units per (care manager, provider) pair, reused in turn
     #[arg(long, default_value_t = 8)]
     units_per_pair: usize,
-    /// Process id of the relay, to watch its memory and open files (/proc)
-    #[arg(long)]
-    relay_pid: Option<u32>,
+    /// Process id of the relay, to watch its CPU, memory and open files (/proc); repeat, one per node
+    #[arg(long = "relay-pid")]
+    relay_pids: Vec<u32>,
     /// p99 send-to-ack latency (ms) that marks the knee of a ramp
     #[arg(long, default_value_t = 250.0)]
     knee_ms: f64,
@@ -67,6 +71,7 @@ struct Cli {
 fn options(cli: Cli) -> Result<RunOptions> {
     Ok(RunOptions {
         host: cli.host,
+        nodes: cli.nodes,
         pki: cli.pki,
         scenario: cli.scenario,
         care_managers: cli.care_managers,
@@ -76,7 +81,7 @@ fn options(cli: Cli) -> Result<RunOptions> {
         report_file: cli.report_file,
         users_per_unit: cli.users_per_unit,
         units_per_pair: cli.units_per_pair,
-        relay_pid: cli.relay_pid,
+        relay_pids: cli.relay_pids,
         knee_ms: cli.knee_ms,
         goose: cli.goose,
     })

@@ -32,6 +32,8 @@ pub struct World {
     identities: HashMap<String, Vec<u8>>,
     next_care_manager: AtomicUsize,
     next_provider: AtomicUsize,
+    /// the relay nodes' base URLs (one relay: one entry); each office works with one of them
+    nodes: Vec<String>,
 }
 
 impl World {
@@ -41,6 +43,7 @@ impl World {
         payloads: Payloads,
         profile: Profile,
         pki: &PkiPaths,
+        nodes: Vec<String>,
     ) -> Result<World, LoadError> {
         let mut identities = HashMap::new();
         for office in population.care_managers.iter().chain(&population.providers) {
@@ -55,7 +58,21 @@ impl World {
             identities,
             next_care_manager: AtomicUsize::new(0),
             next_provider: AtomicUsize::new(0),
+            nodes,
         })
+    }
+
+    /// The relay node `office` works with: offices are spread evenly, so a send and its recipient's download
+    /// usually go through different nodes.
+    pub fn node_of(&self, office: &str) -> &str {
+        let number: usize =
+            office.bytes().fold(0, |n, b| n.wrapping_mul(10).wrapping_add(usize::from(b.wrapping_sub(b'0'))));
+        self.nodes.get(number % self.nodes.len().max(1)).map_or("", String::as_str)
+    }
+
+    /// `path` on the node of the office `user` plays.
+    fn url(&self, user: &mut GooseUser, path: &str) -> Result<String, Box<TransactionError>> {
+        Ok(format!("{}{path}", self.node_of(&session(user)?.number)))
     }
 
     /// A plain client for `office` (for the drain after the run).
@@ -223,8 +240,8 @@ async fn send(
     payload: &Payload,
     name: &str,
 ) -> Result<Option<String>, Box<TransactionError>> {
-    let builder =
-        user.get_request_builder(&GooseMethod::Post, "/v1/messages")?.multipart(send_form(to, &payload.files));
+    let url = world.url(user, "/v1/messages")?;
+    let builder = user.get_request_builder(&GooseMethod::Post, &url)?.multipart(send_form(to, &payload.files));
     let request = GooseRequest::builder().set_request_builder(builder).name(name).expect_status_code(201).build();
     let begun = Instant::now();
     let mut goose = user.request(request).await?;
@@ -247,7 +264,7 @@ async fn send(
 /// the relay listed exactly those files. Returns the senders of the messages acknowledged.
 async fn work_inbox(world: &World, user: &mut GooseUser) -> Result<Vec<String>, Box<TransactionError>> {
     // Oldest first, as import software must take units (S1 §2.5).
-    let path = format!("/v1/inbox?status=sent&order=asc&limit=20&wait={INBOX_WAIT_S}");
+    let path = world.url(user, &format!("/v1/inbox?status=sent&order=asc&limit=20&wait={INBOX_WAIT_S}"))?;
     let mut goose = user.get_named(&path, "受信一覧 inbox").await?;
     let page = match (goose.request.success, goose.response) {
         (true, Ok(response)) => response.json::<protocol::Page>().await.ok(),
@@ -275,7 +292,8 @@ async fn work_inbox(world: &World, user: &mut GooseUser) -> Result<Vec<String>, 
             complete = false;
         }
         for name in &sent {
-            let mut goose = user.get_named(&format!("/v1/messages/{id}/files/{name}"), "ダウンロード download").await?;
+            let path = world.url(user, &format!("/v1/messages/{id}/files/{name}"))?;
+            let mut goose = user.get_named(&path, "ダウンロード download").await?;
             let bytes = match (goose.request.success, goose.response) {
                 (true, Ok(response)) => response.bytes().await.ok(),
                 _ => None,
@@ -294,7 +312,7 @@ async fn work_inbox(world: &World, user: &mut GooseUser) -> Result<Vec<String>, 
         if !complete {
             continue; // not acknowledged: the after-run check fetches it by id and judges it
         }
-        let ack_path = format!("/v1/messages/{id}/ack");
+        let ack_path = world.url(user, &format!("/v1/messages/{id}/ack"))?;
         let request = GooseRequest::builder()
             .method(GooseMethod::Post)
             .path(ack_path.as_str())

@@ -23,6 +23,8 @@ use refserver::pki::PkiPaths;
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     pub host: String,
+    /// further relay nodes on the same database: offices are spread over `host` and these
+    pub nodes: Vec<String>,
     pub pki: PathBuf,
     pub scenario: Profile,
     pub care_managers: Option<usize>,
@@ -32,7 +34,8 @@ pub struct RunOptions {
     pub report_file: Option<PathBuf>,
     pub users_per_unit: usize,
     pub units_per_pair: usize,
-    pub relay_pid: Option<u32>,
+    /// the relay processes (one per node), to watch their CPU, memory and open files
+    pub relay_pids: Vec<u32>,
     pub knee_ms: f64,
     /// further goose options
     pub goose: Vec<String>,
@@ -43,6 +46,7 @@ impl RunOptions {
     pub fn new(host: &str, pki: PathBuf, run_time: Duration) -> RunOptions {
         RunOptions {
             host: host.to_string(),
+            nodes: Vec::new(),
             pki,
             scenario: Profile::MonthStart,
             care_managers: None,
@@ -52,7 +56,7 @@ impl RunOptions {
             report_file: None,
             users_per_unit: 1,
             units_per_pair: 8,
-            relay_pid: None,
+            relay_pids: Vec::new(),
             knee_ms: 250.0,
             goose: Vec::new(),
         }
@@ -100,8 +104,10 @@ pub async fn run(options: &RunOptions) -> Result<Summary, LoadError> {
     );
     let payloads = Payloads::generate(&population, options.units_per_pair.max(1), options.users_per_unit.max(1))?;
     let mean_ticket_bytes = payloads.mean_ticket_bytes();
-    let world = Arc::new(World::new(population, payloads, options.scenario, &PkiPaths::new(&options.pki))?);
     let host = options.host.trim_end_matches('/').to_string();
+    let nodes = std::iter::once(host.clone()).chain(options.nodes.iter().map(|n| n.trim_end_matches('/').to_string()));
+    let world =
+        Arc::new(World::new(population, payloads, options.scenario, &PkiPaths::new(&options.pki), nodes.collect())?);
     let probe = world.client(&world.population.care_managers[0].number)?;
     probe.get(format!("{host}/healthz")).send().await.and_then(|r| r.error_for_status()).map_err(|error| {
         LoadError::Relay(format!("the relay at {host} does not answer /healthz over mutual TLS: {error}"))
@@ -129,7 +135,7 @@ pub async fn run(options: &RunOptions) -> Result<Summary, LoadError> {
     let configuration = <goose::config::GooseConfiguration as gumdrop::Options>::parse_args_default(&goose_args)
         .map_err(|error| LoadError::Relay(format!("goose options {goose_args:?}: {error}")))?;
 
-    let watch = options.relay_pid.and_then(RelayWatch::start);
+    let watches: Vec<RelayWatch> = options.relay_pids.iter().filter_map(|pid| RelayWatch::start(*pid)).collect();
     let started = world.tracker.elapsed();
     let metrics = attack(&world, configuration).map_err(Box::new)?.execute().await.map_err(Box::new)?;
     let failed_requests: u64 = metrics.requests.values().map(|request| request.fail_count as u64).sum();
@@ -143,7 +149,7 @@ pub async fn run(options: &RunOptions) -> Result<Summary, LoadError> {
     .await
     .unwrap_or((0, outstanding.len() as u64, 0));
     let audit = audit_inboxes(&world, &host, &earlier).await?;
-    let relay = watch.map(RelayWatch::finish);
+    let relay: Vec<_> = watches.into_iter().map(RelayWatch::finish).collect();
     let completed = world.tracker.completed();
     let users_started = world.tracker.users();
     // Measured once every user runs (goose, too, resets its metrics then); a ramp is measured from its start.

@@ -81,7 +81,8 @@ pub struct Summary {
     pub users: usize,
     pub mean_ticket_bytes: usize,
     pub knee: Option<Knee>,
-    pub relay: Option<RelayUsage>,
+    /// each relay node's use of the machine (none when no process was watched)
+    pub relay: Vec<RelayUsage>,
     pub timeline: Vec<Second>,
     /// why the run failed, in Japanese and English; empty when it passed
     pub problems: Vec<String>,
@@ -102,7 +103,7 @@ pub struct RunFacts<'a> {
     pub drained: usize,
     pub mean_ticket_bytes: usize,
     pub knee_threshold_ms: Option<f64>,
-    pub relay: Option<RelayUsage>,
+    pub relay: Vec<RelayUsage>,
 }
 
 /// Seconds with fewer completions than this do not decide the knee (p99 of a handful is noise).
@@ -161,7 +162,7 @@ impl Summary {
             lost: facts.lost,
             invented: facts.invented,
             unacked: facts.unacked,
-            relay_peak_rss_mb: facts.relay.as_ref().map(|r| (r.peak_rss_mb * 10.0).round() / 10.0),
+            relay_peak_rss_mb: facts.relay.iter().map(|r| (r.peak_rss_mb * 10.0).round() / 10.0).reduce(f64::max),
             corrupted: facts.corrupted,
             exchanges: in_run.len(),
             tickets: in_run.iter().filter(|c| c.direction == Direction::Ticket).count(),
@@ -207,9 +208,10 @@ impl Summary {
             self.unacked,
             self.drained,
         );
-        if let Some(relay) = &self.relay {
+        for (index, relay) in self.relay.iter().enumerate() {
+            let node = if self.relay.len() > 1 { format!(" node {}", index + 1) } else { String::new() };
             text.push_str(&format!(
-                "中継サーバ relay: {:.2} cores busy, peak RSS {:.1} MiB (start {:.1}, end {:.1}), open files start {} peak {} end {}\n",
+                "中継サーバ relay{node}: {:.2} cores busy, peak RSS {:.1} MiB (start {:.1}, end {:.1}), open files start {} peak {} end {}\n",
                 relay.cores_busy,
                 relay.peak_rss_mb,
                 relay.first.rss_mb,
@@ -308,7 +310,7 @@ mod tests {
             drained: 0,
             mean_ticket_bytes: 0,
             knee_threshold_ms: Some(250.0),
-            relay: None,
+            relay: Vec::new(),
         });
         let knee = summary.knee.clone().expect("ramp has a knee");
         assert_eq!((knee.at_s, knee.users, knee.exchanges_per_s), (Some(2), 6, 40.0));
@@ -331,7 +333,7 @@ mod tests {
             drained: 0,
             mean_ticket_bytes: 0,
             knee_threshold_ms: None,
-            relay: None,
+            relay: Vec::new(),
         }
     }
 

@@ -126,9 +126,10 @@ struct StoreArgs {
     /// Folder of the embedded store (SQLite; created if missing)
     #[arg(long, env = "CAREPLAN_DATA", required_unless_present = "store")]
     data: Option<PathBuf>,
-    /// A PostgreSQL database instead, for several relay nodes: postgres://user@host:port/database (the schema is
-    /// created or brought up to date when the relay or a tool opens it)
-    #[arg(long, env = "CAREPLAN_STORE", conflicts_with = "data")]
+    /// A PostgreSQL database instead (it wins over --data), for several relay nodes:
+    /// postgres://user@host:port/database (the schema is created or brought up to date when the relay or a tool
+    /// opens it)
+    #[arg(long, env = "CAREPLAN_STORE")]
     store: Option<String>,
 }
 

@@ -39,6 +39,8 @@ pub fn run() -> Result<()> {
         run_time: loadtest::CI_RUN_TIME.into(),
         care_managers: 8,
         release: false,
+        store: loadtest::StoreKind::Sqlite,
+        nodes: 1,
     })
 }
 

@@ -63,6 +63,13 @@ enum Task {
         /// Use the unoptimised test build (quicker to build; for correctness, not for figures)
         #[arg(long)]
         debug_build: bool,
+        /// Where the relay keeps everything: its embedded store, or a throw-away PostgreSQL cluster (installed with
+        /// apt-get when missing, started under target/, stopped at the end)
+        #[arg(long, value_enum, default_value_t = loadtest::StoreKind::Sqlite)]
+        store: loadtest::StoreKind,
+        /// Relay nodes on that store (more than one needs --store postgres); offices are spread over them
+        #[arg(long, default_value_t = 1)]
+        nodes: usize,
     },
     /// The web page end to end in headless Chromium against a relay on loopback: drop files, see a finding, send,
     /// open the inbox as the recipient, preview, acknowledge, see the status on the sender's side. Installs
@@ -216,9 +223,9 @@ fn run(task: Task) -> Result<()> {
         Task::Reliability { kills, memory: None } => reliability::run(kills),
         Task::Browser { update_screenshots } => browser::run(update_screenshots),
         Task::Fuzz { seconds } => fuzz::run(seconds).map(|_| ()),
-        Task::Loadtest { scenario, run_time, care_managers, debug_build } => {
+        Task::Loadtest { scenario, run_time, care_managers, debug_build, store, nodes } => {
             let care_managers = care_managers.unwrap_or_else(|| scenario.default_care_managers());
-            loadtest::run(&loadtest::Options { scenario, run_time, care_managers, release: !debug_build })
+            loadtest::run(&loadtest::Options { scenario, run_time, care_managers, release: !debug_build, store, nodes })
         }
         Task::Docs { check: true } => docs::check(),
         Task::Docs { check: false } => docs::write(),
