@@ -12,12 +12,13 @@
 //! message's sequence number is drawn), so sequence order is commit order: an inbox listed oldest first (`after=`)
 //! never skips a message that commits late under a smaller number.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use tokio::sync::{Mutex, OwnedMutexGuard};
-use tokio_postgres::{Client, GenericClient, NoTls, Row};
+use tokio_postgres::{Client, GenericClient, NoTls, Row, Statement};
 
 use crate::store::{
     AuditEntry, Cursor, FileMeta, Inserted, Mailbox, MessageMeta, NewMessage, Office, Page, Pending, Result, Status,
@@ -60,7 +61,7 @@ const CONNECTIONS: usize = 4;
 
 pub struct PgStore {
     runtime: Option<tokio::runtime::Runtime>,
-    clients: Arc<[Arc<Mutex<Client>>]>,
+    clients: Arc<[Arc<Mutex<Connection>>]>,
     next: AtomicUsize,
     url: String,
 }
@@ -100,7 +101,10 @@ impl PgStore {
         };
         Ok(PgStore {
             runtime: Some(runtime),
-            clients: clients.into_iter().map(|client| Arc::new(Mutex::new(client))).collect(),
+            clients: clients
+                .into_iter()
+                .map(|client| Arc::new(Mutex::new(Connection { client, statements: Default::default() })))
+                .collect(),
             next: AtomicUsize::new(0),
             url: target,
         })
@@ -110,7 +114,7 @@ impl PgStore {
     fn run<T, F, Fut>(&self, job: F) -> Pending<T>
     where
         T: Send + 'static,
-        F: FnOnce(OwnedMutexGuard<Client>) -> Fut + Send + 'static,
+        F: FnOnce(OwnedMutexGuard<Connection>) -> Fut + Send + 'static,
         Fut: Future<Output = Result<T>> + Send,
     {
         let Some(runtime) = &self.runtime else {
@@ -137,7 +141,7 @@ impl Drop for PgStore {
 }
 
 /// The first idle connection from `start` on, else the one `start` was dealt.
-async fn acquire(clients: Arc<[Arc<Mutex<Client>>]>, start: usize) -> OwnedMutexGuard<Client> {
+async fn acquire(clients: Arc<[Arc<Mutex<Connection>>]>, start: usize) -> OwnedMutexGuard<Connection> {
     let count = clients.len();
     for offset in 0..count {
         if let Ok(guard) = Arc::clone(&clients[(start + offset) % count]).try_lock_owned() {
@@ -145,6 +149,56 @@ async fn acquire(clients: Arc<[Arc<Mutex<Client>>]>, start: usize) -> OwnedMutex
         }
     }
     Arc::clone(&clients[start % count]).lock_owned().await
+}
+
+/// One connection and the statements prepared on it: a statement is parsed once per connection, so each later
+/// call is one round trip instead of two.
+struct Connection {
+    client: Client,
+    statements: std::sync::Mutex<HashMap<String, Statement>>,
+}
+
+impl Connection {
+    fn db(&self) -> Db<'_, Client> {
+        Db { client: &self.client, statements: &self.statements }
+    }
+}
+
+/// A client (the connection, or a transaction on it) with its connection's prepared statements.
+struct Db<'a, C> {
+    client: &'a C,
+    statements: &'a std::sync::Mutex<HashMap<String, Statement>>,
+}
+
+type Params<'p> = [&'p (dyn tokio_postgres::types::ToSql + Sync)];
+
+impl<C: GenericClient + Sync> Db<'_, C> {
+    async fn statement(&self, sql: &str) -> Result<Statement> {
+        if let Some(statement) = self.statements.lock().ok().and_then(|known| known.get(sql).cloned()) {
+            return Ok(statement);
+        }
+        let statement = self.client.prepare(sql).await?;
+        if let Ok(mut known) = self.statements.lock() {
+            known.insert(sql.to_string(), statement.clone());
+        }
+        Ok(statement)
+    }
+
+    async fn query(&self, sql: &str, params: &Params<'_>) -> Result<Vec<Row>> {
+        Ok(self.client.query(&self.statement(sql).await?, params).await?)
+    }
+
+    async fn query_opt(&self, sql: &str, params: &Params<'_>) -> Result<Option<Row>> {
+        Ok(self.client.query_opt(&self.statement(sql).await?, params).await?)
+    }
+
+    async fn query_one(&self, sql: &str, params: &Params<'_>) -> Result<Row> {
+        Ok(self.client.query_one(&self.statement(sql).await?, params).await?)
+    }
+
+    async fn execute(&self, sql: &str, params: &Params<'_>) -> Result<u64> {
+        Ok(self.client.execute(&self.statement(sql).await?, params).await?)
+    }
 }
 
 async fn migrate(client: &mut Client) -> Result<()> {
@@ -193,8 +247,8 @@ fn message_from(row: &Row) -> MessageMeta {
     }
 }
 
-async fn with_files(client: &impl GenericClient, mut message: MessageMeta) -> Result<MessageMeta> {
-    let rows = client
+async fn with_files<C: GenericClient + Sync>(db: &Db<'_, C>, mut message: MessageMeta) -> Result<MessageMeta> {
+    let rows = db
         .query("SELECT name, kind, size, sha256 FROM files WHERE message_id = $1 ORDER BY position", &[&message.id])
         .await?;
     message.files = rows
@@ -204,54 +258,55 @@ async fn with_files(client: &impl GenericClient, mut message: MessageMeta) -> Re
     Ok(message)
 }
 
-async fn messages_with_files(client: &impl GenericClient, rows: Vec<Row>) -> Result<Vec<MessageMeta>> {
+async fn messages_with_files<C: GenericClient + Sync>(db: &Db<'_, C>, rows: Vec<Row>) -> Result<Vec<MessageMeta>> {
     let mut messages = Vec::with_capacity(rows.len());
     for row in &rows {
-        messages.push(with_files(client, message_from(row)).await?);
+        messages.push(with_files(db, message_from(row)).await?);
     }
     Ok(messages)
 }
 
-async fn load_message(client: &impl GenericClient, id: &str) -> Result<Option<MessageMeta>> {
+async fn load_message<C: GenericClient + Sync>(db: &Db<'_, C>, id: &str) -> Result<Option<MessageMeta>> {
     let sql = format!("SELECT {} FROM messages WHERE id = $1", crate::store::MESSAGE_COLUMNS);
-    match client.query_opt(&sql, &[&id]).await? {
-        Some(row) => Ok(Some(with_files(client, message_from(&row)).await?)),
+    match db.query_opt(&sql, &[&id]).await? {
+        Some(row) => Ok(Some(with_files(db, message_from(&row)).await?)),
         None => Ok(None),
     }
 }
 
-async fn insert_audit(client: &impl GenericClient, entry: &AuditEntry) -> Result<()> {
-    client
-        .execute(
-            "INSERT INTO audit (at, office, action, message_id, detail) VALUES ($1, $2, $3, $4, $5)",
-            &[&entry.at, &entry.office, &entry.action, &entry.message_id, &entry.detail],
-        )
-        .await?;
+async fn insert_audit<C: GenericClient + Sync>(db: &Db<'_, C>, entry: &AuditEntry) -> Result<()> {
+    db.execute(
+        "INSERT INTO audit (at, office, action, message_id, detail) VALUES ($1, $2, $3, $4, $5)",
+        &[&entry.at, &entry.office, &entry.action, &entry.message_id, &entry.detail],
+    )
+    .await?;
     Ok(())
 }
 
 impl Store for PgStore {
     fn put_office(&self, office: &Office) -> Pending<()> {
         let office = office.clone();
-        self.run(move |client| async move {
-            client
-                .execute(
-                    "INSERT INTO offices (number, name, kinds, licence_until) VALUES ($1, $2, $3, $4)
+        self.run(move |connection| async move {
+            let db = connection.db();
+            db.execute(
+                "INSERT INTO offices (number, name, kinds, licence_until) VALUES ($1, $2, $3, $4)
                      ON CONFLICT (number) DO UPDATE SET name = $2, kinds = $3, licence_until = $4",
-                    &[&office.number, &office.name, &office.kinds.join(","), &office.licence_until],
-                )
-                .await?;
+                &[&office.number, &office.name, &office.kinds.join(","), &office.licence_until],
+            )
+            .await?;
             Ok(())
         })
     }
 
     fn remove_office(&self, number: &str, audit: AuditEntry) -> Pending<bool> {
         let number = number.to_string();
-        self.run(move |mut client| async move {
+        self.run(move |mut connection| async move {
+            let Connection { client, statements } = &mut *connection;
             let transaction = client.transaction().await?;
-            let removed = transaction.execute("DELETE FROM offices WHERE number = $1", &[&number]).await? > 0;
+            let db = Db { client: &transaction, statements };
+            let removed = db.execute("DELETE FROM offices WHERE number = $1", &[&number]).await? > 0;
             if removed {
-                insert_audit(&transaction, &audit).await?;
+                insert_audit(&db, &audit).await?;
             }
             transaction.commit().await?;
             Ok(removed)
@@ -260,8 +315,9 @@ impl Store for PgStore {
 
     fn office(&self, number: &str) -> Pending<Option<Office>> {
         let number = number.to_string();
-        self.run(move |client| async move {
-            let row = client
+        self.run(move |connection| async move {
+            let db = connection.db();
+            let row = db
                 .query_opt("SELECT number, name, kinds, licence_until FROM offices WHERE number = $1", &[&number])
                 .await?;
             Ok(row.as_ref().map(office_from))
@@ -270,8 +326,9 @@ impl Store for PgStore {
 
     fn offices(&self, query: Option<&str>) -> Pending<Vec<Office>> {
         let pattern = query.unwrap_or("").to_string();
-        self.run(move |client| async move {
-            let rows = client
+        self.run(move |connection| async move {
+            let db = connection.db();
+            let rows = db
                 .query(
                     "SELECT number, name, kinds, licence_until FROM offices
                      WHERE $1 = '' OR number LIKE $1 || '%' OR strpos(name, $1) > 0 ORDER BY number LIMIT 200",
@@ -283,13 +340,15 @@ impl Store for PgStore {
     }
 
     fn insert_message(&self, message: NewMessage, audit: AuditEntry) -> Pending<Inserted> {
-        self.run(move |mut client| async move {
+        self.run(move |mut connection| async move {
+            let Connection { client, statements } = &mut *connection;
             let transaction = client.transaction().await?;
+            let db = Db { client: &transaction, statements };
             // One send commits at a time on every node: its sequence number is drawn after the lock, so numbers
             // are in commit order (and an Idempotency-Key is checked and taken without a race).
-            transaction.execute("SELECT pg_advisory_xact_lock($1)", &[&SEND_LOCK]).await?;
+            db.execute("SELECT pg_advisory_xact_lock($1)", &[&SEND_LOCK]).await?;
             if let Some(key) = &message.idempotency_key {
-                let existing = transaction
+                let existing = db
                     .query_opt(
                         "SELECT id, request_digest FROM messages WHERE sender = $1 AND idempotency_key = $2",
                         &[&message.from, key],
@@ -300,53 +359,51 @@ impl Store for PgStore {
                     if digest.is_some_and(|digest| digest != message.request_digest) {
                         return Ok(Inserted::KeyConflict(id));
                     }
-                    if let Some(stored) = load_message(&transaction, &id).await? {
+                    if let Some(stored) = load_message(&db, &id).await? {
                         let replay = AuditEntry {
                             action: "replay".into(),
                             message_id: Some(id),
                             detail: Some(format!("Idempotency-Key {key}")),
                             ..audit
                         };
-                        insert_audit(&transaction, &replay).await?;
+                        insert_audit(&db, &replay).await?;
                         transaction.commit().await?;
                         return Ok(Inserted::Replayed(stored));
                     }
                 }
             }
-            transaction
-                .execute(
-                    "INSERT INTO messages (id, sender, recipient, serial, unit, status, created_at, idempotency_key,
+            db.execute(
+                "INSERT INTO messages (id, sender, recipient, serial, unit, status, created_at, idempotency_key,
                         request_digest, user_name, insured_number, target_month)
                      VALUES ($1, $2, $3, $4, $5, 'sent', $6, $7, $8, $9, $10, $11)",
-                    &[
-                        &message.id,
-                        &message.from,
-                        &message.to,
-                        &message.serial,
-                        &message.unit,
-                        &message.created_at,
-                        &message.idempotency_key,
-                        &message.request_digest,
-                        &message.subject.user_name,
-                        &message.subject.insured_number,
-                        &message.subject.target_month,
-                    ],
-                )
-                .await?;
+                &[
+                    &message.id,
+                    &message.from,
+                    &message.to,
+                    &message.serial,
+                    &message.unit,
+                    &message.created_at,
+                    &message.idempotency_key,
+                    &message.request_digest,
+                    &message.subject.user_name,
+                    &message.subject.insured_number,
+                    &message.subject.target_month,
+                ],
+            )
+            .await?;
             for (position, file) in message.files.iter().enumerate() {
                 let (position, size) = (i32::try_from(position).unwrap_or(i32::MAX), file.bytes.len() as i64);
-                transaction
-                    .execute(
-                        "INSERT INTO files (message_id, position, name, kind, size, sha256, bytes)
+                db.execute(
+                    "INSERT INTO files (message_id, position, name, kind, size, sha256, bytes)
                          VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                        &[&message.id, &position, &file.name, &file.kind, &size, &file.sha256, &file.bytes],
-                    )
-                    .await?;
+                    &[&message.id, &position, &file.name, &file.kind, &size, &file.sha256, &file.bytes],
+                )
+                .await?;
             }
-            insert_audit(&transaction, &audit).await?;
+            insert_audit(&db, &audit).await?;
             // Delivered to every node's listener when (and only if) this commits.
-            transaction.execute("SELECT pg_notify($1, $2)", &[&ARRIVALS, &message.to]).await?;
-            let stored = load_message(&transaction, &message.id).await?;
+            db.execute("SELECT pg_notify($1, $2)", &[&ARRIVALS, &message.to]).await?;
+            let stored = load_message(&db, &message.id).await?;
             transaction.commit().await?;
             stored
                 .map(Inserted::New)
@@ -356,7 +413,10 @@ impl Store for PgStore {
 
     fn message(&self, id: &str) -> Pending<Option<MessageMeta>> {
         let id = id.to_string();
-        self.run(move |client| async move { load_message(&*client, &id).await })
+        self.run(move |connection| async move {
+            let db = connection.db();
+            load_message(&db, &id).await
+        })
     }
 
     fn list(
@@ -368,7 +428,8 @@ impl Store for PgStore {
         limit: usize,
     ) -> Pending<Page> {
         let office = office.to_string();
-        self.run(move |client| async move {
+        self.run(move |connection| async move {
+            let db = connection.db();
             let side = mailbox.office_column();
             // Conditions only for the filters given, so the planner walks the (office, status, seq) index.
             let (from, comparison, order) = cursor.sequence_range();
@@ -388,9 +449,9 @@ impl Store for PgStore {
                 "SELECT {} FROM messages WHERE {side} = $1{conditions} ORDER BY seq {order} LIMIT $2",
                 crate::store::MESSAGE_COLUMNS
             );
-            let rows = client.query(&sql, &params).await?;
+            let rows = db.query(&sql, &params).await?;
             let more = rows.len() > limit;
-            let messages = messages_with_files(&*client, rows.into_iter().take(limit).collect()).await?;
+            let messages = messages_with_files(&db, rows.into_iter().take(limit).collect()).await?;
             let next = if more { messages.last().map(|m| m.seq) } else { None };
             Ok(Page { messages, next })
         })
@@ -398,37 +459,40 @@ impl Store for PgStore {
 
     fn exchanged(&self, office: &str, start: &str, end: &str) -> Pending<Vec<MessageMeta>> {
         let (office, start, end) = (office.to_string(), start.to_string(), end.to_string());
-        self.run(move |client| async move {
+        self.run(move |connection| async move {
+            let db = connection.db();
             let sql = format!(
                 "SELECT {} FROM messages WHERE (sender = $1 OR recipient = $1)
                  AND created_at >= $2 AND created_at < $3 ORDER BY seq",
                 crate::store::MESSAGE_COLUMNS
             );
-            let rows = client.query(&sql, &[&office, &start, &end]).await?;
-            messages_with_files(&*client, rows).await
+            let rows = db.query(&sql, &[&office, &start, &end]).await?;
+            messages_with_files(&db, rows).await
         })
     }
 
     fn file(&self, id: &str, name: &str) -> Pending<Option<Vec<u8>>> {
         let (id, name) = (id.to_string(), name.to_string());
-        self.run(move |client| async move {
+        self.run(move |connection| async move {
+            let db = connection.db();
             let row =
-                client.query_opt("SELECT bytes FROM files WHERE message_id = $1 AND name = $2", &[&id, &name]).await?;
+                db.query_opt("SELECT bytes FROM files WHERE message_id = $1 AND name = $2", &[&id, &name]).await?;
             Ok(row.map(|row| row.get(0)))
         })
     }
 
     fn mark_downloaded(&self, id: &str, at: &str, audit: AuditEntry) -> Pending<()> {
         let (id, at) = (id.to_string(), at.to_string());
-        self.run(move |mut client| async move {
+        self.run(move |mut connection| async move {
+            let Connection { client, statements } = &mut *connection;
             let transaction = client.transaction().await?;
-            transaction
-                .execute(
-                    "UPDATE messages SET status = 'downloaded', downloaded_at = $2 WHERE id = $1 AND status = 'sent'",
-                    &[&id, &at],
-                )
-                .await?;
-            insert_audit(&transaction, &audit).await?;
+            let db = Db { client: &transaction, statements };
+            db.execute(
+                "UPDATE messages SET status = 'downloaded', downloaded_at = $2 WHERE id = $1 AND status = 'sent'",
+                &[&id, &at],
+            )
+            .await?;
+            insert_audit(&db, &audit).await?;
             transaction.commit().await?;
             Ok(())
         })
@@ -436,17 +500,18 @@ impl Store for PgStore {
 
     fn acknowledge(&self, id: &str, at: &str, audit: AuditEntry) -> Pending<Option<MessageMeta>> {
         let (id, at) = (id.to_string(), at.to_string());
-        self.run(move |mut client| async move {
+        self.run(move |mut connection| async move {
+            let Connection { client, statements } = &mut *connection;
             let transaction = client.transaction().await?;
-            transaction
-                .execute(
-                    "UPDATE messages SET status = 'acknowledged', acknowledged_at = $2
+            let db = Db { client: &transaction, statements };
+            db.execute(
+                "UPDATE messages SET status = 'acknowledged', acknowledged_at = $2
                      WHERE id = $1 AND status != 'acknowledged'",
-                    &[&id, &at],
-                )
-                .await?;
-            insert_audit(&transaction, &audit).await?;
-            let message = load_message(&transaction, &id).await?;
+                &[&id, &at],
+            )
+            .await?;
+            insert_audit(&db, &audit).await?;
+            let message = load_message(&db, &id).await?;
             transaction.commit().await?;
             Ok(message)
         })
@@ -454,13 +519,17 @@ impl Store for PgStore {
 
     fn audit(&self, entry: &AuditEntry) -> Pending<()> {
         let entry = entry.clone();
-        self.run(move |client| async move { insert_audit(&*client, &entry).await })
+        self.run(move |connection| async move {
+            let db = connection.db();
+            insert_audit(&db, &entry).await
+        })
     }
 
     fn audit_log(&self, office: Option<&str>, since: Option<&str>) -> Pending<Vec<AuditEntry>> {
         let (office, since) = (office.map(String::from), since.map(String::from));
-        self.run(move |client| async move {
-            let rows = client
+        self.run(move |connection| async move {
+            let db = connection.db();
+            let rows = db
                 .query(
                     "SELECT at, office, action, message_id, detail FROM audit
                      WHERE ($1::text IS NULL OR office = $1) AND ($2::text IS NULL OR at >= $2) ORDER BY id",
@@ -482,15 +551,16 @@ impl Store for PgStore {
 
     fn purge_before(&self, cutoff: &str) -> Pending<usize> {
         let cutoff = cutoff.to_string();
-        self.run(move |mut client| async move {
+        self.run(move |mut connection| async move {
+            let Connection { client, statements } = &mut *connection;
             let transaction = client.transaction().await?;
+            let db = Db { client: &transaction, statements };
             // One node purges at a time; the others find the lock taken and leave it to that one.
-            let ours: bool =
-                transaction.query_one("SELECT pg_try_advisory_xact_lock($1)", &[&PURGE_LOCK]).await?.get(0);
+            let ours: bool = db.query_one("SELECT pg_try_advisory_xact_lock($1)", &[&PURGE_LOCK]).await?.get(0);
             if !ours {
                 return Ok(0);
             }
-            let purged = transaction.execute("DELETE FROM messages WHERE created_at < $1", &[&cutoff]).await?;
+            let purged = db.execute("DELETE FROM messages WHERE created_at < $1", &[&cutoff]).await?;
             transaction.commit().await?;
             Ok(usize::try_from(purged).unwrap_or(usize::MAX))
         })
@@ -508,9 +578,9 @@ impl Store for PgStore {
     }
 
     fn status_counts(&self) -> Pending<Vec<(String, i64)>> {
-        self.run(move |client| async move {
-            let rows =
-                client.query("SELECT status, COUNT(*) FROM messages GROUP BY status ORDER BY status", &[]).await?;
+        self.run(move |connection| async move {
+            let db = connection.db();
+            let rows = db.query("SELECT status, COUNT(*) FROM messages GROUP BY status ORDER BY status", &[]).await?;
             Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
         })
     }
