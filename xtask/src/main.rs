@@ -46,6 +46,9 @@ enum Task {
         /// Only measure the relay's peak memory under 8 concurrent 60 MB uploads, with this upload budget (MiB)
         #[arg(long, value_name = "BUDGET_MB")]
         memory: Option<usize>,
+        /// Only the crash test of two relay nodes on one PostgreSQL (node A killed --kills times while B serves)
+        #[arg(long)]
+        two_nodes: bool,
     },
     /// Load test: a fresh PKI and offices, the relay on loopback with an empty store, goose against it;
     /// writes target/loadtest/report.html (goose) and target/loadtest/summary.json (end-to-end exchanges).
@@ -220,7 +223,8 @@ fn run(task: Task) -> Result<()> {
         }
         Task::Fixtures { check: true, .. } => fixtures::check(),
         Task::Reliability { memory: Some(budget_mb), .. } => reliability::memory_only(budget_mb),
-        Task::Reliability { kills, memory: None } => reliability::run(kills),
+        Task::Reliability { kills, two_nodes: true, .. } => reliability::two_nodes_only(kills),
+        Task::Reliability { kills, memory: None, .. } => reliability::run(kills),
         Task::Browser { update_screenshots } => browser::run(update_screenshots),
         Task::Fuzz { seconds } => fuzz::run(seconds).map(|_| ()),
         Task::Loadtest { scenario, run_time, care_managers, debug_build, store, nodes } => {

@@ -4,7 +4,8 @@
 //! restarting it on the same store after every kill (the last one included) and checking: every send answered 201
 //! is in the recipient's inbox, the bytes of the new ones (and a sample of older ones) download unchanged, nothing
 //! acknowledged reverted, and the inbox holds no message the client does not know (a duplicate or an invention).
-//! The same test against a store that loses its last commits, alters a file or invents a message must fail. The other rows run the relay's hostile-client, durability and security tests, measure its peak
+//! The same test against a store that loses its last commits, alters a file or invents a message must fail; the
+//! same check runs on two relay nodes sharing one PostgreSQL, one of them killed while the other serves. The other rows run the relay's hostile-client, durability and security tests, measure its peak
 //! memory under a burst of large uploads, and run the codec property tests, the request-parsing property harness
 //! over TLS, and 60 s of each `cargo fuzz` target (libFuzzer).
 
@@ -45,9 +46,10 @@ async fn send(client: &reqwest::Client, base: &str, key: &str, files: &[(String,
     response.json::<protocol::Message>().await.ok().map(|message| message.id)
 }
 
-/// Sends and acks until aborted, recording every answer in the ledger.
+/// Sends and acks until aborted, recording every answer in the ledger. With several relay nodes, sends go to
+/// them in turn and each acknowledgement through the next one.
 async fn load(
-    base: String,
+    bases: Vec<String>,
     sender: reqwest::Client,
     receiver: reqwest::Client,
     files: Vec<(String, Vec<u8>)>,
@@ -59,14 +61,15 @@ async fn load(
         if let Ok(mut l) = ledger.lock() {
             l.in_flight.insert(key.clone());
         }
-        let id = send(&sender, &base, &key, &files).await;
+        let (base, ack_base) = (&bases[i % bases.len()], &bases[(i + 1) % bases.len()]);
+        let id = send(&sender, base, &key, &files).await;
         let Some(id) = id else { continue };
         if let Ok(mut l) = ledger.lock() {
             l.in_flight.remove(&key);
             l.accepted.insert(key, id.clone());
         }
         if i % 3 == 0 {
-            let ack = receiver.post(format!("{base}/v1/messages/{id}/ack")).send().await;
+            let ack = receiver.post(format!("{ack_base}/v1/messages/{id}/ack")).send().await;
             if ack.is_ok_and(|r| r.status().is_success()) {
                 if let Ok(mut l) = ledger.lock() {
                     l.acked.insert(id);
@@ -248,8 +251,14 @@ async fn crash_test(kills: usize, budget: Duration, mutation: Mutation) -> Resul
             break; // the last restart only checks the last kill
         }
         // Load, then SIGKILL at a random moment.
-        let task =
-            tokio::spawn(load(base.clone(), sender.clone(), receiver.clone(), files.clone(), ledger.clone(), round));
+        let task = tokio::spawn(load(
+            vec![base.clone()],
+            sender.clone(),
+            receiver.clone(),
+            files.clone(),
+            ledger.clone(),
+            round,
+        ));
         tokio::time::sleep(Duration::from_millis(50 + next() % 400)).await;
         relay.0.kill()?;
         relay.0.wait()?;
@@ -263,6 +272,107 @@ async fn crash_test(kills: usize, budget: Duration, mutation: Mutation) -> Resul
         test: format!(
             "crash: SIGKILL under load ({accepted} sends answered 201, {acknowledged} acknowledged), each kill followed \
              by a restart that finds every 201 in the inbox with its bytes, no reverted ack and nothing invented"
+        ),
+        tries: kills,
+        passed,
+        lost,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// The crash test on two relay nodes sharing one PostgreSQL database (a throw-away cluster under target/): sends
+/// alternate between node A and node B and each acknowledgement goes through the other node; node A is killed with
+/// SIGKILL at random moments and restarted on the same database while B keeps serving. After every restart the
+/// check of [`crash_test`] runs through B: every send answered 201 (by either node) is in the inbox with its bytes,
+/// no acknowledgement reverted, and nothing is invented or duplicated — a send whose answer the kill swallowed is
+/// retried under its key and must come back as the same message.
+async fn cluster_crash_test(kills: usize, budget: Duration) -> Result<Row> {
+    use refserver::pgcluster::PgCluster;
+    use refserver::store::Store;
+    let binary = crate::relay_process::build(false)?.join("careplan-refserver");
+    if !PgCluster::installed() {
+        crate::install_debian_packages(&["postgresql"], "the two-node crash test")?;
+    }
+    let dir = tempfile::tempdir()?;
+    let sandbox = Sandbox::care_manager_and_home_help(dir.path())?;
+    let cluster = PgCluster::start(&crate::target_dir().join("reliability"))?;
+    let url = cluster.database("relay")?;
+    {
+        let (registered, store) =
+            (refserver::store::SqliteStore::open(&sandbox.data)?, refserver::pgstore::PgStore::open(&url)?);
+        for office in registered.offices(None).wait()? {
+            store.put_office(&office).wait()?;
+        }
+    }
+    let node = |port: u16| -> Result<crate::relay_process::RelayGuard> {
+        let mut command = sandbox.relay_command(&binary, port);
+        command.env("CAREPLAN_STORE", &url);
+        Ok(crate::relay_process::RelayGuard(command.spawn()?))
+    };
+    let folder = root().join("fixtures/valid/withdrawals");
+    let name = std::fs::read_dir(&folder)?
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().to_string()))
+        .find(|n| n.starts_with("DLT1KYO_"))
+        .context("fixture missing")?;
+    let files = vec![(name.clone(), std::fs::read(folder.join(&name))?)];
+    let (sender, receiver) = (sandbox.client(CARE_MANAGER)?, sandbox.client(HOME_HELP)?);
+    let port_b = crate::relay_process::free_port()?;
+    let base_b = format!("https://127.0.0.1:{port_b}");
+    let _node_b = node(port_b)?;
+    crate::relay_process::wait_ready(&sender, &base_b).await?;
+    let ledger = Arc::new(Mutex::new(Ledger::default()));
+    let started = Instant::now();
+    let mut rng = 0x2545_F491_u64;
+    let mut next = || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let (mut passed, mut lost) = (0, 0);
+    let mut verified: BTreeSet<String> = BTreeSet::new();
+    for round in 0..=kills {
+        if round > 0 && started.elapsed() > budget {
+            break;
+        }
+        let port_a = crate::relay_process::free_port()?;
+        let base_a = format!("https://127.0.0.1:{port_a}");
+        let mut node_a = node(port_a)?;
+        crate::relay_process::wait_ready(&sender, &base_a).await?;
+        if round > 0 {
+            let before = verified.len();
+            let check =
+                check_after_restart(&base_b, &sender, &receiver, &files, &ledger, &mut verified, &mut next).await?;
+            let accepted_in_round = verified.len() - before;
+            let round_lost = check.lost + check.reverted + check.invented;
+            if round_lost == 0 && accepted_in_round > 0 {
+                passed += 1;
+            } else {
+                eprintln!(
+                    "two-node crash round {round}: {accepted_in_round} accepted, {} lost, {} reverted, {} invented or duplicated",
+                    check.lost, check.reverted, check.invented
+                );
+            }
+            lost += round_lost;
+        }
+        if round == kills {
+            break;
+        }
+        let bases = vec![base_a.clone(), base_b.clone()];
+        let task = tokio::spawn(load(bases, sender.clone(), receiver.clone(), files.clone(), ledger.clone(), round));
+        tokio::time::sleep(Duration::from_millis(100 + next() % 400)).await;
+        node_a.0.kill()?;
+        node_a.0.wait()?;
+        task.abort();
+        let _ = task.await;
+    }
+    let accepted = ledger.lock().map(|l| l.accepted.len()).unwrap_or(0);
+    let acknowledged = ledger.lock().map(|l| l.acked.len()).unwrap_or(0);
+    Ok(Row {
+        test: format!(
+            "crash, two nodes on PostgreSQL: SIGKILL of node A under load while node B serves ({accepted} sends \
+             answered 201, {acknowledged} acknowledged), each followed by a restart of A; every 201 in the inbox with \
+             its bytes, no reverted ack, nothing invented or duplicated"
         ),
         tries: kills,
         passed,
@@ -386,12 +496,21 @@ fn crash_checker_catches_planted_faults(runtime: &tokio::runtime::Runtime) -> Re
     })
 }
 
-/// Only the crash test and its planted faults, for CI (the other rows are part of `cargo test`).
+/// Only the two-node crash test on PostgreSQL (`cargo xtask reliability --two-nodes`).
+pub fn two_nodes_only(kills: usize) -> Result<()> {
+    let runtime = tokio::runtime::Runtime::new()?;
+    let row = runtime.block_on(cluster_crash_test(kills, Duration::from_secs(240)))?;
+    print_and_judge(&[row])
+}
+
+/// The crash tests and the planted faults, for CI (the other rows are part of `cargo test`): `kills` kills of the
+/// one relay, and twenty of one of two nodes on PostgreSQL.
 pub fn crash_only(kills: usize) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     let row = runtime.block_on(crash_test(kills, Duration::from_secs(60), Mutation::None))?;
     let planted = crash_checker_catches_planted_faults(&runtime)?;
-    print_and_judge(&[row, planted])
+    let two_nodes = runtime.block_on(cluster_crash_test(20, Duration::from_secs(120)))?;
+    print_and_judge(&[row, planted, two_nodes])
 }
 
 pub fn run(kills: usize) -> Result<()> {
@@ -399,6 +518,7 @@ pub fn run(kills: usize) -> Result<()> {
     let mut rows = vec![
         runtime.block_on(crash_test(kills, Duration::from_secs(240), Mutation::None))?,
         crash_checker_catches_planted_faults(&runtime)?,
+        runtime.block_on(cluster_crash_test(kills.min(30), Duration::from_secs(120)))?,
     ];
     rows.push(test_row(
         "hostile clients: slowloris, endless body, 10 000 parts, huge field, TLS 1.0/1.1/SSL 3 and weak-cipher hellos, renegotiation — another office served within 2 s during each",
