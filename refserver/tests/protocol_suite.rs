@@ -151,3 +151,42 @@ async fn each_planted_fault_fails_its_case() {
         setup.running.shutdown().await;
     }
 }
+
+/// Two relay nodes on one PostgreSQL database pass the whole suite through either node (issue #20): the suite runs
+/// against node A, then against node B on the same data.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_nodes_on_postgresql_pass_the_protocol_suite_through_either() {
+    use refserver::pgcluster::PgCluster;
+    use refserver::store::Store;
+    if !PgCluster::installed() && std::env::var_os("CAREPLAN_REQUIRE_POSTGRES").is_none() {
+        eprintln!("SKIPPED: PostgreSQL is not installed here (`cargo xtask ci` installs it and requires this test)");
+        return;
+    }
+    let cluster = PgCluster::start(std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))).unwrap();
+    let url = cluster.database("suite").unwrap();
+    let first = setup(1024 * 1024).await;
+    let registered = refserver::store::SqliteStore::open(&first.sandbox.data).unwrap();
+    let store = refserver::pgstore::PgStore::open(&url).unwrap();
+    for office in registered.offices(None).await.unwrap() {
+        store.put_office(&office).await.unwrap();
+    }
+    let node = || {
+        let mut config =
+            ServerConfig::new("127.0.0.1:0".parse().unwrap(), first.sandbox.data.clone(), first.sandbox.pki.clone());
+        config.api.max_body = 1024 * 1024;
+        config.store_url = Some(url.clone());
+        server::start(config)
+    };
+    let (a, b) = (node().await.unwrap(), node().await.unwrap());
+    for running in [&a, &b] {
+        let mut target = target(&first, negative_certificates(&first), 1024 * 1024);
+        target.url = format!("https://127.0.0.1:{}", running.local_addr.port());
+        let results = run(target).await;
+        let not_passed: Vec<_> = results.iter().filter(|(_, o, _)| *o != Outcome::Pass).collect();
+        assert!(not_passed.is_empty(), "node {}: {not_passed:#?}", running.local_addr);
+        assert_eq!(results.len(), relay::CASES.len());
+    }
+    a.shutdown().await;
+    b.shutdown().await;
+    first.running.shutdown().await;
+}
