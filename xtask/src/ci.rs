@@ -24,9 +24,7 @@ pub fn run() -> Result<()> {
     fixtures::check()?;
     docs::check()?;
     // The store suite runs on PostgreSQL too: a throw-away cluster under target/, from Debian's server package.
-    if !refserver::pgcluster::PgCluster::installed() {
-        crate::install_debian_packages(&["postgresql"], "the PostgreSQL store tests")?;
-    }
+    crate::install_postgres("the PostgreSQL store tests")?;
     // Set before any child starts; xtask is still single-threaded here. A test that would skip fails instead.
     std::env::set_var("CAREPLAN_REQUIRE_POSTGRES", "1");
     cargo(&["test", "--workspace"])?;

@@ -101,9 +101,7 @@ pub fn run(options: &Options) -> Result<()> {
 /// A throw-away PostgreSQL cluster under target/ (Debian's package installed when missing) with the sandbox's
 /// offices registered in a database of its own; the cluster and that database's URL.
 fn postgres_for(sandbox: &refserver::sandbox::Sandbox) -> Result<(PgCluster, String)> {
-    if !PgCluster::installed() {
-        crate::install_debian_packages(&["postgresql"], "the load test on PostgreSQL")?;
-    }
+    crate::install_postgres("the load test on PostgreSQL")?;
     let cluster = PgCluster::start(&crate::target_dir().join("loadtest"))?;
     let url = cluster.database("relay")?;
     let registered = refserver::store::SqliteStore::open(&sandbox.data)?;

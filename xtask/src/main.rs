@@ -186,6 +186,27 @@ pub fn install_debian_packages(packages: &[&str], needed_by: &str) -> Result<()>
     apt(&["clean"])
 }
 
+/// Makes PostgreSQL's server programs available for the tests' throw-away clusters: installs Debian's
+/// `postgresql` when they are missing, and stops the default cluster the package may have started (the tests
+/// start their own on free ports under target/; nothing is left running).
+pub fn install_postgres(needed_by: &str) -> Result<()> {
+    if refserver::pgcluster::PgCluster::installed() {
+        return Ok(());
+    }
+    install_debian_packages(&["postgresql"], needed_by)?;
+    let clusters = Command::new("pg_lsclusters").arg("--no-header").output();
+    for line in clusters.iter().flat_map(|output| {
+        String::from_utf8_lossy(&output.stdout).into_owned().lines().map(String::from).collect::<Vec<_>>()
+    }) {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        if let [version, name, _, "online", ..] = fields.as_slice() {
+            eprintln!("stopping the PostgreSQL cluster {version}/{name} the package started");
+            run_command(Command::new("pg_ctlcluster").args([version, name, "stop"]))?;
+        }
+    }
+    Ok(())
+}
+
 /// Runs a command to its end; its output is shown only when it fails.
 pub fn run_command(command: &mut Command) -> Result<()> {
     let output = command.output().with_context(|| format!("cannot run {command:?}"))?;

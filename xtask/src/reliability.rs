@@ -290,9 +290,7 @@ async fn cluster_crash_test(kills: usize, budget: Duration) -> Result<Row> {
     use refserver::pgcluster::PgCluster;
     use refserver::store::Store;
     let binary = crate::relay_process::build(false)?.join("careplan-refserver");
-    if !PgCluster::installed() {
-        crate::install_debian_packages(&["postgresql"], "the two-node crash test")?;
-    }
+    crate::install_postgres("the two-node crash test")?;
     let dir = tempfile::tempdir()?;
     let sandbox = Sandbox::care_manager_and_home_help(dir.path())?;
     let cluster = PgCluster::start(&crate::target_dir().join("reliability"))?;
