@@ -34,22 +34,34 @@ impl PgCluster {
         server_bin().is_some()
     }
 
-    /// Creates and starts a cluster in `dir/pg-<port>` (`dir` must be reachable by the `postgres` user when this
+    /// Creates and starts a cluster in a folder of its own below `dir` (`dir` must be reachable by the `postgres` user when this
     /// runs as root: under `target/`, not a private temp folder).
     pub fn start(dir: &Path) -> Result<PgCluster, ClusterError> {
+        static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let bin = server_bin().ok_or(ClusterError::NotInstalled)?;
-        let port = free_port()?;
-        let data = dir.join(format!("pg-{port}"));
+        // A folder of its own (tests start clusters in parallel), and a port that may be taken by the time the
+        // server binds it: then another port.
+        let serial = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let data = dir.join(format!("pg-{}-{serial}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&data);
         std::fs::create_dir_all(&data)?;
         let run_as = is_root().then_some("postgres");
         if let Some(user) = run_as {
             run(Command::new("chown").args([&format!("{user}:"), &data.display().to_string()]))?;
         }
-        let cluster = PgCluster { bin, data, port, run_as };
+        let mut cluster = PgCluster { bin, data, port: 0, run_as };
         cluster.pg("initdb", &["--auth=trust", "--username=relay", "--encoding=UTF8", "--no-locale", "-D"], true)?;
-        let options = format!("-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories=''");
-        cluster.pg("pg_ctl", &["-w", "-o", &options, "-l", "server.log", "start", "-D"], true)?;
-        Ok(cluster)
+        let mut attempt = 0;
+        loop {
+            cluster.port = free_port()?;
+            let options =
+                format!("-c listen_addresses=127.0.0.1 -c port={} -c unix_socket_directories=''", cluster.port);
+            match cluster.pg("pg_ctl", &["-w", "-o", &options, "-l", "server.log", "start", "-D"], true) {
+                Ok(()) => return Ok(cluster),
+                Err(error) if attempt >= 3 => return Err(error),
+                Err(_) => attempt += 1,
+            }
+        }
     }
 
     /// The URL the store connects with.

@@ -26,7 +26,8 @@ use crate::store::{
 };
 
 /// The schema, one step per version; a step is never edited once released, only followed by another.
-pub const MIGRATIONS: &[&str] = &["
+pub const MIGRATIONS: &[&str] = &[
+    "
 CREATE TABLE offices (
     number TEXT PRIMARY KEY, name TEXT NOT NULL, kinds TEXT NOT NULL, licence_until TEXT NOT NULL);
 CREATE TABLE messages (
@@ -47,12 +48,15 @@ CREATE TABLE files (
 CREATE TABLE audit (
     id BIGSERIAL PRIMARY KEY, at TEXT NOT NULL, office TEXT, action TEXT NOT NULL, message_id TEXT, detail TEXT);
 CREATE INDEX audit_office ON audit(office, at);
-"];
+",
+    "
+CREATE TABLE maintenance (task TEXT PRIMARY KEY, last_run TIMESTAMPTZ NOT NULL);
+",
+];
 
 /// Advisory lock keys (any constants no other application on the database uses).
 const MIGRATION_LOCK: i64 = 0x6361_7265_706c_0001;
 const SEND_LOCK: i64 = 0x6361_7265_706c_0002;
-const PURGE_LOCK: i64 = 0x6361_7265_706c_0003;
 
 /// The channel a send announces its recipient on (delivered to every listening node when the send commits).
 const ARRIVALS: &str = "careplan_arrivals";
@@ -190,10 +194,6 @@ impl<C: GenericClient + Sync> Db<'_, C> {
 
     async fn query_opt(&self, sql: &str, params: &Params<'_>) -> Result<Option<Row>> {
         Ok(self.client.query_opt(&self.statement(sql).await?, params).await?)
-    }
-
-    async fn query_one(&self, sql: &str, params: &Params<'_>) -> Result<Row> {
-        Ok(self.client.query_one(&self.statement(sql).await?, params).await?)
     }
 
     async fn execute(&self, sql: &str, params: &Params<'_>) -> Result<u64> {
@@ -551,17 +551,9 @@ impl Store for PgStore {
 
     fn purge_before(&self, cutoff: &str) -> Pending<usize> {
         let cutoff = cutoff.to_string();
-        self.run(move |mut connection| async move {
-            let Connection { client, statements } = &mut *connection;
-            let transaction = client.transaction().await?;
-            let db = Db { client: &transaction, statements };
-            // One node purges at a time; the others find the lock taken and leave it to that one.
-            let ours: bool = db.query_one("SELECT pg_try_advisory_xact_lock($1)", &[&PURGE_LOCK]).await?.get(0);
-            if !ours {
-                return Ok(0);
-            }
-            let purged = db.execute("DELETE FROM messages WHERE created_at < $1", &[&cutoff]).await?;
-            transaction.commit().await?;
+        // Which node purges is settled before (`claim_purge`): one per interval across the nodes.
+        self.run(move |connection| async move {
+            let purged = connection.db().execute("DELETE FROM messages WHERE created_at < $1", &[&cutoff]).await?;
             Ok(usize::try_from(purged).unwrap_or(usize::MAX))
         })
     }
@@ -569,6 +561,24 @@ impl Store for PgStore {
     fn compact(&self) -> Pending<()> {
         // PostgreSQL reclaims deleted rows itself (autovacuum); it does not overwrite them (see the README).
         Pending::ready(Ok(()))
+    }
+
+    fn claim_purge(&self, interval: std::time::Duration) -> Pending<bool> {
+        let seconds = interval.as_secs_f64();
+        self.run(move |connection| async move {
+            // One statement: the first node past the interval takes it; the row says when.
+            let claimed = connection
+                .db()
+                .query_opt(
+                    "INSERT INTO maintenance (task, last_run) VALUES ('purge', now())
+                     ON CONFLICT (task) DO UPDATE SET last_run = now()
+                     WHERE maintenance.last_run < now() - make_interval(secs => $1)
+                     RETURNING task",
+                    &[&seconds],
+                )
+                .await?;
+            Ok(claimed.is_some())
+        })
     }
 
     fn watch_arrivals(&self, arrived: Arc<dyn Fn(&str) + Send + Sync>) {

@@ -19,6 +19,9 @@ use crate::pki::PkiPaths;
 use crate::store::{AuditEntry, SqliteStore, Store, StoreError};
 use crate::tls;
 
+/// How often the retention purge runs (on a shared database: once per interval across the nodes).
+const PURGE_INTERVAL: Duration = Duration::from_secs(3600);
+
 /// Memory for the latest messages, served to their recipients without a trip to SQLite.
 const RECENT_BYTES: usize = 64 << 20;
 
@@ -268,6 +271,10 @@ async fn retention_loop(state: Arc<AppState>, retention: Duration, mut shutdown:
         let cutoff = time::OffsetDateTime::now_utc() - retention;
         if let Ok(cutoff) = cutoff.format(&time::format_description::well_known::Rfc3339) {
             let purged = async {
+                // On a shared database one node purges per interval; the others find it claimed.
+                if !state.store.claim_purge(PURGE_INTERVAL).await? {
+                    return Ok(0);
+                }
                 let count = state.store.purge_before(&cutoff).await?;
                 if count > 0 {
                     let detail = Some(format!("{count} messages created before {cutoff}"));
@@ -283,7 +290,7 @@ async fn retention_loop(state: Arc<AppState>, retention: Duration, mut shutdown:
             }
         }
         tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
+            _ = tokio::time::sleep(PURGE_INTERVAL) => {}
             _ = shutdown.changed() => return,
         }
     }

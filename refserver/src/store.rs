@@ -91,6 +91,12 @@ pub trait Store: Send + Sync {
     /// purged rows stays on disk there (run after a purge).
     fn compact(&self) -> Pending<()>;
     fn status_counts(&self) -> Pending<Vec<(String, i64)>>;
+    /// Whether this process is the one to run the retention purge now: `false` when another process (another relay
+    /// node on the same database) ran it less than `interval` ago. A store only one process writes always says yes.
+    fn claim_purge(&self, interval: std::time::Duration) -> Pending<bool> {
+        let _ = interval;
+        Pending::ready(Ok(true))
+    }
     /// Calls `arrived` with the recipient of every message another process (another relay node on the same
     /// database) stores from now on. A store only one process writes has nothing to report: the relay wakes its
     /// own waiters when it stores a message.

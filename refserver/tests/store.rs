@@ -202,7 +202,9 @@ fn every_case(store: &(dyn Store + Sync)) {
 #[test]
 fn the_sqlite_store_keeps_every_promise() {
     let dir = tempfile::tempdir().unwrap();
-    every_case(&SqliteStore::open(dir.path()).unwrap());
+    let store = SqliteStore::open(dir.path()).unwrap();
+    every_case(&store);
+    assert!(store.claim_purge(std::time::Duration::from_secs(3600)).wait().unwrap(), "one process: always its own");
 }
 
 #[test]
@@ -218,10 +220,16 @@ fn the_postgresql_store_keeps_every_promise() {
     let url = cluster.database_url("store_suite");
     let second = PgStore::open(&url).unwrap();
     assert!(second.message("m_1").wait().unwrap().is_some());
+    // One node purges per interval: the first claim wins, the other node's within the interval does not.
+    let interval = std::time::Duration::from_secs(3600);
+    assert!(store.claim_purge(interval).wait().unwrap());
+    assert!(!second.claim_purge(interval).wait().unwrap());
+    assert!(!store.claim_purge(interval).wait().unwrap());
+    assert!(second.claim_purge(std::time::Duration::ZERO).wait().unwrap(), "past the interval it is claimable again");
     // A database a newer relay has migrated is refused, not written with an old idea of its tables.
     cluster.execute(&url, "INSERT INTO schema_version (version) VALUES (99)").unwrap();
     let refused = PgStore::open(&url).err().map(|error| error.to_string()).unwrap_or_default();
-    assert!(refused.contains("version 99, newer than this relay knows (1)"), "{refused}");
+    assert!(refused.contains("version 99, newer than this relay knows (2)"), "{refused}");
 }
 
 /// The relay itself on PostgreSQL: a send, the recipient's download and acknowledgement, the exchange record —
