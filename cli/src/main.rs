@@ -50,15 +50,8 @@ enum Command {
         /// Report format
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
-        /// Read every file as this kind (UP1KYO, UPPLAN, …) instead of detecting it from name and content
-        #[arg(long)]
-        kind: Option<String>,
-        /// Encoding of the input; `auto` detects Shift_JIS or UTF-8 and reports which
-        #[arg(long, value_enum, default_value_t = EncodingChoice::Auto)]
-        encoding: EncodingChoice,
-        /// Show a progress bar (default: when more than 20 files and stderr is a terminal)
-        #[arg(long)]
-        progress: bool,
+        #[command(flatten)]
+        reading: Reading,
         /// Accept paths that hold no .CSV or .JPG file (exit 0 with an empty report)
         #[arg(long)]
         allow_empty: bool,
@@ -85,15 +78,8 @@ enum Command {
         /// cannot be traced back)
         #[arg(long, env = "CAREPLAN_ANONYMISE_KEY", hide_env_values = true)]
         key: Option<String>,
-        /// Read every file as this kind (UP1KYO, UPPLAN, …) instead of detecting it from name and content
-        #[arg(long)]
-        kind: Option<String>,
-        /// Encoding of the input; `auto` detects Shift_JIS or UTF-8
-        #[arg(long, value_enum, default_value_t = EncodingChoice::Auto)]
-        encoding: EncodingChoice,
-        /// Show a progress bar (default: when more than 20 files and stderr is a terminal)
-        #[arg(long)]
-        progress: bool,
+        #[command(flatten)]
+        reading: Reading,
     },
     /// List the rule catalogue. 規則の一覧を表示します。
     Rules {
@@ -190,6 +176,36 @@ enum Command {
     },
 }
 
+/// How files are read (`validate`, `anonymise`).
+#[derive(clap::Args)]
+struct Reading {
+    /// Read every file as this kind (UP1KYO, UPPLAN, …) instead of detecting it from name and content
+    #[arg(long)]
+    kind: Option<String>,
+    /// Encoding of the input; `auto` detects Shift_JIS or UTF-8 and reports which
+    #[arg(long, value_enum, default_value_t = EncodingChoice::Auto)]
+    encoding: EncodingChoice,
+    /// Show a progress bar (default: when more than 20 files and stderr is a terminal)
+    #[arg(long)]
+    progress: bool,
+}
+
+impl Reading {
+    fn options(&self) -> Result<Options> {
+        let kind = self
+            .kind
+            .as_ref()
+            .map(|code| {
+                spec().kind(&code.to_ascii_uppercase()).with_context(|| {
+                    let known: Vec<&str> = spec().kinds.iter().map(|k| k.code.as_str()).collect();
+                    format!("種別 {code} はありません unknown kind {code}; 種別 known kinds: {}", known.join(", "))
+                })
+            })
+            .transpose()?;
+        Ok(Options { encoding: self.encoding, kind, ..Options::default() })
+    }
+}
+
 /// How a suite reports.
 #[derive(clap::Args)]
 struct SuiteOutput {
@@ -257,9 +273,9 @@ fn main() -> ExitCode {
 
 fn run(command: Command, lang: Lang) -> Result<ExitCode> {
     match command {
-        Command::Validate { paths, format, kind, encoding, progress, allow_empty } => {
-            let options = Options { encoding, kind: kind_option(kind)?, ..Options::default() };
-            let (report, _) = validate_paths(&paths, &options, progress, allow_empty, Digests::Skip)?;
+        Command::Validate { paths, format, reading, allow_empty } => {
+            let options = reading.options()?;
+            let (report, _) = validate_paths(&paths, &options, reading.progress, allow_empty, Digests::Skip)?;
             let text = match format {
                 Format::Human => report::human::render(&report, lang),
                 Format::Json => report::json::render(&report, lang) + "\n",
@@ -268,9 +284,8 @@ fn run(command: Command, lang: Lang) -> Result<ExitCode> {
             emit(&text)?;
             Ok(if report.errors() > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
-        Command::Anonymise { paths, out, key, kind, encoding, progress } => {
-            let options = Options { encoding, kind: kind_option(kind)?, ..Options::default() };
-            anonymise_paths(&paths, &out, key.as_deref(), &options, progress)
+        Command::Anonymise { paths, out, key, reading } => {
+            anonymise_paths(&paths, &out, key.as_deref(), &reading.options()?, reading.progress)
         }
         Command::Rules { format } => {
             emit(&list_rules(format, lang)?)?;
@@ -400,17 +415,6 @@ fn run(command: Command, lang: Lang) -> Result<ExitCode> {
 }
 
 /// Writes to standard output; a reader that went away (`| head`) ends the output quietly instead of failing.
-/// The kind `--kind` names, if given.
-fn kind_option(kind: Option<String>) -> Result<Option<&'static conformance::spec::Kind>> {
-    kind.map(|code| {
-        spec().kind(&code.to_ascii_uppercase()).with_context(|| {
-            let known: Vec<&str> = spec().kinds.iter().map(|k| k.code.as_str()).collect();
-            format!("種別 {code} はありません unknown kind {code}; 種別 known kinds: {}", known.join(", "))
-        })
-    })
-    .transpose()
-}
-
 /// Reads the files, anonymises them under one key, checks the copies show the originals' findings, and only then
 /// writes them (with the report) into `out`, never over a file that is there.
 fn anonymise_paths(

@@ -283,6 +283,24 @@ async fn insert_audit<C: GenericClient + Sync>(db: &Db<'_, C>, entry: &AuditEntr
     Ok(())
 }
 
+/// Moves a message on (`sql` takes its id and the time) with the audit entry, in one transaction; with `reread`,
+/// the message afterwards.
+async fn change_status(
+    connection: &mut Connection,
+    (sql, id, at): (&str, &str, &str),
+    audit: &AuditEntry,
+    reread: bool,
+) -> Result<Option<MessageMeta>> {
+    let Connection { client, statements } = connection;
+    let transaction = client.transaction().await?;
+    let db = Db { client: &transaction, statements };
+    db.execute(sql, &[&id, &at]).await?;
+    insert_audit(&db, audit).await?;
+    let message = if reread { load_message(&db, id).await? } else { None };
+    transaction.commit().await?;
+    Ok(message)
+}
+
 impl Store for PgStore {
     fn put_office(&self, office: &Office) -> Pending<()> {
         let office = office.clone();
@@ -482,39 +500,21 @@ impl Store for PgStore {
     }
 
     fn mark_downloaded(&self, id: &str, at: &str, audit: AuditEntry) -> Pending<()> {
+        const SQL: &str =
+            "UPDATE messages SET status = 'downloaded', downloaded_at = $2 WHERE id = $1 AND status = 'sent'";
         let (id, at) = (id.to_string(), at.to_string());
         self.run(move |mut connection| async move {
-            let Connection { client, statements } = &mut *connection;
-            let transaction = client.transaction().await?;
-            let db = Db { client: &transaction, statements };
-            db.execute(
-                "UPDATE messages SET status = 'downloaded', downloaded_at = $2 WHERE id = $1 AND status = 'sent'",
-                &[&id, &at],
-            )
-            .await?;
-            insert_audit(&db, &audit).await?;
-            transaction.commit().await?;
-            Ok(())
+            change_status(&mut connection, (SQL, &id, &at), &audit, false).await.map(drop)
         })
     }
 
     fn acknowledge(&self, id: &str, at: &str, audit: AuditEntry) -> Pending<Option<MessageMeta>> {
+        const SQL: &str = "UPDATE messages SET status = 'acknowledged', acknowledged_at = $2
+                           WHERE id = $1 AND status != 'acknowledged'";
         let (id, at) = (id.to_string(), at.to_string());
-        self.run(move |mut connection| async move {
-            let Connection { client, statements } = &mut *connection;
-            let transaction = client.transaction().await?;
-            let db = Db { client: &transaction, statements };
-            db.execute(
-                "UPDATE messages SET status = 'acknowledged', acknowledged_at = $2
-                     WHERE id = $1 AND status != 'acknowledged'",
-                &[&id, &at],
-            )
-            .await?;
-            insert_audit(&db, &audit).await?;
-            let message = load_message(&db, &id).await?;
-            transaction.commit().await?;
-            Ok(message)
-        })
+        self.run(
+            move |mut connection| async move { change_status(&mut connection, (SQL, &id, &at), &audit, true).await },
+        )
     }
 
     fn audit(&self, entry: &AuditEntry) -> Pending<()> {

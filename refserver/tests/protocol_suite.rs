@@ -2,6 +2,8 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a test that cannot set up must fail loudly
 
+mod common;
+
 use conformance::i18n::Lang;
 use refserver::faults::Faults;
 use refserver::sandbox::{Sandbox, SandboxOffice};
@@ -156,13 +158,8 @@ async fn each_planted_fault_fails_its_case() {
 /// against node A, then against node B on the same data.
 #[tokio::test(flavor = "multi_thread")]
 async fn two_nodes_on_postgresql_pass_the_protocol_suite_through_either() {
-    use refserver::pgcluster::PgCluster;
     use refserver::store::Store;
-    if !PgCluster::installed() && std::env::var_os("CAREPLAN_REQUIRE_POSTGRES").is_none() {
-        eprintln!("SKIPPED: PostgreSQL is not installed here (`cargo xtask ci` installs it and requires this test)");
-        return;
-    }
-    let cluster = PgCluster::start(std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))).unwrap();
+    let Some(cluster) = common::postgres() else { return };
     let url = cluster.database("suite").unwrap();
     let first = setup(1024 * 1024).await;
     let registered = refserver::store::SqliteStore::open(&first.sandbox.data).unwrap();

@@ -7,10 +7,7 @@
 
 mod common;
 
-use std::path::Path;
-
 use refserver::model::{AuditEntry, Cursor, Inserted, Mailbox, NewFile, NewMessage, Office, Status, Subject};
-use refserver::pgcluster::PgCluster;
 use refserver::pgstore::PgStore;
 use refserver::store::{SqliteStore, Store};
 
@@ -209,11 +206,7 @@ fn the_sqlite_store_keeps_every_promise() {
 
 #[test]
 fn the_postgresql_store_keeps_every_promise() {
-    if !PgCluster::installed() && std::env::var_os("CAREPLAN_REQUIRE_POSTGRES").is_none() {
-        eprintln!("SKIPPED: PostgreSQL is not installed here (`cargo xtask ci` installs it and requires this test)");
-        return;
-    }
-    let cluster = PgCluster::start(Path::new(env!("CARGO_TARGET_TMPDIR"))).unwrap();
+    let Some(cluster) = common::postgres() else { return };
     let store = PgStore::open(&cluster.database("store_suite").unwrap()).unwrap();
     every_case(&store);
     // A second node opening the same database finds the schema in place and sees the same messages.
@@ -236,11 +229,7 @@ fn the_postgresql_store_keeps_every_promise() {
 /// through the same API, over mutual TLS.
 #[tokio::test]
 async fn a_relay_on_postgresql_carries_a_whole_exchange() {
-    if !PgCluster::installed() && std::env::var_os("CAREPLAN_REQUIRE_POSTGRES").is_none() {
-        eprintln!("SKIPPED: PostgreSQL is not installed here (`cargo xtask ci` installs it and requires this test)");
-        return;
-    }
-    let cluster = PgCluster::start(Path::new(env!("CARGO_TARGET_TMPDIR"))).unwrap();
+    let Some(cluster) = common::postgres() else { return };
     let url = cluster.database("relay_exchange").unwrap();
     let relay = common::Relay::start_with(|config| {
         // The sandbox registered its offices in the embedded store: register the same in PostgreSQL.
@@ -275,11 +264,7 @@ async fn a_relay_on_postgresql_carries_a_whole_exchange() {
 /// the poll would look again by itself; a retry of the send on B under the same key is a replay.
 #[tokio::test]
 async fn two_relay_nodes_on_one_database_serve_any_office_on_either() {
-    if !PgCluster::installed() && std::env::var_os("CAREPLAN_REQUIRE_POSTGRES").is_none() {
-        eprintln!("SKIPPED: PostgreSQL is not installed here (`cargo xtask ci` installs it and requires this test)");
-        return;
-    }
-    let cluster = PgCluster::start(Path::new(env!("CARGO_TARGET_TMPDIR"))).unwrap();
+    let Some(cluster) = common::postgres() else { return };
     let url = cluster.database("two_nodes").unwrap();
     let register = |config: &mut refserver::server::ServerConfig| {
         let sandbox = SqliteStore::open(&config.data).unwrap();

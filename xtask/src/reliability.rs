@@ -195,6 +195,49 @@ impl Mutation {
     }
 }
 
+/// The file every crash round sends (a small 削除 unit: quick to validate, so the load is the store's).
+fn crash_files() -> Result<Vec<(String, Vec<u8>)>> {
+    let folder = root().join("fixtures/valid/withdrawals");
+    let name = std::fs::read_dir(&folder)?
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().to_string()))
+        .find(|n| n.starts_with("DLT1KYO_"))
+        .context("fixture missing")?;
+    Ok(vec![(name.clone(), std::fs::read(folder.join(&name))?)])
+}
+
+/// A repeatable pseudo-random sequence (xorshift64) for kill moments and samples.
+fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    }
+}
+
+/// Rounds that passed, and everything the checks after them found lost, reverted or invented.
+#[derive(Default)]
+struct Tally {
+    passed: usize,
+    lost: usize,
+}
+
+impl Tally {
+    /// A round passes when its load got a send accepted and its check found nothing; a failing one is logged.
+    fn score(&mut self, round: usize, check: &Check, accepted_in_round: usize, what: &str) {
+        let round_lost = check.lost + check.reverted + check.invented;
+        if round_lost == 0 && accepted_in_round > 0 {
+            self.passed += 1;
+        } else {
+            eprintln!(
+                "{what} round {round}: {accepted_in_round} accepted, {} lost, {} reverted, {} invented or duplicated",
+                check.lost, check.reverted, check.invented
+            );
+        }
+        self.lost += round_lost;
+    }
+}
+
 /// The crash test: `kills` rounds of load ended by SIGKILL at a random moment, each followed by a restart on the
 /// same store and a [`check_after_restart`]. A round passes when its load got at least one send accepted and the
 /// check after its kill found nothing lost, reverted or invented; fewer rounds than `kills` within `budget` fail.
@@ -203,23 +246,13 @@ async fn crash_test(kills: usize, budget: Duration, mutation: Mutation) -> Resul
     let binary = crate::relay_process::build(false)?.join("careplan-refserver");
     let dir = tempfile::tempdir()?;
     let sandbox = Sandbox::care_manager_and_home_help(dir.path())?;
-    let folder = root().join("fixtures/valid/withdrawals");
-    let name = std::fs::read_dir(&folder)?
-        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().to_string()))
-        .find(|n| n.starts_with("DLT1KYO_"))
-        .context("fixture missing")?;
-    let files = vec![(name.clone(), std::fs::read(folder.join(&name))?)];
+    let files = crash_files()?;
     let (sender, receiver) = (sandbox.client(CARE_MANAGER)?, sandbox.client(HOME_HELP)?);
     let ledger = Arc::new(Mutex::new(Ledger::default()));
     let started = Instant::now();
-    let mut rng = 0x9E37_79B9_u64;
-    let mut next = || {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        rng
-    };
-    let (mut passed, mut lost) = (0, 0);
+    let mut next = xorshift(0x9E37_79B9);
+    let mut tally = Tally::default();
+    let what = if mutation == Mutation::None { "crash".to_string() } else { format!("crash ({mutation:?} planted)") };
     let mut verified: BTreeSet<String> = BTreeSet::new();
     for round in 0..=kills {
         if round > 0 && started.elapsed() > budget {
@@ -233,19 +266,7 @@ async fn crash_test(kills: usize, budget: Duration, mutation: Mutation) -> Resul
             let before = verified.len();
             let check =
                 check_after_restart(&base, &sender, &receiver, &files, &ledger, &mut verified, &mut next).await?;
-            let accepted_in_round = verified.len() - before;
-            let round_lost = check.lost + check.reverted + check.invented;
-            if round_lost == 0 && accepted_in_round > 0 {
-                passed += 1;
-            } else {
-                let planted =
-                    if mutation == Mutation::None { String::new() } else { format!(" ({mutation:?} planted)") };
-                eprintln!(
-                    "crash round {round}{planted}: {accepted_in_round} accepted, {} lost, {} reverted, {} invented",
-                    check.lost, check.reverted, check.invented
-                );
-            }
-            lost += round_lost;
+            tally.score(round, &check, verified.len() - before, &what);
         }
         if round == kills {
             break; // the last restart only checks the last kill
@@ -274,8 +295,8 @@ async fn crash_test(kills: usize, budget: Duration, mutation: Mutation) -> Resul
              by a restart that finds every 201 in the inbox with its bytes, no reverted ack and nothing invented"
         ),
         tries: kills,
-        passed,
-        lost,
+        passed: tally.passed,
+        lost: tally.lost,
         seconds: started.elapsed().as_secs_f64(),
     })
 }
@@ -307,12 +328,7 @@ async fn cluster_crash_test(kills: usize, budget: Duration) -> Result<Row> {
         command.env("CAREPLAN_STORE", &url);
         Ok(crate::relay_process::RelayGuard(command.spawn()?))
     };
-    let folder = root().join("fixtures/valid/withdrawals");
-    let name = std::fs::read_dir(&folder)?
-        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().to_string()))
-        .find(|n| n.starts_with("DLT1KYO_"))
-        .context("fixture missing")?;
-    let files = vec![(name.clone(), std::fs::read(folder.join(&name))?)];
+    let files = crash_files()?;
     let (sender, receiver) = (sandbox.client(CARE_MANAGER)?, sandbox.client(HOME_HELP)?);
     let port_b = crate::relay_process::free_port()?;
     let base_b = format!("https://127.0.0.1:{port_b}");
@@ -320,14 +336,8 @@ async fn cluster_crash_test(kills: usize, budget: Duration) -> Result<Row> {
     crate::relay_process::wait_ready(&sender, &base_b).await?;
     let ledger = Arc::new(Mutex::new(Ledger::default()));
     let started = Instant::now();
-    let mut rng = 0x2545_F491_u64;
-    let mut next = || {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        rng
-    };
-    let (mut passed, mut lost) = (0, 0);
+    let mut next = xorshift(0x2545_F491);
+    let mut tally = Tally::default();
     let mut verified: BTreeSet<String> = BTreeSet::new();
     for round in 0..=kills {
         if round > 0 && started.elapsed() > budget {
@@ -341,17 +351,7 @@ async fn cluster_crash_test(kills: usize, budget: Duration) -> Result<Row> {
             let before = verified.len();
             let check =
                 check_after_restart(&base_b, &sender, &receiver, &files, &ledger, &mut verified, &mut next).await?;
-            let accepted_in_round = verified.len() - before;
-            let round_lost = check.lost + check.reverted + check.invented;
-            if round_lost == 0 && accepted_in_round > 0 {
-                passed += 1;
-            } else {
-                eprintln!(
-                    "two-node crash round {round}: {accepted_in_round} accepted, {} lost, {} reverted, {} invented or duplicated",
-                    check.lost, check.reverted, check.invented
-                );
-            }
-            lost += round_lost;
+            tally.score(round, &check, verified.len() - before, "two-node crash");
         }
         if round == kills {
             break;
@@ -373,8 +373,8 @@ async fn cluster_crash_test(kills: usize, budget: Duration) -> Result<Row> {
              its bytes, no reverted ack, nothing invented or duplicated"
         ),
         tries: kills,
-        passed,
-        lost,
+        passed: tally.passed,
+        lost: tally.lost,
         seconds: started.elapsed().as_secs_f64(),
     })
 }

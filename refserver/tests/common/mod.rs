@@ -127,3 +127,14 @@ impl Relay {
         }
     }
 }
+
+/// A throw-away PostgreSQL cluster under `target/tmp`, or `None` (said on stderr) where PostgreSQL is not installed
+/// and the run does not require it (`cargo xtask ci` sets `CAREPLAN_REQUIRE_POSTGRES` and installs it).
+pub fn postgres() -> Option<refserver::pgcluster::PgCluster> {
+    use refserver::pgcluster::PgCluster;
+    if !PgCluster::installed() && std::env::var_os("CAREPLAN_REQUIRE_POSTGRES").is_none() {
+        eprintln!("SKIPPED: PostgreSQL is not installed here (`cargo xtask ci` installs it and requires this test)");
+        return None;
+    }
+    Some(PgCluster::start(Path::new(env!("CARGO_TARGET_TMPDIR"))).expect("a throw-away PostgreSQL cluster starts"))
+}
