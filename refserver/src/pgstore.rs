@@ -61,11 +61,15 @@ const SEND_LOCK: i64 = 0x6361_7265_706c_0002;
 /// The channel a send announces its recipient on (delivered to every listening node when the send commits).
 const ARRIVALS: &str = "careplan_arrivals";
 
-const CONNECTIONS: usize = 4;
+/// Connections that take one change (a transaction) at a time, and connections that reads share: a read needs
+/// no connection of its own, tokio-postgres pipelines the queries of many callers on one.
+const WRITERS: usize = 4;
+const READERS: usize = 2;
 
 pub struct PgStore {
     runtime: Option<tokio::runtime::Runtime>,
-    clients: Arc<[Arc<Mutex<Connection>>]>,
+    writers: Arc<[Arc<Mutex<Connection>>]>,
+    readers: Arc<[Arc<Connection>]>,
     next: AtomicUsize,
     url: String,
 }
@@ -81,8 +85,8 @@ impl PgStore {
             .map_err(|error| StoreError::Writer(error.to_string()))?;
         let (url, target) = (url.to_string(), url.to_string());
         let connect = async move {
-            let mut clients = Vec::with_capacity(CONNECTIONS);
-            for _ in 0..CONNECTIONS {
+            let mut clients = Vec::with_capacity(WRITERS + READERS);
+            for _ in 0..WRITERS + READERS {
                 let (client, connection) = tokio_postgres::connect(&url, NoTls).await?;
                 tokio::spawn(async move {
                     if let Err(error) = connection.await {
@@ -103,33 +107,44 @@ impl PgStore {
         } else {
             runtime.block_on(connect)?
         };
-        Ok(PgStore {
-            runtime: Some(runtime),
-            clients: clients
-                .into_iter()
-                .map(|client| Arc::new(Mutex::new(Connection { client, statements: Default::default() })))
-                .collect(),
-            next: AtomicUsize::new(0),
-            url: target,
-        })
+        let mut connections = clients.into_iter().map(|client| Connection { client, statements: Default::default() });
+        let writers = connections.by_ref().take(WRITERS).map(|c| Arc::new(Mutex::new(c))).collect();
+        let readers = connections.map(Arc::new).collect();
+        Ok(PgStore { runtime: Some(runtime), writers, readers, next: AtomicUsize::new(0), url: target })
     }
 
-    /// Runs `job` with a connection of its own on the store's runtime; its answer comes as a [`Pending`].
+    /// Runs a change with a writer connection of its own on the store's runtime; its answer comes as a
+    /// [`Pending`].
     fn run<T, F, Fut>(&self, job: F) -> Pending<T>
     where
         T: Send + 'static,
         F: FnOnce(OwnedMutexGuard<Connection>) -> Fut + Send + 'static,
         Fut: Future<Output = Result<T>> + Send,
     {
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        let writers = Arc::clone(&self.writers);
+        self.spawn(async move { job(acquire(writers, start).await).await })
+    }
+
+    /// Runs a read on a shared reader connection (its queries pipelined with other callers').
+    fn read<T, F, Fut>(&self, job: F) -> Pending<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(Arc<Connection>) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<T>> + Send + 'static,
+    {
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        let reader = Arc::clone(&self.readers[start % self.readers.len()]);
+        self.spawn(job(reader))
+    }
+
+    fn spawn<T: Send + 'static>(&self, work: impl Future<Output = Result<T>> + Send + 'static) -> Pending<T> {
         let Some(runtime) = &self.runtime else {
             return Pending::ready(Err(StoreError::Writer("the store is closed".into())));
         };
         let (reply, answer) = tokio::sync::oneshot::channel();
-        let start = self.next.fetch_add(1, Ordering::Relaxed);
-        let clients = Arc::clone(&self.clients);
         runtime.spawn(async move {
-            let client = acquire(clients, start).await;
-            let _ = reply.send(job(client).await);
+            let _ = reply.send(work.await);
         });
         Pending::waiting(answer)
     }
@@ -333,7 +348,7 @@ impl Store for PgStore {
 
     fn office(&self, number: &str) -> Pending<Option<Office>> {
         let number = number.to_string();
-        self.run(move |connection| async move {
+        self.read(move |connection| async move {
             let db = connection.db();
             let row = db
                 .query_opt("SELECT number, name, kinds, licence_until FROM offices WHERE number = $1", &[&number])
@@ -344,7 +359,7 @@ impl Store for PgStore {
 
     fn offices(&self, query: Option<&str>) -> Pending<Vec<Office>> {
         let pattern = query.unwrap_or("").to_string();
-        self.run(move |connection| async move {
+        self.read(move |connection| async move {
             let db = connection.db();
             let rows = db
                 .query(
@@ -431,7 +446,7 @@ impl Store for PgStore {
 
     fn message(&self, id: &str) -> Pending<Option<MessageMeta>> {
         let id = id.to_string();
-        self.run(move |connection| async move {
+        self.read(move |connection| async move {
             let db = connection.db();
             load_message(&db, &id).await
         })
@@ -446,7 +461,7 @@ impl Store for PgStore {
         limit: usize,
     ) -> Pending<Page> {
         let office = office.to_string();
-        self.run(move |connection| async move {
+        self.read(move |connection| async move {
             let db = connection.db();
             let side = mailbox.office_column();
             // Conditions only for the filters given, so the planner walks the (office, status, seq) index.
@@ -477,7 +492,7 @@ impl Store for PgStore {
 
     fn exchanged(&self, office: &str, start: &str, end: &str) -> Pending<Vec<MessageMeta>> {
         let (office, start, end) = (office.to_string(), start.to_string(), end.to_string());
-        self.run(move |connection| async move {
+        self.read(move |connection| async move {
             let db = connection.db();
             let sql = format!(
                 "SELECT {} FROM messages WHERE (sender = $1 OR recipient = $1)
@@ -491,7 +506,7 @@ impl Store for PgStore {
 
     fn file(&self, id: &str, name: &str) -> Pending<Option<Vec<u8>>> {
         let (id, name) = (id.to_string(), name.to_string());
-        self.run(move |connection| async move {
+        self.read(move |connection| async move {
             let db = connection.db();
             let row =
                 db.query_opt("SELECT bytes FROM files WHERE message_id = $1 AND name = $2", &[&id, &name]).await?;
@@ -527,7 +542,7 @@ impl Store for PgStore {
 
     fn audit_log(&self, office: Option<&str>, since: Option<&str>) -> Pending<Vec<AuditEntry>> {
         let (office, since) = (office.map(String::from), since.map(String::from));
-        self.run(move |connection| async move {
+        self.read(move |connection| async move {
             let db = connection.db();
             let rows = db
                 .query(
@@ -588,7 +603,7 @@ impl Store for PgStore {
     }
 
     fn status_counts(&self) -> Pending<Vec<(String, i64)>> {
-        self.run(move |connection| async move {
+        self.read(move |connection| async move {
             let db = connection.db();
             let rows = db.query("SELECT status, COUNT(*) FROM messages GROUP BY status ORDER BY status", &[]).await?;
             Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
