@@ -11,6 +11,7 @@ use protocol::EvidenceRecord;
 use refserver::evidence::{verify, EvidenceError};
 use refserver::pki::PkiPaths;
 use refserver::sandbox::{CARE_MANAGER, HOME_HELP};
+use refserver::store::Store;
 use reqwest::StatusCode;
 use sha2::Digest;
 
@@ -189,9 +190,27 @@ async fn an_anonymised_unit_shows_the_originals_findings_and_none_of_its_persona
     for (name, bytes) in &entries {
         assert!(!bytes.windows(insured.len()).any(|w| w == insured.as_bytes()), "{name} keeps {insured}");
     }
+    // Another site cannot make the recipient's browser take it (and the refusal is on record).
+    let cross_site = relay
+        .client(HOME_HELP)
+        .get(&url)
+        .header("Origin", "https://evil.example")
+        .header("Sec-Fetch-Site", "cross-site")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status(), StatusCode::FORBIDDEN);
     // Taking the copy moves nothing; a third office cannot take it.
     let (_, message) = relay.get(HOME_HELP, &format!("/v1/messages/{id}")).await;
     assert_eq!(message["status"], "sent");
     assert_eq!(relay.client(DAY_SERVICE).get(&url).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    let log = refserver::store::SqliteStore::open(&relay.dir.path().join("data")).unwrap();
+    let entries = log.audit_log(None, None).wait().unwrap();
+    let took = entries.iter().filter(|e| e.action == "download_anonymised").count();
+    let refused: Vec<&str> =
+        entries.iter().filter(|e| e.action == "refused").filter_map(|e| e.detail.as_deref()).collect();
+    assert_eq!(took, 1, "the one copy taken is on record");
+    assert!(refused.iter().any(|d| d.contains("/anonymised") && d.contains("403 cross_site_refused")), "{refused:?}");
+    assert!(refused.iter().any(|d| d.contains("/anonymised") && d.contains("404")), "{refused:?}");
     relay.stop().await;
 }
