@@ -110,10 +110,19 @@ pub async fn build(
 ) -> Result<EvidenceRecord, EvidenceError> {
     let (start, end) = period.utc_bounds();
     let mut messages = Vec::new();
+    // An office exchanges with a few counterparts many times: each name is looked up once.
+    let mut names: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     for message in store.exchanged(&office.number, &start, &end).await? {
         let MessageMeta { id, from, to, serial, unit, created_at, downloaded_at, acknowledged_at, files, .. } = message;
         let (direction, counterpart) = if from == office.number { ("sent", to) } else { ("received", from) };
-        let counterpart_name = store.office(&counterpart).await?.map(|office| office.name).unwrap_or_default();
+        let counterpart_name = match names.get(&counterpart) {
+            Some(name) => name.clone(),
+            None => {
+                let name = store.office(&counterpart).await?.map(|office| office.name).unwrap_or_default();
+                names.insert(counterpart.clone(), name.clone());
+                name
+            }
+        };
         messages.push(EvidenceMessage {
             id,
             direction: direction.to_string(),

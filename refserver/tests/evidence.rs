@@ -29,6 +29,12 @@ async fn fetch_record(relay: &Relay, office: &str, format: &str) -> (StatusCode,
     (status, response.bytes().await.unwrap().to_vec(), signature)
 }
 
+/// The answer to a GET another site makes `office`'s browser send (its certificate, a foreign Origin).
+async fn cross_site_get(relay: &Relay, office: &str, url: &str) -> StatusCode {
+    let request = relay.client(office).get(url).header("Origin", "https://evil.example");
+    request.header("Sec-Fetch-Site", "cross-site").send().await.unwrap().status()
+}
+
 #[tokio::test]
 async fn an_offices_record_lists_its_sends_receipts_and_refusals_and_its_signature_holds() {
     let relay = Relay::start().await;
@@ -152,15 +158,8 @@ async fn a_bad_period_or_a_request_another_site_made_gets_no_record() {
     assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("bad_request")), "{body}");
     let (status, _) = relay.get(CARE_MANAGER, "/v1/evidence?from=2025-05-01").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let cross_site = relay
-        .client(CARE_MANAGER)
-        .get(relay.url(&format!("/v1/evidence?{}", period())))
-        .header("Origin", "https://evil.example")
-        .header("Sec-Fetch-Site", "cross-site")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(cross_site.status(), StatusCode::FORBIDDEN);
+    let url = relay.url(&format!("/v1/evidence?{}", period()));
+    assert_eq!(cross_site_get(&relay, CARE_MANAGER, &url).await, StatusCode::FORBIDDEN);
     relay.stop().await;
 }
 
@@ -191,15 +190,7 @@ async fn an_anonymised_unit_shows_the_originals_findings_and_none_of_its_persona
         assert!(!bytes.windows(insured.len()).any(|w| w == insured.as_bytes()), "{name} keeps {insured}");
     }
     // Another site cannot make the recipient's browser take it (and the refusal is on record).
-    let cross_site = relay
-        .client(HOME_HELP)
-        .get(&url)
-        .header("Origin", "https://evil.example")
-        .header("Sec-Fetch-Site", "cross-site")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(cross_site.status(), StatusCode::FORBIDDEN);
+    assert_eq!(cross_site_get(&relay, HOME_HELP, &url).await, StatusCode::FORBIDDEN);
     // Taking the copy moves nothing; a third office cannot take it.
     let (_, message) = relay.get(HOME_HELP, &format!("/v1/messages/{id}")).await;
     assert_eq!(message["status"], "sent");
