@@ -37,6 +37,10 @@ pub struct ApiConfig {
     /// request bodies (sends and dry runs) read and checked at once, in bytes: a burst of large uploads waits its
     /// turn instead of exhausting memory (each is held in memory while it is validated)
     pub upload_budget: usize,
+    /// how long an inbox long poll waits for a wake-up before it looks at the inbox again by itself (a wake-up
+    /// lost between relay nodes costs at most this much latency); tests set it beyond the longest wait, so only a
+    /// wake-up can answer a waiting poll
+    pub look_again: std::time::Duration,
     #[cfg(feature = "faults")]
     pub faults: crate::faults::Faults,
 }
@@ -48,6 +52,7 @@ impl Default for ApiConfig {
             max_files: 64,
             max_page: 100,
             upload_budget: 128 * 1024 * 1024,
+            look_again: std::time::Duration::from_secs(5),
             #[cfg(feature = "faults")]
             faults: crate::faults::Faults::default(),
         }
@@ -417,13 +422,11 @@ pub(crate) async fn mailbox(
             return Ok(page(found));
         }
         // Woken by an arrival, or looking again anyway after a while: a wake-up lost between relay nodes costs
-        // latency, never the message.
-        let _ = tokio::time::timeout_at(deadline.min(now + LOOK_AGAIN), arrival).await;
+        // latency, never the message. Counted in `careplan_inbox_waiting` while parked.
+        let _parked = state.metrics.inbox_waiting();
+        let _ = tokio::time::timeout_at(deadline.min(now + state.config.look_again), arrival).await;
     }
 }
-
-/// How long a long poll waits for a wake-up before it looks at the inbox again by itself.
-const LOOK_AGAIN: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The message, if `me` is its sender or recipient; anyone else gets 404 so existence does not leak.
 pub(crate) async fn visible_message(state: &Arc<AppState>, me: &str, id: &str) -> Result<MessageMeta, ApiError> {

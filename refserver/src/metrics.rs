@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -18,6 +18,16 @@ pub struct Metrics {
     received_bytes: AtomicU64,
     sent_bytes: AtomicU64,
     tls_rejected: AtomicU64,
+    inbox_waiting: AtomicI64,
+}
+
+/// One inbox long poll parked until a wake-up (or its next look); counted until dropped.
+pub struct Waiting<'a>(&'a AtomicI64);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Metrics {
@@ -45,6 +55,13 @@ impl Metrics {
 
     pub fn tls_rejected(&self) {
         self.tls_rejected.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// An inbox long poll parks: `careplan_inbox_waiting` counts it while the value lives (what a test waits for
+    /// before it sends, to know the poll is waiting and only a wake-up can answer it).
+    pub fn inbox_waiting(&self) -> Waiting<'_> {
+        self.inbox_waiting.fetch_add(1, Ordering::Relaxed);
+        Waiting(&self.inbox_waiting)
     }
 
     pub fn render(&self, messages_by_status: &[(String, i64)]) -> String {
@@ -85,6 +102,12 @@ impl Metrics {
             out,
             "# TYPE careplan_tls_rejected_total counter\ncareplan_tls_rejected_total {}",
             self.tls_rejected.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP careplan_inbox_waiting Inbox long polls parked until a message arrives.\n\
+             # TYPE careplan_inbox_waiting gauge\ncareplan_inbox_waiting {}",
+            self.inbox_waiting.load(Ordering::Relaxed)
         );
         out.push_str("# HELP careplan_messages Messages held, by status.\n# TYPE careplan_messages gauge\n");
         for (status, count) in messages_by_status {
