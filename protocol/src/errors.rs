@@ -61,6 +61,8 @@ error_codes! {
     LicenceLapsed = "licence_lapsed", 403;
     /// the certificate names no registered office
     UnknownOffice = "unknown_office", 403;
+    /// the client certificate was revoked while its connection was open (the connection is closed)
+    CertificateRevoked = "certificate_revoked", 403;
     /// only the recipient acknowledges a message
     NotRecipient = "not_recipient", 403;
     /// a request another site may have made the browser send may not act

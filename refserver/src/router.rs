@@ -19,13 +19,38 @@ use crate::api::{
 };
 use crate::store::Mailbox;
 
-/// Handles one request from the office `me` (from its certificate).
-pub async fn handle(state: Arc<AppState>, me: Arc<str>, request: Request<Incoming>) -> Response<Body> {
+/// One client connection as each of its requests sees it: access is decided again at every request, so a
+/// certificate revoked or an office removed while the connection is open acts no more on it.
+pub struct Connection {
+    /// the office its certificate names
+    pub office: Arc<str>,
+    /// that certificate's serial ([`crate::tls::serial_of`])
+    pub serial: Vec<u8>,
+    pub opened: std::time::Instant,
+    /// after this age the connection is closed after its next answer (a new one passes the handshake again)
+    pub max_age: std::time::Duration,
+    pub tls: Arc<crate::tls::Reloading>,
+}
+
+/// Refusals that end the connection as well: whoever it was opened for may no longer act.
+const WITHDRAWN: &[ErrorCode] = &[ErrorCode::CertificateRevoked, ErrorCode::UnknownOffice];
+
+/// Handles one request on `connection`.
+pub async fn handle(state: Arc<AppState>, connection: Arc<Connection>, request: Request<Incoming>) -> Response<Body> {
     let started = std::time::Instant::now();
+    let me = &connection.office;
     let route = route_name(request.method(), request.uri().path());
     let (method, path) = (request.method().to_string(), request.uri().to_string());
     let idempotency_key = request.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(String::from);
-    let (mut response, code) = match dispatch(&state, &me, request).await {
+    let answered = if connection.tls.is_revoked(&connection.serial) {
+        Err(ApiError::new(
+            ErrorCode::CertificateRevoked,
+            "この証明書は失効しています。 / This certificate has been revoked.",
+        ))
+    } else {
+        dispatch(&state, me, request).await
+    };
+    let (mut response, code) = match answered {
         Ok(response) => (response, None),
         Err(error) => {
             if error.status().is_server_error() {
@@ -34,13 +59,18 @@ pub async fn handle(state: Arc<AppState>, me: Arc<str>, request: Request<Incomin
             (error_answer(&state, &error), Some(error.code))
         }
     };
-    if response.status().is_client_error() && AUDITED_REFUSALS.contains(&route) {
-        // Probing other offices' messages, or being refused on a message route or page, is on record.
+    let on_record = code.is_some_and(|code| WITHDRAWN.contains(&code) || code == ErrorCode::CrossSiteRefused);
+    if response.status().is_client_error() && (AUDITED_REFUSALS.contains(&route) || on_record) {
+        // Probing other offices' messages, being refused on a message route or page, acting with withdrawn access
+        // or from another site is on record.
         let code = code.map(ErrorCode::as_str).unwrap_or_default();
         let detail = format!("{method} {} → {} {code}", printable(&path), response.status().as_u16());
-        audit(&state, &me, "refused", None, Some(detail.trim_end().to_string())).await;
+        audit(&state, me, "refused", None, Some(detail.trim_end().to_string())).await;
     }
     let headers = response.headers_mut();
+    if code.is_some_and(|code| WITHDRAWN.contains(&code)) || connection.opened.elapsed() >= connection.max_age {
+        headers.insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
+    }
     // Nothing the relay answers is to be sniffed into another type or kept in a cache: it is personal data.
     headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     headers.entry(CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));

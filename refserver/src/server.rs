@@ -45,6 +45,8 @@ pub struct ServerConfig {
     pub max_store_bytes: Option<u64>,
     /// a PostgreSQL database (`postgres://…`) instead of the embedded store in `data`
     pub store_url: Option<String>,
+    /// a connection older than this is closed after its next answer: access is decided again on a new one
+    pub max_connection_age: Duration,
 }
 
 impl ServerConfig {
@@ -61,6 +63,7 @@ impl ServerConfig {
             record: None,
             max_store_bytes: None,
             store_url: None,
+            max_connection_age: Duration::from_secs(600),
         }
     }
 }
@@ -185,6 +188,7 @@ async fn accept_loop(
         };
         let _ = tcp.set_nodelay(true);
         let (acceptor, state, config) = (TlsAcceptor::from(tls.config()), state.clone(), config.clone());
+        let reloading = tls.clone();
         let watcher = graceful.watcher();
         tokio::spawn(async move {
             let refused = Arc::new(std::sync::Mutex::new(None));
@@ -207,12 +211,18 @@ async fn accept_loop(
                 let reason = format!("client certificate has no 10-digit office number in its CN; presented {subject}");
                 return reject(&state, peer, reason).await;
             };
-            let me: Arc<str> = Arc::from(office);
+            let connection = Arc::new(crate::router::Connection {
+                office: Arc::from(office),
+                serial: certificate.map(tls::serial_of).unwrap_or_default(),
+                opened: std::time::Instant::now(),
+                max_age: config.max_connection_age,
+                tls: reloading,
+            });
             let service = service_fn(move |request| {
-                let (state, me, deadline) = (state.clone(), me.clone(), config.request_timeout);
+                let (state, connection, deadline) = (state.clone(), connection.clone(), config.request_timeout);
                 async move {
-                    let response = match tokio::time::timeout(deadline, crate::router::handle(state, me, request)).await
-                    {
+                    let handled = crate::router::handle(state, connection, request);
+                    let response = match tokio::time::timeout(deadline, handled).await {
                         Ok(response) => response,
                         Err(_) => api::error_response(&timeout_error()),
                     };

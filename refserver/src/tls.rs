@@ -2,6 +2,7 @@
 //! its CRL is required for every connection (else the handshake fails), and the office is the certificate's
 //! subject CN (事業所番号).
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -83,12 +84,21 @@ type Verifier = Arc<dyn rustls::server::danger::ClientCertVerifier>;
 pub type Builder = fn(&PkiPaths) -> Result<Arc<ServerConfig>, TlsError>;
 
 /// The relay's TLS configuration, rebuilt when the CA certificate or the CRL changes on disk (checked at every new
-/// connection, a `stat` of two files) or on request (SIGHUP): a revoked certificate is refused from the next
-/// connection on, without a restart.
+/// connection and every request, a `stat` of two files) or on request (SIGHUP): a revoked certificate is refused from
+/// the next connection on, without a restart, and on connections already open from their next request
+/// ([`Reloading::is_revoked`]).
 pub struct Reloading {
     pki: PkiPaths,
     build: Builder,
-    current: std::sync::RwLock<(Option<FileStamp>, Arc<ServerConfig>)>,
+    current: std::sync::RwLock<Current>,
+}
+
+/// What the PKI files said when last read.
+struct Current {
+    stamp: Option<FileStamp>,
+    config: Arc<ServerConfig>,
+    /// serials the CRL lists (big-endian, without leading zero bytes)
+    revoked: HashSet<Vec<u8>>,
 }
 
 /// What identifies a version of the CA certificate and CRL files: (modified, length) of each.
@@ -97,8 +107,8 @@ type FileStamp = [(std::time::SystemTime, u64); 2];
 impl Reloading {
     pub fn new(pki: PkiPaths, build: Builder) -> Result<Reloading, TlsError> {
         let stamp = Reloading::stamp(&pki);
-        let config = build(&pki)?;
-        Ok(Reloading { pki, build, current: std::sync::RwLock::new((stamp, config)) })
+        let (config, revoked) = (build(&pki)?, revoked_serials(&pki)?);
+        Ok(Reloading { pki, build, current: std::sync::RwLock::new(Current { stamp, config, revoked }) })
     }
 
     fn stamp(pki: &PkiPaths) -> Option<FileStamp> {
@@ -109,33 +119,71 @@ impl Reloading {
     /// The configuration for a new connection, rebuilt first if the files changed. A rebuild that fails keeps
     /// the previous configuration (and says so in the log): a half-written CRL never opens the relay.
     pub fn config(&self) -> Arc<ServerConfig> {
+        self.fresh(|current| current.config.clone())
+    }
+
+    /// Whether the CRL now on disk lists `serial` (see [`serial_of`]): asked at every request, so a certificate
+    /// revoked while its connection is open acts no more on it.
+    pub fn is_revoked(&self, serial: &[u8]) -> bool {
+        !serial.is_empty() && self.fresh(|current| current.revoked.contains(serial))
+    }
+
+    /// `read` of the current files, reloaded first when they changed.
+    fn fresh<T>(&self, read: impl Fn(&Current) -> T) -> T {
         let stamp = Reloading::stamp(&self.pki);
         {
-            // A panic elsewhere cannot leave the pair half-written: serve with what it holds.
+            // A panic elsewhere cannot leave the state half-written: serve with what it holds.
             let current = self.current.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-            if current.0 == stamp {
-                return current.1.clone();
+            if current.stamp == stamp {
+                return read(&current);
             }
         }
-        self.reload_with(stamp)
+        self.reload_with(stamp);
+        read(&self.current.read().unwrap_or_else(std::sync::PoisonError::into_inner))
     }
 
     /// Rebuilds from the files now on disk (SIGHUP).
-    pub fn reload(&self) -> Arc<ServerConfig> {
+    pub fn reload(&self) {
         self.reload_with(Reloading::stamp(&self.pki))
     }
 
-    fn reload_with(&self, stamp: Option<FileStamp>) -> Arc<ServerConfig> {
+    fn reload_with(&self, stamp: Option<FileStamp>) {
         let mut current = self.current.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-        match (self.build)(&self.pki) {
-            Ok(config) => {
+        match ((self.build)(&self.pki), revoked_serials(&self.pki)) {
+            (Ok(config), Ok(revoked)) => {
                 tracing::info!("TLS configuration reloaded (CA certificate or CRL changed)");
-                *current = (stamp, config);
+                *current = Current { stamp, config, revoked };
             }
-            Err(error) => tracing::error!(%error, "cannot reload the TLS configuration; keeping the previous one"),
+            (Err(error), _) | (_, Err(error)) => {
+                tracing::error!(%error, "cannot reload the TLS configuration; keeping the previous one")
+            }
         }
-        current.1.clone()
     }
+}
+
+/// The serials `crl.pem` lists. Only what the relay itself reads: the handshake checks the CRL's signature, and a
+/// list that could not be trusted there keeps the previous configuration anyway.
+fn revoked_serials(pki: &PkiPaths) -> Result<HashSet<Vec<u8>>, TlsError> {
+    let mut serials = HashSet::new();
+    for crl in crls(&pki.crl())? {
+        let (_, parsed) = x509_parser::parse_x509_crl(crl.as_ref())
+            .map_err(|e| TlsError::File { path: pki.crl().display().to_string(), message: e.to_string() })?;
+        serials.extend(parsed.iter_revoked_certificates().map(|revoked| significant(revoked.raw_serial())));
+    }
+    Ok(serials)
+}
+
+/// A serial's bytes without the leading zeros DER may add, so a certificate's and a CRL's spelling compare equal.
+fn significant(serial: &[u8]) -> Vec<u8> {
+    let start = serial.iter().position(|&b| b != 0).unwrap_or(serial.len());
+    serial[start..].to_vec()
+}
+
+/// The serial number of a client certificate, as [`Reloading::is_revoked`] looks it up (empty when unreadable).
+pub fn serial_of(certificate: &CertificateDer<'_>) -> Vec<u8> {
+    x509_parser::parse_x509_certificate(certificate.as_ref())
+        .map(|(_, parsed)| significant(parsed.raw_serial()))
+        .unwrap_or_default()
 }
 
 tokio::task_local! {
