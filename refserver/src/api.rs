@@ -35,8 +35,14 @@ pub struct ApiConfig {
     /// most messages per page
     pub max_page: usize,
     /// request bodies (sends and dry runs) read and checked at once, in bytes: a burst of large uploads waits its
-    /// turn instead of exhausting memory (each is held in memory while it is validated)
+    /// turn instead of exhausting memory (each is held in memory while it is validated). One office holds at most
+    /// half of it (or one largest body, if that is more): see [`AppState::office_share`]
     pub upload_budget: usize,
+    /// slowest a request body may arrive once its grace has passed, in bytes per second: a stalled upload gives its
+    /// share of the budget back within seconds, not at the request deadline
+    pub min_body_rate: usize,
+    /// how long a body may take before [`ApiConfig::min_body_rate`] applies
+    pub body_grace: std::time::Duration,
     /// how long an inbox long poll waits for a wake-up before it looks at the inbox again by itself (a wake-up
     /// lost between relay nodes costs at most this much latency); tests set it beyond the longest wait, so only a
     /// wake-up can answer a waiting poll
@@ -52,6 +58,8 @@ impl Default for ApiConfig {
             max_files: 64,
             max_page: 100,
             upload_budget: 128 * 1024 * 1024,
+            min_body_rate: 32 * 1024,
+            body_grace: std::time::Duration::from_secs(5),
             look_again: std::time::Duration::from_secs(5),
             #[cfg(feature = "faults")]
             faults: crate::faults::Faults::default(),
@@ -80,6 +88,9 @@ pub struct AppState {
     pub arrivals: crate::arrivals::Arrivals,
     /// KiB of request bodies in flight (see [`ApiConfig::upload_budget`])
     pub uploads: tokio::sync::Semaphore,
+    /// each office's KiB in flight, at most [`AppState::office_share`]: one office's uploads, however many
+    /// connections they come on, cannot take the whole budget
+    office_uploads: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Semaphore>>>,
     /// signs offices' exchange records
     pub signer: crate::evidence::Signer,
 }
@@ -92,7 +103,30 @@ impl AppState {
         signer: crate::evidence::Signer,
     ) -> AppState {
         let uploads = tokio::sync::Semaphore::new(kib(config.upload_budget.max(config.max_body)));
-        AppState { store, config, metrics: Metrics::default(), recorder, arrivals: Default::default(), uploads, signer }
+        AppState {
+            store,
+            config,
+            metrics: Metrics::default(),
+            recorder,
+            arrivals: Default::default(),
+            uploads,
+            office_uploads: Default::default(),
+            signer,
+        }
+    }
+
+    /// KiB of the upload budget one office may hold at once: half of it, or one largest body if that is more.
+    fn office_share(&self) -> usize {
+        kib((self.config.upload_budget / 2).max(self.config.max_body))
+    }
+
+    /// `office`'s own queue for the upload budget (FIFO, as every tokio semaphore).
+    fn office_uploads(&self, office: &str) -> Arc<tokio::sync::Semaphore> {
+        let mut offices = self.office_uploads.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        offices
+            .entry(office.to_string())
+            .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(self.office_share())))
+            .clone()
     }
 }
 
@@ -337,8 +371,12 @@ pub(crate) async fn whoami(state: &Arc<AppState>, me: &Arc<str>) -> Result<Respo
 }
 
 /// Validates files as a send would, storing nothing: the web page checks dropped files with this.
-pub(crate) async fn dry_run(state: &Arc<AppState>, request: Request<Incoming>) -> Result<Response<Body>, ApiError> {
-    let (upload, _permit) = read_upload(state, request).await?;
+pub(crate) async fn dry_run(
+    state: &Arc<AppState>,
+    me: &str,
+    request: Request<Incoming>,
+) -> Result<Response<Body>, ApiError> {
+    let (upload, _permit) = read_upload(state, me, request).await?;
     let report = tokio::task::spawn_blocking(move || {
         let files = upload.files.iter().map(|(n, b)| (n.as_str(), b.as_slice()));
         crate::checks::build(&validate_files(files, &Options::default()))
@@ -690,23 +728,30 @@ fn too_large(config: &ApiConfig) -> ApiError {
     ApiError::new(ErrorCode::PayloadTooLarge, format!("the body is larger than {} bytes", config.max_body))
 }
 
-/// Reads a send's form, once its declared size (the whole limit when undeclared) fits in the upload budget; the
-/// returned permit holds that share until the caller has finished with the files.
-async fn read_upload(
-    state: &Arc<AppState>,
+/// The shares of the upload budget one upload holds: its office's and the relay's.
+pub(crate) struct UploadPermit<'a> {
+    _office: tokio::sync::OwnedSemaphorePermit,
+    _relay: tokio::sync::SemaphorePermit<'a>,
+}
+
+/// Reads a send's form from `office`, once its declared size (the whole limit when undeclared) fits in the office's
+/// share and then in the relay's budget; the returned permit holds both until the caller has finished with the
+/// files. The body must keep up with [`ApiConfig::min_body_rate`].
+async fn read_upload<'a>(
+    state: &'a Arc<AppState>,
+    office: &str,
     request: Request<Incoming>,
-) -> Result<(Upload, tokio::sync::SemaphorePermit<'_>), ApiError> {
+) -> Result<(Upload, UploadPermit<'a>), ApiError> {
     let content_type = request.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let declared = request.headers().get("content-length").and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
     if declared.is_some_and(|length| length > state.config.max_body) {
         return Err(too_large(&state.config));
     }
-    let share = u32::try_from(kib(declared.unwrap_or(state.config.max_body))).unwrap_or(u32::MAX);
-    let permit = state
-        .uploads
-        .acquire_many(share.max(1))
-        .await
-        .map_err(|_| ApiError::new(ErrorCode::ShuttingDown, "the relay is shutting down; try again"))?;
+    let share = u32::try_from(kib(declared.unwrap_or(state.config.max_body))).unwrap_or(u32::MAX).max(1);
+    let shutting_down = |_| ApiError::new(ErrorCode::ShuttingDown, "the relay is shutting down; try again");
+    // The office's queue first: its uploads wait behind each other, not in front of other offices'.
+    let office_permit = state.office_uploads(office).acquire_many_owned(share).await.map_err(shutting_down)?;
+    let relay_permit = state.uploads.acquire_many(share).await.map_err(shutting_down)?;
     let body = Limited::new(request.into_body(), state.config.max_body);
     let stream = BodyStream::new(body).filter_map(|frame| async move {
         match frame {
@@ -714,7 +759,46 @@ async fn read_upload(
             Err(error) => Some(Err(error)),
         }
     });
-    Ok((parse_upload(&content_type, stream, &state.config).await?, permit))
+    let stream = keeping_pace(stream, state.config.min_body_rate, state.config.body_grace);
+    let upload = parse_upload(&content_type, stream, &state.config).await?;
+    Ok((upload, UploadPermit { _office: office_permit, _relay: relay_permit }))
+}
+
+/// A body that arrived slower than the relay's minimum rate.
+#[derive(Debug, thiserror::Error)]
+#[error("the body arrives slower than {0} bytes per second")]
+struct TooSlow(usize);
+
+type BodyError = Box<dyn std::error::Error + Send + Sync>;
+
+/// `stream`, ended with [`TooSlow`] once it has delivered fewer than `rate` bytes a second since `grace` after its
+/// start.
+fn keeping_pace<S, E>(
+    stream: S,
+    rate: usize,
+    grace: std::time::Duration,
+) -> impl futures_util::Stream<Item = Result<Bytes, BodyError>> + Send + 'static
+where
+    S: futures_util::Stream<Item = Result<Bytes, E>> + Send + 'static,
+    E: Into<BodyError> + 'static,
+{
+    let started = tokio::time::Instant::now();
+    let rate = rate.max(1);
+    futures_util::stream::unfold((Box::pin(stream), 0u64, false), move |(mut stream, received, ended)| async move {
+        if ended {
+            return None;
+        }
+        let due = started + grace + std::time::Duration::from_secs_f64(received as f64 / rate as f64);
+        match tokio::time::timeout_at(due, stream.next()).await {
+            Ok(Some(Ok(bytes))) => {
+                let received = received + bytes.len() as u64;
+                Some((Ok(bytes), (stream, received, false)))
+            }
+            Ok(Some(Err(error))) => Some((Err(error.into()), (stream, received, true))),
+            Ok(None) => None,
+            Err(_) => Some((Err(Box::new(TooSlow(rate)) as BodyError), (stream, received, true))),
+        }
+    })
 }
 
 /// Reads a send's `multipart/form-data` body (`content_type` is its Content-Type header) within `config`'s
@@ -776,6 +860,10 @@ fn multipart_error(error: multer::Error, too_large: &dyn Fn() -> ApiError) -> Ap
     match error {
         multer::Error::StreamSizeExceeded { .. } | multer::Error::FieldSizeExceeded { .. } => too_large(),
         multer::Error::StreamReadFailed(inner) if inner.to_string().contains("length limit") => too_large(),
+        multer::Error::StreamReadFailed(inner) if inner.downcast_ref::<TooSlow>().is_some() => ApiError::new(
+            ErrorCode::RequestTimeout,
+            format!("本文の届く速さが遅すぎるため打ち切りました（{inner}）。 / The body was cut off: {inner}."),
+        ),
         multer::Error::UnknownField { field_name } => {
             ApiError::new(ErrorCode::BadRequest, format!("unknown form field {field_name:?}; use `to` and `file`"))
         }
@@ -875,7 +963,7 @@ async fn accept_upload(
             ),
         ));
     }
-    let (Upload { to, files }, _permit) = read_upload(state, request).await?;
+    let (Upload { to, files }, _permit) = read_upload(state, me, request).await?;
     let digests: Vec<String> = files.iter().map(|(_, bytes)| hex(&Sha256::digest(bytes))).collect();
     attempt.files = files.iter().map(|(name, _)| name.clone()).zip(digests.iter().cloned()).collect();
     attempt.to.clone_from(&to);

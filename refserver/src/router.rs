@@ -176,7 +176,7 @@ async fn dispatch(
         Route::Metrics => metrics(state).await,
         Route::Me => whoami(state, me).await,
         Route::Offices => directory(state, &request).await,
-        Route::Validate => dry_run(state, request).await,
+        Route::Validate => dry_run(state, me, request).await,
         Route::Send => send(state, me, request).await,
         Route::Inbox => mailbox(state, me, &request, Mailbox::Inbox).await,
         Route::Outbox => mailbox(state, me, &request, Mailbox::Outbox).await,
