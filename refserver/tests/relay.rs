@@ -235,23 +235,35 @@ async fn inbox_pages_newest_first_or_in_sending_order_and_filters_by_status() {
     relay.stop().await;
 }
 
+/// A long poll is answered by the send's wake-up, not by looking again: the relay here never looks again by itself
+/// within the poll's wait (`look_again` beyond it), and the send starts only once the relay counts the poll as
+/// parked (`careplan_inbox_waiting`: it has looked, found nothing and waits). Without the wake-up the poll can only
+/// end at its deadline, `wait` seconds after the relay got it, so an answer before then is the wake-up's; the one
+/// way a working relay fails this is a send that takes the whole 20 s. Planted: the send without
+/// `arrivals.arrived` — the poll ends at its deadline (20.0 s) and this fails.
 #[tokio::test]
 async fn a_waiting_inbox_request_returns_when_a_message_arrives() {
-    let relay = Relay::start().await;
+    const WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+    let relay = Relay::start_with(|config| config.api.look_again = std::time::Duration::from_secs(3600)).await;
     let (status, empty) = relay.get(HOME_HELP, "/v1/inbox?wait=1").await;
     assert_eq!((status, empty["messages"].as_array().map(Vec::len)), (StatusCode::OK, Some(0)), "{empty}");
 
-    let waiting = relay.get(HOME_HELP, "/v1/inbox?status=sent&wait=20");
-    let sending = async {
-        // Give the waiting request time to reach the relay and find the inbox empty.
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        relay.send(CARE_MANAGER, HOME_HELP, &plan_unit(), None).await
+    let waiting = {
+        let url = relay.url(&format!("/v1/inbox?status=sent&wait={}", WAIT.as_secs()));
+        let request = relay.client(HOME_HELP).get(url);
+        tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            let page = request.send().await.unwrap().json::<serde_json::Value>().await.unwrap();
+            (started.elapsed(), page)
+        })
     };
-    let started = std::time::Instant::now();
-    let ((status, inbox), (sent_status, sent)) = tokio::join!(waiting, sending);
-    assert_eq!((status, sent_status), (StatusCode::OK, StatusCode::CREATED), "{sent}");
-    assert_eq!(inbox["messages"][0]["id"], sent["id"], "the waiting request returns the new message");
-    assert!(started.elapsed() < std::time::Duration::from_secs(20), "woken by the send, not by the 20 s wait");
+    common::wait_until_parked(&relay.client(CARE_MANAGER), &relay.url("/metrics"), 1).await;
+    assert!(!waiting.is_finished(), "the poll is still waiting when the send starts");
+    let (sent_status, sent) = relay.send(CARE_MANAGER, HOME_HELP, &plan_unit(), None).await;
+    assert_eq!(sent_status, StatusCode::CREATED, "{sent}");
+    let (waited, inbox) = common::within_ceiling(waiting).await;
+    assert_eq!(inbox["messages"][0]["id"], sent["id"], "the waiting request returns the new message: {inbox}");
+    assert!(waited < WAIT, "woken by the send, not ended by its {WAIT:?} deadline: {waited:?}");
 
     let (status, error) = relay.get(HOME_HELP, "/v1/inbox?wait=soon").await;
     assert_eq!((status, error["error"].as_str()), (StatusCode::BAD_REQUEST, Some("bad_request")));

@@ -260,10 +260,13 @@ async fn a_relay_on_postgresql_carries_a_whole_exchange() {
 }
 
 /// Two relay nodes on one database: a send on node A is downloaded and acknowledged on node B and shows as
-/// acknowledged on A; an inbox long poll waiting on B is woken by the send on A (PostgreSQL NOTIFY) well before
-/// the poll would look again by itself; a retry of the send on B under the same key is a replay.
+/// acknowledged on A; an inbox long poll parked on B is woken by the send on A (PostgreSQL NOTIFY): B never looks
+/// again by itself within the poll's wait, and A takes the send only once B counts the poll as parked, so only the
+/// notification can answer it before its deadline (planted: the send without `pg_notify` — the poll ends at its
+/// 20 s deadline and this fails); a retry of the send on B under the same key is a replay.
 #[tokio::test]
 async fn two_relay_nodes_on_one_database_serve_any_office_on_either() {
+    const WAIT: std::time::Duration = std::time::Duration::from_secs(20);
     let Some(cluster) = common::postgres() else { return };
     let url = cluster.database("two_nodes").unwrap();
     let register = |config: &mut refserver::server::ServerConfig| {
@@ -280,30 +283,29 @@ async fn two_relay_nodes_on_one_database_serve_any_office_on_either() {
         second_config = Some(config.clone());
     })
     .await;
-    let b = refserver::server::start(second_config.unwrap()).await.unwrap();
+    let mut second_config = second_config.unwrap();
+    second_config.api.look_again = std::time::Duration::from_secs(3600);
+    let b = refserver::server::start(second_config).await.unwrap();
     let on_b = |path: &str| format!("https://127.0.0.1:{}{path}", b.local_addr.port());
 
-    // B's recipient waits; A takes the send.
+    // B's recipient waits; once B has it parked, A takes the send.
     let waiting = {
-        let client = a.client(B);
-        let url = on_b("/v1/inbox?status=sent&wait=15");
+        let request = a.client(B).get(on_b(&format!("/v1/inbox?status=sent&wait={}", WAIT.as_secs())));
         tokio::spawn(async move {
             let started = std::time::Instant::now();
-            let page: serde_json::Value = client.get(url).send().await.unwrap().json().await.unwrap();
+            let page: serde_json::Value = request.send().await.unwrap().json().await.unwrap();
             (started.elapsed(), page)
         })
     };
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    common::wait_until_parked(&a.client(A), &on_b("/metrics"), 1).await;
+    assert!(!waiting.is_finished(), "the poll on B is still waiting when A takes the send");
     let files = common::plan_unit();
     let (status, sent) = a.send(A, B, &files, Some("two-nodes-1")).await;
     assert_eq!(status, reqwest::StatusCode::CREATED, "{sent}");
     let id = sent["id"].as_str().unwrap().to_string();
-    let (waited, page) = waiting.await.unwrap();
+    let (waited, page) = common::within_ceiling(waiting).await;
     assert_eq!(page["messages"][0]["id"].as_str(), Some(id.as_str()), "{page}");
-    assert!(
-        waited < std::time::Duration::from_secs(4),
-        "woken by the other node's send, not by looking again: {waited:?}"
-    );
+    assert!(waited < WAIT, "woken by the other node's send, not ended by its {WAIT:?} deadline: {waited:?}");
 
     // The same send retried on B is the same message.
     let form = suites::relay::send_form(B, &files);
