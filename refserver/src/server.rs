@@ -1,7 +1,8 @@
 //! The relay process: accept TCP, complete the mutual-TLS handshake (bounded in time), serve HTTP/1.1 with a
 //! header-read timeout and a per-request deadline, purge old messages, and shut down gracefully.
 
-use std::net::SocketAddr;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -174,8 +175,14 @@ async fn accept_loop(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let graceful = GracefulShutdown::new();
+    let refusals = Arc::new(Refusals::default());
+    let mut minutes = tokio::time::interval(Duration::from_secs(60));
     loop {
         let (tcp, peer) = tokio::select! {
+            _ = minutes.tick() => {
+                tokio::spawn(audit_refusals(state.clone(), refusals.close_minute()));
+                continue;
+            }
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(error) => {
@@ -188,7 +195,7 @@ async fn accept_loop(
         };
         let _ = tcp.set_nodelay(true);
         let (acceptor, state, config) = (TlsAcceptor::from(tls.config()), state.clone(), config.clone());
-        let reloading = tls.clone();
+        let (reloading, refusals) = (tls.clone(), refusals.clone());
         let watcher = graceful.watcher();
         tokio::spawn(async move {
             let refused = Arc::new(std::sync::Mutex::new(None));
@@ -196,20 +203,17 @@ async fn accept_loop(
             let tls = match tls::REFUSED_CERTIFICATE.scope(refused.clone(), handshake).await {
                 Ok(Ok(tls)) => tls,
                 Ok(Err(error)) => {
-                    let reason = match refused.lock().ok().and_then(|slot| slot.clone()) {
-                        Some(certificate) => format!("{error}; presented {certificate}"),
-                        None => error.to_string(),
-                    };
-                    return reject(&state, peer, reason).await;
+                    let presented = refused.lock().ok().and_then(|slot| slot.clone());
+                    return reject(&state, &refusals, peer, &error.to_string(), presented.as_deref()).await;
                 }
-                Err(_) => return reject(&state, peer, "handshake timed out".to_string()).await,
+                Err(_) => return reject(&state, &refusals, peer, "handshake timed out", None).await,
             };
             let certificate = tls.get_ref().1.peer_certificates().and_then(|certs| certs.first());
             let anonymous = certificate.is_none() && allows_anonymous(&config);
             let Some(office) = certificate.and_then(tls::office_of).or(anonymous.then(String::new)) else {
-                let subject = certificate.map(tls::describe).unwrap_or_default();
-                let reason = format!("client certificate has no 10-digit office number in its CN; presented {subject}");
-                return reject(&state, peer, reason).await;
+                let subject = certificate.map(tls::describe);
+                let reason = "client certificate has no 10-digit office number in its CN";
+                return reject(&state, &refusals, peer, reason, subject.as_deref()).await;
             };
             let connection = Arc::new(crate::router::Connection {
                 office: Arc::from(office),
@@ -240,6 +244,7 @@ async fn accept_loop(
         });
     }
     drop(listener);
+    audit_refusals(state.clone(), refusals.close_minute()).await;
     if tokio::time::timeout(Duration::from_secs(30), graceful.shutdown()).await.is_err() {
         tracing::warn!("some connections did not finish within 30 s of shutdown");
     }
@@ -260,19 +265,115 @@ fn timeout_error() -> ApiError {
     ApiError { code: protocol::ErrorCode::RequestTimeout, message: "the request took too long".into(), report: None }
 }
 
-async fn reject(state: &Arc<AppState>, peer: SocketAddr, reason: String) {
+/// Most kinds of refused handshake (peer address, reason, subject presented) audited in one minute; past it, the
+/// rest of the minute's refusals are only counted.
+const KINDS_PER_MINUTE: usize = 32;
+
+/// Longest reason or subject text an audit entry of a refused handshake keeps, in characters.
+const REFUSAL_TEXT: usize = 200;
+
+/// Refused handshakes, counted rather than stored one row each: whoever cannot complete a handshake writes a
+/// bounded number of bounded rows. The first of each kind in a minute is audited at once; its repeats are counted
+/// and written as one row when the minute ends (see [`KINDS_PER_MINUTE`], [`REFUSAL_TEXT`]).
+#[derive(Default)]
+struct Refusals {
+    minute: std::sync::Mutex<Minute>,
+}
+
+#[derive(Default)]
+struct Minute {
+    /// refusals of each kind this minute; the first of each is already audited
+    kinds: HashMap<RefusalKind, u64>,
+    /// refusals past [`KINDS_PER_MINUTE`] kinds
+    beyond: u64,
+}
+
+#[derive(PartialEq, Eq, Hash)]
+struct RefusalKind {
+    address: IpAddr,
+    reason: String,
+    /// SHA-256 (first 8 bytes) of the certificate's description, `-` when none was presented
+    subject: String,
+}
+
+impl Refusals {
+    /// Counts one refusal; returns the audit detail to write now when it is the first of its kind this minute.
+    fn note(&self, peer: SocketAddr, reason: &str, presented: Option<&str>) -> Option<String> {
+        use sha2::Digest as _;
+        let reason = bounded(reason);
+        let subject = presented.map_or_else(
+            || "-".to_string(),
+            |text| conformance::hex::encode(&sha2::Sha256::digest(text.as_bytes())[..8]),
+        );
+        let kind = RefusalKind { address: peer.ip(), reason: reason.clone(), subject: subject.clone() };
+        let mut minute = self.minute.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(count) = minute.kinds.get_mut(&kind) {
+            *count += 1;
+            return None;
+        }
+        if minute.kinds.len() >= KINDS_PER_MINUTE {
+            minute.beyond += 1;
+            return None;
+        }
+        minute.kinds.insert(kind, 1);
+        Some(match presented {
+            Some(text) => format!("{peer}: {reason}; presented {} (subject SHA-256 {subject})", bounded(text)),
+            None => format!("{peer}: {reason}"),
+        })
+    }
+
+    /// Ends the minute: the rows that say how often each kind came again, and how many were past the limit.
+    fn close_minute(&self) -> Vec<String> {
+        let minute = std::mem::take(&mut *self.minute.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+        let mut rows: Vec<String> = minute
+            .kinds
+            .into_iter()
+            .filter(|(_, count)| *count > 1)
+            .map(|(kind, count)| {
+                format!(
+                    "{}: {} more times within a minute: {} (subject SHA-256 {})",
+                    kind.address,
+                    count - 1,
+                    kind.reason,
+                    kind.subject
+                )
+            })
+            .collect();
+        if minute.beyond > 0 {
+            rows.push(format!(
+                "{} more refused handshakes within a minute, of more than {KINDS_PER_MINUTE} kinds",
+                minute.beyond
+            ));
+        }
+        rows
+    }
+}
+
+/// Outside text for the audit log: escaped, and cut to [`REFUSAL_TEXT`] characters.
+fn bounded(text: &str) -> String {
+    let text = conformance::report::printable(text);
+    match text.char_indices().nth(REFUSAL_TEXT) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.into_owned(),
+    }
+}
+
+async fn reject(state: &Arc<AppState>, refusals: &Refusals, peer: SocketAddr, reason: &str, presented: Option<&str>) {
     state.metrics.tls_rejected();
-    let reason = conformance::report::printable(&reason).into_owned();
-    tracing::info!(%peer, %reason, "connection refused");
-    let entry = AuditEntry {
-        at: api::now(),
-        office: None,
-        action: "auth_failure".into(),
-        message_id: None,
-        detail: Some(format!("{peer}: {reason}")),
-    };
-    if let Err(error) = state.store.audit(&entry).await {
-        tracing::error!(%error, "could not audit a refused handshake");
+    tracing::info!(%peer, reason = %bounded(reason), "connection refused");
+    if let Some(detail) = refusals.note(peer, reason, presented) {
+        audit_refusals(state.clone(), vec![detail]).await;
+    }
+}
+
+/// Audits refused handshakes, within the store's reserve for offices ([`Store::audit_unauthenticated`]).
+async fn audit_refusals(state: Arc<AppState>, details: Vec<String>) {
+    for detail in details {
+        let entry =
+            AuditEntry { at: api::now(), office: None, action: "auth_failure".into(), message_id: None, detail: Some(detail) };
+        if let Err(error) = state.store.audit_unauthenticated(&entry).await {
+            tracing::error!(%error, "could not audit a refused handshake");
+        }
     }
 }
 

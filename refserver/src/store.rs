@@ -84,6 +84,11 @@ pub trait Store: Send + Sync {
     /// → acknowledged, with the audit entry; returns the message afterwards.
     fn acknowledge(&self, id: &str, at: &str, audit: AuditEntry) -> Pending<Option<MessageMeta>>;
     fn audit(&self, entry: &AuditEntry) -> Pending<()>;
+    /// Stores an entry about someone the relay does not know (a refused handshake) only while the store keeps
+    /// room for what offices send (else it is only logged). A store without a size limit always stores it.
+    fn audit_unauthenticated(&self, entry: &AuditEntry) -> Pending<()> {
+        self.audit(entry)
+    }
     fn audit_log(&self, office: Option<&str>, since: Option<&str>) -> Pending<Vec<AuditEntry>>;
     /// Deletes messages created before `cutoff` (their bytes overwritten, not left in free space); returns how many.
     fn purge_before(&self, cutoff: &str) -> Pending<usize>;
@@ -677,6 +682,25 @@ impl Store for SqliteStore {
     fn audit(&self, entry: &AuditEntry) -> Pending<()> {
         let entry = entry.clone();
         self.write(move |c| insert_audit(c, &entry))
+    }
+
+    /// Left out once the database fills more than three quarters of its limit (`--max-store-mb`): the last
+    /// quarter is kept for offices, so noise from outside can never make a send fail for lack of space.
+    fn audit_unauthenticated(&self, entry: &AuditEntry) -> Pending<()> {
+        let entry = entry.clone();
+        self.write(move |c| {
+            let (used, limit): (u64, u64) = c.query_row(
+                "SELECT (SELECT page_count FROM pragma_page_count()) - (SELECT freelist_count FROM pragma_freelist_count()),
+                        (SELECT max_page_count FROM pragma_max_page_count())",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )?;
+            if used > limit - limit / 4 {
+                tracing::warn!(detail = ?entry.detail, "store three quarters full: a refused handshake is only logged");
+                return Ok(());
+            }
+            insert_audit(c, &entry)
+        })
     }
 
     fn audit_log(&self, office: Option<&str>, since: Option<&str>) -> Pending<Vec<AuditEntry>> {
