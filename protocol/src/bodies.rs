@@ -196,6 +196,9 @@ pub struct EvidenceRecord {
     pub generated_at: String,
     /// who signs the record (the subject of the relay's signing certificate) and how
     pub signer: String,
+    /// SHA-256 of the signing certificate (DER, lower-case hex): `evidence verify` accepts the record only with
+    /// that certificate
+    pub signer_sha256: String,
     pub signature_algorithm: String,
     /// in the order they were sent
     pub messages: Vec<EvidenceMessage>,

@@ -648,7 +648,7 @@ pub(crate) async fn evidence_record(
         .map_err(|error| ApiError::new(ErrorCode::BadRequest, error.to_string()))?;
     let office = registered_office(state, me).await?;
     let record =
-        evidence::build(&*state.store, &office, period, &now(), &state.signer.subject).await.map_err(|error| {
+        evidence::build(&*state.store, &office, period, &now(), &state.signer).await.map_err(|error| {
             match error {
                 EvidenceError::Store(error) => ApiError::from(error),
                 other => ApiError::new(ErrorCode::Internal, other.to_string()),

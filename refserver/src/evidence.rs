@@ -37,6 +37,10 @@ pub enum EvidenceError {
     BadSignature,
     #[error("the signing certificate is not one the PKI's CA issued: {0}")]
     Untrusted(String),
+    #[error("署名用証明書が中継サーバーの文書署名用ではありません / the signing certificate is not the relay's document-signing certificate: {0}")]
+    NotASigner(String),
+    #[error("記録が別の署名用証明書を指しています / the record does not name the signing certificate (SHA-256 {0}) as its signer")]
+    OtherSigner(String),
 }
 
 /// Japan time, the time of the offices' records.
@@ -106,7 +110,7 @@ pub async fn build(
     office: &Office,
     period: Period,
     generated_at: &str,
-    signer: &str,
+    signer: &Signer,
 ) -> Result<EvidenceRecord, EvidenceError> {
     let (start, end) = period.utc_bounds();
     let mut messages = Vec::new();
@@ -152,7 +156,8 @@ pub async fn build(
         from: period.from.to_string(),
         to: period.to.to_string(),
         generated_at: japan_time(generated_at),
-        signer: signer.to_string(),
+        signer: signer.subject.clone(),
+        signer_sha256: signer.sha256.clone(),
         signature_algorithm: ALGORITHM.to_string(),
         messages,
         refusals,
@@ -226,6 +231,7 @@ pub fn csv(record: &EvidenceRecord) -> Vec<u8> {
     row(&["期間 Period", &record.from, &record.to]);
     row(&["作成日時 Generated", &record.generated_at]);
     row(&["署名者 Signer", &record.signer, &record.signature_algorithm]);
+    row(&["署名用証明書 SHA-256 Signing certificate", &record.signer_sha256]);
     row(&[]);
     row(&[
         "区分 Direction",
@@ -288,11 +294,12 @@ pub fn csv(record: &EvidenceRecord) -> Vec<u8> {
     encoding_rs::SHIFT_JIS.encode(&text).0.into_owned()
 }
 
-/// The relay's signing key and the subject it signs as.
+/// The relay's signing key, and the subject and SHA-256 of the certificate it signs as.
 pub struct Signer {
     key: EcdsaKeyPair,
     rng: SystemRandom,
     pub subject: String,
+    pub sha256: String,
 }
 
 impl Signer {
@@ -307,8 +314,11 @@ impl Signer {
         let rng = SystemRandom::new();
         let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, der.secret_pkcs8_der(), &rng)
             .map_err(|e| key_error(&pki.signing_key(), format!("not an ECDSA P-256 key: {e}")))?;
-        let subject = certificate_subject(&pki.signing_cert())?;
-        Ok(Signer { key, rng, subject })
+        let der = certificate_der(&pki.signing_cert())?;
+        let (_, certificate) = x509_parser::parse_x509_certificate(&der)
+            .map_err(|e| key_error(&pki.signing_cert(), e.to_string()))?;
+        let subject = certificate.subject().to_string();
+        Ok(Signer { key, rng, subject, sha256: fingerprint(&der) })
     }
 
     pub fn sign(&self, bytes: &[u8]) -> Result<Vec<u8>, EvidenceError> {
@@ -326,23 +336,26 @@ fn certificate_der(path: &std::path::Path) -> Result<Vec<u8>, EvidenceError> {
     first.ok_or_else(|| EvidenceError::Key { path: path.display().to_string(), message: "no certificate".into() })
 }
 
-fn certificate_subject(path: &std::path::Path) -> Result<String, EvidenceError> {
-    let der = certificate_der(path)?;
-    let (_, cert) = x509_parser::parse_x509_certificate(&der)
-        .map_err(|e| EvidenceError::Key { path: path.display().to_string(), message: e.to_string() })?;
-    Ok(cert.subject().to_string())
+/// SHA-256 of a certificate's DER, lower-case hex: how a record names the certificate that signed it.
+fn fingerprint(der: &[u8]) -> String {
+    use sha2::Digest as _;
+    conformance::hex::encode(&sha2::Sha256::digest(der))
 }
 
-/// What a verified signature says: who signed, and the signing certificate's validity.
+/// What a verified signature says: who signed (subject and SHA-256 of the certificate), and that certificate's
+/// validity.
 #[derive(Debug)]
 pub struct Verified {
     pub signer: String,
+    pub sha256: String,
     pub valid_from: String,
     pub valid_until: String,
 }
 
 /// Checks a detached signature (DER, or its base64 as the relay's header and the bundle carry it) over `document`
-/// with the PKI's signing certificate, and that certificate against the PKI's CA.
+/// with the PKI's signing certificate; that certificate against the PKI's CA and as a relay's signing certificate
+/// ([`pki::signing_certificate_refusal`]: an office's certificate never passes); and that the record names it by
+/// its SHA-256.
 pub fn verify(document: &[u8], signature: &[u8], pki: &PkiPaths) -> Result<Verified, EvidenceError> {
     let ca_der = certificate_der(&pki.ca_cert())?;
     let signing_der = certificate_der(&pki.signing_cert())?;
@@ -353,12 +366,20 @@ pub fn verify(document: &[u8], signature: &[u8], pki: &PkiPaths) -> Result<Verif
     }
     let (ca, signing) = (parse(&ca_der)?, parse(&signing_der)?);
     signing.verify_signature(Some(ca.public_key())).map_err(|e| EvidenceError::Untrusted(e.to_string()))?;
+    if let Some(refusal) = crate::pki::signing_certificate_refusal(&signing) {
+        return Err(EvidenceError::NotASigner(refusal));
+    }
+    let sha256 = fingerprint(&signing_der);
+    if !document.windows(sha256.len()).any(|window| window == sha256.as_bytes()) {
+        return Err(EvidenceError::OtherSigner(sha256));
+    }
     let signature = decode_signature(signature);
     UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, signing.public_key().subject_public_key.data.as_ref())
         .verify(document, &signature)
         .map_err(|_| EvidenceError::BadSignature)?;
     Ok(Verified {
         signer: signing.subject().to_string(),
+        sha256,
         valid_from: signing.validity().not_before.to_string(),
         valid_until: signing.validity().not_after.to_string(),
     })

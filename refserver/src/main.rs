@@ -348,8 +348,8 @@ fn run(command: Command) -> Result<()> {
                 match refserver::evidence::verify(record, signature, &pki) {
                     Ok(verified) => println!(
                         "{name}: 署名は正しく、中継サーバーが署名したときのままです / the signature holds: the record is as the relay signed it\n  \
-                         署名者 signer: {} (certificate valid {} – {})",
-                        verified.signer, verified.valid_from, verified.valid_until
+                         署名者 signer: {} (certificate SHA-256 {}, valid {} – {})",
+                        verified.signer, verified.sha256, verified.valid_from, verified.valid_until
                     ),
                     Err(error) => bail!("{name}: 署名が合いません / {error}"),
                 }

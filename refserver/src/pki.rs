@@ -272,11 +272,40 @@ pub fn issue_office(paths: &PkiPaths, office: &str, name: &str) -> Result<(PathB
 /// The subject CN of the relay's signing certificate.
 pub const SIGNING_NAME: &str = "careplan-interop relay evidence signing";
 
-/// Issues the relay's signing certificate (ECDSA P-256, key usages digitalSignature and contentCommitment: it signs
-/// documents, not TLS sessions) unless the folder has one: a PKI made before it existed gets one when the relay
-/// next starts. Valid ten years, so a record stays verifiable as long as offices keep theirs.
+/// The extended key usage only the relay's signing certificate carries: id-kp-documentSigning (RFC 9336).
+const DOCUMENT_SIGNING: &[u64] = &[1, 3, 6, 1, 5, 5, 7, 3, 36];
+
+/// Why `certificate` is not a relay's document-signing certificate, if it is not: it must be named
+/// [`SIGNING_NAME`], carry the documentSigning extended key usage and no TLS usage, and the digitalSignature and
+/// contentCommitment key usages. An office's certificate (clientAuth) never passes.
+pub fn signing_certificate_refusal(certificate: &x509_parser::certificate::X509Certificate<'_>) -> Option<String> {
+    let name = certificate.subject().iter_common_name().next().and_then(|cn| cn.as_str().ok());
+    if name != Some(SIGNING_NAME) {
+        return Some(format!("its subject CN is {name:?}, not {SIGNING_NAME:?}"));
+    }
+    let Ok(document_signing) = x509_parser::oid_registry::Oid::from(DOCUMENT_SIGNING) else {
+        return Some("the documentSigning usage cannot be named".into());
+    };
+    match certificate.extended_key_usage() {
+        Ok(Some(usage)) if usage.value.other.contains(&document_signing) => {
+            if usage.value.client_auth || usage.value.server_auth || usage.value.any {
+                return Some("it may also be used for TLS".into());
+            }
+        }
+        _ => return Some("it lacks the documentSigning extended key usage (1.3.6.1.5.5.7.3.36)".into()),
+    }
+    match certificate.key_usage() {
+        Ok(Some(usage)) if usage.value.digital_signature() && usage.value.non_repudiation() => None,
+        _ => Some("it lacks the digitalSignature and contentCommitment key usages".into()),
+    }
+}
+
+/// Issues the relay's signing certificate (ECDSA P-256, key usages digitalSignature and contentCommitment, extended
+/// key usage documentSigning: it signs documents, not TLS sessions) unless the folder has one that passes
+/// [`signing_certificate_refusal`]: a PKI made before it (or before its usages) gets one when the relay next starts.
+/// Valid ten years, so a record stays verifiable as long as offices keep theirs.
 pub fn ensure_signing(paths: &PkiPaths) -> Result<(), PkiError> {
-    if paths.signing_cert().exists() && paths.signing_key().exists() {
+    if paths.signing_key().exists() && current_signing_certificate(paths) {
         return Ok(());
     }
     let issuer = Issuer::load(paths)?;
@@ -284,12 +313,25 @@ pub fn ensure_signing(paths: &PkiPaths) -> Result<(), PkiError> {
     let mut params = CertificateParams::default();
     params.distinguished_name = dn(SIGNING_NAME, "careplan-interop reference relay (test)");
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::ContentCommitment];
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::Other(DOCUMENT_SIGNING.to_vec())];
     let now = OffsetDateTime::now_utc();
     params.not_before = now - Duration::days(1);
     params.not_after = now + Duration::days(3653);
     let cert = params.signed_by(&key, &issuer.cert, &issuer.key)?;
     write(&paths.signing_key(), &key.serialize_pem())?;
     write(&paths.signing_cert(), &cert.pem())
+}
+
+/// Whether the folder's signing certificate is one [`signing_certificate_refusal`] accepts.
+fn current_signing_certificate(paths: &PkiPaths) -> bool {
+    let Ok(pem) = std::fs::read(paths.signing_cert()) else {
+        return false;
+    };
+    let der = rustls_pemfile::certs(&mut pem.as_slice()).next().and_then(Result::ok);
+    der.is_some_and(|der| {
+        x509_parser::parse_x509_certificate(der.as_ref())
+            .is_ok_and(|(_, certificate)| signing_certificate_refusal(&certificate).is_none())
+    })
 }
 
 /// Creates a complete test PKI in `dir`.

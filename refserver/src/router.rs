@@ -304,6 +304,7 @@ mod tests {
             to: String::new(),
             generated_at: String::new(),
             signer: String::new(),
+            signer_sha256: String::new(),
             signature_algorithm: String::new(),
             messages: Vec::new(),
             refusals: Vec::new(),

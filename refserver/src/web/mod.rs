@@ -226,7 +226,7 @@ async fn evidence_page(state: &Arc<AppState>, me: &Arc<str>, query: Option<&str>
          <th>ファイル名<br><small>File</small></th><th>SHA-256</th><th>規則<br><small>Rules</small></th></tr></thead>\
          <tbody>{refused}</tbody></table>\
          <p class=\"note\">時刻は日本時間です。ファイルの内容（利用者の情報）は載せていません。この記録の電子版（CSV・JSON）には中継サーバーの\
-         電子署名（{algorithm}、署名者 {signer}）が付き、<code>careplan-refserver evidence verify</code> で改ざんのないことを確かめられます。<br>\
+         電子署名（{algorithm}、署名者 {signer}、署名用証明書 SHA-256 {fingerprint}）が付き、<code>careplan-refserver evidence verify</code> で改ざんのないことを確かめられます。<br>\
          <small>Times are Japan time. No file content (no user data) is shown. The electronic forms (CSV, JSON) carry the relay's \
          signature and can be checked with <code>careplan-refserver evidence verify</code>.</small></p></div></main>",
         name = esc(&office.name),
@@ -239,6 +239,7 @@ async fn evidence_page(state: &Arc<AppState>, me: &Arc<str>, query: Option<&str>
         refused_count = record.refusals.len(),
         algorithm = esc(&record.signature_algorithm),
         signer = esc(&record.signer),
+        fingerprint = esc(&record.signer_sha256),
     );
     let title = format!("送受信記録 {} {}～{} Exchange record", office.number, record.from, record.to);
     Ok(respond(StatusCode::OK, "text/html; charset=utf-8", page(&title, &body)))
