@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use conformance::filename::{self, FileName};
-use conformance::report::printable;
+use crate::checks::shown;
 use conformance::validate::{validate_files, Options};
 use futures_util::StreamExt;
 use http_body_util::{BodyStream, Full, Limited};
@@ -141,8 +141,11 @@ pub struct Recorder {
 }
 
 impl Recorder {
+    /// Opens the log owner-only (an existing one is narrowed to 0600): it names offices, messages and files.
     pub fn create(path: &std::path::Path) -> std::io::Result<Recorder> {
-        let file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+        use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+        let file = std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(path)?;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
         Ok(Recorder { file: std::sync::Mutex::new(file) })
     }
 
@@ -290,7 +293,7 @@ pub(crate) fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'
     params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
-/// An audit entry; its detail (file names, paths, reasons: text from outside) is stored [`printable`], so reading
+/// An audit entry; its detail (file names, paths, reasons: text from outside) is stored [`shown`], so reading
 /// the log shows what was there.
 fn audit_entry(office: &str, action: &str, message_id: Option<&str>, detail: Option<String>) -> AuditEntry {
     AuditEntry {
@@ -298,7 +301,7 @@ fn audit_entry(office: &str, action: &str, message_id: Option<&str>, detail: Opt
         office: Some(office.to_string()),
         action: action.to_string(),
         message_id: message_id.map(String::from),
-        detail: detail.map(|text| printable(&text).into_owned()),
+        detail: detail.map(|text| shown(&text).into_owned()),
     }
 }
 
@@ -707,14 +710,14 @@ fn upload_digest(files: &[(String, Vec<u8>)], digests: &[String]) -> String {
 }
 
 /// A file name that cannot escape a folder, confuse a file system, or read as another name where it is shown
-/// (no control, bidi or zero-width characters: see [`printable`]).
+/// (no control, bidi, zero-width, format, private-use, unassigned or filler characters: see [`shown`]).
 fn safe_file_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 255
         && !name.contains(['/', '\\', '\0'])
         && name != "."
         && name != ".."
-        && printable(name) == name
+        && shown(name) == name
 }
 
 /// The form of a send as the relay reads it: the recipient (absent in a dry run) and the files, named and in order.
@@ -839,7 +842,7 @@ where
                 if !safe_file_name(&name) {
                     return Err(ApiError::new(
                         ErrorCode::BadFileName,
-                        format!("file name \"{}\" is not allowed", printable(&name)),
+                        format!("file name \"{}\" is not allowed", shown(&name)),
                     ));
                 }
                 let bytes = field.bytes().await.map_err(|e| multipart_error(e, &too_large))?;
@@ -1019,7 +1022,7 @@ async fn accept_upload(
     {
         return Err(ApiError::new(
             ErrorCode::NotAJpeg,
-            format!("{} is named as a JPEG image but is not one; nothing was stored", printable(name)),
+            format!("{} is named as a JPEG image but is not one; nothing was stored", shown(name)),
         ));
     }
     let serials: std::collections::BTreeSet<&str> = names.iter().flatten().map(|n| n.serial.as_str()).collect();

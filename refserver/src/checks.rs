@@ -92,6 +92,49 @@ pub fn build(report: &Report) -> ValidationReport {
     }
 }
 
+/// Outside text (file and office names, paths, reasons, zip entry names) as the relay stores and prints it: every
+/// character that could hide or disguise what is there is written out as `\u{…}` — control, bidi and zero-width
+/// characters (`conformance::report::printable`), and any other format, private-use, unassigned, surrogate or
+/// separator character and the fillers that show as blank (U+115F, U+1160, U+3164, U+FFA0, U+2800, U+034F, …).
+/// The one escaping function for names the relay shows; a file name it would change is refused at upload.
+pub fn shown(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(hidden) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if hidden(c) {
+            out.push_str(&format!("\\u{{{:04X}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Whether `c` is invisible or deceptive where a name is shown (see [`shown`]).
+fn hidden(c: char) -> bool {
+    use unicode_properties::{GeneralCategory as G, UnicodeGeneralCategory as _};
+    const FILLERS: &[char] =
+        &['\u{034F}', '\u{115F}', '\u{1160}', '\u{17B4}', '\u{17B5}', '\u{2800}', '\u{3164}', '\u{FFA0}'];
+    matches!(
+        c.general_category(),
+        G::Control | G::Format | G::PrivateUse | G::Unassigned | G::Surrogate | G::LineSeparator | G::ParagraphSeparator
+    ) || FILLERS.contains(&c)
+        || ('\u{180B}'..='\u{180F}').contains(&c)
+        || matches!(conformance::report::printable(c.encode_utf8(&mut [0; 4])), std::borrow::Cow::Owned(_))
+}
+
+/// A cell of a CSV the relay writes, as text a spreadsheet will not run: a value starting with `=`, `+`, `-`, `@`,
+/// a tab or a carriage return gets a leading `'` (OWASP, CSV injection).
+pub fn spreadsheet_text(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,5 +188,32 @@ mod tests {
         assert_eq!(plan.user_name, None);
         assert_eq!(plan.insured_number.as_deref(), Some("0241149189"));
         assert_eq!(plan.target_month, None);
+    }
+
+    #[test]
+    fn invisible_and_deceptive_characters_are_written_out_and_names_are_kept() {
+        let plain = "UP1KYO_1370001002_43_1370002058_11_20250425090000.CSV ケアプランセンターさくら 葛󠄀";
+        assert!(matches!(shown(plain), std::borrow::Cow::Borrowed(_)));
+        for (invisible, code) in [
+            ('\u{2060}', "2060"),
+            ('\u{00AD}', "00AD"),
+            ('\u{3164}', "3164"),
+            ('\u{E0041}', "E0041"),
+            ('\u{180E}', "180E"),
+            ('\u{2064}', "2064"),
+            ('\u{E000}', "E000"),
+            ('\u{202E}', "202E"),
+            ('\u{1B}', "001B"),
+        ] {
+            assert_eq!(shown(&format!("a{invisible}b")), format!("a\\u{{{code}}}b"));
+        }
+    }
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_become_text() {
+        for formula in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(spreadsheet_text(formula), format!("'{formula}"));
+        }
+        assert_eq!(spreadsheet_text("2025-05-01T09:00:00+09:00"), "2025-05-01T09:00:00+09:00");
     }
 }

@@ -9,7 +9,7 @@
 
 use std::fmt::Write as _;
 
-use conformance::report::printable;
+use crate::checks::shown;
 use protocol::{EvidenceFile, EvidenceMessage, EvidenceRecord, EvidenceRefusal, FileEntry};
 use ring::rand::SystemRandom;
 use ring::signature::{EcdsaKeyPair, UnparsedPublicKey, ECDSA_P256_SHA256_ASN1, ECDSA_P256_SHA256_ASN1_SIGNING};
@@ -197,7 +197,7 @@ fn refusal(entry: &AuditEntry) -> Option<EvidenceRefusal> {
 }
 
 /// The audit detail of a refused send: JSON, so the record can read it back. Text from outside (names, the
-/// message quoting them) is made [`printable`] first: the audit log escapes deceptive characters as `\u{…}`, which
+/// message quoting them) is made [`shown`] first: the audit log escapes deceptive characters as `\u{…}`, which
 /// inside a JSON string would no longer parse.
 pub fn refusal_detail(
     error: &str,
@@ -207,8 +207,8 @@ pub fn refusal_detail(
     rules: &[String],
 ) -> String {
     let files: Vec<serde_json::Value> =
-        files.iter().map(|(name, sha256)| serde_json::json!({"name": printable(name), "sha256": sha256})).collect();
-    let (message, to) = (printable(message), to.map(printable));
+        files.iter().map(|(name, sha256)| serde_json::json!({"name": shown(name), "sha256": sha256})).collect();
+    let (message, to) = (shown(message), to.map(shown));
     serde_json::json!({"error": error, "message": message, "to": to, "files": files, "rules": rules}).to_string()
 }
 
@@ -223,7 +223,10 @@ pub fn json(record: &EvidenceRecord) -> Vec<u8> {
 pub fn csv(record: &EvidenceRecord) -> Vec<u8> {
     let mut text = String::new();
     let mut row = |cells: &[&str]| {
-        let quoted: Vec<String> = cells.iter().map(|cell| format!("\"{}\"", cell.replace('"', "\"\""))).collect();
+        let quoted: Vec<String> = cells
+            .iter()
+            .map(|cell| format!("\"{}\"", crate::checks::spreadsheet_text(cell).replace('"', "\"\"")))
+            .collect();
         let _ = write!(text, "{}\r\n", quoted.join(","));
     };
     row(&["送受信記録 Exchange record", &record.relay]);
@@ -432,7 +435,7 @@ fn base64_decode(text: &str) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
 
-    /// What the audit log stores of a refused send (made printable once more) reads back, deceptive names too.
+    /// What the audit log stores of a refused send (escaped once more) reads back, deceptive names too.
     #[test]
     fn a_refusal_reads_back_from_its_audit_entry() {
         let files = [("UP1KYO\u{202E}.CSV".to_string(), "ab12".to_string())];
@@ -442,7 +445,7 @@ mod tests {
             office: Some("1370001002".into()),
             action: "reject".into(),
             message_id: None,
-            detail: Some(printable(&detail).into_owned()),
+            detail: Some(shown(&detail).into_owned()),
         };
         let read = refusal(&entry).unwrap();
         assert_eq!(read.files, vec![EvidenceFile { name: "UP1KYO\\u{202E}.CSV".into(), sha256: "ab12".into() }]);

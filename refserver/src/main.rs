@@ -322,7 +322,8 @@ fn run(command: Command) -> Result<()> {
                     let found: Vec<_> = entries
                         .iter()
                         .filter(|(name, _)| !name.ends_with(".sig"))
-                        .map(|(name, record)| (name.clone(), record.clone(), signature_of(name)))
+                        // Entry names come from the file: shown escaped, never as terminal control sequences.
+                        .map(|(name, record)| (refserver::checks::shown(name).into_owned(), record.clone(), signature_of(name)))
                         .collect();
                     if let Some((name, _, _)) = found.iter().find(|(_, _, signature)| signature.is_none()) {
                         bail!("{name} in {} has no signature ({name}.sig)", file.display());
@@ -338,7 +339,7 @@ fn run(command: Command) -> Result<()> {
                         path.push(".sig");
                         PathBuf::from(path)
                     });
-                    vec![(file.display().to_string(), bytes, read(&signature)?)]
+                    vec![(refserver::checks::shown(&file.display().to_string()).into_owned(), bytes, read(&signature)?)]
                 }
             };
             if records.is_empty() {
@@ -368,7 +369,7 @@ fn run(command: Command) -> Result<()> {
                     entry.action,
                     entry.office.unwrap_or_else(|| "-".into()),
                     entry.message_id.unwrap_or_else(|| "-".into()),
-                    conformance::report::printable(&entry.detail.unwrap_or_default())
+                    refserver::checks::shown(&entry.detail.unwrap_or_default())
                 );
             }
         }

@@ -5,7 +5,7 @@
 use protocol::ErrorCode;
 use std::sync::Arc;
 
-use conformance::report::printable;
+use crate::checks::shown;
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CACHE_CONTROL};
 use hyper::{Method, Request, Response, StatusCode};
@@ -54,7 +54,7 @@ pub async fn handle(state: Arc<AppState>, connection: Arc<Connection>, request: 
         Ok(response) => (response, None),
         Err(error) => {
             if error.status().is_server_error() {
-                tracing::error!(code = error.code.as_str(), message = %printable(&error.message), "request failed");
+                tracing::error!(code = error.code.as_str(), message = %shown(&error.message), "request failed");
             }
             (error_answer(&state, &error), Some(error.code))
         }
@@ -64,7 +64,7 @@ pub async fn handle(state: Arc<AppState>, connection: Arc<Connection>, request: 
         // Probing other offices' messages, being refused on a message route or page, acting with withdrawn access
         // or from another site is on record.
         let code = code.map(ErrorCode::as_str).unwrap_or_default();
-        let detail = format!("{method} {} → {} {code}", printable(&path), response.status().as_u16());
+        let detail = format!("{method} {} → {} {code}", shown(&path), response.status().as_u16());
         audit(&state, me, "refused", None, Some(detail.trim_end().to_string())).await;
     }
     let headers = response.headers_mut();

@@ -351,7 +351,7 @@ impl Refusals {
 
 /// Outside text for the audit log: escaped, and cut to [`REFUSAL_TEXT`] characters.
 fn bounded(text: &str) -> String {
-    let text = conformance::report::printable(text);
+    let text = crate::checks::shown(text);
     match text.char_indices().nth(REFUSAL_TEXT) {
         Some((end, _)) => format!("{}…", &text[..end]),
         None => text.into_owned(),
