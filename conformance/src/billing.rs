@@ -125,13 +125,19 @@ pub struct Annex<'a> {
     pub outside_limit: BTreeMap<Group<'a>, usize>,
 }
 
+/// Whether a group's service kind stands outside the 区分支給限度 (spec/codes.toml `category_limit`).
+fn outside_limit_kind(group: &Group<'_>) -> bool {
+    spec().outside_category_limit(group.1)
+}
+
 impl Annex<'_> {
     /// The row that carries a kind's limit, cost and claim (its AAAA subtotal, or its only detail row), with
-    /// the kind's detail rows.
+    /// the kind's detail rows. A kind outside the 区分支給限度 has no such row: its amounts are in
+    /// [`Annex::outside_rows`].
     pub fn summaries(&self) -> impl Iterator<Item = (usize, &[usize])> + '_ {
         self.details.iter().filter_map(|(group, rows)| match self.subtotals.get(group) {
             Some(&row) => Some((row, rows.as_slice())),
-            None if rows.len() == 1 => Some((rows[0], rows.as_slice())),
+            None if rows.len() == 1 && !outside_limit_kind(group) => Some((rows[0], rows.as_slice())),
             None => None,
         })
     }
@@ -139,6 +145,27 @@ impl Annex<'_> {
     /// The summary rows alone (see [`Annex::summaries`]).
     pub fn summary_rows(&self) -> Vec<usize> {
         self.summaries().map(|(row, _)| row).collect()
+    }
+
+    /// The rows that carry what is outside the 区分支給限度 and joins the limit-managed rows only in the 全合計
+    /// (S2 第7表 No.9): every EEEE subtotal, and the detail rows of a kind outside the limit that wrote none
+    /// (the EEEE row is 任意出力).
+    pub fn outside_rows(&self) -> Vec<usize> {
+        let without_subtotal = self
+            .details
+            .iter()
+            .filter(|(group, _)| outside_limit_kind(group) && !self.outside_limit.contains_key(*group))
+            .flat_map(|(_, rows)| rows.iter().copied());
+        self.outside_limit.values().copied().chain(without_subtotal).collect()
+    }
+
+    /// The (office, kind) groups whose several detail rows need an AAAA subtotal: kinds inside the 区分支給限度
+    /// (S2 第7表 No.9 「区分支給対象種類別小計…（サービスコードが複数行の場合は必須）」).
+    pub fn missing_subtotals(&self) -> impl Iterator<Item = (&Group<'_>, &[usize])> + '_ {
+        self.details.iter().filter_map(|(group, rows)| {
+            (rows.len() > 1 && !self.subtotals.contains_key(group) && !outside_limit_kind(group))
+                .then_some((group, rows.as_slice()))
+        })
     }
 }
 

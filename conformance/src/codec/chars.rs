@@ -17,8 +17,10 @@ pub enum CharClass {
     Gaiji,
     /// No MS932 byte sequence exists for it (only possible in UTF-8 input).
     Unrepresentable,
-    /// A control character (other than CR/LF, which the tokenizer handles).
+    /// A control character (other than CR/LF, which the tokenizer handles, and TAB).
     Control,
+    /// A horizontal tab: an MS932 character no sentence of the spec forbids, but one receivers handle unevenly.
+    Tab,
     /// U+FEFF byte-order mark inside the content.
     ByteOrderMark,
     /// U+FFFD put in place of undecodable bytes (already reported by the decoder).
@@ -36,6 +38,7 @@ pub fn classify(c: char) -> CharClass {
 fn compute(c: char) -> CharClass {
     match c {
         '\r' | '\n' => CharClass::Standard,
+        '\t' => CharClass::Tab,
         c if c.is_ascii_control() => CharClass::Control,
         c if c.is_ascii() => CharClass::Standard,
         '\u{FEFF}' => CharClass::ByteOrderMark,
@@ -208,6 +211,7 @@ mod tests {
         assert_eq!(classify('😀'), CharClass::Unrepresentable);
         assert_eq!(classify('𠮷'), CharClass::Unrepresentable);
         assert_eq!(classify('\u{0}'), CharClass::Control);
+        assert_eq!(classify('\t'), CharClass::Tab);
         assert_eq!(classify('\u{FEFF}'), CharClass::ByteOrderMark);
         // ∵ has a JIS X 0208 position as well as an NEC one: the standard one wins.
         assert_eq!(classify('∵'), CharClass::Standard);

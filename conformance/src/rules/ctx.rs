@@ -47,6 +47,8 @@ pub struct ReadCtx<'a> {
     pub line_endings: LineEndings,
     /// records the tokenizer found
     pub records: usize,
+    /// the kind the file name's prefix names, if any
+    pub name_kind: Option<&'static Kind>,
 }
 
 /// How the records are laid out: whether the first row is a header, which kind they are read as, and the rows

@@ -117,11 +117,11 @@ pub static ASSUMPTIONS: &[Assumption] = &[
     Assumption {
         id: "A-TAIS-HYPHEN",
         text: Text {
-            ja: "TAISコード・福祉用具届出コードの区切りは半角ハイフン（仕様書の例は全角）。",
-            en: "TAIS and 福祉用具届出 codes use an ASCII hyphen (the spec's example shows a full-width one).",
+            ja: "TAISコード・福祉用具届出コードは数字5桁・ハイフン・数字6桁。仕様書は同じ項目に「英数字・項目長 12」と全角ハイフンの例「例:00001－000010」を示し、互いに食い違う。例のとおりに書いた値を拒否すると、仕様に従った出力を誤りとすることになるため、全角ハイフン（U+FF0D、JIS 系の変換では U+2212）は警告（FLD023）とし、半角ハイフンを勧める。桁の形が違えばエラー（FLD019）。",
+            en: "TAIS and 福祉用具届出 codes are 5 digits, a hyphen, 6 digits. The spec gives the item both 英数字 of length 12 and the example 「例:00001－000010」 with a full-width hyphen, which contradict each other. Refusing a value written as the example would call output that follows the spec wrong, so the full-width hyphen (U+FF0D, or U+2212 from JIS-mapping converters) is a warning (FLD023) recommending the ASCII hyphen; a wrong shape of digits stays an error (FLD019).",
         },
-        source: "table6.md last note",
-        embodied_by: &["FLD019"],
+        source: "S2 第6表 No.16・17, 第7表 No.10・11 「例:00001－000010」 and 項目長 12",
+        embodied_by: &["FLD019", "FLD023"],
     },
     Assumption {
         id: "A-LEN-6-19",
@@ -211,7 +211,25 @@ pub static ASSUMPTIONS: &[Assumption] = &[
             en: "Where a 種類支給限度 is set, the managed units are first split at the type limit (type over + type within = managed), and the 区分 limit splits the type-within units. This order comes from the 別表's 記載要領, not from either source, so on a row with 種類支給限度基準内単位数 the 区分 over + within may equal either the type-within or the managed units.",
         },
         source: "S2 第7表 No.18 給付管理単位数, No.19 種類支給限度基準を超える単位数, No.20 種類支給限度基準内単位数, No.21, No.22; S2 利用者補足情報 No.20–55 (種類支給限度の枠)",
-        embodied_by: &["FIL010", "FIL013", "FIL014"],
+        embodied_by: &["FIL010", "FIL013", "FIL014", "SET006"],
+    },
+    Assumption {
+        id: "A-LIMIT-KINDS",
+        text: Text {
+            ja: "区分支給限度基準額の対象外のサービス種類（居宅療養管理指導 31・34 など）は、第7表に区分支給対象の小計（AAAA）を持たず、その明細の給付管理単位数は空欄（No.18「区分支給限度外のサービスの場合はNull（空） 固定」）、小計は区分支給対象外の種類別小計（EEEE、任意出力）になる。どの種類が対象外かは二つの出典になく、介護保険法第43条・第55条の居宅サービス等区分・介護予防サービス等区分による（spec/codes.toml の category_limit）。出典の外の知識なので、これだけを根拠にエラーとはしない: AAAA を求めないこと、EEEE か明細を全合計に数えることに使い、給付管理単位数の記載は警告（REC013）。",
+            en: "A service kind outside the 区分支給限度基準額 (居宅療養管理指導 31 and 34, …) has no 区分支給対象 subtotal (AAAA) in 第7表: its details leave 給付管理単位数 empty (No.18 「区分支給限度外のサービスの場合はNull（空） 固定」) and its subtotal is the 区分支給対象外 one (EEEE, optional). Which kinds are outside is in neither source but in the 居宅サービス等区分 / 介護予防サービス等区分 of 介護保険法 §43 and §55 (spec/codes.toml `category_limit`). Being outside knowledge, it never makes an error alone: it lifts the AAAA requirement, counts the EEEE row (or the details) in the 全合計, and a 給付管理単位数 written on such a kind is a warning (REC013).",
+        },
+        source: "S2 第7表 No.9 書式 (AAAA 「サービスコードが複数行の場合は必須」 / EEEE 「任意出力」), No.18; 介護保険法第43条・第55条 (居宅サービス等区分・介護予防サービス等区分)",
+        embodied_by: &["FIL006", "FIL009", "REC013"],
+    },
+    Assumption {
+        id: "A-7-OTHER-RATE",
+        text: Text {
+            ja: "大規模型通所系サービス（通所介護 15、通所リハビリテーション 16）と、小多機・看多機（73、75、77）の同一建物に居住する者のサービスでは、区分支給限度に数える給付管理単位数が請求する単位数と異なる率（通常規模型・同一建物以外）で数えられる（No.18 の但し書きがこれらのサービスを含む場合を別扱いにしている）。その数え方と、区分支給限度基準を超える単位数・基準内単位数への分け方は別表の記載要領によるもので二つの出典にないため、これらの種類の集計行では、超過のない行の「超える単位数＋基準内単位数」は給付管理単位数とサービス単位金額（請求単位数）のどちらに一致してもよく、超過のある行の分け方は判定しない（FIL013）。小計の給付管理単位数は明細のサービス単位金額の合計と明細の給付管理単位数の合計のどちらに一致してもよい（FIL008）。",
+            en: "For 大規模型 通所系 services (通所介護 15, 通所リハビリテーション 16) and for 小多機 / 看多機 (73, 75, 77) residents of the same building, the 給付管理単位数 counted against the limit is at another rate (通常規模型 / 同一建物以外) than the units billed (No.18's proviso treats files containing these services apart). How they are counted and split into over- and within-limit units comes from the 別表's 記載要領, in neither source, so on these kinds' summary rows with nothing over the limit, over + within may equal either the managed units or the サービス単位金額 (the billed units), and a row over the limit is not judged (FIL013); a subtotal's managed units may equal either the sum of its details' amounts or of their managed units (FIL008).",
+        },
+        source: "S2 第7表 No.18 「但し、大規模型通所系サービス、および小多機、看多機の同一建物に居住する者のサービスが含まれない場合は、出力側のシステム仕様に準じて給付管理単位数、またはNullを選択可能とする。」",
+        embodied_by: &["FIL008", "FIL013"],
     },
     Assumption {
         id: "A-7-FIXED-COPAY",

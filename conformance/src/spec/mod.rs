@@ -424,6 +424,9 @@ pub struct Kind {
     /// for kinds with many records per user
     #[serde(default)]
     pub record_key: Vec<String>,
+    /// a 別表 that travels with its main file and whose rows are the user's entries (a history, a timetable):
+    /// the passage that sends it along, when the spec does not say whether it may hold no rows
+    pub rows_may_be_none: Option<String>,
     pub items: Vec<Item>,
     /// item id → 0-based column, built once at load
     #[serde(skip)]
@@ -452,6 +455,12 @@ pub struct CodeValue {
     pub ja: String,
     /// for サービス種類コード: whether the kind is 連携対象
     pub covered: Option<bool>,
+    /// for サービス種類コード: whether the kind counts against the 区分支給限度基準額 (codes.toml says where from)
+    pub category_limit: Option<bool>,
+    /// for サービス種類コード: whether its 給付管理単位数 may be counted at another rate than the units billed
+    /// (大規模型通所系, 小多機・看多機の同一建物: S2 第7表 No.18 但し書き)
+    #[serde(default)]
+    pub managed_at_other_rate: bool,
     /// for サービス種類コード: a 福祉用具貸与, whose rows carry a TAIS or 届出 code (S2 第6表 No.16–17, 第7表 No.10–11)
     #[serde(default)]
     pub rental_equipment: bool,
@@ -696,6 +705,14 @@ impl Spec {
         if let Some(v) = self.versions.iter().find(|v| crate::calendar::parse_month(&v.applies_from).is_none()) {
             return fail(format!("versions.toml: {} applies from '{}', not a YYYYMM", v.value, v.applies_from));
         }
+        if let Some(kind) =
+            self.codes("service_kind").and_then(|kinds| kinds.values.iter().find(|k| k.category_limit.is_none()))
+        {
+            return fail(format!(
+                "codes.toml: service kind {} does not say whether it counts against the 区分支給限度 (category_limit)",
+                kind.code
+            ));
+        }
         for (id, role) in &self.parties.roles {
             if let Some(code) = role.kinds.iter().find(|code| self.service_kind(code).is_none()) {
                 return fail(format!("parties.toml role {id} names unknown service kind {code}"));
@@ -773,6 +790,17 @@ impl Spec {
     /// The サービス種類コード table entry for a kind code.
     pub fn service_kind(&self, code: &str) -> Option<&CodeValue> {
         self.codes("service_kind")?.get(code)
+    }
+
+    /// Whether a サービス種類コード's 給付管理単位数 may be counted at another rate than its billed units (A-7-OTHER-RATE).
+    pub fn managed_at_other_rate(&self, service_kind: &str) -> bool {
+        self.service_kind(service_kind).is_some_and(|k| k.managed_at_other_rate)
+    }
+
+    /// Whether a サービス種類コード stands outside the 区分支給限度基準額 (居宅療養管理指導 and the like): its 第7表
+    /// rows have no AAAA subtotal and no 給付管理単位数. An unknown kind is not said to be outside.
+    pub fn outside_category_limit(&self, service_kind: &str) -> bool {
+        self.service_kind(service_kind).and_then(|k| k.category_limit) == Some(false)
     }
 
     pub fn unit(&self, id: &str) -> Option<&Unit> {
@@ -922,5 +950,8 @@ mod tests {
         assert_eq!(spec().service_kind("33").and_then(|k| k.covered), Some(false));
         assert_eq!(spec().service_kind("11").and_then(|k| k.covered), Some(true));
         assert_eq!(spec().service_kind("2A").and_then(|k| k.covered), Some(true));
+        // 居宅療養管理指導 is 連携対象 but outside the 区分支給限度; a short stay in a 特定施設 is inside it.
+        assert!(spec().outside_category_limit("31") && spec().outside_category_limit("34"));
+        assert!(!spec().outside_category_limit("11") && !spec().outside_category_limit("27"));
     }
 }

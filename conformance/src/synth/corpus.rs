@@ -622,6 +622,8 @@ pub struct BaseUnits {
     pub ticket: Vec<GeneratedFile>,
     pub actuals: Vec<GeneratedFile>,
     pub over_limit: Vec<GeneratedFile>,
+    /// 利用者基本情報 with its 別表1, 別表2 and family image (a 介護予防 unit)
+    pub prevention_basic: Vec<GeneratedFile>,
     pub june_actuals: Vec<GeneratedFile>,
     pub plan_delete: Vec<GeneratedFile>,
     pub ticket_delete: Vec<GeneratedFile>,
@@ -659,6 +661,10 @@ pub fn base_units(seed: u64) -> Result<BaseUnits, SynthError> {
         ticket: with_serial("20250425090500"),
         actuals: with_serial("20250601100000"),
         over_limit: files_of("kaigo1-over-limit"),
+        prevention_basic: files_of("yoshien1-prevention")
+            .into_iter()
+            .filter(|f| f.kind.code.starts_with("UPKIHON"))
+            .collect(),
         june_actuals,
         plan_delete: only("DLT1KYO"),
         ticket_delete: only("DLTPLAN"),

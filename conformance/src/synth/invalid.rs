@@ -253,8 +253,10 @@ fn encoding_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         vec![expect("ENC007", &s, Some(1), Some(5))],
     );
 
-    let control = Draft::new(&base.plan).set("UP1KYO", 0, "overall_support_policy", "見守り\tと声かけ");
-    b.add("ENC008", "tab", "a TAB inside free text", control.bytes()?, vec![expect("ENC008", &t1, Some(2), Some(24))]);
+    let control = Draft::new(&base.plan).set("UP1KYO", 0, "overall_support_policy", "見守り\u{7}と声かけ");
+    b.add("ENC008", "bell", "a BEL inside free text", control.bytes()?, vec![expect("ENC008", &t1, Some(2), Some(24))]);
+    let tab = Draft::new(&base.plan).set("UP1KYO", 0, "overall_support_policy", "見守り\tと声かけ");
+    b.add("ENC010", "tab", "a TAB inside free text", tab.bytes()?, vec![expect("ENC010", &t1, Some(2), Some(24))]);
 
     let lf = Draft::new(&base.plan);
     let t3 = lf.name("UP3KYO");
@@ -273,6 +275,20 @@ fn syntax_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
     let mut files = deletes.bytes()?;
     files[0].bytes.clear();
     b.add("CSV001", "zero-bytes", "a 0-byte file", files, vec![expect("CSV001", &d, None, None)]);
+
+    let basic = Draft::new(&base.prevention_basic);
+    let history = basic.name("UPKIHON_SUB2");
+    let mut files = basic.bytes()?;
+    if let Some(file) = files.iter_mut().find(|f| f.name == history) {
+        file.bytes.clear();
+    }
+    b.add(
+        "CSV010",
+        "history-without-rows",
+        "利用者基本情報 別表2 of 0 bytes",
+        files,
+        vec![expect("CSV010", &history, None, None)],
+    );
 
     let plan = Draft::new(&base.plan);
     let t3 = plan.name("UP3KYO");
@@ -506,9 +522,15 @@ fn field_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         ),
         (
             "FLD019",
-            "fullwidth-hyphen",
-            "第6表 No.16 TAISコード with a full-width hyphen",
-            one(Draft::new(&base.ticket).set("UPPLAN", 0, "tais_code", "00001－000010"), "FLD019", &p6, 16)?,
+            "wrong-digits",
+            "第6表 No.16 TAISコード with 4 digits before the hyphen and 7 after",
+            one(Draft::new(&base.ticket).set("UPPLAN", 0, "tais_code", "0001-0000010"), "FLD019", &p6, 16)?,
+        ),
+        (
+            "FLD023",
+            "printed-hyphen",
+            "第6表 No.16 TAISコード with the full-width hyphen of the spec's example",
+            one(Draft::new(&base.ticket).set("UPPLAN", 0, "tais_code", "00001－000010"), "FLD023", &p6, 16)?,
         ),
         (
             "FLD020",
@@ -656,6 +678,20 @@ fn record_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         "日割対象日 flags day 31 of June",
         Draft::new(&base.june_actuals).set("UPJSK", 0, "daily_rate_days", &format!("{}1", "0".repeat(30))).bytes()?,
         vec![expect("REC012", &j, Some(1), Some(11))],
+    );
+    // 訪問介護 111211 turned into 居宅療養管理指導 311111 (outside the 区分支給限度) everywhere, its row still
+    // carrying the 給付管理単位数 and the split a kind inside the limit has.
+    let annex = base.ticket.iter().find(|f| f.kind.code == "UPSIKYU").map(|f| f.records.clone()).unwrap_or_default();
+    let detail = annex.iter().position(|r| r[8] == "111211").unwrap_or(0);
+    let outside = Draft::new(&base.ticket)
+        .edit("UPPLAN", |f| f.records.iter_mut().filter(|r| r[14] == "111211").for_each(|r| r[14] = "311111".into()))
+        .set("UPSIKYU", detail, "service_code", "311111");
+    b.add(
+        "REC013",
+        "managed-units-outside-limit",
+        "居宅療養管理指導 (outside the 区分支給限度) with 給付管理単位数",
+        outside.bytes()?,
+        vec![expect("REC013", &p7, Some(detail as u32 + 1), Some(18))],
     );
     Ok(())
 }
@@ -878,7 +914,9 @@ fn file_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
             .set("UPSIKYU", subtotal_15, "benefit_managed_units", &(managed(subtotal_15) - 35).to_string())
             .set("UPSIKYU", total, "benefit_managed_units", &(managed(total) - 35).to_string())
             .bytes()?,
-        vec![expect("FIL008", &p7, line(subtotal_15), Some(18)), expect("FIL013", &p7, line(subtotal_15), Some(22))],
+        // Over 0 + within 7335 is the billed amount, which a 通所介護 (possibly 大規模型) may split instead of its
+        // managed units (A-7-OTHER-RATE), so FIL013 does not join in.
+        vec![expect("FIL008", &p7, line(subtotal_15), Some(18))],
     );
     b.add(
         "FIL009",
@@ -918,6 +956,18 @@ fn file_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
     let within = managed_11 - type_over;
     let cost = billing::total_cost(within, price);
     let claim = billing::insurance_claim(cost, 90);
+    b.add(
+        "FIL013",
+        "split",
+        "第7表 訪問介護 (inside the limit, billed as managed) with 18 units over the limit beside all its managed units within it",
+        Draft::new(&base.ticket).set("UPSIKYU", detail_11, "category_limit_over_units", "18").bytes()?,
+        // The 18 units over would also be paid in full (No.29), and the 全合計 no longer adds up the over-limit units.
+        vec![
+            expect("FIL013", &p7, line(detail_11), Some(22)),
+            expect("FIL010", &p7, line(detail_11), Some(29)),
+            expect("FIL009", &p7, line(total), Some(21)),
+        ],
+    );
     b.add(
         "FIL013",
         "near-miss-type-limit",

@@ -318,7 +318,8 @@ fn read_csv(
     name_kind: Option<&'static Kind>,
 ) -> std::io::Result<Option<&'static Kind>> {
     if pieces.window().is_empty() {
-        let ctx = ReadCtx { decoded: None, syntax_issues: &[], line_endings: LineEndings::default(), records: 0 };
+        let ctx =
+            ReadCtx { decoded: None, syntax_issues: &[], line_endings: LineEndings::default(), records: 0, name_kind };
         run_read_checks(&ctx, &mut report.findings);
         return Ok(None);
     }
@@ -369,6 +370,7 @@ fn read_csv(
         syntax_issues: &gathered.issues,
         line_endings: gathered.line_endings,
         records: gathered.rows,
+        name_kind,
     };
     run_read_checks(&ctx, &mut report.findings);
     let Some(layout) = gathered.layout.filter(|_| gathered.rows > 0) else { return Ok(None) };

@@ -13,8 +13,8 @@ rule! {
         en: "The file has no records ({what}).",
     },
     what: {
-        ja: "ファイルが 0 バイト、または空行だけでレコードが1件もないことを検査します。",
-        en: "Checks for files of 0 bytes or with only blank lines.",
+        ja: "ファイルが 0 バイト、または空行だけでレコードが1件もないことを検査します（利用者基本情報の別表1・別表2は CSV010 の警告）。",
+        en: "Checks for files of 0 bytes or with only blank lines (for 利用者基本情報 別表1 and 別表2, CSV010's warning).",
     },
     why: {
         ja: "標準仕様のファイルは必ずデータレコードを含みます（見出し行や終端レコードはありません）。空のファイルは出力処理の失敗を示しています。",
@@ -33,10 +33,20 @@ rule! {
 }
 
 fn check(ctx: &ReadCtx<'_>, findings: &mut Vec<Finding>) {
-    let (ja, en) = match (ctx.decoded, ctx.records) {
-        (None, _) => ("0 バイト", "0 bytes"),
-        (Some(_), 0) => ("空行のみ", "blank lines only"),
-        _ => return,
-    };
-    findings.push(Finding::new(&RULE.meta).arg2("what", ja, en));
+    // A 別表 of a user with no entries is CSV010's (a warning): no sentence says it must hold a row.
+    if ctx.name_kind.is_some_and(|kind| kind.rows_may_be_none.is_some()) {
+        return;
+    }
+    if let Some((ja, en)) = emptiness(ctx) {
+        findings.push(Finding::new(&RULE.meta).arg2("what", ja, en));
+    }
+}
+
+/// How a file holds no records, if it holds none: (ja, en).
+pub(crate) fn emptiness(ctx: &ReadCtx<'_>) -> Option<(&'static str, &'static str)> {
+    match (ctx.decoded, ctx.records) {
+        (None, _) => Some(("0 バイト", "0 bytes")),
+        (Some(_), 0) => Some(("空行のみ", "blank lines only")),
+        _ => None,
+    }
 }

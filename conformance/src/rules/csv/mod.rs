@@ -9,6 +9,7 @@ pub mod csv006_header_row;
 pub mod csv007_unquoted_free_text;
 pub mod csv008_unknown_layout;
 pub mod csv009_kind_not_certain;
+pub mod csv010_empty_annex;
 
 use crate::codec::SyntaxIssue;
 use crate::finding::Finding;
@@ -25,6 +26,7 @@ pub static RULES: &[&Rule] = &[
     &csv007_unquoted_free_text::RULE,
     &csv008_unknown_layout::RULE,
     &csv009_kind_not_certain::RULE,
+    &csv010_empty_annex::RULE,
 ];
 
 /// The findings of a quoting rule: one per syntax issue `at` picks out, at its (line, column).

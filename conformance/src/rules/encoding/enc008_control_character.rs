@@ -15,18 +15,18 @@ rule! {
         en: "{item}: control character {codepoint} at character {position}{more}.",
     },
     what: {
-        ja: "項目の値に、改行（CR/LF）以外の制御文字（NUL、タブ、DEL など）が含まれていないかを検査します。",
-        en: "Checks values for control characters other than CR/LF (NUL, TAB, DEL, …).",
+        ja: "項目の値に、改行（CR/LF）とタブ以外の制御文字（NUL、BEL、ESC、DEL など）が含まれていないかを検査します（タブは ENC010 の警告）。",
+        en: "Checks values for control characters other than CR/LF and TAB (NUL, BEL, ESC, DEL, …; a TAB is ENC010's warning).",
     },
     why: {
         ja: "制御文字は画面にも帳票にも表示されず、受信側の取り込み処理を止めることがあります。",
         en: "Control characters are invisible on screen and paper and can stop a receiver's import.",
     },
     fix: {
-        ja: "制御文字を取り除くか、タブは空白に置き換えてください。",
-        en: "Remove the control characters, or replace tabs with spaces.",
+        ja: "制御文字を取り除いてください。",
+        en: "Remove the control characters.",
     },
-    example: r#""朝食\t見守り"  ← a TAB inside free text"#,
+    example: r#""朝食\x07見守り"  ← a BEL (U+0007) inside free text"#,
     cites: [
         "S1 §4.3 「Shift-JIS（MS932）の範囲内で有効な文字に変換すること」",
         "S2 footnote: only 改行 and 半角カンマ are kept inside free text",

@@ -9,6 +9,7 @@ pub mod enc006_machine_dependent_character;
 pub mod enc007_halfwidth_katakana;
 pub mod enc008_control_character;
 pub mod enc009_line_ending;
+pub mod enc010_tab;
 
 use crate::codec::chars::CharClass;
 use crate::finding::Finding;
@@ -25,6 +26,7 @@ pub static RULES: &[&Rule] = &[
     &enc007_halfwidth_katakana::RULE,
     &enc008_control_character::RULE,
     &enc009_line_ending::RULE,
+    &enc010_tab::RULE,
 ];
 
 /// The field check of a character rule: its finding at the first character of `class` in the value.

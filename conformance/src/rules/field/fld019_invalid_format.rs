@@ -15,8 +15,8 @@ rule! {
         en: "{item} '{value}' does not match its format ({format}).{hint}",
     },
     what: {
-        ja: "書式欄で形が決まっている項目を検査します: 日割対象日（「1」「0」の31文字）、サービスコード（英大文字・数字6文字）、第7表のサービスコード（小計 AAAA/EEEE/ZZZZ、全合計 999999 を含む）、TAISコード・福祉用具届出コード（5桁-6桁）。長さが違う場合は FLD005 が報告します。",
-        en: "Checks items whose 書式 fixes a shape: 日割対象日 (31 characters of 1/0), サービスコード (6 upper-case letters or digits), 第7表 サービスコード (also kind+AAAA/EEEE/ZZZZ and 999999), TAIS and 福祉用具届出 codes (5 digits, hyphen, 6 digits). Wrong lengths are FLD005's.",
+        ja: "書式欄で形が決まっている項目を検査します: 日割対象日（「1」「0」の31文字）、サービスコード（英大文字・数字6文字）、第7表のサービスコード（小計 AAAA/EEEE/ZZZZ、全合計 999999 を含む）、TAISコード・福祉用具届出コード（数字5桁・ハイフン・数字6桁。仕様書の例のとおり全角ハイフンで書いた値は FLD023 の警告）。長さが違う場合は FLD005 が報告します。",
+        en: "Checks items whose 書式 fixes a shape: 日割対象日 (31 characters of 1/0), サービスコード (6 upper-case letters or digits), 第7表 サービスコード (also kind+AAAA/EEEE/ZZZZ and 999999), TAIS and 福祉用具届出 codes (5 digits, a hyphen, 6 digits; the full-width hyphen the spec's example prints is FLD023's warning). Wrong lengths are FLD005's.",
     },
     why: {
         ja: "これらの値は受信側でコード表や日付と照合されます。書式が違うと照合できず、給付管理に使えません。",
@@ -26,7 +26,7 @@ rule! {
         ja: "書式どおりに半角で出力してください（例: TAISコード 00001-000010、サービスコード 111111）。",
         en: "Write the value in ASCII exactly in its format (e.g. TAIS 00001-000010, service code 111111).",
     },
-    example: "第6表 No.16 TAISコード = \"00001－000010\" (full-width hyphen)",
+    example: "第6表 No.16 TAISコード = \"0000１-000010\" (a full-width digit)",
     cites: [
         "S2 第6表 No.11 日割対象日 「31桁で日割請求可能日については\"1\"を設定」",
         "S2 第6表 No.15 / 第7表 No.9 サービスコード",
@@ -43,6 +43,20 @@ fn applies(item: &Item) -> bool {
     )
 }
 
+/// The hyphen of a TAIS or 届出 code as the spec's example prints it 「例:00001－000010」: FULLWIDTH HYPHEN-MINUS,
+/// or MINUS SIGN where JIS-mapping software decodes the same Shift_JIS bytes (0x817C).
+pub(crate) const PRINTED_HYPHENS: [char; 2] = ['\u{FF0D}', '\u{2212}'];
+
+/// A TAIS or 届出 code as (5 digits, hyphen, 6 digits), the hyphen half-width or as the example prints it.
+pub(crate) fn equipment_code_parts(value: &str) -> Option<(&str, char, &str)> {
+    let mut chars = value.char_indices().skip(5);
+    let (at, hyphen) = chars.next()?;
+    let (head, tail) = (&value[..at], &value[at + hyphen.len_utf8()..]);
+    let digits = |part: &str, n: usize| part.len() == n && part.bytes().all(|b| b.is_ascii_digit());
+    (digits(head, 5) && digits(tail, 6) && (hyphen == '-' || PRINTED_HYPHENS.contains(&hyphen)))
+        .then_some((head, hyphen, tail))
+}
+
 /// Upper-case ASCII letters and digits.
 fn is_code_chars(value: &str) -> bool {
     value.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
@@ -53,9 +67,7 @@ pub(crate) fn matches(format: Format, value: &str) -> bool {
     match format {
         Format::DayFlags => bytes.iter().all(|b| matches!(b, b'0' | b'1')),
         Format::ServiceCode | Format::ServiceCodeOrTotal => is_code_chars(value),
-        Format::EquipmentCode => {
-            bytes.len() == 12 && bytes[5] == b'-' && bytes[..5].iter().chain(&bytes[6..]).all(u8::is_ascii_digit)
-        }
+        Format::EquipmentCode => equipment_code_parts(value).is_some(),
         Format::UnitPrice => true,
     }
 }

@@ -22,6 +22,7 @@ pub mod fld019_invalid_format;
 pub mod fld020_unknown_csv_version;
 pub mod fld021_deprecated_csv_version;
 pub mod fld022_superseded_csv_version;
+pub mod fld023_equipment_code_printed_hyphen;
 
 use crate::finding::Finding;
 use crate::rules::ctx::FieldCtx;
@@ -51,6 +52,7 @@ pub static RULES: &[&Rule] = &[
     &fld020_unknown_csv_version::RULE,
     &fld021_deprecated_csv_version::RULE,
     &fld022_superseded_csv_version::RULE,
+    &fld023_equipment_code_printed_hyphen::RULE,
 ];
 
 /// The value is one of the item's special values (`000000`, `9999`, …).

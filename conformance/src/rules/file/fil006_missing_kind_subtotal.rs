@@ -14,8 +14,8 @@ rule! {
         en: "Office '{office}' has {count} detail rows of service kind '{kind}' but no subtotal row ({kind}AAAA).",
     },
     what: {
-        ja: "第7表で、同じ事業所・同じサービス種類の明細が2行以上あるとき、区分支給対象の種類別小計行（種類コード＋AAAA）があることを検査します。",
-        en: "Checks that when one office has two or more detail rows of a service kind, the 区分支給対象 kind subtotal (kind + AAAA) is present.",
+        ja: "第7表で、同じ事業所・同じ区分支給対象のサービス種類の明細が2行以上あるとき、種類別小計行（種類コード＋AAAA）があることを検査します。区分支給限度の対象外の種類（居宅療養管理指導など）には AAAA 行はなく、その小計（EEEE）は任意出力です。",
+        en: "Checks that when one office has two or more detail rows of a service kind inside the 区分支給限度, the kind subtotal (kind + AAAA) is present. A kind outside the limit (居宅療養管理指導 etc.) has no AAAA row; its subtotal (EEEE) is optional.",
     },
     why: {
         ja: "標準仕様は、明細が複数ある種類の小計行を必須としています。限度額の管理や費用総額は小計行に記載されます。",
@@ -28,22 +28,22 @@ rule! {
     example: "two 11xxxx detail rows for one office and no 11AAAA row",
     cites: [
         "S2 第7表 No.9 書式「区分支給対象種類別小計：CD（サービス種別）+’AAAA’ （サービスコードが複数行の場合は必須）」",
+        "S2 第7表 No.9 書式「区分支給対象外種類別小計：CD（サービス種別）+’EEEE’（任意出力）」",
     ],
+    assumptions: ["A-LIMIT-KINDS"],
     check: Check::File { kinds: &["UPSIKYU"], reads: &["service_code", "service_office_code"], check },
 }
 
 fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
     let Some(doc) = ctx.doc else { return };
     for annex in ctx.annexes().values() {
-        for ((office, kind), rows) in &annex.details {
-            if rows.len() > 1 && !annex.subtotals.contains_key(&(*office, *kind)) {
-                out.push(
-                    finding_at(doc, rows[0], &RULE, "service_code")
-                        .arg("office", *office)
-                        .arg("kind", *kind)
-                        .arg("count", rows.len().to_string()),
-                );
-            }
+        for ((office, kind), rows) in annex.missing_subtotals() {
+            out.push(
+                finding_at(doc, rows[0], &RULE, "service_code")
+                    .arg("office", *office)
+                    .arg("kind", *kind)
+                    .arg("count", rows.len().to_string()),
+            );
         }
     }
 }

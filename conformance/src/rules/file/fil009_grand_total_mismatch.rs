@@ -31,7 +31,7 @@ rule! {
         "S2 第7表 No.9 書式 (AAAA / EEEE 種類別小計 and 全合計 999999)",
         "S2 第7表 No.18–29",
     ],
-    assumptions: ["A-7-CALC"],
+    assumptions: ["A-7-CALC", "A-LIMIT-KINDS"],
     check: Check::File { kinds: &["UPSIKYU"], reads: &["total_cost_insured", "insurance_claim_amount", "copay_insured", "copay_full"], check },
 }
 
@@ -43,8 +43,7 @@ fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
         };
         // 区分支給対象外 種類別小計 (EEEE) rows are summed apart from the limit-managed rows and join them only
         // in the 全合計 (S2 第7表 No.9 書式).
-        let summaries: Vec<usize> =
-            annex.summary_rows().into_iter().chain(annex.outside_limit.values().copied()).collect();
+        let summaries: Vec<usize> = annex.summary_rows().into_iter().chain(annex.outside_rows()).collect();
         for id in GRAND_TOTAL_SUMS {
             let Some(value) = number(doc.get(total, id)) else {
                 continue;

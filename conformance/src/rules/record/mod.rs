@@ -12,6 +12,7 @@ pub mod rec009_total_row_shape;
 pub mod rec010_supplement_key_pair;
 pub mod rec011_service_kind_not_covered;
 pub mod rec012_day_flags_beyond_month;
+pub mod rec013_managed_units_outside_limit;
 
 use crate::rules::Rule;
 
@@ -28,4 +29,5 @@ pub static RULES: &[&Rule] = &[
     &rec010_supplement_key_pair::RULE,
     &rec011_service_kind_not_covered::RULE,
     &rec012_day_flags_beyond_month::RULE,
+    &rec013_managed_units_outside_limit::RULE,
 ];
