@@ -63,6 +63,8 @@ error_codes! {
     UnknownOffice = "unknown_office", 403;
     /// the client certificate was revoked while its connection was open (the connection is closed)
     CertificateRevoked = "certificate_revoked", 403;
+    /// only the relay's operator reads this (`/metrics`: from the operator's addresses)
+    OperatorOnly = "operator_only", 403;
     /// only the recipient acknowledges a message
     NotRecipient = "not_recipient", 403;
     /// a request another site may have made the browser send may not act

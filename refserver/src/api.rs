@@ -43,6 +43,8 @@ pub struct ApiConfig {
     pub min_body_rate: usize,
     /// how long a body may take before [`ApiConfig::min_body_rate`] applies
     pub body_grace: std::time::Duration,
+    /// the addresses `/metrics` answers (relay-wide counters are the operator's): loopback ones when empty
+    pub metrics_from: Vec<std::net::IpAddr>,
     /// how long an inbox long poll waits for a wake-up before it looks at the inbox again by itself (a wake-up
     /// lost between relay nodes costs at most this much latency); tests set it beyond the longest wait, so only a
     /// wake-up can answer a waiting poll
@@ -60,6 +62,7 @@ impl Default for ApiConfig {
             upload_budget: 128 * 1024 * 1024,
             min_body_rate: 32 * 1024,
             body_grace: std::time::Duration::from_secs(5),
+            metrics_from: Vec::new(),
             look_again: std::time::Duration::from_secs(5),
             #[cfg(feature = "faults")]
             faults: crate::faults::Faults::default(),
@@ -389,6 +392,9 @@ pub(crate) async fn dry_run(
     Ok(json_response(StatusCode::OK, &to_json(&report)))
 }
 
+/// Most long polls one office may have waiting at once.
+const MAX_WAITING_POLLS: usize = 8;
+
 /// Longest `wait` an inbox request may ask for: well inside the request deadline and graceful shutdown.
 const MAX_WAIT_SECONDS: i64 = 20;
 
@@ -447,7 +453,9 @@ pub(crate) async fn mailbox(
         }
         json_response(StatusCode::OK, &to_json(&protocol::Page::from(page)))
     };
-    if wait == 0 {
+    // Past the office's cap a poll is answered at once, as if it had not asked to wait.
+    let place = if wait == 0 { None } else { state.arrivals.take_place(me, MAX_WAITING_POLLS) };
+    if place.is_none() {
         return Ok(page(state.store.list(me, mailbox, status, cursor, limit).await?));
     }
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(wait);

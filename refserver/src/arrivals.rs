@@ -2,6 +2,7 @@
 //! waiting client learns of a new message at once instead of polling for it.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::Notify;
@@ -11,6 +12,17 @@ pub struct Arrivals {
     /// one entry per office that has waited at least once (bounded by the registered offices: only an
     /// authenticated office waits, and only on its own inbox)
     offices: Mutex<HashMap<String, Arc<Notify>>>,
+    /// how many long polls of each office wait now (same bound)
+    waiting: Mutex<HashMap<String, Arc<AtomicUsize>>>,
+}
+
+/// One of an office's places among its waiting long polls, given back when dropped.
+pub struct Place(Arc<AtomicUsize>);
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl Arrivals {
@@ -18,6 +30,17 @@ impl Arrivals {
     pub fn signal(&self, office: &str) -> Arc<Notify> {
         let mut offices = self.offices.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         offices.entry(office.to_string()).or_default().clone()
+    }
+
+    /// A place for one more long poll of `office`, unless `most` of them wait already: one office cannot hold an
+    /// unbounded number of connections open and parked.
+    pub fn take_place(&self, office: &str, most: usize) -> Option<Place> {
+        let counter = {
+            let mut waiting = self.waiting.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            waiting.entry(office.to_string()).or_default().clone()
+        };
+        let taken = counter.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < most).then_some(n + 1));
+        taken.is_ok().then(|| Place(counter))
     }
 
     /// A message for `office` was stored: wake everyone waiting on its inbox.

@@ -60,6 +60,9 @@ enum Command {
         /// Largest size of the store in MiB; sends that would exceed it get 507 (nothing is lost)
         #[arg(long, env = "CAREPLAN_MAX_STORE_MB")]
         max_store_mb: Option<u64>,
+        /// Addresses that may read /metrics (the relay-wide counters); loopback addresses when none is given
+        #[arg(long, value_delimiter = ',')]
+        metrics_from: Vec<std::net::IpAddr>,
     },
     /// Check an office's exchange record (送受信記録) against the relay's signature. 送受信記録の署名を検証します。
     Evidence {
@@ -373,13 +376,24 @@ fn run(command: Command) -> Result<()> {
                 );
             }
         }
-        Command::Serve { store, pki, listen, max_body, upload_budget_mb, retention_days, record, max_store_mb } => {
+        Command::Serve {
+            store,
+            pki,
+            listen,
+            max_body,
+            upload_budget_mb,
+            retention_days,
+            record,
+            max_store_mb,
+            metrics_from,
+        } => {
             let mut config = ServerConfig::new(listen, store.data.unwrap_or_default(), pki);
             config.store_url = store.store;
             config.record = record;
             config.max_store_bytes = max_store_mb.map(|mb| mb * 1024 * 1024);
             config.api.max_body = max_body;
             config.api.upload_budget = upload_budget_mb * 1024 * 1024;
+            config.api.metrics_from = metrics_from;
             config.retention = Duration::from_secs(retention_days * 24 * 3600);
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async move {

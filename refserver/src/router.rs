@@ -30,6 +30,8 @@ pub struct Connection {
     /// after this age the connection is closed after its next answer (a new one passes the handshake again)
     pub max_age: std::time::Duration,
     pub tls: Arc<crate::tls::Reloading>,
+    /// the client's address
+    pub peer: std::net::IpAddr,
 }
 
 /// Refusals that end the connection as well: whoever it was opened for may no longer act.
@@ -48,7 +50,7 @@ pub async fn handle(state: Arc<AppState>, connection: Arc<Connection>, request: 
             "この証明書は失効しています。 / This certificate has been revoked.",
         ))
     } else {
-        dispatch(&state, me, request).await
+        dispatch(&state, &connection, request).await
     };
     let (mut response, code) = match answered {
         Ok(response) => (response, None),
@@ -135,11 +137,21 @@ fn route_name(method: &Method, path: &str) -> &'static str {
     Route::of(method.as_str(), &segments).map_or("other", Route::name)
 }
 
+/// Whether `peer` is the operator's: `/metrics` shows relay-wide counts (how many messages every office exchanged),
+/// which are not an office's to read.
+fn operators(state: &AppState, peer: std::net::IpAddr) -> bool {
+    match state.config.metrics_from.as_slice() {
+        [] => peer.is_loopback(),
+        addresses => addresses.contains(&peer),
+    }
+}
+
 async fn dispatch(
     state: &Arc<AppState>,
-    me: &Arc<str>,
+    connection: &Connection,
     request: Request<Incoming>,
 ) -> Result<Response<Body>, ApiError> {
+    let me = &connection.office;
     let path = request.uri().path().to_string();
     let decoded: Vec<String> = path.trim_matches('/').split('/').map(percent_decode).collect();
     let segments: Vec<&str> = decoded.iter().map(String::as_str).collect();
@@ -173,6 +185,10 @@ async fn dispatch(
     let id = segments.get(2).copied().unwrap_or("");
     match route {
         Route::Healthz => Ok(json_response(StatusCode::OK, &to_json(&Health { status: "ok".into() }))),
+        Route::Metrics if !operators(state, connection.peer) => Err(ApiError::new(
+            ErrorCode::OperatorOnly,
+            "中継サーバー全体の計数は運用者だけが読めます。 / The relay-wide counters are for its operator only.",
+        )),
         Route::Metrics => metrics(state).await,
         Route::Me => whoami(state, me).await,
         Route::Offices => directory(state, &request).await,

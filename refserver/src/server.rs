@@ -221,6 +221,7 @@ async fn accept_loop(
                 opened: std::time::Instant::now(),
                 max_age: config.max_connection_age,
                 tls: reloading,
+                peer: peer.ip(),
             });
             let service = service_fn(move |request| {
                 let (state, connection, deadline) = (state.clone(), connection.clone(), config.request_timeout);

@@ -460,3 +460,47 @@ async fn the_request_log_is_owner_only() {
     assert_eq!(mode, 0o600, "the request log is {mode:o}");
     relay.stop().await;
 }
+
+/// #31.6: one office's waiting long polls are capped: past the cap a poll is answered at once (it holds nothing),
+/// and those within it still wait for a message.
+#[tokio::test(flavor = "multi_thread")]
+async fn one_offices_waiting_long_polls_are_capped() {
+    let relay = Relay::start().await;
+    let client = relay.client(HOME_HELP);
+    let url = relay.url("/v1/inbox?status=sent&wait=20");
+    let (answered, mut answers) = tokio::sync::mpsc::unbounded_channel();
+    for _ in 0..10 {
+        let (client, url, answered) = (client.clone(), url.clone(), answered.clone());
+        tokio::spawn(async move {
+            let status = client.get(url).send().await.map(|r| r.status().as_u16()).map_err(|e| e.to_string());
+            let _ = answered.send(status);
+        });
+    }
+    for _ in 0..2 {
+        let status = tokio::time::timeout(CEILING, answers.recv()).await.expect("a poll past the cap answers at once");
+        assert_eq!(status, Some(Ok(200)));
+    }
+    // The other eight still wait: nothing more has answered, until a message arrives.
+    assert!(tokio::time::timeout(Duration::from_millis(300), answers.recv()).await.is_err(), "more than two answered");
+    let (status, body) = relay.send(CARE_MANAGER, HOME_HELP, &plan_unit(), None).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    for _ in 0..8 {
+        let status = tokio::time::timeout(CEILING, answers.recv()).await.expect("a waiting poll is woken");
+        assert_eq!(status, Some(Ok(200)));
+    }
+    relay.stop().await;
+}
+
+/// #31.6: `/metrics` (relay-wide counters) answers only the operator's addresses — loopback unless others are given
+/// — not every office.
+#[tokio::test]
+async fn metrics_answer_only_the_operators_addresses() {
+    let relay = Relay::start().await;
+    let (status, _) = relay.get(CARE_MANAGER, "/metrics").await;
+    assert_eq!(status, StatusCode::OK, "loopback is the operator's by default");
+    relay.stop().await;
+    let relay = Relay::start_with(|config| config.api.metrics_from = vec!["192.0.2.7".parse().unwrap()]).await;
+    let (status, body) = relay.get(CARE_MANAGER, "/metrics").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "an office reads the relay-wide counters: {body}");
+    relay.stop().await;
+}
