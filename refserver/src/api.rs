@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use conformance::filename::{self, FileName};
-use crate::checks::shown;
 use conformance::validate::{validate_files, Options};
 use futures_util::StreamExt;
 use http_body_util::{BodyStream, Full, Limited};
@@ -20,6 +19,7 @@ use protocol::RecordedRequest;
 use conformance::hex::encode as hex;
 use protocol::ErrorCode;
 
+use crate::checks::shown;
 use crate::metrics::Metrics;
 use crate::store::{
     AuditEntry, Cursor, Inserted, Mailbox, MessageMeta, NewFile, NewMessage, Status, Store, StoreError,
@@ -659,11 +659,9 @@ pub(crate) async fn evidence_record(
         .map_err(|error| ApiError::new(ErrorCode::BadRequest, error.to_string()))?;
     let office = registered_office(state, me).await?;
     let record =
-        evidence::build(&*state.store, &office, period, &now(), &state.signer).await.map_err(|error| {
-            match error {
-                EvidenceError::Store(error) => ApiError::from(error),
-                other => ApiError::new(ErrorCode::Internal, other.to_string()),
-            }
+        evidence::build(&*state.store, &office, period, &now(), &state.signer).await.map_err(|error| match error {
+            EvidenceError::Store(error) => ApiError::from(error),
+            other => ApiError::new(ErrorCode::Internal, other.to_string()),
         })?;
     audit(state, me, "evidence", None, Some(format!("{} {} {how}", record.from, record.to))).await;
     Ok((office, record))

@@ -119,7 +119,13 @@ fn hidden(c: char) -> bool {
         &['\u{034F}', '\u{115F}', '\u{1160}', '\u{17B4}', '\u{17B5}', '\u{2800}', '\u{3164}', '\u{FFA0}'];
     matches!(
         c.general_category(),
-        G::Control | G::Format | G::PrivateUse | G::Unassigned | G::Surrogate | G::LineSeparator | G::ParagraphSeparator
+        G::Control
+            | G::Format
+            | G::PrivateUse
+            | G::Unassigned
+            | G::Surrogate
+            | G::LineSeparator
+            | G::ParagraphSeparator
     ) || FILLERS.contains(&c)
         || ('\u{180B}'..='\u{180F}').contains(&c)
         || matches!(conformance::report::printable(c.encode_utf8(&mut [0; 4])), std::borrow::Cow::Owned(_))

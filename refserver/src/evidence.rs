@@ -9,12 +9,12 @@
 
 use std::fmt::Write as _;
 
-use crate::checks::shown;
 use protocol::{EvidenceFile, EvidenceMessage, EvidenceRecord, EvidenceRefusal, FileEntry};
 use ring::rand::SystemRandom;
 use ring::signature::{EcdsaKeyPair, UnparsedPublicKey, ECDSA_P256_SHA256_ASN1, ECDSA_P256_SHA256_ASN1_SIGNING};
 use time::{Date, OffsetDateTime, UtcOffset};
 
+use crate::checks::shown;
 use crate::model::{AuditEntry, MessageMeta, Office};
 use crate::pki::PkiPaths;
 use crate::store::{Store, StoreError};
@@ -318,8 +318,8 @@ impl Signer {
         let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, der.secret_pkcs8_der(), &rng)
             .map_err(|e| key_error(&pki.signing_key(), format!("not an ECDSA P-256 key: {e}")))?;
         let der = certificate_der(&pki.signing_cert())?;
-        let (_, certificate) = x509_parser::parse_x509_certificate(&der)
-            .map_err(|e| key_error(&pki.signing_cert(), e.to_string()))?;
+        let (_, certificate) =
+            x509_parser::parse_x509_certificate(&der).map_err(|e| key_error(&pki.signing_cert(), e.to_string()))?;
         let subject = certificate.subject().to_string();
         Ok(Signer { key, rng, subject, sha256: fingerprint(&der) })
     }

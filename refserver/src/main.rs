@@ -326,7 +326,9 @@ fn run(command: Command) -> Result<()> {
                         .iter()
                         .filter(|(name, _)| !name.ends_with(".sig"))
                         // Entry names come from the file: shown escaped, never as terminal control sequences.
-                        .map(|(name, record)| (refserver::checks::shown(name).into_owned(), record.clone(), signature_of(name)))
+                        .map(|(name, record)| {
+                            (refserver::checks::shown(name).into_owned(), record.clone(), signature_of(name))
+                        })
                         .collect();
                     if let Some((name, _, _)) = found.iter().find(|(_, _, signature)| signature.is_none()) {
                         bail!("{name} in {} has no signature ({name}.sig)", file.display());

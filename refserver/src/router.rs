@@ -5,7 +5,6 @@
 use protocol::ErrorCode;
 use std::sync::Arc;
 
-use crate::checks::shown;
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CACHE_CONTROL};
 use hyper::{Method, Request, Response, StatusCode};
@@ -17,6 +16,7 @@ use crate::api::{
     mailbox, metrics, percent_decode, registered_office, send, to_json, visible_message, whoami, ApiError, AppState,
     Body, UploadDigest,
 };
+use crate::checks::shown;
 use crate::store::Mailbox;
 
 /// One client connection as each of its requests sees it: access is decided again at every request, so a

@@ -370,8 +370,13 @@ async fn reject(state: &Arc<AppState>, refusals: &Refusals, peer: SocketAddr, re
 /// Audits refused handshakes, within the store's reserve for offices ([`Store::audit_unauthenticated`]).
 async fn audit_refusals(state: Arc<AppState>, details: Vec<String>) {
     for detail in details {
-        let entry =
-            AuditEntry { at: api::now(), office: None, action: "auth_failure".into(), message_id: None, detail: Some(detail) };
+        let entry = AuditEntry {
+            at: api::now(),
+            office: None,
+            action: "auth_failure".into(),
+            message_id: None,
+            detail: Some(detail),
+        };
         if let Err(error) = state.store.audit_unauthenticated(&entry).await {
             tracing::error!(%error, "could not audit a refused handshake");
         }

@@ -316,7 +316,10 @@ fn refused_handshakes_leave_the_last_quarter_of_a_limited_store_to_offices() {
         store.audit_unauthenticated(&entry("auth_failure")).wait().expect("left out, never an error");
     }
     for i in 0..20 {
-        store.audit(&entry("evidence")).wait().unwrap_or_else(|e| panic!("an office's entry {i} fits in the reserve: {e}"));
+        store
+            .audit(&entry("evidence"))
+            .wait()
+            .unwrap_or_else(|e| panic!("an office's entry {i} fits in the reserve: {e}"));
     }
 }
 
@@ -368,7 +371,9 @@ async fn only_the_relays_signing_certificate_verifies_a_record() {
 fn cells(csv: &[u8]) -> Vec<String> {
     let (text, _, _) = encoding_rs::SHIFT_JIS.decode(csv);
     text.split("\r\n")
-        .flat_map(|line| line.split("\",\"").map(|cell| cell.trim_matches('"').replace("\"\"", "\"")).collect::<Vec<_>>())
+        .flat_map(|line| {
+            line.split("\",\"").map(|cell| cell.trim_matches('"').replace("\"\"", "\"")).collect::<Vec<_>>()
+        })
         .collect()
 }
 
@@ -401,8 +406,7 @@ async fn the_exchange_record_csv_holds_no_formula() {
     let cells = cells(&response.bytes().await.unwrap());
     assert!(cells.iter().any(|c| c.contains("SUM(1+1)")), "the hostile name is in the record: {cells:?}");
     assert!(cells.iter().any(|c| c.contains("calc'!A0.CSV")), "the refused name is in the record: {cells:?}");
-    let formulas: Vec<&String> =
-        cells.iter().filter(|c| c.starts_with(['=', '+', '-', '@', '\t', '\r'])).collect();
+    let formulas: Vec<&String> = cells.iter().filter(|c| c.starts_with(['=', '+', '-', '@', '\t', '\r'])).collect();
     assert!(formulas.is_empty(), "cells a spreadsheet evaluates: {formulas:?}");
     relay.stop().await;
 }
@@ -442,7 +446,8 @@ async fn a_cross_site_send_is_on_record() {
     assert_eq!(status, 403, "{}", String::from_utf8_lossy(&body));
     let log = audit_log(&relay);
     let on_record = log.iter().any(|e| {
-        e.office.as_deref() == Some(CARE_MANAGER) && e.detail.as_deref().is_some_and(|d| d.contains("cross_site_refused"))
+        e.office.as_deref() == Some(CARE_MANAGER)
+            && e.detail.as_deref().is_some_and(|d| d.contains("cross_site_refused"))
     });
     assert!(on_record, "the cross-site send is not on record: {log:#?}");
     relay.stop().await;
