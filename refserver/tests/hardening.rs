@@ -164,6 +164,14 @@ async fn a_connection_ends_at_its_maximum_age() {
     assert!(head.contains("connection: close"), "an old connection is kept: {head}");
     assert!(closed(&mut stream).await, "the connection stays open");
     relay.stop().await;
+
+    // A connection kept idle (no next request to answer) ends with the header timeout.
+    let relay = Relay::start_with(|config| config.header_timeout = Duration::from_millis(500)).await;
+    let mut stream = open(&relay, HOME_HELP).await;
+    stream.write_all(&get("/v1/inbox")).await.unwrap();
+    assert_eq!(answer(&mut stream).await.map(|a| a.0), Some(200));
+    assert!(closed(&mut stream).await, "an idle connection stays open");
+    relay.stop().await;
 }
 
 /// A dry run that declares 64 MiB, sends the start of its form, and stalls.
