@@ -7,7 +7,7 @@ use crate::rules::{rule, Check};
 rule! {
     code: "ENC008",
     name: "control-character",
-    severity: Error,
+    severity: Warning,
     level: Encoding,
     title: { ja: "制御文字", en: "Control character" },
     message: {
@@ -15,8 +15,8 @@ rule! {
         en: "{item}: control character {codepoint} at character {position}{more}.",
     },
     what: {
-        ja: "項目の値に、改行（CR/LF）とタブ以外の制御文字（NUL、BEL、ESC、DEL など）が含まれていないかを検査します（タブは ENC010 の警告）。",
-        en: "Checks values for control characters other than CR/LF and TAB (NUL, BEL, ESC, DEL, …; a TAB is ENC010's warning).",
+        ja: "項目の値に、改行（CR/LF）とタブ以外の制御文字（NUL、BEL、ESC、DEL など）が含まれていないかを検査します（タブは ENC010）。制御文字は MS932 の範囲内の文字で、仕様に禁止する文がないため警告です。",
+        en: "Checks values for control characters other than CR/LF and TAB (NUL, BEL, ESC, DEL, …; a TAB is ENC010's). Control characters are inside MS932 and no sentence of the spec forbids them, so this is a warning.",
     },
     why: {
         ja: "制御文字は画面にも帳票にも表示されず、受信側の取り込み処理を止めることがあります。",
@@ -28,8 +28,7 @@ rule! {
     },
     example: r#""朝食\x07見守り"  ← a BEL (U+0007) inside free text"#,
     cites: [
-        "S1 §4.3 「Shift-JIS（MS932）の範囲内で有効な文字に変換すること」",
-        "S2 footnote: only 改行 and 半角カンマ are kept inside free text",
+        "S1 §4.3 「出力される CSV ファイルには、Shift-JIS（MS932）の範囲外の文字は含まないものとする」 (control characters are inside MS932: a warning only)",
     ],
     check: Check::Characters(|ctx, findings| check_class(ctx, findings, CharClass::Control, finding)),
 }
