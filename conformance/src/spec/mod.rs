@@ -3,6 +3,7 @@
 //! and the generated documentation all read this one description.
 
 pub mod assumptions;
+pub mod sentences;
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -536,6 +537,8 @@ pub struct Spec {
     pub parties: Parties,
     /// product profile name (`care-manager`, …) → what it must export
     pub profiles: BTreeMap<String, Profile>,
+    /// the sentence inventory of both sources, each sentence with its disposition
+    pub sentences: Vec<sentences::SentenceFile>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -637,7 +640,10 @@ impl Spec {
             .map_err(|source| SpecError::Toml { file: "parties.toml", source })?;
         let profiles: ProfilesFile = toml::from_str(include_str!("../../spec/profiles.toml"))
             .map_err(|source| SpecError::Toml { file: "profiles.toml", source })?;
+        let kind_codes: Vec<String> = kinds.iter().map(|kind| kind.code.clone()).collect();
+        let sentences = sentences::load(|code| kind_codes.iter().any(|known| known == code))?;
         let spec = Spec {
+            sentences,
             kinds,
             codes,
             units: units.unit,
