@@ -64,8 +64,12 @@ pub fn run(update_screenshots: bool) -> Result<()> {
     }
     std::fs::create_dir_all(&artifacts)?;
     eprintln!("browser test against {base}; screenshots in {}", artifacts.display());
+    // The spec reporter for the terminal, TAP into a file: a step that skipped (or is a todo) is not a pass.
+    let tap = artifacts.join("exchange.tap");
     let mut test = Command::new("node");
-    test.args(["--test", "--test-reporter=spec", "exchange.test.mjs"])
+    test.args(["--test", "--test-reporter=spec", "--test-reporter-destination=stdout", "--test-reporter=tap"])
+        .arg(format!("--test-reporter-destination={}", tap.display()))
+        .arg("exchange.test.mjs")
         .current_dir(&e2e)
         .env("RELAY_URL", &base)
         .env("CHROMIUM", CHROMIUM)
@@ -77,6 +81,8 @@ pub fn run(update_screenshots: bool) -> Result<()> {
         .env("REFSERVER", bin.join("careplan-refserver"))
         .env("PKI", &sandbox.pki);
     run_with_deadline(&mut test, TEST_DEADLINE)?;
+    let steps = steps_that_passed(&std::fs::read_to_string(&tap).with_context(|| format!("read {}", tap.display()))?)?;
+    eprintln!("browser test: {steps} steps passed, none skipped");
 
     if update_screenshots {
         let docs = crate::root().join("docs/screenshots");
@@ -163,6 +169,32 @@ fn browser_home(sandbox: &Sandbox, dir: &Path, office: &str) -> Result<PathBuf> 
     Ok(home)
 }
 
+/// How many tests a `node --test` TAP report says passed; an error when one was skipped or marked todo (named), when
+/// any failed or was cancelled, or when none ran.
+fn steps_that_passed(tap: &str) -> Result<usize> {
+    let count = |what: &str| -> usize {
+        tap.lines()
+            .filter(|line| !line.starts_with(' '))
+            .find_map(|line| line.strip_prefix(&format!("# {what} "))?.trim().parse().ok())
+            .unwrap_or(0)
+    };
+    let not_run: Vec<&str> = tap
+        .lines()
+        .map(str::trim_start)
+        .filter(|line| line.starts_with("ok ") && (line.contains(" # SKIP") || line.contains(" # TODO")))
+        .collect();
+    if count("skipped") + count("todo") > 0 || !not_run.is_empty() {
+        bail!("the browser test skipped steps (a skip is not a pass): {}", not_run.join("; "));
+    }
+    if count("fail") + count("cancelled") > 0 {
+        bail!("the browser test has failed or cancelled steps");
+    }
+    match count("pass") {
+        0 => bail!("the browser test ran no step"),
+        passed => Ok(passed),
+    }
+}
+
 /// Runs a command with inherited output; kills it at the deadline.
 fn run_with_deadline(command: &mut Command, deadline: Duration) -> Result<()> {
     let mut child = command.spawn().with_context(|| format!("cannot run {command:?} (is Node.js installed?)"))?;
@@ -180,5 +212,25 @@ fn run_with_deadline(command: &mut Command, deadline: Duration) -> Result<()> {
             bail!("the browser test did not end within {} s", deadline.as_secs());
         }
         std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::steps_that_passed;
+
+    const TAIL: &str = "# tests 2\n# suites 0\n# pass 2\n# fail 0\n# cancelled 0\n# skipped 0\n# todo 0\n";
+
+    /// Planted: a step skipped (`test(name, { skip: true }, …)` or `t.skip()`) makes `node --test` exit 0; the run fails.
+    #[test]
+    fn a_skipped_browser_step_is_not_a_pass() {
+        let passed = format!("TAP version 13\nok 1 - the page opens\nok 2 - sending shows the id\n1..2\n{TAIL}");
+        assert_eq!(steps_that_passed(&passed).unwrap(), 2);
+        let skipped = "TAP version 13\nok 1 - the page opens\nok 2 - sending shows the id # SKIP\n1..2\n\
+                       # tests 2\n# pass 1\n# fail 0\n# cancelled 0\n# skipped 1\n# todo 0\n";
+        let error = steps_that_passed(skipped).unwrap_err().to_string();
+        assert!(error.contains("ok 2 - sending shows the id # SKIP"), "{error}");
+        let none = "TAP version 13\n1..0\n# tests 0\n# pass 0\n# fail 0\n# skipped 0\n# todo 0\n";
+        assert!(steps_that_passed(none).is_err());
     }
 }

@@ -121,8 +121,15 @@ fn main() -> ExitCode {
     // One line at the end, whatever came before it: the verdict, the time, where to look.
     match outcome {
         Ok(()) => {
+            // A skip is not a pass: what an opt-out skipped is named on the verdict's line.
+            let skipped = SKIPPED.lock().map(|s| s.clone()).unwrap_or_default();
+            let verdict = if skipped.is_empty() {
+                "合格 passed".to_string()
+            } else {
+                format!("合格 passed, {} SKIPPED by opt-out ({})", skipped.len(), skipped.join("; "))
+            };
             eprintln!(
-                "\nxtask {name}: 合格 passed in {time}{}",
+                "\nxtask {name}: {verdict} in {time}{}",
                 reports.map(|r| format!(" — reports: {r}")).unwrap_or_default()
             );
             ExitCode::SUCCESS
@@ -148,6 +155,17 @@ impl Task {
             Task::Docs { .. } => ("docs", None),
             Task::Fixtures { .. } => ("fixtures", None),
         }
+    }
+}
+
+/// What this run skipped under an explicit opt-out (`ci::opted_out`), by name: named again on the closing line.
+static SKIPPED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// Records a skipped test or step by name (and why), for the closing line.
+pub fn skipped(what: String) {
+    eprintln!("xtask: SKIPPED {what}");
+    if let Ok(mut skipped) = SKIPPED.lock() {
+        skipped.push(what);
     }
 }
 

@@ -82,8 +82,10 @@ async fn load(
 /// What one restart's check found.
 #[derive(Default)]
 struct Check {
-    /// sends answered 201 that are missing from the recipient's inbox or whose downloaded bytes differ
+    /// sends answered 201 that are missing from the recipient's inbox
     lost: usize,
+    /// sends answered 201 whose downloaded bytes differ from those sent (or that no longer download)
+    altered: usize,
     /// acknowledgements that reverted
     reverted: usize,
     /// messages in the inbox that no answered send (or retried key) accounts for: duplicates or inventions
@@ -137,6 +139,7 @@ async fn check_after_restart(
     let listed = inbox(receiver, base).await?;
     let mut check = Check {
         lost: accepted.iter().filter(|id| !listed.contains_key(*id)).count(),
+        altered: 0,
         reverted: acked.iter().filter(|id| listed.get(*id).is_some_and(|status| status != "acknowledged")).count(),
         invented: listed.keys().filter(|id| !accepted.contains(*id)).count(),
     };
@@ -149,7 +152,7 @@ async fn check_after_restart(
     for id in to_download.iter().filter(|id| listed.contains_key(*id)) {
         let response = receiver.get(format!("{base}/v1/messages/{id}/files/{name}")).send().await?;
         let intact = response.status().is_success() && response.bytes().await?.as_ref() == bytes.as_slice();
-        check.lost += usize::from(!intact);
+        check.altered += usize::from(!intact);
     }
     Ok(check)
 }
@@ -168,7 +171,49 @@ enum Mutation {
     Invent,
 }
 
+/// The store a [`Mutation`] is planted in.
+enum Planted<'a> {
+    /// the single relay's SQLite store, in its data folder
+    Sqlite(&'a std::path::Path),
+    /// the PostgreSQL database the relay nodes share
+    Postgres(&'a refserver::pgcluster::PgCluster, &'a str),
+}
+
 impl Mutation {
+    /// The one counter of [`Check`] this fault must move: a fault counts as caught only when its own counter
+    /// moved, not when the check found anything at all.
+    fn counter(self, counts: &Counts) -> usize {
+        match self {
+            Mutation::None => 0,
+            Mutation::LoseLastCommits => counts.lost,
+            Mutation::AlterBytes => counts.altered,
+            Mutation::Invent => counts.invented,
+        }
+    }
+
+    fn plant(self, store: &Planted<'_>) -> Result<()> {
+        match store {
+            Planted::Sqlite(data) => self.apply(data),
+            Planted::Postgres(cluster, url) => {
+                let sql = match self {
+                    Mutation::None => return Ok(()),
+                    Mutation::LoseLastCommits => "DELETE FROM messages WHERE seq > (SELECT max(seq) - 5 FROM messages)",
+                    Mutation::AlterBytes => {
+                        "UPDATE files SET bytes = '\\x00'::bytea WHERE message_id = \
+                         (SELECT id FROM messages ORDER BY seq DESC LIMIT 1)"
+                    }
+                    Mutation::Invent => {
+                        "INSERT INTO messages (id, sender, recipient, serial, status, created_at) \
+                         SELECT 'm_invented_' || seq, sender, recipient, serial, 'sent', created_at \
+                         FROM messages WHERE seq = (SELECT max(seq) FROM messages)"
+                    }
+                };
+                cluster.execute(url, sql)?;
+                Ok(())
+            }
+        }
+    }
+
     fn apply(self, data: &std::path::Path) -> Result<()> {
         let database = || rusqlite::Connection::open(data.join("relay.sqlite3"));
         match self {
@@ -215,34 +260,59 @@ fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
     }
 }
 
-/// Rounds that passed, and everything the checks after them found lost, reverted or invented.
+/// What the checks of a whole crash test found, counter by counter.
+#[derive(Default, Debug, Clone, Copy, PartialEq, Eq)]
+struct Counts {
+    lost: usize,
+    altered: usize,
+    reverted: usize,
+    invented: usize,
+}
+
+impl Counts {
+    fn total(&self) -> usize {
+        self.lost + self.altered + self.reverted + self.invented
+    }
+}
+
+/// Rounds that passed, and everything the checks after them found lost, altered, reverted or invented.
 #[derive(Default)]
 struct Tally {
     passed: usize,
-    lost: usize,
+    counts: Counts,
 }
 
 impl Tally {
     /// A round passes when its load got a send accepted and its check found nothing; a failing one is logged.
     fn score(&mut self, round: usize, check: &Check, accepted_in_round: usize, what: &str) {
-        let round_lost = check.lost + check.reverted + check.invented;
+        let round_lost = check.lost + check.altered + check.reverted + check.invented;
         if round_lost == 0 && accepted_in_round > 0 {
             self.passed += 1;
         } else {
             eprintln!(
-                "{what} round {round}: {accepted_in_round} accepted, {} lost, {} reverted, {} invented or duplicated",
-                check.lost, check.reverted, check.invented
+                "{what} round {round}: {accepted_in_round} accepted, {} lost, {} altered, {} reverted, {} invented or \
+                 duplicated",
+                check.lost, check.altered, check.reverted, check.invented
             );
         }
-        self.lost += round_lost;
+        self.counts.lost += check.lost;
+        self.counts.altered += check.altered;
+        self.counts.reverted += check.reverted;
+        self.counts.invented += check.invented;
     }
+}
+
+/// Whether a crash test run with `mutation` planted caught it: some round failed, and the check's own counter for
+/// that fault moved (a fault "caught" by another counter would hide a checker that misses it).
+fn caught(mutation: Mutation, row: &Row, counts: &Counts) -> bool {
+    row.passed < row.tries && mutation.counter(counts) > 0
 }
 
 /// The crash test: `kills` rounds of load ended by SIGKILL at a random moment, each followed by a restart on the
 /// same store and a [`check_after_restart`]. A round passes when its load got at least one send accepted and the
 /// check after its kill found nothing lost, reverted or invented; fewer rounds than `kills` within `budget` fail.
 /// `mutation` plants a fault in the store after every kill (the checker must then fail).
-async fn crash_test(kills: usize, budget: Duration, mutation: Mutation) -> Result<Row> {
+async fn crash_test(kills: usize, budget: Duration, mutation: Mutation) -> Result<(Row, Counts)> {
     let binary = crate::relay_process::build(false)?.join("careplan-refserver");
     let dir = tempfile::tempdir()?;
     let sandbox = Sandbox::care_manager_and_home_help(dir.path())?;
@@ -285,20 +355,21 @@ async fn crash_test(kills: usize, budget: Duration, mutation: Mutation) -> Resul
         relay.0.wait()?;
         task.abort();
         let _ = task.await;
-        mutation.apply(&sandbox.data)?;
+        mutation.plant(&Planted::Sqlite(&sandbox.data))?;
     }
     let acknowledged = ledger.lock().map(|l| l.acked.len()).unwrap_or(0);
     let accepted = ledger.lock().map(|l| l.accepted.len()).unwrap_or(0);
-    Ok(Row {
+    let row = Row {
         test: format!(
             "crash: SIGKILL under load ({accepted} sends answered 201, {acknowledged} acknowledged), each kill followed \
              by a restart that finds every 201 in the inbox with its bytes, no reverted ack and nothing invented"
         ),
         tries: kills,
         passed: tally.passed,
-        lost: tally.lost,
+        lost: tally.counts.total(),
         seconds: started.elapsed().as_secs_f64(),
-    })
+    };
+    Ok((row, tally.counts))
 }
 
 /// The crash test on two relay nodes sharing one PostgreSQL database (a throw-away cluster under target/): sends
@@ -307,7 +378,8 @@ async fn crash_test(kills: usize, budget: Duration, mutation: Mutation) -> Resul
 /// check of [`crash_test`] runs through B: every send answered 201 (by either node) is in the inbox with its bytes,
 /// no acknowledgement reverted, and nothing is invented or duplicated — a send whose answer the kill swallowed is
 /// retried under its key and must come back as the same message.
-async fn cluster_crash_test(kills: usize, budget: Duration) -> Result<Row> {
+/// `mutation` plants a fault in the shared database after every kill of node A (the checker must then fail).
+async fn cluster_crash_test(kills: usize, budget: Duration, mutation: Mutation) -> Result<(Row, Counts)> {
     use refserver::pgcluster::PgCluster;
     use refserver::store::Store;
     let binary = crate::relay_process::build(false)?.join("careplan-refserver");
@@ -351,7 +423,12 @@ async fn cluster_crash_test(kills: usize, budget: Duration) -> Result<Row> {
             let before = verified.len();
             let check =
                 check_after_restart(&base_b, &sender, &receiver, &files, &ledger, &mut verified, &mut next).await?;
-            tally.score(round, &check, verified.len() - before, "two-node crash");
+            let what = if mutation == Mutation::None {
+                "two-node crash".to_string()
+            } else {
+                format!("two-node crash ({mutation:?} planted)")
+            };
+            tally.score(round, &check, verified.len() - before, &what);
         }
         if round == kills {
             break;
@@ -363,10 +440,11 @@ async fn cluster_crash_test(kills: usize, budget: Duration) -> Result<Row> {
         node_a.0.wait()?;
         task.abort();
         let _ = task.await;
+        mutation.plant(&Planted::Postgres(&cluster, &url))?;
     }
     let accepted = ledger.lock().map(|l| l.accepted.len()).unwrap_or(0);
     let acknowledged = ledger.lock().map(|l| l.acked.len()).unwrap_or(0);
-    Ok(Row {
+    let row = Row {
         test: format!(
             "crash, two nodes on PostgreSQL: SIGKILL of node A under load while node B serves ({accepted} sends \
              answered 201, {acknowledged} acknowledged), each followed by a restart of A; every 201 in the inbox with \
@@ -374,9 +452,10 @@ async fn cluster_crash_test(kills: usize, budget: Duration) -> Result<Row> {
         ),
         tries: kills,
         passed: tally.passed,
-        lost: tally.lost,
+        lost: tally.counts.total(),
         seconds: started.elapsed().as_secs_f64(),
-    })
+    };
+    Ok((row, tally.counts))
 }
 
 /// Peak memory of a relay process while `uploads` offices' sends of about `megabytes` MB each arrive at once,
@@ -452,11 +531,57 @@ pub fn memory_only(budget_mb: usize) -> Result<()> {
     print_and_judge(&[row])
 }
 
-/// A cargo test target as one row: passed when the command succeeds.
-fn test_row(test: &str, args: &[&str]) -> Row {
+/// A cargo test target (`-p PACKAGE --test FILE`) as one row, run with `filters` (none: all its tests): passed
+/// when the command succeeds, tests ran, every filter matched a test that passed, and none was ignored. `cargo
+/// test` itself succeeds when a filter matches nothing, so a renamed test would otherwise read as passed.
+fn test_row(test: &str, target: &[&str], filters: &[&str]) -> Row {
     let started = Instant::now();
-    let ok = crate::cargo(args).is_ok();
-    Row { test: test.to_string(), tries: 1, passed: usize::from(ok), lost: 0, seconds: started.elapsed().as_secs_f64() }
+    let args: Vec<&str> =
+        ["test"].into_iter().chain(target.iter().copied()).chain(["--"]).chain(filters.iter().copied()).collect();
+    eprintln!("$ cargo {}", args.join(" "));
+    let outcome = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(&args)
+        .current_dir(root())
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|error| format!("cannot run cargo: {error}"))
+        .and_then(|output| {
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            if !output.status.success() {
+                return Err(format!("cargo {} failed ({}):\n{stdout}", args.join(" "), output.status));
+            }
+            tests_that_ran(&stdout, filters)
+        });
+    let passed = match outcome {
+        Ok(ran) => {
+            eprintln!("{ran} test(s) passed");
+            1
+        }
+        Err(why) => {
+            eprintln!("{test}: {why}");
+            0
+        }
+    };
+    Row { test: test.to_string(), tries: 1, passed, lost: 0, seconds: started.elapsed().as_secs_f64() }
+}
+
+/// How many tests passed in a successful `cargo test` run's output; an error when none ran, when a filter matched
+/// no test that passed (a renamed test), or when a test was ignored (a skip is not a pass).
+fn tests_that_ran(stdout: &str, filters: &[&str]) -> std::result::Result<usize, String> {
+    let result = |outcome: &str| -> Vec<&str> {
+        stdout.lines().filter_map(|line| line.strip_prefix("test ")?.strip_suffix(&format!(" ... {outcome}"))).collect()
+    };
+    let (passed, ignored) = (result("ok"), result("ignored"));
+    if passed.is_empty() {
+        return Err(format!("no test ran (filters {filters:?}): renamed or removed?\n{stdout}"));
+    }
+    if let Some(filter) = filters.iter().find(|filter| !passed.iter().any(|name| name.contains(*filter))) {
+        return Err(format!("no test matching {filter:?} ran: renamed or removed? ran: {passed:?}"));
+    }
+    if !ignored.is_empty() {
+        return Err(format!("ignored, not passed: {ignored:?}"));
+    }
+    Ok(passed.len())
 }
 
 fn print_and_judge(rows: &[Row]) -> Result<()> {
@@ -470,25 +595,40 @@ fn print_and_judge(rows: &[Row]) -> Result<()> {
     Ok(())
 }
 
-/// The crash test against a store that loses, alters or invents after each kill: each must fail the test.
-fn crash_checker_catches_planted_faults(runtime: &tokio::runtime::Runtime) -> Result<Row> {
+/// The crash test against a store that loses, alters or invents after each kill: each must fail the test, through
+/// the counter of its own fault (lost, altered, invented). `two_nodes`: the same faults planted in the PostgreSQL
+/// database two relay nodes share, against the two-node crash test.
+fn crash_checker_catches_planted_faults(runtime: &tokio::runtime::Runtime, two_nodes: bool) -> Result<Row> {
     let started = Instant::now();
     let mutations = [Mutation::LoseLastCommits, Mutation::AlterBytes, Mutation::Invent];
-    let mut caught = 0;
+    let mut caught_faults = 0;
     for mutation in mutations {
-        let row = runtime.block_on(crash_test(3, Duration::from_secs(60), mutation))?;
-        if row.passed < row.tries && row.lost > 0 {
-            caught += 1;
+        let (row, counts) = if two_nodes {
+            runtime.block_on(cluster_crash_test(3, Duration::from_secs(60), mutation))?
         } else {
-            eprintln!("the crash test did not catch {mutation:?}: {} of {} rounds passed", row.passed, row.tries);
+            runtime.block_on(crash_test(3, Duration::from_secs(60), mutation))?
+        };
+        if caught(mutation, &row, &counts) {
+            caught_faults += 1;
+        } else {
+            eprintln!(
+                "the crash test did not catch {mutation:?} by its own counter: {} of {} rounds passed, found {counts:?}",
+                row.passed, row.tries
+            );
         }
     }
+    let test = if two_nodes {
+        "crash checker, two nodes on PostgreSQL: a shared database that loses its last commits, alters a file or \
+         invents a message after each kill of node A fails the two-node crash test, each by its own counter (3 kills \
+         each)"
+    } else {
+        "crash checker: a store that loses its last commits, alters a file or invents a message after each kill \
+         fails the crash test, each by its own counter (3 kills each)"
+    };
     Ok(Row {
-        test: "crash checker: a store that loses its last commits, alters a file or invents a message after each kill \
-               fails the crash test (3 kills each)"
-            .into(),
+        test: test.into(),
         tries: mutations.len(),
-        passed: caught,
+        passed: caught_faults,
         lost: 0,
         seconds: started.elapsed().as_secs_f64(),
     })
@@ -497,49 +637,58 @@ fn crash_checker_catches_planted_faults(runtime: &tokio::runtime::Runtime) -> Re
 /// Only the two-node crash test on PostgreSQL (`cargo xtask reliability --two-nodes`).
 pub fn two_nodes_only(kills: usize) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
-    let row = runtime.block_on(cluster_crash_test(kills, Duration::from_secs(240)))?;
-    print_and_judge(&[row])
+    print_and_judge(&two_node_rows(&runtime, kills, Duration::from_secs(240))?)
 }
 
 /// The crash tests and the planted faults, for CI (the other rows are part of `cargo test`): `kills` kills of the
 /// one relay, and twenty of one of two nodes on PostgreSQL.
 pub fn crash_only(kills: usize) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
-    let row = runtime.block_on(crash_test(kills, Duration::from_secs(60), Mutation::None))?;
-    let planted = crash_checker_catches_planted_faults(&runtime)?;
-    let two_nodes = runtime.block_on(cluster_crash_test(20, Duration::from_secs(120)))?;
-    print_and_judge(&[row, planted, two_nodes])
+    let (row, _) = runtime.block_on(crash_test(kills, Duration::from_secs(60), Mutation::None))?;
+    let planted = crash_checker_catches_planted_faults(&runtime, false)?;
+    let mut rows = vec![row, planted];
+    rows.extend(two_node_rows(&runtime, 20, Duration::from_secs(120))?);
+    print_and_judge(&rows)
+}
+
+/// The two-node crash test and its planted faults; none, each named as skipped, when the run opted out of
+/// PostgreSQL (`CAREPLAN_SKIP_POSTGRES`) and it is not installed.
+fn two_node_rows(runtime: &tokio::runtime::Runtime, kills: usize, budget: Duration) -> Result<Vec<Row>> {
+    if crate::ci::opted_out(crate::ci::SKIP_POSTGRES) && !refserver::pgcluster::PgCluster::installed() {
+        for row in ["two-node crash test", "two-node crash checker (planted faults)"] {
+            crate::skipped(format!("reliability: {row} ({}: PostgreSQL is not installed)", crate::ci::SKIP_POSTGRES));
+        }
+        return Ok(Vec::new());
+    }
+    let (row, _) = runtime.block_on(cluster_crash_test(kills, budget, Mutation::None))?;
+    Ok(vec![row, crash_checker_catches_planted_faults(runtime, true)?])
 }
 
 pub fn run(kills: usize) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     let mut rows = vec![
-        runtime.block_on(crash_test(kills, Duration::from_secs(240), Mutation::None))?,
-        crash_checker_catches_planted_faults(&runtime)?,
-        runtime.block_on(cluster_crash_test(kills.min(30), Duration::from_secs(120)))?,
+        runtime.block_on(crash_test(kills, Duration::from_secs(240), Mutation::None))?.0,
+        crash_checker_catches_planted_faults(&runtime, false)?,
     ];
+    rows.extend(two_node_rows(&runtime, kills.min(30), Duration::from_secs(120))?);
     rows.push(test_row(
         "hostile clients: slowloris, endless body, 10 000 parts, huge field, TLS 1.0/1.1/SSL 3 and weak-cipher hellos, renegotiation — another office served within 2 s during each",
-        &["test", "--quiet", "-p", "refserver", "--test", "hostile"],
+        &["-p", "refserver", "--test", "hostile"], &[],
     ));
     rows.push(test_row(
         "durability: SIGKILL after 201, full store → 507 (sends and unauditable downloads), retention",
-        &["test", "--quiet", "-p", "refserver", "--test", "durability"],
+        &["-p", "refserver", "--test", "durability"],
+        &[],
     ));
     rows.push(test_row(
         "certificates: expired, not yet valid, other CA, revoked, no clientAuth",
-        &["test", "--quiet", "-p", "refserver", "--test", "relay", "every_negative"],
+        &["-p", "refserver", "--test", "relay"],
+        &["every_negative"],
     ));
-    let security = |test: &str, filters: &[&str]| {
-        let args: Vec<&str> = ["test", "--quiet", "-p", "refserver", "--test", "security", "--"]
-            .into_iter()
-            .chain(filters.iter().copied())
-            .collect();
-        test_row(test, &args)
-    };
+    let security = |test: &str, filters: &[&str]| test_row(test, &["-p", "refserver", "--test", "security"], filters);
     rows.push(test_row(
         "security: cross-site send, download and ack refused; a reused Idempotency-Key gets 409, an over-long one 400 (suite R22, R32, R33, each failing under its planted fault)",
-        &["test", "--quiet", "-p", "refserver", "--test", "protocol_suite"],
+        &["-p", "refserver", "--test", "protocol_suite"], &[],
     ));
     rows.push(security(
         "security: data and PKI folders 0700, files 0600; no start on a key others can read; a purge leaves no bytes behind",
@@ -560,11 +709,13 @@ pub fn run(kills: usize) -> Result<()> {
     rows.push(runtime.block_on(upload_memory(128, 8, 60))?);
     rows.push(test_row(
         "codec + validator: arbitrary and mutated bytes never panic (proptest)",
-        &["test", "--quiet", "-p", "conformance", "--test", "properties"],
+        &["-p", "conformance", "--test", "properties"],
+        &[],
     ));
     rows.push(test_row(
         "request parsing: hostile multipart, headers, garbage over TLS — never 5xx (proptest)",
-        &["test", "--quiet", "-p", "refserver", "--test", "fuzz_requests"],
+        &["-p", "refserver", "--test", "fuzz_requests"],
+        &[],
     ));
     match crate::fuzz::run(60) {
         Ok(targets) => rows.extend(targets.into_iter().map(|(target, seconds)| Row {
@@ -580,4 +731,39 @@ pub fn run(kills: usize) -> Result<()> {
         }
     }
     print_and_judge(&rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RUN: &str = "\nrunning 2 tests\ntest a_reissued_certificate_takes_effect ... ok\n\
+                       test answers_are_hardened ... ok\n\ntest result: ok. 2 passed; 0 failed; 0 ignored\n";
+
+    /// Planted: a filter whose test was renamed matches nothing, and `cargo test` still succeeds — the row fails.
+    #[test]
+    fn a_renamed_or_ignored_test_is_not_a_passed_row() {
+        assert_eq!(tests_that_ran(RUN, &["a_reissued", "answers_are"]), Ok(2));
+        let renamed = tests_that_ran(RUN, &["a_reissued", "refusals_probes"]).unwrap_err();
+        assert!(renamed.starts_with("no test matching \"refusals_probes\" ran"), "{renamed}");
+        let nothing = "\nrunning 0 tests\n\ntest result: ok. 0 passed; 0 failed; 0 ignored; 5 filtered out\n";
+        assert!(tests_that_ran(nothing, &[]).unwrap_err().starts_with("no test ran"));
+        let ignored = format!("{RUN}test slow_one ... ignored\n");
+        assert!(tests_that_ran(&ignored, &[]).unwrap_err().starts_with("ignored, not passed"));
+    }
+
+    /// Planted: a checker that counts altered bytes as lost (as it did before #32) still fails rounds, but the
+    /// fault it must catch is not caught by its own counter.
+    #[test]
+    fn a_planted_fault_counts_only_through_its_own_counter() {
+        let row = |passed| Row { test: String::new(), tries: 3, passed, lost: 0, seconds: 0.0 };
+        let altered = Counts { altered: 1, ..Counts::default() };
+        let lost = Counts { lost: 4, ..Counts::default() };
+        assert!(caught(Mutation::AlterBytes, &row(0), &altered));
+        assert!(!caught(Mutation::AlterBytes, &row(0), &lost), "found, but as a loss: not the fault planted");
+        assert!(!caught(Mutation::LoseLastCommits, &row(3), &lost), "no round failed");
+        assert!(caught(Mutation::LoseLastCommits, &row(2), &lost));
+        assert!(!caught(Mutation::Invent, &row(0), &Counts { lost: 1, altered: 1, reverted: 1, invented: 0 }));
+        assert!(caught(Mutation::Invent, &row(0), &Counts { invented: 1, ..Counts::default() }));
+    }
 }
