@@ -517,3 +517,29 @@ async fn metrics_answer_only_the_operators_addresses() {
     assert_eq!(status, StatusCode::FORBIDDEN, "an office reads the relay-wide counters: {body}");
     relay.stop().await;
 }
+
+/// #31.6: `evidence verify` prints the names of a ZIP's entries escaped: a name carrying terminal control sequences
+/// cannot retitle or recolour the terminal of whoever checks the record.
+#[tokio::test]
+async fn evidence_verify_prints_entry_names_escaped() {
+    let relay = Relay::start().await;
+    let today = time::OffsetDateTime::now_utc().date();
+    let period = format!("from={}&to={}", today - time::Duration::days(1), today + time::Duration::days(1));
+    let url = relay.url(&format!("/v1/evidence?{period}&format=zip"));
+    let archive = relay.client(CARE_MANAGER).get(url).send().await.unwrap().bytes().await.unwrap();
+    let entries = refserver::zip::entries(&archive).expect("a zip");
+    let hostile = "\u{1b}]0;pwned\u{7}\u{1b}[31m";
+    let renamed: Vec<(String, Vec<u8>)> =
+        entries.into_iter().map(|(name, bytes)| (format!("{hostile}{name}"), bytes)).collect();
+    let saved = relay.dir.path().join("renamed.zip");
+    std::fs::write(&saved, refserver::zip::stored(renamed.iter().map(|(n, b)| (n.as_str(), b.as_slice())))).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_careplan-refserver"))
+        .args(["evidence", "verify", saved.to_str().unwrap(), "--pki", paths(&relay).dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let printed = [output.stdout, output.stderr].concat();
+    let printed = String::from_utf8_lossy(&printed);
+    assert!(!printed.contains('\u{1b}') && !printed.contains('\u{7}'), "control characters printed raw: {printed:?}");
+    assert!(printed.contains("\\u{001B}"), "{printed}");
+    relay.stop().await;
+}
