@@ -158,34 +158,57 @@ fn retention(store: &dyn Store) {
     store.compact().wait().unwrap();
 }
 
-/// Sends from many threads at once: every one stored once, and oldest-first paging (by sequence number) sees them
-/// all in the order they were committed, with no gap a late commit could fall into.
+/// Sends from many threads at once: every one stored once, and numbered in commit order — a client paging oldest
+/// first (`after=` its last sequence number) *while* the sends commit never asks again for what lies before its
+/// cursor, so a message that committed after a higher-numbered one would be skipped for good. The reader pages
+/// during the writes and must end with all 80, each once, strictly increasing (planted on PostgreSQL: the send
+/// without its advisory lock, with a pause between drawing the number and committing — the reader misses sends).
 fn concurrent_sends(store: &(dyn Store + Sync)) {
-    std::thread::scope(|scope| {
-        for thread in 0..8 {
-            scope.spawn(move || {
-                for n in 0..10 {
-                    let id = format!("m_c{thread}_{n}");
-                    assert!(matches!(
-                        insert(store, message(&id, C, A, "2025-07-01T00:00:00Z", None, "d")),
-                        Inserted::New(_)
-                    ));
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let writing = AtomicBool::new(true);
+    let seen = std::thread::scope(|scope| {
+        let writers: Vec<_> = (0..8)
+            .map(|thread| {
+                scope.spawn(move || {
+                    for n in 0..10 {
+                        let id = format!("m_c{thread}_{n}");
+                        assert!(matches!(
+                            insert(store, message(&id, C, A, "2025-07-01T00:00:00Z", None, "d")),
+                            Inserted::New(_)
+                        ));
+                    }
+                })
+            })
+            .collect();
+        let reader = scope.spawn(|| {
+            let (mut seen, mut after, mut pages) = (Vec::new(), None, 0usize);
+            loop {
+                // Read before the page: a page asked for after the last commit ends the reading.
+                let done = !writing.load(Ordering::SeqCst);
+                let page = store.list(A, Mailbox::Inbox, None, Cursor::OldestFirst { after }, 7).wait().unwrap();
+                pages += 1;
+                seen.extend(page.messages.iter().map(|m| (m.seq, m.id.clone())));
+                after = page.next.or(page.messages.last().map(|m| m.seq)).or(after);
+                if done && page.next.is_none() {
+                    return (seen, pages);
                 }
-            });
+                std::thread::yield_now();
+            }
+        });
+        for writer in writers {
+            writer.join().unwrap();
         }
+        writing.store(false, Ordering::SeqCst);
+        reader.join().unwrap()
     });
-    let mut seen = Vec::new();
-    let mut after = None;
-    loop {
-        let page = store.list(A, Mailbox::Inbox, None, Cursor::OldestFirst { after }, 7).wait().unwrap();
-        seen.extend(page.messages.iter().map(|m| m.seq));
-        match page.next {
-            Some(next) => after = Some(next),
-            None => break,
-        }
-    }
-    assert_eq!(seen.len(), 80);
-    assert!(seen.windows(2).all(|pair| pair[0] < pair[1]), "strictly increasing: {seen:?}");
+    let (seen, pages) = seen;
+    let ids: std::collections::BTreeSet<&str> = seen.iter().map(|(_, id)| id.as_str()).collect();
+    assert_eq!(
+        (seen.len(), ids.len()),
+        (80, 80),
+        "paging while sends commit sees every send once ({pages} pages): a late commit behind the cursor is skipped"
+    );
+    assert!(seen.windows(2).all(|pair| pair[0].0 < pair[1].0), "strictly increasing: {seen:?}");
 }
 
 fn every_case(store: &(dyn Store + Sync)) {
