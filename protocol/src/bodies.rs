@@ -70,7 +70,7 @@ pub struct Subject {
 }
 
 /// A page of a mailbox, newest first (or, with `order=asc`, oldest first); `next` is the cursor of the following
-/// page (`before=` newest first, `after=` oldest first).
+/// page (`before=` newest first, `after=` oldest first): opaque, and the calling office's own.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Page {
     pub messages: Vec<Message>,

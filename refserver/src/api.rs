@@ -96,6 +96,8 @@ pub struct AppState {
     office_uploads: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Semaphore>>>,
     /// signs offices' exchange records
     pub signer: crate::evidence::Signer,
+    /// turns sequence numbers into each office's paging cursors
+    cursors: Cursors,
 }
 
 impl AppState {
@@ -114,6 +116,7 @@ impl AppState {
             arrivals: Default::default(),
             uploads,
             office_uploads: Default::default(),
+            cursors: Cursors(signer.derived_key("paging cursors")),
             signer,
         }
     }
@@ -130,6 +133,49 @@ impl AppState {
             .entry(office.to_string())
             .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(self.office_share())))
             .clone()
+    }
+}
+
+/// Paging cursors as offices see them: the store's sequence number under a permutation of 52-bit numbers keyed per
+/// office (four Feistel rounds over HMAC-SHA-256), so a cursor says nothing of how many messages other offices
+/// exchanged, every node that shares the PKI reads it, and it stays a number JavaScript holds exactly.
+struct Cursors(ring::hmac::Key);
+
+/// Bits of each half of a cursor.
+const CURSOR_HALF: u32 = 26;
+const CURSOR_HALF_MASK: u64 = (1 << CURSOR_HALF) - 1;
+
+impl Cursors {
+    fn round(&self, office: &str, round: u8, half: u64) -> u64 {
+        let mut context = ring::hmac::Context::with_key(&self.0);
+        context.update(office.as_bytes());
+        context.update(&[0, round]);
+        context.update(&half.to_le_bytes());
+        let tag = context.sign();
+        let mut first = [0u8; 8];
+        first.iter_mut().zip(tag.as_ref()).for_each(|(to, from)| *to = *from);
+        u64::from_le_bytes(first) & CURSOR_HALF_MASK
+    }
+
+    /// The cursor `office` is given for the sequence number `seq` (below 2^52).
+    fn hide(&self, office: &str, seq: i64) -> i64 {
+        let seq = seq.unsigned_abs() & ((1 << (2 * CURSOR_HALF)) - 1);
+        let (mut left, mut right) = (seq >> CURSOR_HALF, seq & CURSOR_HALF_MASK);
+        for round in 0..4 {
+            (left, right) = (right, left ^ self.round(office, round, right));
+        }
+        i64::try_from((left << CURSOR_HALF) | right).unwrap_or(0)
+    }
+
+    /// The sequence number behind `cursor`, which `office` was given; a number no cursor can be is refused.
+    fn reveal(&self, office: &str, cursor: i64) -> Result<i64, ApiError> {
+        let not_a_cursor = || ApiError::new(ErrorCode::BadRequest, "before and after take a `next` the relay gave");
+        let cursor = u64::try_from(cursor).ok().filter(|c| *c >> (2 * CURSOR_HALF) == 0).ok_or_else(not_a_cursor)?;
+        let (mut left, mut right) = (cursor >> CURSOR_HALF, cursor & CURSOR_HALF_MASK);
+        for round in (0..4).rev() {
+            (left, right) = (right ^ self.round(office, round, left), left);
+        }
+        i64::try_from((left << CURSOR_HALF) | right).map_err(|_| not_a_cursor())
     }
 }
 
@@ -420,11 +466,12 @@ pub(crate) async fn mailbox(
             })
             .transpose()
     };
+    let position = |name: &str| number(name)?.map(|cursor| state.cursors.reveal(me, cursor)).transpose();
     let cursor = match param(&params, "order") {
         None | Some("") | Some("desc") if param(&params, "after").is_none() => {
-            Cursor::NewestFirst { before: number("before")? }
+            Cursor::NewestFirst { before: position("before")? }
         }
-        Some("asc") if param(&params, "before").is_none() => Cursor::OldestFirst { after: number("after")? },
+        Some("asc") if param(&params, "before").is_none() => Cursor::OldestFirst { after: position("after")? },
         _ => {
             return Err(ApiError::new(
                 ErrorCode::BadRequest,
@@ -451,6 +498,7 @@ pub(crate) async fn mailbox(
             page.messages.reverse();
             page.next = None;
         }
+        page.next = page.next.map(|seq| state.cursors.hide(me, seq));
         json_response(StatusCode::OK, &to_json(&protocol::Page::from(page)))
     };
     // Past the office's cap a poll is answered at once, as if it had not asked to wait.
@@ -1117,6 +1165,19 @@ mod tests {
         {
             assert!(!safe_file_name(bad), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn a_cursor_reads_back_only_for_its_office() {
+        let cursors = Cursors(ring::hmac::Key::new(ring::hmac::HMAC_SHA256, b"test"));
+        for seq in [0, 1, 2, 3, 1000, 123_456_789, (1 << 52) - 1] {
+            let cursor = cursors.hide("1370002058", seq);
+            assert!((0..1 << 52).contains(&cursor));
+            assert_eq!(cursors.reveal("1370002058", cursor).ok(), Some(seq));
+            assert_ne!(cursors.hide("1370001002", seq), cursor);
+        }
+        assert!(cursors.reveal("1370002058", -1).is_err());
+        assert!(cursors.reveal("1370002058", 1 << 52).is_err());
     }
 
     #[test]

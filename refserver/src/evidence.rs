@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 use protocol::{EvidenceFile, EvidenceMessage, EvidenceRecord, EvidenceRefusal, FileEntry};
 use ring::rand::SystemRandom;
 use ring::signature::{EcdsaKeyPair, UnparsedPublicKey, ECDSA_P256_SHA256_ASN1, ECDSA_P256_SHA256_ASN1_SIGNING};
+use sha2::Digest as _;
 use time::{Date, OffsetDateTime, UtcOffset};
 
 use crate::checks::shown;
@@ -303,6 +304,8 @@ pub struct Signer {
     rng: SystemRandom,
     pub subject: String,
     pub sha256: String,
+    /// SHA-256 of the private key, from which [`Signer::derived_key`] derives the relay's other keys
+    secret: [u8; 32],
 }
 
 impl Signer {
@@ -315,13 +318,22 @@ impl Signer {
             _ => return Err(key_error(&pki.signing_key(), "no PKCS#8 private key".into())),
         };
         let rng = SystemRandom::new();
-        let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, der.secret_pkcs8_der(), &rng)
+        let der_key = der.secret_pkcs8_der();
+        let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, der_key, &rng)
             .map_err(|e| key_error(&pki.signing_key(), format!("not an ECDSA P-256 key: {e}")))?;
         let der = certificate_der(&pki.signing_cert())?;
         let (_, certificate) =
             x509_parser::parse_x509_certificate(&der).map_err(|e| key_error(&pki.signing_cert(), e.to_string()))?;
         let subject = certificate.subject().to_string();
-        Ok(Signer { key, rng, subject, sha256: fingerprint(&der) })
+        let secret = sha2::Sha256::digest(der_key).into();
+        Ok(Signer { key, rng, subject, sha256: fingerprint(&der), secret })
+    }
+
+    /// A key for `purpose` derived from the signing key: the same on every relay node that shares the PKI, and
+    /// unknown to anyone without the key.
+    pub fn derived_key(&self, purpose: &str) -> ring::hmac::Key {
+        let tag = ring::hmac::sign(&ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &self.secret), purpose.as_bytes());
+        ring::hmac::Key::new(ring::hmac::HMAC_SHA256, tag.as_ref())
     }
 
     pub fn sign(&self, bytes: &[u8]) -> Result<Vec<u8>, EvidenceError> {
@@ -341,7 +353,6 @@ fn certificate_der(path: &std::path::Path) -> Result<Vec<u8>, EvidenceError> {
 
 /// SHA-256 of a certificate's DER, lower-case hex: how a record names the certificate that signed it.
 fn fingerprint(der: &[u8]) -> String {
-    use sha2::Digest as _;
     conformance::hex::encode(&sha2::Sha256::digest(der))
 }
 

@@ -543,3 +543,39 @@ async fn evidence_verify_prints_entry_names_escaped() {
     assert!(printed.contains("\\u{001B}"), "{printed}");
     relay.stop().await;
 }
+
+/// #31.6: paging cursors are the office's own: the same message gives its sender and its recipient different
+/// cursors, an office's consecutive messages do not give consecutive numbers, and paging with them still works.
+#[tokio::test]
+async fn paging_cursors_are_opaque_and_the_offices_own() {
+    let relay = Relay::start().await;
+    let mut ids = Vec::new();
+    for key in ["c1", "c2", "c3"] {
+        let mut files = plan_unit();
+        for (name, _) in &mut files {
+            *name = name.replace("20250425090000", &format!("2025042509000{}", &key[1..]));
+        }
+        let (status, body) = relay.send(CARE_MANAGER, HOME_HELP, &files, None).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        ids.push(body["id"].as_str().unwrap().to_string());
+    }
+    let (_, inbox) = relay.get(HOME_HELP, "/v1/inbox?limit=1").await;
+    let (_, outbox) = relay.get(CARE_MANAGER, "/v1/outbox?limit=1").await;
+    assert_eq!(
+        (inbox["messages"][0]["id"].as_str(), outbox["messages"][0]["id"].as_str()),
+        (Some(&*ids[2]), Some(&*ids[2]))
+    );
+    let (first, theirs) = (inbox["next"].as_i64().unwrap(), outbox["next"].as_i64().unwrap());
+    assert_ne!(first, theirs, "sender and recipient see one relay-wide cursor for the same message");
+    let (_, second) = relay.get(HOME_HELP, &format!("/v1/inbox?limit=1&before={first}")).await;
+    assert_eq!(second["messages"][0]["id"].as_str(), Some(&*ids[1]), "{second}");
+    let next = second["next"].as_i64().unwrap();
+    assert_ne!(first - next, 1, "consecutive messages give consecutive cursors");
+    let (_, third) = relay.get(HOME_HELP, &format!("/v1/inbox?limit=1&before={next}")).await;
+    assert_eq!(third["messages"][0]["id"].as_str(), Some(&*ids[0]), "{third}");
+    let (_, oldest) = relay.get(HOME_HELP, "/v1/inbox?order=asc&limit=1").await;
+    let after = oldest["next"].as_i64().unwrap();
+    let (_, then) = relay.get(HOME_HELP, &format!("/v1/inbox?order=asc&limit=1&after={after}")).await;
+    assert_eq!(then["messages"][0]["id"].as_str(), Some(&*ids[1]), "{then}");
+    relay.stop().await;
+}
