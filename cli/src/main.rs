@@ -721,8 +721,63 @@ fn relay_target(
     Ok(suite::relay::RelayTarget { url, ca_pem: read(ca)?, offices: identities, negative, max_body })
 }
 
+/// One line of sentence counts: total, then each disposition.
+fn sentence_counts(counts: &coverage::SentenceCounts, lang: Lang) -> String {
+    let [enforced, assumption, not_checkable, unenforced] = match lang {
+        Lang::Ja => ["検査", "解釈", "検査不能", "未検査"],
+        Lang::En => ["enforced", "assumption", "not checkable", "unenforced"],
+    };
+    format!(
+        "{:>4}  {enforced} {:>3}  {assumption} {:>3}  {not_checkable} {:>3}  {unenforced} {:>3}",
+        counts.total, counts.enforced, counts.assumption, counts.not_checkable, counts.unenforced
+    )
+}
+
 fn coverage_text(matrix: &coverage::Coverage, lang: Lang) -> String {
-    let mut out = String::new();
+    let heading = |ja: &'static str, en: &'static str| if lang == Lang::Ja { ja } else { en };
+    let mut out = format!(
+        "{}: {}  ({} {}, {} {}, {} {}, {} {})\n",
+        heading(
+            "標準仕様の文（S1 本体・S2 レイアウト定義書）",
+            "Sentences of the specification (S1 本体, S2 レイアウト定義書)"
+        ),
+        matrix.sentences_total,
+        heading("規則が検査", "enforced by rules"),
+        matrix.sentences_enforced,
+        heading("解釈のみ", "a stated reading only"),
+        matrix.sentences_assumption,
+        heading("ファイルでは検査できない", "not checkable in a file"),
+        matrix.sentences_not_checkable,
+        heading("まだ検査していない", "not enforced yet"),
+        matrix.sentences_unenforced,
+    );
+    out.push_str(&format!("\n{}\n", heading("部分ごと（S2 の表、S1 の節）", "Per part (S2 table, S1 section)")));
+    for part in &matrix.sentence_parts {
+        out.push_str(&format!("  {:?} {:<44} {}\n", part.source, part.part, sentence_counts(&part.counts, lang)));
+    }
+    out.push_str(&format!(
+        "\n{}\n",
+        heading(
+            "種類ごと（その表の文と、全表共通の文）",
+            "Per kind (its table's sentences and those every table repeats)"
+        )
+    ));
+    for (kind, counts) in &matrix.sentences_by_kind {
+        out.push_str(&format!("  {kind:<14} {}\n", sentence_counts(counts, lang)));
+    }
+    for (title, notes) in [
+        (heading("まだ検査していない文", "Sentences not enforced yet"), &matrix.sentences_unenforced_list),
+        (heading("ファイルでは検査できない文", "Sentences no file can show"), &matrix.sentences_not_checkable_list),
+    ] {
+        out.push_str(&format!("\n{title} ({})\n", notes.len()));
+        for note in notes {
+            out.push_str(&format!(
+                "  {} {:?} {} 「{}」\n      {}\n",
+                note.id, note.source, note.at, note.text, note.reason
+            ));
+        }
+    }
+    out.push_str(&format!("\n{}\n", heading("項目ごとの検査規則", "Rules per item")));
     let mut kind = "";
     for item in &matrix.items {
         if item.kind != kind {

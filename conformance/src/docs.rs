@@ -1,6 +1,7 @@
 //! The reference under `docs/`, rendered from the same source as the code: one page per rule (both languages,
 //! with the fixtures that trigger it and the messages they give), one page per file kind (its items as the spec
-//! lists them, the rules that check each), the code tables, the assumptions, and an index.
+//! lists them, the rules that check each and the sentences behind it), the sentence inventory with each
+//! sentence's disposition, the code tables, the assumptions, and an index.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -11,7 +12,8 @@ use crate::finding::Severity;
 use crate::i18n::Lang;
 use crate::rule_meta::{DocSection, DocText};
 use crate::rules::{self, Rule};
-use crate::spec::{assumptions, spec, Item, Kind, Required};
+use crate::spec::sentences::{Disposition, Sentence, SentenceFile};
+use crate::spec::{assumptions, spec, Item, Kind, Required, SOURCES};
 use crate::synth::fixtures::SEED;
 use crate::synth::invalid::{cases, Case};
 use crate::synth::SynthError;
@@ -25,6 +27,7 @@ pub fn render() -> Result<BTreeMap<PathBuf, String>, SynthError> {
     pages.insert(PathBuf::from("README.md"), index(&matrix));
     pages.insert(PathBuf::from("assumptions.md"), assumptions_page());
     pages.insert(PathBuf::from("codes.md"), codes_page());
+    pages.insert(PathBuf::from("sentences.md"), sentences_page());
     for rule in rules::all() {
         let triggering: Vec<&Case> =
             cases.iter().filter(|c| c.expected.iter().any(|e| e.rule == rule.meta.code)).collect();
@@ -58,6 +61,19 @@ fn index(matrix: &Coverage) -> String {
     out.push_str("# ケアプランデータ連携 適合性検査 リファレンス / Conformance reference\n\n");
     out.push_str("標準仕様（第4.1版, CSVバージョン 202407）のファイル種別ごとの項目と、検査規則の一覧です。\n");
     out.push_str("The items of every file kind of the standard (v4.1) and the validator's rule catalogue.\n\n");
+    out.push_str("原典 / primary text (a public extraction of the published PDFs):\n\n");
+    for source in SOURCES {
+        let _ = writeln!(out, "- **{}** {} — `{}`", source.id, source.title, source.text);
+    }
+    let _ = writeln!(
+        out,
+        "\n- [標準仕様の文 / sentences of the specification](sentences.md): **{}** — 規則が検査 enforced by rules **{}**, 解釈のみ a stated reading only **{}**, ファイルでは検査できない not checkable in a file **{}**, まだ検査していない not enforced yet **{}**",
+        matrix.sentences_total,
+        matrix.sentences_enforced,
+        matrix.sentences_assumption,
+        matrix.sentences_not_checkable,
+        matrix.sentences_unenforced
+    );
     let _ = writeln!(
         out,
         "- 検査される項目 / items checked: **{} / {}**\n- テスト用ファイルのある規則 / rules with a fixture: **{} / {}**\n- 標準仕様の出典を示す規則 / rules citing the spec: **{} / {}**\n- [前提とした解釈 / documented assumptions](assumptions.md) · [コード表 / code tables](codes.md)\n",
@@ -114,6 +130,21 @@ fn rule_page(rule: &Rule, triggering: &[&Case], matrix: &Coverage) -> String {
     let _ =
         writeln!(out, "| 出典 / source | {} |", meta.cites.iter().map(|c| cell(c)).collect::<Vec<_>>().join("<br>"));
     let _ = writeln!(out, "| 説明 / explain | `careplan-conformance explain {} --lang ja` |\n", meta.code);
+    let sentences = coverage::sentences_of(meta.code);
+    if !sentences.is_empty() {
+        let _ = writeln!(out, "## 検査する標準仕様の文 / Sentences of the specification it enforces\n");
+        for sentence in sentences {
+            let _ = writeln!(
+                out,
+                "- [{0}](../sentences.md#{1}) {2} 「{3}」",
+                sentence.id,
+                anchor(&sentence.id),
+                cell(&sentence.at),
+                cell(&sentence.text)
+            );
+        }
+        out.push('\n');
+    }
     let sections = meta.doc_sections();
     for lang in [Lang::Ja, Lang::En] {
         for DocSection { heading, text } in &sections {
@@ -189,16 +220,16 @@ fn kind_page(kind: &Kind) -> String {
         "- ファイル名 / file name: `{}{month}_<送信元事業所番号 10>_<送信元種類 2>_<送信先事業所番号 10>_<送信先種類 2>_<連番 14>.{extension}`",
         kind.code
     );
-    let _ = writeln!(out, "- 原資料 / source: `../shared/spec/{}`", kind.source);
+    let _ = writeln!(out, "- 原典 / source: {} ([標準仕様の文 / sentences](../sentences.md))", kind.source);
     let _ = writeln!(out, "- 項目数 / items: {}\n", kind.items.len());
     if !kind.is_csv() {
         out.push_str("JPEG 画像です。ファイル名だけを検査します。 / A JPEG image: only its file name is checked.\n");
         return out;
     }
     out.push_str(
-        "| No. | 項目名 | id | 型 / type | 項目長 | 必須 | コード・書式 | 個人情報 / personal | 検査する規則 / checked by | 前提・備考 |\n",
+        "| No. | 項目名 | id | 型 / type | 項目長 | 必須 | コード・書式 | 個人情報 / personal | 検査する規則 / checked by | 標準仕様の文 / sentences | 前提・備考 |\n",
     );
-    out.push_str("|---|---|---|---|---|---|---|---|---|---|\n");
+    out.push_str("|---|---|---|---|---|---|---|---|---|---|---|\n");
     for item in &kind.items {
         let required = match item.required {
             Required::Yes => "○",
@@ -216,7 +247,7 @@ fn kind_page(kind: &Kind) -> String {
         }
         let _ = writeln!(
             out,
-            "| <a id=\"no{no}\"></a>{no} | {name} | `{id}` | {ty} | {len} | {required} | {codes} | {personal} | {checks} | {notes} |",
+            "| <a id=\"no{no}\"></a>{no} | {name} | `{id}` | {ty} | {len} | {required} | {codes} | {personal} | {checks} | {sentences} | {notes} |",
             no = item.no,
             name = cell(&item.name),
             id = item.id,
@@ -225,10 +256,94 @@ fn kind_page(kind: &Kind) -> String {
             codes = codes_and_format(item),
             personal = item.personal.filter(|p| p.is_personal()).map_or(String::new(), |p| p.label().ja.to_string()),
             checks = checks.join(" "),
+            sentences = item_sentences(kind, item)
+                .iter()
+                .map(|s| format!("[{}](../sentences.md#{})", s.id, anchor(&s.id)))
+                .collect::<Vec<_>>()
+                .join(" "),
             notes = notes.join("<br>"),
         );
     }
     out
+}
+
+/// The sentences that stand at this item (`No.8 単位数`): its table's, and those every table repeats.
+fn item_sentences(kind: &Kind, item: &Item) -> Vec<&'static Sentence> {
+    spec()
+        .sentences
+        .iter()
+        .filter(|file| file.kinds.contains(&kind.code))
+        .flat_map(|file| &file.sentences)
+        .filter(|sentence| item_number(&sentence.at) == Some(item.no))
+        .collect()
+}
+
+/// The item No. a sentence stands at (`No.8 単位数` → 8), if it stands at one item.
+fn item_number(at: &str) -> Option<u16> {
+    let rest = at.strip_prefix("No.")?;
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    let after = rest[digits.len()..].chars().next();
+    // "No.20–55" stands at many items: it is not listed under one.
+    if matches!(after, Some('–' | '-' | '〜' | '~' | '・' | ',')) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// What the project does about a sentence, for the table.
+fn disposition_cell(sentence: &Sentence) -> String {
+    let assumption = |id: &str| format!("[{id}](assumptions.md#{})", anchor(id));
+    match sentence.disposition() {
+        Ok(Disposition::Enforced { rules, assumption: reading }) => {
+            let mut cell: Vec<String> = rules.iter().map(|code| format!("[{code}](rules/{code}.md)")).collect();
+            cell.extend(reading.map(assumption));
+            cell.join(" ")
+        }
+        Ok(Disposition::Assumption(id)) => format!("解釈 / reading: {}", assumption(id)),
+        Ok(Disposition::NotCheckable(why)) => format!("検査不能 / not checkable: {}", cell(why)),
+        Ok(Disposition::Unenforced(gap)) => format!("**未検査 / not enforced yet**: {}", cell(gap)),
+        Err(problem) => cell(&problem),
+    }
+}
+
+fn sentences_page() -> String {
+    let mut out = String::from(GENERATED);
+    out.push_str("# 標準仕様の文 / Sentences of the specification\n\n");
+    out.push_str(
+        "二つの原典の、値・レコード・ファイル・ファイル名・送信単位のあり方を述べる文を原文のまま挙げ、それぞれの扱い（検査する規則、採用した解釈、ファイルでは検査できない理由、まだ検査していないこと）を示します。\n",
+    );
+    out.push_str(
+        "Every sentence of the two sources that says what a value, a record, a file, a file name or a send unit must be, quoted as extracted, with what the validator does about it: the rules that enforce it, the reading chosen, why no file can show it, or that nothing checks it yet.\n\n",
+    );
+    for source in SOURCES {
+        let _ = writeln!(out, "- **{}** {} — `{}`", source.id, source.title, source.text);
+    }
+    for file in &spec().sentences {
+        sentence_table(&mut out, file);
+    }
+    out
+}
+
+fn sentence_table(out: &mut String, file: &SentenceFile) {
+    // The sentences every table repeats govern every kind: naming them all says nothing.
+    let kinds = if file.kinds.len() + 1 >= spec().kinds.len() || file.kinds.is_empty() {
+        String::new()
+    } else {
+        format!(" — {}", file.kinds.iter().map(|k| format!("[{k}](kinds/{k}.md)")).collect::<Vec<_>>().join(", "))
+    };
+    let _ = writeln!(out, "\n## {:?} {}{kinds}\n", file.source, cell(&file.section));
+    out.push_str("| id | 箇所 / at | 文 / sentence | 扱い / disposition |\n|---|---|---|---|\n");
+    for sentence in &file.sentences {
+        let _ = writeln!(
+            out,
+            "| <a id=\"{}\"></a>{} | {} | {} | {} |",
+            anchor(&sentence.id),
+            sentence.id,
+            cell(&sentence.at),
+            cell(&sentence.text),
+            disposition_cell(sentence)
+        );
+    }
 }
 
 fn codes_page() -> String {

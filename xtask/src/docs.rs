@@ -7,7 +7,11 @@ use crate::root;
 
 fn tree() -> Result<Tree<'static>> {
     let files = conformance::docs::render()?.into_iter().map(|(path, text)| (path, text.into_bytes())).collect();
-    Ok(Tree { base: root().join("docs"), owned: &["README.md", "assumptions.md", "codes.md", "rules", "kinds"], files })
+    Ok(Tree {
+        base: root().join("docs"),
+        owned: &["README.md", "assumptions.md", "codes.md", "sentences.md", "rules", "kinds"],
+        files,
+    })
 }
 
 pub fn write() -> Result<()> {

@@ -1,4 +1,4 @@
-//! Every place where `../shared/spec/` says "assumption", "inferred" or gives a validator suggestion, named once.
+//! Every reading the project chose where the specification is ambiguous, contradicts itself or is silent, named once.
 //! Items in `spec/kinds/*.toml` refer to these ids; rules cite them in their documentation. To correct an
 //! assumption, change it here and in the rule or data that embodies it (listed in `embodied_by`).
 
@@ -8,7 +8,7 @@ use crate::i18n::Text;
 pub struct Assumption {
     pub id: &'static str,
     pub text: Text,
-    /// where in `../shared/spec/` the assumption or suggestion is stated
+    /// the passage of the primary text (S1 本体 第4.1版 / S2 CSVファイルレイアウト定義書) the reading is of
     pub source: &'static str,
     /// the rules or data that implement it
     pub embodied_by: &'static [&'static str],
@@ -21,7 +21,7 @@ pub static ASSUMPTIONS: &[Assumption] = &[
             ja: "標準仕様の文字コードは Shift_JIS（MS932）のみ。UTF-8 のファイルや BOM は読み込んで検査するが、適合性のエラーとする。",
             en: "The spec's encoding is Shift_JIS (MS932) only. UTF-8 files and BOMs are read and checked, but are a conformance error.",
         },
-        source: "README.md §4 (BOM row)",
+        source: "S1 §4.3 ファイルエンコード 「Shift-JIS（MS932）とし」; S2 every table 文字コード (a BOM and UTF-8 are not mentioned)",
         embodied_by: &["ENC002", "ENC003"],
     },
     Assumption {
@@ -30,7 +30,7 @@ pub static ASSUMPTIONS: &[Assumption] = &[
             ja: "NEC特殊文字（0x87xx）とIBM拡張文字（0xFA–0xFC, NEC選定IBM拡張 0xED–0xEE）は MS932 の範囲内なので許容するが、JIS X 0208 だけを扱う受信側で化けるため警告とし、置き換え候補を示す。外字（0xF040–0xF9FC）はエラー。",
             en: "NEC special (0x87xx) and IBM extension characters (0xFA-0xFC, NEC-selected 0xED-0xEE) are inside MS932 and allowed, but warned about because receivers limited to JIS X 0208 garble them; a replacement is suggested. User-defined characters (外字, 0xF040-0xF9FC) are errors.",
         },
-        source: "README.md §4 (外字 paragraph)",
+        source: "S1 §4.3 「外字の利用は不可とし、外字や Shift-JIS（MS932）の文字セット外の文字が含まれる場合は Shift-JIS（MS932）の範囲内で有効な文字に変換すること」",
         embodied_by: &["ENC005", "ENC006"],
     },
     Assumption {
@@ -39,7 +39,7 @@ pub static ASSUMPTIONS: &[Assumption] = &[
             ja: "半角カナは MS932 の範囲内だが、受信側で全角に変換されることが多いため警告とする。",
             en: "Half-width katakana are inside MS932 but are commonly converted by receivers, so they are warned about.",
         },
-        source: "not in the spec; usual practice in 介護 data exchange",
+        source: "not in either source (S1 §4.3 allows every MS932 character); usual practice in 介護 data exchange",
         embodied_by: &["ENC007"],
     },
     Assumption {
@@ -48,7 +48,7 @@ pub static ASSUMPTIONS: &[Assumption] = &[
             ja: "改行コードは CRLF。LF だけの改行も読み込むが警告とする。",
             en: "Line ending is CRLF. LF-only line endings are read but warned about.",
         },
-        source: "README.md §4 (line ending)",
+        source: "not in either source: S1 §4.2 says only 「CSV（,）とする」",
         embodied_by: &["ENC009", "codec::write"],
     },
     Assumption {
@@ -57,7 +57,7 @@ pub static ASSUMPTIONS: &[Assumption] = &[
             ja: "フリーテキスト項目は常に \"\" で囲んで出力する（空でも \"\"）。それ以外の項目は囲まずに出力し、囲まれていても読み込む。",
             en: "Free-text items are always written quoted (\"\" when empty); other items are written unquoted and accepted quoted.",
         },
-        source: "README.md §4 (quoting rows)",
+        source: "S2 footnote of every table 「※フリーテキストは\"\"（半角）で囲い、改行、半角カンマ（,）は削除しない」 (other items are not mentioned)",
         embodied_by: &["CSV007", "codec::write"],
     },
     Assumption {
@@ -66,7 +66,7 @@ pub static ASSUMPTIONS: &[Assumption] = &[
             ja: "見出し行はない。すべての行がデータ行で、先頭項目は CSVバージョン。",
             en: "There is no header row: every line is a data record whose first item is the CSVバージョン.",
         },
-        source: "README.md §4 (header row, inferred with high confidence)",
+        source: "not stated in either source; S2 居宅サービス計画2表(データ配置例) and the 別表 examples show data rows only",
         embodied_by: &["CSV006"],
     },
     Assumption {
@@ -75,7 +75,7 @@ pub static ASSUMPTIONS: &[Assumption] = &[
             ja: "項目長は文字数の上限。年月・年月日・時刻・事業所番号・保険者番号・被保険者番号・サービスコード・日割対象日・CSVバージョンは項目長ちょうどの長さが必要。",
             en: "項目長 is a maximum number of characters; year-months, dates, times, office, insurer and insured numbers, service codes, 日割対象日 and the CSVバージョン must have exactly that length.",
         },
-        source: "README.md §7 (length semantics)",
+        source: "S2 every table 項目長 column (what the length counts is not stated)",
         embodied_by: &["FLD004", "FLD005"],
     },
     Assumption {
@@ -84,7 +84,7 @@ pub static ASSUMPTIONS: &[Assumption] = &[
             ja: "原資料で必須の○の位置が読み取りにくい項目（(○)）は、空欄を警告とする。",
             en: "Items whose 必須 mark is the most likely reading of a garbled source ((○)) give a warning when empty.",
         },
-        source: "user-supplement.md note A; table6.md 必須 note; table7.md note B",
+        source: "S2 利用者補足情報, 第6表 and 第7表 必須 column (marks whose row cannot be told in the extraction)",
         embodied_by: &["FLD002"],
     },
     Assumption {
@@ -93,7 +93,7 @@ pub static ASSUMPTIONS: &[Assumption] = &[
             ja: "CSVバージョンは 202407 を受け付ける。202504 は旧表記（第4.0版）として警告、表にない値（例 202410）はエラー、第3版以前の値は旧レイアウトとしてエラー。第3版以前のファイルは2025年3月以前のサービス提供分なら当時の仕様では正しいが、このツールは第4.1版のレイアウトしか知らず検査できないため、誤りとは言わず「検査できない」と伝えるエラーとする（第4.1版の認定には第4.1版のファイルが要る）。",
             en: "CSVバージョン 202407 is accepted; 202504 (first issue of v4.0) is a deprecated alias (warning); values not in the history table (e.g. 202410) are errors; editions before v4 describe another layout (error). A file of an edition before v4 may be right for a service month before 2025-04 under the spec of its day, but this tool knows only the v4.1 layout and cannot check it: the error says so instead of calling the file wrong (certifying for v4.1 needs v4.1 files).",
         },
-        source: "README.md §6 (validator suggestion)",
+        source: "S2 【CSVバージョン履歴】; S1 更新履歴 No.4.0 (202504) and No.4.1 (202407 「版数を 4.0 版発出月に変更」)",
         embodied_by: &["FLD020", "FLD021", "FLD022"],
     },
     Assumption {
@@ -102,7 +102,7 @@ pub static ASSUMPTIONS: &[Assumption] = &[
             ja: "時刻は 0000〜2359。第3表の様式は24:00まであるため 2400 は警告で受け付ける。",
             en: "Times run 0000-2359; the 第3表 grid runs to 24:00, so 2400 is accepted with a warning.",
         },
-        source: "README.md §7 (time row)",
+        source: "S2 第3表 No.8・9, No.11・12 書式 HHMM and the 週間サービス計画表 grid (0:00 … 24:00)",
         embodied_by: &["FLD008", "FLD009"],
     },
     Assumption {
@@ -129,7 +129,7 @@ pub static ASSUMPTIONS: &[Assumption] = &[
             ja: "第6表 No.19 明細判別コードの項目長は判読できないため 2 とし、超過は警告とする。",
             en: "第6表 No.19 明細判別コード has no legible length; 2 is assumed and exceeding it is a warning.",
         },
-        source: "table6.md note D",
+        source: "S2 第6表 No.19 明細判別コード (its 項目長 cell is empty in the extraction)",
         embodied_by: &["FLD018"],
     },
     Assumption {
@@ -138,7 +138,7 @@ pub static ASSUMPTIONS: &[Assumption] = &[
             ja: "第7表 No.17 サービス単位金額は項目長 5 と読めるが疑わしいため、超過は警告とする。",
             en: "第7表 No.17 reads as length 5 but is doubtful; exceeding it is a warning.",
         },
-        source: "table7.md note A",
+        source: "S2 第7表 No.17 サービス単位金額 (its 項目長 cell cannot be told in the extraction)",
         embodied_by: &["FLD018"],
     },
     Assumption {
@@ -147,7 +147,7 @@ pub static ASSUMPTIONS: &[Assumption] = &[
             ja: "第7表 No.30 前月までの利用日数は第3.2版の改訂どおり 5 桁まで受け付ける。",
             en: "第7表 No.30 accepts up to 5 digits, per the v3.2 revision.",
         },
-        source: "table7.md note C",
+        source: "S1 更新履歴 No.3.2 「第７表№27「前月までの利用日数」の項目長を「２」から「５」へとする修正」 (No.30 in 第4.1版)",
         embodied_by: &["FLD004"],
     },
     Assumption {
@@ -156,7 +156,7 @@ pub static ASSUMPTIONS: &[Assumption] = &[
             ja: "第7表 No.34〜36 は書式の対応が確定できないため「10桁の数字または空欄」だけを検査する。",
             en: "第7表 No.34-36 are checked only as \"10 digits or empty\", since their formats cannot be assigned with certainty.",
         },
-        source: "table7.md note D",
+        source: "S2 第7表 No.34–36 (事業所コード, 入力者コード, 更新業者コード: their 書式 cells cannot be assigned with certainty in the extraction)",
         embodied_by: &["FLD011"],
     },
     Assumption {
@@ -165,7 +165,7 @@ pub static ASSUMPTIONS: &[Assumption] = &[
             ja: "第2表の課題NO・援助目標NO・援助内容NOは必須の印がないが、並び順に必要なため空欄は警告、重複はエラーとする。",
             en: "第2表's three hierarchy numbers are not marked required but the print order needs them: empty is a warning, a repeated triple is an error.",
         },
-        source: "table2.md 必須 note and practice note",
+        source: "S2 第2表 No.6, No.8, No.13 (no 必須 mark) and 居宅サービス計画2表(データ配置例)",
         embodied_by: &["REC005", "FIL003"],
     },
     Assumption {
@@ -174,7 +174,7 @@ pub static ASSUMPTIONS: &[Assumption] = &[
             ja: "介護予防の様式には「必須」「必要」の2列があり、片方だけに印がある項目は警告扱いとする。",
             en: "The 介護予防 layouts have two mark columns (必須, 必要); items marked in only one of them are treated as likely required (warning).",
         },
-        source: "yobo.md",
+        source: "S2 利用者基本情報, 介護予防サービス・支援計画書 and their 別表: the two mark columns 必須 and 必要",
         embodied_by: &["FLD002"],
     },
     Assumption {
@@ -183,7 +183,7 @@ pub static ASSUMPTIONS: &[Assumption] = &[
             ja: "ファイル名の拡張子は大文字小文字を区別せず照合し、小文字は警告。実績（UPJSK/DLTJSK）も送信元の種類コードを先に書く（仕様書の例は逆）。",
             en: "The extension is matched case-insensitively and lower case is warned about. UPJSK/DLTJSK names also put the sender's own kind first (the spec's example swaps them).",
         },
-        source: "README.md §5",
+        source: "S2 ファイル名規約 「….CSV」 of every table; 利用者基本情報 No.62 命名規則 「….jpg」 with the example 「…_0001.JPG」; S2 第6表（実績） ファイル名規約 例",
         embodied_by: &["NAM001", "NAM002", "NAM007"],
     },
     Assumption {

@@ -14,8 +14,24 @@ macro_rules! sentence_sources {
 
 /// Every inventory file: S1, the sentences every S2 table repeats, then S2 table by table.
 const SENTENCE_SOURCES: &[(&str, &str)] = sentence_sources![
-    "S1", "S2-common", "HOSOKU", "T1", "T1D", "T2", "T3", "T6", "T6D", "T7", "KIHON", "KIHOND", "KIMG", "KSUB1",
-    "KSUB2", "YOBO", "YOBOD", "YSUB",
+    "S1",
+    "S2-common",
+    "HOSOKU",
+    "T1",
+    "T1D",
+    "T2",
+    "T3",
+    "T6",
+    "T6D",
+    "T7",
+    "KIHON",
+    "KIHOND",
+    "KIMG",
+    "KSUB1",
+    "KSUB2",
+    "YOBO",
+    "YOBOD",
+    "YSUB",
 ];
 
 /// Which of the two sources a file transcribes.
@@ -68,7 +84,10 @@ pub struct Sentence {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Disposition<'a> {
     /// checked by these rules (under an assumption, where the text needed a reading)
-    Enforced { rules: &'a [String], assumption: Option<&'a str> },
+    Enforced {
+        rules: &'a [String],
+        assumption: Option<&'a str>,
+    },
     /// a reading the project states, with no rule of its own
     Assumption(&'a str),
     NotCheckable(&'a str),
@@ -110,8 +129,7 @@ pub(crate) fn load(known_kind: impl Fn(&str) -> bool) -> Result<Vec<SentenceFile
     let mut files = Vec::new();
     let mut ids = std::collections::BTreeSet::new();
     for (name, text) in SENTENCE_SOURCES {
-        let mut file: SentenceFile =
-            toml::from_str(text).map_err(|source| SpecError::Toml { file: name, source })?;
+        let mut file: SentenceFile = toml::from_str(text).map_err(|source| SpecError::Toml { file: name, source })?;
         file.name = name;
         let error = |msg: String| SpecError::Inconsistent(format!("sentences/{name}.toml: {msg}"));
         let fail = |msg: String| Err(error(msg));
@@ -140,4 +158,55 @@ pub(crate) fn load(known_kind: impl Fn(&str) -> bool) -> Result<Vec<SentenceFile
         files.push(file);
     }
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sentence(rules: &[&str], assumption: Option<&str>, not_checkable: Option<&str>, gap: Option<&str>) -> Sentence {
+        Sentence {
+            id: "X-01-a".into(),
+            at: "No.1".into(),
+            text: "…".into(),
+            rules: rules.iter().map(|r| r.to_string()).collect(),
+            assumption: assumption.map(str::to_string),
+            not_checkable: not_checkable.map(str::to_string),
+            gap: gap.map(str::to_string),
+            doubt: None,
+            applies: None,
+        }
+    }
+
+    #[test]
+    fn a_sentence_has_exactly_one_disposition() {
+        assert!(matches!(sentence(&["FIL006"], None, None, None).disposition(), Ok(Disposition::Enforced { .. })));
+        assert!(matches!(
+            sentence(&["FIL006"], Some("A-LIMIT-KINDS"), None, None).disposition(),
+            Ok(Disposition::Enforced { assumption: Some("A-LIMIT-KINDS"), .. })
+        ));
+        assert_eq!(sentence(&[], Some("A-CRLF"), None, None).disposition(), Ok(Disposition::Assumption("A-CRLF")));
+        assert_eq!(sentence(&[], None, Some("office"), None).disposition(), Ok(Disposition::NotCheckable("office")));
+        assert_eq!(sentence(&[], None, None, Some("a file…")).disposition(), Ok(Disposition::Unenforced("a file…")));
+        assert!(sentence(&[], None, None, None).disposition().is_err());
+        assert!(sentence(&["FIL006"], None, None, Some("a file…")).disposition().is_err());
+        assert!(sentence(&[], None, Some("office"), Some("a file…")).disposition().is_err());
+        assert!(sentence(&[], Some("A-CRLF"), Some("office"), None).disposition().is_err());
+    }
+
+    #[test]
+    fn s1_sentences_stand_in_a_section() {
+        let mut s = sentence(&[], None, Some("x"), None);
+        s.at = "§5.1.2.1 実績票作成・更新時".into();
+        assert_eq!(s.s1_section(), "§5.1.2.1");
+        s.at = "S1 更新履歴 No.4.0".into();
+        assert_eq!(s.s1_section(), "更新履歴");
+    }
+
+    #[test]
+    fn the_inventory_loads() {
+        let files = &crate::spec::spec().sentences;
+        assert_eq!(files.len(), SENTENCE_SOURCES.len());
+        assert!(files.iter().all(|file| !file.sentences.is_empty()));
+    }
 }
