@@ -361,8 +361,9 @@ fn bounded(text: &str) -> String {
 
 async fn reject(state: &Arc<AppState>, refusals: &Refusals, peer: SocketAddr, reason: &str, presented: Option<&str>) {
     state.metrics.tls_rejected();
-    tracing::info!(%peer, reason = %bounded(reason), "connection refused");
+    // Logged like it is audited: the first of its kind a minute, so a flood does not flood the log either.
     if let Some(detail) = refusals.note(peer, reason, presented) {
+        tracing::info!(%detail, "connection refused");
         audit_refusals(state.clone(), vec![detail]).await;
     }
 }
