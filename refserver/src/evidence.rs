@@ -123,7 +123,8 @@ pub async fn build(
         let counterpart_name = match names.get(&counterpart) {
             Some(name) => name.clone(),
             None => {
-                let name = store.office(&counterpart).await?.map(|office| office.name).unwrap_or_default();
+                let name = store.office(&counterpart).await?.map(|office| shown(&office.name).into_owned());
+                let name = name.unwrap_or_default();
                 names.insert(counterpart.clone(), name.clone());
                 name
             }
@@ -140,7 +141,7 @@ pub async fn build(
             acknowledged_at: acknowledged_at.as_deref().map(japan_time),
             files: files
                 .into_iter()
-                .map(|f| FileEntry { name: f.name, kind: f.kind, size: f.size, sha256: f.sha256 })
+                .map(|f| FileEntry { name: shown(&f.name).into_owned(), kind: f.kind, size: f.size, sha256: f.sha256 })
                 .collect(),
         });
     }
@@ -153,7 +154,9 @@ pub async fn build(
         .collect();
     Ok(EvidenceRecord {
         relay: format!("careplan-refserver {}", env!("CARGO_PKG_VERSION")),
-        office: protocol::Office::from(office),
+        // Names from the registry and the store are shown like any outside text (the record is printed and opened
+        // in spreadsheets).
+        office: protocol::Office { name: shown(&office.name).into_owned(), ..protocol::Office::from(office) },
         from: period.from.to_string(),
         to: period.to.to_string(),
         generated_at: japan_time(generated_at),

@@ -235,6 +235,12 @@ fn run(command: Command) -> Result<()> {
                     bail!("{kind} is not a サービス種類コード (see ../shared/spec/codes.md)");
                 }
             }
+            let shown = refserver::checks::shown(&name);
+            if shown != name {
+                bail!(
+                    "事業所名に見えない文字があります / the office name holds invisible or deceptive characters: {shown}"
+                );
+            }
             let today = time::OffsetDateTime::now_utc().date();
             let licence_until = match licence_until {
                 Some(date) => valid_date(&date)?,

@@ -579,3 +579,27 @@ async fn paging_cursors_are_opaque_and_the_offices_own() {
     assert_eq!(then["messages"][0]["id"].as_str(), Some(&*ids[1]), "{then}");
     relay.stop().await;
 }
+
+/// #31.6: a name with an invisible character reaches the exchange record (JSON, and so the printed page) escaped.
+#[tokio::test]
+async fn the_exchange_record_shows_names_escaped() {
+    let relay = Relay::start().await;
+    let store = SqliteStore::open(&relay.dir.path().join("data")).unwrap();
+    let hidden = Office {
+        number: HOME_HELP.into(),
+        name: "ヘルパー\u{2060}ステーション\u{3164}".into(),
+        kinds: vec!["11".into()],
+        licence_until: "2099-12-31".into(),
+    };
+    store.put_office(&hidden).wait().unwrap();
+    drop(store);
+    let (status, body) = relay.send(CARE_MANAGER, HOME_HELP, &plan_unit(), None).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let today = time::OffsetDateTime::now_utc().date();
+    let period = format!("from={}&to={}", today - time::Duration::days(1), today + time::Duration::days(1));
+    let (status, record) = relay.get(CARE_MANAGER, &format!("/v1/evidence?{period}&format=json")).await;
+    assert_eq!(status, StatusCode::OK);
+    let name = record["messages"][0]["counterpart_name"].as_str().unwrap_or_default();
+    assert_eq!(name, "ヘルパー\\u{2060}ステーション\\u{3164}", "{record}");
+    relay.stop().await;
+}
