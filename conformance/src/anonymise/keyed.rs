@@ -1,32 +1,25 @@
-//! The anonymiser's secret: HMAC-SHA-256 (RFC 2104) under the caller's key starts a chain that walks a value's
+//! The anonymiser's secret: HMAC-SHA-256 (RFC 2104, RustCrypto's `hmac`) under the caller's key starts a chain that walks a value's
 //! characters, so each replacement depends on the key, the value's class and the characters before it — and
 //! nothing can be replaced back without the key.
 
+use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
-const BLOCK: usize = 64;
-
-/// A key, kept as its two HMAC pads.
+/// A key, kept as the HMAC state it starts every message from (RustCrypto's `hmac`: the pads are computed once).
 #[derive(Clone)]
 pub struct Key {
-    inner: [u8; BLOCK],
-    outer: [u8; BLOCK],
+    hmac: Hmac<Sha256>,
 }
 
 impl Key {
     pub fn new(secret: &[u8]) -> Key {
-        let mut block = [0u8; BLOCK];
-        if secret.len() > BLOCK {
-            block[..32].copy_from_slice(&Sha256::digest(secret));
-        } else {
-            block[..secret.len()].copy_from_slice(secret);
-        }
-        Key { inner: block.map(|b| b ^ 0x36), outer: block.map(|b| b ^ 0x5c) }
+        // HMAC takes a key of any length (a longer one is hashed first, RFC 2104 §2): `new_from_slice` cannot fail.
+        let hmac = <Hmac<Sha256> as Mac>::new_from_slice(secret).unwrap_or_else(|_| unreachable!());
+        Key { hmac }
     }
 
     pub fn mac(&self, message: &[u8]) -> [u8; 32] {
-        let inner = Sha256::new().chain_update(self.inner).chain_update(message).finalize();
-        Sha256::new().chain_update(self.outer).chain_update(inner).finalize().into()
+        self.hmac.clone().chain_update(message).finalize().into_bytes().into()
     }
 }
 
