@@ -139,7 +139,7 @@ fn route_name(method: &Method, path: &str) -> &'static str {
 
 /// Whether `peer` is the operator's: `/metrics` shows relay-wide counts (how many messages every office exchanged),
 /// which are not an office's to read.
-fn operators(state: &AppState, peer: std::net::IpAddr) -> bool {
+fn is_operator(state: &AppState, peer: std::net::IpAddr) -> bool {
     match state.config.metrics_from.as_slice() {
         [] => peer.is_loopback(),
         addresses => addresses.contains(&peer),
@@ -185,7 +185,7 @@ async fn dispatch(
     let id = segments.get(2).copied().unwrap_or("");
     match route {
         Route::Healthz => Ok(json_response(StatusCode::OK, &to_json(&Health { status: "ok".into() }))),
-        Route::Metrics if !operators(state, connection.peer) => Err(ApiError::new(
+        Route::Metrics if !is_operator(state, connection.peer) => Err(ApiError::new(
             ErrorCode::OperatorOnly,
             "中継サーバー全体の計数は運用者だけが読めます。 / The relay-wide counters are for its operator only.",
         )),
