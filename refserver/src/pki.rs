@@ -105,7 +105,7 @@ const README: &str = "# Test PKI — テスト専用\n\n\
 | file | what |\n|---|---|\n\
 | `ca.pem`, `ca.key` | the test CA (its key is here so the relay's tools can issue office certificates) |\n\
 | `server.pem`, `server.key` | the relay's server certificate for localhost, 127.0.0.1 and ::1 |\n\
-| `signing.pem`, `signing.key` | the relay's document-signing certificate: it signs offices' exchange records (送受信記録) |\n\
+| `signing.pem`, `signing.key` | the relay's document-signing certificate (extended key usage documentSigning, no TLS use): it signs offices' exchange records (送受信記録) |\n\
 | `crl.pem` | the CA's certificate revocation list (lists `negative/revoked.pem`) |\n\
 | `offices/<事業所番号>.pem`, `.key` | one client certificate per registered office; subject CN = office number |\n\
 | `negative/expired.*` | client certificate that expired yesterday |\n\
