@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 
 use conformance::billing::{self, RowKind};
 use conformance::calendar::{days_in_month, parse_date, parse_month, parse_time};
+use conformance::holidays;
 use conformance::document::Document;
 use conformance::report::markup_escape as esc;
 use conformance::spec::{spec, ItemType};
@@ -376,13 +377,16 @@ fn month_table(doc: &Document, first: usize) -> String {
     let mut html = String::from("<table class=\"grid month\"><thead><tr><th>提供時間帯</th><th>サービスコード</th><th>サービス事業者事業所名</th>",
     );
     for day in 1..=days {
-        let weekday = month.and_then(|(y, m)| weekday(y, m, day));
-        let class = match weekday {
-            Some(0) => " class=\"sun\"",
-            Some(6) => " class=\"sat\"",
-            _ => "",
+        let weekday = month.map(|(y, m)| holidays::weekday(y, m, day));
+        // A 国民の祝日 (and a 振替休日 or 国民の休日) is marked as the paper form's calendar marks it, like a Sunday.
+        let holiday = month.and_then(|(y, m)| holidays::holiday(y, m, day));
+        let class = match (weekday, holiday) {
+            (_, Some(name)) => format!(" class=\"hol\" title=\"{}\"", esc(name)),
+            (Some(0), None) => " class=\"sun\"".to_string(),
+            (Some(6), None) => " class=\"sat\"".to_string(),
+            _ => String::new(),
         };
-        let name = weekday.map_or("", |w| ["日", "月", "火", "水", "木", "金", "土"][w as usize]);
+        let name = weekday.map_or("", |w| ["日", "月", "火", "水", "木", "金", "土"][w as usize % 7]);
         let _ = write!(html, "<th{class}>{day}<br>{name}</th>");
     }
     let _ = write!(html, "<th>合計回数</th><th>{}</th></tr></thead><tbody>", esc(&label(doc, "units")));
@@ -418,13 +422,6 @@ fn month_table(doc: &Document, first: usize) -> String {
         grouped(&total_units.to_string())
     );
     html
-}
-
-/// 0 = Sunday … 6 = Saturday.
-fn weekday(year: u32, month: u32, day: u32) -> Option<u8> {
-    let month = time::Month::try_from(u8::try_from(month).ok()?).ok()?;
-    let date = time::Date::from_calendar_date(i32::try_from(year).ok()?, month, u8::try_from(day).ok()?).ok()?;
-    Some(date.weekday().number_days_from_sunday())
 }
 
 /// Any other kind: each record as the spec's items and their values.
@@ -502,6 +499,13 @@ mod tests {
         assert!(html.contains(&format!("data-total-units>{}<", grouped(&expected.to_string()))), "{html}");
         // May 2025 has 31 days and starts on a Thursday.
         assert!(html.contains("<th>1<br>木</th>") && html.contains("<th class=\"sat\">31<br>土</th>"));
+        // 5/3 (a Saturday), 5/4 (a Sunday), 5/5 and the 振替休日 5/6 are holidays; 5/7 is a plain Wednesday.
+        for (day, weekday, name) in
+            [(3, "土", "憲法記念日"), (4, "日", "みどりの日"), (5, "月", "こどもの日"), (6, "火", "休日（振替休日）")]
+        {
+            assert!(html.contains(&format!("<th class=\"hol\" title=\"{name}\">{day}<br>{weekday}</th>")), "5/{day}");
+        }
+        assert!(html.contains("<th>7<br>水</th>"));
         assert!(html.contains("サービス利用票（予定）"));
     }
 
