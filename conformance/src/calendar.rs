@@ -1,4 +1,7 @@
-//! Calendar checks for the spec's YYYYMMDD / YYYYMM / HHMM values.
+//! Calendar checks for the spec's YYYYMMDD / YYYYMM / HHMM values, day counts and weekdays, and (`holidays`) the
+//! days the forms' calendars mark.
+
+pub mod holidays;
 
 pub fn is_digits(value: &str) -> bool {
     !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit())
@@ -62,17 +65,44 @@ pub fn parse_time(value: &str, allow_2400: bool) -> Option<u32> {
 /// Seconds since 1970-01-01 00:00 UTC as RFC 3339 (`2026-11-29T14:20:00Z`), by the proleptic Gregorian calendar.
 pub fn utc_timestamp(seconds: u64) -> String {
     let (days, rest) = (seconds / 86_400, seconds % 86_400);
-    // Days since the epoch → civil date (H. Hinnant's algorithm, for days ≥ 0).
+    let (year, month, day) = civil_from_days(i64::try_from(days).unwrap_or(i64::MAX / 2));
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rest / 3600, rest % 3600 / 60, rest % 60)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+pub fn days_from_civil(year: u32, month: u32, day: u32) -> i64 {
+    let y = i64::from(year) - i64::from(month <= 2);
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let m = i64::from(month);
+    let day_of_year = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// The date of a day count since 1970-01-01 (H. Hinnant's civil_from_days, the inverse of [`days_from_civil`]).
+pub fn civil_from_days(days: i64) -> (u32, u32, u32) {
     let z = days + 719_468;
-    let era = z / 146_097;
-    let day_of_era = z % 146_097;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z - era * 146_097;
     let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let shifted_month = (5 * day_of_year + 2) / 153;
     let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
     let month = if shifted_month < 10 { shifted_month + 3 } else { shifted_month - 9 };
-    let year = year_of_era + era * 400 + u64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rest / 3600, rest % 3600 / 60, rest % 60)
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    // Month and day are 1–12 and 1–31; a year before 0 or past u32 is clamped, far outside any date asked about.
+    (u32::try_from(year.max(0)).unwrap_or(u32::MAX), month as u32, day as u32)
+}
+
+/// 0 = Sunday … 6 = Saturday.
+pub fn weekday(year: u32, month: u32, day: u32) -> u32 {
+    weekday_of_days(days_from_civil(year, month, day))
+}
+
+fn weekday_of_days(days: i64) -> u32 {
+    // 1970-01-01 was a Thursday.
+    (days + 4).rem_euclid(7) as u32
 }
 
 /// A 14-digit YYYYMMDDHHMMSS timestamp.
@@ -86,6 +116,18 @@ pub fn is_timestamp(value: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn weekdays_and_day_counts_agree() {
+        assert_eq!(weekday(2025, 5, 3), 6); // a Saturday
+        assert_eq!(weekday(1970, 1, 1), 4);
+        assert_eq!(weekday(2028, 2, 29), 2);
+        for days in -1000..30_000 {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+        assert_eq!(utc_timestamp(1_764_426_000), "2025-11-29T14:20:00Z");
+    }
 
     #[test]
     fn dates() {

@@ -14,7 +14,6 @@ pub mod fasthash;
 pub mod filename;
 pub mod finding;
 pub mod hex;
-pub mod holidays;
 pub mod i18n;
 pub mod report;
 pub mod rule_meta;

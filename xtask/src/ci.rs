@@ -48,6 +48,11 @@ pub fn run() -> Result<()> {
     for line in skipped {
         crate::skipped(line.to_string());
     }
+    // `cargo test` reports an #[ignore]d test as "ignored" and passes: here it is a skip no opt-out allows.
+    let ignored = ignored_tests()?;
+    if !ignored.is_empty() {
+        bail!("tests marked #[ignore] (a skip is not a pass; run them or remove the mark):\n{}", ignored.join("\n"));
+    }
     if opted_out(SKIP_BROWSER) {
         crate::skipped(format!("browser test refserver/e2e/exchange.test.mjs ({SKIP_BROWSER})"));
     } else {
@@ -75,6 +80,24 @@ pub const SKIP_BROWSER: &str = "CAREPLAN_SKIP_BROWSER";
 /// Whether the run opted out with `variable` (set, non-empty, not `0`).
 pub fn opted_out(variable: &str) -> bool {
     std::env::var_os(variable).is_some_and(|value| !value.is_empty() && value != "0")
+}
+
+/// The workspace's tests marked `#[ignore]`, by name (`cargo test -- --list --ignored`, on the build just made).
+fn ignored_tests() -> Result<Vec<String>> {
+    let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["test", "--workspace", "--quiet", "--", "--list", "--ignored"])
+        .current_dir(crate::root())
+        .stderr(std::process::Stdio::inherit())
+        .output()?;
+    if !output.status.success() {
+        bail!("cargo test -- --list --ignored failed ({})", output.status);
+    }
+    Ok(listed_tests(&String::from_utf8_lossy(&output.stdout)))
+}
+
+/// The test names of a `--list` output (`name: test`).
+fn listed_tests(list: &str) -> Vec<String> {
+    list.lines().filter_map(|line| line.strip_suffix(": test")).map(String::from).collect()
 }
 
 /// Says how much disk is free under target/, as a warning when it is less than a run needs.
@@ -105,7 +128,15 @@ fn available_mb(df: &str) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
-    use super::available_mb;
+    use super::{available_mb, listed_tests};
+
+    /// Planted: one test marked #[ignore] among the listed ones is found by name.
+    #[test]
+    fn finds_the_ignored_tests_by_name() {
+        let list = "store::slow_one: test\n\n1 test, 0 benchmarks\n0 tests, 0 benchmarks\n";
+        assert_eq!(listed_tests(list), vec!["store::slow_one".to_string()]);
+        assert!(listed_tests("0 tests, 0 benchmarks\n").is_empty());
+    }
 
     #[test]
     fn reads_the_available_column_of_posix_df() {

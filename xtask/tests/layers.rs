@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 /// conformance, bottom up: data flows bytes → records → typed model → findings → report.
 const CONFORMANCE: &[&[&str]] = &[
-    &["i18n", "fasthash", "calendar", "holidays", "hex"],
+    &["i18n", "fasthash", "calendar", "hex"],
     &["spec"],
     &["codec", "filename", "rule_meta"],
     &["document", "finding"],

@@ -6,8 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use conformance::billing::{self, RowKind};
-use conformance::calendar::{days_in_month, parse_date, parse_month, parse_time};
-use conformance::holidays;
+use conformance::calendar::{self, days_in_month, holidays, parse_date, parse_month, parse_time};
 use conformance::document::Document;
 use conformance::report::markup_escape as esc;
 use conformance::spec::{spec, ItemType};
@@ -377,7 +376,7 @@ fn month_table(doc: &Document, first: usize) -> String {
     let mut html = String::from("<table class=\"grid month\"><thead><tr><th>提供時間帯</th><th>サービスコード</th><th>サービス事業者事業所名</th>",
     );
     for day in 1..=days {
-        let weekday = month.map(|(y, m)| holidays::weekday(y, m, day));
+        let weekday = month.map(|(y, m)| calendar::weekday(y, m, day));
         // A 国民の祝日 (and a 振替休日 or 国民の休日) is marked as the paper form's calendar marks it, like a Sunday.
         let holiday = month.and_then(|(y, m)| holidays::holiday(y, m, day));
         let class = match (weekday, holiday) {
