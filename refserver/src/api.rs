@@ -301,41 +301,15 @@ fn query(request: &Request<Incoming>) -> Vec<(String, String)> {
     query_pairs(request.uri().query())
 }
 
+/// The pairs of a query string (`application/x-www-form-urlencoded`: `+` is a space, `%XX` a byte), by the
+/// `form_urlencoded` crate of the `url` project.
 pub(crate) fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
-    let Some(query) = query else {
-        return Vec::new();
-    };
-    query
-        .split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(key), percent_decode(value))
-        })
-        .collect()
+    query.map_or_else(Vec::new, |query| form_urlencoded::parse(query.as_bytes()).into_owned().collect())
 }
 
-pub(crate) fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                match u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16) {
-                    Ok(byte) => {
-                        out.push(byte);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'%'),
-                }
-            }
-            byte => out.push(byte),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+/// One segment of a URL path, percent-decoded (RFC 3986: `+` stays a plus sign), invalid UTF-8 replaced.
+pub(crate) fn percent_decode(segment: &str) -> String {
+    percent_encoding::percent_decode_str(segment).decode_utf8_lossy().into_owned()
 }
 
 pub(crate) fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -621,7 +595,8 @@ fn anonymised_archive(files: &[(String, Vec<u8>)]) -> Result<Vec<u8>, ApiError> 
     })?;
     let report = report_text(&copies, false);
     let copied = copies.iter().map(|copy| (copy.path.as_str(), copy.bytes.as_slice()));
-    Ok(crate::zip::stored(copied.chain([("anonymised-report.txt", report.as_bytes())])))
+    crate::zip::stored(copied.chain([("anonymised-report.txt", report.as_bytes())]))
+        .map_err(|error| ApiError::new(ErrorCode::Internal, format!("the zip could not be written: {error}")))
 }
 
 /// `GET /v1/evidence?from=YYYY-MM-DD&to=YYYY-MM-DD&format=json|csv|zip`: the caller's exchange record (送受信記録)
@@ -660,7 +635,8 @@ pub(crate) async fn evidence(
                 (names[1].as_str(), csv_sig.as_bytes()),
                 (names[2].as_str(), json.as_slice()),
                 (names[3].as_str(), json_sig.as_bytes()),
-            ]);
+            ])
+            .map_err(|error| ApiError::new(ErrorCode::Internal, format!("the zip could not be written: {error}")))?;
             (archive, "application/zip", None, "zip")
         }
         _ => {
@@ -1183,7 +1159,15 @@ mod tests {
     #[test]
     fn percent_decoding() {
         assert_eq!(percent_decode("%E3%81%95%E3%81%8F%E3%82%89"), "さくら");
-        assert_eq!(percent_decode("a+b%2"), "a b%2");
+        // In a path a plus sign is itself (RFC 3986); only a query turns it into a space.
+        assert_eq!(percent_decode("a+b%2"), "a+b%2");
         assert_eq!(percent_decode("%zz"), "%zz");
+        assert_eq!(
+            query_pairs(Some("from=2025-05-01&to=2025%2D05%2D31&q=a+b&&flag")),
+            [("from", "2025-05-01"), ("to", "2025-05-31"), ("q", "a b"), ("flag", "")]
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .to_vec()
+        );
+        assert!(query_pairs(None).is_empty());
     }
 }

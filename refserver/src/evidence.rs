@@ -9,6 +9,7 @@
 
 use std::fmt::Write as _;
 
+use base64::prelude::{Engine as _, BASE64_STANDARD};
 use protocol::{EvidenceFile, EvidenceMessage, EvidenceRecord, EvidenceRefusal, FileEntry};
 use ring::rand::SystemRandom;
 use ring::signature::{EcdsaKeyPair, UnparsedPublicKey, ECDSA_P256_SHA256_ASN1, ECDSA_P256_SHA256_ASN1_SIGNING};
@@ -404,45 +405,17 @@ pub fn verify(document: &[u8], signature: &[u8], pki: &PkiPaths) -> Result<Verif
 
 /// A signature as given: base64 text (trimmed) when it reads as such, else the DER bytes themselves.
 fn decode_signature(given: &[u8]) -> Vec<u8> {
-    std::str::from_utf8(given).ok().and_then(|text| base64_decode(text.trim())).unwrap_or_else(|| given.to_vec())
+    std::str::from_utf8(given)
+        .ok()
+        .and_then(|text| BASE64_STANDARD.decode(text.trim()).ok())
+        .filter(|der| !der.is_empty())
+        .unwrap_or_else(|| given.to_vec())
 }
 
-const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
+/// Standard base64 with padding (RFC 4648 §4), as the `Careplan-Signature` header and the bundle's `.sig` files
+/// carry a signature.
 pub fn base64_encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = (u32::from(chunk[0]) << 16)
-            | (u32::from(chunk.get(1).copied().unwrap_or(0)) << 8)
-            | u32::from(chunk.get(2).copied().unwrap_or(0));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(BASE64[((n >> (18 - 6 * i)) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let text = text.trim_end_matches('=');
-    if text.is_empty() {
-        return None;
-    }
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let (mut buffer, mut bits) = (0u32, 0);
-    for byte in text.bytes() {
-        let value = BASE64.iter().position(|&b| b == byte)?;
-        buffer = (buffer << 6) | u32::try_from(value).ok()?;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push(u8::try_from((buffer >> bits) & 0xFF).ok()?);
-        }
-    }
-    Some(out)
+    BASE64_STANDARD.encode(bytes)
 }
 
 #[cfg(test)]
@@ -475,16 +448,11 @@ mod tests {
     }
 
     #[test]
-    fn base64_round_trips() {
-        for len in 0..20 {
-            let bytes: Vec<u8> = (0..len).map(|i| (i * 37 + 11) as u8).collect();
-            let text = base64_encode(&bytes);
-            assert_eq!(text.len() % 4, 0);
-            if len > 0 {
-                assert_eq!(base64_decode(&text), Some(bytes));
-            }
-        }
-        assert_eq!(base64_encode(b"Man"), "TWFu");
+    fn signatures_read_as_base64_or_as_der() {
+        let der: Vec<u8> = (0..71u8).map(|i| i.wrapping_mul(37).wrapping_add(11)).collect();
+        assert_eq!(decode_signature(base64_encode(&der).as_bytes()), der);
+        assert_eq!(decode_signature(format!("{}\r\n", base64_encode(&der)).as_bytes()), der, "a trailing line break");
+        assert_eq!(decode_signature(&der), der, "DER bytes are not base64 text");
         assert_eq!(base64_encode(b"Ma"), "TWE=");
     }
 

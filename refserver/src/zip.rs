@@ -1,86 +1,46 @@
-//! A zip archive of a few files, stored without compression (PKWARE APPNOTE 6.3, the subset every unzip reads):
-//! how a browser saves several files in one download.
+//! Zip archives of a few files, through the `zip` crate (zip-rs): how a browser saves several files in one
+//! download (the anonymised unit, the signed exchange-record bundle), and how `evidence verify` reads a bundle back —
+//! including one an office re-packed with another tool (deflate, data descriptors, ZIP64).
 
-/// The archive of `files` (name, bytes), in order. Names are marked UTF-8 (general-purpose flag bit 11).
-pub fn stored<'a>(files: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> Vec<u8> {
-    const UTF8_NAMES: u16 = 1 << 11;
-    let mut out = Vec::new();
-    let mut central = Vec::new();
-    let mut count: u16 = 0;
+use std::io::{Cursor, Read, Write};
+
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, ZipArchive, ZipWriter};
+
+/// Bytes read back from an archive at the most: a record bundle is a few MiB; more is a zip bomb, not a record.
+const MAX_READ_BYTES: u64 = 256 << 20;
+
+/// The archive of `files` (name, bytes), in order, stored without compression (what every unzip reads) and with a
+/// fixed date, so the same files give the same bytes. Names are UTF-8.
+pub fn stored<'a>(files: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> zip::result::ZipResult<Vec<u8>> {
+    let mut writer = ZipWriter::new(Cursor::new(Vec::new()));
+    let options = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
     for (name, bytes) in files {
-        let (crc, size, name_len) = (crc32fast::hash(bytes), len32(bytes.len()), len16(name.len()));
-        let offset = len32(out.len());
-        out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
-        for field in [20, UTF8_NAMES, 0, 0, 0x21] {
-            // version needed 2.0, flags, method 0 (stored), time 00:00, date 1980-01-01
-            out.extend_from_slice(&u16::to_le_bytes(field));
-        }
-        for field in [crc, size, size] {
-            out.extend_from_slice(&field.to_le_bytes());
-        }
-        out.extend_from_slice(&name_len.to_le_bytes());
-        out.extend_from_slice(&0u16.to_le_bytes());
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(bytes);
-
-        central.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
-        for field in [20, 20, UTF8_NAMES, 0, 0, 0x21] {
-            // made by 2.0, needed 2.0, flags, method, time, date
-            central.extend_from_slice(&u16::to_le_bytes(field));
-        }
-        for field in [crc, size, size] {
-            central.extend_from_slice(&field.to_le_bytes());
-        }
-        for field in [name_len, 0, 0, 0, 0] {
-            // name, extra and comment lengths, disk, internal attributes
-            central.extend_from_slice(&field.to_le_bytes());
-        }
-        central.extend_from_slice(&0u32.to_le_bytes()); // external attributes
-        central.extend_from_slice(&offset.to_le_bytes());
-        central.extend_from_slice(name.as_bytes());
-        count = count.saturating_add(1);
+        writer.start_file(name, options)?;
+        writer.write_all(bytes)?;
     }
-    let (central_offset, central_size) = (len32(out.len()), len32(central.len()));
-    out.extend_from_slice(&central);
-    out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
-    for field in [0, 0, count, count] {
-        out.extend_from_slice(&field.to_le_bytes());
-    }
-    out.extend_from_slice(&central_size.to_le_bytes());
-    out.extend_from_slice(&central_offset.to_le_bytes());
-    out.extend_from_slice(&0u16.to_le_bytes());
-    out
+    Ok(writer.finish()?.into_inner())
 }
 
-// Uploads are bounded far below 4 GiB (`--max-body`), and names are short: the plain zip fields suffice.
-fn len32(len: usize) -> u32 {
-    u32::try_from(len).unwrap_or(u32::MAX)
-}
-
-fn len16(len: usize) -> u16 {
-    u16::try_from(len).unwrap_or(u16::MAX)
-}
-
-/// The entries of an archive [`stored`] wrote (name, bytes), each checked against its CRC-32: for tests and for
-/// `careplan-refserver evidence verify` on a downloaded bundle.
+/// The entries of an archive (name, bytes), in order; `None` when it is no zip, an entry fails its CRC-32 or the
+/// entries would unpack to more than [`MAX_READ_BYTES`].
 pub fn entries(archive: &[u8]) -> Option<Vec<(String, Vec<u8>)>> {
-    let word = |at: usize| Some(u32::from_le_bytes(archive.get(at..at + 4)?.try_into().ok()?));
-    let half = |at: usize| Some(usize::from(u16::from_le_bytes(archive.get(at..at + 2)?.try_into().ok()?)));
-    let mut entries = Vec::new();
-    let mut at = 0;
-    while word(at)? == 0x0403_4b50 {
-        let (crc, size) = (word(at + 14)?, usize::try_from(word(at + 18)?).ok()?);
-        let (name_len, extra_len) = (half(at + 26)?, half(at + 28)?);
-        let name = String::from_utf8(archive.get(at + 30..at + 30 + name_len)?.to_vec()).ok()?;
-        let start = at + 30 + name_len + extra_len;
-        let bytes = archive.get(start..start + size)?.to_vec();
-        if crc32fast::hash(&bytes) != crc || half(at + 8)? != 0 {
-            return None;
+    let mut zip = ZipArchive::new(Cursor::new(archive)).ok()?;
+    let mut entries = Vec::with_capacity(zip.len());
+    let mut budget = MAX_READ_BYTES;
+    for index in 0..zip.len() {
+        let entry = zip.by_index(index).ok()?;
+        if entry.is_dir() {
+            continue;
         }
+        let name = entry.name().to_string();
+        let mut bytes = Vec::new();
+        // Reading to the end checks the entry's CRC-32; a read cut at the budget is refused as a whole.
+        let read = entry.take(budget + 1).read_to_end(&mut bytes).ok()?;
+        budget = budget.checked_sub(u64::try_from(read).ok()?)?;
         entries.push((name, bytes));
-        at = start + size;
     }
-    (word(at)? == 0x0201_4b50 || entries.is_empty()).then_some(entries)
+    Some(entries)
 }
 
 #[cfg(test)]
@@ -89,15 +49,31 @@ mod tests {
 
     #[test]
     fn entries_read_back_what_was_stored() {
-        let archive = stored([("a.CSV", b"1,2\r\n".as_slice()), ("送受信記録.csv", b"".as_slice())]);
+        let archive = stored([("a.CSV", b"1,2\r\n".as_slice()), ("送受信記録.csv", b"".as_slice())]).unwrap();
         let read = entries(&archive).unwrap();
         assert_eq!(read, vec![("a.CSV".to_string(), b"1,2\r\n".to_vec()), ("送受信記録.csv".to_string(), Vec::new())]);
-        // The end record counts both entries and points at the central directory.
-        let end = &archive[archive.len() - 22..];
-        assert_eq!(&end[..4], &0x0605_4b50u32.to_le_bytes());
-        assert_eq!(u16::from_le_bytes([end[10], end[11]]), 2);
+        assert_eq!(
+            stored([("a.CSV", b"1,2\r\n".as_slice())]).unwrap(),
+            stored([("a.CSV", b"1,2\r\n".as_slice())]).unwrap()
+        );
+        // A changed byte of the first entry's data fails its CRC.
+        let at = archive.windows(5).position(|w| w == b"1,2\r\n").unwrap();
         let mut corrupted = archive.clone();
-        corrupted[30 + 5] ^= 1;
+        corrupted[at] ^= 1;
         assert!(entries(&corrupted).is_none(), "a changed byte fails its CRC");
+        assert!(entries(b"not a zip").is_none());
+    }
+
+    /// A bundle an office re-packed with another tool: deflated entries, as `zip -r` or Windows write them.
+    #[test]
+    fn deflated_archives_from_other_tools_read_back() {
+        let mut writer = ZipWriter::new(Cursor::new(Vec::new()));
+        let options = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
+        let text = "送受信記録,".repeat(1000);
+        writer.start_file("送受信記録.csv", options).unwrap();
+        writer.write_all(text.as_bytes()).unwrap();
+        let archive = writer.finish().unwrap().into_inner();
+        assert!(archive.len() < text.len() / 10, "the entry was compressed");
+        assert_eq!(entries(&archive).unwrap(), vec![("送受信記録.csv".to_string(), text.into_bytes())]);
     }
 }

@@ -119,7 +119,7 @@ async fn an_offices_record_lists_its_sends_receipts_and_refusals_and_its_signatu
     let json = entries.iter_mut().find(|(name, _)| name.ends_with(".json")).unwrap();
     let at = json.1.windows(5).position(|w| w == b"FLD00").unwrap();
     json.1[at + 5] = b'9';
-    let tampered = refserver::zip::stored(entries.iter().map(|(n, b)| (n.as_str(), b.as_slice())));
+    let tampered = refserver::zip::stored(entries.iter().map(|(n, b)| (n.as_str(), b.as_slice()))).unwrap();
     std::fs::write(&saved, tampered).unwrap();
     let output = check(&saved);
     assert!(!output.status.success());

@@ -532,7 +532,8 @@ async fn evidence_verify_prints_entry_names_escaped() {
     let renamed: Vec<(String, Vec<u8>)> =
         entries.into_iter().map(|(name, bytes)| (format!("{hostile}{name}"), bytes)).collect();
     let saved = relay.dir.path().join("renamed.zip");
-    std::fs::write(&saved, refserver::zip::stored(renamed.iter().map(|(n, b)| (n.as_str(), b.as_slice())))).unwrap();
+    std::fs::write(&saved, refserver::zip::stored(renamed.iter().map(|(n, b)| (n.as_str(), b.as_slice()))).unwrap())
+        .unwrap();
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_careplan-refserver"))
         .args(["evidence", "verify", saved.to_str().unwrap(), "--pki", paths(&relay).dir.to_str().unwrap()])
         .output()
