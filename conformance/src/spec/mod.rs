@@ -361,6 +361,19 @@ pub struct Item {
     pub note: Option<String>,
     /// whose data the item holds (required of text-bearing items: see [`Personal`])
     pub personal: Option<Personal>,
+    /// the range the spec states for a number (第2表 課題ＮＯ 「１～99」): [lowest, highest], both allowed
+    pub range: Option<[u64; 2]>,
+    /// the spec asks for this item's content when another item of the record holds one of some codes (利用者基本情報
+    /// No.8 「「03:その他」の場合は、「相談方法(その他の内容)」に内容を記載する。」)
+    pub filled_when: Option<FilledWhen>,
+}
+
+/// When an item must be filled: `item` (an id of the same kind) holds one of `values`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilledWhen {
+    pub item: String,
+    pub values: Vec<String>,
 }
 
 fn yes() -> bool {
@@ -409,7 +422,7 @@ pub struct Kind {
     /// how the spec names the table (第6表 …)
     pub table: OwnedText,
     pub title: OwnedText,
-    /// the file under `../shared/spec/` this kind was transcribed from
+    /// the S2 section (its 「ファイル 名 称」 heading) this kind was transcribed from
     pub source: String,
     /// whether the file name carries `_<YYYYMM>` after the prefix
     pub month_in_name: bool,
@@ -689,6 +702,20 @@ impl Spec {
                     if assumptions::find(id).is_none() {
                         return fail(format!("{} No.{} names unknown assumption {id}", kind.code, item.no));
                     }
+                }
+                if let Some(when) = &item.filled_when {
+                    if kind.index_of(&when.item).is_none() || when.values.is_empty() {
+                        return fail(format!(
+                            "{} No.{} is filled when {} holds {:?}, which is no item of the kind or no value",
+                            kind.code, item.no, when.item, when.values
+                        ));
+                    }
+                }
+                if item.range.is_some_and(|[low, high]| low > high) {
+                    return fail(format!(
+                        "{} No.{} states a range whose lowest is above its highest",
+                        kind.code, item.no
+                    ));
                 }
                 if item.ty == ItemType::Code && item.codes.is_none() {
                     return fail(format!("{} No.{} is a code without a code table", kind.code, item.no));

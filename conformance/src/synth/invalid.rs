@@ -392,6 +392,8 @@ fn field_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
     let dp = Draft::new(&base.ticket_delete);
     let dpn = dp.name("DLTPLAN");
     let _ = (t3, ps);
+    let o6 = Draft::new(&base.over_limit).name("UPPLAN");
+    let rental_row = base.over_limit.iter().find(|f| f.kind.code == "UPPLAN").map_or(0, |f| f.records.len() - 1);
 
     let one = |draft: Draft, rule: &'static str, file: &str, column: u32| -> Result<CaseContent, SynthError> {
         Ok((draft.bytes()?, vec![expect(rule, file, Some(1), Some(column))]))
@@ -517,8 +519,11 @@ fn field_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         (
             "FLD018",
             "discriminator",
-            "第6表 No.19 明細判別コード with 3 digits (read as 2)",
-            one(Draft::new(&base.ticket).set("UPPLAN", 0, "detail_discriminator", "123"), "FLD018", &p6, 19)?,
+            "第6表 No.19 明細判別コード with 3 digits (read as 2) on a 福祉用具貸与 row",
+            (
+                Draft::new(&base.over_limit).set("UPPLAN", rental_row, "detail_discriminator", "123").bytes()?,
+                vec![expect("FLD018", &o6, Some(rental_row as u32 + 1), Some(19))],
+            ),
         ),
         (
             "FLD019",
@@ -550,10 +555,18 @@ fn field_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
             "CSVバージョン 202208 (v3)",
             one(Draft::new(&base.plan_delete).set("DLT1KYO", 0, "csv_version", "202208"), "FLD022", &d, 1)?,
         ),
+        (
+            "FLD024",
+            "issue-no-0",
+            "第2表 No.6 課題ＮＯ 0 (the spec states １～99)",
+            one(Draft::new(&base.plan).set("UP2KYO", 0, "issue_no", "0"), "FLD024", &t2, 6)?,
+        ),
     ];
     for (rule, what, description, (files, expected)) in cases {
         b.add(rule, what, description, files, expected);
     }
+    let top = Draft::new(&base.plan).set("UP2KYO", 0, "support_no", "99");
+    b.add("FLD024", "near-miss-99", "near miss: 援助内容ＮＯ 99 is the top of １～99", top.bytes()?, vec![]);
     let huge = Draft::new(&base.plan).set("UP2KYO", 0, "service_content", &"入浴介助、".repeat(5 * 1024 * 1024 / 10));
     b.add(
         "FLD004",
@@ -642,6 +655,29 @@ fn record_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         Draft::new(&base.plan).set("UP1KYO", 0, "life_support_reason", "3").bytes()?,
         vec![expect("REC007", &t1, Some(3), Some(26))],
     );
+    let basic = Draft::new(&base.prevention_basic);
+    let k = basic.name("UPKIHON");
+    b.add(
+        "REC007",
+        "consultation-other-missing",
+        "利用者基本情報 相談方法 03 (その他) without 相談方法(その他の内容)",
+        Draft::new(&base.prevention_basic)
+            .set("UPKIHON", 0, "consultation_method", "03")
+            .set("UPKIHON", 0, "consultation_method_other", "")
+            .bytes()?,
+        vec![expect("REC007", &k, Some(1), Some(9))],
+    );
+    b.add(
+        "REC007",
+        "near-miss-situation-noted",
+        "near miss: 利用者の現況 02 (入院又は入所中) with its 状況補足, and 相談方法 01 with an その他の内容",
+        Draft::new(&base.prevention_basic)
+            .set("UPKIHON", 0, "user_situation", "02")
+            .set("UPKIHON", 0, "user_situation_note", "令和7年4月から入院中")
+            .set("UPKIHON", 0, "consultation_method_other", "訪問")
+            .bytes()?,
+        vec![],
+    );
     let rental_row = base.over_limit.iter().find(|f| f.kind.code == "UPPLAN").map_or(0, |f| f.records.len() - 1);
     b.add(
         "REC008",
@@ -678,6 +714,52 @@ fn record_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         "日割対象日 flags day 31 of June",
         Draft::new(&base.june_actuals).set("UPJSK", 0, "daily_rate_days", &format!("{}1", "0".repeat(30))).bytes()?,
         vec![expect("REC012", &j, Some(1), Some(11))],
+    );
+    b.add(
+        "REC014",
+        "home-help-discriminator",
+        "第6表 訪問介護 row with 明細判別コード 1",
+        Draft::new(&base.ticket).set("UPPLAN", 0, "detail_discriminator", "1").bytes()?,
+        vec![expect("REC014", &p6, Some(1), Some(19))],
+    );
+    b.add(
+        "REC014",
+        "near-miss-rental-discriminator",
+        "near miss: a 福祉用具貸与 row numbered 1 by 明細判別コード",
+        Draft::new(&base.over_limit).set("UPPLAN", rental_row, "detail_discriminator", "1").bytes()?,
+        vec![],
+    );
+    b.add(
+        "REC015",
+        "slot-2-after-empty-1",
+        "利用者補足情報 種類別限度額 slot 2 (No.24–25) filled, slot 1 empty",
+        Draft::new(&base.ticket)
+            .set("UPHOSOKU", 0, "type_limit_2_service_kind", "17")
+            .set("UPHOSOKU", 0, "type_limit_2_limit_units", "5000")
+            .bytes()?,
+        vec![expect("REC015", &ps, Some(1), Some(24))],
+    );
+    b.add(
+        "REC015",
+        "near-miss-slots-1-2",
+        "near miss: slots 1 and 2 filled in order, slots 3–9 empty",
+        Draft::new(&base.ticket)
+            .set("UPHOSOKU", 0, "type_limit_1_service_kind", "17")
+            .set("UPHOSOKU", 0, "type_limit_1_limit_units", "5000")
+            .set("UPHOSOKU", 0, "type_limit_2_service_kind", "22")
+            .set("UPHOSOKU", 0, "type_limit_2_limit_units", "3000")
+            .bytes()?,
+        vec![],
+    );
+    b.add(
+        "REC016",
+        "short-stay-2a",
+        "利用者補足情報 種類別限度額 slot 1 of 2A (短期入所療養介護（介護医療院）) instead of 22",
+        Draft::new(&base.ticket)
+            .set("UPHOSOKU", 0, "type_limit_1_service_kind", "2A")
+            .set("UPHOSOKU", 0, "type_limit_1_limit_units", "3000")
+            .bytes()?,
+        vec![expect("REC016", &ps, Some(1), Some(20))],
     );
     // 訪問介護 111211 turned into 居宅療養管理指導 311111 (outside the 区分支給限度) everywhere, its row still
     // carrying the 給付管理単位数 and the split a kind inside the limit has.

@@ -137,8 +137,39 @@ pub fn arbitrary_record(kind: &'static Kind, rng: &mut Rng) -> Vec<String> {
             if year == u64::from(first_year) { rng.range(u64::from(first_month), 12) } else { rng.range(1, 12) };
         set(&mut values, month_id, format!("{year}{month:02}"));
     }
+    // A number the spec gives a range (第2表 課題ＮＯ 「１～99」) lies in it (FLD024); an item the spec asks to be
+    // filled when another holds some code is filled then (REC007).
+    for (index, item) in kind.items.iter().enumerate() {
+        if let Some([low, high]) = item.range {
+            if values[index].parse::<u64>().map_or(true, |n| n < low || n > high) {
+                values[index] = rng.range(low, high.min(low + 8)).to_string();
+            }
+        }
+        if let Some(when) = &item.filled_when {
+            if when.values.contains(&get(&values, &when.item)) && values[index].trim().is_empty() {
+                values[index] = crate::synth::people::free_text(rng);
+            }
+        }
+    }
     match kind.code.as_str() {
-        "UPHOSOKU" => set(&mut values, "target_month", "000000".into()),
+        "UPHOSOKU" => {
+            set(&mut values, "target_month", "000000".into());
+            // The type-limit slots are filled from slot 1 without gaps (REC015), and 短期入所療養介護 is 22 (REC016).
+            let mut gap = false;
+            for slot in 1..=9 {
+                let ids = ["service_kind", "limit_units", "total_units", "over_units"]
+                    .map(|part| format!("type_limit_{slot}_{part}"));
+                let filled = ids.iter().any(|id| !get(&values, id).is_empty());
+                if gap {
+                    ids.iter().for_each(|id| set(&mut values, id, String::new()));
+                }
+                gap |= !filled;
+                let kind_id = &ids[0];
+                if matches!(get(&values, kind_id).as_str(), "23" | "2A") {
+                    set(&mut values, kind_id, "22".into());
+                }
+            }
+        }
         "UP1KYO" => {
             let reason = get(&values, "life_support_reason");
             if reason != "3" {
@@ -154,6 +185,13 @@ pub fn arbitrary_record(kind: &'static Kind, rng: &mut Rng) -> Vec<String> {
             let month = get(&values, "target_month");
             set(&mut values, "service_date", format!("{month}{:02}", rng.range(1, 28)));
             set(&mut values, "daily_rate_days", format!("{}{}", "1".repeat(28), "0".repeat(3)));
+            // 明細判別コード only on a rental row (REC014).
+            let rental = spec()
+                .service_kind(crate::billing::service_kind_of(&get(&values, "service_code")))
+                .is_some_and(|known| known.rental_equipment);
+            if !rental {
+                set(&mut values, "detail_discriminator", String::new());
+            }
         }
         "UPSIKYU" => {
             set(&mut values, "service_code", grand_total_code().into());

@@ -23,6 +23,7 @@ pub mod fld020_unknown_csv_version;
 pub mod fld021_deprecated_csv_version;
 pub mod fld022_superseded_csv_version;
 pub mod fld023_equipment_code_printed_hyphen;
+pub mod fld024_out_of_range;
 
 use crate::finding::Finding;
 use crate::rules::ctx::FieldCtx;
@@ -53,6 +54,7 @@ pub static RULES: &[&Rule] = &[
     &fld021_deprecated_csv_version::RULE,
     &fld022_superseded_csv_version::RULE,
     &fld023_equipment_code_printed_hyphen::RULE,
+    &fld024_out_of_range::RULE,
 ];
 
 /// The value is one of the item's special values (`000000`, `9999`, …).

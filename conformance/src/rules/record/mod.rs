@@ -13,6 +13,9 @@ pub mod rec010_supplement_key_pair;
 pub mod rec011_service_kind_not_covered;
 pub mod rec012_day_flags_beyond_month;
 pub mod rec013_managed_units_outside_limit;
+pub mod rec014_detail_code_outside_rental;
+pub mod rec015_type_limit_slot_gap;
+pub mod rec016_short_stay_kind_not_22;
 
 use crate::rules::Rule;
 
@@ -30,4 +33,7 @@ pub static RULES: &[&Rule] = &[
     &rec011_service_kind_not_covered::RULE,
     &rec012_day_flags_beyond_month::RULE,
     &rec013_managed_units_outside_limit::RULE,
+    &rec014_detail_code_outside_rental::RULE,
+    &rec015_type_limit_slot_gap::RULE,
+    &rec016_short_stay_kind_not_22::RULE,
 ];

@@ -5,46 +5,78 @@ use crate::rules::{rule, Check};
 rule! {
     code: "REC007",
     name: "other-reason-mismatch",
-    severity: Warning,
+    severity: Error,
     level: Record,
-    title: { ja: "生活援助中心型の算定理由と「その他理由」の不整合", en: "算定理由 and その他理由 disagree" },
+    title: { ja: "「その他」等の内容が空欄", en: "The content a code asks for is missing" },
     message: {
-        ja: "{item}: {problem}",
-        en: "{item}: {problem}",
+        ja: "{item} が空欄です。{condition} の場合はここに内容を記載します。",
+        en: "{item} is empty; with {condition} its content is written here.",
     },
     what: {
-        ja: "第1表の生活援助中心型の算定理由が「3 その他」のときに その他理由 が入力され、それ以外のときは空欄であることを検査します。",
-        en: "Checks that 第1表 その他理由 is filled when 生活援助中心型の算定理由 is 3 (その他), and empty otherwise.",
+        ja: "ある項目が決まったコードのときに内容を書くとされている項目（仕様データの filled_when）が空欄でないかを検査します: 利用者基本情報 No.8 相談方法「03:その他」→ No.9 相談方法(その他の内容)、No.12 利用者の現況「02:入院又は入所中」→ No.13 利用者の現況(状況補足)、第1表 No.25 生活援助中心型の算定理由「3:その他」→ No.26 その他理由。コードが別の値のときに内容があっても指摘しません（空欄にせよとする文はありません）。",
+        en: "Checks that an item the spec asks to be filled when another item holds certain codes (`filled_when` in the kind data) is not empty: 利用者基本情報 No.8 相談方法 03 (その他) → No.9 相談方法(その他の内容), No.12 利用者の現況 02 (入院又は入所中) → No.13 利用者の現況(状況補足), 第1表 No.25 生活援助中心型の算定理由 3 (その他) → No.26 その他理由. Content with another code is not reported: no sentence asks for it to be empty.",
     },
     why: {
-        ja: "第1表の様式では「3. その他」を選んだときだけ理由を書きます。理由が欠けると算定根拠が伝わりません。",
-        en: "The form asks for a reason only with 3 (その他); without it the basis of the calculation is lost.",
+        ja: "仕様は「…の場合は、…に内容を記載する」と定めています。内容が欠けると「その他」や「入院又は入所中」の中身が受信側に伝わりません。",
+        en: "The spec says 「…の場合は、…に内容を記載する」; without the content the receiver learns only 'other' or 'in hospital', not what.",
     },
     fix: {
-        ja: "算定理由が 3 のときは理由の文章を、それ以外は空欄を出力してください。",
-        en: "Write the reason text with code 3, and leave it empty otherwise.",
+        ja: "そのコードを出力するときは、対応する項目に内容の文章を出力してください。",
+        en: "Whenever you write that code, write the text in the item that goes with it.",
     },
-    example: "第1表 No.25 = 3, No.26 その他理由 = \"\"",
+    example: "利用者基本情報 No.8 相談方法 = 03, No.9 相談方法(その他の内容) = \"\"",
     cites: [
+        "S2 利用者基本情報 No.8 相談方法 「「03:その他」の場合は、「相談方法(その他の内容)」に内容を記載する。」",
+        "S2 利用者基本情報 No.12 利用者の現況 「「02:入院又は入所中」の場合は、「本人の現況(状況補足)」に内容を記載する。」",
         "S2 第1表 No.25 生活援助中心型の算定理由 「3:その他」, No.26 その他理由",
     ],
-    check: Check::Record { kinds: &["UP1KYO"], reads: &["life_support_reason", "life_support_reason_other"], check },
+    check: Check::Record { kinds: &["UP1KYO", "UPKIHON"], reads: READS, check },
 }
 
+/// The items of the kind data's `filled_when` pairs (the dependent item and the one whose code asks for it); a test
+/// holds this list to the data.
+const READS: &[&str] = &[
+    "life_support_reason",
+    "life_support_reason_other",
+    "consultation_method",
+    "consultation_method_other",
+    "user_situation",
+    "user_situation_note",
+];
+
 fn check(ctx: &RecordCtx<'_>, out: &mut Vec<Finding>) {
-    let reason = ctx.get("life_support_reason");
-    let other = ctx.get("life_support_reason_other");
-    if reason == "3" && other.trim().is_empty() {
-        out.push(ctx.finding(&RULE, "life_support_reason_other").arg2(
-            "problem",
-            "算定理由が「3 その他」ですが、その他理由が空欄です。",
-            "the reason code is 3 (other) but no reason is given.",
-        ));
-    } else if reason != "3" && !other.trim().is_empty() {
-        out.push(ctx.finding(&RULE, "life_support_reason_other").arg2(
-            "problem",
-            "算定理由が「3 その他」ではないのに、その他理由が入力されています。",
-            "a reason is given although the reason code is not 3 (other).",
-        ));
+    for item in &ctx.doc.kind.items {
+        let Some(when) = &item.filled_when else { continue };
+        let code = ctx.get(&when.item);
+        if when.values.iter().any(|value| value == code) && ctx.get(&item.id).trim().is_empty() {
+            let controlling = ctx.doc.kind.index_of(&when.item).map(|column| &ctx.doc.kind.items[column]);
+            let name = controlling.map_or(when.item.as_str(), |controlling| controlling.name.as_str());
+            out.push(ctx.finding(&RULE, &item.id).arg("condition", format!("{name} = {code}")));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::spec;
+
+    /// `READS` lists exactly the items of every `filled_when` pair of the kinds the rule runs on.
+    #[test]
+    fn reads_are_the_filled_when_pairs() {
+        let Check::Record { kinds, .. } = &RULE.check else { panic!("REC007 is a record rule") };
+        let mut pairs: Vec<&str> = Vec::new();
+        for kind in spec().kinds.iter() {
+            for item in kind.items.iter() {
+                if let Some(when) = &item.filled_when {
+                    assert!(kinds.contains(&kind.code.as_str()), "REC007 does not run on {}", kind.code);
+                    pairs.extend([when.item.as_str(), item.id.as_str()]);
+                }
+            }
+        }
+        pairs.sort_unstable();
+        let mut listed = READS.to_vec();
+        listed.sort_unstable();
+        assert_eq!(pairs, listed);
     }
 }
