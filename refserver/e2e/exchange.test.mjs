@@ -349,9 +349,22 @@ step('the recipient takes a copy without personal data for its vendor', async ()
   assert.match(insured, /^\d{10}$/);
   assert.equal(zip.includes(insured, 0, 'latin1'), false, `${insured} is still in the copy`);
   assert.equal(zip.includes(Buffer.from(fields[5].replaceAll('"', ''), 'latin1')), false, 'the name is still in the copy');
-  // Taking the copy is not taking the unit: the status stays.
+  // Taking the copy is not taking the unit: the status stays. Judged on the service ticket, still unread — the plan
+  // is acknowledged, a final state no download could move, so a check on it could not fail. The relay's answer
+  // after the copy has arrived decides; the sender's outbox shows the ticket unread in the next step.
+  const ticketRow = page.locator(`tr[data-message="${state.ticketMessage}"]`);
+  assert.match(await ticketRow.locator('.status-cell').innerText(), /未読/);
+  const ticketCopy = page.waitForEvent('download');
+  await ticketRow.locator('a.anonymised-link').click();
+  await (await ticketCopy).saveAs(join(ARTIFACTS, 'ticket-anonymised.zip'));
+  const status = await page.evaluate(async (id) => {
+    const response = await fetch(`/v1/messages/${id}`, { headers: { 'X-Careplan-Client': '1' } });
+    return (await response.json()).status;
+  }, state.ticketMessage);
+  assert.equal(status, 'sent', 'taking an anonymised copy marks the ticket neither downloaded nor acknowledged');
   await page.locator('[data-refresh="inbox"]').click();
-  await row.locator('.status-cell', { hasText: '受領済み' }).waitFor();
+  await page.locator('#inbox-count', { hasText: '1' }).waitFor();
+  assert.match(await ticketRow.locator('.status-cell').innerText(), /未読/);
 });
 
 step('the sender sees the acknowledgement in its outbox', async () => {
