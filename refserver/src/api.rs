@@ -1163,8 +1163,8 @@ mod tests {
         assert_eq!(percent_decode("a+b%2"), "a+b%2");
         assert_eq!(percent_decode("%zz"), "%zz");
         assert_eq!(
-            query_pairs(Some("from=2025-05-01&to=2025%2D05%2D31&q=a+b&&flag")),
-            [("from", "2025-05-01"), ("to", "2025-05-31"), ("q", "a b"), ("flag", "")]
+            query_pairs(Some("from=2025-05-01&to=2025%2D05%2D31&q=a+b%2Bc&&flag&q=")),
+            [("from", "2025-05-01"), ("to", "2025-05-31"), ("q", "a b+c"), ("flag", ""), ("q", "")]
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .to_vec()
         );

@@ -64,6 +64,23 @@ mod tests {
         assert!(entries(b"not a zip").is_none());
     }
 
+    /// Another reader opens what the relay writes: Python's `zipfile` tests every entry's CRC and lists the names.
+    #[test]
+    fn pythons_zipfile_reads_the_relays_archives() {
+        let archive =
+            stored([("送受信記録_1370001002.csv", b"a,b\r\n".as_slice()), ("x.sig", b"TWE=".as_slice())]).unwrap();
+        let path = std::env::temp_dir().join(format!("careplan-zip-{}.zip", std::process::id()));
+        std::fs::write(&path, &archive).unwrap();
+        let output = std::process::Command::new("python3")
+            .args(["-c", "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print('|'.join(z.namelist()))"])
+            .arg(&path)
+            .output()
+            .expect("python3 runs (every machine of this project has it)");
+        let _ = std::fs::remove_file(&path);
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "送受信記録_1370001002.csv|x.sig");
+    }
+
     /// A bundle an office re-packed with another tool: deflated entries, as `zip -r` or Windows write them.
     #[test]
     fn deflated_archives_from_other_tools_read_back() {

@@ -147,6 +147,10 @@ fn the_core_library_has_no_runtime_network_or_cli_dependency() {
     for heavy in ["tokio", "reqwest", "hyper", "clap", "indicatif", "anyhow", "tracing-subscriber", "protocol"] {
         assert!(!names.contains(&heavy), "conformance depends on {heavy}: {names:?}");
     }
+    // Every dependency a vendor inherits is named here and in ARCHITECTURE.md's list: adding one is a decision.
+    let known = ["encoding_rs", "hmac", "memchr", "serde", "serde_json", "sha2", "thiserror", "toml"];
+    let unnamed: Vec<&&str> = names.iter().filter(|name| !known.contains(name)).collect();
+    assert!(unnamed.is_empty(), "conformance depends on {unnamed:?}, which this test and ARCHITECTURE.md do not name");
 }
 
 #[test]
