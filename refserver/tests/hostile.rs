@@ -154,7 +154,7 @@ async fn ten_thousand_parts_and_a_huge_to_field_are_refused() {
     assert_eq!(response.status(), 413);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["error"], "too_many_files");
-    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(started.elapsed() < CEILING, "refused within the ceiling");
 
     let form = reqwest::multipart::Form::new().text("to", "1".repeat(1_000_000));
     let (response, _) = tokio::join!(
