@@ -565,6 +565,13 @@ fn field_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
     for (rule, what, description, (files, expected)) in cases {
         b.add(rule, what, description, files, expected);
     }
+    b.add(
+        "FLD025",
+        "zeros",
+        "第6表 No.11 日割対象日 of 31 zeros instead of empty",
+        Draft::new(&base.ticket).set("UPPLAN", 0, "daily_rate_days", &"0".repeat(31)).bytes()?,
+        vec![expect("FLD025", &p6, Some(1), Some(11))],
+    );
     let top = Draft::new(&base.plan).set("UP2KYO", 0, "support_no", "99");
     b.add("FLD024", "near-miss-99", "near miss: 援助内容ＮＯ 99 is the top of １～99", top.bytes()?, vec![]);
     let huge = Draft::new(&base.plan).set("UP2KYO", 0, "service_content", &"入浴介助、".repeat(5 * 1024 * 1024 / 10));
@@ -761,6 +768,13 @@ fn record_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
             .bytes()?,
         vec![expect("REC016", &ps, Some(1), Some(20))],
     );
+    b.add(
+        "REC017",
+        "end-without-time",
+        "第6表 サービス開始時刻 1000 with サービス終了時刻 9999",
+        Draft::new(&base.ticket).set("UPPLAN", 0, "end_time", "9999").bytes()?,
+        vec![expect("REC017", &p6, Some(1), Some(13))],
+    );
     // 訪問介護 111211 turned into 居宅療養管理指導 311111 (outside the 区分支給限度) everywhere, its row still
     // carrying the 給付管理単位数 and the split a kind inside the limit has.
     let annex = base.ticket.iter().find(|f| f.kind.code == "UPSIKYU").map(|f| f.records.clone()).unwrap_or_default();
@@ -898,6 +912,13 @@ fn name_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         "訪問介護 (11) actuals with a 訪問看護 (13) record",
         Draft::new(&base.actuals).set("UPJSK", 0, "service_code", "131111").bytes()?,
         vec![expect("NAM008", &a, Some(1), Some(15))],
+    );
+    b.add(
+        "NAM009",
+        "other-office-in-actuals",
+        "訪問介護 actuals of the sender's kind whose 3rd record names another office (the 通所介護's number)",
+        Draft::new(&base.actuals).set("UPJSK", 2, "service_office_code", &base.day_service.number).bytes()?,
+        vec![expect("NAM009", &a, Some(3), Some(20))],
     );
     Ok(())
 }

@@ -24,6 +24,7 @@ pub mod fld021_deprecated_csv_version;
 pub mod fld022_superseded_csv_version;
 pub mod fld023_equipment_code_printed_hyphen;
 pub mod fld024_out_of_range;
+pub mod fld025_day_flags_all_zero;
 
 use crate::finding::Finding;
 use crate::rules::ctx::FieldCtx;
@@ -55,6 +56,7 @@ pub static RULES: &[&Rule] = &[
     &fld022_superseded_csv_version::RULE,
     &fld023_equipment_code_printed_hyphen::RULE,
     &fld024_out_of_range::RULE,
+    &fld025_day_flags_all_zero::RULE,
 ];
 
 /// The value is one of the item's special values (`000000`, `9999`, …).

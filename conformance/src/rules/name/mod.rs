@@ -8,6 +8,7 @@ pub mod nam005_legacy_file_name;
 pub mod nam006_same_sender_recipient;
 pub mod nam007_party_kind;
 pub mod nam008_sender_kind_mismatch;
+pub mod nam009_sender_office_mismatch;
 
 use crate::rules::Rule;
 
@@ -20,4 +21,5 @@ pub static RULES: &[&Rule] = &[
     &nam006_same_sender_recipient::RULE,
     &nam007_party_kind::RULE,
     &nam008_sender_kind_mismatch::RULE,
+    &nam009_sender_office_mismatch::RULE,
 ];

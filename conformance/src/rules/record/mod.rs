@@ -16,6 +16,7 @@ pub mod rec013_managed_units_outside_limit;
 pub mod rec014_detail_code_outside_rental;
 pub mod rec015_type_limit_slot_gap;
 pub mod rec016_short_stay_kind_not_22;
+pub mod rec017_time_display_mismatch;
 
 use crate::rules::Rule;
 
@@ -36,4 +37,5 @@ pub static RULES: &[&Rule] = &[
     &rec014_detail_code_outside_rental::RULE,
     &rec015_type_limit_slot_gap::RULE,
     &rec016_short_stay_kind_not_22::RULE,
+    &rec017_time_display_mismatch::RULE,
 ];
