@@ -624,6 +624,8 @@ pub struct BaseUnits {
     pub over_limit: Vec<GeneratedFile>,
     /// 利用者基本情報 with its 別表1, 別表2 and family image (a 介護予防 unit)
     pub prevention_basic: Vec<GeneratedFile>,
+    /// the same send unit with the 介護予防サービス・支援計画書 and its 別表
+    pub prevention_plan: Vec<GeneratedFile>,
     pub june_actuals: Vec<GeneratedFile>,
     pub plan_delete: Vec<GeneratedFile>,
     pub ticket_delete: Vec<GeneratedFile>,
@@ -664,6 +666,10 @@ pub fn base_units(seed: u64) -> Result<BaseUnits, SynthError> {
         prevention_basic: files_of("yoshien1-prevention")
             .into_iter()
             .filter(|f| f.kind.code.starts_with("UPKIHON"))
+            .collect(),
+        prevention_plan: files_of("yoshien1-prevention")
+            .into_iter()
+            .filter(|f| f.kind.code.starts_with("UPKIHON") || f.kind.code.starts_with("UPYOBO"))
             .collect(),
         june_actuals,
         plan_delete: only("DLT1KYO"),

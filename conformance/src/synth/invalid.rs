@@ -572,6 +572,23 @@ fn field_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         Draft::new(&base.ticket).set("UPPLAN", 0, "daily_rate_days", &"0".repeat(31)).bytes()?,
         vec![expect("FLD025", &p6, Some(1), Some(11))],
     );
+    b.add(
+        "FLD026",
+        "15SSSS",
+        "第7表 通所介護 subtotal written 15SSSS instead of 15AAAA",
+        Draft::new(&base.ticket).set("UPSIKYU", 3, "service_code", "15SSSS").bytes()?,
+        // Read as a detail row, it leaves the two 通所介護 rows without their subtotal (FIL006), carries no units of
+        // its own (FIL007) and is counted again in the 全合計 (FIL009): the consequences FLD026 names the cause of.
+        [
+            vec![
+                expect("FLD026", &p7, Some(4), Some(9)),
+                expect("FIL006", &p7, Some(2), Some(9)),
+                expect("FIL007", &p7, Some(4), Some(17)),
+            ],
+            [18, 22, 24, 26, 28].map(|column| expect("FIL009", &p7, Some(5), Some(column))).to_vec(),
+        ]
+        .concat(),
+    );
     let top = Draft::new(&base.plan).set("UP2KYO", 0, "support_no", "99");
     b.add("FLD024", "near-miss-99", "near miss: 援助内容ＮＯ 99 is the top of １～99", top.bytes()?, vec![]);
     let huge = Draft::new(&base.plan).set("UP2KYO", 0, "service_content", &"入浴介助、".repeat(5 * 1024 * 1024 / 10));
@@ -1120,6 +1137,37 @@ fn file_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         "第6表削除 for service month 202503 in CSVバージョン 202407, which applies from 202504",
         files,
         vec![expect("FIL012", &early, Some(1), Some(1))],
+    );
+    // 別表: a second row under the same 課題ＮＯ 1 and 支援計画ＮＯ 1 for a second 利用サービス.
+    let sub = Draft::new(&base.prevention_plan).name("UPYOBO_SUB");
+    let second_service = |repeat: bool| {
+        Draft::new(&base.prevention_plan).edit("UPYOBO_SUB", |f| {
+            let mut row = f.records[0].clone();
+            for (index, item) in f.kind.items.iter().enumerate() {
+                let keep = matches!(item.no, 1..=5 | 10 | 14..=17) || repeat;
+                if !keep {
+                    row[index] = String::new();
+                }
+                if item.id == "service_no" {
+                    row[index] = "2".into();
+                }
+            }
+            f.records.push(row);
+        })
+    };
+    b.add(
+        "FIL015",
+        "issue-and-plan-repeated",
+        "支援計画書別表: the second row of 課題ＮＯ 1 / 支援計画ＮＯ 1 repeats the 課題 and 支援計画 items",
+        second_service(true).bytes()?,
+        vec![expect("FIL015", &sub, Some(2), Some(6)), expect("FIL015", &sub, Some(2), Some(11))],
+    );
+    b.add(
+        "FIL015",
+        "near-miss-numbers-only",
+        "near miss: the second row of 課題ＮＯ 1 / 支援計画ＮＯ 1 carries only the NOs and its 利用サービス",
+        second_service(false).bytes()?,
+        vec![],
     );
     Ok(())
 }

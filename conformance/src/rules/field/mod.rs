@@ -25,6 +25,7 @@ pub mod fld022_superseded_csv_version;
 pub mod fld023_equipment_code_printed_hyphen;
 pub mod fld024_out_of_range;
 pub mod fld025_day_flags_all_zero;
+pub mod fld026_unknown_subtotal_code;
 
 use crate::finding::Finding;
 use crate::rules::ctx::FieldCtx;
@@ -57,6 +58,7 @@ pub static RULES: &[&Rule] = &[
     &fld023_equipment_code_printed_hyphen::RULE,
     &fld024_out_of_range::RULE,
     &fld025_day_flags_all_zero::RULE,
+    &fld026_unknown_subtotal_code::RULE,
 ];
 
 /// The value is one of the item's special values (`000000`, `9999`, …).

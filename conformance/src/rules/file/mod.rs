@@ -14,6 +14,7 @@ pub mod fil011_discount_mismatch;
 pub mod fil012_version_not_yet_applicable;
 pub mod fil013_limit_split_mismatch;
 pub mod fil014_type_limit_split_mismatch;
+pub mod fil015_repeated_plan_content;
 
 use crate::rules::Rule;
 
@@ -32,4 +33,5 @@ pub static RULES: &[&Rule] = &[
     &fil012_version_not_yet_applicable::RULE,
     &fil013_limit_split_mismatch::RULE,
     &fil014_type_limit_split_mismatch::RULE,
+    &fil015_repeated_plan_content::RULE,
 ];
