@@ -131,7 +131,8 @@ struct StoreArgs {
     data: Option<PathBuf>,
     /// A PostgreSQL database instead (it wins over --data), for several relay nodes:
     /// postgres://user@host:port/database (the schema is created or brought up to date when the relay or a tool
-    /// opens it)
+    /// opens it). TLS as libpq: ?sslmode=disable|require|verify-ca|verify-full&sslrootcert=CA.pem, and
+    /// &sslcert=…&sslkey=… for a client certificate; a host other than loopback defaults to verify-full
     #[arg(long, env = "CAREPLAN_STORE")]
     store: Option<String>,
 }

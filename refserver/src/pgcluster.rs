@@ -3,7 +3,13 @@
 //! `pg_ctl stop` when the value is dropped, pass or fail. As root (CI), the cluster runs as the `postgres` user the
 //! Debian package creates (PostgreSQL refuses to run as root). `cargo xtask ci` installs the package when
 //! `initdb` is missing.
+//!
+//! [`PgCluster::start_tls`] starts one that takes TLS connections only (`ssl = on`, `hostssl` lines and no `host`
+//! lines), with a server certificate the caller made (the tests' and tools' PKI), and optionally `hostssl … cert`:
+//! a client certificate from a given CA, its CN the user.
 
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -18,6 +24,16 @@ pub enum ClusterError {
     Io(#[from] std::io::Error),
     #[error("{command} failed: {output}")]
     Failed { command: String, output: String },
+}
+
+/// TLS for a cluster, as PEM text.
+pub struct ClusterTls {
+    pub certificate: String,
+    pub key: String,
+    /// The CA whose client certificates every database but the maintenance database `postgres` demands
+    /// (`hostssl … cert`, the certificate's CN is the user); `postgres` itself stays open to the harness's `psql`
+    /// over TLS, which creates the databases.
+    pub client_ca: Option<String>,
 }
 
 /// A running cluster; stopped (immediately) and its folder removed when dropped.
@@ -37,6 +53,15 @@ impl PgCluster {
     /// Creates and starts a cluster in a folder of its own below `dir` (`dir` must be reachable by the `postgres` user when this
     /// runs as root: under `target/`, not a private temp folder).
     pub fn start(dir: &Path) -> Result<PgCluster, ClusterError> {
+        PgCluster::launch(dir, None)
+    }
+
+    /// Like [`PgCluster::start`], with TLS only.
+    pub fn start_tls(dir: &Path, tls: &ClusterTls) -> Result<PgCluster, ClusterError> {
+        PgCluster::launch(dir, Some(tls))
+    }
+
+    fn launch(dir: &Path, tls: Option<&ClusterTls>) -> Result<PgCluster, ClusterError> {
         static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let bin = server_bin().ok_or(ClusterError::NotInstalled)?;
         // A folder of its own (tests start clusters in parallel), and a port that may be taken by the time the
@@ -51,17 +76,44 @@ impl PgCluster {
         }
         let mut cluster = PgCluster { bin, data, port: 0, run_as };
         cluster.pg("initdb", &["--auth=trust", "--username=relay", "--encoding=UTF8", "--no-locale", "-D"], true)?;
+        let ssl = match tls {
+            Some(tls) => cluster.configure_tls(tls)?,
+            None => String::new(),
+        };
         let mut attempt = 0;
         loop {
             cluster.port = free_port()?;
             let options =
-                format!("-c listen_addresses=127.0.0.1 -c port={} -c unix_socket_directories=''", cluster.port);
+                format!("-c listen_addresses=127.0.0.1 -c port={} -c unix_socket_directories=''{ssl}", cluster.port);
             match cluster.pg("pg_ctl", &["-w", "-o", &options, "-l", "server.log", "start", "-D"], true) {
                 Ok(()) => return Ok(cluster),
                 Err(error) if attempt >= 3 => return Err(error),
                 Err(_) => attempt += 1,
             }
         }
+    }
+
+    /// Writes the certificate files and `pg_hba.conf` of a TLS-only cluster; the server's options that use them.
+    fn configure_tls(&self, tls: &ClusterTls) -> Result<String, ClusterError> {
+        let mut options = " -c ssl=on -c ssl_cert_file=server.crt -c ssl_key_file=server.key".to_string();
+        let mut files = vec![("server.crt", &tls.certificate), ("server.key", &tls.key)];
+        let mut hba = "hostssl all all 127.0.0.1/32 trust\n".to_string();
+        if let Some(ca) = &tls.client_ca {
+            files.push(("client-ca.crt", ca));
+            options.push_str(" -c ssl_ca_file=client-ca.crt");
+            hba = "hostssl postgres relay 127.0.0.1/32 trust\nhostssl all all 127.0.0.1/32 cert\n".to_string();
+        }
+        for (name, contents) in files {
+            let path = self.data.join(name);
+            // PostgreSQL refuses a key file others can read.
+            let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path)?;
+            file.write_all(contents.as_bytes())?;
+            if let Some(user) = self.run_as {
+                run(Command::new("chown").args([&format!("{user}:"), &path.display().to_string()]))?;
+            }
+        }
+        std::fs::write(self.data.join("pg_hba.conf"), hba)?;
+        Ok(options)
     }
 
     /// The URL the store connects with.

@@ -18,7 +18,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use tokio::sync::{Mutex, OwnedMutexGuard};
-use tokio_postgres::{Client, GenericClient, NoTls, Row, Statement};
+use tokio_postgres::{Client, GenericClient, Row, Statement};
+
+mod connect;
+pub use connect::{OpenError, SslMode};
+use connect::Target;
 
 use crate::store::{
     AuditEntry, Cursor, FileMeta, Inserted, Mailbox, MessageMeta, NewMessage, Office, Page, Pending, Result, Status,
@@ -71,23 +75,25 @@ pub struct PgStore {
     writers: Arc<[Arc<Mutex<Connection>>]>,
     readers: Arc<[Arc<Connection>]>,
     next: AtomicUsize,
-    url: String,
+    target: Arc<Target>,
 }
 
 impl PgStore {
-    /// Connects (`postgres://user@host:port/database`), brings the schema up to date and checks it.
-    pub fn open(url: &str) -> Result<PgStore> {
+    /// Connects (`postgres://user@host:port/database`, with `sslmode`, `sslrootcert`, `sslcert` and `sslkey` as
+    /// libpq reads them: see [`connect`]), brings the schema up to date and checks it.
+    pub fn open(url: &str) -> std::result::Result<PgStore, OpenError> {
+        let target = Arc::new(Target::parse(url)?);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("pgstore")
             .enable_all()
             .build()
             .map_err(|error| StoreError::Writer(error.to_string()))?;
-        let (url, target) = (url.to_string(), url.to_string());
+        let dialler = Arc::clone(&target);
         let connect = async move {
             let mut clients = Vec::with_capacity(WRITERS + READERS);
             for _ in 0..WRITERS + READERS {
-                let (client, connection) = tokio_postgres::connect(&url, NoTls).await?;
+                let (client, connection) = dialler.connect().await?;
                 tokio::spawn(async move {
                     if let Err(error) = connection.await {
                         tracing::error!(%error, "PostgreSQL connection ended");
@@ -98,7 +104,7 @@ impl PgStore {
             if let Some(first) = clients.first_mut() {
                 migrate(first).await?;
             }
-            Ok::<_, StoreError>(clients)
+            Ok::<_, OpenError>(clients)
         };
         // Inside another runtime (a relay starting, an async test) a thread of its own waits for the connections.
         let clients = if tokio::runtime::Handle::try_current().is_ok() {
@@ -110,7 +116,7 @@ impl PgStore {
         let mut connections = clients.into_iter().map(|client| Connection { client, statements: Default::default() });
         let writers = connections.by_ref().take(WRITERS).map(|c| Arc::new(Mutex::new(c))).collect();
         let readers = connections.map(Arc::new).collect();
-        Ok(PgStore { runtime: Some(runtime), writers, readers, next: AtomicUsize::new(0), url: target })
+        Ok(PgStore { runtime: Some(runtime), writers, readers, next: AtomicUsize::new(0), target })
     }
 
     /// Runs a change with a writer connection of its own on the store's runtime; its answer comes as a
@@ -598,7 +604,7 @@ impl Store for PgStore {
 
     fn watch_arrivals(&self, arrived: Arc<dyn Fn(&str) + Send + Sync>) {
         if let Some(runtime) = &self.runtime {
-            runtime.spawn(listen(self.url.clone(), arrived));
+            runtime.spawn(listen(Arc::clone(&self.target), arrived));
         }
     }
 
@@ -614,9 +620,9 @@ impl Store for PgStore {
 /// Listens for sends committed by any node and reports each recipient; reconnects (after a pause) when the
 /// connection drops. A notification lost meanwhile costs a waiting client latency, never a message: the inbox
 /// long poll looks again on its own every few seconds.
-async fn listen(url: String, arrived: Arc<dyn Fn(&str) + Send + Sync>) {
+async fn listen(target: Arc<Target>, arrived: Arc<dyn Fn(&str) + Send + Sync>) {
     loop {
-        match tokio_postgres::connect(&url, NoTls).await {
+        match target.connect().await {
             Ok((client, mut connection)) => {
                 let (sender, mut notifications) = tokio::sync::mpsc::unbounded_channel();
                 let driver = tokio::spawn(async move {

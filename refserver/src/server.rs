@@ -76,6 +76,8 @@ pub enum ServerError {
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
     #[error(transparent)]
+    Postgres(#[from] crate::pgstore::OpenError),
+    #[error(transparent)]
     NotPrivate(#[from] crate::private::NotPrivate),
     #[error("cannot listen on {0}: {1}")]
     Listen(SocketAddr, std::io::Error),
