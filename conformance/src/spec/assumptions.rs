@@ -303,6 +303,51 @@ pub static ASSUMPTIONS: &[Assumption] = &[
         source: "S1 §3.4 例; S2 利用者基本情報 ファイル名規約",
         embodied_by: &["NAM001", "fixtures::spec-examples"],
     },
+    Assumption {
+        id: "A-RENTAL-67",
+        text: Text {
+            ja: "第6表 No.19 明細判別コードの「「17:福祉用具貸与」以外の場合は「Null（空）」とする」は 17 だけを挙げるが、介護予防福祉用具貸与（67）も同じ福祉用具貸与で、同じ用具が複数ある明細を番号で分ける必要は同じである。67 の行の明細判別コードは拒否しない（REC014 は 17 と 67 以外の行だけを誤りとする）。",
+            en: "第6表 No.19's 「「17:福祉用具貸与」以外の場合は「Null（空）」とする」 names only 17, but 介護予防福祉用具貸与 (67) is the same rental and needs the same numbering of identical items; a 明細判別コード on a 67 row is not refused (REC014 reports rows of kinds other than 17 and 67).",
+        },
+        source: "S2 第6表 No.19 明細判別コード",
+        embodied_by: &["REC014"],
+    },
+    Assumption {
+        id: "A-ANNEX-PRINCIPLE",
+        text: Text {
+            ja: "利用者基本情報の別表1・別表2と、介護予防サービス・支援計画書の別表は「1ファイルに対して1ファイル…を原則とする」と書かれる。「原則」の語は例外を思わせるが、S1 §3.3（別表を合わせて送付する）と §3.4（送信単位）が同じことを例外なく定めているため、送信単位に別表がない（SET001）・同じ別表が二つある（SET008）はエラーとする。",
+            en: "The annexes of 利用者基本情報 (別表1, 別表2) and of the 介護予防サービス・支援計画書 say 「1ファイルに対して1ファイル…を原則とする」. 「原則」 suggests exceptions, but S1 §3.3 (the annexes are sent along) and §3.4 (the send units) state the same without any, so a unit without its annex (SET001) or with two of one (SET008) is an error.",
+        },
+        source: "S2 利用者基本情報（別表1）（別表2）・支援計画書（別表） (補足)別表の構成について; S1 §3.3, §3.4",
+        embodied_by: &["SET001", "SET008"],
+    },
+    Assumption {
+        id: "A-EXAMPLE-NAMES",
+        text: Text {
+            ja: "S1 §2.4・§3.4 の例のファイル名は送信元事業所番号が9桁（123456789）、§2.5・§3.5 の例の連番は15桁で、S2 のファイル名規約（事業所番号 10 桁、YYYYMMDDHHMMSS 14 桁）と食い違う。規約は文で定められ例は誤植と読めるため、規約に従い、例の形の名前は NAM001 とする。",
+            en: "The example file names of S1 §2.4 and §3.4 have a 9-digit sender office (123456789) and the examples of §2.5 and §3.5 a 15-digit serial, against S2's naming rule (office number 10 digits, YYYYMMDDHHMMSS 14 digits). The rule is stated in words and the examples read as typos, so the rule is followed and a name of the examples' form is NAM001.",
+        },
+        source: "S1 §2.4 例, §2.5 例, §3.4 例, §3.5 例; S2 ファイル名規約",
+        embodied_by: &["NAM001"],
+    },
+    Assumption {
+        id: "A-END-TIME-PAIR",
+        text: Text {
+            ja: "第6表 No.13 サービス終了時刻の「※サービス開始時刻と同様」は、時間表示の無いサービスの 9999 を開始と終了の両方に書く（どちらか一方だけではない）と読む。明文ではないため、片方だけが 9999 の行は警告（REC017）。",
+            en: "第6表 No.13's 「※サービス開始時刻と同様」 is read as: a service without a time display writes 9999 in both the start and the end time, not in one of them. Not stated in so many words, so a row with only one 9999 is a warning (REC017).",
+        },
+        source: "S2 第6表 No.12 「時間表示の無いサービス：9999」, No.13 「※サービス開始時刻と同様」",
+        embodied_by: &["REC017"],
+    },
+    Assumption {
+        id: "A-YSUB-ITEMS",
+        text: Text {
+            ja: "介護予防サービス・支援計画書（別表）の「課題の入力について、NO以外の項目は最初の行のみに内容を記載して2回目以降は空欄とする」の課題の項目は No.6〜9、「支援計画の入力について…」の支援計画の項目は No.11〜13 と、項目の並びと記載例から読む。記載例の下の文なので、違反は警告（FIL015）。",
+            en: "In the 介護予防サービス・支援計画書 annex, 「課題の入力について、NO以外の項目は最初の行のみに内容を記載して2回目以降は空欄とする」 is read as the 課題 items No.6–9 and the matching 支援計画 sentence as No.11–13, from the item order and the example. The sentences stand under the 記載例, so a repeat is a warning (FIL015).",
+        },
+        source: "S2 介護予防サービス・支援計画書（別表）支援計画 記載例",
+        embodied_by: &["FIL015"],
+    },
 ];
 
 pub fn find(id: &str) -> Option<&'static Assumption> {

@@ -30,7 +30,7 @@ rule! {
         "S2 every table: ファイル名規約",
         "S1 §2.4 例",
     ],
-    assumptions: ["A-FILE-NAME", "A-UPKIHON-NAME"],
+    assumptions: ["A-FILE-NAME", "A-UPKIHON-NAME", "A-EXAMPLE-NAMES"],
     check: Check::Name { reads: &[], check },
 }
 

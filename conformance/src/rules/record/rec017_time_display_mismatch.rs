@@ -28,6 +28,7 @@ rule! {
     cites: [
         "S2 第6表 No.13 サービス終了時刻 「※サービス開始時刻と同様」",
     ],
+    assumptions: ["A-END-TIME-PAIR"],
     check: Check::Record { kinds: &["UPPLAN", "UPJSK"], reads: &["start_time", "end_time"], check },
 }
 

@@ -30,6 +30,7 @@ rule! {
         "S1 §2.2 インターフェースファイル一覧 (○ 必須)",
         "S1 §2.4, §3.4 送信単位",
     ],
+    assumptions: ["A-ANNEX-PRINCIPLE"],
     check: Check::Set { reads: &[], unit_keys: false, check },
 }
 

@@ -31,6 +31,7 @@ rule! {
         "S1 §2.4 送信単位 (one file of each kind per unit)",
         "S2 ファイル作成単位「事業所番号・サービス種類が同じであれば、一つのファイルにまとめる」",
     ],
+    assumptions: ["A-ANNEX-PRINCIPLE"],
     check: Check::Set { reads: &[], unit_keys: false, check },
 }
 
