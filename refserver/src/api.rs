@@ -71,13 +71,17 @@ impl Default for ApiConfig {
 }
 
 /// Whether a deliberate fault is on (always false without the `faults` feature).
-#[cfg(feature = "faults")]
 pub(crate) fn fault(state: &AppState, which: fn(&crate::faults::Faults) -> bool) -> bool {
-    which(&state.config.faults)
+    configured_fault(&state.config, which)
+}
+
+#[cfg(feature = "faults")]
+fn configured_fault(config: &ApiConfig, which: fn(&crate::faults::Faults) -> bool) -> bool {
+    which(&config.faults)
 }
 
 #[cfg(not(feature = "faults"))]
-pub(crate) fn fault(_: &AppState, _: fn(&crate::faults::Faults) -> bool) -> bool {
+fn configured_fault(_: &ApiConfig, _: fn(&crate::faults::Faults) -> bool) -> bool {
     false
 }
 
@@ -742,12 +746,12 @@ fn upload_digest(files: &[(String, Vec<u8>)], digests: &[String]) -> String {
 /// A file name that cannot escape a folder, confuse a file system, or read as another name where it is shown
 /// (no control, bidi, zero-width, format, private-use, unassigned or filler characters: see [`shown`]).
 fn safe_file_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 255
-        && !name.contains(['/', '\\', '\0'])
-        && name != "."
-        && name != ".."
-        && shown(name) == name
+    names_no_path(name) && shown(name) == name
+}
+
+/// A file name that cannot escape a folder or confuse a file system.
+fn names_no_path(name: &str) -> bool {
+    !name.is_empty() && name.len() <= 255 && !name.contains(['/', '\\', '\0']) && name != "." && name != ".."
 }
 
 /// The form of a send as the relay reads it: the recipient (absent in a dry run) and the files, named and in order.
@@ -869,7 +873,12 @@ where
                     ));
                 }
                 let name = field.file_name().unwrap_or("").to_string();
-                if !safe_file_name(&name) {
+                let allowed = if configured_fault(config, |f| f.accept_invisible_names) {
+                    names_no_path(&name)
+                } else {
+                    safe_file_name(&name)
+                };
+                if !allowed {
                     return Err(ApiError::new(
                         ErrorCode::BadFileName,
                         format!("file name \"{}\" is not allowed", shown(&name)),

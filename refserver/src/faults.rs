@@ -43,6 +43,9 @@ pub struct Faults {
     pub drop_last_file: bool,
     /// store every send twice: the recipient finds a second message nobody sent
     pub duplicate_sends: bool,
+    /// take file names with invisible characters (word joiner, soft hyphen, bidi controls …) as long as they name
+    /// no path
+    pub accept_invisible_names: bool,
 }
 
 impl crate::store::NewMessage {

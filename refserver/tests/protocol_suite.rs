@@ -108,11 +108,11 @@ fn negative_certificates(setup: &Setup) -> Vec<(String, Vec<u8>)> {
 /// Each deliberate fault fails exactly the case that guards against it.
 #[tokio::test(flavor = "multi_thread")]
 async fn each_planted_fault_fails_its_case() {
-    let cases: [(&str, Faults, &[&str]); 17] = [
+    let cases: [(&str, Faults, &[&str]); 18] = [
         (
             "refuses every send",
             Faults { refuse_sends: true, ..Faults::default() },
-            &["R10", "R20", "R21", "R22", "R31", "R40", "R41", "R51"],
+            &["R10", "R20", "R21", "R22", "R31", "R34", "R40", "R41", "R51"],
         ),
         (
             "completes the handshake without a client certificate",
@@ -130,7 +130,11 @@ async fn each_planted_fault_fails_its_case() {
             &["R40", "R41"],
         ),
         ("answers order=asc newest first", Faults { ignore_order: true, ..Faults::default() }, &["R41"]),
-        ("answers errors as plain text", Faults { plain_errors: true, ..Faults::default() }, &["R20", "R22", "R50"]),
+        (
+            "answers errors as plain text",
+            Faults { plain_errors: true, ..Faults::default() },
+            &["R20", "R22", "R34", "R50"],
+        ),
         ("accepts invalid CSV", Faults { accept_invalid: true, ..Faults::default() }, &["R20"]),
         ("lets other sites act", Faults { allow_cross_site: true, ..Faults::default() }, &["R32", "R33"]),
         ("replays a reused key with other files", Faults { replay_conflicts: true, ..Faults::default() }, &["R22"]),
@@ -138,6 +142,11 @@ async fn each_planted_fault_fails_its_case() {
         ("loses the ack", Faults { lose_acks: true, ..Faults::default() }, &["R14"]),
         ("returns altered bytes", Faults { alter_bytes: true, ..Faults::default() }, &["R12"]),
         ("accepts an expired certificate", Faults { accept_expired: true, ..Faults::default() }, &["R02"]),
+        (
+            "takes names with invisible characters",
+            Faults { accept_invisible_names: true, ..Faults::default() },
+            &["R34"],
+        ),
     ];
     // Every case has a fault that fails it (R51 fails on a relay whose limit is not the declared one, above).
     let covered: std::collections::BTreeSet<&str> =

@@ -155,6 +155,13 @@ pub static CASES: &[CaseInfo] = &[
         "Sends, downloads and acks without the X-Careplan-Client header get 403 and change nothing (old browsers send neither Sec-Fetch-Site nor Origin)."
     ),
     case!(
+        "R34",
+        "見えない文字を含むファイル名を拒否",
+        "File names with invisible characters are refused",
+        "単語結合子（U+2060）、ソフトハイフン（U+00AD）、双方向制御（U+202E）など見えない文字・書式文字を含むファイル名の送信は、保存も表示もせず 400 bad_file_name で拒否すること（画面・記録・受信側で別の名前に見えるため）。",
+        "A send whose file name holds an invisible or format character (word joiner U+2060, soft hyphen U+00AD, bidi override U+202E, …) is refused with 400 bad_file_name, neither stored nor shown: on a screen, in a record or at the recipient it reads as another name."
+    ),
+    case!(
         "R40",
         "一覧のページ分割",
         "Pagination",
@@ -592,6 +599,24 @@ async fn run_case(id: &str, ctx: &Context<'_>, evidence: &mut Vec<String>) -> Ca
                 status,
                 StatusCode::FORBIDDEN,
             )
+        }
+        "R34" => {
+            for (index, invisible) in [(340, '\u{2060}'), (341, '\u{00AD}'), (342, '\u{202E}')] {
+                let mut files = ctx.unit(index, |_| {})?;
+                if let Some((name, _)) = files.first_mut() {
+                    // After the prefix, where a reader sees nothing: UPPLAN⁠_202505_… still reads as UPPLAN_202505_….
+                    let at = name.find('_').unwrap_or(0);
+                    name.insert(at, invisible);
+                }
+                let what = format!("POST /v1/messages with U+{:04X} in a file name", u32::from(invisible));
+                let (status, body) = ctx.send(0, &b, &files, None).await?;
+                expect_status(evidence, &what, status, StatusCode::BAD_REQUEST)?;
+                let error: ErrorBody = Context::body_as(&body, "error {\"error\", \"message\"}")?;
+                if error.error != ErrorCode::BadFileName {
+                    return Err(fail(format!("{what}: error code {} instead of bad_file_name", error.error)));
+                }
+            }
+            Ok(())
         }
         "R40" => {
             let mut ids = Vec::new();
