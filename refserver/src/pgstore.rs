@@ -21,8 +21,8 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 use tokio_postgres::{Client, GenericClient, Row, Statement};
 
 mod connect;
-pub use connect::{OpenError, SslMode};
 use connect::Target;
+pub use connect::{OpenError, SslMode};
 
 use crate::store::{
     AuditEntry, Cursor, FileMeta, Inserted, Mailbox, MessageMeta, NewMessage, Office, Page, Pending, Result, Status,
@@ -107,11 +107,19 @@ impl PgStore {
             Ok::<_, OpenError>(clients)
         };
         // Inside another runtime (a relay starting, an async test) a thread of its own waits for the connections.
-        let clients = if tokio::runtime::Handle::try_current().is_ok() {
+        let connected = if tokio::runtime::Handle::try_current().is_ok() {
             std::thread::scope(|scope| scope.spawn(|| runtime.block_on(connect)).join())
-                .map_err(|_| StoreError::Writer("connecting to PostgreSQL panicked".into()))??
+                .unwrap_or_else(|_| Err(StoreError::Writer("connecting to PostgreSQL panicked".into()).into()))
         } else {
-            runtime.block_on(connect)?
+            runtime.block_on(connect)
+        };
+        let clients = match connected {
+            Ok(clients) => clients,
+            Err(error) => {
+                // Refused from async code too (an async test): dropping a runtime there would panic.
+                runtime.shutdown_background();
+                return Err(error);
+            }
         };
         let mut connections = clients.into_iter().map(|client| Connection { client, statements: Default::default() });
         let writers = connections.by_ref().take(WRITERS).map(|c| Arc::new(Mutex::new(c))).collect();

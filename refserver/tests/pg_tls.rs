@@ -137,7 +137,8 @@ fn require_against_a_server_without_tls_refuses() {
     let Some(cluster) = common::postgres() else { return };
     let dir = tempfile::tempdir().unwrap();
     let ours = pki(dir.path(), "db-pki");
-    for (mode, url) in [("require", with(&cluster.url(), "sslmode=require")), ("verify-full", verify_full(&cluster.url(), &ours))]
+    for (mode, url) in
+        [("require", with(&cluster.url(), "sslmode=require")), ("verify-full", verify_full(&cluster.url(), &ours))]
     {
         let refused = refusal(&url);
         assert!(

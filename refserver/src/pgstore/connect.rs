@@ -115,7 +115,8 @@ impl Target {
             *slot = Some(decode(value)?);
         }
         let rest = if kept.is_empty() { base.to_string() } else { format!("{base}?{}", kept.join("&")) };
-        let mut config: tokio_postgres::Config = rest.parse().map_err(|error: tokio_postgres::Error| OpenError::Url(explain(&error)))?;
+        let mut config: tokio_postgres::Config =
+            rest.parse().map_err(|error: tokio_postgres::Error| OpenError::Url(explain(&error)))?;
         let hosts = config.get_hosts();
         let host = hosts.iter().map(host_name).collect::<Vec<_>>().join(",");
         let loopback = if hosts.is_empty() {
@@ -157,7 +158,9 @@ impl Target {
         };
         let tls = match (mode, cert.as_deref(), key.as_deref()) {
             (SslMode::Disable, ..) | (_, None, None) => builder.with_no_client_auth(),
-            (_, Some(cert), Some(key)) => builder.with_client_auth_cert(certificates("sslcert", cert)?, load_key(key)?)?,
+            (_, Some(cert), Some(key)) => {
+                builder.with_client_auth_cert(certificates("sslcert", cert)?, load_key(key)?)?
+            }
             _ => return Err(OpenError::Url("sslcert and sslkey go together: give both or neither".into())),
         };
         Ok(Target { config, connector: MakeRustlsConnect::new(tls), host, mode })
@@ -245,7 +248,9 @@ fn load_key(path: &str) -> Result<PrivateKeyDer<'static>, OpenError> {
     let pem = read("sslkey", path)?;
     match rustls_pemfile::private_key(&mut pem.as_slice()) {
         Ok(Some(key)) => Ok(key),
-        Ok(None) => Err(OpenError::File { what: "sslkey", path: path.into(), reason: "no PEM private key in it".into() }),
+        Ok(None) => {
+            Err(OpenError::File { what: "sslkey", path: path.into(), reason: "no PEM private key in it".into() })
+        }
         Err(error) => Err(OpenError::File { what: "sslkey", path: path.into(), reason: error.to_string() }),
     }
 }
@@ -255,7 +260,9 @@ fn chain_only(
     builder: rustls::ConfigBuilder<ClientConfig, rustls::WantsVerifier>,
     roots: Option<RootCertStore>,
 ) -> rustls::ConfigBuilder<ClientConfig, rustls::client::WantsClientCert> {
-    builder.dangerous().with_custom_certificate_verifier(Arc::new(ChainOnly { roots: roots.map(Arc::new), provider: provider() }))
+    builder
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(ChainOnly { roots: roots.map(Arc::new), provider: provider() }))
 }
 
 /// The first rustls error behind a connection error (tokio-rustls wraps it in an `io::Error`, whose `source()`
@@ -353,5 +360,79 @@ impl ServerCertVerifier for ChainOnly {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.provider.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn refused(url: &str) -> OpenError {
+        match Target::parse(url) {
+            Ok(_) => panic!("{url} was accepted"),
+            Err(error) => error,
+        }
+    }
+
+    /// A CA certificate file (what `sslrootcert` names).
+    fn ca_file(dir: &std::path::Path) -> String {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let path = dir.join("ca.pem");
+        std::fs::write(&path, params.self_signed(&key).unwrap().pem()).unwrap();
+        path.display().to_string()
+    }
+
+    #[test]
+    fn loopback_stays_plain_and_any_other_host_must_verify() {
+        for url in
+            ["postgres://relay@127.0.0.1:5432/db", "postgres://relay@localhost/db", "postgresql://relay@[::1]/db"]
+        {
+            assert_eq!(Target::parse(url).unwrap().mode, SslMode::Disable, "{url}");
+        }
+        let error = refused("postgres://relay@db.example.jp/db").to_string();
+        assert!(error.contains("sslmode=verify-full needs sslrootcert=FILE"), "{error}");
+        assert!(error.contains("the default for a host other than loopback"), "{error}");
+        let error = refused("postgres://relay@db.example.jp/db?sslmode=verify-ca").to_string();
+        assert!(error.contains("sslmode=verify-ca needs sslrootcert=FILE"), "{error}");
+    }
+
+    #[test]
+    fn modes_that_fall_back_to_plain_or_are_unknown_are_refused() {
+        for mode in ["prefer", "allow", "verify_full", "VERIFY-FULL", ""] {
+            let error = refused(&format!("postgres://relay@db.example.jp/db?sslmode={mode}"));
+            assert!(matches!(&error, OpenError::SslMode(given) if given == mode), "{error}");
+        }
+    }
+
+    #[test]
+    fn the_tls_parameters_are_taken_out_and_the_rest_reaches_tokio_postgres_as_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = ca_file(dir.path());
+        let ca = percent_encoding::utf8_percent_encode(&file, percent_encoding::NON_ALPHANUMERIC);
+        let url = format!("postgres://relay@db.example.jp/db?application_name=node%20a+1&sslrootcert={ca}");
+        let target = Target::parse(&url).unwrap();
+        assert_eq!(target.mode, SslMode::VerifyFull);
+        assert_eq!(target.host, "db.example.jp");
+        assert_eq!(target.config.get_application_name(), Some("node a+1"), "percent-decoded once, '+' kept");
+        assert_eq!(target.config.get_ssl_mode(), tokio_postgres::config::SslMode::Require);
+        // tokio-postgres still refuses what it does not know.
+        let error = refused(&format!("{url}&sslcompression=1")).to_string();
+        assert!(error.contains("sslcompression"), "{error}");
+    }
+
+    #[test]
+    fn missing_files_and_half_identities_are_named() {
+        let error = refused("postgres://relay@db.example.jp/db?sslrootcert=/nonexistent/ca.pem").to_string();
+        assert!(error.contains("cannot read sslrootcert /nonexistent/ca.pem"), "{error}");
+        let dir = tempfile::tempdir().unwrap();
+        let ca = ca_file(dir.path());
+        let error = refused(&format!("postgres://relay@db.example.jp/db?sslrootcert={ca}&sslcert={ca}")).to_string();
+        assert!(error.contains("sslcert and sslkey go together"), "{error}");
+        let error = refused(&format!("postgres://relay@db.example.jp/db?sslrootcert={ca}&sslcert={ca}&sslkey={ca}"));
+        assert!(error.to_string().contains("cannot read sslkey"), "{error}");
+        assert!(matches!(refused("host=db.example.jp user=relay"), OpenError::Url(_)));
     }
 }
