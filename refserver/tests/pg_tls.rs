@@ -64,7 +64,7 @@ fn refusal(url: &str) -> String {
 }
 
 #[tokio::test]
-async fn the_store_opens_over_verify_full_and_carries_an_exchange() {
+async fn two_nodes_open_the_store_over_verify_full_and_carry_an_exchange() {
     let dir = tempfile::tempdir().unwrap();
     let ours = pki(dir.path(), "db-pki");
     let Some(cluster) = tls_cluster(&ours, None) else { return };
@@ -74,24 +74,30 @@ async fn the_store_opens_over_verify_full_and_carries_an_exchange() {
     let turned_away = tokio::task::spawn_blocking(move || refusal(&with(&plain, "sslmode=disable"))).await.unwrap();
     assert!(turned_away.contains("no encryption"), "{turned_away}");
 
+    // Two nodes on the database over verify-full: A takes the send, B lists it in the inbox and serves the file.
     let exchange = async {
-        let relay = common::Relay::start_with(|config| {
+        let mut second = None;
+        let a = common::Relay::start_with(|config| {
             let registered = SqliteStore::open(&config.data).unwrap().offices(None).wait().unwrap();
             let store = PgStore::open(&url).unwrap();
             registered.iter().for_each(|office| store.put_office(office).wait().unwrap());
             config.store_url = Some(url.clone());
+            second = Some(config.clone());
         })
         .await;
+        let b = refserver::server::start(second.unwrap()).await.expect("node B starts over TLS");
+        let on_b = |path: &str| format!("https://127.0.0.1:{}{path}", b.local_addr.port());
         let files = common::plan_unit();
-        let (status, sent) = relay.send(A, B, &files, Some("tls-1")).await;
+        let (status, sent) = a.send(A, B, &files, Some("tls-1")).await;
         assert_eq!(status, reqwest::StatusCode::CREATED, "{sent}");
         let id = sent["id"].as_str().unwrap().to_string();
-        let (_, inbox) = relay.get(B, "/v1/inbox").await;
+        let inbox: serde_json::Value = a.client(B).get(on_b("/v1/inbox")).send().await.unwrap().json().await.unwrap();
         assert_eq!(inbox["messages"][0]["id"], id.as_str(), "{inbox}");
-        let download = relay.url(&format!("/v1/messages/{id}/files/{}", files[0].0));
-        let bytes = relay.client(B).get(download).send().await.unwrap().bytes().await.unwrap();
+        let download = on_b(&format!("/v1/messages/{id}/files/{}", files[0].0));
+        let bytes = a.client(B).get(download).send().await.unwrap().bytes().await.unwrap();
         assert_eq!(bytes.as_ref(), files[0].1.as_slice());
-        relay.stop().await;
+        b.shutdown().await;
+        a.stop().await;
     };
     tokio::time::timeout(BOUND, exchange).await.expect("the exchange over TLS ends in time");
 }
