@@ -9,7 +9,7 @@ use loadtest::population::Population;
 use loadtest::profile::Profile;
 
 use crate::relay_process::{free_port, wait_ready, RelayGuard};
-use refserver::pgcluster::PgCluster;
+use refserver::pgcluster::{ClusterTls, PgCluster};
 use refserver::store::Store;
 
 /// The short run CI makes: long enough for every office to exchange many times, short enough for the budget.
@@ -36,8 +36,16 @@ pub enum StoreKind {
 }
 
 pub fn run(options: &Options) -> Result<()> {
+    run_with(options, false)
+}
+
+/// [`run`], with `pg_tls`: the PostgreSQL cluster takes TLS only and the relays connect with verify-full.
+pub fn run_with(options: &Options, pg_tls: bool) -> Result<()> {
     if options.nodes == 0 || (options.nodes > 1 && options.store != StoreKind::Postgres) {
         bail!("--nodes {} needs --store postgres (one relay node owns an embedded store)", options.nodes);
+    }
+    if pg_tls && options.store != StoreKind::Postgres {
+        bail!("--pg-tls needs --store postgres");
     }
     let bin = crate::relay_process::build(options.release)?;
     let out = crate::target_dir().join("loadtest");
@@ -50,7 +58,7 @@ pub fn run(options: &Options) -> Result<()> {
     // Kept until the relays are stopped: dropping it stops the cluster.
     let cluster = match options.store {
         StoreKind::Sqlite => None,
-        StoreKind::Postgres => Some(postgres_for(&sandbox)?),
+        StoreKind::Postgres => Some(postgres_for(&sandbox, pg_tls)?),
     };
     let mut relays = Vec::new();
     let mut bases = Vec::new();
@@ -99,16 +107,33 @@ pub fn run(options: &Options) -> Result<()> {
 }
 
 /// A throw-away PostgreSQL cluster under target/ (Debian's package installed when missing) with the sandbox's
-/// offices registered in a database of its own; the cluster and that database's URL.
-fn postgres_for(sandbox: &refserver::sandbox::Sandbox) -> Result<(PgCluster, String)> {
+/// offices registered in a database of its own; the cluster and that database's URL. With `tls`, the cluster takes
+/// TLS only, with the sandbox PKI's server certificate (127.0.0.1), and the URL verifies it against that CA.
+fn postgres_for(sandbox: &refserver::sandbox::Sandbox, tls: bool) -> Result<(PgCluster, String)> {
     crate::install_postgres("the load test on PostgreSQL")?;
-    let cluster = PgCluster::start(&crate::target_dir().join("loadtest"))?;
-    let url = cluster.database("relay")?;
+    let dir = crate::target_dir().join("loadtest");
+    let pki = refserver::pki::PkiPaths::new(&sandbox.pki);
+    let cluster = if tls {
+        let tls = ClusterTls {
+            certificate: std::fs::read_to_string(pki.server_cert())?,
+            key: std::fs::read_to_string(pki.server_key())?,
+            client_ca: None,
+        };
+        PgCluster::start_tls(&dir, &tls)?
+    } else {
+        PgCluster::start(&dir)?
+    };
+    let mut url = cluster.database("relay")?;
+    if tls {
+        // A temporary folder's path: nothing in it to percent-encode.
+        url = format!("{url}?sslmode=verify-full&sslrootcert={}", pki.ca_cert().display());
+    }
     let registered = refserver::store::SqliteStore::open(&sandbox.data)?;
     let store = refserver::pgstore::PgStore::open(&url)?;
     for office in registered.offices(None).wait()? {
         store.put_office(&office).wait()?;
     }
-    eprintln!("xtask: PostgreSQL on 127.0.0.1:{} (database relay)", cluster.port);
+    let over = if tls { "TLS, verify-full" } else { "plain" };
+    eprintln!("xtask: PostgreSQL on 127.0.0.1:{} (database relay, {over})", cluster.port);
     Ok((cluster, url))
 }

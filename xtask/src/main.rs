@@ -73,6 +73,9 @@ enum Task {
         /// Relay nodes on that store (more than one needs --store postgres); offices are spread over them
         #[arg(long, default_value_t = 1)]
         nodes: usize,
+        /// With --store postgres: the cluster takes TLS only, and the relays connect with sslmode=verify-full
+        #[arg(long)]
+        pg_tls: bool,
     },
     /// The web page end to end in headless Chromium against a relay on loopback: drop files, see a finding, send,
     /// open the inbox as the recipient, preview, acknowledge, see the status on the sender's side. Installs
@@ -266,9 +269,10 @@ fn run(task: Task) -> Result<()> {
         Task::Reliability { kills, memory: None, .. } => reliability::run(kills),
         Task::Browser { update_screenshots } => browser::run(update_screenshots),
         Task::Fuzz { seconds } => fuzz::run(seconds).map(|_| ()),
-        Task::Loadtest { scenario, run_time, care_managers, debug_build, store, nodes } => {
+        Task::Loadtest { scenario, run_time, care_managers, debug_build, store, nodes, pg_tls } => {
             let care_managers = care_managers.unwrap_or_else(|| scenario.default_care_managers());
-            loadtest::run(&loadtest::Options { scenario, run_time, care_managers, release: !debug_build, store, nodes })
+            let options = loadtest::Options { scenario, run_time, care_managers, release: !debug_build, store, nodes };
+            loadtest::run_with(&options, pg_tls)
         }
         Task::Docs { check: true } => docs::check(),
         Task::Docs { check: false } => docs::write(),
