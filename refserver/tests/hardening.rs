@@ -122,16 +122,7 @@ async fn a_removed_office_is_refused_on_its_open_connection_and_on_record() {
     let mut stream = open(&relay, DAY_SERVICE).await;
     stream.write_all(&get("/v1/me")).await.unwrap();
     assert_eq!(answer(&mut stream).await.map(|a| a.0), Some(200));
-    let removal = AuditEntry {
-        at: refserver::api::now(),
-        office: Some(DAY_SERVICE.into()),
-        action: "office_removed".into(),
-        message_id: None,
-        detail: None,
-    };
-    let store = SqliteStore::open(&relay.dir.path().join("data")).unwrap();
-    assert!(store.remove_office(DAY_SERVICE, removal).wait().unwrap());
-    drop(store);
+    remove_office(&relay.dir.path().join("data"), DAY_SERVICE);
 
     stream.write_all(&get("/v1/me")).await.unwrap();
     let (status, head, _) = answer(&mut stream).await.expect("the refusal is answered");
@@ -385,19 +376,25 @@ fn cells(csv: &[u8]) -> Vec<String> {
         .collect()
 }
 
-/// #31.5: an office name and a refused file name that a spreadsheet would run as a formula are written as text.
-#[tokio::test]
-async fn the_exchange_record_csv_holds_no_formula() {
+/// A relay whose home-help office is registered under `name`, as a careless or hostile registry import leaves it.
+async fn relay_with_home_help_named(name: &str) -> Relay {
     let relay = Relay::start().await;
     let store = SqliteStore::open(&relay.dir.path().join("data")).unwrap();
-    let hostile = Office {
+    let office = Office {
         number: HOME_HELP.into(),
-        name: "@SUM(1+1)*cmd|' /C calc'!A0".into(),
+        name: name.into(),
         kinds: vec!["11".into()],
         licence_until: "2099-12-31".into(),
     };
-    store.put_office(&hostile).wait().unwrap();
+    store.put_office(&office).wait().unwrap();
     drop(store);
+    relay
+}
+
+/// #31.5: an office name and a refused file name that a spreadsheet would run as a formula are written as text.
+#[tokio::test]
+async fn the_exchange_record_csv_holds_no_formula() {
+    let relay = relay_with_home_help_named("@SUM(1+1)*cmd|' /C calc'!A0").await;
     let files = plan_unit();
     let (status, body) = relay.send(CARE_MANAGER, HOME_HELP, &files, None).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
@@ -584,16 +581,7 @@ async fn paging_cursors_are_opaque_and_the_offices_own() {
 /// #31.6: a name with an invisible character reaches the exchange record (JSON, and so the printed page) escaped.
 #[tokio::test]
 async fn the_exchange_record_shows_names_escaped() {
-    let relay = Relay::start().await;
-    let store = SqliteStore::open(&relay.dir.path().join("data")).unwrap();
-    let hidden = Office {
-        number: HOME_HELP.into(),
-        name: "ヘルパー\u{2060}ステーション\u{3164}".into(),
-        kinds: vec!["11".into()],
-        licence_until: "2099-12-31".into(),
-    };
-    store.put_office(&hidden).wait().unwrap();
-    drop(store);
+    let relay = relay_with_home_help_named("ヘルパー\u{2060}ステーション\u{3164}").await;
     let (status, body) = relay.send(CARE_MANAGER, HOME_HELP, &plan_unit(), None).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let today = time::OffsetDateTime::now_utc().date();

@@ -153,16 +153,8 @@ async fn a_reissued_or_removed_office_certificate_stops_working_without_a_restar
     assert!(me(fresh(&before)).await.is_err(), "the replaced certificate still connects");
     assert_eq!(me(fresh(&identity_pem(HOME_HELP))).await, Ok(StatusCode::OK), "the new one works");
 
-    let removal = AuditEntry {
-        at: refserver::api::now(),
-        office: Some(DAY_SERVICE.into()),
-        action: "office_removed".into(),
-        message_id: None,
-        detail: None,
-    };
     let day_service = identity_pem(DAY_SERVICE);
-    let store = SqliteStore::open(&relay.dir.path().join("data")).unwrap();
-    assert!(store.remove_office(DAY_SERVICE, removal).wait().unwrap());
+    remove_office(&relay.dir.path().join("data"), DAY_SERVICE);
     assert_eq!(me(fresh(&day_service)).await, Ok(StatusCode::FORBIDDEN), "unregistered: nothing but /healthz");
     assert_eq!(pki::revoke_office(&paths, DAY_SERVICE).unwrap().len(), 1);
     assert!(me(fresh(&day_service)).await.is_err(), "a revoked certificate still connects");

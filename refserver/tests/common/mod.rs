@@ -190,3 +190,18 @@ pub async fn wait_until_parked(client: &reqwest::Client, metrics_url: &str, park
 pub async fn within_ceiling<T>(task: tokio::task::JoinHandle<T>) -> T {
     tokio::time::timeout(CEILING, task).await.expect("ended within the ceiling").expect("the task did not panic")
 }
+
+/// Removes `office` from the relay's registry as `careplan-refserver office remove` does (with its audit entry).
+pub fn remove_office(data: &Path, office: &str) {
+    use refserver::model::AuditEntry;
+    use refserver::store::{SqliteStore, Store};
+    let removal = AuditEntry {
+        at: refserver::api::now(),
+        office: Some(office.into()),
+        action: "office_removed".into(),
+        message_id: None,
+        detail: None,
+    };
+    let store = SqliteStore::open(data).unwrap();
+    assert!(store.remove_office(office, removal).wait().unwrap(), "{office} was registered");
+}
