@@ -12,48 +12,13 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use refserver::pgcluster::{ClusterTls, PgCluster};
+use common::{param, pki, tls_cluster, verify_full, with};
 use refserver::pgstore::PgStore;
-use refserver::pki::PkiPaths;
 use refserver::sandbox::{CARE_MANAGER as A, HOME_HELP as B};
 use refserver::store::{SqliteStore, Store};
 
 /// Every test's bound: a hung connection fails it instead of hanging the run.
 const BOUND: Duration = Duration::from_secs(60);
-
-/// A test PKI of the project's own (a CA, a server certificate for localhost / 127.0.0.1 / ::1).
-fn pki(dir: &Path, name: &str) -> PkiPaths {
-    refserver::pki::init(&dir.join(name)).unwrap()
-}
-
-/// A TLS-only cluster serving `server`'s certificate. Where PostgreSQL is not installed, `common::postgres`
-/// decides: the test fails, or is reported skipped under the documented opt-out.
-fn tls_cluster(server: &PkiPaths, client_ca: Option<String>) -> Option<PgCluster> {
-    if !PgCluster::installed() {
-        assert!(common::postgres().is_none(), "PostgreSQL is not installed, yet a cluster started");
-        return None;
-    }
-    let tls = ClusterTls {
-        certificate: std::fs::read_to_string(server.server_cert()).unwrap(),
-        key: std::fs::read_to_string(server.server_key()).unwrap(),
-        client_ca,
-    };
-    Some(PgCluster::start_tls(Path::new(env!("CARGO_TARGET_TMPDIR")), &tls).expect("a TLS cluster starts"))
-}
-
-/// A file path as a URL parameter.
-fn param(path: &Path) -> String {
-    percent_encoding::utf8_percent_encode(&path.display().to_string(), percent_encoding::NON_ALPHANUMERIC).to_string()
-}
-
-/// `url` with TLS parameters (and a connect timeout, which goes to tokio-postgres untouched).
-fn with(url: &str, parameters: &str) -> String {
-    format!("{url}?connect_timeout=10&{parameters}")
-}
-
-fn verify_full(url: &str, ca: &PkiPaths) -> String {
-    with(url, &format!("sslmode=verify-full&sslrootcert={}", param(&ca.ca_cert())))
-}
 
 /// Why opening the store at `url` fails (it must).
 fn refusal(url: &str) -> String {

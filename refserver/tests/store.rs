@@ -248,6 +248,16 @@ fn the_postgresql_store_keeps_every_promise() {
     assert!(refused.contains("version 99, newer than this relay knows (2)"), "{refused}");
 }
 
+/// The same promises over verify-full TLS (#37), as a node on another machine than the database keeps them.
+#[test]
+fn the_postgresql_store_keeps_every_promise_over_tls() {
+    let dir = tempfile::tempdir().unwrap();
+    let ours = common::pki(dir.path(), "db-pki");
+    let Some(cluster) = common::tls_cluster(&ours, None) else { return };
+    let url = common::verify_full(&cluster.database("store_suite_tls").unwrap(), &ours);
+    every_case(&PgStore::open(&url).unwrap());
+}
+
 /// The relay itself on PostgreSQL: a send, the recipient's download and acknowledgement, the exchange record —
 /// through the same API, over mutual TLS.
 #[tokio::test]

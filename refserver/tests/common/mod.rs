@@ -205,3 +205,42 @@ pub fn remove_office(data: &Path, office: &str) {
     let store = SqliteStore::open(data).unwrap();
     assert!(store.remove_office(office, removal).wait().unwrap(), "{office} was registered");
 }
+
+// PostgreSQL over TLS (#37): a test PKI, a TLS-only cluster serving its server certificate, URLs that verify it.
+
+/// A test PKI of the project's own (a CA, a server certificate for localhost / 127.0.0.1 / ::1).
+pub fn pki(dir: &Path, name: &str) -> PkiPaths {
+    refserver::pki::init(&dir.join(name)).unwrap()
+}
+
+/// A TLS-only cluster serving `server`'s certificate. Where PostgreSQL is not installed, `common::postgres`
+/// decides: the test fails, or is reported skipped under the documented opt-out.
+pub fn tls_cluster(server: &PkiPaths, client_ca: Option<String>) -> Option<refserver::pgcluster::PgCluster> {
+    if !refserver::pgcluster::PgCluster::installed() {
+        assert!(postgres().is_none(), "PostgreSQL is not installed, yet a cluster started");
+        return None;
+    }
+    let tls = refserver::pgcluster::ClusterTls {
+        certificate: std::fs::read_to_string(server.server_cert()).unwrap(),
+        key: std::fs::read_to_string(server.server_key()).unwrap(),
+        client_ca,
+    };
+    Some(
+        refserver::pgcluster::PgCluster::start_tls(Path::new(env!("CARGO_TARGET_TMPDIR")), &tls)
+            .expect("a TLS cluster starts"),
+    )
+}
+
+/// A file path as a URL parameter.
+pub fn param(path: &Path) -> String {
+    percent_encoding::utf8_percent_encode(&path.display().to_string(), percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+/// `url` with TLS parameters (and a connect timeout, which goes to tokio-postgres untouched).
+pub fn with(url: &str, parameters: &str) -> String {
+    format!("{url}?connect_timeout=10&{parameters}")
+}
+
+pub fn verify_full(url: &str, ca: &PkiPaths) -> String {
+    with(url, &format!("sslmode=verify-full&sslrootcert={}", param(&ca.ca_cert())))
+}
