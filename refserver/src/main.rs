@@ -233,7 +233,7 @@ fn run(command: Command) -> Result<()> {
         } => {
             for kind in &service_kinds {
                 if conformance::spec::spec().service_kind(kind).is_none() {
-                    bail!("{kind} is not a サービス種類コード (see ../shared/spec/codes.md)");
+                    bail!("{kind} is not a サービス種類コード (see docs/codes.md, サービス種類コード)");
                 }
             }
             let shown = refserver::checks::shown(&name);
