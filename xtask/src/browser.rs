@@ -87,8 +87,14 @@ pub fn run(update_screenshots: bool) -> Result<()> {
     if update_screenshots {
         let docs = crate::root().join("docs/screenshots");
         std::fs::create_dir_all(&docs)?;
-        for name in ["send-page.png", "05-inbox.png", "preview-table2.png", "preview-table7.png", "evidence-print.png"]
-        {
+        for name in [
+            "send-page.png",
+            "05-inbox.png",
+            "preview-table2.png",
+            "preview-table6.png",
+            "preview-table7.png",
+            "evidence-print.png",
+        ] {
             std::fs::copy(artifacts.join(name), docs.join(name)).with_context(|| format!("copy {name}"))?;
             eprintln!("updated docs/screenshots/{name}");
         }
