@@ -374,6 +374,11 @@ pub struct Item {
 pub struct FilledWhen {
     pub item: String,
     pub values: Vec<String>,
+    /// whether a sentence of the spec asks for it (「…の場合は、…に内容を記載する」), or it is read from the item
+    /// model alone (a code 「その他」 beside an item for its text): REC007 (an error) judges the first, REC018 (a
+    /// warning) the second
+    #[serde(default = "yes")]
+    pub stated: bool,
 }
 
 fn yes() -> bool {

@@ -673,11 +673,11 @@ fn record_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         vec![expect("REC006", &p6, Some(1), Some(10))],
     );
     b.add(
-        "REC007",
+        "REC018",
         "reason-text-missing",
         "第1表 算定理由 3 without その他理由",
         Draft::new(&base.plan).set("UP1KYO", 0, "life_support_reason", "3").bytes()?,
-        vec![expect("REC007", &t1, Some(3), Some(26))],
+        vec![expect("REC018", &t1, Some(3), Some(26))],
     );
     let basic = Draft::new(&base.prevention_basic);
     let k = basic.name("UPKIHON");

@@ -17,6 +17,7 @@ pub mod rec014_detail_code_outside_rental;
 pub mod rec015_type_limit_slot_gap;
 pub mod rec016_short_stay_kind_not_22;
 pub mod rec017_time_display_mismatch;
+pub mod rec018_reason_text_missing;
 
 use crate::rules::Rule;
 
@@ -38,4 +39,5 @@ pub static RULES: &[&Rule] = &[
     &rec015_type_limit_slot_gap::RULE,
     &rec016_short_stay_kind_not_22::RULE,
     &rec017_time_display_mismatch::RULE,
+    &rec018_reason_text_missing::RULE,
 ];
