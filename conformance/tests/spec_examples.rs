@@ -37,6 +37,9 @@ struct TableExample {
     verdict: String,
     why: BTreeMap<String, String>,
     expect: Vec<(String, u32, u32)>,
+    /// the inventory's sentences the folder breaks (findings expected) or respects at their boundary (none)
+    #[serde(default)]
+    sentences: Vec<String>,
 }
 
 fn fixtures_dir(folder: &str) -> PathBuf {
@@ -93,6 +96,42 @@ fn every_hand_written_file_gets_exactly_the_findings_the_spec_implies() {
     // Correct files the validator used to refuse stay in the corpus.
     assert!(manifest.table.iter().filter(|t| t.expect.is_empty()).count() >= 4);
     check_tables("hand-written", &manifest.table);
+}
+
+/// The enforced sentences that have a hand-written file breaking them (a finding of a rule that enforces the
+/// sentence is expected) and a near miss respecting them (none is), issue #30 item 4. The folders name real
+/// sentences; the count may only grow: lower it and this fails.
+#[test]
+fn hand_written_files_name_the_sentences_they_test() {
+    const ENFORCED_WITH_BOTH_AT_LEAST: usize = 14;
+    let manifest = manifest_of("hand-written");
+    let rules_of: BTreeMap<&str, &[String]> = conformance::spec::spec()
+        .sentences
+        .iter()
+        .flat_map(|file| &file.sentences)
+        .map(|sentence| (sentence.id.as_str(), sentence.rules.as_slice()))
+        .collect();
+    let (mut breaking, mut respecting) = (std::collections::BTreeSet::new(), std::collections::BTreeSet::new());
+    for table in &manifest.table {
+        for id in &table.sentences {
+            let rules = rules_of.get(id.as_str());
+            assert!(rules.is_some(), "{} names {id}, which the inventory does not have", table.folder);
+            let enforcing = rules.copied().unwrap_or_default();
+            if table.expect.iter().any(|(rule, ..)| enforcing.contains(rule)) {
+                breaking.insert(id.as_str());
+            } else {
+                respecting.insert(id.as_str());
+            }
+        }
+    }
+    let both: Vec<&&str> = breaking.intersection(&respecting).filter(|id| !rules_of[**id].is_empty()).collect();
+    let enforced = rules_of.values().filter(|rules| !rules.is_empty()).count();
+    println!("enforced sentences with a breaking and a respecting hand-written file: {} of {enforced}", both.len());
+    assert!(
+        both.len() >= ENFORCED_WITH_BOTH_AT_LEAST,
+        "only {} enforced sentences keep both files (at least {ENFORCED_WITH_BOTH_AT_LEAST}): {both:?}",
+        both.len()
+    );
 }
 
 fn check_tables(folder: &str, tables: &[TableExample]) {
