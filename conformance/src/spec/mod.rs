@@ -366,6 +366,19 @@ pub struct Item {
     /// the spec asks for this item's content when another item of the record holds one of some codes (利用者基本情報
     /// No.8 「「03:その他」の場合は、「相談方法(その他の内容)」に内容を記載する。」)
     pub filled_when: Option<FilledWhen>,
+    /// whose office number the item holds when the spec's 書式 says 「居宅支援事業者番号」 or the like: compared with the
+    /// file name's parties (NAM010)
+    pub names_office: Option<NamedOffice>,
+}
+
+/// Which party of the file name an item names by its office number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NamedOffice {
+    /// the office that sent the file (更新業者コード: 「予定の場合は居宅介護支援事業者番号、実績の場合はサービス事業者番号」)
+    Sender,
+    /// the care-manager side of the exchange, whichever way the file travels (プラン担当業者コード, 介護支援事業者コード)
+    CareManager,
 }
 
 /// When an item must be filled: `item` (an id of the same kind) holds one of `values`.

@@ -937,6 +937,15 @@ fn name_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         Draft::new(&base.actuals).set("UPJSK", 2, "service_office_code", &base.day_service.number).bytes()?,
         vec![expect("NAM009", &a, Some(3), Some(20))],
     );
+    let ticket = Draft::new(&base.ticket);
+    let p6 = ticket.name("UPPLAN");
+    b.add(
+        "NAM010",
+        "plan-office-of-another",
+        "第6表 No.6 プラン担当業者コード of another office than the sending care manager",
+        ticket.set("UPPLAN", 0, "plan_office_code", "1370009999").bytes()?,
+        vec![expect("NAM010", &p6, Some(1), Some(6))],
+    );
     Ok(())
 }
 

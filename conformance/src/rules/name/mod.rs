@@ -9,6 +9,7 @@ pub mod nam006_same_sender_recipient;
 pub mod nam007_party_kind;
 pub mod nam008_sender_kind_mismatch;
 pub mod nam009_sender_office_mismatch;
+pub mod nam010_office_item_mismatch;
 
 use crate::rules::Rule;
 
@@ -22,4 +23,5 @@ pub static RULES: &[&Rule] = &[
     &nam007_party_kind::RULE,
     &nam008_sender_kind_mismatch::RULE,
     &nam009_sender_office_mismatch::RULE,
+    &nam010_office_item_mismatch::RULE,
 ];
