@@ -295,7 +295,7 @@ pub fn compute(cases: &[Case]) -> Coverage {
         by_rule.iter().filter(|(_, cases)| cases.is_empty()).map(|(code, _)| *code).collect();
     let rules_uncited: Vec<&'static str> = rules::all()
         .iter()
-        .filter(|rule| rule.meta.cites.is_empty() || !rule.meta.cites.iter().all(|c| crate::spec::cites_a_source(c)))
+        .filter(|rule| rule.meta.cites.is_empty() || !rule.meta.cites.iter().all(|c| crate::spec::cite_is_known(c)))
         .map(|rule| rule.meta.code)
         .collect();
     let (sentences, sentence_parts, sentences_by_kind) = sentence_coverage();

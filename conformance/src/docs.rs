@@ -49,6 +49,15 @@ fn short_cite(cite: &str) -> String {
     cite.split_whitespace().take(2).collect::<Vec<_>>().join(" ")
 }
 
+/// A rule's citation in its page: a sentence it enforces as a link to the inventory, context in words.
+fn source_cell(cite: &str) -> String {
+    if spec().sentence(cite).is_some() {
+        format!("[{cite}](../sentences.md#{})", anchor(cite))
+    } else {
+        cell(cite)
+    }
+}
+
 fn anchor(id: &str) -> String {
     id.to_ascii_lowercase()
 }
@@ -127,8 +136,11 @@ fn rule_page(rule: &Rule, triggering: &[&Case], matrix: &Coverage) -> String {
             meta.assumptions.iter().map(|id| format!("[{id}](../assumptions.md#{})", anchor(id))).collect();
         let _ = writeln!(out, "| 前提 / assumptions | {} |", links.join(", "));
     }
-    let _ =
-        writeln!(out, "| 出典 / source | {} |", meta.cites.iter().map(|c| cell(c)).collect::<Vec<_>>().join("<br>"));
+    let _ = writeln!(
+        out,
+        "| 出典 / source | {} |",
+        meta.cites.iter().map(|c| source_cell(c)).collect::<Vec<_>>().join("<br>")
+    );
     let _ = writeln!(out, "| 説明 / explain | `careplan-conformance explain {} --lang ja` |\n", meta.code);
     let sentences = coverage::sentences_of(meta.code);
     if !sentences.is_empty() {

@@ -4,6 +4,8 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a test that cannot set up must fail loudly
 
+use std::collections::BTreeSet;
+
 use conformance::coverage::{basis, compute, sentences_of, Basis};
 use conformance::rule_meta::Severity;
 use conformance::rules;
@@ -70,4 +72,36 @@ fn coverage_reports_sentences_by_disposition() {
     for kind in spec().kinds.iter().filter(|kind| kind.is_csv()) {
         assert!(matrix.sentences_by_kind.get(kind.code.as_str()).is_some_and(|c| c.total > 0), "{}", kind.code);
     }
+}
+
+/// A rule's `cites` and the inventory say the same thing: the sentences a rule cites by id are exactly those that
+/// name it in their `rules`. (Citations in words are context the rule reads without enforcing: the item model, a
+/// sentence that bounds its severity.)
+#[test]
+fn rules_cite_exactly_the_sentences_that_name_them() {
+    let disagreements: Vec<String> =
+        rules::all().iter().filter_map(|rule| disagreement(rule.meta.code, rule.meta.cites)).collect();
+    assert!(disagreements.is_empty(), "rules and sentences disagree:\n{}", disagreements.join("\n"));
+}
+
+/// The agreement check for one rule's code and cites; `None` when its cited ids are the sentences naming it.
+fn disagreement(code: &str, cites: &[&str]) -> Option<String> {
+    let cited: BTreeSet<&str> = cites.iter().copied().filter(|cite| spec().sentence(cite).is_some()).collect();
+    let naming: BTreeSet<&str> = sentences_of(code).iter().map(|s| s.id.as_str()).collect();
+    let not_cited: Vec<&&str> = naming.difference(&cited).collect();
+    let not_naming: Vec<&&str> = cited.difference(&naming).collect();
+    (!not_cited.is_empty() || !not_naming.is_empty()).then(|| {
+        format!("{code}: named by {not_cited:?} but does not cite them; cites {not_naming:?}, which do not name it")
+    })
+}
+
+/// The agreement check can fail: cites that drop a sentence naming the rule, or add one that does not.
+#[test]
+fn a_disagreement_is_seen() {
+    let cites = rules::find("FIL006").expect("FIL006 exists").meta.cites;
+    assert!(disagreement("FIL006", cites).is_none());
+    let dropped: Vec<&str> = cites.iter().copied().filter(|cite| *cite != "T7-09-c").collect();
+    assert!(disagreement("FIL006", &dropped).is_some_and(|why| why.contains("T7-09-c")));
+    let added: Vec<&str> = cites.iter().copied().chain(["S1-4.3-a"]).collect();
+    assert!(disagreement("FIL006", &added).is_some_and(|why| why.contains("S1-4.3-a")));
 }

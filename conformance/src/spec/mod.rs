@@ -41,6 +41,27 @@ pub fn cites_a_source(cite: &str) -> bool {
     SOURCES.iter().any(|source| cite.strip_prefix(source.id).is_some_and(|rest| rest.starts_with(' ')))
 }
 
+/// Whether a rule's citation is known: a sentence of the inventory by its id (a sentence the rule enforces), or a
+/// passage of a source in words (context the rule reads without enforcing it as a sentence: the item model, a
+/// sentence that bounds its severity).
+pub fn cite_is_known(cite: &str) -> bool {
+    spec().sentence(cite).is_some() || cites_a_source(cite)
+}
+
+/// A citation as a reader sees it: a sentence id becomes its source, place and text; words stay as they are.
+pub fn cite_text(cite: &str) -> std::borrow::Cow<'_, str> {
+    match spec().sentence(cite) {
+        Some((file, sentence)) => {
+            let place = match file.source {
+                sentences::Source::S1 => format!("S1 {}", sentence.at.strip_prefix("S1 ").unwrap_or(&sentence.at)),
+                sentences::Source::S2 => format!("S2 {} {}", file.section, sentence.at),
+            };
+            format!("{cite}: {place} 「{}」", sentence.text).into()
+        }
+        None => cite.into(),
+    }
+}
+
 /// What a CSVバージョン value means for a file today (`versions.toml`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -648,6 +669,11 @@ struct VersionsFile {
 }
 
 impl Spec {
+    /// The sentence of the inventory with this id, and the file it stands in.
+    pub fn sentence(&self, id: &str) -> Option<(&sentences::SentenceFile, &sentences::Sentence)> {
+        self.sentences.iter().find_map(|file| file.sentences.iter().find(|s| s.id == id).map(|s| (file, s)))
+    }
+
     /// Parse the embedded data files and check that they are consistent with each other.
     pub fn load() -> Result<Spec, SpecError> {
         let mut kinds = Vec::new();

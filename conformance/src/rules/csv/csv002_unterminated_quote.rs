@@ -28,7 +28,9 @@ rule! {
     },
     example: r#"…,"長期目標：自宅で"安心して,…  ← the inner quote ends the field too early"#,
     cites: [
-        "S2 footnote of every table: 「フリーテキストは\"\"（半角）で囲い…\"（半角）は\"\"（半角2文字）に変換してエスケープすること」",
+        "S1-4.2-a",
+        "S2-form-a",
+        "S2-foot-b",
     ],
     check: Check::Read(check),
 }

@@ -28,7 +28,9 @@ rule! {
     },
     example: r#"…,訪問"介護",…  or  …,"訪問"介護,…"#,
     cites: [
-        "S2 footnote of every table: 「フリーテキストに含まれる\"（半角）は\"\"（半角2文字）に変換してエスケープすること」",
+        "S1-4.2-a",
+        "S2-form-a",
+        "S2-foot-b",
     ],
     check: Check::Read(check),
 }

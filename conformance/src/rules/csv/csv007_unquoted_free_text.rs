@@ -27,7 +27,7 @@ rule! {
     },
     example: "…,自宅で安心して暮らしたい,…  ← 長期目標 without quotes",
     cites: [
-        "S2 footnote of every table: 「※フリーテキストは\"\"（半角）で囲い、改行、半角カンマ（,）は削除しない」",
+        "S2-foot-a",
     ],
     assumptions: ["A-QUOTING", "A-FREE-TEXT-EMPTY"],
     check: Check::Field { aspect: Aspect::Representation, applies: |item| item.ty == ItemType::Text, check },

@@ -25,7 +25,12 @@ rule! {
         en: "Name the file as the spec does (e.g. UPPLAN_202505_….CSV), or give the kind, e.g. `--kind {guess}`.",
     },
     example: "UPKHON_….CSV (misspelt prefix), 17 items per record: the kind is not certain",
-    cites: ["S2 every table: ファイル名規約 (the prefix names the kind)", "S1 §2.4 例 (file names carry the kind)"],
+    cites: [
+        "S2-name-a",
+        "S2-name-b",
+        "S2 every table: ファイル名規約 (the prefix names the kind)",
+        "S1 §2.4 例 (file names carry the kind)",
+    ],
     assumptions: ["A-KIND-FROM-NAME"],
     check: Check::Layout(check),
 }

@@ -27,8 +27,8 @@ rule! {
     },
     example: r#"…,"山田<82>  ← a lead byte 0x82 at the end of the file without its trail byte"#,
     cites: [
-        "S1 §4.3 ファイルエンコード「Shift-JIS（MS932）とし…範囲外の文字は含まないものとする」",
-        "S2 every table: 文字コード",
+        "S1-4.3-a",
+        "S2-char-a",
     ],
     check: Check::Read(check),
 }

@@ -27,8 +27,8 @@ rule! {
     },
     example: "EF BB BF 32 30 32 34 30 37 …  ← UTF-8 BOM followed by UTF-8 text",
     cites: [
-        "S1 §4.3 ファイルエンコード「Shift-JIS（MS932）とし」",
-        "S2 every table: 文字コード",
+        "S1-4.3-a",
+        "S2-char-a",
     ],
     assumptions: ["A-SJIS-ONLY"],
     check: Check::Read(check),

@@ -28,7 +28,8 @@ rule! {
     },
     example: r#"202407,131016,"\u{FEFF}0000012345",…  ← a BOM glued to the front of a value"#,
     cites: [
-        "S1 §4.3 ファイルエンコード「Shift-JIS（MS932）の範囲外の文字は含まないものとする」",
+        "S1-4.3-a",
+        "S2-char-a",
     ],
     assumptions: ["A-SJIS-ONLY"],
     check: Check::Characters(|ctx, findings| check_class(ctx, findings, CharClass::ByteOrderMark, finding)),

@@ -29,7 +29,10 @@ rule! {
     },
     example: r#""𠮷田 花子"  ← U+20BB7 has no MS932 code"#,
     cites: [
-        "S1 §4.3 「Shift-JIS（MS932）の文字セット外の文字が含まれる場合は Shift-JIS（MS932）の範囲内で有効な文字に変換すること」",
+        "S1-4.3-a",
+        "S1-4.3-b",
+        "S2-char-a",
+        "S2-char-b",
     ],
     check: Check::Characters(|ctx, findings| check_class(ctx, findings, CharClass::Unrepresentable, finding)),
 }

@@ -28,7 +28,8 @@ rule! {
     },
     example: r#""山\u{E000}太郎"  ← bytes F0 40 (user-defined area)"#,
     cites: [
-        "S1 §4.3 「外字の利用は不可とし、外字…が含まれる場合は…有効な文字に変換すること」",
+        "S1-4.3-b",
+        "S2-char-b",
     ],
     assumptions: ["A-MS932-EXTENSIONS"],
     check: Check::Characters(|ctx, findings| check_class(ctx, findings, CharClass::Gaiji, finding)),

@@ -27,6 +27,12 @@ rule! {
     },
     example: "202407,,0000012345,…  ← 保険者番号 (No.2) empty",
     cites: [
+        "KIHON-06-a",
+        "S1-2.3-h",
+        "S1-3.3-k",
+        "S2-del-b",
+        "T6-10-a",
+        "YOBO-06-a",
         "S2 every table: 必須 column ○",
     ],
     check: Check::Field { aspect: Aspect::Required, applies, check },

@@ -27,6 +27,10 @@ rule! {
     },
     example: "第7表 No.16 回数／日数 = \"1234\" (length 3)",
     cites: [
+        "S1-hist-3.2-a",
+        "S1-hist-4.0-e",
+        "S2-ver-k",
+        "T7-note-a",
         "S2 every table: 項目長 column",
     ],
     assumptions: ["A-LENGTH", "A-LEN-7-30"],

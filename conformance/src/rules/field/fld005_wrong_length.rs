@@ -28,8 +28,8 @@ rule! {
     },
     example: "第6表 No.11 日割対象日 = \"11111\" (31 expected)",
     cites: [
+        "T6-11-a",
         "S2 every table: 項目長 of YYYYMM / YYYYMMDD / HHMM items and of 事業所番号 (10), 保険者番号 (6), 被保険者番号 (10)",
-        "S2 第6表 No.11 「日割対象日は31桁」, No.15 サービスコード 6",
     ],
     assumptions: ["A-LENGTH"],
     check: Check::Field { aspect: Aspect::Length, applies, check },

@@ -29,8 +29,9 @@ rule! {
     },
     example: "第6表 No.5 対象年月 = \"202513\"",
     cites: [
+        "T6D-04-a",
+        "T6D-04-b",
         "S2 every table: 書式「YYYYMM」",
-        "S2 利用者補足情報 No.63, No.4 「1表、2表に紐づく場合は「000000」」「6表、7表に紐づく場合は「00000000」」",
     ],
     check: Check::Field { aspect: Aspect::Type, applies, check },
 }

@@ -29,8 +29,9 @@ rule! {
     },
     example: "第6表 No.12 サービス開始時刻 = \"2561\"",
     cites: [
-        "S2 第6表 No.12–13 「時間表示有りのサービス：HHMM」「時間表示の無いサービス：9999」",
-        "S2 第3表 No.8, 9, 11, 12 書式「HHMM」",
+        "T3-note-c",
+        "T6-12-a",
+        "T6-12-b",
     ],
     assumptions: ["A-TIME-2400"],
     check: Check::Field { aspect: Aspect::Type, applies, check },

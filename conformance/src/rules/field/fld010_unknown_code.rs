@@ -27,6 +27,7 @@ rule! {
     },
     example: "第1表 No.21 要介護状態区分 = \"2\"",
     cites: [
+        "T3-note-c",
         "S2 コード表 (1)–(5) and the 書式 column of every coded item",
         "S1 §1.3, §1.4 サービス種類 tables",
     ],

@@ -29,7 +29,7 @@ rule! {
     },
     example: "No.3 被保険者番号 = \"h12345678\"",
     cites: [
-        "S2 every table: No.3 被保険者番号 項目長 10 「生保単独の場合は 先頭H＋数字9桁 例：H123456789」",
+        "S2-03-a",
     ],
     check: Check::Field { aspect: Aspect::Type, applies, check },
 }

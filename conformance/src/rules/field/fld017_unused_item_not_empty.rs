@@ -27,7 +27,11 @@ rule! {
     },
     example: "第1表 No.28 識別子 = \"1\"",
     cites: [
-        "S2 every table: 識別子 (and 利用者補足情報 No.61) 書式「※使用しない」",
+        "HOSOKU-62-a",
+        "T1-28-a",
+        "T2-22-a",
+        "T6-25-a",
+        "T7-37-a",
     ],
     check: Check::Field { aspect: Aspect::Format, applies, check },
 }

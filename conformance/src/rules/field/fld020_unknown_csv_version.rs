@@ -27,8 +27,10 @@ rule! {
     },
     example: "202410,131016,0000012345,…",
     cites: [
-        "S2 【CSVバージョン履歴】 (the values that exist)",
-        "S2 every table No.1 「本仕様が制度改正などに伴い改版された際にバージョン年月を更新する」",
+        "S1-hist-4.1-a",
+        "S2-01-a",
+        "S2-ver-m",
+        "S2-ver-o",
     ],
     assumptions: ["A-CSV-VERSION"],
     check: Check::Field { aspect: Aspect::Codes, applies, check },

@@ -28,8 +28,10 @@ rule! {
     },
     example: "202504,131016,0000012345,…",
     cites: [
-        "S2 【CSVバージョン履歴】 202504 (第4版) and 202407 (第4.1版)",
-        "S1 更新履歴 4.1 「版数を 4.0 版発出月に変更」",
+        "S1-hist-4.1-a",
+        "S2-01-a",
+        "S2-ver-d",
+        "S2-ver-m",
     ],
     assumptions: ["A-CSV-VERSION"],
     check: Check::Field { aspect: Aspect::Codes, applies, check },

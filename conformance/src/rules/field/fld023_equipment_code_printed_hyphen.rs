@@ -29,8 +29,10 @@ rule! {
     },
     example: "第6表 No.16 TAISコード = \"00190－000045\"",
     cites: [
-        "S2 第6表 No.16 TAISコード・No.17 福祉用具届出コード / 第7表 No.10・11 「例:00001－000010」",
-        "S2 第6表 No.16・17 / 第7表 No.10・11 項目長 12 (英数字)",
+        "T6-16-b",
+        "T6-17-b",
+        "T7-10-b",
+        "T7-11-b",
     ],
     assumptions: ["A-TAIS-HYPHEN"],
     check: Check::Field { aspect: Aspect::Representation, applies, check },

@@ -28,9 +28,9 @@ rule! {
     },
     example: "第2表 No.6 課題ＮＯ = 0",
     cites: [
-        "S2 第2表 No.6 課題ＮＯ 「課題ＮＯ １～99」",
-        "S2 第2表 No.8 援助目標ＮＯ 「課題に対する援助NO １～99」",
-        "S2 第2表 No.13 援助内容ＮＯ 「目標に対する内容NO １～99」",
+        "T2-06-a",
+        "T2-08-a",
+        "T2-13-a",
     ],
     check: Check::Field { aspect: Aspect::Format, applies, check },
 }

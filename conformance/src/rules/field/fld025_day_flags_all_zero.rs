@@ -27,7 +27,7 @@ rule! {
     },
     example: "第6表 No.11 日割対象日 = 0000000000000000000000000000000",
     cites: [
-        "S2 第6表 No.11 日割対象日 「※日割り以外はNull（空）とする」",
+        "T6-11-c",
     ],
     check: Check::Field { aspect: Aspect::Format, applies, check },
 }

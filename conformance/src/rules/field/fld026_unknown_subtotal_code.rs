@@ -28,7 +28,7 @@ rule! {
     },
     example: "第7表 No.9 サービスコード = 17SSSS",
     cites: [
-        "S2 第7表 No.9 サービスコード 「但し、種類別小計（区分支給対象、区分支給対象外、30 日超過分）、全合計の場合は以下を記載」",
+        "T7-09-b",
     ],
     check: Check::Field { aspect: Aspect::Format, applies, check },
 }

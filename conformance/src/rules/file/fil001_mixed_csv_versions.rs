@@ -26,7 +26,7 @@ rule! {
     },
     example: "line 1: 202407,…  line 2: 202208,…",
     cites: [
-        "S2 every table No.1 「1ファイル中に複数のCSVバージョンのレコードを混在させることはできない」",
+        "S2-01-c",
     ],
     check: Check::File { kinds: &[], reads: &["csv_version"], check },
 }

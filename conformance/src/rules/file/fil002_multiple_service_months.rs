@@ -26,8 +26,11 @@ rule! {
     },
     example: "UPPLAN with rows for 202504 and 202505",
     cites: [
-        "S2 第6表・第7表・削除 ファイル作成単位「複数のサービス提供年月の情報を纏めて作成することはできない。１ファイル内は単月のサービス提供年月の情報のみとする」",
-        "S1 §5.1.1.3 「提供年月毎にファイルを作成する」",
+        "S1-5.1.1.3-a",
+        "S1-5.1.1.3-b",
+        "S1-5.2.1.3-a",
+        "S1-5.2.1.3-b",
+        "S2-unit-b",
     ],
     check: Check::File { kinds: &["UPPLAN", "UPJSK", "UPSIKYU", "UPHOSOKU", "DLTPLAN", "DLTJSK"], reads: &["target_month", "delete_target_month"], check },
 }

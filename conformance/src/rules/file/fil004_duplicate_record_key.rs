@@ -28,8 +28,9 @@ rule! {
     },
     example: "two UP1KYO rows for 131016 / 0000012345 / 20250401",
     cites: [
-        "S1 §2.3 図表 2.3.1 (the key items of each kind)",
-        "S1 §3.3 図表 3.3.1 (the key items of the prevention kinds)",
+        "S1-2.3-a",
+        "S1-3.3-a",
+        "S1-3.3-c",
         "S1 §5.1.1.1 (a resend with the same key replaces the earlier data)",
     ],
     check: Check::File { kinds: &["UP1KYO", "UPHOSOKU", "UPKIHON", "UPYOBO", "DLT1KYO", "DLTPLAN", "DLTJSK", "DLTKIHON", "DLTYOBO"], reads: &["insurer_number", "insured_number", "consultation_date", "plan_date", "care_plan_date", "target_month", "delete_target_month", "service_office_code", "service_kind"], check },

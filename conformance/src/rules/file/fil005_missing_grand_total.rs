@@ -27,7 +27,7 @@ rule! {
     },
     example: "UPSIKYU rows for 0000012345 with detail and AAAA rows only",
     cites: [
-        "S2 第7表 No.9 書式「全合計：ALL9（999999） 固定（必須出力）」",
+        "T7-09-f",
     ],
     check: Check::File { kinds: &["UPSIKYU"], reads: &["insured_number", "service_code"], check },
 }

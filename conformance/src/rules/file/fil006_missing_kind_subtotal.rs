@@ -27,8 +27,7 @@ rule! {
     },
     example: "two 11xxxx detail rows for one office and no 11AAAA row",
     cites: [
-        "S2 第7表 No.9 書式「区分支給対象種類別小計：CD（サービス種別）+’AAAA’ （サービスコードが複数行の場合は必須）」",
-        "S2 第7表 No.9 書式「区分支給対象外種類別小計：CD（サービス種別）+’EEEE’（任意出力）」",
+        "T7-09-c",
     ],
     assumptions: ["A-LIMIT-KINDS"],
     check: Check::File { kinds: &["UPSIKYU"], reads: &["service_code", "service_office_code"], check },

@@ -26,7 +26,10 @@ rule! {
         en: "Check the office's discount rate and write units × rate, rounded.",
     },
     example: "単位数 396, 割引後率 95, 割引後単位数 370 (expected 376)",
-    cites: ["S2 第7表 No.14 割引後率, No.15 割引後単位数", "S2 第6表 No.8 「※割引後単位数を記載」"],
+    cites: [
+        "S2 第7表 No.14 割引後率, No.15 割引後単位数",
+        "S2 第6表 No.8 「※割引後単位数を記載」",
+    ],
     assumptions: ["A-7-DISCOUNT"],
     check: Check::File { kinds: &["UPSIKYU"], reads: &["units", "discount_rate", "discounted_units"], check },
 }

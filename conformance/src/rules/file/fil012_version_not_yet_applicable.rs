@@ -28,8 +28,10 @@ rule! {
     },
     example: "UPPLAN 対象年月 202503 with CSVバージョン 202407 (applies from 202504)",
     cites: [
-        "S2 every table No.1 「CSVバージョンが変更された場合、新しいバージョンの適用年月となるサービス提供年月から適用する」",
-        "S2 【CSVバージョン履歴】 適用開始年月「CSVバージョン仕様の適用を開始するサービス提供年月を示す」",
+        "S2-01-b",
+        "S2-ver-d",
+        "S2-ver-m",
+        "S2-ver-p",
     ],
     check: Check::File { kinds: &["UPPLAN", "UPJSK", "UPSIKYU", "UPHOSOKU", "DLTPLAN", "DLTJSK"], reads: &["csv_version", "target_month", "delete_target_month"], check },
 }

@@ -27,7 +27,9 @@ rule! {
         en: "Split the managed units at the limit and recompute both parts.",
     },
     example: "11AAAA 給付管理単位数 4818, 基準を超える単位数 0, 基準内単位数 4800",
-    cites: ["S2 第7表 No.18 給付管理単位数, No.20 種類支給限度基準内単位数, No.21 区分支給限度基準を超える単位数, No.22 区分支給限度基準内単位数"],
+    cites: [
+        "S2 第7表 No.18 給付管理単位数, No.20 種類支給限度基準内単位数, No.21 区分支給限度基準を超える単位数, No.22 区分支給限度基準内単位数",
+    ],
     assumptions: ["A-7-TYPE-LIMIT", "A-7-OTHER-RATE"],
     check: Check::File { kinds: &["UPSIKYU"], reads: &["service_code", "service_units_amount", "benefit_managed_units", "type_limit_within_units", "category_limit_over_units", "category_limit_within_units"], check },
 }

@@ -26,7 +26,9 @@ rule! {
         en: "Split the managed units at the 種類支給限度 (the user supplement's type-limit slot) and recompute both parts.",
     },
     example: "15AAAA 給付管理単位数 9000, 種類支給限度基準を超える単位数 1000, 基準内単位数 7000",
-    cites: ["S2 第7表 No.18 給付管理単位数, No.19 種類支給限度基準を超える単位数, No.20 種類支給限度基準内単位数"],
+    cites: [
+        "S2 第7表 No.18 給付管理単位数, No.19 種類支給限度基準を超える単位数, No.20 種類支給限度基準内単位数",
+    ],
     assumptions: ["A-7-TYPE-LIMIT"],
     check: Check::File { kinds: &["UPSIKYU"], reads: &["benefit_managed_units", "type_limit_over_units", "type_limit_within_units"], check },
 }

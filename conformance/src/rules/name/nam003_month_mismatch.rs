@@ -27,7 +27,17 @@ rule! {
     },
     example: "UPPLAN_202504_… containing 対象年月 202505",
     cites: [
-        "S2 第6表・第7表・利用者補足情報・削除 ファイル名規約「対象年月（YYYYMM）」 / 「提供年月(YYYYMM)」",
+        "HOSOKU-name-a",
+        "HOSOKU-name-b",
+        "HOSOKU-63-a",
+        "S1-5.1.1.3-a",
+        "S1-5.2.1.3-a",
+        "S2-name-b",
+        "T6-name-a",
+        "T6-name-c",
+        "T6D-name-a",
+        "T6D-name-c",
+        "T7-name-a",
     ],
     check: Check::Name { reads: &["target_month", "delete_target_month"], check },
 }

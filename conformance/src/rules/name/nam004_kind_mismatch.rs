@@ -26,6 +26,10 @@ rule! {
     },
     example: "UP1KYO_… containing 22-item (第2表) records",
     cites: [
+        "S2-name-a",
+        "S2-name-b",
+        "T6D-note-a",
+        "T6D-note-b",
         "S2 every table: ファイル名規約 (the prefix names the layout of the records)",
     ],
     check: Check::Name { reads: &[], check },

@@ -27,8 +27,9 @@ rule! {
     },
     example: "UP1KYO_0300000100_43_0300000100_43_20250401090000.CSV",
     cites: [
-        "S1 更新履歴 4.0 「複数サービス提供事業所への対応としてファイル命名規約の変更」 (one 事業所番号 may hold several service kinds)",
-        "S2 every table ファイル名規約 (送信元/送信先 = 事業所番号 + サービス種類コード)",
+        "S1-hist-4.0-b",
+        "S2-name-c",
+        "S2-ver-g",
     ],
     check: Check::Name { reads: &[], check },
 }

@@ -26,6 +26,7 @@ rule! {
     },
     example: "第2表 No.6 課題ＮＯ = \"\"",
     cites: [
+        "T2-note-c",
         "S2 第2表 No.6 課題ＮＯ, No.8 援助目標ＮＯ, No.13 援助内容ＮＯ 「１～99」",
         "S2 第2表 データ配置例 (every row carries its three numbers)",
     ],

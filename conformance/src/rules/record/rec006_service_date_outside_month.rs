@@ -27,8 +27,8 @@ rule! {
     },
     example: "第6表 No.5 対象年月 = 202504, No.10 サービス利用日 = 20250501",
     cites: [
+        "S2-unit-b",
         "S2 第6表 No.10 サービス利用日 YYYYMMDD, No.5 対象年月",
-        "S2 第6表 ファイル作成単位「１ファイル内は単月のサービス提供年月の情報のみ」",
     ],
     check: Check::Record { kinds: &["UPPLAN", "UPJSK"], reads: &["service_date", "target_month"], check },
 }

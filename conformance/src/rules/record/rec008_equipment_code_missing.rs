@@ -28,7 +28,10 @@ rule! {
     },
     example: "第6表 No.15 = 171111, No.16 = \"\", No.17 = \"\"",
     cites: [
-        "S2 第6表 No.16–17 / 第7表 No.10–11 「17 福祉用具貸与 67 介護予防福祉用具貸与…本項目または…のどちらかを入力すること」",
+        "T6-16-c",
+        "T6-17-c",
+        "T7-10-c",
+        "T7-11-c",
     ],
     check: Check::Record { kinds: &["UPPLAN", "UPJSK", "UPSIKYU"], reads: &["service_code", "tais_code", "equipment_notification_code"], check },
 }

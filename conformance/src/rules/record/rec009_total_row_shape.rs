@@ -27,7 +27,11 @@ rule! {
     },
     example: "…,9999999999,,999999,,,,1200,,…  ← 単位数 1200 on the 全合計 row",
     cites: [
-        "S2 第7表 No.7 「全合計の場合はALL９（9999999999）」, No.9 書式, No.13 「種類別小計及び全合計の場合は0 固定」, No.14–15 「Null（空） 固定」",
+        "T7-07-a",
+        "T7-09-f",
+        "T7-13-a",
+        "T7-14-a",
+        "T7-15-a",
     ],
     check: Check::Record { kinds: &["UPSIKYU"], reads: &["service_code", "service_office_code", "units", "discount_rate", "discounted_units"], check },
 }

@@ -26,7 +26,8 @@ rule! {
     },
     example: "利用者補足情報 No.4 = 20250401, No.63 = 202504",
     cites: [
-        "S2 利用者補足情報 No.4 「6表、7表に紐づく場合は「00000000」」, No.63 「1表、2表に紐づく場合は「000000」」",
+        "HOSOKU-04-b",
+        "HOSOKU-63-a",
         "S1 §2.3 図表 2.3.1 注記",
     ],
     check: Check::Record { kinds: &["UPHOSOKU"], reads: &["care_plan_date", "target_month"], check },

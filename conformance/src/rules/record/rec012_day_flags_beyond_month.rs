@@ -27,7 +27,8 @@ rule! {
     },
     example: "対象年月 202504, 日割対象日 = 0000000000000000000000000000001",
     cites: [
-        "S2 第6表 No.11 日割対象日 「31桁で日割請求可能日については\"1\"を設定」",
+        "T6-11-a",
+        "T6-11-b",
     ],
     check: Check::Record { kinds: &["UPPLAN", "UPJSK"], reads: &["daily_rate_days", "target_month"], check },
 }

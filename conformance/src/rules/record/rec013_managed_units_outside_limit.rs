@@ -27,7 +27,9 @@ rule! {
         en: "Leave 給付管理単位数 empty on rows of a kind outside the limit.",
     },
     example: "311111 居宅療養管理指導 with 給付管理単位数 515",
-    cites: ["S2 第7表 No.18 給付管理単位数 書式「区分支給限度外のサービスの場合はNull（空） 固定」"],
+    cites: [
+        "T7-18-a",
+    ],
     assumptions: ["A-LIMIT-KINDS"],
     check: Check::Record { kinds: &["UPSIKYU"], reads: &["service_code", "benefit_managed_units"], check },
 }

@@ -28,7 +28,7 @@ rule! {
     },
     example: "第6表 No.15 サービスコード = 111111, No.19 明細判別コード = 1",
     cites: [
-        "S2 第6表 No.19 明細判別コード 「「17:福祉用具貸与」以外の場合は「Null（空）」とする」",
+        "T6-19-c",
     ],
     assumptions: ["A-RENTAL-67"],
     check: Check::Record { kinds: &["UPPLAN", "UPJSK"], reads: &["service_code", "detail_discriminator"], check },

@@ -26,7 +26,7 @@ rule! {
     },
     example: "第6表 No.12 サービス開始時刻 = 9999, No.13 サービス終了時刻 = 1200",
     cites: [
-        "S2 第6表 No.13 サービス終了時刻 「※サービス開始時刻と同様」",
+        "T6-13-a",
     ],
     assumptions: ["A-END-TIME-PAIR"],
     check: Check::Record { kinds: &["UPPLAN", "UPJSK"], reads: &["start_time", "end_time"], check },

@@ -26,7 +26,9 @@ rule! {
         en: "Whenever you write 3 (その他), write the reason in その他理由.",
     },
     example: "第1表 No.25 生活援助中心型の算定理由 = 3, No.26 その他理由 = \"\"",
-    cites: ["S2 第1表 No.25 生活援助中心型の算定理由 「3:その他」, No.26 その他理由 (the item model: no sentence asks for it)"],
+    cites: [
+        "S2 第1表 No.25 生活援助中心型の算定理由 「3:その他」, No.26 その他理由 (the item model: no sentence asks for it)",
+    ],
     check: Check::Record { kinds: &["UP1KYO"], reads: READS, check },
 }
 

@@ -27,7 +27,13 @@ rule! {
     },
     example: "UP1KYO_…_20250401090000.CSV and UPPLAN_202504_…_20250401090000.CSV",
     cites: [
-        "S1 §2.4, §3.4 送信単位 (the combinations of files that share one ファイル連番)",
+        "S1-2.4-a",
+        "S1-2.4-b",
+        "S1-2.4-c",
+        "S1-3.3-a",
+        "S1-3.3-c",
+        "S1-3.4-a",
+        "S1-3.4-b",
     ],
     check: Check::Set { reads: &[], unit_keys: false, check },
 }

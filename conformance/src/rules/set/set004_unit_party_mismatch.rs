@@ -26,7 +26,13 @@ rule! {
     },
     example: "UP1KYO_0300000100_43_0300000005_11_T.CSV and UP2KYO_0300000100_43_0300000006_15_T.CSV",
     cites: [
-        "S1 §2.4 「各ファイルで同じファイル連番をつける」 (one unit goes from one office to one office)",
+        "KIMG-62-b",
+        "KSUB1-name-b",
+        "KSUB2-name-b",
+        "S1-2.4-a",
+        "S1-2.4-d",
+        "S1-3.4-a",
+        "YSUB-name-b",
     ],
     check: Check::Set { reads: &[], unit_keys: false, check },
 }

@@ -28,7 +28,11 @@ rule! {
     },
     example: "UPPLAN_202504_… with UPHOSOKU_202505_… under the same ファイル連番",
     cites: [
-        "S2 利用者補足情報 ファイル名規約「※１表、２表に紐づく場合は提供年月は「000000」とする」",
+        "HOSOKU-name-b",
+        "HOSOKU-name-c",
+        "HOSOKU-name-d",
+        "HOSOKU-63-a",
+        "S1-2.4-d",
         "S1 §2.3 図表 2.3.1 (対象年月 joins 第6表, 第7表 and 補足)",
     ],
     check: Check::Set { reads: &[], unit_keys: false, check },

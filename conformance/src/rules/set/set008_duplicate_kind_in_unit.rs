@@ -28,8 +28,9 @@ rule! {
     },
     example: "UPPLAN_202504_…_20250401090000.CSV twice (e.g. .CSV and .csv)",
     cites: [
-        "S1 §2.4 送信単位 (one file of each kind per unit)",
-        "S2 ファイル作成単位「事業所番号・サービス種類が同じであれば、一つのファイルにまとめる」",
+        "S1-2.4-b",
+        "S1-3.4-b",
+        "S2-unit-a",
     ],
     assumptions: ["A-ANNEX-PRINCIPLE"],
     check: Check::Set { reads: &[], unit_keys: false, check },
