@@ -589,8 +589,9 @@ pub struct Spec {
     pub parties: Parties,
     /// product profile name (`care-manager`, …) → what it must export
     pub profiles: BTreeMap<String, Profile>,
-    /// the sentence inventory of both sources, each sentence with its disposition
-    pub sentences: Vec<sentences::SentenceFile>,
+    /// the sentence inventory of both sources, each sentence with its disposition (read on first use: validation
+    /// does not need it, and it is most of the data)
+    pub sentences: sentences::Inventory,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -698,9 +699,8 @@ impl Spec {
         let profiles: ProfilesFile = toml::from_str(include_str!("../../spec/profiles.toml"))
             .map_err(|source| SpecError::Toml { file: "profiles.toml", source })?;
         let kind_codes: Vec<String> = kinds.iter().map(|kind| kind.code.clone()).collect();
-        let sentences = sentences::load(|code| kind_codes.iter().any(|known| known == code))?;
         let spec = Spec {
-            sentences,
+            sentences: sentences::Inventory::new(kind_codes),
             kinds,
             codes,
             units: units.unit,
@@ -927,6 +927,9 @@ mod tests {
     fn embedded_spec_loads() {
         let spec = Spec::load().map_err(|e| e.to_string());
         assert!(spec.is_ok(), "{spec:?}");
+        let sentences =
+            spec.as_ref().map(|spec| spec.sentences.load().map(|files| files.len()).map_err(|e| e.to_string()));
+        assert!(matches!(sentences, Ok(Ok(files)) if files > 0), "{sentences:?}");
     }
 
     /// A second look at the `personal` marks, by the item names: a person's name, address, phone, birth date or

@@ -2,6 +2,8 @@
 //! and what the project does about it (spec/sentences/*.toml). It is transcribed from the text, not from the
 //! model, so it can show what the model leaves out: a sentence no rule enforces is said to be so.
 
+use std::sync::OnceLock;
+
 use serde::Deserialize;
 
 use crate::spec::{assumptions, SpecError};
@@ -124,8 +126,49 @@ impl Sentence {
     }
 }
 
+/// The inventory, parsed on first use and then kept: it is most of the spec data, and validating files never reads
+/// it. The loader's checks hold for the embedded files (`tests::embedded_spec_loads` runs them), so reading it cannot
+/// fail in a built binary.
+#[derive(Debug)]
+pub struct Inventory {
+    kinds: Vec<String>,
+    files: OnceLock<Vec<SentenceFile>>,
+}
+
+impl Inventory {
+    pub(crate) fn new(kinds: Vec<String>) -> Inventory {
+        Inventory { kinds, files: OnceLock::new() }
+    }
+
+    /// Parses the inventory files and runs every check on them, without keeping the result.
+    pub fn load(&self) -> Result<Vec<SentenceFile>, SpecError> {
+        load(|code| self.kinds.iter().any(|known| known == code))
+    }
+}
+
+impl std::ops::Deref for Inventory {
+    type Target = [SentenceFile];
+
+    fn deref(&self) -> &[SentenceFile] {
+        self.files.get_or_init(|| match self.load() {
+            Ok(files) => files,
+            // Compiled-in data that `embedded_spec_loads` proves loads: no input reaches this.
+            Err(error) => panic!("embedded sentence inventory is broken: {error}"),
+        })
+    }
+}
+
+impl<'a> IntoIterator for &'a Inventory {
+    type Item = &'a SentenceFile;
+    type IntoIter = std::slice::Iter<'a, SentenceFile>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
 /// Parses every inventory file and holds each sentence to a disposition.
-pub(crate) fn load(known_kind: impl Fn(&str) -> bool) -> Result<Vec<SentenceFile>, SpecError> {
+fn load(known_kind: impl Fn(&str) -> bool) -> Result<Vec<SentenceFile>, SpecError> {
     let mut files = Vec::new();
     let mut ids = std::collections::BTreeSet::new();
     for (name, text) in SENTENCE_SOURCES {
