@@ -12,9 +12,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use goose::prelude::*;
-use refserver::pki::PkiPaths;
-use refserver::sandbox::https_client_builder;
 use suites::relay::send_form;
+use transport::https_client_builder;
+use transport::PkiPaths;
 
 use crate::payloads::{Payload, Payloads};
 use crate::population::Population;

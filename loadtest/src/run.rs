@@ -17,7 +17,7 @@ use crate::roles::{attack, World};
 use crate::summary::{RunFacts, Summary};
 use crate::tracker::Outstanding;
 use crate::LoadError;
-use refserver::pki::PkiPaths;
+use transport::PkiPaths;
 
 /// What to run (the CLI's options, see `careplan-loadtest --help`).
 #[derive(Debug, Clone)]

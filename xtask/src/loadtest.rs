@@ -112,7 +112,7 @@ pub fn run_with(options: &Options, pg_tls: bool) -> Result<()> {
 fn postgres_for(sandbox: &refserver::sandbox::Sandbox, tls: bool) -> Result<(PgCluster, String)> {
     crate::install_postgres("the load test on PostgreSQL")?;
     let dir = crate::target_dir().join("loadtest");
-    let pki = refserver::pki::PkiPaths::new(&sandbox.pki);
+    let pki = transport::PkiPaths::new(&sandbox.pki);
     let cluster = if tls {
         let tls = ClusterTls {
             certificate: std::fs::read_to_string(pki.server_cert())?,
