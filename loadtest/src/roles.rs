@@ -46,7 +46,7 @@ impl World {
         nodes: Vec<String>,
     ) -> Result<World, LoadError> {
         let mut identities = HashMap::new();
-        for office in population.care_managers.iter().chain(&population.providers) {
+        for office in population.offices() {
             identities.insert(office.number.clone(), pki.identity_pem(&office.number)?);
         }
         Ok(World {

@@ -28,6 +28,18 @@ pub struct SandboxOffice<'a> {
     pub licence_until: &'a str,
 }
 
+/// An office the synthetic data invents (a load run's population), licensed far into the future.
+impl<'a> From<&'a conformance::synth::people::Office> for SandboxOffice<'a> {
+    fn from(office: &'a conformance::synth::people::Office) -> SandboxOffice<'a> {
+        SandboxOffice {
+            number: &office.number,
+            kinds: vec![office.kind],
+            name: &office.name,
+            licence_until: "2099-12-31",
+        }
+    }
+}
+
 /// The pair of offices most tests, demos and load runs exchange between: a care manager (居宅介護支援, kind 43)
 /// and a home-help provider (訪問介護, kind 11).
 pub const CARE_MANAGER: &str = "1370001002";

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 /// The workspace's crates (by folder), bottom up: the wire format and the core library, how a client reaches the relay,
 /// the suites, the binaries, the project's automation. Only `[dependencies]` count: a test may link a higher crate.
 const CRATES: &[&[&str]] =
-    &[&["protocol", "conformance"], &["transport"], &["suites"], &["refserver"], &["cli", "loadtest"], &["xtask"]];
+    &[&["protocol", "conformance"], &["transport"], &["suites"], &["refserver", "cli", "loadtest"], &["xtask"]];
 
 /// conformance, bottom up: data flows bytes → records → typed model → findings → report.
 const CONFORMANCE: &[&[&str]] = &[
