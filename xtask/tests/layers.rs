@@ -1,11 +1,18 @@
-//! The layers of `conformance`, `suites` and `refserver`, as ARCHITECTURE.md draws them, and the core library's dependencies: every module of a crate sits in a
-//! layer, and a module may name (`crate::…`) only modules of lower layers. Read from the source text, so an import
-//! that runs back up — the start of an import loop — fails here before anyone has to find it in a picture.
+//! The layers of the workspace's crates and of the modules of `conformance`, `suites`, `cli` and `refserver`, as
+//! ARCHITECTURE.md draws them, and the core library's dependencies: every crate and every module of a crate sits in a
+//! layer, and a crate may depend on (a module may name, `crate::…`) only crates (modules) of lower layers. Read from
+//! the source text, so an import that runs back up — the start of an import loop — fails here before anyone has to
+//! find it in a picture.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a test that cannot read the tree must fail loudly
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+
+/// The workspace's crates (by folder), bottom up: the wire format and the core library, how a client reaches the relay,
+/// the suites, the binaries, the project's automation. Only `[dependencies]` count: a test may link a higher crate.
+const CRATES: &[&[&str]] =
+    &[&["protocol", "conformance"], &["transport"], &["suites"], &["refserver", "cli", "loadtest"], &["xtask"]];
 
 /// conformance, bottom up: data flows bytes → records → typed model → findings → report.
 const CONFORMANCE: &[&[&str]] = &[
@@ -22,6 +29,9 @@ const CONFORMANCE: &[&[&str]] = &[
 
 /// suites, bottom up: what a report certifies, the report model, its page, then the suites.
 const SUITES: &[&[&str]] = &[&["provenance"], &["report"], &["html"], &["client", "export", "relay", "roundtrip"]];
+
+/// cli, bottom up: the command line, what is printed, the files read, the commands (`main.rs` only dispatches).
+const CLI: &[&[&str]] = &[&["args"], &["output"], &["inputs"], &["commands"]];
 
 /// refserver, bottom up: values and helpers, storage and TLS, the endpoints, the page, the router, the server.
 const REFSERVER: &[&[&str]] = &[
@@ -117,12 +127,60 @@ fn crate_src(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(name).join("src")
 }
 
+/// The workspace crates (folders) a manifest's `[dependencies]` name by path.
+fn path_dependencies(manifest: &str) -> Vec<String> {
+    let section = manifest.split("\n[dependencies]").nth(1).unwrap_or_default().split("\n[").next().unwrap_or_default();
+    section
+        .lines()
+        .filter_map(|line| line.split("path = \"../").nth(1))
+        .map(|rest| rest.split('"').next().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// `(crate, crate it depends on, manifest)` for every workspace member.
+fn crate_dependencies() -> Vec<(String, String, PathBuf)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let workspace = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    let members = workspace.split("members = [").nth(1).unwrap().split(']').next().unwrap();
+    let mut found = Vec::new();
+    for member in members.split(',').map(|m| m.trim().trim_matches('"')).filter(|m| !m.is_empty()) {
+        let manifest = Path::new(member).join("Cargo.toml");
+        let text = std::fs::read_to_string(root.join(&manifest)).unwrap();
+        found.extend(path_dependencies(&text).into_iter().map(|dep| (member.to_string(), dep, manifest.clone())));
+    }
+    found
+}
+
 /// The crate's imports point down `layers`; `at_least` imports must be found, or the walk read nothing.
 fn assert_layered(name: &str, layers: &[&[&str]], at_least: usize) {
     let imports = imports(&crate_src(name));
     assert!(imports.len() >= at_least, "the walk found too few imports in {name} to mean anything: {}", imports.len());
     let wrong = violations(&imports, layers);
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn crate_dependencies_point_down_the_workspace_layers() {
+    let dependencies = crate_dependencies();
+    assert!(dependencies.len() >= 15, "read too few crate dependencies to mean anything: {dependencies:?}");
+    let wrong = violations(&dependencies, CRATES);
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// A client crate that links the relay back, written into a manifest, must fail.
+#[test]
+fn a_dependency_that_runs_back_up_is_caught() {
+    let manifest = "[package]\nname = \"transport\"\n\n[dependencies]\nprotocol = { path = \"../protocol\" }\n\
+                    refserver = { path = \"../refserver\", features = [\"sandbox\"] }\n\n\
+                    [dev-dependencies]\nxtask = { path = \"../xtask\" }\n";
+    let planted: Vec<_> = path_dependencies(manifest)
+        .into_iter()
+        .map(|dep| ("transport".to_string(), dep, PathBuf::from("transport/Cargo.toml")))
+        .collect();
+    assert_eq!(
+        violations(&planted, CRATES),
+        vec!["transport/Cargo.toml names crate::refserver (layer 3) from transport (layer 1)".to_string()]
+    );
 }
 
 #[test]
@@ -156,6 +214,11 @@ fn the_core_library_has_no_runtime_network_or_cli_dependency() {
 #[test]
 fn suites_imports_point_down_its_layers() {
     assert_layered("suites", SUITES, 6);
+}
+
+#[test]
+fn cli_imports_point_down_its_layers() {
+    assert_layered("cli", CLI, 15);
 }
 
 #[test]
