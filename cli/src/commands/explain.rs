@@ -38,7 +38,7 @@ fn explain(meta: &rules::RuleMeta, lang: Lang) -> String {
     }
     out.push_str(&format!("\n## {}\n", heading("出典（標準仕様）", "Source (the specification)")));
     for cite in meta.cites {
-        out.push_str(&format!("- {cite}\n"));
+        out.push_str(&format!("- {}\n", conformance::spec::cite_text(cite)));
     }
     if !meta.assumptions.is_empty() {
         out.push_str(&format!("\n## {}\n", heading("前提とした解釈", "Documented assumptions")));
