@@ -18,7 +18,7 @@ pub use keyed::Key;
 use crate::codec::{Records, TextEncoding};
 use crate::document::is_header_value;
 use crate::filename::{self, base_name, FileName};
-use crate::spec::{current_csv_version, Kind, Personal};
+use crate::spec::{csv_version, current_csv_version, Kind, Personal};
 use crate::validate::{validate_file, validate_files, Options, Report};
 use replace::{replace_value, Bytes, Replaced};
 
@@ -121,6 +121,13 @@ impl<'k> Anonymiser<'k> {
                         Some(class) if class.is_personal() => class,
                         _ => continue,
                     },
+                    // A row no layout reads has every field replaced, but its CSVバージョン, which says the
+                    // edition (one this model has no layout for), is no one's data: kept, the copy reads alike.
+                    None if column == 0
+                        && csv_version(&text_of(&bytes[field.start..field.end], encoding)).is_some() =>
+                    {
+                        continue
+                    }
                     None => Personal::FreeText,
                 };
                 let value = &bytes[field.start..field.end];
@@ -284,16 +291,19 @@ mod tests {
         assert!(empty.bytes.is_empty() && !empty.summary.image_replaced);
     }
 
-    /// Rows whose fields cannot be told apart (no layout) are replaced field by field, header rows are kept.
+    /// Rows whose fields cannot be told apart (no layout) are replaced field by field, but for a first field that is
+    /// a CSVバージョン (an edition's, nobody's data); header rows are kept.
     #[test]
     fn rows_without_a_layout_are_replaced_whole_and_a_header_is_kept() {
-        let csv = "CSVバージョン,被保険者番号\r\n202407,0123456789\r\n".as_bytes();
+        let csv = "CSVバージョン,被保険者番号\r\n202208,0123456789\r\n202409,0123456789\r\n".as_bytes();
         let copy = one("unknown.csv", csv);
         let text = String::from_utf8(copy.bytes).unwrap();
-        let (header, record) = text.split_once("\r\n").unwrap();
+        let (header, records) = text.split_once("\r\n").unwrap();
+        let (record, unknown_version) = records.split_once("\r\n").unwrap();
         assert_eq!(header, "CSVバージョン,被保険者番号");
-        assert!(!record.contains("202407") && !record.contains("0123456789"), "{record}");
-        assert_eq!(record.len(), "202407,0123456789\r\n".len());
-        assert_eq!((copy.summary.kind.map(|k| k.code.as_str()), copy.summary.whole_rows), (None, 1));
+        assert!(record.starts_with("202208,") && !record.contains("0123456789"), "{record}");
+        assert!(!unknown_version.contains("202409") && !unknown_version.contains("0123456789"), "{unknown_version}");
+        assert_eq!(record.len(), "202208,0123456789".len());
+        assert_eq!((copy.summary.kind.map(|k| k.code.as_str()), copy.summary.whole_rows), (None, 2));
     }
 }

@@ -10,7 +10,7 @@ use crate::document::Document;
 use crate::filename::{FileName, NameError};
 use crate::finding::Finding;
 use crate::rules::Rule;
-use crate::spec::{Item, Kind};
+use crate::spec::{CsvVersion, Item, Kind};
 
 /// One value of one record.
 pub struct FieldCtx<'a> {
@@ -61,6 +61,8 @@ pub struct LayoutCtx<'a> {
     pub kind: KindChoice,
     /// (line, width) of every record whose field count is not the kind's
     pub wrong_width: &'a [(u32, usize)],
+    /// the 対象年月 / 提供年月 of the file name, for kinds whose name carries one
+    pub name_month: Option<&'a str>,
 }
 
 /// The kind a file's records are read as.
@@ -69,6 +71,9 @@ pub enum KindChoice {
     Chosen(&'static Kind),
     /// neither the name nor an option says which: the kinds with the first record's width (perhaps none)
     Uncertain { width: usize, candidates: Vec<&'static str> },
+    /// the first record's CSVバージョン is of an edition before v4, whose layouts the model does not describe: no
+    /// item is read (judging them by the v4.1 layout would report on items the file does not have)
+    OtherEdition(&'static CsvVersion),
 }
 
 /// One record, with access to its items by identifier.

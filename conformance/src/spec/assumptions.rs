@@ -90,11 +90,11 @@ pub static ASSUMPTIONS: &[Assumption] = &[
     Assumption {
         id: "A-CSV-VERSION",
         text: Text {
-            ja: "CSVバージョンは 202407 を受け付ける。202504 は旧表記（第4.0版）として警告、表にない値（例 202410）はエラー、第3版以前の値は旧レイアウトとしてエラー。第3版以前のファイルは2025年3月以前のサービス提供分なら当時の仕様では正しいが、このツールは第4.1版のレイアウトしか知らず検査できないため、誤りとは言わず「検査できない」と伝えるエラーとする（第4.1版の認定には第4.1版のファイルが要る）。",
-            en: "CSVバージョン 202407 is accepted; 202504 (first issue of v4.0) is a deprecated alias (warning); values not in the history table (e.g. 202410) are errors; editions before v4 describe another layout (error). A file of an edition before v4 may be right for a service month before 2025-04 under the spec of its day, but this tool knows only the v4.1 layout and cannot check it: the error says so instead of calling the file wrong (certifying for v4.1 needs v4.1 files).",
+            ja: "CSVバージョンは 202407 を受け付ける。202504 は旧表記（第4.0版）として警告、表にない値（例 202410）はエラー、第3版以前の値: レコードが第4.1版のレイアウト（ファイル名の種別の項目数）で、ファイル名の対象年月がその版の適用期間にないなら、値の誤りとしてエラー（FLD022）。項目数が違うか、対象年月がその版の適用期間（例 202208 なら2025年3月以前）にあるファイルは、当時の仕様で正しいことがあるが、このツールはその版のレイアウトを知らないため、内容を検査せず「検査していない」と警告する（CSV012）。そのうえでファイル名の対象年月が新しい版の適用開始年月以降ならエラー（CSV011）。",
+            en: "CSVバージョン 202407 is accepted; 202504 (first issue of v4.0) is a deprecated alias (warning); values not in the history table (e.g. 202410) are errors; a value of an edition before v4 on records of the v4.1 layout (the name's kind's item count) whose file name's month is outside that edition's period is a wrong value (error, FLD022). A file whose records have another item count, or whose name's month falls in that edition's period (before 2025-04 for 202208), may be right under the spec of its day, but this tool does not know that edition's layouts: its content is not checked and a warning says so (CSV012); it is an error when the name's month is on or after a later edition's first month (CSV011).",
         },
         source: "S2 【CSVバージョン履歴】; S1 更新履歴 No.4.0 (202504) and No.4.1 (202407 「版数を 4.0 版発出月に変更」)",
-        embodied_by: &["FLD020", "FLD021", "FLD022"],
+        embodied_by: &["FLD020", "FLD021", "FLD022", "CSV011", "CSV012"],
     },
     Assumption {
         id: "A-TIME-2400",

@@ -98,6 +98,17 @@ pub fn current_csv_version() -> &'static CsvVersion {
     spec().versions.iter().find(|v| v.status == VersionStatus::Current).unwrap_or(&NONE)
 }
 
+/// The first service month of the edition after `version`'s, if a later one exists: `version` applies to the
+/// months before it.
+pub fn next_edition_start(version: &CsvVersion) -> Option<&'static str> {
+    spec()
+        .versions
+        .iter()
+        .map(|later| later.applies_from.as_str())
+        .filter(|start| *start > version.applies_from.as_str())
+        .min()
+}
+
 pub fn csv_version(value: &str) -> Option<&'static CsvVersion> {
     spec().versions.iter().find(|version| version.value == value)
 }

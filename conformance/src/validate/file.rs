@@ -15,7 +15,7 @@ use crate::filename::{self, base_name, FileName};
 use crate::finding::Finding;
 use crate::rules::ctx::{ColumnCache, FieldCtx, FileCtx, KindChoice, LayoutCtx, ReadCtx, RecordCtx};
 use crate::rules::{self, Check};
-use crate::spec::{spec, Kind};
+use crate::spec::{csv_version, next_edition_start, spec, Kind, VersionStatus};
 use crate::validate::{FileReport, Options};
 
 /// Bytes decoded and checked at a time when a file is read in pieces: large enough that the work per piece
@@ -281,7 +281,8 @@ impl Gathered {
         self.line_endings.add(piece.line_endings);
         let table = piece.table;
         self.rows += table.len();
-        let layout = self.layout.get_or_insert_with(|| judge_layout(&table, options, name_kind));
+        let name_month = report.parsed_name().and_then(|name| name.month.clone());
+        let layout = self.layout.get_or_insert_with(|| judge_layout(&table, options, name_kind, name_month.as_deref()));
         if let KindChoice::Chosen(kind) = layout.kind {
             let mut skipped = vec![false; table.len()];
             for (row, skip) in skipped.iter_mut().enumerate() {
@@ -374,11 +375,13 @@ fn read_csv(
     };
     run_read_checks(&ctx, &mut report.findings);
     let Some(layout) = gathered.layout.filter(|_| gathered.rows > 0) else { return Ok(None) };
+    let name_month = report.parsed_name().and_then(|name| name.month.clone());
     let ctx = LayoutCtx {
         header: layout.header.as_ref().map(|(line, value)| (*line, value.as_str())),
         first_record_line: layout.first_record_line,
         kind: layout.kind,
         wrong_width: &gathered.wrong_width,
+        name_month: name_month.as_deref(),
     };
     for rule in rules::all() {
         if let Check::Layout(check) = rule.check {
@@ -405,21 +408,40 @@ fn line_feeds(bytes: &[u8]) -> u32 {
 }
 
 /// Whether the first row is a header and which kind the records are read as, from the first piece.
-fn judge_layout(table: &Table, options: &Options, name_kind: Option<&'static Kind>) -> Layout {
+fn judge_layout(
+    table: &Table,
+    options: &Options,
+    name_kind: Option<&'static Kind>,
+    name_month: Option<&str>,
+) -> Layout {
     let header = table.first_row_is_header();
     let first_record = usize::from(header && table.len() > 1);
     let width = table.row_width(first_record);
     let content_kind = detect_kind(table, first_record);
-    let (kind, mismatch) = match (options.kind, name_kind) {
-        (Some(kind), _) => (KindChoice::Chosen(kind), None),
-        (None, Some(named)) if named.items.len() == width => (KindChoice::Chosen(named), None),
-        (None, Some(named)) => match content_kind {
+    let edition = csv_version(table.value(first_record, 0))
+        .filter(|version| version.status == VersionStatus::Superseded)
+        .filter(|version| {
+            // Read as an earlier edition when the records do not have the v4.1 layout the name (or --kind) gives,
+            // or the name's month is one the edition applies to; otherwise the file is v4.1 with a wrong value
+            // (FLD022).
+            let kind = options.kind.or(name_kind);
+            kind.is_none_or(|kind| kind.items.len() != width)
+                || name_month
+                    .zip(next_edition_start(version))
+                    .is_some_and(|(month, next)| month != "000000" && month < next)
+        });
+    let (kind, mismatch) = match (edition, options.kind, name_kind) {
+        // An edition before v4 has other layouts (S2 【CSVバージョン履歴】): no v4.1 kind describes its items.
+        (Some(version), ..) => (KindChoice::OtherEdition(version), None),
+        (None, Some(kind), _) => (KindChoice::Chosen(kind), None),
+        (None, None, Some(named)) if named.items.len() == width => (KindChoice::Chosen(named), None),
+        (None, None, Some(named)) => match content_kind {
             Some(detected) => (KindChoice::Chosen(detected), Some(detected)),
             None => (KindChoice::Chosen(named), None),
         },
         // Neither name nor option gives the kind: a guess from the width would describe items the file may not
         // have, so no item is checked.
-        (None, None) => {
+        (None, None, None) => {
             let candidates = spec().kinds_with_columns(width).map(|kind| kind.code.as_str()).collect();
             (KindChoice::Uncertain { width, candidates }, None)
         }

@@ -10,6 +10,8 @@ pub mod csv007_unquoted_free_text;
 pub mod csv008_unknown_layout;
 pub mod csv009_kind_not_certain;
 pub mod csv010_empty_annex;
+pub mod csv011_superseded_edition_for_month;
+pub mod csv012_earlier_edition_not_checked;
 
 use crate::codec::SyntaxIssue;
 use crate::finding::Finding;
@@ -27,6 +29,8 @@ pub static RULES: &[&Rule] = &[
     &csv008_unknown_layout::RULE,
     &csv009_kind_not_certain::RULE,
     &csv010_empty_annex::RULE,
+    &csv011_superseded_edition_for_month::RULE,
+    &csv012_earlier_edition_not_checked::RULE,
 ];
 
 /// The findings of a quoting rule: one per syntax issue `at` picks out, at its (line, column).
