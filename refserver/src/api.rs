@@ -21,9 +21,8 @@ use protocol::ErrorCode;
 
 use crate::checks::shown;
 use crate::metrics::Metrics;
-use crate::store::{
-    AuditEntry, Cursor, Inserted, Mailbox, MessageMeta, NewFile, NewMessage, Status, Store, StoreError,
-};
+use crate::model::{AuditEntry, Cursor, Inserted, Mailbox, MessageMeta, NewFile, NewMessage, Status};
+use crate::store::{Store, StoreError};
 
 /// Limits and behaviour of the API.
 #[derive(Debug, Clone)]
@@ -378,7 +377,7 @@ pub(crate) async fn directory(state: &Arc<AppState>, request: &Request<Incoming>
 }
 
 /// The caller's directory entry; `403 unknown_office` when its certificate names no registered office.
-pub(crate) async fn registered_office(state: &AppState, me: &str) -> Result<crate::store::Office, ApiError> {
+pub(crate) async fn registered_office(state: &AppState, me: &str) -> Result<crate::model::Office, ApiError> {
     state
         .store
         .office(me)
@@ -468,7 +467,7 @@ pub(crate) async fn mailbox(
         Cursor::OldestFirst { .. } if fault(state, |f| f.ignore_order) => Cursor::NewestFirst { before: None },
         cursor => cursor,
     };
-    let page = |mut page: crate::store::Page| {
+    let page = |mut page: crate::model::Page| {
         if fault(state, |f| f.hide_inbox) && mailbox == Mailbox::Inbox {
             page.messages.clear();
         }
@@ -681,7 +680,7 @@ pub(crate) async fn evidence_record(
     me: &Arc<str>,
     params: &[(String, String)],
     how: &str,
-) -> Result<(crate::store::Office, protocol::EvidenceRecord), ApiError> {
+) -> Result<(crate::model::Office, protocol::EvidenceRecord), ApiError> {
     use crate::evidence::{self, EvidenceError, Period};
     let period = Period::parse(param(params, "from"), param(params, "to"))
         .map_err(|error| ApiError::new(ErrorCode::BadRequest, error.to_string()))?;

@@ -48,10 +48,10 @@ pub struct Faults {
     pub accept_invisible_names: bool,
 }
 
-impl crate::store::NewMessage {
+impl crate::model::NewMessage {
     /// The same send under another id and without its idempotency key, for the `duplicate_sends` fault.
-    pub(crate) fn duplicate(&self, id: String) -> crate::store::NewMessage {
-        crate::store::NewMessage {
+    pub(crate) fn duplicate(&self, id: String) -> crate::model::NewMessage {
+        crate::model::NewMessage {
             id,
             from: self.from.clone(),
             to: self.to.clone(),
@@ -64,7 +64,7 @@ impl crate::store::NewMessage {
             files: self
                 .files
                 .iter()
-                .map(|file| crate::store::NewFile {
+                .map(|file| crate::model::NewFile {
                     name: file.name.clone(),
                     kind: file.kind.clone(),
                     sha256: file.sha256.clone(),

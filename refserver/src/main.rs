@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
-use refserver::pgstore::PgStore;
+use refserver::model::Office;
 use refserver::pki::{self, PkiPaths};
 use refserver::server::{self, ServerConfig};
-use refserver::store::{Office, SqliteStore, Store};
+use refserver::store::{PgStore, SqliteStore, Store};
 
 /// ケアプランデータ連携 reference relay: mutual-TLS exchange of standard-spec CSV files between offices.
 ///
@@ -272,7 +272,7 @@ fn run(command: Command) -> Result<()> {
         }
         Command::Office { command: OfficeCommand::Remove { office: OfficeFolders { store, pki, number } } } => {
             let store = store.open()?;
-            let entry = refserver::store::AuditEntry {
+            let entry = refserver::model::AuditEntry {
                 at: refserver::api::now(),
                 office: Some(number.clone()),
                 action: "office_removed".into(),

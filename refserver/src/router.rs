@@ -17,7 +17,7 @@ use crate::api::{
     Body, UploadDigest,
 };
 use crate::checks::shown;
-use crate::store::Mailbox;
+use crate::model::Mailbox;
 
 /// One client connection as each of its requests sees it: access is decided again at every request, so a
 /// certificate revoked or an office removed while the connection is open acts no more on it.

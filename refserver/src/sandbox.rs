@@ -3,8 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::model::Office;
 use crate::pki::{self, PkiError, PkiPaths};
-use crate::store::{Office, SqliteStore, Store, StoreError};
+use crate::store::{SqliteStore, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SandboxError {

@@ -15,9 +15,9 @@ use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
 use crate::api::{self, ApiConfig, ApiError, AppState};
-use crate::pgstore::PgStore;
+use crate::model::AuditEntry;
 use crate::pki::PkiPaths;
-use crate::store::{AuditEntry, SqliteStore, Store, StoreError};
+use crate::store::{PgStore, SqliteStore, Store, StoreError};
 use crate::tls;
 
 /// How often the retention purge runs (on a shared database: once per interval across the nodes).
@@ -76,7 +76,7 @@ pub enum ServerError {
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
     #[error(transparent)]
-    Postgres(#[from] crate::pgstore::OpenError),
+    Postgres(#[from] crate::store::OpenError),
     #[error(transparent)]
     NotPrivate(#[from] crate::private::NotPrivate),
     #[error("cannot listen on {0}: {1}")]
@@ -124,7 +124,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         Some(url) => Arc::new(
             tokio::task::spawn_blocking(move || PgStore::open(&url))
                 .await
-                .map_err(|error| StoreError::Writer(error.to_string()))??,
+                .map_err(|_| StoreError::Panicked { during: "connecting to PostgreSQL" })??,
         ),
         None => Arc::new(SqliteStore::open_limited(&config.data, config.max_store_bytes)?.with_recent(RECENT_BYTES)),
     };

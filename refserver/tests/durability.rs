@@ -7,9 +7,10 @@
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
+use refserver::model::{AuditEntry, NewFile, NewMessage};
 use refserver::sandbox::{Sandbox, CARE_MANAGER, HOME_HELP};
 use refserver::server::{self, ServerConfig};
-use refserver::store::{AuditEntry, NewFile, NewMessage, SqliteStore, Store};
+use refserver::store::{SqliteStore, Store};
 use suites::relay::send_form;
 
 fn free_port() -> u16 {

@@ -10,9 +10,10 @@ use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use refserver::model::{AuditEntry, Office};
 use refserver::pki::{self, PkiPaths};
 use refserver::sandbox::{Sandbox, CARE_MANAGER, HOME_HELP};
-use refserver::store::{AuditEntry, Office, SqliteStore, Store};
+use refserver::store::{SqliteStore, Store};
 use reqwest::StatusCode;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

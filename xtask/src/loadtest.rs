@@ -9,8 +9,7 @@ use loadtest::population::Population;
 use loadtest::profile::Profile;
 
 use crate::relay_process::{free_port, wait_ready, RelayGuard};
-use refserver::pgcluster::{ClusterTls, PgCluster};
-use refserver::store::Store;
+use refserver::store::pgcluster::{ClusterTls, PgCluster};
 
 /// The short run CI makes: long enough for every office to exchange many times, short enough for the budget.
 pub const CI_RUN_TIME: &str = "20s";
@@ -128,11 +127,10 @@ fn postgres_for(sandbox: &refserver::sandbox::Sandbox, tls: bool) -> Result<(PgC
         // A temporary folder's path: nothing in it to percent-encode.
         url = format!("{url}?sslmode=verify-full&sslrootcert={}", pki.ca_cert().display());
     }
-    let registered = refserver::store::SqliteStore::open(&sandbox.data)?;
-    let store = refserver::pgstore::PgStore::open(&url)?;
-    for office in registered.offices(None).wait()? {
-        store.put_office(&office).wait()?;
-    }
+    refserver::store::copy_offices(
+        &refserver::store::SqliteStore::open(&sandbox.data)?,
+        &refserver::store::PgStore::open(&url)?,
+    )?;
     let over = if tls { "TLS, verify-full" } else { "plain" };
     eprintln!("xtask: PostgreSQL on 127.0.0.1:{} (database relay, {over})", cluster.port);
     Ok((cluster, url))

@@ -25,10 +25,10 @@ const SUITES: &[&[&str]] = &[&["provenance"], &["report"], &["html"], &["client"
 
 /// refserver, bottom up: values and helpers, storage and TLS, the endpoints, the page, the router, the server.
 const REFSERVER: &[&[&str]] = &[
-    &["private", "model", "arrivals", "metrics", "checks", "zip", "pgcluster"],
-    &["pki", "recent"],
+    &["private", "model", "arrivals", "metrics", "checks", "zip"],
+    &["pki"],
     &["store", "tls"],
-    &["faults", "sandbox", "evidence", "pgstore"],
+    &["faults", "sandbox", "evidence"],
     &["api"],
     &["web"],
     &["router"],
