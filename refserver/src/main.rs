@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use std::time::Duration;
 
@@ -11,7 +12,7 @@ use clap::{Parser, Subcommand};
 use refserver::model::Office;
 use refserver::pki::{self, PkiPaths};
 use refserver::server::{self, ServerConfig};
-use refserver::store::{PgStore, SqliteStore, Store};
+use refserver::store::{Opener, Store, StoreLocation};
 
 /// ケアプランデータ連携 reference relay: mutual-TLS exchange of standard-spec CSV files between offices.
 ///
@@ -138,12 +139,18 @@ struct StoreArgs {
 }
 
 impl StoreArgs {
-    fn open(&self) -> Result<Box<dyn Store>> {
-        Ok(match (&self.store, &self.data) {
-            (Some(url), _) => Box::new(PgStore::open(url).context("cannot open the PostgreSQL store")?),
-            (None, Some(data)) => Box::new(SqliteStore::open(data)?),
+    /// The one place the flags (or their variables) become a location; `max_bytes` limits an embedded store.
+    fn location(self, max_bytes: Option<u64>) -> Result<StoreLocation> {
+        Ok(match (self.store, self.data) {
+            (Some(url), _) => StoreLocation::Postgres { url },
+            (None, Some(dir)) => StoreLocation::Embedded { dir, max_bytes },
             (None, None) => bail!("give --data FOLDER or --store postgres://…"),
         })
+    }
+
+    /// Opens the store for a tool.
+    fn open(self) -> Result<Arc<dyn Store>> {
+        self.location(None)?.open(Opener::Tool).context("cannot open the store")
     }
 }
 
@@ -396,10 +403,8 @@ fn run(command: Command) -> Result<()> {
             max_store_mb,
             metrics_from,
         } => {
-            let mut config = ServerConfig::new(listen, store.data.unwrap_or_default(), pki);
-            config.store_url = store.store;
+            let mut config = ServerConfig::new(listen, store.location(max_store_mb.map(|mb| mb * 1024 * 1024))?, pki);
             config.record = record;
-            config.max_store_bytes = max_store_mb.map(|mb| mb * 1024 * 1024);
             config.api.max_body = max_body;
             config.api.upload_budget = upload_budget_mb * 1024 * 1024;
             config.api.metrics_from = metrics_from;

@@ -13,7 +13,7 @@ use std::time::Duration;
 use refserver::model::{AuditEntry, Office};
 use refserver::pki::{self, PkiPaths};
 use refserver::sandbox::{Sandbox, CARE_MANAGER, HOME_HELP};
-use refserver::store::{SqliteStore, Store};
+use refserver::store::{SqliteStore, Store, StoreLocation};
 use reqwest::StatusCode;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -273,7 +273,12 @@ impl rustls::client::danger::ServerCertVerifier for AnyServer {
 /// limited to 2 MB still takes a valid send.
 #[tokio::test(flavor = "multi_thread")]
 async fn handshake_noise_is_counted_not_stored_and_cannot_fill_the_store() {
-    let mut relay = Relay::start_with(|config| config.max_store_bytes = Some(2 * 1024 * 1024)).await;
+    let mut relay = Relay::start_with(|config| {
+        if let StoreLocation::Embedded { max_bytes, .. } = &mut config.store {
+            *max_bytes = Some(2 * 1024 * 1024);
+        }
+    })
+    .await;
     for _ in 0..600 {
         drop(TcpStream::connect(relay.addr).await.unwrap());
     }

@@ -10,6 +10,7 @@ use loadtest::profile::Profile;
 
 use crate::relay_process::{free_port, wait_ready, RelayGuard};
 use refserver::store::pgcluster::{ClusterTls, PgCluster};
+use refserver::store::StoreLocation;
 
 /// The short run CI makes: long enough for every office to exchange many times, short enough for the budget.
 pub const CI_RUN_TIME: &str = "20s";
@@ -128,8 +129,8 @@ fn postgres_for(sandbox: &refserver::sandbox::Sandbox, tls: bool) -> Result<(PgC
         url = format!("{url}?sslmode=verify-full&sslrootcert={}", pki.ca_cert().display());
     }
     refserver::store::copy_offices(
-        &refserver::store::SqliteStore::open(&sandbox.data)?,
-        &refserver::store::PgStore::open(&url)?,
+        &StoreLocation::embedded(sandbox.data.clone()),
+        &StoreLocation::Postgres { url: url.clone() },
     )?;
     let over = if tls { "TLS, verify-full" } else { "plain" };
     eprintln!("xtask: PostgreSQL on 127.0.0.1:{} (database relay, {over})", cluster.port);

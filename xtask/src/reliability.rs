@@ -381,6 +381,7 @@ async fn crash_test(kills: usize, budget: Duration, mutation: Mutation) -> Resul
 /// `mutation` plants a fault in the shared database after every kill of node A (the checker must then fail).
 async fn cluster_crash_test(kills: usize, budget: Duration, mutation: Mutation) -> Result<(Row, Counts)> {
     use refserver::store::pgcluster::PgCluster;
+    use refserver::store::StoreLocation;
     let binary = crate::relay_process::build(false)?.join("careplan-refserver");
     crate::install_postgres("the two-node crash test")?;
     let dir = tempfile::tempdir()?;
@@ -388,8 +389,8 @@ async fn cluster_crash_test(kills: usize, budget: Duration, mutation: Mutation) 
     let cluster = PgCluster::start(&crate::target_dir().join("reliability"))?;
     let url = cluster.database("relay")?;
     refserver::store::copy_offices(
-        &refserver::store::SqliteStore::open(&sandbox.data)?,
-        &refserver::store::PgStore::open(&url)?,
+        &StoreLocation::embedded(sandbox.data.clone()),
+        &StoreLocation::Postgres { url: url.clone() },
     )?;
     let node = |port: u16| -> Result<crate::relay_process::RelayGuard> {
         let mut command = sandbox.relay_command(&binary, port);

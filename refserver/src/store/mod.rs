@@ -13,12 +13,14 @@ use std::sync::Arc;
 use crate::model::Subject;
 use crate::model::{AuditEntry, Cursor, FileMeta, Inserted, Mailbox, MessageMeta, NewMessage, Office, Page, Status};
 
+mod location;
 #[cfg(feature = "sandbox")]
 pub mod pgcluster;
 pub mod postgres;
 pub mod recent;
 pub mod sqlite;
 
+pub use location::{Opener, StoreLocation};
 pub use postgres::{OpenError, PgStore, SslMode};
 pub use sqlite::SqliteStore;
 
@@ -137,9 +139,10 @@ pub trait Store: Send + Sync {
     }
 }
 
-/// Registers in `to` every office `from` has (a sandbox's offices, made in its embedded store, on a PostgreSQL
-/// database); returns how many.
-pub fn copy_offices(from: &dyn Store, to: &dyn Store) -> Result<usize> {
+/// Registers in the store at `to` every office the store at `from` has (a sandbox's offices, made in its
+/// embedded store, on a PostgreSQL database); returns how many.
+pub fn copy_offices(from: &StoreLocation, to: &StoreLocation) -> std::result::Result<usize, OpenError> {
+    let (from, to) = (from.open(Opener::Tool)?, to.open(Opener::Tool)?);
     let offices = from.offices(None).wait()?;
     for office in &offices {
         to.put_office(office).wait()?;
