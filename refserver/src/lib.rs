@@ -5,6 +5,7 @@
 pub mod api;
 pub mod arrivals;
 pub mod checks;
+pub mod clock;
 pub mod evidence;
 pub mod faults;
 pub mod metrics;

@@ -280,7 +280,7 @@ fn run(command: Command) -> Result<()> {
         Command::Office { command: OfficeCommand::Remove { office: OfficeFolders { store, pki, number } } } => {
             let store = store.open()?;
             let entry = refserver::model::AuditEntry {
-                at: refserver::api::now(),
+                at: refserver::clock::now(),
                 office: Some(number.clone()),
                 action: "office_removed".into(),
                 message_id: None,

@@ -11,10 +11,12 @@ use hyper::{Method, Request, Response, StatusCode};
 use protocol::RecordedRequest;
 use protocol::{Health, Message, Route};
 
+use crate::api::access::{audit, visible_message};
+use crate::api::http::{error_answer, json_response, percent_decode, to_json};
+use crate::api::state::fault;
 use crate::api::{
-    acknowledge, anonymised, audit, directory, download, dry_run, error_answer, evidence, fault, json_response,
-    mailbox, metrics, percent_decode, registered_office, send, to_json, visible_message, whoami, ApiError, AppState,
-    Body, UploadDigest,
+    acknowledge, anonymised, directory, download, dry_run, evidence, mailbox, metrics, registered_office, send, whoami,
+    ApiError, AppState, Body, UploadDigest,
 };
 use crate::checks::shown;
 use crate::model::Mailbox;

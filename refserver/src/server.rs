@@ -127,6 +127,8 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let pki = PkiPaths::new(&config.pki);
     crate::pki::ensure_signing(&pki)?;
     let signer = crate::evidence::Signer::load(&pki)?;
+    #[cfg(feature = "faults")]
+    let store = crate::faults::wrap(store, config.api.faults);
     let state = Arc::new(AppState::new(store, config.api.clone(), recorder, signer));
     // Sends stored by other relay nodes wake this node's waiting inboxes too (the state is held weakly: the
     // store lives inside it).
@@ -364,7 +366,7 @@ async fn reject(state: &Arc<AppState>, refusals: &Refusals, peer: SocketAddr, re
 async fn audit_refusals(state: Arc<AppState>, details: Vec<String>) {
     for detail in details {
         let entry = AuditEntry {
-            at: api::now(),
+            at: crate::clock::now(),
             office: None,
             action: "auth_failure".into(),
             message_id: None,
@@ -388,8 +390,13 @@ async fn retention_loop(state: Arc<AppState>, retention: Duration, mut shutdown:
                 let count = state.store.purge_before(&cutoff).await?;
                 if count > 0 {
                     let detail = Some(format!("{count} messages created before {cutoff}"));
-                    let entry =
-                        AuditEntry { at: api::now(), office: None, action: "purge".into(), message_id: None, detail };
+                    let entry = AuditEntry {
+                        at: crate::clock::now(),
+                        office: None,
+                        action: "purge".into(),
+                        message_id: None,
+                        detail,
+                    };
                     state.store.audit(&entry).await?;
                     state.store.compact().await?;
                 }

@@ -311,7 +311,7 @@ fn refused_handshakes_leave_the_last_quarter_of_a_limited_store_to_offices() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open_limited(&dir.path().join("data"), Some(512 * 1024)).unwrap();
     let entry = |action: &str| AuditEntry {
-        at: refserver::api::now(),
+        at: refserver::clock::now(),
         office: None,
         action: action.into(),
         message_id: None,

@@ -25,7 +25,7 @@ const SUITES: &[&[&str]] = &[&["provenance"], &["report"], &["html"], &["client"
 
 /// refserver, bottom up: values and helpers, storage and TLS, the endpoints, the page, the router, the server.
 const REFSERVER: &[&[&str]] = &[
-    &["private", "model", "arrivals", "metrics", "checks", "zip"],
+    &["private", "model", "arrivals", "metrics", "checks", "zip", "clock"],
     &["pki"],
     &["store", "tls"],
     &["faults", "sandbox", "evidence"],

@@ -387,6 +387,7 @@ impl<T> Unpin for Pending<T> {}
 enum PendingState<T> {
     Ready(Option<Result<T>>),
     Waiting(tokio::sync::oneshot::Receiver<Result<T>>),
+    Chained(std::pin::Pin<Box<dyn std::future::Future<Output = Result<T>> + Send>>),
 }
 
 impl<T> Pending<T> {
@@ -397,6 +398,11 @@ impl<T> Pending<T> {
     /// An answer that arrives on `receiver` (a dropped sender reads as a closed store).
     pub(crate) fn waiting(receiver: tokio::sync::oneshot::Receiver<Result<T>>) -> Pending<T> {
         Pending(PendingState::Waiting(receiver))
+    }
+
+    /// An answer made from other answers (a store wrapped around another awaits the inner one's).
+    pub fn chained(answer: impl std::future::Future<Output = Result<T>> + Send + 'static) -> Pending<T> {
+        Pending(PendingState::Chained(Box::pin(answer)))
     }
 
     /// Blocks this thread until the change is durable: for command-line tools and tests, not async code.
@@ -431,6 +437,7 @@ impl<T> std::future::Future for Pending<T> {
             PendingState::Waiting(answer) => {
                 std::pin::Pin::new(answer).poll(context).map(|answer| answer.unwrap_or(Err(StoreError::Closed)))
             }
+            PendingState::Chained(answer) => answer.as_mut().poll(context),
         }
     }
 }

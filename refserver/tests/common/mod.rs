@@ -196,7 +196,7 @@ pub fn remove_office(data: &Path, office: &str) {
     use refserver::model::AuditEntry;
     use refserver::store::{SqliteStore, Store};
     let removal = AuditEntry {
-        at: refserver::api::now(),
+        at: refserver::clock::now(),
         office: Some(office.into()),
         action: "office_removed".into(),
         message_id: None,
