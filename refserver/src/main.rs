@@ -329,50 +329,27 @@ fn run(command: Command) -> Result<()> {
                 |path: &std::path::Path| std::fs::read(path).with_context(|| format!("cannot read {}", path.display()));
             let bytes = read(&file)?;
             let pki = PkiPaths::new(&pki);
-            // (name, record, signature) for each record to check.
-            let records: Vec<(String, Vec<u8>, Vec<u8>)> = match refserver::zip::entries(&bytes)
-                .filter(|_| bytes.starts_with(b"PK"))
-            {
-                Some(entries) => {
-                    let signature_of =
-                        |name: &str| entries.iter().find(|(n, _)| *n == format!("{name}.sig")).map(|(_, b)| b.clone());
-                    let found: Vec<_> = entries
-                        .iter()
-                        .filter(|(name, _)| !name.ends_with(".sig"))
-                        // Entry names come from the file: shown escaped, never as terminal control sequences.
-                        .map(|(name, record)| {
-                            (refserver::checks::shown(name).into_owned(), record.clone(), signature_of(name))
-                        })
-                        .collect();
-                    if let Some((name, _, _)) = found.iter().find(|(_, _, signature)| signature.is_none()) {
-                        bail!("{name} in {} has no signature ({name}.sig)", file.display());
-                    }
-                    found
-                        .into_iter()
-                        .map(|(name, record, signature)| (name, record, signature.unwrap_or_default()))
-                        .collect()
-                }
-                None => {
+            let checked = match refserver::evidence::verify_bundle(&bytes, &pki) {
+                Err(refserver::evidence::EvidenceError::NotABundle) => {
                     let signature = signature.unwrap_or_else(|| {
                         let mut path = file.clone().into_os_string();
                         path.push(".sig");
                         PathBuf::from(path)
                     });
-                    vec![(refserver::checks::shown(&file.display().to_string()).into_owned(), bytes, read(&signature)?)]
+                    let name = refserver::checks::shown(&file.display().to_string()).into_owned();
+                    match refserver::evidence::verify(&bytes, &read(&signature)?, &pki) {
+                        Ok(verified) => vec![(name, verified)],
+                        Err(error) => bail!("{name}: 署名が合いません / {error}"),
+                    }
                 }
+                checked => checked.with_context(|| format!("{}", file.display()))?,
             };
-            if records.is_empty() {
-                bail!("{} holds no record to check", file.display());
-            }
-            for (name, record, signature) in &records {
-                match refserver::evidence::verify(record, signature, &pki) {
-                    Ok(verified) => println!(
-                        "{name}: 署名は正しく、中継サーバーが署名したときのままです / the signature holds: the record is as the relay signed it\n  \
-                         署名者 signer: {} (certificate SHA-256 {}, valid {} – {})",
-                        verified.signer, verified.sha256, verified.valid_from, verified.valid_until
-                    ),
-                    Err(error) => bail!("{name}: 署名が合いません / {error}"),
-                }
+            for (name, verified) in &checked {
+                println!(
+                    "{name}: 署名は正しく、中継サーバーが署名したときのままです / the signature holds: the record is as the relay signed it\n  \
+                     署名者 signer: {} (certificate SHA-256 {}, valid {} – {})",
+                    verified.signer, verified.sha256, verified.valid_from, verified.valid_until
+                );
             }
         }
         Command::Migrate { store } => {
