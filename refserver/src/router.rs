@@ -12,8 +12,8 @@ use protocol::RecordedRequest;
 use protocol::{Health, Message, Route};
 
 use crate::api::access::{audit, visible_message};
-use crate::api::http::{error_answer, json_response, percent_decode, to_json};
-use crate::api::state::fault;
+use crate::api::http::{json_response, percent_decode, to_json};
+use crate::api::state::{error_answer, fault};
 use crate::api::{
     acknowledge, anonymised, directory, download, dry_run, evidence, mailbox, metrics, registered_office, send, whoami,
     ApiError, AppState, Body, UploadDigest,

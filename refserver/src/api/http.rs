@@ -11,8 +11,6 @@ use protocol::ErrorCode;
 
 use crate::store::StoreError;
 
-use super::state::{fault, AppState};
-
 pub type Body = Full<Bytes>;
 
 /// An API error: its stable code (which sets the HTTP status), message, and the validator's report for
@@ -58,16 +56,6 @@ pub(crate) fn json_response(status: StatusCode, value: &serde_json::Value) -> Re
     *response.status_mut() = status;
     response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
     response
-}
-
-/// An error as the API answers it; with the `plain_errors` fault, as bare text.
-pub(crate) fn error_answer(state: &AppState, error: &ApiError) -> Response<Body> {
-    if fault(state, |f| f.plain_errors) {
-        let mut response = Response::new(Full::new(Bytes::from(error.message.clone())));
-        *response.status_mut() = error.status();
-        return response;
-    }
-    error_response(error)
 }
 
 pub fn error_response(error: &ApiError) -> Response<Body> {

@@ -4,6 +4,9 @@
 
 use std::sync::Arc;
 
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::Response;
 use protocol::RecordedRequest;
 
 use protocol::ErrorCode;
@@ -11,7 +14,7 @@ use protocol::ErrorCode;
 use crate::metrics::Metrics;
 use crate::store::Store;
 
-use super::http::ApiError;
+use super::http::{error_response, ApiError, Body};
 
 /// Limits and behaviour of the API.
 #[derive(Debug, Clone)]
@@ -61,6 +64,16 @@ impl Default for ApiConfig {
 /// Whether a deliberate fault is on (always false without the `faults` feature).
 pub(crate) fn fault(state: &AppState, which: fn(&crate::faults::Faults) -> bool) -> bool {
     configured_fault(&state.config, which)
+}
+
+/// An error as the API answers it; with the `plain_errors` fault, as bare text.
+pub(crate) fn error_answer(state: &AppState, error: &ApiError) -> Response<Body> {
+    if fault(state, |f| f.plain_errors) {
+        let mut response = Response::new(Full::new(Bytes::from(error.message.clone())));
+        *response.status_mut() = error.status();
+        return response;
+    }
+    error_response(error)
 }
 
 #[cfg(feature = "faults")]

@@ -21,8 +21,8 @@ use crate::checks::shown;
 use crate::model::{AuditEntry, Inserted, NewFile, NewMessage, Office};
 
 use super::access::{audit, audit_entry, registered_office};
-use super::http::{error_answer, is_image_name, json_response, to_json, ApiError, Body};
-use super::state::{configured_fault, fault, kib, ApiConfig, AppState};
+use super::http::{is_image_name, json_response, to_json, ApiError, Body};
+use super::state::{configured_fault, error_answer, fault, kib, ApiConfig, AppState};
 use crate::clock::{now, today};
 
 /// The digest of a send's files, attached to its response for the recording.
