@@ -12,9 +12,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use conformance::synth::people::Office;
 use conformance::validate::{validate_files, Options};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use refserver::model::{AuditEntry, NewFile, NewMessage};
 use refserver::sandbox::{Sandbox, CARE_MANAGER, HOME_HELP};
 use refserver::server::{self, ServerConfig};
-use refserver::store::{AuditEntry, NewFile, NewMessage, SqliteStore, Store};
+use refserver::store::{SqliteStore, Store};
 use suites::relay::send_form;
 
 /// One person's monthly ticket unit (第6表, 第7表, 利用者補足情報) from the sandbox's care manager to its provider.

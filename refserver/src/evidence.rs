@@ -43,6 +43,14 @@ pub enum EvidenceError {
     NotASigner(String),
     #[error("記録が別の署名用証明書を指しています / the record does not name the signing certificate (SHA-256 {0}) as its signer")]
     OtherSigner(String),
+    #[error("ZIP ではありません / not a ZIP archive")]
+    NotABundle,
+    #[error("確かめる記録がありません / the archive holds no record to check")]
+    EmptyBundle,
+    #[error("{0} に署名がありません / {0} has no signature ({0}.sig)")]
+    Unsigned(String),
+    #[error("{name}: 署名が合いません / {source}")]
+    Record { name: String, source: Box<EvidenceError> },
 }
 
 /// Japan time, the time of the offices' records.
@@ -403,6 +411,28 @@ pub fn verify(document: &[u8], signature: &[u8], pki: &PkiPaths) -> Result<Verif
     })
 }
 
+/// Checks every record of a saved bundle (the `.zip` the page downloads: each record with its detached `.sig`,
+/// another tool's re-packing included) with [`verify`]; a record without its signature fails the bundle. Returns
+/// each record's entry name, shown escaped (it comes from the file), with its signer.
+pub fn verify_bundle(archive: &[u8], pki: &PkiPaths) -> Result<Vec<(String, Verified)>, EvidenceError> {
+    let entries =
+        crate::zip::entries(archive).filter(|_| archive.starts_with(b"PK")).ok_or(EvidenceError::NotABundle)?;
+    let signature_of = |name: &str| entries.iter().find(|(n, _)| *n == format!("{name}.sig")).map(|(_, b)| b);
+    let mut checked = Vec::new();
+    for (name, record) in entries.iter().filter(|(name, _)| !name.ends_with(".sig")) {
+        let shown_name = shown(name).into_owned();
+        let signature = signature_of(name).ok_or_else(|| EvidenceError::Unsigned(shown_name.clone()))?;
+        match verify(record, signature, pki) {
+            Ok(verified) => checked.push((shown_name, verified)),
+            Err(error) => return Err(EvidenceError::Record { name: shown_name, source: Box::new(error) }),
+        }
+    }
+    if checked.is_empty() {
+        return Err(EvidenceError::EmptyBundle);
+    }
+    Ok(checked)
+}
+
 /// A signature as given: base64 text (trimmed) when it reads as such, else the DER bytes themselves.
 fn decode_signature(given: &[u8]) -> Vec<u8> {
     std::str::from_utf8(given)
@@ -454,6 +484,35 @@ mod tests {
         assert_eq!(decode_signature(format!("{}\r\n", base64_encode(&der)).as_bytes()), der, "a trailing line break");
         assert_eq!(decode_signature(&der), der, "DER bytes are not base64 text");
         assert_eq!(base64_encode(b"Ma"), "TWE=");
+    }
+
+    /// A saved bundle passes as the relay signed it, and fails once a byte of a record changed or a signature is
+    /// missing.
+    #[test]
+    fn a_tampered_bundle_fails_its_check() {
+        let dir = tempfile::tempdir().unwrap();
+        let pki = crate::pki::init(&dir.path().join("pki")).unwrap();
+        crate::pki::ensure_signing(&pki).unwrap();
+        let signer = Signer::load(&pki).unwrap();
+        let record = format!("{{\"signer\": \"{}\"}}", fingerprint(&certificate_der(&pki.signing_cert()).unwrap()));
+        let signature = base64_encode(&signer.sign(record.as_bytes()).unwrap());
+        let bundle = |record: &[u8], signature: Option<&str>| {
+            let mut entries = vec![("record.json", record)];
+            entries.extend(signature.map(|signature| ("record.json.sig", signature.as_bytes())));
+            crate::zip::stored(entries).unwrap()
+        };
+        let checked = verify_bundle(&bundle(record.as_bytes(), Some(&signature)), &pki).unwrap();
+        assert_eq!(checked.iter().map(|(name, _)| name.as_str()).collect::<Vec<_>>(), ["record.json"]);
+        let mut tampered = record.clone().into_bytes();
+        tampered[3] ^= 0x01;
+        let refused = verify_bundle(&bundle(&tampered, Some(&signature)), &pki).unwrap_err();
+        assert!(
+            matches!(&refused, EvidenceError::Record { source, .. } if matches!(**source, EvidenceError::BadSignature)),
+            "{refused}"
+        );
+        let unsigned = verify_bundle(&bundle(record.as_bytes(), None), &pki).unwrap_err();
+        assert!(matches!(unsigned, EvidenceError::Unsigned(_)), "{unsigned}");
+        assert!(matches!(verify_bundle(record.as_bytes(), &pki), Err(EvidenceError::NotABundle)));
     }
 
     #[test]

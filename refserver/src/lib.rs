@@ -5,16 +5,13 @@
 pub mod api;
 pub mod arrivals;
 pub mod checks;
+pub mod clock;
 pub mod evidence;
 pub mod faults;
 pub mod metrics;
 pub mod model;
-#[cfg(feature = "sandbox")]
-pub mod pgcluster;
-pub mod pgstore;
 pub mod pki;
 pub mod private;
-pub mod recent;
 pub mod router;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;

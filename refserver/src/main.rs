@@ -3,15 +3,16 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
-use refserver::pgstore::PgStore;
+use refserver::model::Office;
 use refserver::pki;
 use refserver::server::{self, ServerConfig};
-use refserver::store::{Office, SqliteStore, Store};
+use refserver::store::{Opener, Store, StoreLocation};
 use transport::PkiPaths;
 
 /// ケアプランデータ連携 reference relay: mutual-TLS exchange of standard-spec CSV files between offices.
@@ -139,12 +140,18 @@ struct StoreArgs {
 }
 
 impl StoreArgs {
-    fn open(&self) -> Result<Box<dyn Store>> {
-        Ok(match (&self.store, &self.data) {
-            (Some(url), _) => Box::new(PgStore::open(url).context("cannot open the PostgreSQL store")?),
-            (None, Some(data)) => Box::new(SqliteStore::open(data)?),
+    /// The one place the flags (or their variables) become a location; `max_bytes` limits an embedded store.
+    fn location(self, max_bytes: Option<u64>) -> Result<StoreLocation> {
+        Ok(match (self.store, self.data) {
+            (Some(url), _) => StoreLocation::Postgres { url },
+            (None, Some(dir)) => StoreLocation::Embedded { dir, max_bytes },
             (None, None) => bail!("give --data FOLDER or --store postgres://…"),
         })
+    }
+
+    /// Opens the store for a tool.
+    fn open(self) -> Result<Arc<dyn Store>> {
+        self.location(None)?.open(Opener::Tool).context("cannot open the store")
     }
 }
 
@@ -273,8 +280,8 @@ fn run(command: Command) -> Result<()> {
         }
         Command::Office { command: OfficeCommand::Remove { office: OfficeFolders { store, pki, number } } } => {
             let store = store.open()?;
-            let entry = refserver::store::AuditEntry {
-                at: refserver::api::now(),
+            let entry = refserver::model::AuditEntry {
+                at: refserver::clock::now(),
                 office: Some(number.clone()),
                 action: "office_removed".into(),
                 message_id: None,
@@ -323,50 +330,27 @@ fn run(command: Command) -> Result<()> {
                 |path: &std::path::Path| std::fs::read(path).with_context(|| format!("cannot read {}", path.display()));
             let bytes = read(&file)?;
             let pki = PkiPaths::new(&pki);
-            // (name, record, signature) for each record to check.
-            let records: Vec<(String, Vec<u8>, Vec<u8>)> = match refserver::zip::entries(&bytes)
-                .filter(|_| bytes.starts_with(b"PK"))
-            {
-                Some(entries) => {
-                    let signature_of =
-                        |name: &str| entries.iter().find(|(n, _)| *n == format!("{name}.sig")).map(|(_, b)| b.clone());
-                    let found: Vec<_> = entries
-                        .iter()
-                        .filter(|(name, _)| !name.ends_with(".sig"))
-                        // Entry names come from the file: shown escaped, never as terminal control sequences.
-                        .map(|(name, record)| {
-                            (refserver::checks::shown(name).into_owned(), record.clone(), signature_of(name))
-                        })
-                        .collect();
-                    if let Some((name, _, _)) = found.iter().find(|(_, _, signature)| signature.is_none()) {
-                        bail!("{name} in {} has no signature ({name}.sig)", file.display());
-                    }
-                    found
-                        .into_iter()
-                        .map(|(name, record, signature)| (name, record, signature.unwrap_or_default()))
-                        .collect()
-                }
-                None => {
+            let checked = match refserver::evidence::verify_bundle(&bytes, &pki) {
+                Err(refserver::evidence::EvidenceError::NotABundle) => {
                     let signature = signature.unwrap_or_else(|| {
                         let mut path = file.clone().into_os_string();
                         path.push(".sig");
                         PathBuf::from(path)
                     });
-                    vec![(refserver::checks::shown(&file.display().to_string()).into_owned(), bytes, read(&signature)?)]
+                    let name = refserver::checks::shown(&file.display().to_string()).into_owned();
+                    match refserver::evidence::verify(&bytes, &read(&signature)?, &pki) {
+                        Ok(verified) => vec![(name, verified)],
+                        Err(error) => bail!("{name}: 署名が合いません / {error}"),
+                    }
                 }
+                checked => checked.with_context(|| format!("{}", file.display()))?,
             };
-            if records.is_empty() {
-                bail!("{} holds no record to check", file.display());
-            }
-            for (name, record, signature) in &records {
-                match refserver::evidence::verify(record, signature, &pki) {
-                    Ok(verified) => println!(
-                        "{name}: 署名は正しく、中継サーバーが署名したときのままです / the signature holds: the record is as the relay signed it\n  \
-                         署名者 signer: {} (certificate SHA-256 {}, valid {} – {})",
-                        verified.signer, verified.sha256, verified.valid_from, verified.valid_until
-                    ),
-                    Err(error) => bail!("{name}: 署名が合いません / {error}"),
-                }
+            for (name, verified) in &checked {
+                println!(
+                    "{name}: 署名は正しく、中継サーバーが署名したときのままです / the signature holds: the record is as the relay signed it\n  \
+                     署名者 signer: {} (certificate SHA-256 {}, valid {} – {})",
+                    verified.signer, verified.sha256, verified.valid_from, verified.valid_until
+                );
             }
         }
         Command::Migrate { store } => {
@@ -397,10 +381,8 @@ fn run(command: Command) -> Result<()> {
             max_store_mb,
             metrics_from,
         } => {
-            let mut config = ServerConfig::new(listen, store.data.unwrap_or_default(), pki);
-            config.store_url = store.store;
+            let mut config = ServerConfig::new(listen, store.location(max_store_mb.map(|mb| mb * 1024 * 1024))?, pki);
             config.record = record;
-            config.max_store_bytes = max_store_mb.map(|mb| mb * 1024 * 1024);
             config.api.max_body = max_body;
             config.api.upload_budget = upload_budget_mb * 1024 * 1024;
             config.api.metrics_from = metrics_from;

@@ -11,13 +11,15 @@ use hyper::{Method, Request, Response, StatusCode};
 use protocol::RecordedRequest;
 use protocol::{Health, Message, Route};
 
+use crate::api::access::{audit, visible_message};
+use crate::api::http::{json_response, percent_decode, to_json};
+use crate::api::state::{error_answer, fault};
 use crate::api::{
-    acknowledge, anonymised, audit, directory, download, dry_run, error_answer, evidence, fault, json_response,
-    mailbox, metrics, percent_decode, registered_office, send, to_json, visible_message, whoami, ApiError, AppState,
-    Body, UploadDigest,
+    acknowledge, anonymised, directory, download, dry_run, evidence, mailbox, metrics, registered_office, send, whoami,
+    ApiError, AppState, Body, UploadDigest,
 };
 use crate::checks::shown;
-use crate::store::Mailbox;
+use crate::model::Mailbox;
 
 /// One client connection as each of its requests sees it: access is decided again at every request, so a
 /// certificate revoked or an office removed while the connection is open acts no more on it.

@@ -3,8 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::model::Office;
 use crate::pki::{self, PkiError};
-use crate::store::{Office, SqliteStore, Store, StoreError};
+use crate::store::{SqliteStore, Store, StoreError};
 use transport::{https_client, PkiPaths};
 
 #[derive(Debug, thiserror::Error)]

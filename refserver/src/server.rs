@@ -15,21 +15,19 @@ use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
 use crate::api::{self, ApiConfig, ApiError, AppState};
-use crate::pgstore::PgStore;
-use crate::store::{AuditEntry, SqliteStore, Store, StoreError};
+use crate::model::AuditEntry;
+use crate::store::{Opener, Store, StoreError, StoreLocation};
 use crate::tls;
 use transport::PkiPaths;
 
 /// How often the retention purge runs (on a shared database: once per interval across the nodes).
 const PURGE_INTERVAL: Duration = Duration::from_secs(3600);
 
-/// Memory for the latest messages, served to their recipients without a trip to SQLite.
-const RECENT_BYTES: usize = 64 << 20;
-
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
-    pub data: PathBuf,
+    /// where the relay keeps everything
+    pub store: StoreLocation,
     pub pki: PathBuf,
     pub api: ApiConfig,
     /// messages older than this are purged (and the purge audited)
@@ -42,19 +40,16 @@ pub struct ServerConfig {
     pub request_timeout: Duration,
     /// append one JSON line per request to this file (`serve --record`)
     pub record: Option<PathBuf>,
-    /// largest size of the store's database, in bytes; sends beyond it get 507
-    pub max_store_bytes: Option<u64>,
-    /// a PostgreSQL database (`postgres://…`) instead of the embedded store in `data`
-    pub store_url: Option<String>,
     /// a connection older than this is closed after its next answer: access is decided again on a new one
     pub max_connection_age: Duration,
 }
 
 impl ServerConfig {
-    pub fn new(listen: SocketAddr, data: PathBuf, pki: PathBuf) -> ServerConfig {
+    /// A relay on `listen` over the store at `store` (a folder: the embedded store in it) and the PKI in `pki`.
+    pub fn new(listen: SocketAddr, store: impl Into<StoreLocation>, pki: PathBuf) -> ServerConfig {
         ServerConfig {
             listen,
-            data,
+            store: store.into(),
             pki,
             api: ApiConfig::default(),
             retention: Duration::from_secs(400 * 24 * 3600),
@@ -62,8 +57,6 @@ impl ServerConfig {
             header_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(120),
             record: None,
-            max_store_bytes: None,
-            store_url: None,
             max_connection_age: Duration::from_secs(600),
         }
     }
@@ -76,7 +69,7 @@ pub enum ServerError {
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
     #[error(transparent)]
-    Postgres(#[from] crate::pgstore::OpenError),
+    Postgres(#[from] crate::store::OpenError),
     #[error(transparent)]
     NotPrivate(#[from] crate::private::NotPrivate),
     #[error("cannot listen on {0}: {1}")]
@@ -106,8 +99,10 @@ impl RunningServer {
 
 pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     crate::private::check(&config.pki)?;
-    if config.store_url.is_none() && config.data.exists() {
-        crate::private::check(&config.data)?;
+    if let StoreLocation::Embedded { dir, .. } = &config.store {
+        if dir.exists() {
+            crate::private::check(dir)?;
+        }
     }
     #[cfg(feature = "faults")]
     let build: tls::Builder = match config.api.faults {
@@ -118,16 +113,11 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     #[cfg(not(feature = "faults"))]
     let build: tls::Builder = tls::server_config;
     let tls = Arc::new(tls::Reloading::new(PkiPaths::new(&config.pki), build)?);
-    let store: Arc<dyn Store> = match config.store_url.clone() {
-        // Connecting waits on the network: off the async workers. No copy of recent messages: another node's
-        // change would not reach it.
-        Some(url) => Arc::new(
-            tokio::task::spawn_blocking(move || PgStore::open(&url))
-                .await
-                .map_err(|error| StoreError::Writer(error.to_string()))??,
-        ),
-        None => Arc::new(SqliteStore::open_limited(&config.data, config.max_store_bytes)?.with_recent(RECENT_BYTES)),
-    };
+    // Connecting to a database waits on the network: off the async workers.
+    let location = config.store.clone();
+    let store: Arc<dyn Store> = tokio::task::spawn_blocking(move || location.open(Opener::Relay))
+        .await
+        .map_err(|_| StoreError::Panicked { during: "opening the store" })??;
     let listener = TcpListener::bind(config.listen).await.map_err(|e| ServerError::Listen(config.listen, e))?;
     let local_addr = listener.local_addr().map_err(|e| ServerError::Listen(config.listen, e))?;
     let recorder = match &config.record {
@@ -137,6 +127,8 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let pki = PkiPaths::new(&config.pki);
     crate::pki::ensure_signing(&pki)?;
     let signer = crate::evidence::Signer::load(&pki)?;
+    #[cfg(feature = "faults")]
+    let store = crate::faults::wrap(store, config.api.faults);
     let state = Arc::new(AppState::new(store, config.api.clone(), recorder, signer));
     // Sends stored by other relay nodes wake this node's waiting inboxes too (the state is held weakly: the
     // store lives inside it).
@@ -374,7 +366,7 @@ async fn reject(state: &Arc<AppState>, refusals: &Refusals, peer: SocketAddr, re
 async fn audit_refusals(state: Arc<AppState>, details: Vec<String>) {
     for detail in details {
         let entry = AuditEntry {
-            at: api::now(),
+            at: crate::clock::now(),
             office: None,
             action: "auth_failure".into(),
             message_id: None,
@@ -398,8 +390,13 @@ async fn retention_loop(state: Arc<AppState>, retention: Duration, mut shutdown:
                 let count = state.store.purge_before(&cutoff).await?;
                 if count > 0 {
                     let detail = Some(format!("{count} messages created before {cutoff}"));
-                    let entry =
-                        AuditEntry { at: api::now(), office: None, action: "purge".into(), message_id: None, detail };
+                    let entry = AuditEntry {
+                        at: crate::clock::now(),
+                        office: None,
+                        action: "purge".into(),
+                        message_id: None,
+                        detail,
+                    };
                     state.store.audit(&entry).await?;
                     state.store.compact().await?;
                 }

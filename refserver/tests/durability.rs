@@ -7,9 +7,10 @@
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
+use refserver::model::{AuditEntry, NewFile, NewMessage};
 use refserver::sandbox::{Sandbox, CARE_MANAGER, HOME_HELP};
 use refserver::server::{self, ServerConfig};
-use refserver::store::{AuditEntry, NewFile, NewMessage, SqliteStore, Store};
+use refserver::store::{SqliteStore, Store, StoreLocation};
 use suites::relay::send_form;
 
 fn free_port() -> u16 {
@@ -142,7 +143,7 @@ async fn a_full_store_answers_507_and_keeps_everything_accepted() {
     let dir = tempfile::tempdir().unwrap();
     let sandbox = Sandbox::care_manager_and_home_help(dir.path()).unwrap();
     let mut config = ServerConfig::new("127.0.0.1:0".parse().unwrap(), sandbox.data.clone(), sandbox.pki.clone());
-    config.max_store_bytes = Some(512 * 1024);
+    config.store = StoreLocation::Embedded { dir: sandbox.data.clone(), max_bytes: Some(512 * 1024) };
     let running = server::start(config).await.unwrap();
     let base = format!("https://127.0.0.1:{}", running.local_addr.port());
     let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/valid/kaigo2-new-plan");

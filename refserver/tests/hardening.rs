@@ -10,9 +10,10 @@ use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use refserver::model::{AuditEntry, Office};
 use refserver::pki;
 use refserver::sandbox::{Sandbox, CARE_MANAGER, HOME_HELP};
-use refserver::store::{AuditEntry, Office, SqliteStore, Store};
+use refserver::store::{SqliteStore, Store, StoreLocation};
 use reqwest::StatusCode;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -273,7 +274,12 @@ impl rustls::client::danger::ServerCertVerifier for AnyServer {
 /// limited to 2 MB still takes a valid send.
 #[tokio::test(flavor = "multi_thread")]
 async fn handshake_noise_is_counted_not_stored_and_cannot_fill_the_store() {
-    let mut relay = Relay::start_with(|config| config.max_store_bytes = Some(2 * 1024 * 1024)).await;
+    let mut relay = Relay::start_with(|config| {
+        if let StoreLocation::Embedded { max_bytes, .. } = &mut config.store {
+            *max_bytes = Some(2 * 1024 * 1024);
+        }
+    })
+    .await;
     for _ in 0..600 {
         drop(TcpStream::connect(relay.addr).await.unwrap());
     }
@@ -306,7 +312,7 @@ fn refused_handshakes_leave_the_last_quarter_of_a_limited_store_to_offices() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open_limited(&dir.path().join("data"), Some(512 * 1024)).unwrap();
     let entry = |action: &str| AuditEntry {
-        at: refserver::api::now(),
+        at: refserver::clock::now(),
         office: None,
         action: action.into(),
         message_id: None,

@@ -13,9 +13,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use common::{param, pki, tls_cluster, verify_full, with};
-use refserver::pgstore::PgStore;
 use refserver::sandbox::{CARE_MANAGER as A, HOME_HELP as B};
-use refserver::store::{SqliteStore, Store};
+use refserver::store::PgStore;
+use refserver::store::{Store, StoreLocation};
 
 /// Every test's bound: a hung connection fails it instead of hanging the run.
 const BOUND: Duration = Duration::from_secs(60);
@@ -43,10 +43,9 @@ async fn two_nodes_open_the_store_over_verify_full_and_carry_an_exchange() {
     let exchange = async {
         let mut second = None;
         let a = common::Relay::start_with(|config| {
-            let registered = SqliteStore::open(&config.data).unwrap().offices(None).wait().unwrap();
-            let store = PgStore::open(&url).unwrap();
-            registered.iter().for_each(|office| store.put_office(office).wait().unwrap());
-            config.store_url = Some(url.clone());
+            let postgres = StoreLocation::Postgres { url: url.clone() };
+            refserver::store::copy_offices(&config.store, &postgres).unwrap();
+            config.store = postgres;
             second = Some(config.clone());
         })
         .await;

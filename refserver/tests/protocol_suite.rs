@@ -8,6 +8,7 @@ use conformance::i18n::Lang;
 use refserver::faults::Faults;
 use refserver::sandbox::{Sandbox, SandboxOffice};
 use refserver::server::{self, ServerConfig};
+use refserver::store::StoreLocation;
 use suites::relay::{self, OfficeIdentity, RelayTarget};
 use suites::Outcome;
 
@@ -167,20 +168,16 @@ async fn each_planted_fault_fails_its_case() {
 /// against node A, then against node B on the same data.
 #[tokio::test(flavor = "multi_thread")]
 async fn two_nodes_on_postgresql_pass_the_protocol_suite_through_either() {
-    use refserver::store::Store;
     let Some(cluster) = common::postgres() else { return };
     let url = cluster.database("suite").unwrap();
     let first = setup(1024 * 1024).await;
-    let registered = refserver::store::SqliteStore::open(&first.sandbox.data).unwrap();
-    let store = refserver::pgstore::PgStore::open(&url).unwrap();
-    for office in registered.offices(None).await.unwrap() {
-        store.put_office(&office).await.unwrap();
-    }
+    let postgres = StoreLocation::Postgres { url: url.clone() };
+    refserver::store::copy_offices(&StoreLocation::embedded(first.sandbox.data.clone()), &postgres).unwrap();
     let node = || {
         let mut config =
             ServerConfig::new("127.0.0.1:0".parse().unwrap(), first.sandbox.data.clone(), first.sandbox.pki.clone());
         config.api.max_body = 1024 * 1024;
-        config.store_url = Some(url.clone());
+        config.store = postgres.clone();
         server::start(config)
     };
     let (a, b) = (node().await.unwrap(), node().await.unwrap());

@@ -10,10 +10,11 @@ mod common;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
+use refserver::model::AuditEntry;
 use refserver::pki;
 use refserver::sandbox::{CARE_MANAGER, HOME_HELP};
 use refserver::server;
-use refserver::store::{AuditEntry, SqliteStore, Store};
+use refserver::store::{SqliteStore, Store};
 use reqwest::StatusCode;
 use transport::PkiPaths;
 

@@ -8,8 +8,8 @@
 mod common;
 
 use refserver::model::{AuditEntry, Cursor, Inserted, Mailbox, NewFile, NewMessage, Office, Status, Subject};
-use refserver::pgstore::PgStore;
-use refserver::store::{SqliteStore, Store};
+use refserver::store::PgStore;
+use refserver::store::{SqliteStore, Store, StoreLocation};
 
 const A: &str = "1370001002";
 const B: &str = "1370002058";
@@ -266,11 +266,9 @@ async fn a_relay_on_postgresql_carries_a_whole_exchange() {
     let url = cluster.database("relay_exchange").unwrap();
     let relay = common::Relay::start_with(|config| {
         // The sandbox registered its offices in the embedded store: register the same in PostgreSQL.
-        let sandbox = refserver::store::SqliteStore::open(&config.data).unwrap();
-        let offices = sandbox.offices(None).wait().unwrap();
-        let store = PgStore::open(&url).unwrap();
-        offices.iter().for_each(|office| store.put_office(office).wait().unwrap());
-        config.store_url = Some(url.clone());
+        let postgres = StoreLocation::Postgres { url: url.clone() };
+        refserver::store::copy_offices(&config.store, &postgres).unwrap();
+        config.store = postgres;
     })
     .await;
     let files = common::plan_unit();
@@ -303,12 +301,9 @@ async fn two_relay_nodes_on_one_database_serve_any_office_on_either() {
     let Some(cluster) = common::postgres() else { return };
     let url = cluster.database("two_nodes").unwrap();
     let register = |config: &mut refserver::server::ServerConfig| {
-        let sandbox = SqliteStore::open(&config.data).unwrap();
-        let store = PgStore::open(&url).unwrap();
-        for office in sandbox.offices(None).wait().unwrap() {
-            store.put_office(&office).wait().unwrap();
-        }
-        config.store_url = Some(url.clone());
+        let postgres = StoreLocation::Postgres { url: url.clone() };
+        refserver::store::copy_offices(&config.store, &postgres).unwrap();
+        config.store = postgres;
     };
     let mut second_config = None;
     let a = common::Relay::start_with(|config| {

@@ -9,9 +9,9 @@ use loadtest::population::Population;
 use loadtest::profile::Profile;
 
 use crate::relay_process::{free_port, wait_ready, RelayGuard};
-use refserver::pgcluster::{ClusterTls, PgCluster};
 use refserver::sandbox::{Sandbox, SandboxOffice};
-use refserver::store::Store;
+use refserver::store::pgcluster::{ClusterTls, PgCluster};
+use refserver::store::StoreLocation;
 
 /// The short run CI makes: long enough for every office to exchange many times, short enough for the budget.
 pub const CI_RUN_TIME: &str = "20s";
@@ -130,11 +130,10 @@ fn postgres_for(sandbox: &Sandbox, tls: bool) -> Result<(PgCluster, String)> {
         // A temporary folder's path: nothing in it to percent-encode.
         url = format!("{url}?sslmode=verify-full&sslrootcert={}", pki.ca_cert().display());
     }
-    let registered = refserver::store::SqliteStore::open(&sandbox.data)?;
-    let store = refserver::pgstore::PgStore::open(&url)?;
-    for office in registered.offices(None).wait()? {
-        store.put_office(&office).wait()?;
-    }
+    refserver::store::copy_offices(
+        &StoreLocation::embedded(sandbox.data.clone()),
+        &StoreLocation::Postgres { url: url.clone() },
+    )?;
     let over = if tls { "TLS, verify-full" } else { "plain" };
     eprintln!("xtask: PostgreSQL on 127.0.0.1:{} (database relay, {over})", cluster.port);
     Ok((cluster, url))

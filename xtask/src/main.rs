@@ -211,7 +211,7 @@ pub fn install_debian_packages(packages: &[&str], needed_by: &str) -> Result<()>
 /// `postgresql` when they are missing, and stops the default cluster the package may have started (the tests
 /// start their own on free ports under target/; nothing is left running).
 pub fn install_postgres(needed_by: &str) -> Result<()> {
-    if refserver::pgcluster::PgCluster::installed() {
+    if refserver::store::pgcluster::PgCluster::installed() {
         return Ok(());
     }
     install_debian_packages(&["postgresql"], needed_by)?;

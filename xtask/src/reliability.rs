@@ -176,7 +176,7 @@ enum Planted<'a> {
     /// the single relay's SQLite store, in its data folder
     Sqlite(&'a std::path::Path),
     /// the PostgreSQL database the relay nodes share
-    Postgres(&'a refserver::pgcluster::PgCluster, &'a str),
+    Postgres(&'a refserver::store::pgcluster::PgCluster, &'a str),
 }
 
 impl Mutation {
@@ -380,21 +380,18 @@ async fn crash_test(kills: usize, budget: Duration, mutation: Mutation) -> Resul
 /// retried under its key and must come back as the same message.
 /// `mutation` plants a fault in the shared database after every kill of node A (the checker must then fail).
 async fn cluster_crash_test(kills: usize, budget: Duration, mutation: Mutation) -> Result<(Row, Counts)> {
-    use refserver::pgcluster::PgCluster;
-    use refserver::store::Store;
+    use refserver::store::pgcluster::PgCluster;
+    use refserver::store::StoreLocation;
     let binary = crate::relay_process::build(false)?.join("careplan-refserver");
     crate::install_postgres("the two-node crash test")?;
     let dir = tempfile::tempdir()?;
     let sandbox = Sandbox::care_manager_and_home_help(dir.path())?;
     let cluster = PgCluster::start(&crate::target_dir().join("reliability"))?;
     let url = cluster.database("relay")?;
-    {
-        let (registered, store) =
-            (refserver::store::SqliteStore::open(&sandbox.data)?, refserver::pgstore::PgStore::open(&url)?);
-        for office in registered.offices(None).wait()? {
-            store.put_office(&office).wait()?;
-        }
-    }
+    refserver::store::copy_offices(
+        &StoreLocation::embedded(sandbox.data.clone()),
+        &StoreLocation::Postgres { url: url.clone() },
+    )?;
     let node = |port: u16| -> Result<crate::relay_process::RelayGuard> {
         let mut command = sandbox.relay_command(&binary, port);
         command.env("CAREPLAN_STORE", &url);
@@ -653,7 +650,7 @@ pub fn crash_only(kills: usize) -> Result<()> {
 /// The two-node crash test and its planted faults; none, each named as skipped, when the run opted out of
 /// PostgreSQL (`CAREPLAN_SKIP_POSTGRES`) and it is not installed.
 fn two_node_rows(runtime: &tokio::runtime::Runtime, kills: usize, budget: Duration) -> Result<Vec<Row>> {
-    if crate::ci::opted_out(crate::ci::SKIP_POSTGRES) && !refserver::pgcluster::PgCluster::installed() {
+    if crate::ci::opted_out(crate::ci::SKIP_POSTGRES) && !refserver::store::pgcluster::PgCluster::installed() {
         for row in ["two-node crash test", "two-node crash checker (planted faults)"] {
             crate::skipped(format!("reliability: {row} ({}: PostgreSQL is not installed)", crate::ci::SKIP_POSTGRES));
         }

@@ -35,10 +35,10 @@ const CLI: &[&[&str]] = &[&["args"], &["output"], &["inputs"], &["commands"]];
 
 /// refserver, bottom up: values and helpers, storage and TLS, the endpoints, the page, the router, the server.
 const REFSERVER: &[&[&str]] = &[
-    &["private", "model", "arrivals", "metrics", "checks", "zip", "pgcluster"],
-    &["pki", "recent"],
+    &["private", "model", "arrivals", "metrics", "checks", "zip", "clock"],
+    &["pki"],
     &["store", "tls"],
-    &["faults", "sandbox", "evidence", "pgstore"],
+    &["faults", "sandbox", "evidence"],
     &["api"],
     &["web"],
     &["router"],

@@ -106,7 +106,7 @@ fn page(title: &str, body: &str) -> String {
 /// (personal data is shown only once the access is recorded), but leaves the message's status alone: only taking
 /// the original file counts as downloaded.
 async fn preview_page(state: &Arc<AppState>, me: &Arc<str>, id: &str, name: &str) -> Result<Response<Body>, ApiError> {
-    let message = api::visible_message(state, me, id).await?;
+    let message = api::access::visible_message(state, me, id).await?;
     if !message.files.iter().any(|f| f.name == name) {
         return Err(ApiError::new(ErrorCode::NotFound, format!("message {id} has no file {name}")));
     }
@@ -115,7 +115,7 @@ async fn preview_page(state: &Arc<AppState>, me: &Arc<str>, id: &str, name: &str
         Some(file) => state.store.file(id, &file.name).await?.map(|bytes| (file.name.clone(), bytes)),
         None => None,
     };
-    api::record_access(state, me, "preview", id, name).await?;
+    api::access::record_access(state, me, "preview", id, name).await?;
     let (name, id) = (name.to_string(), id.to_string());
     let (from, to) = (message.from.clone(), message.to.clone());
     let body = tokio::task::spawn_blocking(move || {
@@ -160,8 +160,8 @@ async fn preview_page(state: &Arc<AppState>, me: &Arc<str>, id: &str, name: &str
 /// The office's exchange record for a period as a page to print on A4 (「送受信記録を印刷」), in Japanese with
 /// English beside it. The signed forms (CSV, JSON) are a link away; the page says how to check them.
 async fn evidence_page(state: &Arc<AppState>, me: &Arc<str>, query: Option<&str>) -> Result<Response<Body>, ApiError> {
-    let params = api::query_pairs(query);
-    let (office, record) = api::evidence_record(state, me, &params, "page").await?;
+    let params = api::http::query_pairs(query);
+    let (office, record) = api::access::evidence_record(state, me, &params, "page").await?;
     let shown = |time: &str| time.replacen('T', " ", 1).trim_end_matches("+09:00").to_string();
     let optional = |time: &Option<String>| time.as_deref().map(shown).unwrap_or_else(|| "—".into());
     let mut rows = String::new();

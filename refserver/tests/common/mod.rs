@@ -133,8 +133,8 @@ impl Relay {
 /// `None`, and the calling test is reported as skipped by name (on the terminal even when the test passes, and in
 /// the ledger `cargo xtask ci` names in its last line). `CAREPLAN_REQUIRE_POSTGRES` (what CI sets) refuses the
 /// opt-out.
-pub fn postgres() -> Option<refserver::pgcluster::PgCluster> {
-    use refserver::pgcluster::PgCluster;
+pub fn postgres() -> Option<refserver::store::pgcluster::PgCluster> {
+    use refserver::store::pgcluster::PgCluster;
     if !PgCluster::installed() {
         let opted_out = std::env::var_os("CAREPLAN_SKIP_POSTGRES").is_some_and(|v| !v.is_empty() && v != "0")
             && std::env::var_os("CAREPLAN_REQUIRE_POSTGRES").is_none();
@@ -196,7 +196,7 @@ pub fn remove_office(data: &Path, office: &str) {
     use refserver::model::AuditEntry;
     use refserver::store::{SqliteStore, Store};
     let removal = AuditEntry {
-        at: refserver::api::now(),
+        at: refserver::clock::now(),
         office: Some(office.into()),
         action: "office_removed".into(),
         message_id: None,
@@ -215,18 +215,18 @@ pub fn pki(dir: &Path, name: &str) -> PkiPaths {
 
 /// A TLS-only cluster serving `server`'s certificate. Where PostgreSQL is not installed, `common::postgres`
 /// decides: the test fails, or is reported skipped under the documented opt-out.
-pub fn tls_cluster(server: &PkiPaths, client_ca: Option<String>) -> Option<refserver::pgcluster::PgCluster> {
-    if !refserver::pgcluster::PgCluster::installed() {
+pub fn tls_cluster(server: &PkiPaths, client_ca: Option<String>) -> Option<refserver::store::pgcluster::PgCluster> {
+    if !refserver::store::pgcluster::PgCluster::installed() {
         assert!(postgres().is_none(), "PostgreSQL is not installed, yet a cluster started");
         return None;
     }
-    let tls = refserver::pgcluster::ClusterTls {
+    let tls = refserver::store::pgcluster::ClusterTls {
         certificate: std::fs::read_to_string(server.server_cert()).unwrap(),
         key: std::fs::read_to_string(server.server_key()).unwrap(),
         client_ca,
     };
     Some(
-        refserver::pgcluster::PgCluster::start_tls(Path::new(env!("CARGO_TARGET_TMPDIR")), &tls)
+        refserver::store::pgcluster::PgCluster::start_tls(Path::new(env!("CARGO_TARGET_TMPDIR")), &tls)
             .expect("a TLS cluster starts"),
     )
 }

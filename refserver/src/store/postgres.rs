@@ -24,10 +24,19 @@ mod connect;
 use connect::Target;
 pub use connect::{OpenError, SslMode};
 
-use crate::store::{
-    AuditEntry, Cursor, FileMeta, Inserted, Mailbox, MessageMeta, NewMessage, Office, Page, Pending, Result, Status,
-    Store, StoreError, Subject,
+use super::{
+    audit_from, file_from, idempotency, message_from, migrations_to_run, office_from, replay_entry, sql, Idempotent,
+    Pending, Result, Row as _, Store, StoreError, Transition,
 };
+use crate::model::{AuditEntry, Cursor, Inserted, Mailbox, MessageMeta, NewMessage, Office, Page, Status};
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(error: tokio_postgres::Error) -> StoreError {
+        StoreError::database(error)
+    }
+}
+
+super::row_reads_with!(Row, try_get);
 
 /// The schema, one step per version; a step is never edited once released, only followed by another.
 pub const MIGRATIONS: &[&str] = &[
@@ -88,7 +97,7 @@ impl PgStore {
             .thread_name("pgstore")
             .enable_all()
             .build()
-            .map_err(|error| StoreError::Writer(error.to_string()))?;
+            .map_err(StoreError::Threads)?;
         let dialler = Arc::clone(&target);
         let connect = async move {
             let mut clients = Vec::with_capacity(WRITERS + READERS);
@@ -109,7 +118,7 @@ impl PgStore {
         // Inside another runtime (a relay starting, an async test) a thread of its own waits for the connections.
         let connected = if tokio::runtime::Handle::try_current().is_ok() {
             std::thread::scope(|scope| scope.spawn(|| runtime.block_on(connect)).join())
-                .unwrap_or_else(|_| Err(StoreError::Writer("connecting to PostgreSQL panicked".into()).into()))
+                .unwrap_or_else(|_| Err(StoreError::Panicked { during: "connecting to PostgreSQL" }.into()))
         } else {
             runtime.block_on(connect)
         };
@@ -154,7 +163,7 @@ impl PgStore {
 
     fn spawn<T: Send + 'static>(&self, work: impl Future<Output = Result<T>> + Send + 'static) -> Pending<T> {
         let Some(runtime) = &self.runtime else {
-            return Pending::ready(Err(StoreError::Writer("the store is closed".into())));
+            return Pending::ready(Err(StoreError::Closed));
         };
         let (reply, answer) = tokio::sync::oneshot::channel();
         runtime.spawn(async move {
@@ -234,96 +243,55 @@ async fn migrate(client: &mut Client) -> Result<()> {
     let transaction = client.transaction().await?;
     transaction.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await?;
     transaction.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)").await?;
-    let found: i32 = transaction.query_one("SELECT COALESCE(MAX(version), 0) FROM schema_version", &[]).await?.get(0);
-    let known = i32::try_from(MIGRATIONS.len()).unwrap_or(i32::MAX);
-    if found > known {
-        return Err(StoreError::NewerSchema { found, known });
-    }
-    for (index, step) in MIGRATIONS.iter().enumerate().skip(usize::try_from(found).unwrap_or(0)) {
-        transaction.batch_execute(step).await?;
-        let version = i32::try_from(index + 1).unwrap_or(i32::MAX);
+    let found: i32 =
+        transaction.query_one("SELECT COALESCE(MAX(version), 0) FROM schema_version", &[]).await?.try_get(0)?;
+    for step in migrations_to_run(i64::from(found), MIGRATIONS.len())? {
+        transaction.batch_execute(MIGRATIONS[step]).await?;
+        let version = i32::try_from(step + 1).unwrap_or(i32::MAX);
         transaction.execute("INSERT INTO schema_version (version) VALUES ($1)", &[&version]).await?;
     }
     transaction.commit().await?;
     Ok(())
 }
 
-fn office_from(row: &Row) -> Office {
-    let kinds: String = row.get(2);
-    Office {
-        number: row.get(0),
-        name: row.get(1),
-        kinds: kinds.split(',').filter(|k| !k.is_empty()).map(String::from).collect(),
-        licence_until: row.get(3),
-    }
-}
-
-fn message_from(row: &Row) -> MessageMeta {
-    let status: String = row.get(6);
-    MessageMeta {
-        seq: row.get(0),
-        id: row.get(1),
-        from: row.get(2),
-        to: row.get(3),
-        serial: row.get(4),
-        unit: row.get(5),
-        status: Status::parse(&status).unwrap_or(Status::Sent),
-        created_at: row.get(7),
-        downloaded_at: row.get(8),
-        acknowledged_at: row.get(9),
-        subject: Subject { user_name: row.get(10), insured_number: row.get(11), target_month: row.get(12) },
-        files: Vec::new(),
-    }
-}
-
 async fn with_files<C: GenericClient + Sync>(db: &Db<'_, C>, mut message: MessageMeta) -> Result<MessageMeta> {
-    let rows = db
-        .query("SELECT name, kind, size, sha256 FROM files WHERE message_id = $1 ORDER BY position", &[&message.id])
-        .await?;
-    message.files = rows
-        .iter()
-        .map(|row| FileMeta { name: row.get(0), kind: row.get(1), size: row.get(2), sha256: row.get(3) })
-        .collect();
+    let rows = db.query(sql::FILES_OF, &[&message.id]).await?;
+    message.files = rows.iter().map(|row| file_from(row)).collect::<Result<_>>()?;
     Ok(message)
 }
 
 async fn messages_with_files<C: GenericClient + Sync>(db: &Db<'_, C>, rows: Vec<Row>) -> Result<Vec<MessageMeta>> {
     let mut messages = Vec::with_capacity(rows.len());
     for row in &rows {
-        messages.push(with_files(db, message_from(row)).await?);
+        messages.push(with_files(db, message_from(row)?).await?);
     }
     Ok(messages)
 }
 
 async fn load_message<C: GenericClient + Sync>(db: &Db<'_, C>, id: &str) -> Result<Option<MessageMeta>> {
-    let sql = format!("SELECT {} FROM messages WHERE id = $1", crate::store::MESSAGE_COLUMNS);
-    match db.query_opt(&sql, &[&id]).await? {
-        Some(row) => Ok(Some(with_files(db, message_from(&row)).await?)),
+    match db.query_opt(sql::MESSAGE, &[&id]).await? {
+        Some(row) => Ok(Some(with_files(db, message_from(&row)?).await?)),
         None => Ok(None),
     }
 }
 
 async fn insert_audit<C: GenericClient + Sync>(db: &Db<'_, C>, entry: &AuditEntry) -> Result<()> {
-    db.execute(
-        "INSERT INTO audit (at, office, action, message_id, detail) VALUES ($1, $2, $3, $4, $5)",
-        &[&entry.at, &entry.office, &entry.action, &entry.message_id, &entry.detail],
-    )
-    .await?;
-    Ok(())
+    let parameters: [&(dyn tokio_postgres::types::ToSql + Sync); 5] =
+        [&entry.at, &entry.office, &entry.action, &entry.message_id, &entry.detail];
+    db.execute(sql::INSERT_AUDIT, &parameters).await.map(drop)
 }
 
-/// Moves a message on (`sql` takes its id and the time) with the audit entry, in one transaction; with `reread`,
-/// the message afterwards.
+/// Moves a message on with the audit entry, in one transaction; with `reread`, the message afterwards.
 async fn change_status(
     connection: &mut Connection,
-    (sql, id, at): (&str, &str, &str),
+    (transition, id, at): (Transition, &str, &str),
     audit: &AuditEntry,
     reread: bool,
 ) -> Result<Option<MessageMeta>> {
     let Connection { client, statements } = connection;
     let transaction = client.transaction().await?;
     let db = Db { client: &transaction, statements };
-    db.execute(sql, &[&id, &at]).await?;
+    db.execute(&transition.sql(), &[&id, &at]).await?;
     insert_audit(&db, audit).await?;
     let message = if reread { load_message(&db, id).await? } else { None };
     transaction.commit().await?;
@@ -335,13 +303,8 @@ impl Store for PgStore {
         let office = office.clone();
         self.run(move |connection| async move {
             let db = connection.db();
-            db.execute(
-                "INSERT INTO offices (number, name, kinds, licence_until) VALUES ($1, $2, $3, $4)
-                     ON CONFLICT (number) DO UPDATE SET name = $2, kinds = $3, licence_until = $4",
-                &[&office.number, &office.name, &office.kinds.join(","), &office.licence_until],
-            )
-            .await?;
-            Ok(())
+            let kinds = office.kinds.join(",");
+            db.execute(sql::PUT_OFFICE, &[&office.number, &office.name, &kinds, &office.licence_until]).await.map(drop)
         })
     }
 
@@ -351,7 +314,7 @@ impl Store for PgStore {
             let Connection { client, statements } = &mut *connection;
             let transaction = client.transaction().await?;
             let db = Db { client: &transaction, statements };
-            let removed = db.execute("DELETE FROM offices WHERE number = $1", &[&number]).await? > 0;
+            let removed = db.execute(sql::REMOVE_OFFICE, &[&number]).await? > 0;
             if removed {
                 insert_audit(&db, &audit).await?;
             }
@@ -364,10 +327,7 @@ impl Store for PgStore {
         let number = number.to_string();
         self.read(move |connection| async move {
             let db = connection.db();
-            let row = db
-                .query_opt("SELECT number, name, kinds, licence_until FROM offices WHERE number = $1", &[&number])
-                .await?;
-            Ok(row.as_ref().map(office_from))
+            db.query_opt(sql::OFFICE, &[&number]).await?.as_ref().map(|row| office_from(row)).transpose()
         })
     }
 
@@ -382,7 +342,7 @@ impl Store for PgStore {
                     &[&pattern],
                 )
                 .await?;
-            Ok(rows.iter().map(office_from).collect())
+            rows.iter().map(|row| office_from(row)).collect()
         })
     }
 
@@ -395,34 +355,24 @@ impl Store for PgStore {
             // are in commit order (and an Idempotency-Key is checked and taken without a race).
             db.execute("SELECT pg_advisory_xact_lock($1)", &[&SEND_LOCK]).await?;
             if let Some(key) = &message.idempotency_key {
-                let existing = db
-                    .query_opt(
-                        "SELECT id, request_digest FROM messages WHERE sender = $1 AND idempotency_key = $2",
-                        &[&message.from, key],
-                    )
-                    .await?;
-                if let Some(row) = existing {
-                    let (id, digest): (String, Option<String>) = (row.get(0), row.get(1));
-                    if digest.is_some_and(|digest| digest != message.request_digest) {
-                        return Ok(Inserted::KeyConflict(id));
+                let earlier = match db.query_opt(sql::EARLIER_SEND, &[&message.from, key]).await? {
+                    Some(row) => Some((row.text(0)?, row.maybe_text(1)?)),
+                    None => None,
+                };
+                match idempotency(earlier, &message.request_digest) {
+                    Idempotent::Conflict(id) => return Ok(Inserted::KeyConflict(id)),
+                    Idempotent::Replay(id) => {
+                        if let Some(stored) = load_message(&db, &id).await? {
+                            insert_audit(&db, &replay_entry(audit, &id, key)).await?;
+                            transaction.commit().await?;
+                            return Ok(Inserted::Replayed(stored));
+                        }
                     }
-                    if let Some(stored) = load_message(&db, &id).await? {
-                        let replay = AuditEntry {
-                            action: "replay".into(),
-                            message_id: Some(id),
-                            detail: Some(format!("Idempotency-Key {key}")),
-                            ..audit
-                        };
-                        insert_audit(&db, &replay).await?;
-                        transaction.commit().await?;
-                        return Ok(Inserted::Replayed(stored));
-                    }
+                    Idempotent::Store => {}
                 }
             }
             db.execute(
-                "INSERT INTO messages (id, sender, recipient, serial, unit, status, created_at, idempotency_key,
-                        request_digest, user_name, insured_number, target_month)
-                     VALUES ($1, $2, $3, $4, $5, 'sent', $6, $7, $8, $9, $10, $11)",
+                sql::INSERT_MESSAGE,
                 &[
                     &message.id,
                     &message.from,
@@ -441,8 +391,7 @@ impl Store for PgStore {
             for (position, file) in message.files.iter().enumerate() {
                 let (position, size) = (i32::try_from(position).unwrap_or(i32::MAX), file.bytes.len() as i64);
                 db.execute(
-                    "INSERT INTO files (message_id, position, name, kind, size, sha256, bytes)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    sql::INSERT_FILE,
                     &[&message.id, &position, &file.name, &file.kind, &size, &file.sha256, &file.bytes],
                 )
                 .await?;
@@ -452,9 +401,7 @@ impl Store for PgStore {
             db.execute("SELECT pg_notify($1, $2)", &[&ARRIVALS, &message.to]).await?;
             let stored = load_message(&db, &message.id).await?;
             transaction.commit().await?;
-            stored
-                .map(Inserted::New)
-                .ok_or_else(|| StoreError::Writer("the message vanished in its transaction".into()))
+            stored.map(Inserted::New).ok_or(StoreError::Vanished { id: message.id })
         })
     }
 
@@ -477,26 +424,18 @@ impl Store for PgStore {
         let office = office.to_string();
         self.read(move |connection| async move {
             let db = connection.db();
-            let side = mailbox.office_column();
-            // Conditions only for the filters given, so the planner walks the (office, status, seq) index.
-            let (from, comparison, order) = cursor.sequence_range();
+            let statement = sql::list(mailbox, status.is_some(), cursor);
+            let (from, _, _) = cursor.sequence_range();
             let status = status.map(|status| status.as_str().to_string());
             let fetch = i64::try_from(limit + 1).unwrap_or(i64::MAX);
             let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![&office, &fetch];
-            let mut conditions = String::new();
             if let Some(status) = &status {
                 params.push(status);
-                conditions.push_str(&format!(" AND status = ${}", params.len()));
             }
             if let Some(from) = &from {
                 params.push(from);
-                conditions.push_str(&format!(" AND seq {comparison} ${}", params.len()));
             }
-            let sql = format!(
-                "SELECT {} FROM messages WHERE {side} = $1{conditions} ORDER BY seq {order} LIMIT $2",
-                crate::store::MESSAGE_COLUMNS
-            );
-            let rows = db.query(&sql, &params).await?;
+            let rows = db.query(&statement, &params).await?;
             let more = rows.len() > limit;
             let messages = messages_with_files(&db, rows.into_iter().take(limit).collect()).await?;
             let next = if more { messages.last().map(|m| m.seq) } else { None };
@@ -508,12 +447,7 @@ impl Store for PgStore {
         let (office, start, end) = (office.to_string(), start.to_string(), end.to_string());
         self.read(move |connection| async move {
             let db = connection.db();
-            let sql = format!(
-                "SELECT {} FROM messages WHERE (sender = $1 OR recipient = $1)
-                 AND created_at >= $2 AND created_at < $3 ORDER BY seq",
-                crate::store::MESSAGE_COLUMNS
-            );
-            let rows = db.query(&sql, &[&office, &start, &end]).await?;
+            let rows = db.query(sql::EXCHANGED, &[&office, &start, &end]).await?;
             messages_with_files(&db, rows).await
         })
     }
@@ -522,28 +456,23 @@ impl Store for PgStore {
         let (id, name) = (id.to_string(), name.to_string());
         self.read(move |connection| async move {
             let db = connection.db();
-            let row =
-                db.query_opt("SELECT bytes FROM files WHERE message_id = $1 AND name = $2", &[&id, &name]).await?;
-            Ok(row.map(|row| row.get(0)))
+            let row = db.query_opt(sql::FILE_BYTES, &[&id, &name]).await?;
+            row.map(|row| row.bytes(0)).transpose()
         })
     }
 
     fn mark_downloaded(&self, id: &str, at: &str, audit: AuditEntry) -> Pending<()> {
-        const SQL: &str =
-            "UPDATE messages SET status = 'downloaded', downloaded_at = $2 WHERE id = $1 AND status = 'sent'";
         let (id, at) = (id.to_string(), at.to_string());
         self.run(move |mut connection| async move {
-            change_status(&mut connection, (SQL, &id, &at), &audit, false).await.map(drop)
+            change_status(&mut connection, (Transition::Download, &id, &at), &audit, false).await.map(drop)
         })
     }
 
     fn acknowledge(&self, id: &str, at: &str, audit: AuditEntry) -> Pending<Option<MessageMeta>> {
-        const SQL: &str = "UPDATE messages SET status = 'acknowledged', acknowledged_at = $2
-                           WHERE id = $1 AND status != 'acknowledged'";
         let (id, at) = (id.to_string(), at.to_string());
-        self.run(
-            move |mut connection| async move { change_status(&mut connection, (SQL, &id, &at), &audit, true).await },
-        )
+        self.run(move |mut connection| async move {
+            change_status(&mut connection, (Transition::Acknowledge, &id, &at), &audit, true).await
+        })
     }
 
     fn audit(&self, entry: &AuditEntry) -> Pending<()> {
@@ -558,23 +487,7 @@ impl Store for PgStore {
         let (office, since) = (office.map(String::from), since.map(String::from));
         self.read(move |connection| async move {
             let db = connection.db();
-            let rows = db
-                .query(
-                    "SELECT at, office, action, message_id, detail FROM audit
-                     WHERE ($1::text IS NULL OR office = $1) AND ($2::text IS NULL OR at >= $2) ORDER BY id",
-                    &[&office, &since],
-                )
-                .await?;
-            Ok(rows
-                .iter()
-                .map(|row| AuditEntry {
-                    at: row.get(0),
-                    office: row.get(1),
-                    action: row.get(2),
-                    message_id: row.get(3),
-                    detail: row.get(4),
-                })
-                .collect())
+            db.query(sql::AUDIT_LOG, &[&office, &since]).await?.iter().map(|row| audit_from(row)).collect()
         })
     }
 
@@ -582,7 +495,7 @@ impl Store for PgStore {
         let cutoff = cutoff.to_string();
         // Which node purges is settled before (`claim_purge`): one per interval across the nodes.
         self.run(move |connection| async move {
-            let purged = connection.db().execute("DELETE FROM messages WHERE created_at < $1", &[&cutoff]).await?;
+            let purged = connection.db().execute(sql::PURGE, &[&cutoff]).await?;
             Ok(usize::try_from(purged).unwrap_or(usize::MAX))
         })
     }
@@ -619,8 +532,8 @@ impl Store for PgStore {
     fn status_counts(&self) -> Pending<Vec<(String, i64)>> {
         self.read(move |connection| async move {
             let db = connection.db();
-            let rows = db.query("SELECT status, COUNT(*) FROM messages GROUP BY status ORDER BY status", &[]).await?;
-            Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
+            let rows = db.query(sql::STATUS_COUNTS, &[]).await?;
+            rows.iter().map(|row| Ok((row.text(0)?, row.integer(1)?))).collect()
         })
     }
 }

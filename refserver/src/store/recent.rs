@@ -5,7 +5,8 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
-use crate::model::{MessageMeta, Status};
+use super::Transition;
+use crate::model::MessageMeta;
 
 pub struct Recent {
     inner: Mutex<Inner>,
@@ -73,11 +74,11 @@ impl Recent {
         entry.files.iter().find(|(n, _)| n == name).map(|(_, bytes)| bytes.clone())
     }
 
-    /// Mirrors the store's sent → downloaded.
+    /// Mirrors the store's [`Transition::Download`].
     pub fn downloaded(&self, id: &str, at: &str) {
         if let Some(entry) = self.lock().messages.get_mut(id) {
-            if entry.meta.status == Status::Sent {
-                entry.meta.status = Status::Downloaded;
+            if Transition::Download.moves(entry.meta.status) {
+                entry.meta.status = Transition::Download.to();
                 entry.meta.downloaded_at = Some(at.to_string());
             }
         }
@@ -101,6 +102,7 @@ impl Recent {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Status;
 
     fn meta(id: &str) -> MessageMeta {
         MessageMeta {

@@ -1,0 +1,60 @@
+//! Where the relay keeps everything, resolved once (from `serve`'s and the tools' flags and environment), and
+//! the one function that opens a store there: `serve`, every subcommand and the tools that drive a relay call it.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::{OpenError, PgStore, SqliteStore, Store};
+
+/// Memory for the latest messages, served to their recipients without a trip to SQLite.
+const RECENT_BYTES: usize = 64 << 20;
+
+/// Where the store is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreLocation {
+    /// The embedded store (SQLite) in a folder of its own; sends that would grow it beyond `max_bytes` get 507.
+    Embedded { dir: PathBuf, max_bytes: Option<u64> },
+    /// A PostgreSQL database, `postgres://user@host:port/database`, with its TLS options as libpq reads them
+    /// (`sslmode`, `sslrootcert`, `sslcert`, `sslkey`).
+    Postgres { url: String },
+}
+
+/// Who opens the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Opener {
+    /// The relay: the one process serving from it, which keeps a copy of recent messages of the embedded store
+    /// in memory.
+    Relay,
+    /// A command-line tool or a test: changes it makes reach a relay on the same store.
+    Tool,
+}
+
+impl StoreLocation {
+    /// The embedded store in `dir`, without a size limit.
+    pub fn embedded(dir: impl Into<PathBuf>) -> StoreLocation {
+        StoreLocation::Embedded { dir: dir.into(), max_bytes: None }
+    }
+
+    /// Opens the store here, creating it or bringing its schema up to date; refuses a newer schema. Connecting to
+    /// PostgreSQL waits on the network: async callers run this on the blocking pool.
+    pub fn open(&self, opener: Opener) -> Result<Arc<dyn Store>, OpenError> {
+        Ok(match self {
+            StoreLocation::Embedded { dir, max_bytes } => {
+                let store = SqliteStore::open_limited(dir, *max_bytes)?;
+                match opener {
+                    Opener::Relay => Arc::new(store.with_recent(RECENT_BYTES)),
+                    Opener::Tool => Arc::new(store),
+                }
+            }
+            // No copy of recent messages: another node's change would not reach it.
+            StoreLocation::Postgres { url } => Arc::new(PgStore::open(url)?),
+        })
+    }
+}
+
+/// A folder is the embedded store in it, without a size limit.
+impl From<PathBuf> for StoreLocation {
+    fn from(dir: PathBuf) -> StoreLocation {
+        StoreLocation::embedded(dir)
+    }
+}
