@@ -7,6 +7,7 @@ pub mod arrivals;
 pub mod checks;
 pub mod evidence;
 pub mod faults;
+pub mod identity;
 pub mod metrics;
 pub mod model;
 #[cfg(feature = "sandbox")]

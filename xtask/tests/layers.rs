@@ -25,7 +25,7 @@ const SUITES: &[&[&str]] = &[&["provenance"], &["report"], &["html"], &["client"
 
 /// refserver, bottom up: values and helpers, storage and TLS, the endpoints, the page, the router, the server.
 const REFSERVER: &[&[&str]] = &[
-    &["private", "model", "arrivals", "metrics", "checks", "zip", "pgcluster"],
+    &["private", "model", "arrivals", "metrics", "checks", "zip", "pgcluster", "identity"],
     &["pki", "recent"],
     &["store", "tls"],
     &["faults", "sandbox", "evidence", "pgstore"],
