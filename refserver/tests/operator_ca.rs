@@ -1,10 +1,12 @@
 //! Certificates from a CA we did not write: the `openssl` command makes an operator's CA (RSA), the relay's server
 //! certificate (ECDSA P-384), its document-signing certificate, office certificates with another subject layout —
 //! the office number in `serialNumber`, the CN a name in Japanese, O and OU set, extra extensions (certificate
-//! policies, CRL distribution point, authority information access, a private extension, a URI SAN) — with RSA and
-//! ECDSA keys, and a CRL revoking one office. The relay runs on that folder with `office_from =
-//! subject:serialNumber`, a unit goes from one office to the other (send, inbox, download, ack), and the office the
-//! openssl CRL revokes is refused.
+//! policies, CRL distribution point, authority information access, a private extension, URI and e-mail SANs) —
+//! with RSA and ECDSA keys, and its CRLs. The relay runs on that folder with `office_from = subject:serialNumber`
+//! (offices registered with `office add --no-certificate`), a unit goes from one office to the other (send, inbox,
+//! download, ack), and a third office, served until the operator revokes it with `openssl ca` and publishes the new
+//! CRL, is then refused on its open connection (403, the relay's per-request look at the CRL) and at a new
+//! handshake (rustls reading the openssl CRL). Each of the two CRL checks left out fails this test.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a test that cannot set up must fail loudly
 
@@ -124,7 +126,7 @@ impl OperatorPki {
         pki.issue_office(CARE_MANAGER, "rsa:2048", "ケアプランセンターさくら");
         pki.issue_office(HOME_HELP, "ec", "ヘルパーステーションひまわり");
         pki.issue_office(REVOKED, "rsa:2048", "デイサービスあおば");
-        run(&["ca", "-config", "openssl.cnf", "-revoke", &format!("{REVOKED}.pem"), "-crl_reason", "keyCompromise"]);
+        // The first CRL revokes nobody; `revoke` below writes the next.
         run(&["ca", "-config", "openssl.cnf", "-gencrl", "-out", "crl.pem"]);
 
         // The relay's folder holds what the relay needs, private to it; the CA key stays with the operator.
@@ -171,6 +173,18 @@ impl OperatorPki {
         // The number in serialNumber, the CN a name: a layout our own PKI never makes.
         let subject = format!("/C=JP/O=介護事業者 (テスト)/OU=居宅サービス/serialNumber={number}/CN={name}");
         self.issue(number, &key, &subject, "office", number);
+    }
+
+    /// The operator revokes an office's certificate and publishes the new CRL into the relay's folder.
+    fn revoke(&self, number: &str) {
+        let run = |args: &[&str]| openssl(&self.operator, args);
+        run(&["ca", "-config", "openssl.cnf", "-revoke", &format!("{number}.pem"), "-crl_reason", "keyCompromise"]);
+        run(&["ca", "-config", "openssl.cnf", "-gencrl", "-out", "crl.pem"]);
+        // Written whole under another name, then renamed: the relay never reads half a CRL.
+        let next = self.pki.join("crl.pem.next");
+        std::fs::copy(self.operator.join("crl.pem"), &next).unwrap();
+        std::fs::set_permissions(&next, std::fs::Permissions::from_mode(0o600)).unwrap();
+        std::fs::rename(next, self.pki.join("crl.pem")).unwrap();
     }
 
     fn identity(&self, number: &str) -> Vec<u8> {
@@ -263,10 +277,23 @@ async fn a_relay_on_an_openssl_ca_exchanges_a_unit_and_refuses_what_its_crl_revo
     let outbox: Value = care_manager.get(url("/v1/outbox")).send().await.unwrap().json().await.unwrap();
     assert_eq!(outbox["messages"][0]["status"], "acknowledged", "{outbox}");
 
-    // The office the openssl CRL revokes gets nothing: the handshake reads that CRL and fails.
+    // Before the operator revokes it, the third office is served: what refuses it below is the CRL alone.
+    let day_service = pki.client(REVOKED);
+    let me = day_service.get(url("/v1/me")).send().await.unwrap();
+    assert_eq!(me.status(), StatusCode::OK);
+    pki.revoke(REVOKED);
+    // On the connection it already has open, its next request is refused by the relay's look at the new CRL …
+    let answer = day_service.get(url("/v1/inbox")).send().await.unwrap();
+    assert_eq!(answer.status(), StatusCode::FORBIDDEN);
+    let answer: Value = answer.json().await.unwrap();
+    assert_eq!(answer["error"], "certificate_revoked", "{answer}");
+    // … and a new connection fails its handshake, which reads the openssl CRL.
     match pki.client(REVOKED).get(url("/v1/inbox")).send().await {
         Err(_) => {}
         Ok(answer) => panic!("a certificate the operator's CRL revokes was answered {}", answer.status()),
     }
+    // The others go on.
+    let me = care_manager.get(url("/v1/me")).send().await.unwrap();
+    assert_eq!(me.status(), StatusCode::OK);
     relay.shutdown().await;
 }
