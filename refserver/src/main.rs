@@ -65,6 +65,10 @@ enum Command {
         /// Addresses that may read /metrics (the relay-wide counters); loopback addresses when none is given
         #[arg(long, value_delimiter = ',')]
         metrics_from: Vec<std::net::IpAddr>,
+        /// Where client certificates carry the office number: cn (default), subject:<name or OID> (serialNumber,
+        /// OU, UID, 2.5.4.5 …) or san:<dns|email|uri>[:<prefix>] — for an operator's CA that puts it elsewhere
+        #[arg(long, env = "CAREPLAN_OFFICE_FROM", default_value = "cn")]
+        office_from: refserver::identity::OfficeFrom,
     },
     /// Check an office's exchange record (送受信記録) against the relay's signature. 送受信記録の署名を検証します。
     Evidence {
@@ -182,6 +186,9 @@ enum OfficeCommand {
         /// Last day of the licence (YYYY-MM-DD; default: one year from today)
         #[arg(long)]
         licence_until: Option<String>,
+        /// Register only: the office's certificate comes from the operator's own CA (see README, "Bring your own CA")
+        #[arg(long)]
+        no_certificate: bool,
     },
     /// Take an office out of the registry and revoke its certificates: it can no longer send, receive or see
     /// anything (its messages stay until retention purges them).
@@ -237,7 +244,13 @@ fn run(command: Command) -> Result<()> {
         }
         Command::Office {
             command:
-                OfficeCommand::Add { office: OfficeFolders { store, pki, number }, service_kinds, name, licence_until },
+                OfficeCommand::Add {
+                    office: OfficeFolders { store, pki, number },
+                    service_kinds,
+                    name,
+                    licence_until,
+                    no_certificate,
+                },
         } => {
             for kind in &service_kinds {
                 if conformance::spec::spec().service_kind(kind).is_none() {
@@ -256,7 +269,10 @@ fn run(command: Command) -> Result<()> {
                 None => date_in_a_year(today),
             };
             let store = store.open()?;
-            let (cert, key) = pki::issue_office(&PkiPaths::new(&pki), &number, &name)?;
+            let issued = match no_certificate {
+                true => None,
+                false => Some(pki::issue_office(&PkiPaths::new(&pki), &number, &name)?),
+            };
             store
                 .put_office(&Office {
                     number: number.clone(),
@@ -265,11 +281,10 @@ fn run(command: Command) -> Result<()> {
                     licence_until: licence_until.clone(),
                 })
                 .wait()?;
-            println!(
-                "office {number} registered (licence until {licence_until})\n  certificate: {}\n  key:         {}",
-                cert.display(),
-                key.display()
-            );
+            println!("office {number} registered (licence until {licence_until})");
+            if let Some((cert, key)) = issued {
+                println!("  certificate: {}\n  key:         {}", cert.display(), key.display());
+            }
         }
         Command::Pki { command: PkiCommand::Revoke { pki, number } } => {
             let serials = pki::revoke_office(&PkiPaths::new(&pki), &number)?;
@@ -380,6 +395,7 @@ fn run(command: Command) -> Result<()> {
             record,
             max_store_mb,
             metrics_from,
+            office_from,
         } => {
             let mut config = ServerConfig::new(listen, store.location(max_store_mb.map(|mb| mb * 1024 * 1024))?, pki);
             config.record = record;
@@ -387,6 +403,7 @@ fn run(command: Command) -> Result<()> {
             config.api.upload_budget = upload_budget_mb * 1024 * 1024;
             config.api.metrics_from = metrics_from;
             config.retention = Duration::from_secs(retention_days * 24 * 3600);
+            config.office_from = office_from;
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async move {
                 let running = server::start(config).await?;

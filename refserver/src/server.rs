@@ -42,6 +42,8 @@ pub struct ServerConfig {
     pub record: Option<PathBuf>,
     /// a connection older than this is closed after its next answer: access is decided again on a new one
     pub max_connection_age: Duration,
+    /// where a client certificate carries the office number (`serve --office-from`; default: the subject CN)
+    pub office_from: crate::identity::OfficeFrom,
 }
 
 impl ServerConfig {
@@ -58,6 +60,7 @@ impl ServerConfig {
             request_timeout: Duration::from_secs(120),
             record: None,
             max_connection_age: Duration::from_secs(600),
+            office_from: crate::identity::OfficeFrom::default(),
         }
     }
 }
@@ -204,10 +207,11 @@ async fn accept_loop(
             };
             let certificate = tls.get_ref().1.peer_certificates().and_then(|certs| certs.first());
             let anonymous = certificate.is_none() && allows_anonymous(&config);
-            let Some(office) = certificate.and_then(tls::office_of).or(anonymous.then(String::new)) else {
+            let office = certificate.and_then(|certificate| config.office_from.office_of(certificate));
+            let Some(office) = office.or(anonymous.then(String::new)) else {
                 let subject = certificate.map(tls::describe);
-                let reason = "client certificate has no 10-digit office number in its CN";
-                return reject(&state, &refusals, peer, reason, subject.as_deref()).await;
+                let reason = format!("client certificate has no 10-digit office number in {}", config.office_from);
+                return reject(&state, &refusals, peer, &reason, subject.as_deref()).await;
             };
             let connection = Arc::new(crate::router::Connection {
                 office: Arc::from(office),

@@ -1,6 +1,5 @@
 //! The relay's TLS: TLS 1.2 and 1.3 only, a client certificate chaining to the configured CA and not listed in
-//! its CRL is required for every connection (else the handshake fails), and the office is the certificate's
-//! subject CN (事業所番号).
+//! its CRL is required for every connection (else the handshake fails); which office it is, `identity` reads.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -238,13 +237,6 @@ fn build(pki: &PkiPaths, wrap: impl FnOnce(Verifier) -> Verifier) -> Result<Arc<
         .with_single_cert(certificates(&pki.server_cert())?, private_key(&pki.server_key())?)?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
-}
-
-/// The office number in a verified client certificate: its subject CN, when that is 10 digits.
-pub fn office_of(certificate: &CertificateDer<'_>) -> Option<String> {
-    let (_, parsed) = x509_parser::parse_x509_certificate(certificate.as_ref()).ok()?;
-    let common_name = parsed.subject().iter_common_name().next()?.as_str().ok()?.to_string();
-    (common_name.len() == 10 && common_name.bytes().all(|b| b.is_ascii_digit())).then_some(common_name)
 }
 
 mod wrapped {

@@ -54,7 +54,7 @@ pub fn run() -> Result<()> {
         bail!("tests marked #[ignore] (a skip is not a pass; run them or remove the mark):\n{}", ignored.join("\n"));
     }
     if opted_out(SKIP_BROWSER) {
-        crate::skipped(format!("browser test refserver/e2e/exchange.test.mjs ({SKIP_BROWSER})"));
+        crate::skipped(format!("browser test xtask/src/browser/exchange.rs ({SKIP_BROWSER})"));
     } else {
         browser::run(false)?;
     }

@@ -79,7 +79,8 @@ enum Task {
     },
     /// The web page end to end in headless Chromium against a relay on loopback: drop files, see a finding, send,
     /// open the inbox as the recipient, preview, acknowledge, see the status on the sender's side. Installs
-    /// Debian's chromium, libnss3-tools and openssl when missing (needs root), and playwright-core from npm.
+    /// Debian's chromium, libnss3-tools and openssl when missing (needs root); drives Chromium from Rust over the
+    /// DevTools protocol.
     /// Screenshots: target/e2e/.
     Browser {
         /// Also copy the README's screenshots (send page, 第2表 preview) to docs/screenshots/

@@ -35,7 +35,7 @@ const CLI: &[&[&str]] = &[&["args"], &["output"], &["inputs"], &["commands"]];
 
 /// refserver, bottom up: values and helpers, storage and TLS, the endpoints, the page, the router, the server.
 const REFSERVER: &[&[&str]] = &[
-    &["private", "model", "arrivals", "metrics", "checks", "zip", "clock"],
+    &["private", "model", "arrivals", "metrics", "checks", "zip", "clock", "identity"],
     &["pki"],
     &["store", "tls"],
     &["faults", "sandbox", "evidence"],
