@@ -89,6 +89,26 @@ impl Draft {
     }
 }
 
+/// The over-limit unit with its 福祉用具貸与 row (the last of 第6表) written twice, 明細判別コード `first` and
+/// `second`; the second row on `day` (a サービス利用日) when given, else on the same day.
+fn two_rentals(base: &BaseUnits, first: &str, second: &str, day: Option<&str>) -> Draft {
+    let last = base.over_limit.iter().find(|f| f.kind.code == "UPPLAN").map_or(0, |f| f.records.len() - 1);
+    let draft = Draft::new(&base.over_limit).edit("UPPLAN", |f| {
+        let row = f.records[last].clone();
+        f.records.push(row);
+    });
+    let draft = draft.set("UPPLAN", last, "detail_discriminator", first).set(
+        "UPPLAN",
+        last + 1,
+        "detail_discriminator",
+        second,
+    );
+    match day {
+        Some(day) => draft.set("UPPLAN", last + 1, "service_date", day),
+        None => draft,
+    }
+}
+
 /// Replaces the first occurrence of `from` in a file's bytes.
 fn patch(files: &mut [CaseFile], name: &str, from: &[u8], to: &[u8]) {
     if let Some(file) = files.iter_mut().find(|f| f.name == name) {
@@ -522,7 +542,11 @@ fn field_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
             "第6表 No.19 明細判別コード with 3 digits (read as 2) on a 福祉用具貸与 row",
             (
                 Draft::new(&base.over_limit).set("UPPLAN", rental_row, "detail_discriminator", "123").bytes()?,
-                vec![expect("FLD018", &o6, Some(rental_row as u32 + 1), Some(19))],
+                // A lone rental row that carries the code at all is also FIL017's.
+                vec![
+                    expect("FLD018", &o6, Some(rental_row as u32 + 1), Some(19)),
+                    expect("FIL017", &o6, Some(rental_row as u32 + 1), Some(19)),
+                ],
             ),
         ),
         (
@@ -749,8 +773,8 @@ fn record_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
     b.add(
         "REC014",
         "near-miss-rental-discriminator",
-        "near miss: a 福祉用具貸与 row numbered 1 by 明細判別コード",
-        Draft::new(&base.over_limit).set("UPPLAN", rental_row, "detail_discriminator", "1").bytes()?,
+        "near miss: two 福祉用具貸与 rows of one code and units numbered 1 and 2 by 明細判別コード",
+        two_rentals(base, "1", "2", None).bytes()?,
         vec![],
     );
     b.add(
@@ -1176,6 +1200,43 @@ fn file_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         "near-miss-numbers-only",
         "near miss: the second row of 課題ＮＯ 1 / 支援計画ＮＯ 1 carries only the NOs and its 利用サービス",
         second_service(false).bytes()?,
+        vec![],
+    );
+    let o6 = Draft::new(&base.over_limit).name("UPPLAN");
+    let rental = base.over_limit.iter().find(|f| f.kind.code == "UPPLAN").map_or(0, |f| f.records.len() as u32);
+    b.add(
+        "FIL016",
+        "rental-rows-unnumbered",
+        "two 福祉用具貸与 rows of one code, units and day, 明細判別コード both empty",
+        two_rentals(base, "", "", None).bytes()?,
+        vec![expect("FIL016", &o6, Some(rental), Some(19)), expect("FIL016", &o6, Some(rental + 1), Some(19))],
+    );
+    b.add(
+        "FIL016",
+        "rental-rows-2-3",
+        "two 福祉用具貸与 rows of one code, units and day numbered 2 and 3 (not from 1)",
+        two_rentals(base, "2", "3", None).bytes()?,
+        vec![expect("FIL016", &o6, Some(rental + 1), Some(19))],
+    );
+    b.add(
+        "FIL016",
+        "near-miss-numbered-2-1",
+        "near miss: two 福祉用具貸与 rows of one code, units and day numbered 2 and 1",
+        two_rentals(base, "2", "1", None).bytes()?,
+        vec![],
+    );
+    b.add(
+        "FIL017",
+        "lone-rental-numbered",
+        "the only 福祉用具貸与 row of its code and units with 明細判別コード 1",
+        Draft::new(&base.over_limit).set("UPPLAN", rental as usize - 1, "detail_discriminator", "1").bytes()?,
+        vec![expect("FIL017", &o6, Some(rental), Some(19))],
+    );
+    b.add(
+        "FIL017",
+        "near-miss-pair-on-two-days",
+        "near miss: two 福祉用具貸与 rows of one code and units on different days, numbered 1 and 2",
+        two_rentals(base, "1", "2", Some("20250515")).bytes()?,
         vec![],
     );
     Ok(())

@@ -15,6 +15,8 @@ pub mod fil012_version_not_yet_applicable;
 pub mod fil013_limit_split_mismatch;
 pub mod fil014_type_limit_split_mismatch;
 pub mod fil015_repeated_plan_content;
+pub mod fil016_detail_code_numbering;
+pub mod fil017_detail_code_unused;
 
 use crate::rules::Rule;
 
@@ -34,4 +36,6 @@ pub static RULES: &[&Rule] = &[
     &fil013_limit_split_mismatch::RULE,
     &fil014_type_limit_split_mismatch::RULE,
     &fil015_repeated_plan_content::RULE,
+    &fil016_detail_code_numbering::RULE,
+    &fil017_detail_code_unused::RULE,
 ];
