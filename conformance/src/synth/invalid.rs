@@ -1239,6 +1239,42 @@ fn file_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         two_rentals(base, "1", "2", Some("20250515")).bytes()?,
         vec![],
     );
+    // 別表: a second row of 課題ＮＯ 1 carrying only its numbers and a 利用サービス.
+    let annex_row = |plan_no: &'static str, service_no: &'static str| {
+        Draft::new(&base.prevention_plan).edit("UPYOBO_SUB", |f| {
+            let mut row = f.records[0].clone();
+            for (index, item) in f.kind.items.iter().enumerate() {
+                match item.id.as_str() {
+                    "support_plan_no" => row[index] = plan_no.into(),
+                    "service_no" => row[index] = service_no.into(),
+                    _ if !matches!(item.no, 1..=5 | 15..=17) => row[index] = String::new(),
+                    _ => {}
+                }
+            }
+            f.records.push(row);
+        })
+    };
+    b.add(
+        "FIL018",
+        "support-plan-no-skipped",
+        "支援計画書別表: 課題ＮＯ 1 with 支援計画ＮＯ 1 and 3 (2 skipped)",
+        annex_row("3", "1").bytes()?,
+        vec![expect("FIL018", &sub, Some(2), Some(10))],
+    );
+    b.add(
+        "FIL018",
+        "service-no-repeated",
+        "支援計画書別表: 課題ＮＯ 1 / 支援計画ＮＯ 1 with 利用サービスＮＯ 1 twice",
+        annex_row("1", "1").bytes()?,
+        vec![expect("FIL018", &sub, Some(2), Some(14))],
+    );
+    b.add(
+        "FIL018",
+        "near-miss-next-support-plan",
+        "near miss: 課題ＮＯ 1 with 支援計画ＮＯ 1 and 2, each with 利用サービスＮＯ 1",
+        annex_row("2", "1").bytes()?,
+        vec![],
+    );
     Ok(())
 }
 

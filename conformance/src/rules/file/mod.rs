@@ -17,6 +17,7 @@ pub mod fil014_type_limit_split_mismatch;
 pub mod fil015_repeated_plan_content;
 pub mod fil016_detail_code_numbering;
 pub mod fil017_detail_code_unused;
+pub mod fil018_annex_numbering;
 
 use crate::rules::Rule;
 
@@ -38,4 +39,5 @@ pub static RULES: &[&Rule] = &[
     &fil015_repeated_plan_content::RULE,
     &fil016_detail_code_numbering::RULE,
     &fil017_detail_code_unused::RULE,
+    &fil018_annex_numbering::RULE,
 ];
