@@ -970,6 +970,40 @@ fn name_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         ticket.set("UPPLAN", 0, "plan_office_code", "1370009999").bytes()?,
         vec![expect("NAM010", &p6, Some(1), Some(6))],
     );
+    // 利用者基本情報 No.62 names the unit's family image; another value also leaves the image unnamed (SET009).
+    let basic = Draft::new(&base.prevention_basic);
+    let (kihon, image) = (basic.name("UPKIHON"), basic.name("UPKIHON_IMAGE"));
+    let unmatched = |kihon: &str, image: &str| {
+        vec![
+            expect("NAM011", kihon, Some(1), Some(62)),
+            expect("SET009", kihon, Some(1), Some(62)),
+            expect("SET009", image, None, None),
+        ]
+    };
+    b.add(
+        "NAM011",
+        "not-a-file-name",
+        "利用者基本情報 No.62 家族構成 画像ファイル名 = 家族構成図あり",
+        Draft::new(&base.prevention_basic).set("UPKIHON", 0, "family_image_file", "家族構成図あり").bytes()?,
+        unmatched(&kihon, &image),
+    );
+    let other_serial = image.replacen("_20250420100000_", "_20250419090000_", 1);
+    b.add(
+        "NAM011",
+        "other-serial",
+        "利用者基本情報 No.62 names an image of another YYYYMMDDHHMMSS than its own file",
+        Draft::new(&base.prevention_basic).set("UPKIHON", 0, "family_image_file", &other_serial).bytes()?,
+        unmatched(&kihon, &image),
+    );
+    b.add(
+        "NAM011",
+        "near-miss-lower-case-extension",
+        "near miss: No.62 names the unit's image with the extension .jpg, as the naming rule writes it",
+        Draft::new(&base.prevention_basic)
+            .set("UPKIHON", 0, "family_image_file", &image.replace(".JPG", ".jpg"))
+            .bytes()?,
+        vec![],
+    );
     Ok(())
 }
 
@@ -1381,6 +1415,32 @@ fn set_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         "two 第3表 files in one send unit",
         files,
         vec![expect("SET008", &lower, None, None), expect("NAM002", &lower, None, None)],
+    );
+    let basic = Draft::new(&base.prevention_basic);
+    let (kihon, image) = (basic.name("UPKIHON"), basic.name("UPKIHON_IMAGE"));
+    b.add(
+        "SET009",
+        "image-not-named",
+        "a family image in the unit while 利用者基本情報 No.62 is empty",
+        Draft::new(&base.prevention_basic).set("UPKIHON", 0, "family_image_file", "").bytes()?,
+        vec![expect("SET009", &image, None, None)],
+    );
+    b.add(
+        "SET009",
+        "named-image-missing",
+        "利用者基本情報 No.62 names a family image the unit does not carry",
+        Draft::new(&base.prevention_basic).without("UPKIHON_IMAGE").bytes()?,
+        vec![expect("SET009", &kihon, Some(1), Some(62))],
+    );
+    b.add(
+        "SET009",
+        "near-miss-no-image",
+        "near miss: no family image, and No.62 left empty",
+        Draft::new(&base.prevention_basic)
+            .without("UPKIHON_IMAGE")
+            .set("UPKIHON", 0, "family_image_file", "")
+            .bytes()?,
+        vec![],
     );
     let _ = (s, p6);
     Ok(())
