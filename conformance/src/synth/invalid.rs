@@ -734,6 +734,25 @@ fn record_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         Draft::new(&base.over_limit).set("UPPLAN", rental_row, "tais_code", "").bytes()?,
         vec![expect("REC008", &o6, Some(rental_row as u32 + 1), Some(16))],
     );
+    b.add(
+        "REC019",
+        "tais-and-notification",
+        "福祉用具貸与 with both a TAIS code and a 福祉用具届出コード",
+        Draft::new(&base.over_limit)
+            .set("UPPLAN", rental_row, "equipment_notification_code", "00170-000123")
+            .bytes()?,
+        vec![expect("REC019", &o6, Some(rental_row as u32 + 1), Some(17))],
+    );
+    b.add(
+        "REC019",
+        "near-miss-notification-only",
+        "near miss: 福祉用具貸与 with a 福祉用具届出コード and no TAIS code",
+        Draft::new(&base.over_limit)
+            .set("UPPLAN", rental_row, "tais_code", "")
+            .set("UPPLAN", rental_row, "equipment_notification_code", "00170-000123")
+            .bytes()?,
+        vec![],
+    );
     let total_row = base.ticket.iter().find(|f| f.kind.code == "UPSIKYU").map_or(0, |f| f.records.len() - 1);
     b.add(
         "REC009",
@@ -1440,6 +1459,41 @@ fn set_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
             .without("UPKIHON_IMAGE")
             .set("UPKIHON", 0, "family_image_file", "")
             .bytes()?,
+        vec![],
+    );
+    // 第7表 訪問介護 discounted to 95 %: 第6表 carries the discounted units (near miss) or the undiscounted ones.
+    let detail_11 = annex.iter().position(|r| r[8] == "111211").unwrap_or(0);
+    let units_11 = annex.get(detail_11).and_then(|r| r[12].parse::<i64>().ok()).unwrap_or(0);
+    let count_11 = annex.get(detail_11).and_then(|r| r[15].parse::<i64>().ok()).unwrap_or(0);
+    let after_units = billing::discounted_units(units_11, 95);
+    let (after, amount) =
+        (after_units.to_string(), billing::detail_amount(units_11, Some(after_units), count_11).to_string());
+    let discounted = |plan_units: &str| {
+        let plan_rows: Vec<usize> = base
+            .ticket
+            .iter()
+            .find(|f| f.kind.code == "UPPLAN")
+            .map(|f| (0..f.records.len()).filter(|&row| f.records[row][14] == "111211").collect())
+            .unwrap_or_default();
+        let draft = Draft::new(&base.ticket)
+            .set("UPSIKYU", detail_11, "discount_rate", "95")
+            .set("UPSIKYU", detail_11, "discounted_units", &after)
+            .set("UPSIKYU", detail_11, "service_units_amount", &amount);
+        (plan_rows.iter().fold(draft, |draft, &row| draft.set("UPPLAN", row, "units", plan_units)), plan_rows)
+    };
+    let (undiscounted, rows) = discounted(&units_11.to_string());
+    b.add(
+        "SET010",
+        "plan-units-undiscounted",
+        "第7表 111211 discounted to 95 %, 第6表 rows of 111211 with the undiscounted 単位数",
+        undiscounted.bytes()?,
+        vec![expect("SET010", &p6, rows.first().map(|&row| row as u32 + 1), Some(8))],
+    );
+    b.add(
+        "SET010",
+        "near-miss-plan-units-discounted",
+        "near miss: the same 第7表 discount, 第6表 rows of 111211 with the 割引後単位数",
+        discounted(&after).0.bytes()?,
         vec![],
     );
     let _ = (s, p6);

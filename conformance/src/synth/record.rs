@@ -128,6 +128,10 @@ pub fn arbitrary_record(kind: &'static Kind, rng: &mut Rng) -> Vec<String> {
             set(&mut values, to, a);
         }
     }
+    // A product carries a TAIS code or a 福祉用具届出コード, not both (REC019).
+    if !get(&values, "tais_code").is_empty() {
+        set(&mut values, "equipment_notification_code", String::new());
+    }
     // The service month is one the current CSVバージョン applies to (its 適用開始年月 in versions.toml; FIL012).
     let from = crate::spec::csv_version(&crate::spec::current_csv_version().value)
         .and_then(|version| crate::calendar::parse_month(&version.applies_from));

@@ -9,6 +9,7 @@ pub mod set006_limit_over_mismatch;
 pub mod set007_unit_month_mismatch;
 pub mod set008_duplicate_kind_in_unit;
 pub mod set009_family_image_unmatched;
+pub mod set010_plan_units_not_discounted;
 
 use crate::rules::ctx::SetCtx;
 use crate::rules::Rule;
@@ -24,6 +25,7 @@ pub static RULES: &[&Rule] = &[
     &set007_unit_month_mismatch::RULE,
     &set008_duplicate_kind_in_unit::RULE,
     &set009_family_image_unmatched::RULE,
+    &set010_plan_units_not_discounted::RULE,
 ];
 
 /// The send unit these files most plausibly form: among the units that allow every kind present, the one whose
