@@ -1496,6 +1496,31 @@ fn set_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         discounted(&after).0.bytes()?,
         vec![],
     );
+    // The over-limit ticket (訪問介護, 通所介護, 福祉用具貸与) addressed to another office of the same kind.
+    let readdressed = |office: &str, kind: &str| -> Result<Vec<CaseFile>, SynthError> {
+        let mut files = Draft::new(&base.over_limit).bytes()?;
+        for file in &mut files {
+            file.name = file.name.replacen("_1370004274_17_", &format!("_{office}_{kind}_"), 1);
+        }
+        Ok(files)
+    };
+    let unrelated = readdressed("1370009999", "17")?;
+    let named = |prefix: &str| unrelated.iter().find(|f| f.name.starts_with(prefix)).map(|f| f.name.clone());
+    let (o6, o7, os) = (named("UPPLAN_"), named("UPSIKYU_"), named("UPHOSOKU_"));
+    b.add(
+        "SET011",
+        "recipient-named-by-no-row",
+        "a ticket to office 1370009999 (17) whose user has rows of three other offices only",
+        unrelated.clone(),
+        [o6, o7, os].into_iter().flatten().map(|name| expect("SET011", &name, Some(1), Some(3))).collect(),
+    );
+    b.add(
+        "SET011",
+        "near-miss-recipient-on-some-rows",
+        "near miss: the same ticket to the 訪問介護 office, which its user's 訪問介護 rows name",
+        readdressed("1370002058", "11")?,
+        vec![],
+    );
     let _ = (s, p6);
     Ok(())
 }
