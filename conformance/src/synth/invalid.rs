@@ -1292,6 +1292,34 @@ fn file_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         two_rentals(base, "1", "2", Some("20250515")).bytes()?,
         vec![],
     );
+    // 第2表: row 2 is 課題ＮＯ 1 / 援助目標ＮＯ 1 / 援助内容ＮＯ 2 with its 課題 left empty (aggregated).
+    let issue_1 = base
+        .plan
+        .iter()
+        .find(|f| f.kind.code == "UP2KYO")
+        .and_then(|f| Some(f.records.first()?.get(f.kind.index_of("issue")?)?.clone()))
+        .unwrap_or_default();
+    b.add(
+        "FIL019",
+        "issue-differs",
+        "第2表: the second row of 課題ＮＯ 1 carries another 課題 than the first",
+        Draft::new(&base.plan).set("UP2KYO", 1, "issue", "転倒が心配").bytes()?,
+        vec![expect("FIL019", &t2, Some(2), Some(7))],
+    );
+    b.add(
+        "FIL019",
+        "first-row-empty",
+        "第2表: the 課題 of 課題ＮＯ 1 only on its second row",
+        Draft::new(&base.plan).set("UP2KYO", 0, "issue", "").set("UP2KYO", 1, "issue", &issue_1).bytes()?,
+        vec![expect("FIL019", &t2, Some(2), Some(7))],
+    );
+    b.add(
+        "FIL019",
+        "near-miss-issue-repeated",
+        "near miss: the second row of 課題ＮＯ 1 repeats the first row's 課題",
+        Draft::new(&base.plan).set("UP2KYO", 1, "issue", &issue_1).bytes()?,
+        vec![],
+    );
     // 別表: a second row of 課題ＮＯ 1 carrying only its numbers and a 利用サービス.
     let annex_row = |plan_no: &'static str, service_no: &'static str| {
         Draft::new(&base.prevention_plan).edit("UPYOBO_SUB", |f| {

@@ -18,6 +18,7 @@ pub mod fil015_repeated_plan_content;
 pub mod fil016_detail_code_numbering;
 pub mod fil017_detail_code_unused;
 pub mod fil018_annex_numbering;
+pub mod fil019_plan_goal_text_differs;
 
 use crate::rules::Rule;
 
@@ -40,4 +41,5 @@ pub static RULES: &[&Rule] = &[
     &fil016_detail_code_numbering::RULE,
     &fil017_detail_code_unused::RULE,
     &fil018_annex_numbering::RULE,
+    &fil019_plan_goal_text_differs::RULE,
 ];
