@@ -989,6 +989,34 @@ fn name_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         ticket.set("UPPLAN", 0, "plan_office_code", "1370009999").bytes()?,
         vec![expect("NAM010", &p6, Some(1), Some(6))],
     );
+    // The care plan sent by a 小規模多機能型居宅介護 (73, a care-manager office only, S1 §1.3).
+    let from_73 = |recipient_kind: &str| -> Result<Vec<CaseFile>, SynthError> {
+        let mut files = Draft::new(&base.plan).bytes()?;
+        for file in &mut files {
+            file.name = file.name.replacen(
+                "_1370001002_43_1370002058_11_",
+                &format!("_1370001002_73_1370002058_{recipient_kind}_"),
+                1,
+            );
+        }
+        Ok(files)
+    };
+    let to_63 = from_73("63")?;
+    let expected = to_63.iter().map(|file| expect("NAM012", &file.name, None, None)).collect();
+    b.add(
+        "NAM012",
+        "care-manager-only-to-prevention",
+        "a care plan from a 73 (§1.3 only) to a 63 介護予防訪問看護 (§1.4)",
+        to_63,
+        expected,
+    );
+    b.add(
+        "NAM012",
+        "near-miss-care-manager-only-to-home-help",
+        "near miss: the same care plan from the 73 to a 11 訪問介護 (§1.3)",
+        from_73("11")?,
+        vec![],
+    );
     // 利用者基本情報 No.62 names the unit's family image; another value also leaves the image unnamed (SET009).
     let basic = Draft::new(&base.prevention_basic);
     let (kihon, image) = (basic.name("UPKIHON"), basic.name("UPKIHON_IMAGE"));
