@@ -55,15 +55,27 @@ fn rule_text(code: &str) -> String {
 }
 
 /// A rule's check code (see [`check_code`]), and the source of `billing` when it uses it (directly, or through
-/// `FileCtx::annexes`).
+/// `FileCtx::annexes`), and the check code of another rule whose helper it uses (`crate::rules::file::fil016_…`).
 fn rule_source(text: &str) -> (String, String) {
     let check = check_code(text);
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     // `billing` holds the 第7表 arithmetic and the grouping `FileCtx::annexes` hands the 第7表 rules.
-    let shared = if check.contains("crate::billing") || check.contains(".annexes()") {
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/billing.rs")).unwrap()
+    let mut shared = if check.contains("crate::billing") || check.contains(".annexes()") {
+        std::fs::read_to_string(src.join("billing.rs")).unwrap()
     } else {
         String::new()
     };
+    for used in check.split("crate::rules::").skip(1) {
+        let path: String = used.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ':').collect();
+        let mut parts = path.split("::");
+        let (Some(level), Some(module)) = (parts.next(), parts.next()) else { continue };
+        let file = src.join("rules").join(level).join(format!("{module}.rs"));
+        if module.len() > 6 && file.is_file() {
+            let (other, other_shared) = rule_source(&std::fs::read_to_string(file).unwrap());
+            shared.push_str(&other);
+            shared.push_str(&other_shared);
+        }
+    }
     (check, shared)
 }
 

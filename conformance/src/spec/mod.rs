@@ -528,6 +528,9 @@ pub struct CodeValue {
     /// for サービス種類コード: a 福祉用具貸与, whose rows carry a TAIS or 届出 code (S2 第6表 No.16–17, 第7表 No.10–11)
     #[serde(default)]
     pub rental_equipment: bool,
+    /// for サービス種類コード: a row of S1 §1.4's table (介護予防・総合事業), not of §1.3's (介護給付)
+    #[serde(default)]
+    pub prevention: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

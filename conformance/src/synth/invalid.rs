@@ -89,6 +89,26 @@ impl Draft {
     }
 }
 
+/// The over-limit unit with its 福祉用具貸与 row (the last of 第6表) written twice, 明細判別コード `first` and
+/// `second`; the second row on `day` (a サービス利用日) when given, else on the same day.
+fn two_rentals(base: &BaseUnits, first: &str, second: &str, day: Option<&str>) -> Draft {
+    let last = base.over_limit.iter().find(|f| f.kind.code == "UPPLAN").map_or(0, |f| f.records.len() - 1);
+    let draft = Draft::new(&base.over_limit).edit("UPPLAN", |f| {
+        let row = f.records[last].clone();
+        f.records.push(row);
+    });
+    let draft = draft.set("UPPLAN", last, "detail_discriminator", first).set(
+        "UPPLAN",
+        last + 1,
+        "detail_discriminator",
+        second,
+    );
+    match day {
+        Some(day) => draft.set("UPPLAN", last + 1, "service_date", day),
+        None => draft,
+    }
+}
+
 /// Replaces the first occurrence of `from` in a file's bytes.
 fn patch(files: &mut [CaseFile], name: &str, from: &[u8], to: &[u8]) {
     if let Some(file) = files.iter_mut().find(|f| f.name == name) {
@@ -542,7 +562,11 @@ fn field_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
             "第6表 No.19 明細判別コード with 3 digits (read as 2) on a 福祉用具貸与 row",
             (
                 Draft::new(&base.over_limit).set("UPPLAN", rental_row, "detail_discriminator", "123").bytes()?,
-                vec![expect("FLD018", &o6, Some(rental_row as u32 + 1), Some(19))],
+                // A lone rental row that carries the code at all is also FIL017's.
+                vec![
+                    expect("FLD018", &o6, Some(rental_row as u32 + 1), Some(19)),
+                    expect("FIL017", &o6, Some(rental_row as u32 + 1), Some(19)),
+                ],
             ),
         ),
         (
@@ -609,7 +633,9 @@ fn field_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         ]
         .concat(),
     );
-    let top = Draft::new(&base.plan).set("UP2KYO", 0, "support_no", "99");
+    // On the last row, printed last in its group either way (FIL019 reads the groups in print order).
+    let last = base.plan.iter().find(|f| f.kind.code == "UP2KYO").map_or(0, |f| f.records.len().saturating_sub(1));
+    let top = Draft::new(&base.plan).set("UP2KYO", last, "support_no", "99");
     b.add("FLD024", "near-miss-99", "near miss: 援助内容ＮＯ 99 is the top of １～99", top.bytes()?, vec![]);
     let huge = Draft::new(&base.plan).set("UP2KYO", 0, "service_content", &"入浴介助、".repeat(5 * 1024 * 1024 / 10));
     b.add(
@@ -730,6 +756,25 @@ fn record_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         Draft::new(&base.over_limit).set("UPPLAN", rental_row, "tais_code", "").bytes()?,
         vec![expect("REC008", &o6, Some(rental_row as u32 + 1), Some(16))],
     );
+    b.add(
+        "REC019",
+        "tais-and-notification",
+        "福祉用具貸与 with both a TAIS code and a 福祉用具届出コード",
+        Draft::new(&base.over_limit)
+            .set("UPPLAN", rental_row, "equipment_notification_code", "00170-000123")
+            .bytes()?,
+        vec![expect("REC019", &o6, Some(rental_row as u32 + 1), Some(17))],
+    );
+    b.add(
+        "REC019",
+        "near-miss-notification-only",
+        "near miss: 福祉用具貸与 with a 福祉用具届出コード and no TAIS code",
+        Draft::new(&base.over_limit)
+            .set("UPPLAN", rental_row, "tais_code", "")
+            .set("UPPLAN", rental_row, "equipment_notification_code", "00170-000123")
+            .bytes()?,
+        vec![],
+    );
     let total_row = base.ticket.iter().find(|f| f.kind.code == "UPSIKYU").map_or(0, |f| f.records.len() - 1);
     b.add(
         "REC009",
@@ -769,8 +814,8 @@ fn record_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
     b.add(
         "REC014",
         "near-miss-rental-discriminator",
-        "near miss: a 福祉用具貸与 row numbered 1 by 明細判別コード",
-        Draft::new(&base.over_limit).set("UPPLAN", rental_row, "detail_discriminator", "1").bytes()?,
+        "near miss: two 福祉用具貸与 rows of one code and units numbered 1 and 2 by 明細判別コード",
+        two_rentals(base, "1", "2", None).bytes()?,
         vec![],
     );
     b.add(
@@ -965,6 +1010,68 @@ fn name_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         "第6表 No.6 プラン担当業者コード of another office than the sending care manager",
         ticket.set("UPPLAN", 0, "plan_office_code", "1370009999").bytes()?,
         vec![expect("NAM010", &p6, Some(1), Some(6))],
+    );
+    // The care plan sent by a 小規模多機能型居宅介護 (73, a care-manager office only, S1 §1.3).
+    let from_73 = |recipient_kind: &str| -> Result<Vec<CaseFile>, SynthError> {
+        let mut files = Draft::new(&base.plan).bytes()?;
+        for file in &mut files {
+            file.name = file.name.replacen(
+                "_1370001002_43_1370002058_11_",
+                &format!("_1370001002_73_1370002058_{recipient_kind}_"),
+                1,
+            );
+        }
+        Ok(files)
+    };
+    let to_63 = from_73("63")?;
+    let expected = to_63.iter().map(|file| expect("NAM012", &file.name, None, None)).collect();
+    b.add(
+        "NAM012",
+        "care-manager-only-to-prevention",
+        "a care plan from a 73 (§1.3 only) to a 63 介護予防訪問看護 (§1.4)",
+        to_63,
+        expected,
+    );
+    b.add(
+        "NAM012",
+        "near-miss-care-manager-only-to-home-help",
+        "near miss: the same care plan from the 73 to a 11 訪問介護 (§1.3)",
+        from_73("11")?,
+        vec![],
+    );
+    // 利用者基本情報 No.62 names the unit's family image; another value also leaves the image unnamed (SET009).
+    let basic = Draft::new(&base.prevention_basic);
+    let (kihon, image) = (basic.name("UPKIHON"), basic.name("UPKIHON_IMAGE"));
+    let unmatched = |kihon: &str, image: &str| {
+        vec![
+            expect("NAM011", kihon, Some(1), Some(62)),
+            expect("SET009", kihon, Some(1), Some(62)),
+            expect("SET009", image, None, None),
+        ]
+    };
+    b.add(
+        "NAM011",
+        "not-a-file-name",
+        "利用者基本情報 No.62 家族構成 画像ファイル名 = 家族構成図あり",
+        Draft::new(&base.prevention_basic).set("UPKIHON", 0, "family_image_file", "家族構成図あり").bytes()?,
+        unmatched(&kihon, &image),
+    );
+    let other_serial = image.replacen("_20250420100000_", "_20250419090000_", 1);
+    b.add(
+        "NAM011",
+        "other-serial",
+        "利用者基本情報 No.62 names an image of another YYYYMMDDHHMMSS than its own file",
+        Draft::new(&base.prevention_basic).set("UPKIHON", 0, "family_image_file", &other_serial).bytes()?,
+        unmatched(&kihon, &image),
+    );
+    b.add(
+        "NAM011",
+        "near-miss-lower-case-extension",
+        "near miss: No.62 names the unit's image with the extension .jpg, as the naming rule writes it",
+        Draft::new(&base.prevention_basic)
+            .set("UPKIHON", 0, "family_image_file", &image.replace(".JPG", ".jpg"))
+            .bytes()?,
+        vec![],
     );
     Ok(())
 }
@@ -1198,6 +1305,107 @@ fn file_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         second_service(false).bytes()?,
         vec![],
     );
+    let o6 = Draft::new(&base.over_limit).name("UPPLAN");
+    let rental = base.over_limit.iter().find(|f| f.kind.code == "UPPLAN").map_or(0, |f| f.records.len() as u32);
+    b.add(
+        "FIL016",
+        "rental-rows-unnumbered",
+        "two 福祉用具貸与 rows of one code, units and day, 明細判別コード both empty",
+        two_rentals(base, "", "", None).bytes()?,
+        vec![expect("FIL016", &o6, Some(rental), Some(19)), expect("FIL016", &o6, Some(rental + 1), Some(19))],
+    );
+    b.add(
+        "FIL016",
+        "rental-rows-2-3",
+        "two 福祉用具貸与 rows of one code, units and day numbered 2 and 3 (not from 1)",
+        two_rentals(base, "2", "3", None).bytes()?,
+        vec![expect("FIL016", &o6, Some(rental + 1), Some(19))],
+    );
+    b.add(
+        "FIL016",
+        "near-miss-numbered-2-1",
+        "near miss: two 福祉用具貸与 rows of one code, units and day numbered 2 and 1",
+        two_rentals(base, "2", "1", None).bytes()?,
+        vec![],
+    );
+    b.add(
+        "FIL017",
+        "lone-rental-numbered",
+        "the only 福祉用具貸与 row of its code and units with 明細判別コード 1",
+        Draft::new(&base.over_limit).set("UPPLAN", rental as usize - 1, "detail_discriminator", "1").bytes()?,
+        vec![expect("FIL017", &o6, Some(rental), Some(19))],
+    );
+    b.add(
+        "FIL017",
+        "near-miss-pair-on-two-days",
+        "near miss: two 福祉用具貸与 rows of one code and units on different days, numbered 1 and 2",
+        two_rentals(base, "1", "2", Some("20250515")).bytes()?,
+        vec![],
+    );
+    // 第2表: row 2 is 課題ＮＯ 1 / 援助目標ＮＯ 1 / 援助内容ＮＯ 2 with its 課題 left empty (aggregated).
+    let issue_1 = base
+        .plan
+        .iter()
+        .find(|f| f.kind.code == "UP2KYO")
+        .and_then(|f| Some(f.records.first()?.get(f.kind.index_of("issue")?)?.clone()))
+        .unwrap_or_default();
+    b.add(
+        "FIL019",
+        "issue-differs",
+        "第2表: the second row of 課題ＮＯ 1 carries another 課題 than the first",
+        Draft::new(&base.plan).set("UP2KYO", 1, "issue", "転倒が心配").bytes()?,
+        vec![expect("FIL019", &t2, Some(2), Some(7))],
+    );
+    b.add(
+        "FIL019",
+        "first-row-empty",
+        "第2表: the 課題 of 課題ＮＯ 1 only on its second row",
+        Draft::new(&base.plan).set("UP2KYO", 0, "issue", "").set("UP2KYO", 1, "issue", &issue_1).bytes()?,
+        vec![expect("FIL019", &t2, Some(2), Some(7))],
+    );
+    b.add(
+        "FIL019",
+        "near-miss-issue-repeated",
+        "near miss: the second row of 課題ＮＯ 1 repeats the first row's 課題",
+        Draft::new(&base.plan).set("UP2KYO", 1, "issue", &issue_1).bytes()?,
+        vec![],
+    );
+    // 別表: a second row of 課題ＮＯ 1 carrying only its numbers and a 利用サービス.
+    let annex_row = |plan_no: &'static str, service_no: &'static str| {
+        Draft::new(&base.prevention_plan).edit("UPYOBO_SUB", |f| {
+            let mut row = f.records[0].clone();
+            for (index, item) in f.kind.items.iter().enumerate() {
+                match item.id.as_str() {
+                    "support_plan_no" => row[index] = plan_no.into(),
+                    "service_no" => row[index] = service_no.into(),
+                    _ if !matches!(item.no, 1..=5 | 15..=17) => row[index] = String::new(),
+                    _ => {}
+                }
+            }
+            f.records.push(row);
+        })
+    };
+    b.add(
+        "FIL018",
+        "support-plan-no-skipped",
+        "支援計画書別表: 課題ＮＯ 1 with 支援計画ＮＯ 1 and 3 (2 skipped)",
+        annex_row("3", "1").bytes()?,
+        vec![expect("FIL018", &sub, Some(2), Some(10))],
+    );
+    b.add(
+        "FIL018",
+        "service-no-repeated",
+        "支援計画書別表: 課題ＮＯ 1 / 支援計画ＮＯ 1 with 利用サービスＮＯ 1 twice",
+        annex_row("1", "1").bytes()?,
+        vec![expect("FIL018", &sub, Some(2), Some(14))],
+    );
+    b.add(
+        "FIL018",
+        "near-miss-next-support-plan",
+        "near miss: 課題ＮＯ 1 with 支援計画ＮＯ 1 and 2, each with 利用サービスＮＯ 1",
+        annex_row("2", "1").bytes()?,
+        vec![],
+    );
     Ok(())
 }
 
@@ -1304,6 +1512,92 @@ fn set_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
         "two 第3表 files in one send unit",
         files,
         vec![expect("SET008", &lower, None, None), expect("NAM002", &lower, None, None)],
+    );
+    let basic = Draft::new(&base.prevention_basic);
+    let (kihon, image) = (basic.name("UPKIHON"), basic.name("UPKIHON_IMAGE"));
+    b.add(
+        "SET009",
+        "image-not-named",
+        "a family image in the unit while 利用者基本情報 No.62 is empty",
+        Draft::new(&base.prevention_basic).set("UPKIHON", 0, "family_image_file", "").bytes()?,
+        vec![expect("SET009", &image, None, None)],
+    );
+    b.add(
+        "SET009",
+        "named-image-missing",
+        "利用者基本情報 No.62 names a family image the unit does not carry",
+        Draft::new(&base.prevention_basic).without("UPKIHON_IMAGE").bytes()?,
+        vec![expect("SET009", &kihon, Some(1), Some(62))],
+    );
+    b.add(
+        "SET009",
+        "near-miss-no-image",
+        "near miss: no family image, and No.62 left empty",
+        Draft::new(&base.prevention_basic)
+            .without("UPKIHON_IMAGE")
+            .set("UPKIHON", 0, "family_image_file", "")
+            .bytes()?,
+        vec![],
+    );
+    // 第7表 訪問介護 discounted to 95 %: 第6表 carries the discounted units (near miss) or the undiscounted ones.
+    let detail_11 = annex.iter().position(|r| r[8] == "111211").unwrap_or(0);
+    let units_11 = annex.get(detail_11).and_then(|r| r[12].parse::<i64>().ok()).unwrap_or(0);
+    let count_11 = annex.get(detail_11).and_then(|r| r[15].parse::<i64>().ok()).unwrap_or(0);
+    let after_units = billing::discounted_units(units_11, 95);
+    let (after, amount) =
+        (after_units.to_string(), billing::detail_amount(units_11, Some(after_units), count_11).to_string());
+    let discounted = |plan_units: &str| {
+        let plan_rows: Vec<usize> = base
+            .ticket
+            .iter()
+            .find(|f| f.kind.code == "UPPLAN")
+            .map(|f| (0..f.records.len()).filter(|&row| f.records[row][14] == "111211").collect())
+            .unwrap_or_default();
+        let draft = Draft::new(&base.ticket)
+            .set("UPSIKYU", detail_11, "discount_rate", "95")
+            .set("UPSIKYU", detail_11, "discounted_units", &after)
+            .set("UPSIKYU", detail_11, "service_units_amount", &amount);
+        (plan_rows.iter().fold(draft, |draft, &row| draft.set("UPPLAN", row, "units", plan_units)), plan_rows)
+    };
+    let (undiscounted, rows) = discounted(&units_11.to_string());
+    b.add(
+        "SET010",
+        "plan-units-undiscounted",
+        "第7表 111211 discounted to 95 %, 第6表 rows of 111211 with the undiscounted 単位数",
+        undiscounted.bytes()?,
+        vec![expect("SET010", &p6, rows.first().map(|&row| row as u32 + 1), Some(8))],
+    );
+    b.add(
+        "SET010",
+        "near-miss-plan-units-discounted",
+        "near miss: the same 第7表 discount, 第6表 rows of 111211 with the 割引後単位数",
+        discounted(&after).0.bytes()?,
+        vec![],
+    );
+    // The over-limit ticket (訪問介護, 通所介護, 福祉用具貸与) addressed to another office of the same kind.
+    let readdressed = |office: &str, kind: &str| -> Result<Vec<CaseFile>, SynthError> {
+        let mut files = Draft::new(&base.over_limit).bytes()?;
+        for file in &mut files {
+            file.name = file.name.replacen("_1370004274_17_", &format!("_{office}_{kind}_"), 1);
+        }
+        Ok(files)
+    };
+    let unrelated = readdressed("1370009999", "17")?;
+    let named = |prefix: &str| unrelated.iter().find(|f| f.name.starts_with(prefix)).map(|f| f.name.clone());
+    let (o6, o7, os) = (named("UPPLAN_"), named("UPSIKYU_"), named("UPHOSOKU_"));
+    b.add(
+        "SET011",
+        "recipient-named-by-no-row",
+        "a ticket to office 1370009999 (17) whose user has rows of three other offices only",
+        unrelated.clone(),
+        [o6, o7, os].into_iter().flatten().map(|name| expect("SET011", &name, Some(1), Some(3))).collect(),
+    );
+    b.add(
+        "SET011",
+        "near-miss-recipient-on-some-rows",
+        "near miss: the same ticket to the 訪問介護 office, which its user's 訪問介護 rows name",
+        readdressed("1370002058", "11")?,
+        vec![],
     );
     let _ = (s, p6);
     Ok(())

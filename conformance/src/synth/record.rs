@@ -128,6 +128,10 @@ pub fn arbitrary_record(kind: &'static Kind, rng: &mut Rng) -> Vec<String> {
             set(&mut values, to, a);
         }
     }
+    // A product carries a TAIS code or a 福祉用具届出コード, not both (REC019).
+    if !get(&values, "tais_code").is_empty() {
+        set(&mut values, "equipment_notification_code", String::new());
+    }
     // The service month is one the current CSVバージョン applies to (its 適用開始年月 in versions.toml; FIL012).
     let from = crate::spec::csv_version(&crate::spec::current_csv_version().value)
         .and_then(|version| crate::calendar::parse_month(&version.applies_from));
@@ -176,6 +180,14 @@ pub fn arbitrary_record(kind: &'static Kind, rng: &mut Rng) -> Vec<String> {
                 set(&mut values, "life_support_reason_other", String::new());
             }
         }
+        "UPYOBO_SUB" => {
+            // The 支援計画 and 利用サービス of a row alone under its 課題ＮＯ are numbered 1 (FIL018).
+            for id in ["support_plan_no", "service_no"] {
+                if !get(&values, id).is_empty() {
+                    set(&mut values, id, "1".into());
+                }
+            }
+        }
         "UP3KYO" => {
             for id in ["daily_activity", "activity_start_time", "activity_end_time", "non_weekly_service"] {
                 set(&mut values, id, String::new());
@@ -185,13 +197,9 @@ pub fn arbitrary_record(kind: &'static Kind, rng: &mut Rng) -> Vec<String> {
             let month = get(&values, "target_month");
             set(&mut values, "service_date", format!("{month}{:02}", rng.range(1, 28)));
             set(&mut values, "daily_rate_days", format!("{}{}", "1".repeat(28), "0".repeat(3)));
-            // 明細判別コード only on a rental row (REC014).
-            let rental = spec()
-                .service_kind(crate::billing::service_kind_of(&get(&values, "service_code")))
-                .is_some_and(|known| known.rental_equipment);
-            if !rental {
-                set(&mut values, "detail_discriminator", String::new());
-            }
+            // 明細判別コード numbers rental rows of one code and units only: never on another kind's row (REC014),
+            // nor on a rental row that has no twin (FIL017).
+            set(&mut values, "detail_discriminator", String::new());
         }
         "UPSIKYU" => {
             set(&mut values, "service_code", grand_total_code().into());

@@ -15,6 +15,10 @@ pub mod fil012_version_not_yet_applicable;
 pub mod fil013_limit_split_mismatch;
 pub mod fil014_type_limit_split_mismatch;
 pub mod fil015_repeated_plan_content;
+pub mod fil016_detail_code_numbering;
+pub mod fil017_detail_code_unused;
+pub mod fil018_annex_numbering;
+pub mod fil019_plan_goal_text_differs;
 
 use crate::rules::Rule;
 
@@ -34,4 +38,8 @@ pub static RULES: &[&Rule] = &[
     &fil013_limit_split_mismatch::RULE,
     &fil014_type_limit_split_mismatch::RULE,
     &fil015_repeated_plan_content::RULE,
+    &fil016_detail_code_numbering::RULE,
+    &fil017_detail_code_unused::RULE,
+    &fil018_annex_numbering::RULE,
+    &fil019_plan_goal_text_differs::RULE,
 ];

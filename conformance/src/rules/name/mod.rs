@@ -10,6 +10,8 @@ pub mod nam007_party_kind;
 pub mod nam008_sender_kind_mismatch;
 pub mod nam009_sender_office_mismatch;
 pub mod nam010_office_item_mismatch;
+pub mod nam011_family_image_name;
+pub mod nam012_recipient_outside_sender_table;
 
 use crate::rules::Rule;
 
@@ -24,4 +26,6 @@ pub static RULES: &[&Rule] = &[
     &nam008_sender_kind_mismatch::RULE,
     &nam009_sender_office_mismatch::RULE,
     &nam010_office_item_mismatch::RULE,
+    &nam011_family_image_name::RULE,
+    &nam012_recipient_outside_sender_table::RULE,
 ];

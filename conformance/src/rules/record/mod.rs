@@ -18,6 +18,7 @@ pub mod rec015_type_limit_slot_gap;
 pub mod rec016_short_stay_kind_not_22;
 pub mod rec017_time_display_mismatch;
 pub mod rec018_reason_text_missing;
+pub mod rec019_equipment_code_both;
 
 use crate::rules::Rule;
 
@@ -40,4 +41,5 @@ pub static RULES: &[&Rule] = &[
     &rec016_short_stay_kind_not_22::RULE,
     &rec017_time_display_mismatch::RULE,
     &rec018_reason_text_missing::RULE,
+    &rec019_equipment_code_both::RULE,
 ];

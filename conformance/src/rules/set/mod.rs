@@ -8,6 +8,9 @@ pub mod set005_ticket_count_mismatch;
 pub mod set006_limit_over_mismatch;
 pub mod set007_unit_month_mismatch;
 pub mod set008_duplicate_kind_in_unit;
+pub mod set009_family_image_unmatched;
+pub mod set010_plan_units_not_discounted;
+pub mod set011_user_unrelated_to_recipient;
 
 use crate::rules::ctx::SetCtx;
 use crate::rules::Rule;
@@ -22,6 +25,9 @@ pub static RULES: &[&Rule] = &[
     &set006_limit_over_mismatch::RULE,
     &set007_unit_month_mismatch::RULE,
     &set008_duplicate_kind_in_unit::RULE,
+    &set009_family_image_unmatched::RULE,
+    &set010_plan_units_not_discounted::RULE,
+    &set011_user_unrelated_to_recipient::RULE,
 ];
 
 /// The send unit these files most plausibly form: among the units that allow every kind present, the one whose
