@@ -103,7 +103,7 @@ fn every_hand_written_file_gets_exactly_the_findings_the_spec_implies() {
 /// sentences; the count may only grow: lower it and this fails.
 #[test]
 fn hand_written_files_name_the_sentences_they_test() {
-    const ENFORCED_WITH_BOTH_AT_LEAST: usize = 213;
+    const ENFORCED_WITH_BOTH_AT_LEAST: usize = 234;
     let manifest = manifest_of("hand-written");
     let rules_of: BTreeMap<&str, &[String]> = conformance::spec::spec()
         .sentences
