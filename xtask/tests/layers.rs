@@ -1,4 +1,4 @@
-//! The layers of `conformance`, `suites` and `refserver`, as ARCHITECTURE.md draws them, and the core library's dependencies: every module of a crate sits in a
+//! The layers of `conformance`, `suites`, `refserver` and `client`, as ARCHITECTURE.md draws them, and the core library's dependencies: every module of a crate sits in a
 //! layer, and a module may name (`crate::…`) only modules of lower layers. Read from the source text, so an import
 //! that runs back up — the start of an import loop — fails here before anyone has to find it in a picture.
 
@@ -33,6 +33,16 @@ const REFSERVER: &[&[&str]] = &[
     &["web"],
     &["router"],
     &["server"],
+];
+
+/// client, bottom up: errors, digests, settings, faults and the TLS client; the state and the relay's API; the outbox and the inbox;
+/// the loops and the overview.
+const CLIENT: &[&[&str]] = &[
+    &["error", "digest"],
+    &["config", "faults", "transport"],
+    &["state", "relay"],
+    &["outgoing", "incoming"],
+    &["run", "status"],
 ];
 
 /// `(module, module it names, file)` for every `crate::` path in the non-test code of the library under `src`.
@@ -161,6 +171,23 @@ fn suites_imports_point_down_its_layers() {
 #[test]
 fn refserver_imports_point_down_its_layers() {
     assert_layered("refserver", REFSERVER, 20);
+}
+
+#[test]
+fn client_imports_point_down_its_layers() {
+    assert_layered("client", CLIENT, 10);
+}
+
+/// The reference client is built on the wire format and the conformance core, never on the relay: an office
+/// installs it without the relay's code.
+#[test]
+fn the_client_does_not_depend_on_the_relay() {
+    let manifest = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../client/Cargo.toml")).unwrap();
+    let dependencies = manifest.split("[dependencies]").nth(1).unwrap().split("\n[").next().unwrap();
+    assert!(dependencies.contains("protocol") && dependencies.contains("conformance"), "{dependencies}");
+    for relay_side in ["refserver", "suites", "loadtest"] {
+        assert!(!dependencies.contains(relay_side), "client depends on {relay_side}");
+    }
 }
 
 /// The loops this project had (finding ↔ rules, api ↔ web), written back in, must fail.
