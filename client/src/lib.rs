@@ -15,6 +15,5 @@ pub mod relay;
 pub mod run;
 pub mod state;
 pub mod status;
-mod transport;
 
 pub use error::ClientError;

@@ -28,7 +28,7 @@ impl Relay {
         let ca = read(&config.ca)?;
         let identity = [read(&config.certificate)?, b"\n".to_vec(), read(&config.key)?].concat();
         // A long poll is held up to LONG_POLL_SECONDS by the relay: the request deadline sits beyond it.
-        let http = crate::transport::https_client_builder(&ca, &identity)?
+        let http = transport::https_client_builder(&ca, &identity)?
             .timeout(Duration::from_secs(LONG_POLL_SECONDS + 30))
             .build()?;
         Ok(Relay { base: config.relay.trim_end_matches('/').to_string(), http })

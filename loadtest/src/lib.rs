@@ -21,8 +21,6 @@ pub enum LoadError {
     Synth(#[from] conformance::synth::SynthError),
     #[error("encoding payloads: {0}")]
     Write(#[from] conformance::codec::WriteError),
-    #[error(transparent)]
-    Sandbox(#[from] refserver::sandbox::SandboxError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
     #[error("HTTP: {0}")]

@@ -1,10 +1,7 @@
-//! The offices a load run simulates and who sends to whom. The same numbers describe the sandbox that
-//! `cargo xtask loadtest` registers at the relay and the goose users that play those offices.
-
-use std::path::Path;
+//! The offices a load run simulates and who sends to whom. The same numbers describe the offices that
+//! `cargo xtask loadtest` registers at the relay ([`Population::offices`]) and the goose users that play them.
 
 use conformance::synth::people::Office;
-use refserver::sandbox::{Sandbox, SandboxError, SandboxOffice};
 
 /// Care managers (居宅介護支援, kind 43) and the home-help providers (訪問介護, kind 11) they send tickets to.
 #[derive(Debug, Clone)]
@@ -52,20 +49,10 @@ impl Population {
         (0..self.care_managers.len()).flat_map(|k| self.providers_of(k).into_iter().map(move |p| (k, p))).collect()
     }
 
-    /// A fresh test PKI and store in `dir` with every office registered and issued a client certificate.
-    pub fn create_sandbox(&self, dir: &Path) -> Result<Sandbox, SandboxError> {
-        let offices: Vec<SandboxOffice<'_>> = self
-            .care_managers
-            .iter()
-            .chain(&self.providers)
-            .map(|o| SandboxOffice {
-                number: &o.number,
-                kinds: vec![o.kind],
-                name: &o.name,
-                licence_until: "2099-12-31",
-            })
-            .collect();
-        Sandbox::create(dir, &offices)
+    /// Every office, care managers first: what the relay must have registered, each with a client certificate in
+    /// the PKI folder the run is given.
+    pub fn offices(&self) -> impl Iterator<Item = &Office> {
+        self.care_managers.iter().chain(&self.providers)
     }
 }
 
@@ -84,8 +71,7 @@ mod tests {
             providers.dedup();
             assert_eq!(providers.len(), if k.is_multiple_of(2) { 3 } else { 2 });
         }
-        let numbers: std::collections::BTreeSet<&str> =
-            population.care_managers.iter().chain(&population.providers).map(|o| o.number.as_str()).collect();
+        let numbers: std::collections::BTreeSet<&str> = population.offices().map(|o| o.number.as_str()).collect();
         assert_eq!(numbers.len(), 30, "office numbers are distinct");
     }
 

@@ -12,9 +12,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use goose::prelude::*;
-use refserver::pki::PkiPaths;
-use refserver::sandbox::https_client_builder;
 use suites::relay::send_form;
+use transport::https_client_builder;
+use transport::PkiPaths;
 
 use crate::payloads::{Payload, Payloads};
 use crate::population::Population;
@@ -46,7 +46,7 @@ impl World {
         nodes: Vec<String>,
     ) -> Result<World, LoadError> {
         let mut identities = HashMap::new();
-        for office in population.care_managers.iter().chain(&population.providers) {
+        for office in population.offices() {
             identities.insert(office.number.clone(), pki.identity_pem(&office.number)?);
         }
         Ok(World {

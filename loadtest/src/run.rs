@@ -17,7 +17,7 @@ use crate::roles::{attack, World};
 use crate::summary::{RunFacts, Summary};
 use crate::tracker::Outstanding;
 use crate::LoadError;
-use refserver::pki::PkiPaths;
+use transport::PkiPaths;
 
 /// What to run (the CLI's options, see `careplan-loadtest --help`).
 #[derive(Debug, Clone)]
@@ -254,8 +254,7 @@ async fn audit_inboxes(world: &World, host: &str, earlier: &HashSet<String>) -> 
 /// Every message in every simulated office's inbox that is not acknowledged: (office, id).
 async fn unfinished(world: &World, host: &str) -> Result<Vec<(String, String)>, LoadError> {
     let mut found = Vec::new();
-    let offices = world.population.care_managers.iter().chain(&world.population.providers);
-    for office in offices {
+    for office in world.population.offices() {
         let client = world.client(&office.number)?;
         for status in ["sent", "downloaded"] {
             let mut before: Option<i64> = None;

@@ -10,6 +10,7 @@ use loadtest::population::Population;
 use loadtest::run::{run, RunOptions};
 use loadtest::summary::Summary;
 use refserver::faults::Faults;
+use refserver::sandbox::{Sandbox, SandboxOffice};
 use refserver::server::{self, ServerConfig};
 
 const CARE_MANAGERS: usize = 2;
@@ -38,7 +39,9 @@ async fn load_run_until(faults: Faults, shown: impl Fn(&Summary) -> bool) -> Sum
 
 async fn load_run(faults: Faults, run_time: Duration) -> Summary {
     let dir = tempfile::tempdir().expect("temp dir");
-    let sandbox = Population::new(CARE_MANAGERS).create_sandbox(dir.path()).expect("sandbox");
+    let population = Population::new(CARE_MANAGERS);
+    let offices: Vec<SandboxOffice<'_>> = population.offices().map(SandboxOffice::from).collect();
+    let sandbox = Sandbox::create(dir.path(), &offices).expect("sandbox");
     let mut config = ServerConfig::new("127.0.0.1:0".parse().unwrap(), sandbox.data.clone(), sandbox.pki.clone());
     config.api.faults = faults;
     let relay = server::start(config).await.expect("relay starts");

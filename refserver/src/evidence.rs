@@ -18,8 +18,8 @@ use time::{Date, OffsetDateTime, UtcOffset};
 
 use crate::checks::shown;
 use crate::model::{AuditEntry, MessageMeta, Office};
-use crate::pki::PkiPaths;
 use crate::store::{Store, StoreError};
+use transport::PkiPaths;
 
 /// How the relay signs records, as the record and the documentation say it.
 pub const ALGORITHM: &str = "ECDSA P-256 SHA-256 (DER, RFC 3279), detached, over the exact bytes of the record";

@@ -9,9 +9,10 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use refserver::pgstore::PgStore;
-use refserver::pki::{self, PkiPaths};
+use refserver::pki;
 use refserver::server::{self, ServerConfig};
 use refserver::store::{Office, SqliteStore, Store};
+use transport::PkiPaths;
 
 /// ケアプランデータ連携 reference relay: mutual-TLS exchange of standard-spec CSV files between offices.
 ///

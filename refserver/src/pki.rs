@@ -11,6 +11,7 @@ use rcgen::{
 };
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
+use transport::PkiPaths;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PkiError {
@@ -24,55 +25,6 @@ pub enum PkiError {
     Index(#[from] serde_json::Error),
     #[error("office number must be 10 digits, not {0:?}")]
     BadOfficeNumber(String),
-}
-
-/// The files of a PKI folder.
-pub struct PkiPaths {
-    pub dir: PathBuf,
-}
-
-impl PkiPaths {
-    pub fn new(dir: impl Into<PathBuf>) -> PkiPaths {
-        PkiPaths { dir: dir.into() }
-    }
-    pub fn ca_cert(&self) -> PathBuf {
-        self.dir.join("ca.pem")
-    }
-    pub fn ca_key(&self) -> PathBuf {
-        self.dir.join("ca.key")
-    }
-    pub fn server_cert(&self) -> PathBuf {
-        self.dir.join("server.pem")
-    }
-    pub fn server_key(&self) -> PathBuf {
-        self.dir.join("server.key")
-    }
-    /// The relay's certificate for signing evidence records (送受信記録), and its key.
-    pub fn signing_cert(&self) -> PathBuf {
-        self.dir.join("signing.pem")
-    }
-    pub fn signing_key(&self) -> PathBuf {
-        self.dir.join("signing.key")
-    }
-    pub fn crl(&self) -> PathBuf {
-        self.dir.join("crl.pem")
-    }
-    pub fn office_cert(&self, number: &str) -> PathBuf {
-        self.dir.join("offices").join(format!("{number}.pem"))
-    }
-    pub fn office_key(&self, number: &str) -> PathBuf {
-        self.dir.join("offices").join(format!("{number}.key"))
-    }
-    /// PEM of an office's certificate followed by its key (what HTTP clients load as an identity).
-    pub fn identity_pem(&self, number: &str) -> std::io::Result<Vec<u8>> {
-        Ok([std::fs::read(self.office_cert(number))?, std::fs::read(self.office_key(number))?].concat())
-    }
-    pub fn negative(&self, name: &str) -> (PathBuf, PathBuf) {
-        (self.dir.join("negative").join(format!("{name}.pem")), self.dir.join("negative").join(format!("{name}.key")))
-    }
-    fn index(&self) -> PathBuf {
-        self.dir.join("index.json")
-    }
 }
 
 /// Every certificate the CA issued, so that revocations can be listed.

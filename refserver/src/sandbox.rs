@@ -3,8 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::pki::{self, PkiError, PkiPaths};
+use crate::pki::{self, PkiError};
 use crate::store::{Office, SqliteStore, Store, StoreError};
+use transport::{https_client, PkiPaths};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SandboxError {
@@ -18,26 +19,6 @@ pub enum SandboxError {
     Client(#[from] reqwest::Error),
 }
 
-/// An HTTPS client that trusts `ca_pem` and presents `identity_pem` (certificate then key) as its client
-/// certificate: how an office talks to the relay.
-pub fn https_client(ca_pem: &[u8], identity_pem: &[u8]) -> reqwest::Result<reqwest::Client> {
-    https_client_builder(ca_pem, identity_pem)?.build()
-}
-
-/// The builder behind [`https_client`], for clients that are built elsewhere (goose users). Every request carries
-/// the API client header ([`protocol::CLIENT_HEADER`]) that tells the relay it is not a request
-/// another site made a browser send.
-pub fn https_client_builder(ca_pem: &[u8], identity_pem: &[u8]) -> reqwest::Result<reqwest::ClientBuilder> {
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(protocol::CLIENT_HEADER, reqwest::header::HeaderValue::from_static("1"));
-    Ok(reqwest::Client::builder()
-        .use_rustls_tls()
-        .add_root_certificate(reqwest::Certificate::from_pem(ca_pem)?)
-        .identity(reqwest::Identity::from_pem(identity_pem)?)
-        .default_headers(headers)
-        .timeout(std::time::Duration::from_secs(30)))
-}
-
 /// An office to register: number, service kinds (one number may hold several services), name, last day of its
 /// licence.
 pub struct SandboxOffice<'a> {
@@ -45,6 +26,18 @@ pub struct SandboxOffice<'a> {
     pub kinds: Vec<&'a str>,
     pub name: &'a str,
     pub licence_until: &'a str,
+}
+
+/// An office the synthetic data invents (a load run's population), licensed far into the future.
+impl<'a> From<&'a conformance::synth::people::Office> for SandboxOffice<'a> {
+    fn from(office: &'a conformance::synth::people::Office) -> SandboxOffice<'a> {
+        SandboxOffice {
+            number: &office.number,
+            kinds: vec![office.kind],
+            name: &office.name,
+            licence_until: "2099-12-31",
+        }
+    }
 }
 
 /// The pair of offices most tests, demos and load runs exchange between: a care manager (居宅介護支援, kind 43)

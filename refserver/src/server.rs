@@ -16,9 +16,9 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::api::{self, ApiConfig, ApiError, AppState};
 use crate::pgstore::PgStore;
-use crate::pki::PkiPaths;
 use crate::store::{AuditEntry, SqliteStore, Store, StoreError};
 use crate::tls;
+use transport::PkiPaths;
 
 /// How often the retention purge runs (on a shared database: once per interval across the nodes).
 const PURGE_INTERVAL: Duration = Duration::from_secs(3600);

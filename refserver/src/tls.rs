@@ -10,7 +10,7 @@ use rustls::pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKey
 use rustls::server::WebPkiClientVerifier;
 use rustls::{RootCertStore, ServerConfig};
 
-use crate::pki::PkiPaths;
+use transport::PkiPaths;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {

@@ -9,11 +9,11 @@ mod common;
 use common::{plan_unit, unit, Relay, DAY_SERVICE};
 use protocol::EvidenceRecord;
 use refserver::evidence::{verify, EvidenceError};
-use refserver::pki::PkiPaths;
 use refserver::sandbox::{CARE_MANAGER, HOME_HELP};
 use refserver::store::Store;
 use reqwest::StatusCode;
 use sha2::Digest;
+use transport::PkiPaths;
 
 /// A period around today in Japan time: yesterday to tomorrow.
 fn period() -> String {

@@ -10,7 +10,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use refserver::pki::{self, PkiPaths};
+use refserver::pki;
 use refserver::sandbox::{Sandbox, CARE_MANAGER, HOME_HELP};
 use refserver::store::{AuditEntry, Office, SqliteStore, Store};
 use reqwest::StatusCode;
@@ -18,6 +18,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
+use transport::PkiPaths;
 
 use common::*;
 

@@ -6,12 +6,13 @@
 
 mod common;
 
-use refserver::pki::{self, PkiPaths};
+use refserver::pki;
 use refserver::sandbox::{CARE_MANAGER, HOME_HELP};
 use refserver::store::{SqliteStore, Store};
 use reqwest::StatusCode;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use transport::PkiPaths;
 
 use common::*;
 

@@ -10,11 +10,12 @@ mod common;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use refserver::pki::{self, PkiPaths};
+use refserver::pki;
 use refserver::sandbox::{CARE_MANAGER, HOME_HELP};
 use refserver::server;
 use refserver::store::{AuditEntry, SqliteStore, Store};
 use reqwest::StatusCode;
+use transport::PkiPaths;
 
 use common::*;
 
@@ -141,7 +142,7 @@ async fn a_reissued_or_removed_office_certificate_stops_working_without_a_restar
     let paths = PkiPaths::new(relay.dir.path().join("pki"));
     let identity_pem = |office: &str| paths.identity_pem(office).unwrap();
     let ca = std::fs::read(paths.ca_cert()).unwrap();
-    let fresh = |identity: &[u8]| refserver::sandbox::https_client(&ca, identity).unwrap();
+    let fresh = |identity: &[u8]| transport::https_client(&ca, identity).unwrap();
     let me = |client: reqwest::Client| {
         let url = relay.url("/v1/me");
         async move { client.get(url).send().await.map(|r| r.status()).map_err(|e| e.to_string()) }

@@ -10,6 +10,7 @@ use loadtest::profile::Profile;
 
 use crate::relay_process::{free_port, wait_ready, RelayGuard};
 use refserver::pgcluster::{ClusterTls, PgCluster};
+use refserver::sandbox::{Sandbox, SandboxOffice};
 use refserver::store::Store;
 
 /// The short run CI makes: long enough for every office to exchange many times, short enough for the budget.
@@ -54,7 +55,8 @@ pub fn run_with(options: &Options, pg_tls: bool) -> Result<()> {
     let dir = tempfile::tempdir()?;
     let population = Population::new(options.care_managers);
     eprintln!("xtask: test PKI and {} offices in {}", population.len(), dir.path().display());
-    let sandbox = population.create_sandbox(dir.path())?;
+    let offices: Vec<SandboxOffice<'_>> = population.offices().map(SandboxOffice::from).collect();
+    let sandbox = Sandbox::create(dir.path(), &offices)?;
     // Kept until the relays are stopped: dropping it stops the cluster.
     let cluster = match options.store {
         StoreKind::Sqlite => None,
@@ -109,10 +111,10 @@ pub fn run_with(options: &Options, pg_tls: bool) -> Result<()> {
 /// A throw-away PostgreSQL cluster under target/ (Debian's package installed when missing) with the sandbox's
 /// offices registered in a database of its own; the cluster and that database's URL. With `tls`, the cluster takes
 /// TLS only, with the sandbox PKI's server certificate (127.0.0.1), and the URL verifies it against that CA.
-fn postgres_for(sandbox: &refserver::sandbox::Sandbox, tls: bool) -> Result<(PgCluster, String)> {
+fn postgres_for(sandbox: &Sandbox, tls: bool) -> Result<(PgCluster, String)> {
     crate::install_postgres("the load test on PostgreSQL")?;
     let dir = crate::target_dir().join("loadtest");
-    let pki = refserver::pki::PkiPaths::new(&sandbox.pki);
+    let pki = transport::PkiPaths::new(&sandbox.pki);
     let cluster = if tls {
         let tls = ClusterTls {
             certificate: std::fs::read_to_string(pki.server_cert())?,

@@ -488,10 +488,9 @@ async fn upload_memory(budget_mb: usize, uploads: usize, megabytes: usize) -> Re
     let relay = crate::relay_process::RelayGuard(command.spawn()?);
     let pid = relay.0.id();
     let paths = sandbox.paths();
-    let client =
-        refserver::sandbox::https_client_builder(&std::fs::read(paths.ca_cert())?, &paths.identity_pem(CARE_MANAGER)?)?
-            .timeout(Duration::from_secs(600))
-            .build()?;
+    let client = transport::https_client_builder(&std::fs::read(paths.ca_cert())?, &paths.identity_pem(CARE_MANAGER)?)?
+        .timeout(Duration::from_secs(600))
+        .build()?;
     crate::relay_process::wait_ready(&client, &base).await?;
     let started = Instant::now();
     let sends: Vec<_> = (0..uploads)

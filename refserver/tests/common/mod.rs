@@ -7,12 +7,12 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use refserver::pki::PkiPaths;
 use refserver::sandbox::{Sandbox, SandboxOffice, CARE_MANAGER, HOME_HELP};
 use refserver::server::{self, RunningServer, ServerConfig};
 use reqwest::StatusCode;
 use serde_json::Value;
 use suites::relay::send_form;
+use transport::PkiPaths;
 
 pub const DAY_SERVICE: &str = "1370003183";
 pub const LAPSED: &str = "1370009990";
@@ -86,7 +86,7 @@ impl Relay {
     pub fn client_with(&self, cert: &Path, key: &Path) -> reqwest::Client {
         let ca = std::fs::read(PkiPaths::new(self.dir.path().join("pki")).ca_cert()).unwrap();
         let identity = [std::fs::read(cert).unwrap(), std::fs::read(key).unwrap()].concat();
-        refserver::sandbox::https_client(&ca, &identity).unwrap()
+        transport::https_client(&ca, &identity).unwrap()
     }
 
     pub fn client(&self, office: &str) -> reqwest::Client {
