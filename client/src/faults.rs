@@ -5,7 +5,10 @@
 /// The faults a run plants; all off in a client built without the feature.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Faults {
-    /// `send_twice`: a new Idempotency-Key on every attempt, so a resend after a crash is a second message
+    /// `fresh_key`: a new Idempotency-Key on every attempt, so a resend after a crash is a second message
+    pub fresh_key: bool,
+    /// `send_twice`: every unit sent a second time under another key, as a client that retries a send it wrongly
+    /// believes failed
     pub send_twice: bool,
     /// `ack_before_write`: acknowledge a message before its files are written (then write them, slowly)
     pub ack_before_write: bool,
@@ -34,6 +37,7 @@ impl Faults {
     pub fn parse(names: &str) -> Faults {
         let named = |name: &str| names.split(',').any(|n| n.trim() == name);
         Faults {
+            fresh_key: named("fresh_key"),
             send_twice: named("send_twice"),
             ack_before_write: named("ack_before_write"),
             lose_received: named("lose_received"),

@@ -125,15 +125,8 @@ impl Outgoing<'_> {
         if finished {
             return Ok(Handled::Finished);
         }
-        let key = if self.faults.send_twice {
-            format!(
-                "{}-{}",
-                crate::digest::content_key(&files),
-                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos()
-            )
-        } else {
-            crate::digest::content_key(&files)
-        };
+        let key = crate::digest::content_key(&files);
+        let key = if self.faults.fresh_key { format!("{key}-{}", unique()) } else { key };
         let report = {
             let inputs = files.iter().map(|(name, bytes)| (name.as_str(), bytes.as_slice()));
             validate_files(inputs, &Options { threads: Some(1), ..Options::default() })
@@ -149,6 +142,9 @@ impl Outgoing<'_> {
         }
         match self.relay.send(&recipient, &key, &files).await {
             Ok(accepted) => {
+                if self.faults.send_twice {
+                    let _ = self.relay.send(&recipient, &format!("{key}-{}", unique()), &files).await;
+                }
                 let id = accepted.message.id;
                 let departure = Departure {
                     key: &key,
@@ -239,4 +235,9 @@ fn relay_refusal_text(status: u16, code: &str, message: &str, report: Option<&pr
         ));
     }
     text
+}
+
+/// A value no earlier call returned (for the planted faults' keys).
+fn unique() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos()
 }

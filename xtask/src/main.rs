@@ -2,6 +2,7 @@
 
 mod browser;
 mod ci;
+mod client_crash;
 mod demo;
 mod docs;
 mod fixtures;
@@ -49,6 +50,10 @@ enum Task {
         /// Only the crash test of two relay nodes on one PostgreSQL (node A killed --kills times while B serves)
         #[arg(long)]
         two_nodes: bool,
+        /// Only the client's crash test (both careplan-client processes killed --kills times, at least 20, while
+        /// the relay serves) and its planted faults
+        #[arg(long)]
+        client: bool,
     },
     /// Load test: a fresh PKI and offices, the relay on loopback with an empty store, goose against it;
     /// writes target/loadtest/report.html (goose) and target/loadtest/summary.json (end-to-end exchanges).
@@ -266,6 +271,7 @@ fn run(task: Task) -> Result<()> {
         Task::Fixtures { check: true, .. } => fixtures::check(),
         Task::Reliability { memory: Some(budget_mb), .. } => reliability::memory_only(budget_mb),
         Task::Reliability { kills, two_nodes: true, .. } => reliability::two_nodes_only(kills),
+        Task::Reliability { kills, client: true, .. } => reliability::client_only(kills),
         Task::Reliability { kills, memory: None, .. } => reliability::run(kills),
         Task::Browser { update_screenshots } => browser::run(update_screenshots),
         Task::Fuzz { seconds } => fuzz::run(seconds).map(|_| ()),

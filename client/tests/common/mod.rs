@@ -164,3 +164,25 @@ pub fn names(folder: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// Plays a crash between a send and its bookkeeping: the relay has the message, but the client's state is the copy
+/// `before` taken earlier and the unit's files are back in the outbox.
+pub fn forget_the_send(config: &Config, before: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", config.state.display()));
+    }
+    std::fs::copy(before, &config.state).unwrap();
+    let unit = config.sent.join(names(&config.sent).remove(0));
+    for name in names(&unit) {
+        std::fs::rename(unit.join(&name), config.outbox.join(&name)).unwrap();
+    }
+    std::fs::remove_dir(&unit).unwrap();
+}
+
+/// A copy of the client's fresh state, for [`forget_the_send`].
+pub fn state_before(config: &Config) -> PathBuf {
+    client::state::State::open(&config.state).unwrap();
+    let before = config.state.with_extension("before");
+    std::fs::copy(&config.state, &before).unwrap();
+    before
+}
