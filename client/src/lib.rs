@@ -11,6 +11,7 @@ pub mod error;
 pub mod faults;
 pub mod incoming;
 pub mod outgoing;
+pub mod page;
 pub mod relay;
 pub mod run;
 pub mod state;

@@ -64,6 +64,10 @@ enum Command {
         /// 書き込み中のファイルを見直す間隔（ミリ秒）/ milliseconds between two looks at a unit being written
         #[arg(long, default_value_t = 1000)]
         settle_ms: u64,
+        /// 確認画面を開くアドレス（ループバックのみ、例 127.0.0.1:8765）/ serve the local page on this loopback
+        /// address, e.g. 127.0.0.1:8765
+        #[arg(long)]
+        page: Option<std::net::SocketAddr>,
     },
     /// 送信待ち・送信済み・送信不可・受信・取り込み待ちを表示します。
     /// Lists what is waiting, sent, refused, received and not yet taken.
@@ -102,12 +106,13 @@ fn main() -> Result<()> {
             println!("設定を書きました / wrote {}", cli.config.display());
             Ok(())
         }
-        Command::Run { ack_on_receive, poll_interval, settle_ms } => {
+        Command::Run { ack_on_receive, poll_interval, settle_ms, page } => {
             let config = Config::load(&cli.config)?;
             let options = RunOptions {
                 ack_on_receive,
                 poll_interval: Duration::from_secs_f64(poll_interval.max(0.0)),
                 settle: Duration::from_millis(settle_ms),
+                page,
                 faults: client::faults::Faults::from_env(),
                 ..RunOptions::default()
             };

@@ -24,6 +24,8 @@ pub struct RunOptions {
     pub settle: Duration,
     /// how often the outbox is looked at when no change was signalled (a change on a network drive may not be)
     pub idle_look: Duration,
+    /// where the local page listens (a loopback address), if anywhere
+    pub page: Option<std::net::SocketAddr>,
     pub faults: Faults,
 }
 
@@ -34,6 +36,7 @@ impl Default for RunOptions {
             poll_interval: Duration::from_secs(10),
             settle: Duration::from_secs(1),
             idle_look: Duration::from_secs(5),
+            page: None,
             faults: Faults::default(),
         }
     }
@@ -51,7 +54,18 @@ pub async fn run(
     let options = RunOptions { faults: options.faults.effective(), ..options.clone() };
     tracing::info!(relay = %config.relay, outbox = %config.outbox.display(), inbox = %config.inbox.display(),
         "起動しました / started");
+    let page = match options.page {
+        Some(addr) => Some(crate::page::bind(addr).await?),
+        None => None,
+    };
+    let page = async {
+        match page {
+            Some(listener) => crate::page::serve(listener, config).await,
+            None => std::future::pending().await,
+        }
+    };
     tokio::select! {
+        () = page => Ok(()),
         result = outbox_loop(config, &state, &relay, &options) => result,
         result = inbox_loop(config, &state, &relay, &options) => result,
         () = stop => {

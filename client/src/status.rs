@@ -34,29 +34,10 @@ pub fn overview(config: &Config, limit: usize) -> Result<Overview, ClientError> 
 }
 
 impl Overview {
-    /// The overview as a clerk reads it: Japanese headings with English beside them.
-    pub fn render(&self) -> String {
-        let mut text = String::new();
-        let mut section = |title: &str, lines: Vec<String>| {
-            text.push_str(&format!("{title}: {}\n", lines.len()));
-            for line in lines {
-                text.push_str(&format!("  {line}\n"));
-            }
-        };
-        section(
-            "送信待ち / waiting in the outbox",
-            self.waiting.iter().map(|(unit, files)| format!("{unit} ({})", files.join(", "))).collect(),
-        );
-        let departed = |d: &Departed| {
-            format!("{} → {} {} {}", d.unit, d.recipient, d.message_id.as_deref().unwrap_or(""), d.at)
-                .trim_end()
-                .to_string()
-        };
-        section("送信済み / sent", self.sent.iter().map(departed).collect());
-        section(
-            "送信不可 / refused",
-            self.refused.iter().map(|d| format!("{} ({} エラー / errors)", d.unit, d.errors)).collect(),
-        );
+    /// The lists, each with its heading in Japanese and English: what the text and the page show.
+    pub fn sections(&self) -> Vec<(&'static str, Vec<String>)> {
+        let departed =
+            |d: &Departed| format!("{} → {} {} {}", d.unit, d.recipient, d.message_id.as_deref().unwrap_or(""), d.at);
         let arrived = |a: &Arrived| {
             let state = match (&a.written_at, &a.acked_at) {
                 (_, Some(_)) => "受領確認済み / acknowledged",
@@ -65,8 +46,30 @@ impl Overview {
             };
             format!("{} ← {} {} [{state}] ({})", a.message_id, a.sender, a.serial, a.files.join(", "))
         };
-        section("受信 / received", self.received.iter().map(arrived).collect());
-        section("取り込み待ち / not yet taken", self.not_taken.iter().map(arrived).collect());
+        vec![
+            (
+                "送信待ち / waiting in the outbox",
+                self.waiting.iter().map(|(unit, files)| format!("{unit} ({})", files.join(", "))).collect(),
+            ),
+            ("送信済み / sent", self.sent.iter().map(departed).collect()),
+            (
+                "送信不可 / refused",
+                self.refused.iter().map(|d| format!("{} ({} エラー / errors)", d.unit, d.errors)).collect(),
+            ),
+            ("受信 / received", self.received.iter().map(arrived).collect()),
+            ("取り込み待ち / not yet taken", self.not_taken.iter().map(arrived).collect()),
+        ]
+    }
+
+    /// The overview as a clerk reads it in a terminal.
+    pub fn render(&self) -> String {
+        let mut text = String::new();
+        for (title, lines) in self.sections() {
+            text.push_str(&format!("{title}: {}\n", lines.len()));
+            for line in lines {
+                text.push_str(&format!("  {line}\n"));
+            }
+        }
         text
     }
 }

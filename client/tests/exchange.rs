@@ -202,3 +202,39 @@ async fn nothing_is_acknowledged_that_could_not_be_written() {
 async fn a_client_that_acknowledges_before_writing_is_caught() {
     assert_eq!(status_while_unwritable("ack_before_write").await, protocol::Status::Acknowledged);
 }
+
+/// The local page lists a refused unit, answers only on loopback, and refuses a request for another host name (a
+/// page of another site that resolves its own name to 127.0.0.1).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_local_page_lists_the_folders_on_loopback_only() {
+    let files = folder_files(&fixtures().join("invalid/FLD008-hour-25"));
+    let offices = Net::offices_of(files.keys().map(String::as_str));
+    let net = Net::start(&offices, None).await;
+    let sender = conformance::filename::parse(files.keys().next().unwrap()).unwrap().sender.office;
+    let config = net.config(&sender);
+    assert!(client::page::bind("0.0.0.0:0".parse().unwrap()).await.is_err(), "not on every interface");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let page = format!("http://127.0.0.1:{port}/");
+    let options = client::run::RunOptions { page: Some(([127, 0, 0, 1], port).into()), ..quick("", true) };
+    let running = Running::start(&config, options);
+    for (name, bytes) in &files {
+        std::fs::write(config.outbox.join(name), bytes).unwrap();
+    }
+    until("the unit moved to refused/", async || names(&config.outbox).is_empty()).await;
+    let unit = names(&config.refused).remove(0);
+    let browser = reqwest::Client::new();
+    let mut body = String::new();
+    until("the page answers", async || {
+        body = match browser.get(&page).send().await {
+            Ok(response) => response.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        !body.is_empty()
+    })
+    .await;
+    assert!(body.contains("送信不可 / refused（1）") && body.contains(&unit), "{body}");
+    let rebound = browser.get(&page).header("host", "evil.example").send().await.unwrap();
+    assert_eq!(rebound.status(), 403);
+    running.stop().await;
+    net.stop().await;
+}

@@ -47,9 +47,16 @@ const REFSERVER: &[&[&str]] = &[
 ];
 
 /// client, bottom up: errors and digests, settings and faults; the state and the relay's API; the outbox and the inbox;
-/// the loops and the overview.
-const CLIENT: &[&[&str]] =
-    &[&["error", "digest"], &["config", "faults"], &["state", "relay"], &["outgoing", "incoming"], &["run", "status"]];
+/// the overview, the local page, the loops.
+const CLIENT: &[&[&str]] = &[
+    &["error", "digest"],
+    &["config", "faults"],
+    &["state", "relay"],
+    &["outgoing", "incoming"],
+    &["status"],
+    &["page"],
+    &["run"],
+];
 
 /// `(module, module it names, file)` for every `crate::` path in the non-test code of the library under `src`.
 fn imports(src: &Path) -> Vec<(String, String, PathBuf)> {

@@ -115,6 +115,7 @@ pub fn quick(faults: &str, ack_on_receive: bool) -> RunOptions {
         poll_interval: Duration::from_millis(100),
         settle: Duration::from_millis(100),
         idle_look: Duration::from_secs(1),
+        page: None,
         faults: Faults::parse(faults),
     }
 }
