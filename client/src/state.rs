@@ -194,16 +194,17 @@ impl State {
     }
 
     pub fn mark_written(&self, message_id: &str) -> Result<(), ClientError> {
-        self.db().execute(
-            "UPDATE incoming SET written_at = ?2 WHERE message_id = ?1 AND written_at IS NULL",
-            params![message_id, now()],
-        )?;
-        Ok(())
+        self.stamp(message_id, "written_at")
     }
 
     pub fn mark_acked(&self, message_id: &str) -> Result<(), ClientError> {
+        self.stamp(message_id, "acked_at")
+    }
+
+    /// Sets a message's time `column` once; a second call (after a crash) keeps the first time.
+    fn stamp(&self, message_id: &str, column: &'static str) -> Result<(), ClientError> {
         self.db().execute(
-            "UPDATE incoming SET acked_at = ?2 WHERE message_id = ?1 AND acked_at IS NULL",
+            &format!("UPDATE incoming SET {column} = ?2 WHERE message_id = ?1 AND {column} IS NULL"),
             params![message_id, now()],
         )?;
         Ok(())

@@ -118,25 +118,16 @@ fn spawn(binary: &Path, office: &Office, fault: Option<ClientFault>) -> Result<R
     Ok(RelayGuard(command.spawn()?))
 }
 
-/// Every message of `office`'s inbox at the relay: id → (serial, status, file names).
+/// Every message of the recipient's inbox at the relay: id → (serial, status, file names).
 async fn inbox(client: &reqwest::Client, base: &str) -> Result<BTreeMap<String, (String, String, Vec<String>)>> {
-    let mut listed = BTreeMap::new();
-    let mut before: Option<i64> = None;
-    loop {
-        let url = match before {
-            Some(b) => format!("{base}/v1/inbox?limit=100&before={b}"),
-            None => format!("{base}/v1/inbox?limit=100"),
-        };
-        let page: protocol::Page = client.get(url).send().await?.error_for_status()?.json().await?;
-        for message in page.messages {
-            let names = message.files.iter().map(|f| f.name.clone()).collect();
-            listed.insert(message.id, (message.serial, message.status.as_str().to_string(), names));
-        }
-        match page.next {
-            Some(next) => before = Some(next),
-            None => return Ok(listed),
-        }
-    }
+    let messages = crate::reliability::inbox_messages(client, base).await?;
+    Ok(messages
+        .into_iter()
+        .map(|m| {
+            let names = m.files.iter().map(|f| f.name.clone()).collect();
+            (m.id, (m.serial, m.status.as_str().to_string(), names))
+        })
+        .collect())
 }
 
 /// The care software: takes every file from the inbox folder into `taken/`, counting each name it was handed.

@@ -92,9 +92,15 @@ struct Check {
     invented: usize,
 }
 
-/// The recipient's whole inbox after a restart: message id → status, by paging through `GET /v1/inbox`.
+/// The recipient's whole inbox after a restart: message id → status.
 async fn inbox(receiver: &reqwest::Client, base: &str) -> Result<BTreeMap<String, String>> {
-    let mut listed = BTreeMap::new();
+    let messages = inbox_messages(receiver, base).await?;
+    Ok(messages.into_iter().map(|message| (message.id, message.status.as_str().to_string())).collect())
+}
+
+/// Every message of an office's inbox, by paging through `GET /v1/inbox` (newest first).
+pub(crate) async fn inbox_messages(receiver: &reqwest::Client, base: &str) -> Result<Vec<protocol::Message>> {
+    let mut listed = Vec::new();
     let mut before: Option<i64> = None;
     loop {
         let url = match before {
@@ -102,9 +108,7 @@ async fn inbox(receiver: &reqwest::Client, base: &str) -> Result<BTreeMap<String
             None => format!("{base}/v1/inbox?limit=100"),
         };
         let page: protocol::Page = receiver.get(url).send().await?.error_for_status()?.json().await?;
-        for message in page.messages {
-            listed.insert(message.id, message.status.as_str().to_string());
-        }
+        listed.extend(page.messages);
         match page.next {
             Some(next) => before = Some(next),
             None => return Ok(listed),
