@@ -1,7 +1,8 @@
-//! The layers of the workspace's crates and of the modules of `conformance`, `suites`, `refserver` and `client`, as ARCHITECTURE.md
-//! draws them, and the core library's dependencies: every crate and every module of a crate sits in a layer, and a
-//! crate may depend on (a module may name, `crate::…`) only crates (modules) of lower layers. Read from the source text, so an import
-//! that runs back up — the start of an import loop — fails here before anyone has to find it in a picture.
+//! The layers of the workspace's crates and of the modules of `conformance`, `suites`, `cli`, `refserver` and
+//! `client`, as ARCHITECTURE.md draws them, and the core library's dependencies: every crate and every module of a
+//! crate sits in a layer, and a crate may depend on (a module may name, `crate::…`) only crates (modules) of lower
+//! layers. Read from the source text, so an import that runs back up — the start of an import loop — fails here before
+//! anyone has to find it in a picture.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a test that cannot read the tree must fail loudly
 
@@ -33,6 +34,9 @@ const CONFORMANCE: &[&[&str]] = &[
 
 /// suites, bottom up: what a report certifies, the report model, its page, then the suites.
 const SUITES: &[&[&str]] = &[&["provenance"], &["report"], &["html"], &["client", "export", "relay", "roundtrip"]];
+
+/// cli, bottom up: the command line, what is printed, the files read, the commands (`main.rs` only dispatches).
+const CLI: &[&[&str]] = &[&["args"], &["output"], &["inputs"], &["commands"]];
 
 /// refserver, bottom up: values and helpers, storage and TLS, the endpoints, the page, the router, the server.
 const REFSERVER: &[&[&str]] = &[
@@ -227,6 +231,11 @@ fn the_core_library_has_no_runtime_network_or_cli_dependency() {
 #[test]
 fn suites_imports_point_down_its_layers() {
     assert_layered("suites", SUITES, 6);
+}
+
+#[test]
+fn cli_imports_point_down_its_layers() {
+    assert_layered("cli", CLI, 15);
 }
 
 #[test]
