@@ -41,7 +41,7 @@ enum Task {
     },
     /// Crash test (SIGKILL under load), hostile clients, durability and property tests, as one table.
     Reliability {
-        /// How many times to kill the relay (the run also stops after 4 minutes)
+        /// How many times to kill the relay (the run also stops after 4 minutes); with --client, the clients (at least 20)
         #[arg(long, default_value_t = 50)]
         kills: usize,
         /// Only measure the relay's peak memory under 8 concurrent 60 MB uploads, with this upload budget (MiB)
