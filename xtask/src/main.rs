@@ -2,6 +2,7 @@
 
 mod browser;
 mod ci;
+mod client_crash;
 mod demo;
 mod docs;
 mod fixtures;
@@ -40,7 +41,7 @@ enum Task {
     },
     /// Crash test (SIGKILL under load), hostile clients, durability and property tests, as one table.
     Reliability {
-        /// How many times to kill the relay (the run also stops after 4 minutes)
+        /// How many times to kill the relay (the run also stops after 4 minutes); with --client, the clients (at least 20)
         #[arg(long, default_value_t = 50)]
         kills: usize,
         /// Only measure the relay's peak memory under 8 concurrent 60 MB uploads, with this upload budget (MiB)
@@ -49,6 +50,10 @@ enum Task {
         /// Only the crash test of two relay nodes on one PostgreSQL (node A killed --kills times while B serves)
         #[arg(long)]
         two_nodes: bool,
+        /// Only the client's crash test (both careplan-client processes killed --kills times, at least 20, while
+        /// the relay serves) and its planted faults
+        #[arg(long)]
+        client: bool,
     },
     /// Load test: a fresh PKI and offices, the relay on loopback with an empty store, goose against it;
     /// writes target/loadtest/report.html (goose) and target/loadtest/summary.json (end-to-end exchanges).
@@ -267,6 +272,7 @@ fn run(task: Task) -> Result<()> {
         Task::Fixtures { check: true, .. } => fixtures::check(),
         Task::Reliability { memory: Some(budget_mb), .. } => reliability::memory_only(budget_mb),
         Task::Reliability { kills, two_nodes: true, .. } => reliability::two_nodes_only(kills),
+        Task::Reliability { kills, client: true, .. } => reliability::client_only(kills),
         Task::Reliability { kills, memory: None, .. } => reliability::run(kills),
         Task::Browser { update_screenshots } => browser::run(update_screenshots),
         Task::Fuzz { seconds } => fuzz::run(seconds).map(|_| ()),

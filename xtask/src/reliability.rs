@@ -92,9 +92,15 @@ struct Check {
     invented: usize,
 }
 
-/// The recipient's whole inbox after a restart: message id → status, by paging through `GET /v1/inbox`.
+/// The recipient's whole inbox after a restart: message id → status.
 async fn inbox(receiver: &reqwest::Client, base: &str) -> Result<BTreeMap<String, String>> {
-    let mut listed = BTreeMap::new();
+    let messages = inbox_messages(receiver, base).await?;
+    Ok(messages.into_iter().map(|message| (message.id, message.status.as_str().to_string())).collect())
+}
+
+/// Every message of an office's inbox, by paging through `GET /v1/inbox` (newest first).
+pub(crate) async fn inbox_messages(receiver: &reqwest::Client, base: &str) -> Result<Vec<protocol::Message>> {
+    let mut listed = Vec::new();
     let mut before: Option<i64> = None;
     loop {
         let url = match before {
@@ -102,9 +108,7 @@ async fn inbox(receiver: &reqwest::Client, base: &str) -> Result<BTreeMap<String
             None => format!("{base}/v1/inbox?limit=100"),
         };
         let page: protocol::Page = receiver.get(url).send().await?.error_for_status()?.json().await?;
-        for message in page.messages {
-            listed.insert(message.id, message.status.as_str().to_string());
-        }
+        listed.extend(page.messages);
         match page.next {
             Some(next) => before = Some(next),
             None => return Ok(listed),
@@ -251,7 +255,7 @@ fn crash_files() -> Result<Vec<(String, Vec<u8>)>> {
 }
 
 /// A repeatable pseudo-random sequence (xorshift64) for kill moments and samples.
-fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
+pub(crate) fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
     move || {
         state ^= state << 13;
         state ^= state >> 7;
@@ -630,6 +634,56 @@ fn crash_checker_catches_planted_faults(runtime: &tokio::runtime::Runtime, two_n
     })
 }
 
+/// The client's crash rows: `kills` (at least 20) kills of both clients under a stream of units, and the same test
+/// with each planted fault of the client, which must move its own counter.
+fn client_rows(runtime: &tokio::runtime::Runtime, kills: usize) -> Result<Vec<Row>> {
+    use crate::client_crash::{client_crash_test, ClientFault};
+    let programs = crate::client_crash::build()?;
+    let started = Instant::now();
+    let kills = kills.max(20);
+    let counts = runtime.block_on(client_crash_test(&programs, kills, Duration::from_secs(180), None))?;
+    let failures = counts.lost + counts.duplicated + counts.acked_unwritten;
+    let clean = Row {
+        test: format!(
+            "client crash: kill -9 of both careplan-client processes {} times under a stream of {} units, the relay \
+             up: {} lost, {} duplicated, {} acknowledged before written",
+            counts.kills, counts.units, counts.lost, counts.duplicated, counts.acked_unwritten
+        ),
+        tries: kills,
+        passed: if failures == 0 { counts.kills } else { 0 },
+        lost: failures,
+        seconds: started.elapsed().as_secs_f64(),
+    };
+    let started = Instant::now();
+    let mut caught = 0;
+    for fault in ClientFault::ALL {
+        let counts = runtime.block_on(client_crash_test(&programs, 5, Duration::from_secs(60), Some(fault)))?;
+        if fault.counter(&counts) > 0 {
+            caught += 1;
+        } else {
+            eprintln!("the client crash test did not catch {fault:?} by its own counter: {counts:?}");
+        }
+        eprintln!("client crash with {fault:?} planted: {counts:?}");
+    }
+    let planted = Row {
+        test:
+            "client crash checker: a client that sends every unit twice (under two keys), acknowledges before writing \
+               or loses a received file fails the client crash test, each by its own counter (5 kills each)"
+                .into(),
+        tries: ClientFault::ALL.len(),
+        passed: caught,
+        lost: 0,
+        seconds: started.elapsed().as_secs_f64(),
+    };
+    Ok(vec![clean, planted])
+}
+
+/// Only the client's crash test and its planted faults (`cargo xtask reliability --client`).
+pub fn client_only(kills: usize) -> Result<()> {
+    let runtime = tokio::runtime::Runtime::new()?;
+    print_and_judge(&client_rows(&runtime, kills)?)
+}
+
 /// Only the two-node crash test on PostgreSQL (`cargo xtask reliability --two-nodes`).
 pub fn two_nodes_only(kills: usize) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
@@ -644,6 +698,7 @@ pub fn crash_only(kills: usize) -> Result<()> {
     let planted = crash_checker_catches_planted_faults(&runtime, false)?;
     let mut rows = vec![row, planted];
     rows.extend(two_node_rows(&runtime, 20, Duration::from_secs(120))?);
+    rows.extend(client_rows(&runtime, 20)?);
     print_and_judge(&rows)
 }
 
@@ -667,6 +722,7 @@ pub fn run(kills: usize) -> Result<()> {
         crash_checker_catches_planted_faults(&runtime, false)?,
     ];
     rows.extend(two_node_rows(&runtime, kills.min(30), Duration::from_secs(120))?);
+    rows.extend(client_rows(&runtime, kills.min(30))?);
     rows.push(test_row(
         "hostile clients: slowloris, endless body, 10 000 parts, huge field, TLS 1.0/1.1/SSL 3 and weak-cipher hellos, renegotiation — another office served before the relay cuts a slow attacker off",
         &["-p", "refserver", "--test", "hostile"], &[],

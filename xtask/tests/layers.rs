@@ -1,8 +1,8 @@
-//! The layers of the workspace's crates and of the modules of `conformance`, `suites`, `cli` and `refserver`, as
-//! ARCHITECTURE.md draws them, and the core library's dependencies: every crate and every module of a crate sits in a
-//! layer, and a crate may depend on (a module may name, `crate::…`) only crates (modules) of lower layers. Read from
-//! the source text, so an import that runs back up — the start of an import loop — fails here before anyone has to
-//! find it in a picture.
+//! The layers of the workspace's crates and of the modules of `conformance`, `suites`, `cli`, `refserver` and
+//! `client`, as ARCHITECTURE.md draws them, and the core library's dependencies: every crate and every module of a
+//! crate sits in a layer, and a crate may depend on (a module may name, `crate::…`) only crates (modules) of lower
+//! layers. Read from the source text, so an import that runs back up — the start of an import loop — fails here before
+//! anyone has to find it in a picture.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a test that cannot read the tree must fail loudly
 
@@ -11,8 +11,13 @@ use std::path::{Path, PathBuf};
 
 /// The workspace's crates (by folder), bottom up: the wire format and the core library, how a client reaches the relay,
 /// the suites, the binaries, the project's automation. Only `[dependencies]` count: a test may link a higher crate.
-const CRATES: &[&[&str]] =
-    &[&["protocol", "conformance"], &["transport"], &["suites"], &["refserver", "cli", "loadtest"], &["xtask"]];
+const CRATES: &[&[&str]] = &[
+    &["protocol", "conformance"],
+    &["transport"],
+    &["suites", "client"],
+    &["refserver", "cli", "loadtest"],
+    &["xtask"],
+];
 
 /// conformance, bottom up: data flows bytes → records → typed model → findings → report.
 const CONFORMANCE: &[&[&str]] = &[
@@ -43,6 +48,18 @@ const REFSERVER: &[&[&str]] = &[
     &["web"],
     &["router"],
     &["server"],
+];
+
+/// client, bottom up: errors and digests, settings and faults; the state and the relay's API; the outbox and the inbox;
+/// the overview, the local page, the loops.
+const CLIENT: &[&[&str]] = &[
+    &["error", "digest"],
+    &["config", "faults"],
+    &["state", "relay"],
+    &["outgoing", "incoming"],
+    &["status"],
+    &["page"],
+    &["run"],
 ];
 
 /// `(module, module it names, file)` for every `crate::` path in the non-test code of the library under `src`.
@@ -224,6 +241,11 @@ fn cli_imports_point_down_its_layers() {
 #[test]
 fn refserver_imports_point_down_its_layers() {
     assert_layered("refserver", REFSERVER, 20);
+}
+
+#[test]
+fn client_imports_point_down_its_layers() {
+    assert_layered("client", CLIENT, 10);
 }
 
 /// The loops this project had (finding ↔ rules, api ↔ web), written back in, must fail.
