@@ -293,6 +293,22 @@ impl Document {
         self.kind.index_of(id)
     }
 
+    /// `rows` grouped by their values in `columns`: the groups in the order their first rows stand, each group's rows
+    /// in file order.
+    pub fn group_rows(&self, rows: impl Iterator<Item = usize>, columns: &[Option<usize>]) -> Vec<Vec<usize>> {
+        let mut index: std::collections::HashMap<Vec<&str>, usize> = std::collections::HashMap::new();
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        for row in rows {
+            let key: Vec<&str> = columns.iter().map(|&column| self.at(row, column)).collect();
+            let at = *index.entry(key).or_insert_with(|| {
+                groups.push(Vec::new());
+                groups.len() - 1
+            });
+            groups[at].push(row);
+        }
+        groups
+    }
+
     /// The value in a resolved column (empty when the kind has no such item).
     pub fn at(&self, row: usize, column: Option<usize>) -> &str {
         column.map_or("", |column| self.value(row, column))

@@ -65,19 +65,9 @@ const RENTAL: &str = "17";
 /// The 福祉用具貸与 (17) rows of a file grouped by `GROUP`, in file order: a group of one row is a rental that does
 /// not use the code (FIL017).
 pub(crate) fn rental_groups(doc: &Document) -> Vec<Vec<usize>> {
-    let columns = GROUP.map(|id| doc.column(id));
     let code = doc.column("service_code");
-    let mut index: HashMap<Vec<&str>, usize> = HashMap::new();
-    let mut groups: Vec<Vec<usize>> = Vec::new();
-    for row in doc.rows().filter(|&row| service_kind_of(doc.at(row, code)) == RENTAL) {
-        let key: Vec<&str> = columns.iter().map(|&column| doc.at(row, column)).collect();
-        let at = *index.entry(key).or_insert_with(|| {
-            groups.push(Vec::new());
-            groups.len() - 1
-        });
-        groups[at].push(row);
-    }
-    groups
+    let rental = doc.rows().filter(|&row| service_kind_of(doc.at(row, code)) == RENTAL);
+    doc.group_rows(rental, &GROUP.map(|id| doc.column(id)))
 }
 
 fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {

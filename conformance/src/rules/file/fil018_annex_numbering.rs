@@ -1,5 +1,3 @@
-use std::collections::HashMap;
-
 use crate::document::Document;
 use crate::finding::Finding;
 use crate::rules::ctx::{finding_at, FileCtx};
@@ -68,17 +66,8 @@ fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
 fn groups(doc: &Document, parents: &[&str]) -> Vec<Vec<usize>> {
     let columns: Vec<Option<usize>> = PLAN.iter().chain(parents).map(|id| doc.column(id)).collect();
     let parent_columns: Vec<Option<usize>> = parents.iter().map(|id| doc.column(id)).collect();
-    let mut index: HashMap<Vec<&str>, usize> = HashMap::new();
-    let mut groups: Vec<Vec<usize>> = Vec::new();
-    for row in doc.rows().filter(|&row| parent_columns.iter().all(|&column| !doc.at(row, column).is_empty())) {
-        let key: Vec<&str> = columns.iter().map(|&column| doc.at(row, column)).collect();
-        let at = *index.entry(key).or_insert_with(|| {
-            groups.push(Vec::new());
-            groups.len() - 1
-        });
-        groups[at].push(row);
-    }
-    groups
+    let filled = doc.rows().filter(|&row| parent_columns.iter().all(|&column| !doc.at(row, column).is_empty()));
+    doc.group_rows(filled, &columns)
 }
 
 /// Reports the rows of one group whose number is empty among numbered rows, skips a number, or repeats one where
