@@ -69,8 +69,9 @@ pub struct Programs {
 
 pub fn build() -> Result<Programs> {
     let folder = crate::relay_process::build(false)?;
-    // The workspace's own feature set plus the faults: only the client crate is built again.
-    crate::cargo(&["build", "--quiet", "--workspace", "--bins", "--features", "client/faults"])?;
+    // The test build's feature set plus the faults (which client's dev-dependency on itself already switches on, so
+    // this finds the programs built): no rebuild either way.
+    crate::cargo(&["build", "--quiet", "--workspace", "--bins", "--tests", "--features", "client/faults"])?;
     let planted = folder.join("careplan-client-faults");
     std::fs::copy(folder.join("careplan-client"), &planted)?;
     crate::relay_process::build(false)?; // the plain one back in its place
