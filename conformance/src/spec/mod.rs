@@ -98,15 +98,15 @@ pub fn current_csv_version() -> &'static CsvVersion {
     spec().versions.iter().find(|v| v.status == VersionStatus::Current).unwrap_or(&NONE)
 }
 
-/// The first service month of the edition after `version`'s, if a later one exists: `version` applies to the
-/// months before it.
-pub fn next_edition_start(version: &CsvVersion) -> Option<&'static str> {
+/// The edition a service month (YYYYMM) falls under: the one with the latest 適用開始年月 on or before it, the
+/// current value where two share it (202407 and its alias 202504). `None` before the first edition, and for the
+/// plan-bundle placeholder 000000, which names no month.
+pub fn edition_for_month(month: &str) -> Option<&'static CsvVersion> {
     spec()
         .versions
         .iter()
-        .map(|later| later.applies_from.as_str())
-        .filter(|start| *start > version.applies_from.as_str())
-        .min()
+        .filter(|version| version.applies_from.as_str() <= month)
+        .max_by_key(|version| (version.applies_from.as_str(), version.status == VersionStatus::Current))
 }
 
 pub fn csv_version(value: &str) -> Option<&'static CsvVersion> {

@@ -118,11 +118,6 @@ fn patch(files: &mut [CaseFile], name: &str, from: &[u8], to: &[u8]) {
     }
 }
 
-/// The name of the file of `files` whose name starts with `prefix` (empty when none does).
-fn ticket_name(files: &[CaseFile], prefix: &str) -> String {
-    files.iter().find(|file| file.name.starts_with(prefix)).map(|file| file.name.clone()).unwrap_or_default()
-}
-
 fn sjis(text: &str) -> Vec<u8> {
     encoding_rs::SHIFT_JIS.encode(text).0.into_owned()
 }
@@ -396,9 +391,10 @@ fn syntax_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
     );
 
     // A 第6表 in the 22-item layout of 第3版 (no TAIS / 届出コード / 用具名称), named for a month of 第4.1版.
-    let mut files = Draft::new(&base.ticket).bytes()?;
+    let ticket = Draft::new(&base.ticket);
+    let plan_name = ticket.name("UPPLAN");
+    let mut files = ticket.bytes()?;
     let v3_plan = "202208,139017,0241149189,20250425,202505,1370001002,\"介護　花子\",387,,20250501,,1000,1100,1,111211,,1370002058,\"ヘルパーステーションひまわり\",,0,1370001002,\r\n";
-    let plan_name = ticket_name(&files, "UPPLAN_");
     if let Some(plan) = files.iter_mut().find(|file| file.name == plan_name) {
         plan.bytes = sjis(v3_plan);
     }

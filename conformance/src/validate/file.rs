@@ -15,7 +15,7 @@ use crate::filename::{self, base_name, FileName};
 use crate::finding::Finding;
 use crate::rules::ctx::{ColumnCache, FieldCtx, FileCtx, KindChoice, LayoutCtx, ReadCtx, RecordCtx};
 use crate::rules::{self, Check};
-use crate::spec::{csv_version, next_edition_start, spec, Kind, VersionStatus};
+use crate::spec::{csv_version, edition_for_month, spec, Kind, VersionStatus};
 use crate::validate::{FileReport, Options};
 
 /// Bytes decoded and checked at a time when a file is read in pieces: large enough that the work per piece
@@ -281,8 +281,10 @@ impl Gathered {
         self.line_endings.add(piece.line_endings);
         let table = piece.table;
         self.rows += table.len();
-        let name_month = report.parsed_name().and_then(|name| name.month.clone());
-        let layout = self.layout.get_or_insert_with(|| judge_layout(&table, options, name_kind, name_month.as_deref()));
+        let layout = self.layout.get_or_insert_with(|| {
+            let name_month = report.parsed_name().and_then(|name| name.month.as_deref());
+            judge_layout(&table, options, name_kind, name_month)
+        });
         if let KindChoice::Chosen(kind) = layout.kind {
             let mut skipped = vec![false; table.len()];
             for (row, skip) in skipped.iter_mut().enumerate() {
@@ -426,9 +428,10 @@ fn judge_layout(
             // (FLD022).
             let kind = options.kind.or(name_kind);
             kind.is_none_or(|kind| kind.items.len() != width)
-                || name_month
-                    .zip(next_edition_start(version))
-                    .is_some_and(|(month, next)| month != "000000" && month < next)
+                || name_month.is_some_and(|month| {
+                    month != "000000"
+                        && edition_for_month(month).is_none_or(|applying| applying.applies_from <= version.applies_from)
+                })
         });
     let (kind, mismatch) = match (edition, options.kind, name_kind) {
         // An edition before v4 has other layouts (S2 【CSVバージョン履歴】): no v4.1 kind describes its items.

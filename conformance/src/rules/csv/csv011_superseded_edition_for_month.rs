@@ -1,7 +1,7 @@
 use crate::finding::Finding;
 use crate::rules::ctx::{KindChoice, LayoutCtx};
 use crate::rules::{rule, Check};
-use crate::spec::{spec, CsvVersion};
+use crate::spec::edition_for_month;
 
 rule! {
     code: "CSV011",
@@ -36,7 +36,7 @@ rule! {
 
 fn check(ctx: &LayoutCtx<'_>, out: &mut Vec<Finding>) {
     let (KindChoice::OtherEdition(version), Some(month)) = (&ctx.kind, ctx.name_month) else { return };
-    if let Some(newer) = newest_applying(version, month) {
+    if let Some(newer) = edition_for_month(month).filter(|newer| newer.applies_from > version.applies_from) {
         out.push(
             Finding::new(&RULE.meta)
                 .line(ctx.first_record_line)
@@ -49,18 +49,4 @@ fn check(ctx: &LayoutCtx<'_>, out: &mut Vec<Finding>) {
                 .arg("newer_from", newer.applies_from.as_str()),
         );
     }
-}
-
-/// The latest edition that starts after `version` and on or before `month` (YYYYMM): the one the month falls under,
-/// when it is not `version`'s. The plan-bundle placeholder 000000 names no month.
-fn newest_applying(version: &CsvVersion, month: &str) -> Option<&'static CsvVersion> {
-    spec()
-        .versions
-        .iter()
-        .filter(|newer| newer.applies_from.as_str() > version.applies_from.as_str())
-        .filter(|newer| newer.applies_from.as_str() <= month && month != "000000")
-        .max_by(|a, b| {
-            (a.applies_from.as_str(), a.status == crate::spec::VersionStatus::Current)
-                .cmp(&(b.applies_from.as_str(), b.status == crate::spec::VersionStatus::Current))
-        })
 }
