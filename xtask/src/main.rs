@@ -124,9 +124,7 @@ fn main() -> ExitCode {
     let (name, reports) = command.summary();
     let started = std::time::Instant::now();
     let outcome = run(command);
-    let took = started.elapsed().as_secs_f64();
-    let time =
-        if took < 60.0 { format!("{took:.1} s") } else { format!("{} m {:02} s", took as u64 / 60, took as u64 % 60) };
+    let time = minutes_and_seconds(started.elapsed());
     // One line at the end, whatever came before it: the verdict, the time, where to look.
     match outcome {
         Ok(()) => {
@@ -164,6 +162,16 @@ impl Task {
             Task::Docs { .. } => ("docs", None),
             Task::Fixtures { .. } => ("fixtures", None),
         }
+    }
+}
+
+/// A duration as a person reads it: `8.4 s` under a minute, `12 m 34 s` above.
+pub fn minutes_and_seconds(took: std::time::Duration) -> String {
+    let seconds = took.as_secs_f64();
+    if seconds < 60.0 {
+        format!("{seconds:.1} s")
+    } else {
+        format!("{} m {:02} s", took.as_secs() / 60, took.as_secs() % 60)
     }
 }
 
