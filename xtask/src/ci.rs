@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
 
-use crate::{browser, cargo, docs, fixtures, fuzz, loadtest, reliability};
+use crate::{browser, cargo, docs, fixtures, fuzz, loadtest, opted_out, reliability, SKIP_BROWSER, SKIP_POSTGRES};
 
 /// Seconds each fuzz target runs in CI (`cargo xtask fuzz` and `reliability` run 60).
 const FUZZ_SECONDS: u64 = 20;
@@ -143,17 +143,6 @@ fn features_built_twice(xtask: &str, tests: &str) -> Vec<String> {
         lines(xtask).difference(&tests).map(|line| line.split(' ').take(2).collect::<Vec<_>>().join(" ")).collect();
     differ.dedup();
     differ
-}
-
-/// The opt-out that lets the tests needing PostgreSQL skip where it is not installed (each then named as skipped);
-/// without it CI installs PostgreSQL and a test that would skip fails.
-pub const SKIP_POSTGRES: &str = "CAREPLAN_SKIP_POSTGRES";
-/// The opt-out that skips the browser test (then named as skipped); without it CI installs Chromium and runs it.
-pub const SKIP_BROWSER: &str = "CAREPLAN_SKIP_BROWSER";
-
-/// Whether the run opted out with `variable` (set, non-empty, not `0`).
-pub fn opted_out(variable: &str) -> bool {
-    std::env::var_os(variable).is_some_and(|value| !value.is_empty() && value != "0")
 }
 
 /// The workspace's tests marked `#[ignore]`, by name (`cargo test -- --list --ignored`, on the build just made).

@@ -175,7 +175,18 @@ pub fn minutes_and_seconds(took: std::time::Duration) -> String {
     }
 }
 
-/// What this run skipped under an explicit opt-out (`ci::opted_out`), by name: named again on the closing line.
+/// The opt-out that lets the tests needing PostgreSQL skip where it is not installed (each then named as skipped);
+/// without it CI installs PostgreSQL and a test that would skip fails.
+pub const SKIP_POSTGRES: &str = "CAREPLAN_SKIP_POSTGRES";
+/// The opt-out that skips the browser test (then named as skipped); without it CI installs Chromium and runs it.
+pub const SKIP_BROWSER: &str = "CAREPLAN_SKIP_BROWSER";
+
+/// Whether the run opted out with `variable` (set, non-empty, not `0`).
+pub fn opted_out(variable: &str) -> bool {
+    std::env::var_os(variable).is_some_and(|value| !value.is_empty() && value != "0")
+}
+
+/// What this run skipped under an explicit opt-out (`opted_out`), by name: named again on the closing line.
 static SKIPPED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
 
 /// Records a skipped test or step by name (and why), for the closing line.
