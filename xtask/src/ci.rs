@@ -17,9 +17,9 @@ const FUZZ_SECONDS: u64 = 20;
 const DISK_NEEDED_MB: u64 = 4 * 1024;
 
 pub fn run() -> Result<()> {
-    // CI builds once from a clean clone: incremental caches would only be written (1.2 GB of disk), never read.
-    // Set before any child starts; xtask is still single-threaded here.
-    std::env::set_var("CARGO_INCREMENTAL", "0");
+    // CARGO_INCREMENTAL is left as `cargo xtask` was built with: the workspace's crates built incrementally for xtask
+    // are then reused by the test build, where switching it off here rebuilt every one of them (about 1.2 GB of
+    // incremental caches is the price).
     warn_if_disk_short();
     let mut steps = Steps::default();
     let outcome = run_steps(&mut steps);
@@ -108,10 +108,9 @@ impl Steps {
 /// the pins in xtask/Cargo.toml ask for what the tests' dev-dependencies turn on.
 fn feature_sets_agree() -> Result<()> {
     let tree = |args: &[&str]| -> Result<String> {
-        let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        let output = crate::cargo_command()
             .args(["tree", "--quiet", "--prefix", "none", "--format", "{p} {f}"])
             .args(args)
-            .current_dir(crate::root())
             .output()?;
         if !output.status.success() {
             bail!("cargo tree {} failed: {}", args.join(" "), String::from_utf8_lossy(&output.stderr));
@@ -147,9 +146,8 @@ fn features_built_twice(xtask: &str, tests: &str) -> Vec<String> {
 
 /// The workspace's tests marked `#[ignore]`, by name (`cargo test -- --list --ignored`, on the build just made).
 fn ignored_tests() -> Result<Vec<String>> {
-    let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    let output = crate::cargo_command()
         .args(["test", "--workspace", "--quiet", "--", "--list", "--ignored"])
-        .current_dir(crate::root())
         .stderr(std::process::Stdio::inherit())
         .output()?;
     if !output.status.success() {

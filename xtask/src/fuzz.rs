@@ -4,7 +4,6 @@
 //! failure looked for.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
@@ -13,7 +12,7 @@ pub const TARGETS: [&str; 3] = ["codec_validator", "mutated_records", "request_p
 
 /// Installs cargo-fuzz from crates.io when this machine does not have it.
 fn ensure_cargo_fuzz() -> Result<()> {
-    let installed = Command::new("cargo").args(["fuzz", "--version"]).output().is_ok_and(|o| o.status.success());
+    let installed = crate::cargo_command().args(["fuzz", "--version"]).output().is_ok_and(|o| o.status.success());
     if !installed {
         crate::cargo(&["install", "--locked", "cargo-fuzz", "--version", "0.13.2"])?;
     }
@@ -66,14 +65,13 @@ pub fn run(seconds: u64) -> Result<Vec<(String, f64)>> {
         let log = std::fs::File::create(&log_path).with_context(|| format!("cannot write {}", log_path.display()))?;
         eprintln!("$ cargo fuzz run {target} ({seconds} s; output in {})", log_path.display());
         let started = Instant::now();
-        let status = Command::new("cargo")
+        let status = crate::cargo_command()
             .args(["fuzz", "run", "--sanitizer", "none", "-O", target])
             .arg(&corpus)
             .arg(&regressions)
             .arg("--")
             .arg(format!("-max_total_time={seconds}"))
             .arg("-rss_limit_mb=2048")
-            .current_dir(crate::root())
             .env("RUSTC_BOOTSTRAP", "1")
             .env("CARGO_TARGET_DIR", crate::target_dir().join("fuzz"))
             .stdout(log.try_clone()?)

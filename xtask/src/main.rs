@@ -267,13 +267,39 @@ pub fn run_command(command: &mut Command) -> Result<()> {
     Ok(())
 }
 
+/// A cargo command in the workspace root, in the environment the shell gave `cargo xtask`. `cargo run` sets
+/// `CARGO_PKG_NAME`, `CARGO_MANIFEST_DIR` and the like for xtask; a build script that reads one of them (ring's
+/// does, through `rerun-if-env-changed`) would see them changed and make the child rebuild it and everything above
+/// it, although nothing changed (seen in a fresh CI run: ring, rustls, reqwest and the relay compiled twice).
+pub fn cargo_command() -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    for (name, _) in std::env::vars_os() {
+        if name.to_str().is_some_and(set_by_cargo_run) {
+            command.env_remove(name);
+        }
+    }
+    command.current_dir(root());
+    command
+}
+
+/// The variables `cargo run` sets for the program it runs, beyond `CARGO` (see cargo's "Environment variables
+/// Cargo sets for crates").
+fn set_by_cargo_run(name: &str) -> bool {
+    name.starts_with("CARGO_PKG_")
+        || matches!(
+            name,
+            "CARGO_MANIFEST_DIR"
+                | "CARGO_MANIFEST_PATH"
+                | "CARGO_MANIFEST_LINKS"
+                | "CARGO_CRATE_NAME"
+                | "CARGO_BIN_NAME"
+                | "CARGO_PRIMARY_PACKAGE"
+        )
+}
+
 pub fn cargo(args: &[&str]) -> Result<()> {
     eprintln!("$ cargo {}", args.join(" "));
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(args)
-        .current_dir(root())
-        .status()
-        .with_context(|| format!("cannot run cargo {}", args.join(" ")))?;
+    let status = cargo_command().args(args).status().with_context(|| format!("cannot run cargo {}", args.join(" ")))?;
     if !status.success() {
         bail!("cargo {} failed ({status})", args.join(" "));
     }
@@ -303,5 +329,25 @@ fn run(task: Task) -> Result<()> {
         Task::Docs { check: true } => docs::check(),
         Task::Docs { check: false } => docs::write(),
         Task::Fixtures { .. } => fixtures::write(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// `cargo test` sets CARGO_PKG_NAME and CARGO_MANIFEST_DIR for this test as `cargo run` does for xtask: a
+    /// cargo started from here must not inherit them, while where to build (CARGO_TARGET_DIR) and CARGO_HOME stay.
+    #[test]
+    fn a_child_cargo_does_not_inherit_what_cargo_set_for_xtask() {
+        assert!(std::env::var_os("CARGO_PKG_NAME").is_some(), "cargo test sets it");
+        let command = super::cargo_command();
+        let removed: Vec<String> = command
+            .get_envs()
+            .filter(|(_, value)| value.is_none())
+            .map(|(name, _)| name.to_string_lossy().into_owned())
+            .collect();
+        for name in ["CARGO_PKG_NAME", "CARGO_MANIFEST_DIR", "CARGO_PKG_VERSION"] {
+            assert!(removed.iter().any(|r| r == name), "{name} is passed on: {removed:?}");
+        }
+        assert!(!super::set_by_cargo_run("CARGO_TARGET_DIR") && !super::set_by_cargo_run("CARGO_HOME"));
     }
 }

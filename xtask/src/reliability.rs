@@ -512,9 +512,8 @@ fn test_row(test: &str, target: &[&str], filters: &[&str]) -> Row {
     let args: Vec<&str> =
         ["test"].into_iter().chain(target.iter().copied()).chain(["--"]).chain(filters.iter().copied()).collect();
     eprintln!("$ cargo {}", args.join(" "));
-    let outcome = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    let outcome = crate::cargo_command()
         .args(&args)
-        .current_dir(root())
         .stderr(std::process::Stdio::inherit())
         .output()
         .map_err(|error| format!("cannot run cargo: {error}"))
