@@ -75,7 +75,7 @@ fn run_steps(steps: &mut Steps) -> Result<()> {
         steps.run("browser test", || browser::run(false))?;
     }
     steps.run("crash rows (10 kills)", || reliability::crash_only(10))?;
-    steps.run("fuzz (build and 20 s per target)", || fuzz::run(FUZZ_SECONDS).map(drop))?;
+    steps.run("fuzz (build and 20 s per target)", || fuzz::run(FUZZ_SECONDS, fuzz::Build::Checked).map(drop))?;
     // Correctness under load, not figures: the test build, and a failure on any lost or altered message.
     steps.run("load test", || {
         loadtest::run(&loadtest::Options {

@@ -320,7 +320,7 @@ fn run(task: Task) -> Result<()> {
         Task::Reliability { kills, client: true, .. } => reliability::client_only(kills),
         Task::Reliability { kills, memory: None, .. } => reliability::run(kills),
         Task::Browser { update_screenshots } => browser::run(update_screenshots),
-        Task::Fuzz { seconds } => fuzz::run(seconds).map(|_| ()),
+        Task::Fuzz { seconds } => fuzz::run(seconds, fuzz::Build::Optimised).map(|_| ()),
         Task::Loadtest { scenario, run_time, care_managers, debug_build, store, nodes, pg_tls } => {
             let care_managers = care_managers.unwrap_or_else(|| scenario.default_care_managers());
             let options = loadtest::Options { scenario, run_time, care_managers, release: !debug_build, store, nodes };

@@ -741,7 +741,7 @@ pub fn run(kills: usize) -> Result<()> {
         &["-p", "refserver", "--test", "fuzz_requests"],
         &[],
     ));
-    match crate::fuzz::run(60) {
+    match crate::fuzz::run(60, crate::fuzz::Build::Optimised) {
         Ok(targets) => rows.extend(targets.into_iter().map(|(target, seconds)| Row {
             test: format!("cargo fuzz {target}: 60 s, seeded from the fixtures, regressions replayed"),
             tries: 1,
