@@ -102,27 +102,20 @@ impl<'a> Pieces<'a> {
         Pieces { input, piece, want: piece, offset: 0, buffer: Vec::new(), valid: 0, drained: false }
     }
 
-    /// Reads until `bytes` bytes from the window's start are at hand or the file ends.
+    /// Reads until `bytes` bytes from the window's start are at hand or the file ends (`usize::MAX`: to its end).
     fn ensure(&mut self, bytes: usize) -> std::io::Result<()> {
         let Input::Reader(reader) = &mut self.input else { return Ok(()) };
-        if bytes == usize::MAX {
-            self.buffer.truncate(self.valid);
-            reader.read_to_end(&mut self.buffer)?;
-            self.valid = self.buffer.len();
-            self.drained = true;
+        if self.valid >= bytes || self.drained {
             return Ok(());
         }
-        if self.buffer.len() < bytes {
-            self.buffer.resize(bytes, 0);
-        }
-        while self.valid < bytes && !self.drained {
-            match reader.read(&mut self.buffer[self.valid..bytes]) {
-                Ok(0) => self.drained = true,
-                Ok(read) => self.valid += read,
-                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(error) => return Err(error),
-            }
-        }
+        // Into the vector's spare room as the bytes come: zero-filling a whole piece first cost as much as reading
+        // a file of a few kilobytes (a folder of units is mostly such files).
+        self.buffer.truncate(self.valid);
+        let wanted = u64::try_from(bytes - self.valid).unwrap_or(u64::MAX);
+        let read = (&mut **reader).take(wanted).read_to_end(&mut self.buffer)?;
+        self.valid = self.buffer.len();
+        // read_to_end stops short of its limit only at the end of the file.
+        self.drained = u64::try_from(read).unwrap_or(u64::MAX) < wanted;
         Ok(())
     }
 

@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use crate::fasthash::FxHashMap;
 
 use crate::finding::Finding;
 use crate::rules::ctx::{finding_at, FileCtx};
@@ -43,7 +43,7 @@ fn check(ctx: &FileCtx<'_>, out: &mut Vec<Finding>) {
     if columns.is_empty() {
         return;
     }
-    let mut seen: HashMap<Vec<&str>, u32> = HashMap::new();
+    let mut seen: FxHashMap<Vec<&str>, u32> = FxHashMap::default();
     for row in doc.rows() {
         let key: Vec<&str> = columns.iter().map(|&column| doc.at(row, column)).collect();
         match seen.get(&key) {

@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use crate::fasthash::FxHashMap;
 
 use crate::billing::{annexes, number, over_limit};
 use crate::finding::Finding;
@@ -43,7 +43,7 @@ fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {
     let (Some(annex_doc), Some(supplement_doc)) = (&annex.document, &supplement.document) else {
         return;
     };
-    let limits: HashMap<(&str, &str, &str), i64> = supplement_doc
+    let limits: FxHashMap<(&str, &str, &str), i64> = supplement_doc
         .rows()
         .filter_map(|row| {
             let key = (

@@ -1,6 +1,5 @@
-use std::collections::HashSet;
-
 use crate::billing::detail_rows;
+use crate::fasthash::FxHashSet;
 use crate::finding::Finding;
 use crate::rules::ctx::{finding_at, SetCtx, UnitFile};
 use crate::rules::{rule, Check};
@@ -68,7 +67,7 @@ fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {
     let office = name.recipient.office.as_str();
     let user = USER.map(|id| plan_doc.column(id));
     let service_office = plan_doc.column("service_office_code");
-    let related: HashSet<[&str; 2]> = plan_doc
+    let related: FxHashSet<[&str; 2]> = plan_doc
         .rows()
         .filter(|&row| plan_doc.at(row, service_office) == office)
         .map(|row| user.map(|c| plan_doc.at(row, c)))
@@ -81,11 +80,11 @@ fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {
 }
 
 /// The first row of each user of `file` that `related` does not hold.
-fn report(file: UnitFile<'_>, related: &HashSet<[&str; 2]>, office: &str, out: &mut Vec<Finding>) {
+fn report(file: UnitFile<'_>, related: &FxHashSet<[&str; 2]>, office: &str, out: &mut Vec<Finding>) {
     let Some(doc) = file.document else { return };
     let user = USER.map(|id| doc.column(id));
     let rows: Vec<usize> = if doc.kind.code == "UPSIKYU" { detail_rows(doc).collect() } else { doc.rows().collect() };
-    let mut seen: HashSet<[&str; 2]> = HashSet::new();
+    let mut seen: FxHashSet<[&str; 2]> = FxHashSet::default();
     for row in rows {
         let key = user.map(|c| doc.at(row, c));
         if !related.contains(&key) && seen.insert(key) {
