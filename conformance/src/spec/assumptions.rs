@@ -348,6 +348,15 @@ pub static ASSUMPTIONS: &[Assumption] = &[
         source: "S2 介護予防サービス・支援計画書（別表）支援計画 記載例",
         embodied_by: &["FIL015"],
     },
+    Assumption {
+        id: "A-FORWARD-WITH-PLAN",
+        text: Text {
+            ja: "S1 §5.2.2.1「委託元の地域包括支援センターへ実績表を送信する場合は、…実績票に予定情報を付けて共有する」の「予定情報を付けて」が、予定（UPPLAN）を別のファイル・別の送付で送ることか、実績のファイルに予定を並べることかは書かれておらず、§3.4 の送信単位に予定と実績の組はない。そのため、委託を受けた居宅介護支援事業所（43）から地域包括支援センター（46）への実績は、送る向きを受け付け（NAM007）、複数のサービス種類を含むことを許し（NAM008 の対象外）、予定が付いているかは判定しない。",
+            en: "In S1 §5.2.2.1 「…実績票に予定情報を付けて共有する」 (actuals an entrusted office forwards to its 地域包括支援センター), whether 「予定情報を付けて」 means the 予定 (UPPLAN) in a file and send of its own or 予定 rows in the actuals file is not written, and §3.4 has no send unit of 予定 with 実績. So actuals from an entrusted 43 to its 46 are accepted in that direction (NAM007), may hold several service kinds (outside NAM008), and whether a 予定 goes with them is not judged.",
+        },
+        source: "S1 §5.2.2.1 実績票作成・更新時; S1 §3.4 インターフェースファイルの送信単位について",
+        embodied_by: &["NAM008"],
+    },
 ];
 
 pub fn find(id: &str) -> Option<&'static Assumption> {

@@ -37,7 +37,7 @@ rule! {
         "S2 第6表（実績）・実績削除 ファイル作成単位「事業所番号・サービス種類が同じであれば、一つのファイルにまとめる」",
         "S2 実績削除 No.6 サービス種類コード",
     ],
-    assumptions: ["A-ONE-KIND-PER-FILE"],
+    assumptions: ["A-ONE-KIND-PER-FILE", "A-FORWARD-WITH-PLAN"],
     check: Check::Name { reads: &["service_code", "service_kind"], check },
 }
 
