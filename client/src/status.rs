@@ -5,18 +5,22 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::{Config, Folder};
 use crate::error::ClientError;
-use crate::state::{Arrived, Departed, State};
+use crate::state::{Arrived, Departed, Missing, State};
 
 /// What `status` shows.
 #[derive(Debug)]
 pub struct Overview {
     /// units in the outbox: name and file names
     pub waiting: Vec<(String, Vec<String>)>,
+    /// why a unit of the outbox was not sent at its last try (the relay unreachable, a lapsed licence …), by unit
+    pub reasons: BTreeMap<String, String>,
     pub sent: Vec<Departed>,
     pub refused: Vec<Departed>,
     pub received: Vec<Arrived>,
     /// written into the inbox folder, not yet taken by the care software (so not acknowledged)
     pub not_taken: Vec<Arrived>,
+    /// messages given up because the relay had no file they list
+    pub missing: Vec<Missing>,
     /// the files each listed unit of `sent/` and `refused/` holds now
     unit_files: BTreeMap<(Folder, String), Vec<String>>,
     /// the names the inbox folder holds now
@@ -58,10 +62,12 @@ pub fn overview(config: &Config, limit: usize) -> Result<Overview, ClientError> 
     }
     Ok(Overview {
         waiting,
+        reasons: state.waiting()?,
         sent,
         refused,
         received: state.arrived(false, limit)?,
         not_taken: state.arrived(true, limit)?,
+        missing: state.missing(crate::incoming::MISSES_BEFORE_GIVING_UP)?,
         unit_files,
         inbox: file_names(&config.inbox).into_iter().collect(),
     })
@@ -113,11 +119,19 @@ impl Overview {
             Entry { text: format!("{} ← {} {} [{state}]", a.message_id, a.sender, a.serial), files }
         };
         let waiting = |(unit, files): &(String, Vec<String>)| Entry {
-            text: unit.clone(),
+            text: self.reasons.get(unit).map_or_else(|| unit.clone(), |reason| format!("{unit} — {reason}")),
             files: files
                 .iter()
                 .map(|name| Place { folder: Folder::Outbox, unit: None, name: name.clone(), present: true })
                 .collect(),
+        };
+        let missing = |m: &Missing| Entry {
+            text: format!(
+                "{} ← {} {}: {} が中継サーバーにありません（{} 回）/ the relay has no such file ({} times); not \
+                 acknowledged",
+                m.message_id, m.sender, m.serial, m.name, m.misses, m.misses
+            ),
+            files: Vec::new(),
         };
         let refused = |d: &Departed| Entry {
             text: format!("{} ({} エラー / errors)", d.unit, d.errors),
@@ -129,6 +143,7 @@ impl Overview {
             ("送信不可 / refused", self.refused.iter().map(refused).collect()),
             ("受信 / received", self.received.iter().map(arrived).collect()),
             ("取り込み待ち / not yet taken", self.not_taken.iter().map(arrived).collect()),
+            ("受信できなかったもの / could not be received", self.missing.iter().map(missing).collect()),
         ]
     }
 
@@ -139,7 +154,8 @@ impl Overview {
             text.push_str(&format!("{title}: {}\n", entries.len()));
             for Entry { text: line, files } in entries {
                 let names: Vec<&str> = files.iter().map(|place| place.name.as_str()).collect();
-                text.push_str(&format!("  {line} ({})\n", names.join(", ")));
+                let names = if names.is_empty() { String::new() } else { format!(" ({})", names.join(", ")) };
+                text.push_str(&format!("  {line}{names}\n"));
             }
         }
         text
