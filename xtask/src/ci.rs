@@ -68,6 +68,7 @@ pub fn run() -> Result<()> {
         release: false,
         store: loadtest::StoreKind::Sqlite,
         nodes: 1,
+        drive: loadtest::Drive::Http,
     })
 }
 

@@ -81,6 +81,10 @@ enum Task {
         /// With --store postgres: the cluster takes TLS only, and the relays connect with sslmode=verify-full
         #[arg(long)]
         pg_tls: bool,
+        /// What plays the offices: goose users over raw HTTP, one reference client per office through its folders,
+        /// or both one after the other (figures side by side; target/loadtest/clients-summary.json)
+        #[arg(long, value_enum, default_value_t = loadtest::Drive::Http)]
+        drive: loadtest::Drive,
     },
     /// The web page end to end in headless Chromium against a relay on loopback: drop files, see a finding, send,
     /// open the inbox as the recipient, preview, acknowledge, see the status on the sender's side. Installs
@@ -276,9 +280,10 @@ fn run(task: Task) -> Result<()> {
         Task::Reliability { kills, memory: None, .. } => reliability::run(kills),
         Task::Browser { update_screenshots } => browser::run(update_screenshots),
         Task::Fuzz { seconds } => fuzz::run(seconds).map(|_| ()),
-        Task::Loadtest { scenario, run_time, care_managers, debug_build, store, nodes, pg_tls } => {
+        Task::Loadtest { scenario, run_time, care_managers, debug_build, store, nodes, pg_tls, drive } => {
             let care_managers = care_managers.unwrap_or_else(|| scenario.default_care_managers());
-            let options = loadtest::Options { scenario, run_time, care_managers, release: !debug_build, store, nodes };
+            let options =
+                loadtest::Options { scenario, run_time, care_managers, release: !debug_build, store, nodes, drive };
             loadtest::run_with(&options, pg_tls)
         }
         Task::Docs { check: true } => docs::check(),
