@@ -23,11 +23,12 @@ struct Seen {
     modified: Option<std::time::SystemTime>,
 }
 
-/// A send unit of the outbox: the files sharing one recipient and ファイル連番 (a file whose name does not parse is
-/// a unit of its own, refused with the name findings).
+/// A send unit of the outbox: the files sharing one ファイル連番, sender and recipient, grouped as the validator
+/// groups them ([`conformance::filename::FileName::send_unit`]; a file whose name does not parse is a unit of its
+/// own, refused with the name findings).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unit {
-    /// `<ファイル連番>_<送信先事業所番号>`, or the file name when it does not parse: the folder it moves to
+    /// `<ファイル連番>_<送信元>_<種類>_<送信先>_<種類>`, or the file name when it does not parse: the folder it moves to
     pub name: String,
     pub recipient: Option<String>,
     files: Vec<Seen>,
@@ -52,7 +53,7 @@ pub fn units(outbox: &Path) -> Result<Vec<Unit>, ClientError> {
             continue;
         }
         let (unit, recipient) = match conformance::filename::parse(&name) {
-            Ok(parsed) => (format!("{}_{}", parsed.serial, parsed.recipient.office), Some(parsed.recipient.office)),
+            Ok(parsed) => (parsed.send_unit(), Some(parsed.recipient.office)),
             Err(_) => (name.clone(), None),
         };
         let seen = Seen { name, size: metadata.len(), modified: metadata.modified().ok() };
@@ -245,4 +246,34 @@ fn relay_refusal_text(status: u16, code: &str, message: &str, report: Option<&pr
 /// A value no earlier call returned (for the planted faults' keys).
 fn unique() -> u128 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // a test that cannot set up must fail loudly
+
+    /// Care software that exports a month's tickets for every provider at once gives them one ファイル連番: each
+    /// recipient (office and kind: one number may hold several services) is a send unit of its own.
+    #[test]
+    fn one_serial_to_several_recipients_is_several_units() {
+        let outbox = tempfile::tempdir().unwrap();
+        let serial = "20250601090000";
+        for (kind, recipient) in [("UPPLAN_202506", "1370002058_11"), ("UPSIKYU_202506", "1370002058_11")]
+            .into_iter()
+            .chain([("UPPLAN_202506", "1370002058_13"), ("UPPLAN_202506", "1370003183_15")])
+        {
+            let name = format!("{kind}_1370001002_43_{recipient}_{serial}.CSV");
+            std::fs::write(outbox.path().join(name), b"x").unwrap();
+        }
+        let units = super::units(outbox.path()).unwrap();
+        let sizes: Vec<(String, usize)> = units.iter().map(|u| (u.name.clone(), u.file_names().count())).collect();
+        assert_eq!(
+            sizes,
+            [
+                (format!("{serial}_1370001002_43_1370002058_11"), 2),
+                (format!("{serial}_1370001002_43_1370002058_13"), 1),
+                (format!("{serial}_1370001002_43_1370003183_15"), 1),
+            ]
+        );
+    }
 }

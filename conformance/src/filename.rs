@@ -25,6 +25,24 @@ pub struct FileName {
     pub extension: String,
 }
 
+impl FileName {
+    /// The send unit the file belongs to: its ファイル連番 and its parties. S1 §2.4 and §3.4 give a unit's files one
+    /// serial; nothing makes a serial (the time of export, to the second) unique across units, and software that
+    /// exports a month's tickets for every provider at once gives them all one, so the parties tell the units apart.
+    /// Sorts by serial first.
+    pub fn send_unit(&self) -> String {
+        format!(
+            "{}_{}_{}_{}_{}",
+            self.serial, self.sender.office, self.sender.kind, self.recipient.office, self.recipient.kind
+        )
+    }
+
+    /// Sender and recipient as the name writes them, `office_kind → office_kind`.
+    pub fn parties(&self) -> String {
+        format!("{}_{} → {}_{}", self.sender.office, self.sender.kind, self.recipient.office, self.recipient.kind)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NameError {
     /// no known kind prefix

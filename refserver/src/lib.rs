@@ -8,6 +8,7 @@ pub mod checks;
 pub mod clock;
 pub mod evidence;
 pub mod faults;
+pub mod guard;
 pub mod identity;
 pub mod metrics;
 pub mod model;

@@ -1,6 +1,6 @@
-//! Which endpoint or page a request reaches: the route table, the guards every request passes (registered office,
-//! cross-site requests), and what is recorded of each answer (audit of refusals, metrics, security headers). Above
-//! the API endpoints (`api`) and the web page (`web`), which know nothing of each other's routes.
+//! Which endpoint or page a request reaches: the route table, the registered-office check every request passes
+//! (the other guards are in `guard`), and what is recorded of each answer (audit of refusals, metrics, security
+//! headers). Above the API endpoints (`api`) and the web page (`web`), which know nothing of each other's routes.
 
 use protocol::ErrorCode;
 use std::sync::Arc;
@@ -13,12 +13,13 @@ use protocol::{Health, Message, Route};
 
 use crate::api::access::{audit, visible_message};
 use crate::api::http::{json_response, percent_decode, to_json};
-use crate::api::state::{error_answer, fault};
+use crate::api::state::error_answer;
 use crate::api::{
     acknowledge, anonymised, directory, download, dry_run, evidence, mailbox, metrics, registered_office, send, whoami,
     ApiError, AppState, Body, UploadDigest,
 };
 use crate::checks::shown;
+use crate::guard;
 use crate::model::Mailbox;
 
 /// One client connection as each of its requests sees it: access is decided again at every request, so a
@@ -100,36 +101,6 @@ pub async fn handle(state: Arc<AppState>, connection: Arc<Connection>, request: 
 const AUDITED_REFUSALS: &[&str] =
     &["message", "download", "anonymised", "ack", "inbox", "outbox", "validate", "evidence", "page", "other"];
 
-/// Routes that change something or hand out personal data, refused to requests another site makes the browser send
-/// (see [`cross_site_refusal`]).
-const GUARDED_ROUTES: &[Route] =
-    &[Route::Validate, Route::Send, Route::Download, Route::Anonymised, Route::Ack, Route::Evidence];
-
-/// Why a request to a [`GUARDED_ROUTES`] route may not act, if it may not. The office's browser presents its
-/// certificate on every request, including those a page on another site triggers (a form, an image, a fetch), so
-/// the certificate alone does not show that the office's own software or our page asked. Such a request is refused
-/// when the browser says it is cross-site (`Sec-Fetch-Site`), when its `Origin` is not the relay's own, or when it
-/// lacks the client header that only a same-origin script or an API client can send (a cross-site script would
-/// need CORS, which the relay never grants).
-fn cross_site_refusal(request: &Request<Incoming>) -> Option<&'static str> {
-    let header = |name: &str| request.headers().get(name).map(|v| v.to_str().unwrap_or("\u{fffd}"));
-    if let Some(site) = header("sec-fetch-site") {
-        if !matches!(site, "same-origin" | "none") {
-            return Some("Sec-Fetch-Site is not same-origin");
-        }
-    }
-    if let Some(origin) = header("origin") {
-        let own = header("host").map(|host| format!("https://{host}"));
-        if own.as_deref() != Some(origin) {
-            return Some("Origin is not the relay's own");
-        }
-    }
-    if header(protocol::CLIENT_HEADER).is_none() {
-        return Some("the X-Careplan-Client header is missing");
-    }
-    None
-}
-
 /// The name a request is counted and audited under: its route's, `page` for the web page, else `other`.
 fn route_name(method: &Method, path: &str) -> &'static str {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
@@ -137,15 +108,6 @@ fn route_name(method: &Method, path: &str) -> &'static str {
         return "page";
     }
     Route::of(method.as_str(), &segments).map_or("other", Route::name)
-}
-
-/// Whether `peer` is the operator's: `/metrics` shows relay-wide counts (how many messages every office exchanged),
-/// which are not an office's to read.
-fn is_operator(state: &AppState, peer: std::net::IpAddr) -> bool {
-    match state.config.metrics_from.as_slice() {
-        [] => peer.is_loopback(),
-        addresses => addresses.contains(&peer),
-    }
 }
 
 async fn dispatch(
@@ -174,24 +136,14 @@ async fn dispatch(
         }
         Err(false) => return Err(ApiError::new(ErrorCode::NotFound, format!("no endpoint {path}"))),
     };
-    if GUARDED_ROUTES.contains(&route) && !fault(state, |f| f.allow_cross_site) {
-        if let Some(reason) = cross_site_refusal(&request) {
-            return Err(ApiError::new(ErrorCode::CrossSiteRefused,
-                format!(
-                    "他のサイトから送られた可能性のある要求は受け付けません（{reason}）。介護ソフトまたは中継サーバーの画面から操作してください。 / \
-                     A request that another site may have made your browser send is refused ({reason}); use your care software or the relay's page."
-                ),
-            ));
-        }
-    }
+    guard::same_site(state, route, &request)?;
     let id = segments.get(2).copied().unwrap_or("");
     match route {
         Route::Healthz => Ok(json_response(StatusCode::OK, &to_json(&Health { status: "ok".into() }))),
-        Route::Metrics if !is_operator(state, connection.peer) => Err(ApiError::new(
-            ErrorCode::OperatorOnly,
-            "中継サーバー全体の計数は運用者だけが読めます。 / The relay-wide counters are for its operator only.",
-        )),
-        Route::Metrics => metrics(state).await,
+        Route::Metrics => {
+            guard::operator(state, connection.peer)?;
+            metrics(state).await
+        }
         Route::Me => whoami(state, me).await,
         Route::Offices => directory(state, &request).await,
         Route::Validate => dry_run(state, me, request).await,

@@ -121,7 +121,7 @@ fn spawn(binary: &Path, office: &Office, fault: Option<ClientFault>) -> Result<R
 
 /// Every message of the recipient's inbox at the relay: id → (serial, status, file names).
 async fn inbox(client: &reqwest::Client, base: &str) -> Result<BTreeMap<String, (String, String, Vec<String>)>> {
-    let messages = crate::reliability::inbox_messages(client, base).await?;
+    let messages = crate::relay_process::inbox_messages(client, base).await?;
     Ok(messages
         .into_iter()
         .map(|m| {
@@ -200,7 +200,7 @@ pub async fn client_crash_test(
         })
     };
 
-    let mut next = crate::reliability::xorshift(0x5851_F42D);
+    let mut next = crate::relay_process::xorshift(0x5851_F42D);
     let mut acked_unwritten: BTreeSet<String> = BTreeSet::new();
     let started = Instant::now();
     let mut counts = ClientCounts::default();

@@ -128,9 +128,7 @@ fn main() -> ExitCode {
     let (name, reports) = command.summary();
     let started = std::time::Instant::now();
     let outcome = run(command);
-    let took = started.elapsed().as_secs_f64();
-    let time =
-        if took < 60.0 { format!("{took:.1} s") } else { format!("{} m {:02} s", took as u64 / 60, took as u64 % 60) };
+    let time = minutes_and_seconds(started.elapsed());
     // One line at the end, whatever came before it: the verdict, the time, where to look.
     match outcome {
         Ok(()) => {
@@ -171,7 +169,28 @@ impl Task {
     }
 }
 
-/// What this run skipped under an explicit opt-out (`ci::opted_out`), by name: named again on the closing line.
+/// A duration as a person reads it: `8.4 s` under a minute, `12 m 34 s` above.
+pub fn minutes_and_seconds(took: std::time::Duration) -> String {
+    let seconds = took.as_secs_f64();
+    if seconds < 60.0 {
+        format!("{seconds:.1} s")
+    } else {
+        format!("{} m {:02} s", took.as_secs() / 60, took.as_secs() % 60)
+    }
+}
+
+/// The opt-out that lets the tests needing PostgreSQL skip where it is not installed (each then named as skipped);
+/// without it CI installs PostgreSQL and a test that would skip fails.
+pub const SKIP_POSTGRES: &str = "CAREPLAN_SKIP_POSTGRES";
+/// The opt-out that skips the browser test (then named as skipped); without it CI installs Chromium and runs it.
+pub const SKIP_BROWSER: &str = "CAREPLAN_SKIP_BROWSER";
+
+/// Whether the run opted out with `variable` (set, non-empty, not `0`).
+pub fn opted_out(variable: &str) -> bool {
+    std::env::var_os(variable).is_some_and(|value| !value.is_empty() && value != "0")
+}
+
+/// What this run skipped under an explicit opt-out (`opted_out`), by name: named again on the closing line.
 static SKIPPED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
 
 /// Records a skipped test or step by name (and why), for the closing line.
@@ -252,13 +271,39 @@ pub fn run_command(command: &mut Command) -> Result<()> {
     Ok(())
 }
 
+/// A cargo command in the workspace root, in the environment the shell gave `cargo xtask`. `cargo run` sets
+/// `CARGO_PKG_NAME`, `CARGO_MANIFEST_DIR` and the like for xtask; a build script that reads one of them (ring's
+/// does, through `rerun-if-env-changed`) would see them changed and make the child rebuild it and everything above
+/// it, although nothing changed (seen in a fresh CI run: ring, rustls, reqwest and the relay compiled twice).
+pub fn cargo_command() -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    for (name, _) in std::env::vars_os() {
+        if name.to_str().is_some_and(set_by_cargo_run) {
+            command.env_remove(name);
+        }
+    }
+    command.current_dir(root());
+    command
+}
+
+/// The variables `cargo run` sets for the program it runs, beyond `CARGO` (see cargo's "Environment variables
+/// Cargo sets for crates").
+fn set_by_cargo_run(name: &str) -> bool {
+    name.starts_with("CARGO_PKG_")
+        || matches!(
+            name,
+            "CARGO_MANIFEST_DIR"
+                | "CARGO_MANIFEST_PATH"
+                | "CARGO_MANIFEST_LINKS"
+                | "CARGO_CRATE_NAME"
+                | "CARGO_BIN_NAME"
+                | "CARGO_PRIMARY_PACKAGE"
+        )
+}
+
 pub fn cargo(args: &[&str]) -> Result<()> {
     eprintln!("$ cargo {}", args.join(" "));
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(args)
-        .current_dir(root())
-        .status()
-        .with_context(|| format!("cannot run cargo {}", args.join(" ")))?;
+    let status = cargo_command().args(args).status().with_context(|| format!("cannot run cargo {}", args.join(" ")))?;
     if !status.success() {
         bail!("cargo {} failed ({status})", args.join(" "));
     }
@@ -279,7 +324,7 @@ fn run(task: Task) -> Result<()> {
         Task::Reliability { kills, client: true, .. } => reliability::client_only(kills),
         Task::Reliability { kills, memory: None, .. } => reliability::run(kills),
         Task::Browser { update_screenshots } => browser::run(update_screenshots),
-        Task::Fuzz { seconds } => fuzz::run(seconds).map(|_| ()),
+        Task::Fuzz { seconds } => fuzz::run(seconds, fuzz::Build::Optimised).map(|_| ()),
         Task::Loadtest { scenario, run_time, care_managers, debug_build, store, nodes, pg_tls, drive } => {
             let care_managers = care_managers.unwrap_or_else(|| scenario.default_care_managers());
             let options =
@@ -289,5 +334,25 @@ fn run(task: Task) -> Result<()> {
         Task::Docs { check: true } => docs::check(),
         Task::Docs { check: false } => docs::write(),
         Task::Fixtures { .. } => fixtures::write(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// `cargo test` sets CARGO_PKG_NAME and CARGO_MANIFEST_DIR for this test as `cargo run` does for xtask: a
+    /// cargo started from here must not inherit them, while where to build (CARGO_TARGET_DIR) and CARGO_HOME stay.
+    #[test]
+    fn a_child_cargo_does_not_inherit_what_cargo_set_for_xtask() {
+        assert!(std::env::var_os("CARGO_PKG_NAME").is_some(), "cargo test sets it");
+        let command = super::cargo_command();
+        let removed: Vec<String> = command
+            .get_envs()
+            .filter(|(_, value)| value.is_none())
+            .map(|(name, _)| name.to_string_lossy().into_owned())
+            .collect();
+        for name in ["CARGO_PKG_NAME", "CARGO_MANIFEST_DIR", "CARGO_PKG_VERSION"] {
+            assert!(removed.iter().any(|r| r == name), "{name} is passed on: {removed:?}");
+        }
+        assert!(!super::set_by_cargo_run("CARGO_TARGET_DIR") && !super::set_by_cargo_run("CARGO_HOME"));
     }
 }

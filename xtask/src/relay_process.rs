@@ -44,3 +44,31 @@ impl Drop for RelayGuard {
         let _ = self.0.wait();
     }
 }
+
+/// Every message of an office's inbox, by paging through `GET /v1/inbox` (newest first).
+pub(crate) async fn inbox_messages(receiver: &reqwest::Client, base: &str) -> Result<Vec<protocol::Message>> {
+    let mut listed = Vec::new();
+    let mut before: Option<i64> = None;
+    loop {
+        let url = match before {
+            Some(b) => format!("{base}/v1/inbox?limit=100&before={b}"),
+            None => format!("{base}/v1/inbox?limit=100"),
+        };
+        let page: protocol::Page = receiver.get(url).send().await?.error_for_status()?.json().await?;
+        listed.extend(page.messages);
+        match page.next {
+            Some(next) => before = Some(next),
+            None => return Ok(listed),
+        }
+    }
+}
+
+/// A repeatable pseudo-random sequence (xorshift64) for kill moments and samples.
+pub(crate) fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    }
+}

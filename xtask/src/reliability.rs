@@ -17,6 +17,7 @@ use anyhow::{bail, Context, Result};
 use refserver::sandbox::{Sandbox, CARE_MANAGER, HOME_HELP};
 use suites::relay::send_form;
 
+use crate::relay_process::{inbox_messages, xorshift};
 use crate::root;
 
 struct Row {
@@ -96,24 +97,6 @@ struct Check {
 async fn inbox(receiver: &reqwest::Client, base: &str) -> Result<BTreeMap<String, String>> {
     let messages = inbox_messages(receiver, base).await?;
     Ok(messages.into_iter().map(|message| (message.id, message.status.as_str().to_string())).collect())
-}
-
-/// Every message of an office's inbox, by paging through `GET /v1/inbox` (newest first).
-pub(crate) async fn inbox_messages(receiver: &reqwest::Client, base: &str) -> Result<Vec<protocol::Message>> {
-    let mut listed = Vec::new();
-    let mut before: Option<i64> = None;
-    loop {
-        let url = match before {
-            Some(b) => format!("{base}/v1/inbox?limit=100&before={b}"),
-            None => format!("{base}/v1/inbox?limit=100"),
-        };
-        let page: protocol::Page = receiver.get(url).send().await?.error_for_status()?.json().await?;
-        listed.extend(page.messages);
-        match page.next {
-            Some(next) => before = Some(next),
-            None => return Ok(listed),
-        }
-    }
 }
 
 /// After a restart: retries the keys whose answer never came (the relay may have stored them), then checks that
@@ -252,16 +235,6 @@ fn crash_files() -> Result<Vec<(String, Vec<u8>)>> {
         .find(|n| n.starts_with("DLT1KYO_"))
         .context("fixture missing")?;
     Ok(vec![(name.clone(), std::fs::read(folder.join(&name))?)])
-}
-
-/// A repeatable pseudo-random sequence (xorshift64) for kill moments and samples.
-pub(crate) fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
-    move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    }
 }
 
 /// What the checks of a whole crash test found, counter by counter.
@@ -539,9 +512,8 @@ fn test_row(test: &str, target: &[&str], filters: &[&str]) -> Row {
     let args: Vec<&str> =
         ["test"].into_iter().chain(target.iter().copied()).chain(["--"]).chain(filters.iter().copied()).collect();
     eprintln!("$ cargo {}", args.join(" "));
-    let outcome = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    let outcome = crate::cargo_command()
         .args(&args)
-        .current_dir(root())
         .stderr(std::process::Stdio::inherit())
         .output()
         .map_err(|error| format!("cannot run cargo: {error}"))
@@ -705,9 +677,9 @@ pub fn crash_only(kills: usize) -> Result<()> {
 /// The two-node crash test and its planted faults; none, each named as skipped, when the run opted out of
 /// PostgreSQL (`CAREPLAN_SKIP_POSTGRES`) and it is not installed.
 fn two_node_rows(runtime: &tokio::runtime::Runtime, kills: usize, budget: Duration) -> Result<Vec<Row>> {
-    if crate::ci::opted_out(crate::ci::SKIP_POSTGRES) && !refserver::store::pgcluster::PgCluster::installed() {
+    if crate::opted_out(crate::SKIP_POSTGRES) && !refserver::store::pgcluster::PgCluster::installed() {
         for row in ["two-node crash test", "two-node crash checker (planted faults)"] {
-            crate::skipped(format!("reliability: {row} ({}: PostgreSQL is not installed)", crate::ci::SKIP_POSTGRES));
+            crate::skipped(format!("reliability: {row} ({}: PostgreSQL is not installed)", crate::SKIP_POSTGRES));
         }
         return Ok(Vec::new());
     }
@@ -769,7 +741,7 @@ pub fn run(kills: usize) -> Result<()> {
         &["-p", "refserver", "--test", "fuzz_requests"],
         &[],
     ));
-    match crate::fuzz::run(60) {
+    match crate::fuzz::run(60, crate::fuzz::Build::Optimised) {
         Ok(targets) => rows.extend(targets.into_iter().map(|(target, seconds)| Row {
             test: format!("cargo fuzz {target}: 60 s, seeded from the fixtures, regressions replayed"),
             tries: 1,

@@ -45,7 +45,7 @@ const REFSERVER: &[&[&str]] = &[
     &["store", "tls"],
     &["faults", "sandbox", "evidence"],
     &["api"],
-    &["web"],
+    &["web", "guard"],
     &["router"],
     &["server"],
 ];

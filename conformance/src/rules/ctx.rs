@@ -201,9 +201,11 @@ impl<'a> UnitFile<'a> {
     }
 }
 
-/// The files of one send unit (same ファイル連番).
+/// The files of one send unit (same ファイル連番 and parties).
 pub struct SetCtx<'a> {
     pub serial: &'a str,
+    /// the parties (`office_kind → office_kind`) of the other units that were given the same ファイル連番
+    pub serial_shared_with: &'a [String],
     pub files: Vec<UnitFile<'a>>,
 }
 

@@ -1450,12 +1450,18 @@ fn set_cases(base: &BaseUnits, b: &mut Builder) -> Result<(), SynthError> {
     if let Some(file) = files.iter_mut().find(|f| f.name == t3) {
         file.name = moved.clone();
     }
+    let first = Draft::new(&base.plan).name("UP1KYO");
     b.add(
         "SET004",
         "other-recipient",
-        "第3表 addressed to another office under the same ファイル連番",
+        "第3表 addressed to another office under the same ファイル連番: two units, each lacking what the other has",
         files,
-        vec![expect("SET004", &moved, None, None)],
+        vec![
+            expect("SET001", &first, None, None),
+            expect("SET004", &first, None, None),
+            expect("SET001", &moved, None, None),
+            expect("SET004", &moved, None, None),
+        ],
     );
 
     let first_home_help = base

@@ -211,31 +211,32 @@ type CheckedUnit = (Vec<FileReport>, Vec<Finding>);
 /// The files of each unit validated in order by `validate_one` (each reported to `file_done`), then the unit's set
 /// rules; units on every available core, weighed by their files' `size`s. The first error of any unit is returned.
 fn check_units<E: Send>(
-    units: &[(Option<String>, Vec<usize>)],
+    units: &[SendUnit],
     size: impl Fn(usize) -> usize,
     validate_one: impl Fn(usize) -> Result<FileReport, E> + Sync,
     options: &Options,
     file_done: &(impl Fn(&str) + Sync),
 ) -> Result<Vec<CheckedUnit>, E> {
-    let weight = |(_, members): &(Option<String>, Vec<usize>)| {
-        members.iter().fold(0usize, |total, &index| total.saturating_add(size(index)))
-    };
-    let checked = parallel_map(units, options.threads, weight, |(serial, members)| {
-        let mut reports = Vec::with_capacity(members.len());
-        for &index in members {
+    let weight = |unit: &SendUnit| unit.members.iter().fold(0usize, |total, &index| total.saturating_add(size(index)));
+    let checked = parallel_map(units, options.threads, weight, |unit| {
+        let mut reports = Vec::with_capacity(unit.members.len());
+        for &index in &unit.members {
             let report = validate_one(index)?;
             file_done(&report.path);
             reports.push(report);
         }
-        Ok(check_unit(serial.as_deref(), reports, options))
+        Ok(check_unit(unit, reports, options))
     });
     checked.into_iter().collect()
 }
 
 /// The set rules of one unit over its files' reports; the kept items are let go after unless the caller keeps
 /// every value.
-fn check_unit(serial: Option<&str>, mut reports: Vec<FileReport>, options: &Options) -> CheckedUnit {
-    let findings = serial.map_or_else(Vec::new, |serial| set::check_unit(serial, reports.iter().collect()));
+fn check_unit(unit: &SendUnit, mut reports: Vec<FileReport>, options: &Options) -> CheckedUnit {
+    let findings = unit
+        .serial
+        .as_deref()
+        .map_or_else(Vec::new, |serial| set::check_unit(serial, &unit.serial_shared_with, reports.iter().collect()));
     if !options.keep_documents {
         reports.iter_mut().for_each(|report| report.document = None);
     }
@@ -253,9 +254,9 @@ impl Collected {
         Collected { files: std::iter::repeat_with(|| None).take(inputs).collect(), set_findings: Vec::new() }
     }
 
-    fn add(&mut self, units: &[(Option<String>, Vec<usize>)], checked: Vec<CheckedUnit>) {
-        for ((_, members), (reports, findings)) in units.iter().zip(checked) {
-            for (&index, report) in members.iter().zip(reports) {
+    fn add(&mut self, units: &[SendUnit], checked: Vec<CheckedUnit>) {
+        for (unit, (reports, findings)) in units.iter().zip(checked) {
+            for (&index, report) in unit.members.iter().zip(reports) {
                 self.files[index] = Some(report);
             }
             self.set_findings.extend(findings);
@@ -267,19 +268,44 @@ impl Collected {
     }
 }
 
-/// The inputs grouped by the ファイル連番 of their names, in 連番 order (input order within a unit); files whose
-/// name does not parse come last, each alone and without a unit.
-fn send_units<'a>(paths: impl Iterator<Item = &'a str>) -> Vec<(Option<String>, Vec<usize>)> {
-    let mut units: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+/// One send unit of the inputs: the files whose names give one ファイル連番 and one sender and recipient
+/// ([`FileName::send_unit`](crate::filename::FileName::send_unit)), or a file whose name does not parse, alone.
+pub(crate) struct SendUnit {
+    pub serial: Option<String>,
+    /// the parties of the other units with the same serial
+    pub serial_shared_with: Vec<String>,
+    /// indexes of the inputs, in input order
+    pub members: Vec<usize>,
+}
+
+/// The inputs grouped into send units, in 連番 order; files whose name does not parse come last, each alone.
+fn send_units<'a>(paths: impl Iterator<Item = &'a str>) -> Vec<SendUnit> {
+    let mut units: BTreeMap<String, (crate::filename::FileName, Vec<usize>)> = BTreeMap::new();
     let mut loose = Vec::new();
     for (index, path) in paths.enumerate() {
         let name = (path != "-").then(|| crate::filename::parse(crate::filename::base_name(path)).ok()).flatten();
         match name {
-            Some(name) => units.entry(name.serial).or_default().push(index),
-            None => loose.push((None, vec![index])),
+            Some(name) => units.entry(name.send_unit()).or_insert_with(|| (name, Vec::new())).1.push(index),
+            None => loose.push(SendUnit { serial: None, serial_shared_with: Vec::new(), members: vec![index] }),
         }
     }
-    units.into_iter().map(|(serial, members)| (Some(serial), members)).chain(loose).collect()
+    let named: Vec<(crate::filename::FileName, Vec<usize>)> = units.into_values().collect();
+    let shared_with = |name: &crate::filename::FileName| -> Vec<String> {
+        named
+            .iter()
+            .filter(|(other, _)| other.serial == name.serial && other.send_unit() != name.send_unit())
+            .map(|(other, _)| other.parties())
+            .collect()
+    };
+    let grouped: Vec<SendUnit> = named
+        .iter()
+        .map(|(name, members)| SendUnit {
+            serial: Some(name.serial.clone()),
+            serial_shared_with: shared_with(name),
+            members: members.clone(),
+        })
+        .collect();
+    grouped.into_iter().chain(loose).collect()
 }
 
 /// Below this many bytes one thread is quicker than starting more: a relay validates thousands of small uploads

@@ -444,13 +444,17 @@ fn check_images(files: &[(String, Vec<u8>)]) -> Result<(), ApiError> {
     }
 }
 
-/// The one ファイル連番 all files of a send share.
+/// The one ファイル連番 all files of a send share, with one sender and one recipient (office and kind): one send
+/// unit as the validator groups them ([`FileName::send_unit`]).
 fn one_send_unit(names: &[Option<FileName>]) -> Result<String, ApiError> {
-    let serials: std::collections::BTreeSet<&str> = names.iter().flatten().map(|n| n.serial.as_str()).collect();
-    if serials.len() > 1 {
-        return Err(ApiError::new(ErrorCode::NotOneSendUnit, "all files of a send must share one ファイル連番"));
+    let units: std::collections::BTreeSet<String> = names.iter().flatten().map(FileName::send_unit).collect();
+    if units.len() > 1 {
+        return Err(ApiError::new(
+            ErrorCode::NotOneSendUnit,
+            "all files of a send must share one ファイル連番, sender and recipient (one send unit)",
+        ));
     }
-    Ok(serials.into_iter().next().unwrap_or_default().to_string())
+    Ok(names.iter().flatten().next().map(|name| name.serial.clone()).unwrap_or_default())
 }
 
 /// `message` with its files, subject and time, once the files pass validation (CPU work: off the async workers);
@@ -526,6 +530,33 @@ mod tests {
             ["../etc/passwd", "a/b.CSV", "a\\b.CSV", "..", "", "a\0b", "a\nb", "A\u{202E}VSC.exe", "A\u{2028}.CSV"]
         {
             assert!(!safe_file_name(bad), "{bad:?}");
+        }
+    }
+
+    /// A send is one send unit: one ファイル連番 from one office and kind to one office and kind. Two serials, or
+    /// one serial to two services of one office (care software exporting to every provider at once), are two
+    /// units and refused as one send.
+    #[test]
+    fn a_send_is_one_send_unit() {
+        let names =
+            |names: &[&str]| -> Vec<Option<FileName>> { names.iter().map(|name| filename::parse(name).ok()).collect() };
+        let unit = names(&[
+            "UPPLAN_202506_1370001002_43_1370002058_11_20250601090000.CSV",
+            "UPSIKYU_202506_1370001002_43_1370002058_11_20250601090000.CSV",
+        ]);
+        assert_eq!(one_send_unit(&unit).ok().as_deref(), Some("20250601090000"));
+        for two in [
+            [
+                "UPPLAN_202506_1370001002_43_1370002058_11_20250601090000.CSV",
+                "UPSIKYU_202506_1370001002_43_1370002058_11_20250601090001.CSV",
+            ],
+            [
+                "UPPLAN_202506_1370001002_43_1370002058_11_20250601090000.CSV",
+                "UPPLAN_202506_1370001002_43_1370002058_13_20250601090000.CSV",
+            ],
+        ] {
+            let refused = one_send_unit(&names(&two)).err().map(|error| error.code);
+            assert_eq!(refused, Some(ErrorCode::NotOneSendUnit), "{two:?}");
         }
     }
 }

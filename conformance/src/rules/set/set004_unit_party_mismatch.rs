@@ -5,55 +5,42 @@ use crate::rules::{rule, Check};
 rule! {
     code: "SET004",
     name: "unit-party-mismatch",
-    severity: Error,
+    severity: Warning,
     level: Set,
-    title: { ja: "送信単位の中で送信元・送信先が異なる", en: "Parties differ within a send unit" },
+    title: { ja: "同じファイル連番が別の送信元・送信先にも使われている", en: "A ファイル連番 is shared with other parties" },
     message: {
-        ja: "ファイル連番 {serial} の中で、このファイルの送信元・送信先（{parties}）が他のファイル（{first}）と異なります。",
-        en: "Within send unit {serial}, this file's parties ({parties}) differ from the other files' ({first}).",
+        ja: "ファイル連番 {serial} は、送信元・送信先が異なるファイル（{others}）にも使われています。送信元・送信先ごとに別の送信単位として検査しました。一つの送信単位のつもりなら、送信元・送信先がそろっていません。",
+        en: "ファイル連番 {serial} is also used by files with other parties ({others}); each pair of parties was checked as a send unit of its own. If they were meant as one send unit, their parties differ.",
     },
     what: {
-        ja: "同じファイル連番のファイルが、すべて同じ送信元（事業所番号・種類）と送信先（事業所番号・種類）を持つかを検査します。",
-        en: "Checks that the files sharing a ファイル連番 have the same sender and recipient (office number and kind).",
+        ja: "同じファイル連番を持ちながら送信元（事業所番号・種類）または送信先（事業所番号・種類）が異なるファイルがあるとき、別々の送信単位として読んだことを知らせます。",
+        en: "When files share a ファイル連番 but differ in sender or recipient (office number and kind), says that they were read as separate send units.",
     },
     why: {
-        ja: "送信単位は一つの事業所から一つの事業所への送付です。連番が偶然重なった別の送付と混ざると、受信側で誤った事業所のデータとして処理されます。",
-        en: "A send unit goes from one office to one office; files of another send that happen to share the serial would be processed as this office's data.",
+        ja: "送信単位のファイルは同じファイル連番を持ちます（S1 2.4、3.4）。連番は出力日時なので、一度に複数の事業所あてに出力すれば別の送付が同じ連番になります。これは正しいファイルです。一方、一つの送付のつもりで送信先を取り違えたファイルも同じ形になり、その場合は欠けた種別（SET001）として現れます。どちらかはファイルからは決められないため警告です。",
+        en: "A send unit's files carry one ファイル連番 (S1 2.4, 3.4). The serial is the time of export, so exporting to several offices at once gives separate sends one serial: correct files. A unit meant as one whose files name different recipients looks the same, and then shows as a missing kind (SET001). The files cannot tell which, so this is a warning.",
     },
     fix: {
-        ja: "送信先ごとに別のファイル連番を付けてください。",
-        en: "Give each recipient its own ファイル連番.",
+        ja: "別々の送付なら対応は不要です。一つの送付のつもりなら、すべてのファイルの送信元・送信先をそろえてください。",
+        en: "Nothing to do for separate sends. For one send, give every file the same sender and recipient.",
     },
     example: "UP1KYO_0300000100_43_0300000005_11_T.CSV and UP2KYO_0300000100_43_0300000006_15_T.CSV",
     cites: [
-        "KIMG-62-b",
-        "KSUB1-name-b",
-        "KSUB2-name-b",
-        "S1-2.4-a",
-        "S1-2.4-d",
-        "S1-3.4-a",
-        "YSUB-name-b",
+        "S1 §2.4, §3.4「各ファイルで同じファイル連番をつける」: a unit's files share a serial; nothing makes a serial unique to one unit (S1-2.4-a, S1-3.4-a doubt)",
     ],
     check: Check::Set { reads: &[], unit_keys: false, check },
 }
 
 fn check(ctx: &SetCtx<'_>, out: &mut Vec<Finding>) {
-    let mut names = ctx.files.iter().filter_map(|file| file.parsed_name().map(|name| (file, name)));
-    let Some((_, first)) = names.next() else {
+    let Some(first) = ctx.files.first() else {
         return;
     };
-    let describe = |name: &crate::filename::FileName| {
-        format!("{}_{} → {}_{}", name.sender.office, name.sender.kind, name.recipient.office, name.recipient.kind)
-    };
-    for (file, name) in names {
-        if (&name.sender, &name.recipient) != (&first.sender, &first.recipient) {
-            out.push(
-                Finding::new(&RULE.meta)
-                    .file(file.path)
-                    .arg("serial", ctx.serial)
-                    .arg("parties", describe(name))
-                    .arg("first", describe(first)),
-            );
-        }
+    if !ctx.serial_shared_with.is_empty() {
+        out.push(
+            Finding::new(&RULE.meta)
+                .file(first.path)
+                .arg("serial", ctx.serial)
+                .arg("others", ctx.serial_shared_with.join(", ")),
+        );
     }
 }
