@@ -3,6 +3,7 @@
 mod browser;
 mod ci;
 mod client_crash;
+mod client_demo;
 mod demo;
 mod docs;
 mod fixtures;
@@ -38,6 +39,10 @@ enum Task {
         /// Language of the report (default: from LANG/LC_ALL)
         #[arg(long, value_enum)]
         lang: Option<conformance::i18n::Lang>,
+        /// After the two clients' exchange, keep the relay and both clients (and their local pages) running until
+        /// Ctrl+C, to look at them in a browser; the relay-protocol suite runs after that
+        #[arg(long)]
+        stay: bool,
     },
     /// Crash test (SIGKILL under load), hostile clients, durability and property tests, as one table.
     Reliability {
@@ -313,7 +318,7 @@ pub fn cargo(args: &[&str]) -> Result<()> {
 fn run(task: Task) -> Result<()> {
     match task {
         Task::Ci => ci::run(),
-        Task::Demo { lang } => demo::run(lang.unwrap_or_else(conformance::i18n::Lang::from_env)),
+        Task::Demo { lang, stay } => demo::run(lang.unwrap_or_else(conformance::i18n::Lang::from_env), stay),
         Task::Fixtures { scale: Some(users), out, .. } => {
             let out = out.unwrap_or_else(|| root().join("target/fixtures-scale"));
             fixtures::write_scale(users, &out)
