@@ -32,6 +32,36 @@ pub struct Config {
     pub state: PathBuf,
 }
 
+/// The folders the care software and a clerk see, each with its name on the local page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Folder {
+    Outbox,
+    Inbox,
+    /// one folder per unit inside
+    Sent,
+    /// one folder per unit inside, each with the unit's `report.txt`
+    Refused,
+}
+
+impl Folder {
+    pub const ALL: [Folder; 4] = [Folder::Outbox, Folder::Inbox, Folder::Sent, Folder::Refused];
+
+    /// Its name in the page's addresses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Folder::Outbox => "outbox",
+            Folder::Inbox => "inbox",
+            Folder::Sent => "sent",
+            Folder::Refused => "refused",
+        }
+    }
+
+    /// Whether its files sit in one folder per send unit.
+    pub fn has_units(self) -> bool {
+        matches!(self, Folder::Sent | Folder::Refused)
+    }
+}
+
 /// The file name `init` writes beside the folders.
 pub const FILE_NAME: &str = "careplan-client.toml";
 
@@ -69,6 +99,15 @@ impl Config {
     pub fn save(&self, path: &Path) -> Result<(), ClientError> {
         let text = toml::to_string_pretty(self).map_err(|e| ClientError::Config(e.to_string()))?;
         std::fs::write(path, text).map_err(|source| ClientError::io(path, source))
+    }
+
+    pub fn folder(&self, folder: Folder) -> &Path {
+        match folder {
+            Folder::Outbox => &self.outbox,
+            Folder::Inbox => &self.inbox,
+            Folder::Sent => &self.sent,
+            Folder::Refused => &self.refused,
+        }
     }
 
     /// Creates the folders that do not exist yet.

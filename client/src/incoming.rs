@@ -15,6 +15,11 @@ use crate::faults::Faults;
 use crate::relay::Relay;
 use crate::state::{FileState, State};
 
+/// How many times a listed file may be answered 404 (gone from the relay, or never there) before its message is given
+/// up: no more downloads, no acknowledgement, and `status` lists it as not received. A few tries, not one: a relay
+/// being restored or a listing a moment ahead of its store may answer 404 briefly.
+pub const MISSES_BEFORE_GIVING_UP: u32 = 3;
+
 pub struct Incoming<'a> {
     pub config: &'a Config,
     pub state: &'a State,
@@ -30,6 +35,9 @@ pub enum Received {
     Written,
     /// a file of the same name from another message is still in the inbox folder: waits until it is taken
     Blocked,
+    /// a file the message lists is not at the relay (404): tried again in later rounds until
+    /// [`MISSES_BEFORE_GIVING_UP`], then left alone
+    Missing,
 }
 
 impl Incoming<'_> {
@@ -37,6 +45,9 @@ impl Incoming<'_> {
     pub async fn receive(&self, message: &Message) -> Result<Received, ClientError> {
         if self.state.is_written(&message.id)? {
             return Ok(Received::Written);
+        }
+        if self.state.given_up(&message.id, MISSES_BEFORE_GIVING_UP)? {
+            return Ok(Received::Missing);
         }
         self.state.begin_message(&message.id, &message.from, &message.serial)?;
         if self.faults.ack_before_write {
@@ -58,7 +69,22 @@ impl Incoming<'_> {
                         );
                         return Ok(Received::Blocked);
                     }
-                    let bytes = self.relay.download(&message.id, &file.name).await?;
+                    let bytes = match self.relay.download(&message.id, &file.name).await {
+                        Err(ClientError::Relay { status: 404 | 410, .. }) => {
+                            let misses = self.state.note_missing(&message.id, &file.name)?;
+                            let given_up = if misses >= MISSES_BEFORE_GIVING_UP {
+                                "。受信をあきらめます / giving the message up"
+                            } else {
+                                ""
+                            };
+                            tracing::warn!(
+                                message = %message.id, file = %file.name, misses,
+                                "中継サーバーにファイルがありません / the relay has no such file{given_up}"
+                            );
+                            return Ok(Received::Missing);
+                        }
+                        other => other?,
+                    };
                     if crate::digest::sha256_hex(&bytes) != file.sha256 {
                         return Err(ClientError::Digest(file.name.clone()));
                     }

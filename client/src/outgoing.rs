@@ -90,8 +90,11 @@ pub enum Handled {
     Refused { errors: usize },
     /// files that had left already (a move a crash interrupted) were moved on
     Finished,
-    /// not now (the relay unreachable or failing): the unit stays and is tried again
+    /// not now (a file of it vanished meanwhile): looked at again with the outbox
     Later,
+    /// the relay unreachable, failing, or refusing the office rather than the unit (a lapsed licence): the unit
+    /// stays, the reason is recorded for `status` and the page, and the loop waits longer before each try
+    Waiting { reason: String },
 }
 
 pub struct Outgoing<'a> {
@@ -161,18 +164,20 @@ impl Outgoing<'_> {
                 }
                 Ok(Handled::Sent { message_id: id, replayed: accepted.replayed })
             }
-            // The relay answers 4xx for a send it will never take as it is (its own validation, a wrong recipient,
-            // a sender the certificate does not name): the unit is refused with the relay's words.
+            // A send the relay will never take as it is (its own validation, a wrong recipient, a sender the
+            // certificate does not name): the unit is refused with the relay's words.
             Err(ClientError::Relay { status, code, message, report })
-                if (400..500).contains(&status) && status != 408 =>
+                if (400..500).contains(&status) && crate::relay::refuses_the_unit(&code) =>
             {
                 let errors = report.as_ref().map_or(1, |r| r.errors.max(1));
                 let text = relay_refusal_text(status, &code, &message, report.as_deref());
                 self.refuse(unit, &key, &recipient, errors, &text, &digests)
             }
             Err(error) => {
-                tracing::warn!(unit = %unit.name, "送信できませんでした。あとで再送します / not sent, will retry: {error}");
-                Ok(Handled::Later)
+                let reason = crate::relay::waiting_reason(&error);
+                tracing::warn!(unit = %unit.name, "送信できませんでした / not sent: {reason}");
+                self.state.set_waiting(&unit.name, &reason)?;
+                Ok(Handled::Waiting { reason })
             }
         }
     }

@@ -74,6 +74,56 @@ impl Relay {
     }
 }
 
+/// Whether a send refused with `code` was refused for what the unit is — its files, their names, its recipient:
+/// sent again unchanged it would be refused again, so it goes to `refused/` with the relay's words. Anything else
+/// (a lapsed licence, an office the relay does not know yet, a revoked certificate, a proxy's page without the
+/// relay's error body, a 408) is about the office or the way to the relay: the unit waits in the outbox.
+pub fn refuses_the_unit(code: &str) -> bool {
+    use protocol::ErrorCode::*;
+    matches!(
+        protocol::ErrorCode::parse(code),
+        Some(
+            ValidationFailed
+                | NotOneSendUnit
+                | NotAJpeg
+                | BadFileName
+                | DuplicateFile
+                | RecipientMismatch
+                | BadRecipient
+                | SameOffice
+                | SenderMismatch
+                | UnknownRecipient
+                | PayloadTooLarge
+                | TooManyFiles
+                | IdempotencyKeyConflict
+        )
+    )
+}
+
+/// Why a unit waits in the outbox, in Japanese with English beside it, for a failed send that does not refuse it.
+pub fn waiting_reason(error: &ClientError) -> String {
+    let code = match error {
+        ClientError::Relay { code, .. } => protocol::ErrorCode::parse(code),
+        ClientError::Http(_) => {
+            return format!("中継サーバーに接続できないため、つながり次第送ります / cannot reach the relay, sending once it answers: {error}");
+        }
+        _ => None,
+    };
+    let why = match code {
+        Some(protocol::ErrorCode::LicenceLapsed) => {
+            "事業所の利用期限が切れています。更新されると送ります / the office's licence has lapsed: sent once it is renewed"
+        }
+        Some(protocol::ErrorCode::UnknownOffice) => {
+            "中継サーバーにこの事業所が登録されていません。登録されると送ります / the relay does not know this office: sent once it is registered"
+        }
+        Some(protocol::ErrorCode::CertificateRevoked) => {
+            "電子証明書が失効しています。新しい証明書を設定してください / the office certificate was revoked: install a new one"
+        }
+        _ => "中継サーバーが受け付けなかったため、あとで送り直します / the relay did not take it now, will try again",
+    };
+    format!("{why} ({error})")
+}
+
 /// The response if it succeeded, else the relay's error body as a [`ClientError::Relay`].
 async fn refusal(response: reqwest::Response) -> Result<reqwest::Response, ClientError> {
     let status = response.status();

@@ -75,6 +75,37 @@ pub async fn run(
     }
 }
 
+/// The longest wait between two tries while the relay cannot be reached or keeps failing.
+pub const BACKOFF_CAP: Duration = Duration::from_secs(60);
+
+/// Waits that grow while the relay cannot be reached or keeps failing: the loop's own interval, then twice as long
+/// each time, up to [`BACKOFF_CAP`]; one success starts again from the interval. A relay that is down is not asked
+/// ten times a second by every office, and comes back to a trickle, not a stampede.
+#[derive(Debug, Clone)]
+pub struct Backoff {
+    base: Duration,
+    next: Duration,
+}
+
+impl Backoff {
+    /// Starting from `interval` (at least 100 ms, so a zero interval still grows).
+    pub fn new(interval: Duration) -> Backoff {
+        let base = interval.max(Duration::from_millis(100)).min(BACKOFF_CAP);
+        Backoff { base, next: base }
+    }
+
+    /// The wait after a failure; the next one is twice as long.
+    pub fn failed(&mut self) -> Duration {
+        let wait = self.next;
+        self.next = (self.next * 2).min(BACKOFF_CAP);
+        wait
+    }
+
+    pub fn succeeded(&mut self) {
+        self.next = self.base;
+    }
+}
+
 /// Errors a loop waits out and retries (the relay away, a file busy); the state database failing stops the client.
 fn fatal(error: ClientError) -> Result<(), ClientError> {
     match error {
@@ -97,7 +128,9 @@ async fn outbox_loop(config: &Config, state: &State, relay: &Relay, options: &Ru
         }
     }
     let mut settling = Settling::default();
+    let mut backoff = Backoff::new(options.settle);
     loop {
+        let mut relay_failed = false;
         let units = match crate::outgoing::units(&config.outbox) {
             Ok(units) => units,
             Err(error) => {
@@ -120,10 +153,17 @@ async fn outbox_loop(config: &Config, state: &State, relay: &Relay, options: &Ru
                     tracing::info!(unit = %unit.name, "前回の移動を完了しました / finished an interrupted move")
                 }
                 Ok(Handled::Later) => {}
+                Ok(Handled::Waiting { .. }) => relay_failed = true,
                 Err(error) => fatal(error)?,
             }
         }
         // Units still being written are looked at again after the settle time; otherwise the next change wakes us.
+        // While the relay fails, the outbox waits longer each round.
+        if relay_failed {
+            tokio::time::sleep(backoff.failed()).await;
+            continue;
+        }
+        backoff.succeeded();
         if pending || !ready.is_empty() {
             tokio::time::sleep(options.settle).await;
         } else {
@@ -137,8 +177,11 @@ async fn inbox_loop(config: &Config, state: &State, relay: &Relay, options: &Run
     let incoming = Incoming { config, state, relay, faults: options.faults, ack_on_receive: options.ack_on_receive };
     // Downloaded but not yet written (a crash between the two): the relay lists them as downloaded.
     let mut look_at_downloaded = true;
+    let mut backoff = Backoff::new(options.poll_interval);
     loop {
+        let mut relay_failed = false;
         if let Err(error) = incoming.acknowledge_taken().await {
+            relay_failed = true;
             fatal(error)?;
         }
         // One inbox request per round, so rounds stay `poll_interval` apart: the downloaded-but-unwritten ones
@@ -159,20 +202,44 @@ async fn inbox_loop(config: &Config, state: &State, relay: &Relay, options: &Run
                 messages
             }
             Err(error) => {
+                relay_failed = true;
                 fatal(error)?;
                 Vec::new()
             }
         };
         for message in &messages {
             match incoming.receive(message).await {
-                Ok(Received::Written) => {}
+                Ok(Received::Written | Received::Missing) => {}
                 Ok(Received::Blocked) => look_at_downloaded = true,
                 Err(error) => {
                     look_at_downloaded = true;
+                    relay_failed = true;
                     fatal(error)?;
                 }
             }
         }
-        tokio::time::sleep(options.poll_interval).await;
+        let wait = if relay_failed {
+            backoff.failed()
+        } else {
+            backoff.succeeded();
+            options.poll_interval
+        };
+        tokio::time::sleep(wait).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_wait_doubles_up_to_the_cap_and_a_success_starts_again() {
+        let mut backoff = Backoff::new(Duration::from_secs(10));
+        let waits: Vec<u64> = (0..5).map(|_| backoff.failed().as_secs()).collect();
+        assert_eq!(waits, [10, 20, 40, 60, 60]);
+        backoff.succeeded();
+        assert_eq!(backoff.failed(), Duration::from_secs(10));
+        let mut zero = Backoff::new(Duration::ZERO);
+        assert_eq!((zero.failed(), zero.failed()), (Duration::from_millis(100), Duration::from_millis(200)));
     }
 }

@@ -21,6 +21,10 @@ CREATE TABLE IF NOT EXISTS outgoing_files (
     PRIMARY KEY (name, sha256));
 CREATE TABLE IF NOT EXISTS incoming (
     message_id TEXT PRIMARY KEY, sender TEXT NOT NULL, serial TEXT NOT NULL, written_at TEXT, acked_at TEXT);
+CREATE TABLE IF NOT EXISTS outgoing_waits (unit TEXT PRIMARY KEY, reason TEXT NOT NULL, at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS incoming_missing (
+    message_id TEXT NOT NULL, name TEXT NOT NULL, misses INTEGER NOT NULL, at TEXT NOT NULL,
+    PRIMARY KEY (message_id, name));
 CREATE TABLE IF NOT EXISTS incoming_files (
     message_id TEXT NOT NULL REFERENCES incoming(message_id), name TEXT NOT NULL, sha256 TEXT NOT NULL,
     state TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (message_id, name));
@@ -73,6 +77,17 @@ pub struct Arrived {
     pub files: Vec<String>,
     pub written_at: Option<String>,
     pub acked_at: Option<String>,
+}
+
+/// A received message's file the relay answered 404 for, as `status` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Missing {
+    pub message_id: String,
+    pub sender: String,
+    pub serial: String,
+    pub name: String,
+    /// how many times the relay answered 404
+    pub misses: u32,
 }
 
 /// Where one received file is.
@@ -132,8 +147,26 @@ impl State {
                 params![name, sha256, key],
             )?;
         }
+        tx.execute("DELETE FROM outgoing_waits WHERE unit = ?1", [unit])?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// Why a unit of the outbox was not sent at its last try (until it leaves).
+    pub fn set_waiting(&self, unit: &str, reason: &str) -> Result<(), ClientError> {
+        self.db().execute(
+            "INSERT OR REPLACE INTO outgoing_waits (unit, reason, at) VALUES (?1, ?2, ?3)",
+            params![unit, reason, now()],
+        )?;
+        Ok(())
+    }
+
+    /// Each waiting unit's reason, by unit.
+    pub fn waiting(&self) -> Result<std::collections::BTreeMap<String, String>, ClientError> {
+        let db = self.db();
+        let mut statement = db.prepare("SELECT unit, reason FROM outgoing_waits")?;
+        let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     pub fn departed(&self, limit: usize) -> Result<Vec<Departed>, ClientError> {
@@ -217,6 +250,49 @@ impl State {
             .query_row("SELECT written_at FROM incoming WHERE message_id = ?1", [message_id], |row| row.get(0))
             .optional()?;
         Ok(matches!(written, Some(Some(_))))
+    }
+
+    /// Counts one more answer that a listed file of a message is not at the relay (404); the count so far.
+    pub fn note_missing(&self, message_id: &str, name: &str) -> Result<u32, ClientError> {
+        let db = self.db();
+        db.execute(
+            "INSERT INTO incoming_missing (message_id, name, misses, at) VALUES (?1, ?2, 1, ?3)
+             ON CONFLICT (message_id, name) DO UPDATE SET misses = misses + 1, at = ?3",
+            params![message_id, name, now()],
+        )?;
+        Ok(db.query_row(
+            "SELECT misses FROM incoming_missing WHERE message_id = ?1 AND name = ?2",
+            params![message_id, name],
+            |row| row.get(0),
+        )?)
+    }
+
+    /// Whether a file of the message was found missing at least `misses` times.
+    pub fn given_up(&self, message_id: &str, misses: u32) -> Result<bool, ClientError> {
+        Ok(self.db().query_row(
+            "SELECT EXISTS (SELECT 1 FROM incoming_missing WHERE message_id = ?1 AND misses >= ?2)",
+            params![message_id, misses],
+            |row| row.get(0),
+        )?)
+    }
+
+    /// The files found missing at least `misses` times.
+    pub fn missing(&self, misses: u32) -> Result<Vec<Missing>, ClientError> {
+        let db = self.db();
+        let mut statement = db.prepare(
+            "SELECT m.message_id, i.sender, i.serial, m.name, m.misses FROM incoming_missing m
+             JOIN incoming i ON i.message_id = m.message_id WHERE m.misses >= ?1 ORDER BY m.at DESC",
+        )?;
+        let rows = statement.query_map([misses], |row| {
+            Ok(Missing {
+                message_id: row.get(0)?,
+                sender: row.get(1)?,
+                serial: row.get(2)?,
+                name: row.get(3)?,
+                misses: row.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Received messages, newest first; `unacknowledged` keeps those written and not yet acknowledged.

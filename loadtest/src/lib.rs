@@ -4,8 +4,10 @@
 //! standard-spec units for every pair (the scale generator) → [`roles`] are goose scenarios that send, poll,
 //! download, verify and acknowledge → [`tracker`] turns sends and acknowledgements into end-to-end exchanges →
 //! [`summary`] reports them next to goose's per-request metrics. [`run`] ties them together and, after goose stops,
-//! checks every inbox against what the senders recorded.
+//! checks every inbox against what the senders recorded. [`clients`] drives the same population through the
+//! office's reference client (one per office, in this process, through its folders) instead of raw HTTP.
 
+pub mod clients;
 pub mod payloads;
 pub mod population;
 pub mod profile;

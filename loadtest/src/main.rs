@@ -63,9 +63,23 @@ struct Cli {
     /// p99 send-to-ack latency (ms) that marks the knee of a ramp
     #[arg(long, default_value_t = 250.0)]
     knee_ms: f64,
+    /// What plays the offices: goose users over raw HTTP, or one reference client (careplan-client's library) per
+    /// office in this process, each with its own folders, sending and receiving through them (month-start pacing;
+    /// --scenario, --users, --hatch-rate and goose's options do not apply)
+    #[arg(long, value_enum, default_value_t = Drive::Http)]
+    drive: Drive,
+    /// With --drive clients: where the clients' folders go (default: a temporary folder, removed afterwards)
+    #[arg(long)]
+    clients_dir: Option<PathBuf>,
     /// Further goose options, after `--` (see goose's own --help)
     #[arg(last = true)]
     goose: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Drive {
+    Http,
+    Clients,
 }
 
 fn options(cli: Cli) -> Result<RunOptions> {
@@ -87,9 +101,33 @@ fn options(cli: Cli) -> Result<RunOptions> {
     })
 }
 
+/// The clients drive: one reference client per office, folders under `--clients-dir` or a temporary folder.
+async fn run_clients(cli: &Cli) -> Result<loadtest::summary::Summary> {
+    if cli.scenario != Profile::MonthStart {
+        anyhow::bail!("--drive clients plays the month-start pacing only, not --scenario {}", cli.scenario.name());
+    }
+    let temporary = tempfile::tempdir()?;
+    let options = loadtest::clients::ClientsOptions {
+        host: cli.host.clone(),
+        pki: cli.pki.clone(),
+        care_managers: cli.care_managers.unwrap_or_else(|| cli.scenario.default_care_managers()),
+        run_time: parse_run_time(&cli.run_time).map_err(anyhow::Error::msg)?,
+        users_per_unit: cli.users_per_unit,
+        units_per_pair: cli.units_per_pair,
+        relay_pids: cli.relay_pids.clone(),
+        dir: cli.clients_dir.clone().unwrap_or_else(|| temporary.path().to_path_buf()),
+        faults: client::faults::Faults::default(),
+        drain: loadtest::clients::DRAIN,
+    };
+    Ok(loadtest::clients::run_clients(&options).await?)
+}
+
 async fn run(cli: Cli) -> Result<bool> {
     let summary_file = cli.summary_file.clone();
-    let summary = loadtest::run::run(&options(cli)?).await?;
+    let summary = match cli.drive {
+        Drive::Http => loadtest::run::run(&options(cli)?).await?,
+        Drive::Clients => run_clients(&cli).await?,
+    };
     println!("\n{}", summary.human());
     if let Some(path) = &summary_file {
         if let Some(parent) = path.parent() {

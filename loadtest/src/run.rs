@@ -252,7 +252,7 @@ async fn audit_inboxes(world: &World, host: &str, earlier: &HashSet<String>) -> 
 }
 
 /// Every message in every simulated office's inbox that is not acknowledged: (office, id).
-async fn unfinished(world: &World, host: &str) -> Result<Vec<(String, String)>, LoadError> {
+pub(crate) async fn unfinished(world: &World, host: &str) -> Result<Vec<(String, String)>, LoadError> {
     let mut found = Vec::new();
     for office in world.population.offices() {
         let client = world.client(&office.number)?;

@@ -52,6 +52,9 @@ pub struct Faults {
     pub drop_last_file: bool,
     /// store every send twice: the recipient finds a second message nobody sent
     pub duplicate_sends: bool,
+    /// answer every download 404, as if the listed file were gone (purged between listing and download): for
+    /// proving a client gives such a message up instead of asking for it forever
+    pub lose_files: bool,
     /// take file names with invisible characters (word joiner, soft hyphen, bidi controls …) as long as they name
     /// no path
     pub accept_invisible_names: bool,

@@ -85,6 +85,7 @@ fn run_steps(steps: &mut Steps) -> Result<()> {
             release: false,
             store: loadtest::StoreKind::Sqlite,
             nodes: 1,
+            drive: loadtest::Drive::Http,
         })
     })
 }

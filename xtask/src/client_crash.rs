@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use refserver::sandbox::{Sandbox, CARE_MANAGER, HOME_HELP};
 
-use crate::relay_process::{free_port, wait_ready, RelayGuard};
+use crate::relay_process::{client_office, free_port, wait_ready, ClientOffice, RelayGuard};
 
 /// What the checks found over a whole run.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -84,29 +84,7 @@ fn unit_file(template: &[u8], n: usize) -> (String, Vec<u8>) {
     (format!("DLT1KYO_{CARE_MANAGER}_43_{HOME_HELP}_11_{serial}.CSV"), template.to_vec())
 }
 
-struct Office {
-    config: client::config::Config,
-    path: PathBuf,
-}
-
-fn office(dir: &Path, sandbox: &Sandbox, number: &str, base: &str) -> Result<Office> {
-    let folder = dir.join(format!("client-{number}"));
-    std::fs::create_dir_all(&folder)?;
-    let paths = sandbox.paths();
-    let config = client::config::Config::beside(
-        &folder,
-        base.to_string(),
-        paths.ca_cert(),
-        paths.office_cert(number),
-        paths.office_key(number),
-    );
-    config.create_folders()?;
-    let path = folder.join(client::config::FILE_NAME);
-    config.save(&path)?;
-    Ok(Office { config, path })
-}
-
-fn spawn(binary: &Path, office: &Office, fault: Option<ClientFault>) -> Result<RelayGuard> {
+fn spawn(binary: &Path, office: &ClientOffice, fault: Option<ClientFault>) -> Result<RelayGuard> {
     let log = std::fs::OpenOptions::new().create(true).append(true).open(office.path.with_extension("log"))?;
     let mut command = std::process::Command::new(binary);
     command
@@ -159,8 +137,10 @@ pub async fn client_crash_test(
     let _relay = RelayGuard(sandbox.spawn_relay(relay_binary, port)?);
     let receiver = sandbox.client(HOME_HELP)?;
     wait_ready(&receiver, &base).await?;
-    let (sender_office, recipient_office) =
-        (office(dir.path(), &sandbox, CARE_MANAGER, &base)?, office(dir.path(), &sandbox, HOME_HELP, &base)?);
+    let (sender_office, recipient_office) = (
+        client_office(dir.path(), &sandbox, CARE_MANAGER, &base)?,
+        client_office(dir.path(), &sandbox, HOME_HELP, &base)?,
+    );
     let taken = dir.path().join("taken");
     std::fs::create_dir_all(&taken)?;
     let template = std::fs::read(

@@ -1,7 +1,8 @@
 //! `cargo xtask demo`: what the toolkit does, on a fresh clone, with nothing to set up.
 //!
-//! Today: the validator over the fixture corpus, then the reference relay on loopback carrying every valid send
-//! unit end to end. The relay-protocol suite and its HTML report join when they exist (issue 6).
+//! The validator over the fixture corpus, then the reference relay on loopback carrying every valid send unit end
+//! to end, two office clients carrying the plan unit from one's outbox to the other's inbox (their folders under
+//! `target/demo/clients/`, their local pages on loopback), and the relay-protocol suite with its reports.
 
 use std::path::Path;
 
@@ -48,7 +49,7 @@ fn collect(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> Result<()> {
     Ok(())
 }
 
-pub fn run(lang: Lang) -> Result<()> {
+pub fn run(lang: Lang, stay: bool) -> Result<()> {
     fixtures::check()?;
     let base = root().join("fixtures");
     let heading = |ja: &str, en: &str| println!("\n=== {} ===\n", if lang == Lang::Ja { ja } else { en });
@@ -69,7 +70,7 @@ pub fn run(lang: Lang) -> Result<()> {
         }
     }
     heading("参照用中継サーバーでの送受信", "Exchange through the reference relay");
-    crate::relay_demo::run(&base, lang)?;
+    crate::relay_demo::run(&base, lang, stay)?;
 
     heading("次に試すこと", "Try next");
     println!("  cargo run -p careplan-conformance -- validate --lang ja fixtures/invalid/FLD006-february-30");

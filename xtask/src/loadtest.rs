@@ -1,6 +1,7 @@
 //! `cargo xtask loadtest`: a test PKI and the load population in a temporary folder, the relay on loopback with
-//! an empty store, goose against it, everything stopped afterwards; goose's HTML report and the end-to-end
-//! summary land in `target/loadtest/`.
+//! an empty store, goose against it (or one reference client per office, `--drive clients`; `--drive both` runs the
+//! two one after the other, each on a fresh relay, and prints their figures side by side), everything stopped
+//! afterwards; goose's HTML report and the end-to-end summaries land in `target/loadtest/`.
 
 use std::process::Command;
 
@@ -25,6 +26,29 @@ pub struct Options {
     pub store: StoreKind,
     /// relay processes on the store (several only on PostgreSQL)
     pub nodes: usize,
+    pub drive: Drive,
+}
+
+/// What plays the offices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Drive {
+    /// goose users over raw HTTP, one per office
+    Http,
+    /// one reference client (careplan-client's library) per office, sending and receiving through its folders
+    Clients,
+    /// raw HTTP, then the clients, each on a fresh relay of the same population and run time
+    Both,
+}
+
+impl Drive {
+    /// The careplan-loadtest drives this runs, in order.
+    fn runs(self) -> &'static [&'static str] {
+        match self {
+            Drive::Http => &["http"],
+            Drive::Clients => &["clients"],
+            Drive::Both => &["http", "clients"],
+        }
+    }
 }
 
 /// What the relay under load keeps its data in.
@@ -48,10 +72,41 @@ pub fn run_with(options: &Options, pg_tls: bool) -> Result<()> {
     if pg_tls && options.store != StoreKind::Postgres {
         bail!("--pg-tls needs --store postgres");
     }
+    if options.nodes > 1 && options.drive != Drive::Http {
+        bail!("--drive clients talks to one relay node: leave --nodes at 1");
+    }
     let bin = crate::relay_process::build(options.release)?;
     let out = crate::target_dir().join("loadtest");
     std::fs::create_dir_all(&out)?;
+    let mut summaries = Vec::new();
+    for drive in options.drive.runs() {
+        let summary = out.join(if *drive == "http" { "summary.json".into() } else { format!("{drive}-summary.json") });
+        let status = run_once(options, pg_tls, &bin, drive, &summary)?;
+        summaries.push((*drive, summary, status));
+    }
+    if summaries.len() > 1 {
+        eprintln!("\nxtask: 同じ母集団・同じ時間 same population, same run time, same machine:");
+        for (drive, summary, _) in &summaries {
+            eprintln!("xtask:   {drive:8} {}", figures(summary));
+        }
+    }
+    for (drive, _, status) in &summaries {
+        if !status.success() {
+            bail!("the load test ({drive}) failed ({status}): see the summary above");
+        }
+    }
+    Ok(())
+}
 
+/// One load run (`drive`) on a fresh relay; careplan-loadtest's exit status.
+fn run_once(
+    options: &Options,
+    pg_tls: bool,
+    bin: &std::path::Path,
+    drive: &str,
+    summary: &std::path::Path,
+) -> Result<std::process::ExitStatus> {
+    let out = crate::target_dir().join("loadtest");
     let dir = tempfile::tempdir()?;
     let population = Population::new(options.care_managers);
     eprintln!("xtask: test PKI and {} offices in {}", population.len(), dir.path().display());
@@ -79,33 +134,47 @@ pub fn run_with(options: &Options, pg_tls: bool) -> Result<()> {
         runtime.block_on(wait_ready(&probe, base))?;
     }
 
-    let (report, summary) = (out.join("report.html"), out.join("summary.json"));
+    let report = out.join("report.html");
     let mut loadtest = Command::new(bin.join("careplan-loadtest"));
     loadtest
         .args(["--host", &bases[0], "--scenario", options.scenario.name(), "--run-time", &options.run_time])
-        .args(["--care-managers", &options.care_managers.to_string()]);
+        .args(["--care-managers", &options.care_managers.to_string(), "--drive", drive]);
     for base in &bases[1..] {
         loadtest.args(["--node", base]);
     }
     for relay in &relays {
         loadtest.args(["--relay-pid", &relay.0.id().to_string()]);
     }
-    let status = loadtest
-        .arg("--pki")
-        .arg(&sandbox.pki)
-        .arg("--report-file")
-        .arg(&report)
-        .arg("--summary-file")
-        .arg(&summary)
-        .status()
-        .context("cannot start careplan-loadtest")?;
+    loadtest.arg("--pki").arg(&sandbox.pki).arg("--summary-file").arg(summary);
+    if drive == "http" {
+        loadtest.arg("--report-file").arg(&report);
+    }
+    let status = loadtest.status().context("cannot start careplan-loadtest")?;
     drop(relays);
     drop(cluster);
-    eprintln!("xtask: goose report {}\nxtask: summary {}", report.display(), summary.display());
-    if !status.success() {
-        bail!("the load test failed ({status}): see the summary above");
+    if drive == "http" {
+        eprintln!("xtask: goose report {}", report.display());
     }
-    Ok(())
+    eprintln!("xtask: summary {}", summary.display());
+    Ok(status)
+}
+
+/// A summary's rate and latencies in one line.
+fn figures(summary: &std::path::Path) -> String {
+    let read = || -> Option<String> {
+        let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(summary).ok()?).ok()?;
+        let latency = &json["latency_ms"];
+        Some(format!(
+            "{} exchanges in {} s → {} /s; latency ms p50 {} p99 {}; {}",
+            json["exchanges"],
+            json["measured_s"],
+            json["exchanges_per_s"],
+            latency["p50"],
+            latency["p99"],
+            if json["problems"].as_array().is_some_and(Vec::is_empty) { "passed" } else { "FAILED" }
+        ))
+    };
+    read().unwrap_or_else(|| format!("no summary at {}", summary.display()))
 }
 
 /// A throw-away PostgreSQL cluster under target/ (Debian's package installed when missing) with the sandbox's

@@ -3,6 +3,7 @@
 mod browser;
 mod ci;
 mod client_crash;
+mod client_demo;
 mod demo;
 mod docs;
 mod fixtures;
@@ -38,6 +39,10 @@ enum Task {
         /// Language of the report (default: from LANG/LC_ALL)
         #[arg(long, value_enum)]
         lang: Option<conformance::i18n::Lang>,
+        /// After the two clients' exchange, keep the relay and both clients (and their local pages) running until
+        /// Ctrl+C, to look at them in a browser; the relay-protocol suite runs after that
+        #[arg(long)]
+        stay: bool,
     },
     /// Crash test (SIGKILL under load), hostile clients, durability and property tests, as one table.
     Reliability {
@@ -81,6 +86,10 @@ enum Task {
         /// With --store postgres: the cluster takes TLS only, and the relays connect with sslmode=verify-full
         #[arg(long)]
         pg_tls: bool,
+        /// What plays the offices: goose users over raw HTTP, one reference client per office through its folders,
+        /// or both one after the other (figures side by side; target/loadtest/clients-summary.json)
+        #[arg(long, value_enum, default_value_t = loadtest::Drive::Http)]
+        drive: loadtest::Drive,
     },
     /// The web page end to end in headless Chromium against a relay on loopback: drop files, see a finding, send,
     /// open the inbox as the recipient, preview, acknowledge, see the status on the sender's side. Installs
@@ -309,7 +318,7 @@ pub fn cargo(args: &[&str]) -> Result<()> {
 fn run(task: Task) -> Result<()> {
     match task {
         Task::Ci => ci::run(),
-        Task::Demo { lang } => demo::run(lang.unwrap_or_else(conformance::i18n::Lang::from_env)),
+        Task::Demo { lang, stay } => demo::run(lang.unwrap_or_else(conformance::i18n::Lang::from_env), stay),
         Task::Fixtures { scale: Some(users), out, .. } => {
             let out = out.unwrap_or_else(|| root().join("target/fixtures-scale"));
             fixtures::write_scale(users, &out)
@@ -321,9 +330,10 @@ fn run(task: Task) -> Result<()> {
         Task::Reliability { kills, memory: None, .. } => reliability::run(kills),
         Task::Browser { update_screenshots } => browser::run(update_screenshots),
         Task::Fuzz { seconds } => fuzz::run(seconds, fuzz::Build::Optimised).map(|_| ()),
-        Task::Loadtest { scenario, run_time, care_managers, debug_build, store, nodes, pg_tls } => {
+        Task::Loadtest { scenario, run_time, care_managers, debug_build, store, nodes, pg_tls, drive } => {
             let care_managers = care_managers.unwrap_or_else(|| scenario.default_care_managers());
-            let options = loadtest::Options { scenario, run_time, care_managers, release: !debug_build, store, nodes };
+            let options =
+                loadtest::Options { scenario, run_time, care_managers, release: !debug_build, store, nodes, drive };
             loadtest::run_with(&options, pg_tls)
         }
         Task::Docs { check: true } => docs::check(),

@@ -1,6 +1,8 @@
 //! The relay part of the demo: a test PKI and the corpus's offices in a temporary folder, the reference relay on
 //! loopback, and every valid send unit of `fixtures/valid` exchanged through it — sent by its sender's certificate,
-//! downloaded by the recipient (bytes checked by SHA-256) and acknowledged. One invalid unit must be refused.
+//! downloaded by the recipient (bytes checked by SHA-256) and acknowledged. One invalid unit must be refused. Then
+//! two office clients carry a unit folder to folder through the same relay ([`crate::client_demo`]), and the
+//! relay-protocol suite runs against it.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -94,7 +96,7 @@ async fn send(base: &str, client: &reqwest::Client, to: &str, unit: &Unit) -> Re
     Ok((response.status().as_u16(), response.json().await?))
 }
 
-pub fn run(fixtures: &Path, lang: Lang) -> Result<()> {
+pub fn run(fixtures: &Path, lang: Lang, stay: bool) -> Result<()> {
     let valid = units(&fixtures.join("valid"))?;
     // Every office of the corpus with every service kind it appears under (one number may hold several).
     let mut offices: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
@@ -165,6 +167,11 @@ pub fn run(fixtures: &Path, lang: Lang) -> Result<()> {
             Lang::Ja => println!("  ✗ {serial}（誤りのある例）は 422 で拒否: {message}"),
             Lang::En => println!("  ✗ {serial} (invalid sample) refused with 422: {message}"),
         }
+        match lang {
+            Lang::Ja => println!("\n事業所のクライアント 2 台（送信フォルダー → 中継サーバー → 受信フォルダー）:"),
+            Lang::En => println!("\nTwo office clients (outbox → relay → inbox):"),
+        }
+        crate::client_demo::run(fixtures, &sandbox, &base, lang, stay).await?;
         suite(&sandbox, &base, lang).await?;
         running.shutdown().await;
         match lang {

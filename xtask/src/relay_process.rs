@@ -72,3 +72,33 @@ pub(crate) fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
         state
     }
 }
+
+/// An office's `careplan-client` set up in `<dir>/client-<number>/`: its configuration (written there as
+/// `careplan-client.toml`, at `path`) and folders, with the sandbox's certificate of the office, for the relay at
+/// `base`.
+pub struct ClientOffice {
+    pub config: client::config::Config,
+    pub path: PathBuf,
+}
+
+pub fn client_office(
+    dir: &std::path::Path,
+    sandbox: &refserver::sandbox::Sandbox,
+    number: &str,
+    base: &str,
+) -> Result<ClientOffice> {
+    let folder = dir.join(format!("client-{number}"));
+    std::fs::create_dir_all(&folder)?;
+    let paths = sandbox.paths();
+    let config = client::config::Config::beside(
+        &folder,
+        base.to_string(),
+        paths.ca_cert(),
+        paths.office_cert(number),
+        paths.office_key(number),
+    );
+    config.create_folders()?;
+    let path = folder.join(client::config::FILE_NAME);
+    config.save(&path)?;
+    Ok(ClientOffice { config, path })
+}

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 /// the suites, the binaries, the project's automation. Only `[dependencies]` count: a test may link a higher crate.
 const CRATES: &[&[&str]] = &[
     &["protocol", "conformance"],
-    &["transport"],
+    &["transport", "forms"],
     &["suites", "client"],
     &["refserver", "cli", "loadtest"],
     &["xtask"],

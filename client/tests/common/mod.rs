@@ -41,6 +41,15 @@ pub struct Net {
 
 impl Net {
     pub async fn start(offices: &BTreeMap<String, Vec<String>>, record: Option<PathBuf>) -> Net {
+        Net::start_with(offices, record, refserver::faults::Faults::default()).await
+    }
+
+    /// [`Net::start`] with `faults` planted in the relay.
+    pub async fn start_with(
+        offices: &BTreeMap<String, Vec<String>>,
+        record: Option<PathBuf>,
+        faults: refserver::faults::Faults,
+    ) -> Net {
         let dir = tempfile::tempdir().unwrap();
         let registered: Vec<SandboxOffice<'_>> = offices
             .iter()
@@ -54,6 +63,7 @@ impl Net {
         let sandbox = Sandbox::create(dir.path(), &registered).unwrap();
         let mut config = ServerConfig::new("127.0.0.1:0".parse().unwrap(), sandbox.data.clone(), sandbox.pki.clone());
         config.record = record;
+        config.api.faults = faults;
         let server = server::start(config).await.unwrap();
         let base = format!("https://127.0.0.1:{}", server.local_addr.port());
         Net { dir, sandbox, server: Some(server), base }
@@ -87,6 +97,15 @@ impl Net {
         );
         config.create_folders().unwrap();
         config
+    }
+
+    /// Sets the last day `office`'s licence allows sending, in the running relay's registry.
+    pub fn set_licence(&self, office: &str, until: &str) {
+        use refserver::store::{SqliteStore, Store};
+        let store = SqliteStore::open(&self.sandbox.data).unwrap();
+        let mut entry = store.office(office).wait().unwrap().expect("registered");
+        entry.licence_until = until.to_string();
+        store.put_office(&entry).wait().unwrap();
     }
 
     /// A client of the relay's API for `office` (what a test looks at the relay with).

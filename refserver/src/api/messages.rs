@@ -12,7 +12,7 @@ use protocol::ErrorCode;
 
 use super::access::{audit_entry, record_access, visible_message};
 use super::http::{content_type_of, ApiError, Body};
-use super::state::AppState;
+use super::state::{fault, AppState};
 use crate::clock::now;
 
 pub(crate) async fn download(
@@ -22,7 +22,7 @@ pub(crate) async fn download(
     name: &str,
 ) -> Result<Response<Body>, ApiError> {
     let message = visible_message(state, me, id).await?;
-    let Some(file) = message.files.iter().find(|f| f.name == name) else {
+    let Some(file) = message.files.iter().find(|f| f.name == name).filter(|_| !fault(state, |f| f.lose_files)) else {
         return Err(ApiError::new(ErrorCode::NotFound, format!("message {id} has no file {name}")));
     };
     let bytes = state.store.file(id, name).await?.unwrap_or_default();

@@ -1,16 +1,13 @@
 //! The web page for office staff, served over the same mutual-TLS listener as the API (the browser presents the
 //! office's client certificate): `/` is a plain-JavaScript page (send, inbox, outbox) that calls the JSON API;
-//! `/preview/{id}/{name}` shows a received file as its standard form, rendered here. The assets are compiled into
-//! the binary, and the Content-Security-Policy allows nothing from elsewhere.
-
-pub mod preview;
+//! `/preview/{id}/{name}` shows a received file as its standard form, rendered here by the `forms` crate. The
+//! assets are compiled into the binary, and the Content-Security-Policy allows nothing from elsewhere.
 
 use protocol::ErrorCode;
 use std::sync::Arc;
 
 use bytes::Bytes;
 use conformance::report::markup_escape as esc;
-use conformance::validate::{validate_files, Options};
 use http_body_util::Full;
 use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
 use hyper::{Method, Response, StatusCode};
@@ -42,7 +39,9 @@ pub async fn serve(
         (&Method::GET, ["assets", "app.js"]) => {
             Ok(respond(StatusCode::OK, "text/javascript; charset=utf-8", APP_JS.into()))
         }
-        (&Method::GET, ["assets", "app.css"]) => Ok(respond(StatusCode::OK, "text/css; charset=utf-8", APP_CSS.into())),
+        (&Method::GET, ["assets", "app.css"]) => {
+            Ok(respond(StatusCode::OK, "text/css; charset=utf-8", app_css().into()))
+        }
         (&Method::GET, ["preview", id, name]) => preview_page(state, me, id, name).await,
         (&Method::GET, ["evidence"]) => evidence_page(state, me, query).await,
         _ => Err(ApiError::new(ErrorCode::NotFound, "このページはありません / no such page")),
@@ -77,6 +76,12 @@ fn index_html() -> &'static str {
         let json = serde_json::Value::Object(kinds).to_string().replace('<', "\\u003c");
         INDEX_HTML.replace("\"{{KINDS}}\"", &json)
     })
+}
+
+/// The page's styles, then the forms' own.
+fn app_css() -> &'static str {
+    static CSS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    CSS.get_or_init(|| format!("{APP_CSS}\n{}", forms::CSS))
 }
 
 fn respond(status: StatusCode, content_type: &'static str, body: String) -> Response<Body> {
@@ -119,20 +124,8 @@ async fn preview_page(state: &Arc<AppState>, me: &Arc<str>, id: &str, name: &str
     let (name, id) = (name.to_string(), id.to_string());
     let (from, to) = (message.from.clone(), message.to.clone());
     let body = tokio::task::spawn_blocking(move || {
-        let decode = |name: &str, bytes: &[u8]| {
-            let keep = Options { keep_documents: true, ..Options::default() };
-            validate_files([(name, bytes)], &keep).files.into_iter().next().and_then(|f| f.document)
-        };
-        let person = supplement
-            .and_then(|(supplement_name, bytes)| decode(&supplement_name, &bytes))
-            .and_then(|doc| preview::Person::from_supplement(&doc));
-        let form = match decode(&name, &bytes) {
-            Some(doc) => preview::form(&doc, person.as_ref()),
-            None => "<p class=\"notice\">このファイルは標準仕様のCSVとして読めないため、様式で表示できません。\
-                     元のファイルをダウンロードしてください。 / This file cannot be read as a standard-spec CSV; \
-                     download the original.</p>"
-                .to_string(),
-        };
+        let supplement = supplement.as_ref().map(|(name, bytes)| (name.as_str(), bytes.as_slice()));
+        let form = forms::render(&name, &bytes, supplement);
         let download = format!("/v1/messages/{}/files/{}", url_segment(&id), url_segment(&name));
         page(
             &format!("{name} — プレビュー Preview"),

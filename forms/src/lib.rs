@@ -1,6 +1,8 @@
-//! A received file shown as the standard form it stands for (第1表, 第2表, 第6表 予定/実績, 第7表), server-rendered
-//! HTML that prints on A4 landscape. Labels are the spec's item names and code values come with their meaning,
-//! both read from the spec data; what is particular to each form is only which items go where.
+//! A standard-spec file shown as the form it stands for (第1表, 第2表, 第6表 予定/実績, 第7表), server-rendered HTML
+//! that prints on A4 landscape. Labels are the spec's item names and code values come with their meaning, both read
+//! from the spec data; what is particular to each form is only which items go where. The relay's page and the
+//! office client's local page both show files through it (this crate sits on `conformance` alone, so the client
+//! renders forms without linking the relay); [`CSS`] is the forms' stylesheet, which each page serves with its own.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -10,6 +12,44 @@ use conformance::calendar::{self, days_in_month, holidays, parse_date, parse_mon
 use conformance::document::Document;
 use conformance::report::markup_escape as esc;
 use conformance::spec::{spec, ItemType};
+use conformance::validate::{validate_files, Options};
+
+/// The forms' styles (sheet, head tables, boxes, grids, their print rules), for a page that shows [`render`]'s HTML.
+pub const CSS: &str = include_str!("../forms.css");
+
+/// What a page shows for a file that is not a standard-spec CSV, in Japanese with English beside it.
+const NOT_A_FORM: &str = "<p class=\"notice\">このファイルは標準仕様のCSVとして読めないため、様式で表示できません。\
+                          元のファイルを開いてください。 / This file cannot be read as a standard-spec CSV; open the \
+                          original.</p>";
+
+/// A file as its form, with the person of `supplement` (the 利用者補足情報 of the same send unit, when there is one);
+/// bytes that do not read as a standard-spec file give a notice instead. Decoding validates the file whole.
+pub fn render(name: &str, bytes: &[u8], supplement: Option<(&str, &[u8])>) -> String {
+    let person = supplement.and_then(|(name, bytes)| decode(name, bytes)).and_then(|doc| Person::from_supplement(&doc));
+    match decode(name, bytes) {
+        Some(doc) => form(&doc, person.as_ref()),
+        None => NOT_A_FORM.to_string(),
+    }
+}
+
+/// A file read whole with its layout (the kind from its name, else from its values), if it reads as one.
+pub fn decode(name: &str, bytes: &[u8]) -> Option<Document> {
+    let keep = Options { keep_documents: true, ..Options::default() };
+    validate_files([(name, bytes)], &keep).files.into_iter().next().and_then(|file| file.document)
+}
+
+/// The 利用者補足情報 among `names` that travels with `name` (same ファイル連番, sender and recipient), if any.
+pub fn supplement_of<'a>(name: &str, names: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let unit = |parsed: &conformance::filename::FileName| {
+        (parsed.serial.clone(), parsed.sender.clone(), parsed.recipient.clone())
+    };
+    let wanted = unit(&conformance::filename::parse(name).ok()?);
+    names.into_iter().find(|other| {
+        *other != name
+            && conformance::filename::parse(other)
+                .is_ok_and(|parsed| parsed.kind == "UPHOSOKU" && unit(&parsed) == wanted)
+    })
+}
 
 /// Who the plan is for, from the 利用者補足情報 travelling in the same message (the plan tables carry only the
 /// insured number).
@@ -449,17 +489,16 @@ mod tests {
     #![allow(clippy::expect_used)]
 
     use super::*;
-    use conformance::validate::{validate_files, Options};
     use proptest::prelude::*;
 
+    const PLAN: &str = "kaigo2-new-plan";
+
+    fn fixture_bytes(name: &str) -> Vec<u8> {
+        std::fs::read(format!("{}/../fixtures/valid/{PLAN}/{name}", env!("CARGO_MANIFEST_DIR"))).expect("fixture")
+    }
+
     fn fixture(name: &str) -> Document {
-        let path = format!("{}/../fixtures/valid/kaigo2-new-plan/{name}", env!("CARGO_MANIFEST_DIR"));
-        let bytes = std::fs::read(&path).expect("fixture");
-        validate_files([(name, &bytes[..])], &Options { keep_documents: true, ..Options::default() })
-            .files
-            .remove(0)
-            .document
-            .expect("decodes")
+        decode(name, &fixture_bytes(name)).expect("decodes")
     }
 
     fn person() -> Person {
@@ -552,6 +591,42 @@ mod tests {
         for item in doc.kind.items.iter().filter(|item| !item.unused) {
             assert!(html.contains(&format!("No.{} {}", item.no, esc(&item.name))), "{}", item.name);
         }
+    }
+
+    #[test]
+    fn a_file_renders_with_the_person_of_its_unit_and_bytes_that_are_no_file_as_a_notice() {
+        let (plan, supplement) = (
+            "UP2KYO_1370001002_43_1370002058_11_20250425090000.CSV",
+            "UPHOSOKU_000000_1370001002_43_1370002058_11_20250425090000.CSV",
+        );
+        let html = render(plan, &fixture_bytes(plan), Some((supplement, &fixture_bytes(supplement))));
+        assert!(html.contains(&format!("<ruby>{}<rt>", esc(&person().name))), "{html}");
+        assert_eq!(html, form(&fixture(plan), Some(&person())));
+        let alone = render(plan, &fixture_bytes(plan), None);
+        assert!(!alone.contains("<ruby>") && alone.contains("class=\"sheet\""), "{alone}");
+        assert_eq!(render("notes.txt", b"\xff\xfe<script>", None), NOT_A_FORM);
+    }
+
+    #[test]
+    fn the_supplement_is_the_one_of_the_same_unit() {
+        let names: Vec<String> = std::fs::read_dir(format!("{}/../fixtures/valid/{PLAN}", env!("CARGO_MANIFEST_DIR")))
+            .expect("fixtures")
+            .map(|entry| entry.expect("entry").file_name().to_string_lossy().to_string())
+            .collect();
+        let names = || names.iter().map(String::as_str);
+        // The plan unit (…090000) and the ticket unit (…090500) each carry their own 利用者補足情報.
+        assert_eq!(
+            supplement_of("UP1KYO_1370001002_43_1370002058_11_20250425090000.CSV", names()),
+            Some("UPHOSOKU_000000_1370001002_43_1370002058_11_20250425090000.CSV")
+        );
+        assert_eq!(
+            supplement_of("UPPLAN_202505_1370001002_43_1370002058_11_20250425090500.CSV", names()),
+            Some("UPHOSOKU_202505_1370001002_43_1370002058_11_20250425090500.CSV")
+        );
+        // The actuals come back the other way without one; a supplement is not its own; a broken name has none.
+        assert_eq!(supplement_of("UPJSK_202505_1370002058_11_1370001002_43_20250601100000.CSV", names()), None);
+        assert_eq!(supplement_of("UPHOSOKU_000000_1370001002_43_1370002058_11_20250425090000.CSV", names()), None);
+        assert_eq!(supplement_of("report.txt", names()), None);
     }
 
     proptest! {
