@@ -113,7 +113,7 @@ async fn each_planted_fault_fails_its_case() {
         (
             "refuses every send",
             Faults { refuse_sends: true, ..Faults::default() },
-            &["R10", "R20", "R21", "R22", "R31", "R34", "R40", "R41", "R51"],
+            &["R10", "R20", "R21", "R22", "R31", "R34", "R40", "R41"],
         ),
         (
             "completes the handshake without a client certificate",
@@ -158,7 +158,16 @@ async fn each_planted_fault_fails_its_case() {
         let setup = setup_with(1024 * 1024, faults).await;
         let negative = negative_certificates(&setup);
         let results = run(target(&setup, negative, 1024 * 1024)).await;
-        let failed: Vec<&str> = results.iter().filter(|(_, o, _)| *o == Outcome::Fail).map(|(id, _, _)| *id).collect();
+        let failed: Vec<&str> = results
+            .iter()
+            .filter(|(_, o, _)| *o == Outcome::Fail)
+            .map(|(id, _, _)| *id)
+            // A relay that refuses every send answers R51's oversized upload before reading it, like a 413 would: the
+            // client then sees either the answer (500: R51 fails) or the connection closed mid-upload, which R51
+            // rightly takes as a refusal unread (passes). Which one is a race (seen both ways in CI), so R51 is not
+            // judged under this fault; it has a fault of its own (a limit other than the declared one, above).
+            .filter(|id| !(faults.refuse_sends && *id == "R51"))
+            .collect();
         assert_eq!(failed, expected, "relay that {fault}: {results:#?}");
         setup.running.shutdown().await;
     }
