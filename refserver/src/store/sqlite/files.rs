@@ -50,11 +50,6 @@ fn io_error(path: &Path, source: std::io::Error) -> StoreError {
     }
 }
 
-/// Makes the folder's entries (files created, removed) durable.
-fn sync_folder(dir: &Path) -> Result<()> {
-    File::open(dir).and_then(|folder| folder.sync_all()).map_err(|source| io_error(dir, source))
-}
-
 /// The disk space the store may take (`--max-store-mb`: database and files together), what the files take, and
 /// what the database took at the last commit.
 pub(super) struct Space {
@@ -107,6 +102,8 @@ impl Space {
 /// The folder of files and the space they take.
 pub(super) struct Files {
     dir: PathBuf,
+    /// the folder itself, kept open: every send syncs it
+    folder: File,
     space: Arc<Space>,
 }
 
@@ -159,7 +156,13 @@ impl Files {
     pub(super) fn open(dir: &Path, space: Arc<Space>) -> Result<Files> {
         let dir = dir.join(FOLDER);
         crate::private::create_dir(&dir).map_err(|source| io_error(&dir, source))?;
-        Ok(Files { dir, space })
+        let folder = File::open(&dir).map_err(|source| io_error(&dir, source))?;
+        Ok(Files { dir, folder, space })
+    }
+
+    /// Makes the folder's entries (files created, removed) durable.
+    fn sync_folder(&self) -> Result<()> {
+        self.folder.sync_all().map_err(|source| io_error(&self.dir, source))
     }
 
     pub(super) fn space(&self) -> &Arc<Space> {
@@ -181,7 +184,7 @@ impl Files {
             staged.paths.push(path.clone());
             write_synced(&path, &file.bytes).map_err(|source| io_error(&path, source))?;
         }
-        sync_folder(&self.dir)?;
+        self.sync_folder()?;
         Ok(staged)
     }
 
@@ -209,7 +212,7 @@ impl Files {
             }
         }
         if !purged.is_empty() {
-            if let Err(error) = sync_folder(&self.dir) {
+            if let Err(error) = self.sync_folder() {
                 tracing::warn!(%error, "cannot sync the files folder after a purge");
             }
         }
@@ -237,7 +240,7 @@ impl Files {
             write_synced(&path, bytes).map_err(|source| io_error(&path, source))?;
             moved += 1;
         }
-        sync_folder(&self.dir)?;
+        self.sync_folder()?;
         Ok(moved)
     }
 
@@ -281,7 +284,7 @@ impl Files {
             swept.orphans += 1;
         }
         if swept.orphans > 0 {
-            sync_folder(&self.dir)?;
+            self.sync_folder()?;
         }
         Ok(swept)
     }
