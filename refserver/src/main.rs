@@ -59,7 +59,8 @@ enum Command {
         /// Record every request (one JSON line each) for `careplan-conformance client-check`
         #[arg(long)]
         record: Option<PathBuf>,
-        /// Largest size of the store in MiB; sends that would exceed it get 507 (nothing is lost)
+        /// Largest size of the embedded store in MiB (its database and files together); sends that would exceed it
+        /// get 507 (nothing is lost)
         #[arg(long, env = "CAREPLAN_MAX_STORE_MB")]
         max_store_mb: Option<u64>,
         /// Addresses that may read /metrics (the relay-wide counters); loopback addresses when none is given

@@ -236,8 +236,71 @@ fn a_store_from_before_the_subject_columns_opens_and_keeps_its_messages() {
     assert_eq!(message.subject, Default::default());
 }
 
+/// A store from before #34 kept file bytes in its `files` table: opened by this relay, the migration writes them
+/// out beside the database (owner-only, named by id and position), drops them from the table (the pages that held
+/// them zeroed), and every file downloads as it was stored; opening it again finds nothing left to move.
+#[test]
+fn a_store_with_file_bytes_in_the_database_moves_them_out_and_serves_them() {
+    use refserver::store::sqlite::{files, MIGRATIONS};
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("relay.sqlite3");
+    let marker = "#34: bytes of a version-3 store, moved out by its migration".as_bytes().to_vec();
+    {
+        let old = rusqlite::Connection::open(&database).unwrap();
+        old.execute_batch("PRAGMA journal_mode = WAL;").unwrap();
+        for step in &MIGRATIONS[..3] {
+            old.execute_batch(step).unwrap();
+        }
+        old.execute_batch(
+            "PRAGMA user_version = 3;
+             INSERT INTO messages (id, sender, recipient, serial, status, created_at)
+                VALUES ('m_v3', '1370001002', '1370002058', '20200101000000', 'sent', '2020-01-01T00:00:00Z');",
+        )
+        .unwrap();
+        for (position, name, bytes) in [(0, "A.CSV", marker.clone()), (1, "B.JPG", vec![0xFF, 0xD8, 0xFF, 0])] {
+            old.execute(
+                "INSERT INTO files (message_id, position, name, kind, size, sha256, bytes)
+                 VALUES ('m_v3', ?1, ?2, NULL, ?3, 'digest', ?4)",
+                rusqlite::params![position, name, bytes.len() as i64, bytes],
+            )
+            .unwrap();
+        }
+        old.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
+    }
+    let holds_marker = || std::fs::read(&database).unwrap().windows(marker.len()).any(|w| w == marker.as_slice());
+    assert!(holds_marker(), "the old store holds the bytes in its database file");
+
+    let store = SqliteStore::open(dir.path()).unwrap();
+    assert_eq!(store.file("m_v3", "A.CSV").wait().unwrap(), Some(marker.clone()));
+    assert_eq!(store.file("m_v3", "B.JPG").wait().unwrap(), Some(vec![0xFF, 0xD8, 0xFF, 0]));
+    assert_eq!(store.message("m_v3").wait().unwrap().unwrap().files.len(), 2);
+    let folder = dir.path().join(files::FOLDER);
+    let moved = folder.join(files::disk_name("m_v3", 0).unwrap());
+    assert_eq!(std::fs::read(&moved).unwrap(), marker);
+    assert_eq!(std::fs::metadata(&moved).unwrap().permissions().mode() & 0o777, 0o600);
+    store.compact().wait().unwrap();
+    drop(store);
+    assert!(!holds_marker(), "the bytes stay readable in the database file after the migration");
+    let connection = rusqlite::Connection::open(&database).unwrap();
+    let version: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0)).unwrap();
+    let columns: Vec<String> = connection
+        .prepare("SELECT name FROM pragma_table_info('files')")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!((version, columns.contains(&"bytes".to_string())), (MIGRATIONS.len() as i64, false), "{columns:?}");
+    drop(connection);
+    let reopened = SqliteStore::open(dir.path()).unwrap();
+    assert_eq!(reopened.sweep().unwrap(), Default::default(), "every row has its file, no file is left over");
+    assert_eq!(reopened.file("m_v3", "A.CSV").wait().unwrap(), Some(marker));
+}
+
 /// Commits only append to the WAL; a thread of the store's own copies them into the database file, so the WAL
-/// does not grow without end (the writer itself never checkpoints).
+/// does not grow without end (the writer itself never checkpoints). The commits carry 16 KiB audit entries: a
+/// file's bytes go beside the database, not through it.
 #[test]
 fn committed_writes_reach_the_database_file_without_the_writer_checkpointing() {
     let dir = tempfile::tempdir().unwrap();
@@ -256,19 +319,14 @@ fn committed_writes_reach_the_database_file_without_the_writer_checkpointing() {
             request_digest: String::new(),
             created_at: "2025-01-01T00:00:00Z".into(),
             subject: Default::default(),
-            files: vec![NewFile {
-                name: "A.CSV".into(),
-                kind: None,
-                sha256: "00".into(),
-                bytes: vec![b'x'; 16 * 1024],
-            }],
+            files: vec![NewFile { name: "A.CSV".into(), kind: None, sha256: "00".into(), bytes: b"x".to_vec() }],
         };
         let audit = AuditEntry {
             at: "2025-01-01T00:00:00Z".into(),
             office: Some(CARE_MANAGER.into()),
             action: "send".into(),
             message_id: Some(id),
-            detail: None,
+            detail: Some("x".repeat(16 * 1024)),
         };
         store.insert_message(message, audit).wait().unwrap();
     }

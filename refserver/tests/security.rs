@@ -38,11 +38,11 @@ fn tree(root: &Path) -> Vec<std::path::PathBuf> {
     all
 }
 
-/// Whether any of the store's files holds `needle`.
+/// Whether any file under the data folder (the database, its write-ahead log, the files beside it) holds `needle`.
 fn store_holds(data: &Path, needle: &[u8]) -> bool {
-    ["relay.sqlite3", "relay.sqlite3-wal"]
+    tree(data)
         .iter()
-        .any(|name| std::fs::read(data.join(name)).is_ok_and(|bytes| bytes.windows(needle.len()).any(|w| w == needle)))
+        .any(|path| std::fs::read(path).is_ok_and(|bytes| bytes.windows(needle.len()).any(|w| w == needle)))
 }
 
 #[tokio::test]
@@ -57,6 +57,7 @@ async fn files_at_rest_are_private_and_a_purge_leaves_no_copy() {
         assert_eq!(mode(&path), expected, "{} is {:o}", path.display(), mode(&path));
     }
     assert!(data.join("relay.sqlite3-wal").exists(), "the write-ahead log is among the files checked");
+    assert!(std::fs::read_dir(data.join("files")).unwrap().count() > 0, "the files beside it are among them");
     relay.server.take().unwrap().shutdown().await;
 
     // A line of 第1表 (氏名, 住所 of the user) as stored.

@@ -351,3 +351,109 @@ async fn two_relay_nodes_on_one_database_serve_any_office_on_either() {
     b.shutdown().await;
     a.stop().await;
 }
+
+/// The embedded store's file bytes (#34): each written once, into a file of its own beside the database, named
+/// after the message's id and the file's position (never the sender's name for it), owner-only; neither the
+/// database nor its write-ahead log holds them. A replay or a conflict under a used key leaves no file behind, and
+/// a purge removes the files of the messages it deletes.
+#[test]
+fn the_sqlite_store_writes_file_bytes_once_beside_the_database() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let marker = b"#34 file bytes written once: this line is only in the file".to_vec();
+    let mut sent = message("m_once", A, B, "2025-05-01T00:00:00Z", Some("once"), "d");
+    sent.files[0].bytes.clone_from(&marker);
+    assert!(matches!(insert(&store, sent), Inserted::New(_)));
+    let folder = dir.path().join(refserver::store::sqlite::files::FOLDER);
+    let on_disk = || {
+        let mut names: Vec<String> =
+            std::fs::read_dir(&folder).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into()).collect();
+        names.sort();
+        names
+    };
+    assert_eq!(on_disk(), vec!["m_once.0", "m_once.1"], "named by id and position, not by m_once-1.CSV");
+    assert_eq!(std::fs::read(folder.join("m_once.0")).unwrap(), marker);
+    let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!((mode(&folder), mode(&folder.join("m_once.0"))), (0o700, 0o600));
+    assert_eq!(store.file("m_once", "m_once-1.CSV").wait().unwrap(), Some(marker.clone()));
+    for database in ["relay.sqlite3", "relay.sqlite3-wal"] {
+        let bytes = std::fs::read(dir.path().join(database)).unwrap_or_default();
+        assert!(!bytes.windows(marker.len()).any(|w| w == marker.as_slice()), "{database} holds the file's bytes");
+    }
+
+    let replay = insert(&store, message("m_replay", A, B, "2025-05-01T00:00:01Z", Some("once"), "d"));
+    assert!(matches!(replay, Inserted::Replayed(_)), "{replay:?}");
+    let conflict = insert(&store, message("m_conflict", A, B, "2025-05-01T00:00:02Z", Some("once"), "other"));
+    assert!(matches!(conflict, Inserted::KeyConflict(_)), "{conflict:?}");
+    assert_eq!(on_disk(), vec!["m_once.0", "m_once.1"], "a replay's or a conflict's files are removed");
+
+    assert_eq!(store.purge_before("2999-01-01T00:00:00Z").wait().unwrap(), 1);
+    assert!(on_disk().is_empty(), "the purge removes the files: {:?}", on_disk());
+}
+
+/// The relay's start-up sweep (#34): a file no row names (a send killed before its commit, a stray file) is
+/// removed; a row whose file is missing or torn is reported, and its download fails instead of serving less.
+/// A tool opening the store sweeps nothing: a relay on it may be between a send's files and its commit.
+#[test]
+fn the_relays_start_up_removes_orphans_and_reports_missing_and_torn_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    for id in ["m_kept", "m_missing", "m_torn"] {
+        insert(&store, message(id, A, B, "2025-05-01T00:00:00Z", None, "d"));
+    }
+    drop(store);
+    let folder = dir.path().join(refserver::store::sqlite::files::FOLDER);
+    std::fs::write(folder.join("m_orphan.0"), b"a send that never committed").unwrap();
+    std::fs::write(folder.join("stray"), b"not the store's").unwrap();
+    std::fs::remove_file(folder.join("m_missing.1")).unwrap();
+    std::fs::write(folder.join("m_torn.0"), b"1,").unwrap();
+
+    let tool = StoreLocation::embedded(dir.path()).open(refserver::store::Opener::Tool).unwrap();
+    assert!(folder.join("m_orphan.0").exists(), "a tool does not sweep");
+    drop(tool);
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let swept = store.sweep().unwrap();
+    assert_eq!(swept.orphans, 2, "{swept:?}");
+    assert_eq!(swept.missing, vec!["m_missing.1 m_missing-2.CSV"]);
+    assert_eq!(swept.damaged, vec!["m_torn.0 m_torn-1.CSV"]);
+    assert!(!folder.join("m_orphan.0").exists() && !folder.join("stray").exists());
+    assert_eq!(store.file("m_kept", "m_kept-2.CSV").wait().unwrap(), Some(vec![0x82, 0xA0, 0, 0xFF]));
+    let missing = store.file("m_missing", "m_missing-2.CSV").wait().unwrap_err().to_string();
+    assert!(missing.contains("m_missing.1"), "{missing}");
+    let torn = store.file("m_torn", "m_torn-1.CSV").wait().unwrap_err().to_string();
+    assert!(torn.contains("2 bytes on disk, 5 stored"), "{torn}");
+    let again = store.sweep().unwrap();
+    assert_eq!((again.orphans, again.missing, again.damaged), (0, swept.missing, swept.damaged), "reported again");
+}
+
+/// The size limit (`--max-store-mb`) holds database and files together (#34): sends are refused as full before
+/// their files pass it, a refused send leaves no file, and a purge makes room again.
+#[test]
+fn the_sqlite_store_limit_counts_the_files() {
+    const LIMIT: u64 = 512 * 1024;
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open_limited(dir.path(), Some(LIMIT)).unwrap();
+    let folder = dir.path().join(refserver::store::sqlite::files::FOLDER);
+    let big = |n: usize| {
+        let mut sent = message(&format!("m_big{n}"), A, B, "2025-05-01T00:00:00Z", None, "d");
+        sent.files[0].bytes = vec![b'x'; 40 * 1024];
+        sent
+    };
+    let mut stored = 0;
+    let full = loop {
+        match store.insert_message(big(stored), audit(A, "send", None)).wait() {
+            Ok(_) => stored += 1,
+            Err(error) => break error,
+        }
+        assert!(stored < 100, "never full");
+    };
+    assert!(matches!(full, refserver::store::StoreError::Full), "{full}");
+    assert!(stored >= 5, "only {stored} sends fitted");
+    let files: u64 = std::fs::read_dir(&folder).unwrap().map(|e| e.unwrap().metadata().unwrap().len()).sum();
+    let database = std::fs::metadata(dir.path().join("relay.sqlite3")).unwrap().len();
+    assert!(files + database <= LIMIT, "{files} bytes of files and a {database}-byte database over {LIMIT}");
+    assert_eq!(std::fs::read_dir(&folder).unwrap().count(), 2 * stored, "the refused send left no file");
+    store.purge_before("2999-01-01T00:00:00Z").wait().unwrap();
+    assert!(store.insert_message(big(stored), audit(A, "send", None)).wait().is_ok(), "the purge made room");
+}

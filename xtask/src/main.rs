@@ -55,6 +55,10 @@ enum Task {
         /// Only the crash test of two relay nodes on one PostgreSQL (node A killed --kills times while B serves)
         #[arg(long)]
         two_nodes: bool,
+        /// Only the crash test of one relay on its embedded store (killed --kills times) and the faults planted in
+        /// that store
+        #[arg(long)]
+        embedded: bool,
         /// Only the client's crash test (both careplan-client processes killed --kills times, at least 20, while
         /// the relay serves) and its planted faults
         #[arg(long)]
@@ -326,6 +330,7 @@ fn run(task: Task) -> Result<()> {
         Task::Fixtures { check: true, .. } => fixtures::check(),
         Task::Reliability { memory: Some(budget_mb), .. } => reliability::memory_only(budget_mb),
         Task::Reliability { kills, two_nodes: true, .. } => reliability::two_nodes_only(kills),
+        Task::Reliability { kills, embedded: true, .. } => reliability::embedded_only(kills),
         Task::Reliability { kills, client: true, .. } => reliability::client_only(kills),
         Task::Reliability { kills, memory: None, .. } => reliability::run(kills),
         Task::Browser { update_screenshots } => browser::run(update_screenshots),

@@ -4,8 +4,10 @@
 //! restarting it on the same store after every kill (the last one included) and checking: every send answered 201
 //! is in the recipient's inbox, the bytes of the new ones (and a sample of older ones) download unchanged, nothing
 //! acknowledged reverted, and the inbox holds no message the client does not know (a duplicate or an invention).
-//! The same test against a store that loses its last commits, alters a file or invents a message must fail; the
-//! same check runs on two relay nodes sharing one PostgreSQL, one of them killed while the other serves. The other rows run the relay's hostile-client, durability and security tests, measure its peak
+//! The embedded store's files folder is checked against its rows too: no row without its file, none torn, no file
+//! no row names. The same test against a store that loses its last commits, alters a file or invents a message
+//! must fail, and, on the embedded store, against a torn file, a missing file and an orphan file; the same check
+//! runs on two relay nodes sharing one PostgreSQL, one of them killed while the other serves. The other rows run the relay's hostile-client, durability and security tests, measure its peak
 //! memory under a burst of large uploads, and run the codec property tests, the request-parsing property harness
 //! over TLS, and 60 s of each `cargo fuzz` target (libFuzzer).
 
@@ -80,8 +82,8 @@ async fn load(
     }
 }
 
-/// What one restart's check found.
-#[derive(Default)]
+/// What one restart's check found (and, summed, a whole crash test's checks: [`Counts`]).
+#[derive(Default, Debug, Clone, Copy, PartialEq, Eq)]
 struct Check {
     /// sends answered 201 that are missing from the recipient's inbox
     lost: usize,
@@ -91,6 +93,61 @@ struct Check {
     reverted: usize,
     /// messages in the inbox that no answered send (or retried key) accounts for: duplicates or inventions
     invented: usize,
+    /// embedded store: rows whose file on disk is of another size than the row records
+    torn: usize,
+    /// embedded store: rows whose file is not on disk
+    missing: usize,
+    /// embedded store: files on disk that no row names, after the relay's start-up
+    orphans: usize,
+}
+
+/// What the checks of a whole crash test found, counter by counter.
+type Counts = Check;
+
+impl Check {
+    fn total(&self) -> usize {
+        self.lost + self.altered + self.reverted + self.invented + self.torn + self.missing + self.orphans
+    }
+
+    fn add(&mut self, other: &Check) {
+        *self = Check {
+            lost: self.lost + other.lost,
+            altered: self.altered + other.altered,
+            reverted: self.reverted + other.reverted,
+            invented: self.invented + other.invented,
+            torn: self.torn + other.torn,
+            missing: self.missing + other.missing,
+            orphans: self.orphans + other.orphans,
+        };
+    }
+}
+
+/// The embedded store in `data`, its files folder against its rows: (torn, missing, orphans) as [`Check`] counts
+/// them. Read straight from the disk and the database, not through the relay.
+fn files_against_rows(data: &std::path::Path) -> Result<(usize, usize, usize)> {
+    use refserver::store::sqlite::files;
+    let database = rusqlite::Connection::open(data.join("relay.sqlite3"))?;
+    let folder = data.join(files::FOLDER);
+    let mut named = BTreeSet::new();
+    let (mut torn, mut missing) = (0, 0);
+    let mut rows = database.prepare("SELECT message_id, position, size FROM files")?;
+    let rows =
+        rows.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get::<_, u64>(2)?)))?;
+    for row in rows {
+        let (id, position, size) = row?;
+        let name = files::disk_name(&id, position).with_context(|| format!("message id {id:?} names no file"))?;
+        match std::fs::metadata(folder.join(&name)) {
+            Ok(metadata) => torn += usize::from(metadata.len() != size),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => missing += 1,
+            Err(error) => return Err(error.into()),
+        }
+        named.insert(name);
+    }
+    let mut orphans = 0;
+    for entry in std::fs::read_dir(&folder)? {
+        orphans += usize::from(!named.contains(entry?.file_name().to_string_lossy().as_ref()));
+    }
+    Ok((torn, missing, orphans))
 }
 
 /// The recipient's whole inbox after a restart: message id → status.
@@ -102,8 +159,11 @@ async fn inbox(receiver: &reqwest::Client, base: &str) -> Result<BTreeMap<String
 /// After a restart: retries the keys whose answer never came (the relay may have stored them), then checks that
 /// every message answered 201 is listed with its acknowledgement kept, that the inbox holds nothing else, and that
 /// the bytes of every message not `verified` before (retried ones included) and of 20 `verified` ones picked by
-/// `pick` download unchanged. Adds the messages checked to `verified`.
+/// `pick` download unchanged. Adds the messages checked to `verified`. With `embedded` (the relay's data folder),
+/// also the store's files against its rows ([`files_against_rows`]).
+#[allow(clippy::too_many_arguments)]
 async fn check_after_restart(
+    embedded: Option<&std::path::Path>,
     base: &str,
     sender: &reqwest::Client,
     receiver: &reqwest::Client,
@@ -126,9 +186,9 @@ async fn check_after_restart(
     let listed = inbox(receiver, base).await?;
     let mut check = Check {
         lost: accepted.iter().filter(|id| !listed.contains_key(*id)).count(),
-        altered: 0,
         reverted: acked.iter().filter(|id| listed.get(*id).is_some_and(|status| status != "acknowledged")).count(),
         invented: listed.keys().filter(|id| !accepted.contains(*id)).count(),
+        ..Check::default()
     };
     let older: Vec<&String> = verified.iter().collect();
     let sample: Vec<String> = (0..older.len().min(20)).map(|_| older[pick() as usize % older.len()].clone()).collect();
@@ -140,6 +200,9 @@ async fn check_after_restart(
         let response = receiver.get(format!("{base}/v1/messages/{id}/files/{name}")).send().await?;
         let intact = response.status().is_success() && response.bytes().await?.as_ref() == bytes.as_slice();
         check.altered += usize::from(!intact);
+    }
+    if let Some(data) = embedded {
+        (check.torn, check.missing, check.orphans) = files_against_rows(data)?;
     }
     Ok(check)
 }
@@ -156,6 +219,13 @@ enum Mutation {
     AlterBytes,
     /// a message nobody sent appears in the recipient's inbox
     Invent,
+    /// embedded store: the newest message's file is cut to half its length (a write torn by the kill)
+    TornFile,
+    /// embedded store: the newest message's file is gone (a row committed before its file was written)
+    MissingFile,
+    /// embedded store: a file no row names stays after the restart (a start-up that did not sweep); planted once the
+    /// relay is up, since the relay's own start-up removes one planted before
+    Orphan,
 }
 
 /// The store a [`Mutation`] is planted in.
@@ -175,8 +245,22 @@ impl Mutation {
             Mutation::LoseLastCommits => counts.lost,
             Mutation::AlterBytes => counts.altered,
             Mutation::Invent => counts.invented,
+            Mutation::TornFile => counts.torn,
+            Mutation::MissingFile => counts.missing,
+            Mutation::Orphan => counts.orphans,
         }
     }
+
+    /// The faults planted in the database two relay nodes share; the other ones are of the embedded store's files.
+    const SHARED: [Mutation; 3] = [Mutation::LoseLastCommits, Mutation::AlterBytes, Mutation::Invent];
+    const EMBEDDED: [Mutation; 6] = [
+        Mutation::LoseLastCommits,
+        Mutation::AlterBytes,
+        Mutation::Invent,
+        Mutation::TornFile,
+        Mutation::MissingFile,
+        Mutation::Orphan,
+    ];
 
     fn plant(self, store: &Planted<'_>) -> Result<()> {
         match store {
@@ -184,6 +268,9 @@ impl Mutation {
             Planted::Postgres(cluster, url) => {
                 let sql = match self {
                     Mutation::None => return Ok(()),
+                    Mutation::TornFile | Mutation::MissingFile | Mutation::Orphan => {
+                        bail!("{self:?}: PostgreSQL keeps file bytes in the database, not in files")
+                    }
                     Mutation::LoseLastCommits => "DELETE FROM messages WHERE seq > (SELECT max(seq) - 5 FROM messages)",
                     Mutation::AlterBytes => {
                         "UPDATE files SET bytes = '\\x00'::bytea WHERE message_id = \
@@ -203,8 +290,19 @@ impl Mutation {
 
     fn apply(self, data: &std::path::Path) -> Result<()> {
         let database = || rusqlite::Connection::open(data.join("relay.sqlite3"));
+        // The newest message's first file on disk.
+        let newest_file = || -> Result<std::path::PathBuf> {
+            let (id, position): (String, i64) = database()?.query_row(
+                "SELECT message_id, position FROM files JOIN messages ON messages.id = files.message_id
+                 ORDER BY messages.seq DESC, position LIMIT 1",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )?;
+            let name = refserver::store::sqlite::files::disk_name(&id, position).context("no file name")?;
+            Ok(data.join(refserver::store::sqlite::files::FOLDER).join(name))
+        };
         match self {
-            Mutation::None => {}
+            Mutation::None | Mutation::Orphan => {}
             Mutation::LoseLastCommits => {
                 database()?.execute_batch(
                     "PRAGMA foreign_keys = ON;
@@ -212,9 +310,20 @@ impl Mutation {
                 )?;
             }
             Mutation::AlterBytes => {
-                database()?
-                    .execute("UPDATE files SET bytes = X'00' WHERE rowid = (SELECT max(rowid) FROM files)", [])?;
+                // Its length kept: altered, not torn.
+                let path = newest_file()?;
+                let mut bytes = std::fs::read(&path)?;
+                if let Some(first) = bytes.first_mut() {
+                    *first ^= 0x01;
+                }
+                std::fs::write(&path, bytes)?;
             }
+            Mutation::TornFile => {
+                let path = newest_file()?;
+                let length = std::fs::metadata(&path)?.len();
+                std::fs::OpenOptions::new().write(true).open(&path)?.set_len(length / 2)?;
+            }
+            Mutation::MissingFile => std::fs::remove_file(newest_file()?)?,
             Mutation::Invent => {
                 database()?.execute_batch(
                     "INSERT INTO messages (id, sender, recipient, serial, status, created_at)
@@ -222,6 +331,17 @@ impl Mutation {
                      FROM messages WHERE seq = (SELECT max(seq) FROM messages)",
                 )?;
             }
+        }
+        Ok(())
+    }
+
+    /// What is planted once the relay has restarted, before the check: an orphan the start-up did not remove.
+    fn plant_after_start(self, data: &std::path::Path) -> Result<()> {
+        if self == Mutation::Orphan {
+            let name = refserver::store::sqlite::files::disk_name("m_planted_orphan", 0).context("no file name")?;
+            // Owner-only, as the store writes its files: the relay refuses to start on a folder others can read.
+            let path = data.join(refserver::store::sqlite::files::FOLDER).join(name);
+            refserver::private::write(&path, b"no row names this")?;
         }
         Ok(())
     }
@@ -237,21 +357,6 @@ fn crash_files() -> Result<Vec<(String, Vec<u8>)>> {
     Ok(vec![(name.clone(), std::fs::read(folder.join(&name))?)])
 }
 
-/// What the checks of a whole crash test found, counter by counter.
-#[derive(Default, Debug, Clone, Copy, PartialEq, Eq)]
-struct Counts {
-    lost: usize,
-    altered: usize,
-    reverted: usize,
-    invented: usize,
-}
-
-impl Counts {
-    fn total(&self) -> usize {
-        self.lost + self.altered + self.reverted + self.invented
-    }
-}
-
 /// Rounds that passed, and everything the checks after them found lost, altered, reverted or invented.
 #[derive(Default)]
 struct Tally {
@@ -262,20 +367,16 @@ struct Tally {
 impl Tally {
     /// A round passes when its load got a send accepted and its check found nothing; a failing one is logged.
     fn score(&mut self, round: usize, check: &Check, accepted_in_round: usize, what: &str) {
-        let round_lost = check.lost + check.altered + check.reverted + check.invented;
-        if round_lost == 0 && accepted_in_round > 0 {
+        if check.total() == 0 && accepted_in_round > 0 {
             self.passed += 1;
         } else {
             eprintln!(
                 "{what} round {round}: {accepted_in_round} accepted, {} lost, {} altered, {} reverted, {} invented or \
-                 duplicated",
-                check.lost, check.altered, check.reverted, check.invented
+                 duplicated, {} torn, {} missing, {} orphan files",
+                check.lost, check.altered, check.reverted, check.invented, check.torn, check.missing, check.orphans
             );
         }
-        self.counts.lost += check.lost;
-        self.counts.altered += check.altered;
-        self.counts.reverted += check.reverted;
-        self.counts.invented += check.invented;
+        self.counts.add(check);
     }
 }
 
@@ -310,9 +411,11 @@ async fn crash_test(kills: usize, budget: Duration, mutation: Mutation) -> Resul
         let mut relay = crate::relay_process::RelayGuard(sandbox.spawn_relay(&binary, port)?);
         crate::relay_process::wait_ready(&sender, &base).await?;
         if round > 0 {
+            mutation.plant_after_start(&sandbox.data)?;
             let before = verified.len();
+            let data = Some(sandbox.data.as_path());
             let check =
-                check_after_restart(&base, &sender, &receiver, &files, &ledger, &mut verified, &mut next).await?;
+                check_after_restart(data, &base, &sender, &receiver, &files, &ledger, &mut verified, &mut next).await?;
             tally.score(round, &check, verified.len() - before, &what);
         }
         if round == kills {
@@ -339,7 +442,8 @@ async fn crash_test(kills: usize, budget: Duration, mutation: Mutation) -> Resul
     let row = Row {
         test: format!(
             "crash: SIGKILL under load ({accepted} sends answered 201, {acknowledged} acknowledged), each kill followed \
-             by a restart that finds every 201 in the inbox with its bytes, no reverted ack and nothing invented"
+             by a restart that finds every 201 in the inbox with its bytes, no reverted ack, nothing invented, and \
+             every stored file on disk whole, none without its row"
         ),
         tries: kills,
         passed: tally.passed,
@@ -396,7 +500,8 @@ async fn cluster_crash_test(kills: usize, budget: Duration, mutation: Mutation) 
         if round > 0 {
             let before = verified.len();
             let check =
-                check_after_restart(&base_b, &sender, &receiver, &files, &ledger, &mut verified, &mut next).await?;
+                check_after_restart(None, &base_b, &sender, &receiver, &files, &ledger, &mut verified, &mut next)
+                    .await?;
             let what = if mutation == Mutation::None {
                 "two-node crash".to_string()
             } else {
@@ -567,14 +672,15 @@ fn print_and_judge(rows: &[Row]) -> Result<()> {
     Ok(())
 }
 
-/// The crash test against a store that loses, alters or invents after each kill: each must fail the test, through
-/// the counter of its own fault (lost, altered, invented). `two_nodes`: the same faults planted in the PostgreSQL
-/// database two relay nodes share, against the two-node crash test.
+/// The crash test against a store that loses, alters or invents after each kill, or (embedded) tears, loses or
+/// leaves over a file: each must fail the test, through the counter of its own fault (lost, altered, invented,
+/// torn, missing, orphans). `two_nodes`: the faults of the database planted in the PostgreSQL database two relay
+/// nodes share, against the two-node crash test.
 fn crash_checker_catches_planted_faults(runtime: &tokio::runtime::Runtime, two_nodes: bool) -> Result<Row> {
     let started = Instant::now();
-    let mutations = [Mutation::LoseLastCommits, Mutation::AlterBytes, Mutation::Invent];
+    let mutations: &[Mutation] = if two_nodes { &Mutation::SHARED } else { &Mutation::EMBEDDED };
     let mut caught_faults = 0;
-    for mutation in mutations {
+    for &mutation in mutations {
         let (row, counts) = if two_nodes {
             runtime.block_on(cluster_crash_test(3, Duration::from_secs(60), mutation))?
         } else {
@@ -594,8 +700,9 @@ fn crash_checker_catches_planted_faults(runtime: &tokio::runtime::Runtime, two_n
          invents a message after each kill of node A fails the two-node crash test, each by its own counter (3 kills \
          each)"
     } else {
-        "crash checker: a store that loses its last commits, alters a file or invents a message after each kill \
-         fails the crash test, each by its own counter (3 kills each)"
+        "crash checker: a store that loses its last commits, alters a file, invents a message, tears a file, loses a \
+         file or keeps a file no row names after each kill fails the crash test, each by its own counter (3 kills \
+         each)"
     };
     Ok(Row {
         test: test.into(),
@@ -654,6 +761,14 @@ fn client_rows(runtime: &tokio::runtime::Runtime, kills: usize) -> Result<Vec<Ro
 pub fn client_only(kills: usize) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     print_and_judge(&client_rows(&runtime, kills)?)
+}
+
+/// Only the one relay's crash test on its embedded store and the faults planted in it (`cargo xtask reliability
+/// --embedded`).
+pub fn embedded_only(kills: usize) -> Result<()> {
+    let runtime = tokio::runtime::Runtime::new()?;
+    let (row, _) = runtime.block_on(crash_test(kills, Duration::from_secs(240), Mutation::None))?;
+    print_and_judge(&[row, crash_checker_catches_planted_faults(&runtime, false)?])
 }
 
 /// Only the two-node crash test on PostgreSQL (`cargo xtask reliability --two-nodes`).
@@ -787,7 +902,19 @@ mod tests {
         assert!(!caught(Mutation::AlterBytes, &row(0), &lost), "found, but as a loss: not the fault planted");
         assert!(!caught(Mutation::LoseLastCommits, &row(3), &lost), "no round failed");
         assert!(caught(Mutation::LoseLastCommits, &row(2), &lost));
-        assert!(!caught(Mutation::Invent, &row(0), &Counts { lost: 1, altered: 1, reverted: 1, invented: 0 }));
+        let every = Counts { lost: 1, altered: 1, reverted: 1, invented: 1, torn: 1, missing: 1, orphans: 1 };
+        assert_eq!(every.total(), 7, "every counter fails a round");
+        let invented = Counts { lost: 1, altered: 1, reverted: 1, ..Counts::default() };
+        assert!(!caught(Mutation::Invent, &row(0), &invented));
         assert!(caught(Mutation::Invent, &row(0), &Counts { invented: 1, ..Counts::default() }));
+        // The embedded store's files: a torn or missing file also fails its download (altered), which is not enough.
+        for (mutation, own) in [
+            (Mutation::TornFile, Counts { torn: 1, ..Counts::default() }),
+            (Mutation::MissingFile, Counts { missing: 1, ..Counts::default() }),
+            (Mutation::Orphan, Counts { orphans: 1, ..Counts::default() }),
+        ] {
+            assert!(caught(mutation, &row(0), &own), "{mutation:?}");
+            assert!(!caught(mutation, &row(0), &altered), "{mutation:?} found only as altered bytes");
+        }
     }
 }

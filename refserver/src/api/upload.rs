@@ -365,8 +365,8 @@ async fn accept_upload(
         subject: Default::default(),
         files: Vec::new(),
     };
-    let message = validated(state, message, files, digests).await?;
-    stored(state, message, entry).await
+    let inserted = validated_and_stored(state, message, entry, files, digests).await?;
+    stored(state, inserted).await
 }
 
 impl Attempt {
@@ -457,23 +457,26 @@ fn one_send_unit(names: &[Option<FileName>]) -> Result<String, ApiError> {
     Ok(names.iter().flatten().next().map(|name| name.serial.clone()).unwrap_or_default())
 }
 
-/// `message` with its files, subject and time, once the files pass validation (CPU work: off the async workers);
-/// nothing is stored unless they pass.
-async fn validated(
+/// `message` with its files, subject and time handed to the store once the files pass validation, both on the
+/// blocking pool: validating is CPU work, and storing may write and sync the files before it returns (the
+/// embedded store). Nothing is stored unless they pass; the answer is the store's, once the change is durable.
+async fn validated_and_stored(
     state: &AppState,
     message: NewMessage,
+    entry: AuditEntry,
     files: Vec<(String, Vec<u8>)>,
     digests: Vec<String>,
-) -> Result<NewMessage, ApiError> {
+) -> Result<Inserted, ApiError> {
     let accept_invalid = fault(state, |f| f.accept_invalid);
-    let validated = tokio::task::spawn_blocking(move || {
+    let store = Arc::clone(&state.store);
+    let stored = tokio::task::spawn_blocking(move || {
         let report = validate_files(files.iter().map(|(n, b)| (n.as_str(), b.as_slice())), &Options::default());
         if report.errors() > 0 && !accept_invalid {
             return Err((report.errors(), crate::checks::build(&report)));
         }
         let kinds = report.files.iter().map(|f| f.kind_code().map(String::from));
         let subject = crate::checks::subject_of(&report, &files);
-        Ok(NewMessage {
+        let message = NewMessage {
             created_at: now(),
             subject,
             files: files
@@ -482,21 +485,22 @@ async fn validated(
                 .map(|((name, bytes), (kind, sha256))| NewFile { sha256, name, kind, bytes })
                 .collect(),
             ..message
-        })
+        };
+        Ok(store.insert_message(message, entry))
     })
     .await
     .map_err(|_| ApiError::new(ErrorCode::Internal, "validation failed to run"))?;
-    validated.map_err(|(errors, report)| ApiError {
+    let stored = stored.map_err(|(errors, report)| ApiError {
         code: ErrorCode::ValidationFailed,
         message: format!("the files have {errors} error findings; nothing was stored"),
         report: Some(report),
-    })
+    })?;
+    Ok(stored.await?)
 }
 
-/// Stores the send and answers `201` with it (a replay under its key marked so); a reused key's other send is
-/// `409`.
-async fn stored(state: &Arc<AppState>, message: NewMessage, entry: AuditEntry) -> Result<Response<Body>, ApiError> {
-    let (stored, replayed) = match state.store.insert_message(message, entry).await? {
+/// Answers a stored send `201` (a replay under its key marked so); a reused key's other send is `409`.
+async fn stored(state: &Arc<AppState>, inserted: Inserted) -> Result<Response<Body>, ApiError> {
+    let (stored, replayed) = match inserted {
         Inserted::New(stored) => {
             state.arrivals.arrived(&stored.to);
             (stored, false)

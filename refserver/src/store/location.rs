@@ -22,8 +22,8 @@ pub enum StoreLocation {
 /// Who opens the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Opener {
-    /// The relay: the one process serving from it, which keeps a copy of recent messages of the embedded store
-    /// in memory.
+    /// The relay: the one process serving from it, which sweeps the embedded store's files folder when it opens it
+    /// and keeps a copy of recent messages in memory.
     Relay,
     /// A command-line tool or a test: changes it makes reach a relay on the same store.
     Tool,
@@ -42,7 +42,11 @@ impl StoreLocation {
             StoreLocation::Embedded { dir, max_bytes } => {
                 let store = SqliteStore::open_limited(dir, *max_bytes)?;
                 match opener {
-                    Opener::Relay => Arc::new(store.with_recent(RECENT_BYTES)),
+                    Opener::Relay => {
+                        // Before serving: files of sends a kill cut short go, rows without their file are reported.
+                        store.sweep()?;
+                        Arc::new(store.with_recent(RECENT_BYTES))
+                    }
                     Opener::Tool => Arc::new(store),
                 }
             }

@@ -68,6 +68,13 @@ pub enum StoreError {
     /// A message stored by a transaction was not found again in that transaction.
     #[error("message {id} vanished in the transaction that stored it")]
     Vanished { id: String },
+    /// A message's id could name something other than one file in the embedded store's files folder; nothing
+    /// is stored (the relay's ids are `m_` and hex).
+    #[error("message id {id:?} cannot name a file on disk")]
+    Unnameable { id: String },
+    /// A stored file on disk is not of the size its row records (torn or altered since it was stored).
+    #[error("{}: {found} bytes on disk, {recorded} stored", path.display())]
+    Damaged { path: std::path::PathBuf, recorded: i64, found: u64 },
     /// A [`Pending`] was polled again after it had answered.
     #[error("a change's answer was asked for after it was taken")]
     AnsweredTwice,
@@ -94,6 +101,8 @@ pub trait Store: Send + Sync {
     fn offices(&self, query: Option<&str>) -> Pending<Vec<Office>>;
     /// Stores a message with its audit entry. Under an idempotency key the (sender, key) used before, it stores
     /// nothing: the same request digest is a replay (audited as `replay`), another is a conflict ([`idempotency`]).
+    /// May block on the disk before it returns (the embedded store writes and syncs the files here, so that the
+    /// commit carries only their names, sizes and digests): async code calls it from a blocking task.
     fn insert_message(&self, message: NewMessage, audit: AuditEntry) -> Pending<Inserted>;
     fn message(&self, id: &str) -> Pending<Option<MessageMeta>>;
     fn list(
@@ -119,7 +128,8 @@ pub trait Store: Send + Sync {
         self.audit(entry)
     }
     fn audit_log(&self, office: Option<&str>, since: Option<&str>) -> Pending<Vec<AuditEntry>>;
-    /// Deletes messages created before `cutoff` (their bytes overwritten, not left in free space); returns how many.
+    /// Deletes messages created before `cutoff` (their bytes overwritten, not left in free space, files removed);
+    /// returns how many.
     fn purge_before(&self, cutoff: &str) -> Pending<usize>;
     /// Moves what the write-ahead log holds into the database and empties the log, so that no earlier copy of
     /// purged rows stays on disk there (run after a purge).
@@ -261,12 +271,14 @@ pub(crate) mod sql {
     pub const INSERT_MESSAGE: &str = "INSERT INTO messages (id, sender, recipient, serial, unit, status, created_at,
             idempotency_key, request_digest, user_name, insured_number, target_month)
          VALUES ($1, $2, $3, $4, $5, 'sent', $6, $7, $8, $9, $10, $11)";
+    /// PostgreSQL keeps the bytes in the database; the embedded store, beside it (`sqlite::files`).
     pub const INSERT_FILE: &str = "INSERT INTO files (message_id, position, name, kind, size, sha256, bytes)
          VALUES ($1, $2, $3, $4, $5, $6, $7)";
     pub const INSERT_AUDIT: &str =
         "INSERT INTO audit (at, office, action, message_id, detail) VALUES ($1, $2, $3, $4, $5)";
     pub const MESSAGE: &str = concat!(message_select!(), " WHERE id = $1");
     pub const FILES_OF: &str = "SELECT name, kind, size, sha256 FROM files WHERE message_id = $1 ORDER BY position";
+    /// PostgreSQL only, as [`INSERT_FILE`].
     pub const FILE_BYTES: &str = "SELECT bytes FROM files WHERE message_id = $1 AND name = $2";
     /// The exchange record's window: what `$1` sent or received, created in `[$2, $3)`, in commit order.
     pub const EXCHANGED: &str = concat!(

@@ -1,7 +1,8 @@
 //! The embedded [`Store`]: SQLite (bundled, WAL journal, `synchronous = FULL`), so a transaction that returns has
 //! been fsync'd and a message answered with `201` survives `kill -9`. Message files are stored exactly as
-//! received. The schema is versioned (`PRAGMA user_version`, [`MIGRATIONS`]); a database a newer relay migrated
-//! is refused.
+//! received, each in a file of its own beside the database ([`files`]), written and synced before the metadata
+//! naming it commits. The schema is versioned (`PRAGMA user_version`, [`MIGRATIONS`]); a database a newer relay
+//! migrated is refused.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -9,6 +10,9 @@ use std::sync::{mpsc, Arc, Mutex};
 
 use rusqlite::{params, Connection};
 
+pub mod files;
+
+use self::files::{Files, Purged, Space, Staged, Swept};
 use super::recent::Recent;
 use super::{
     audit_from, file_from, idempotency, message_from, migrations_to_run, office_from, replay_entry, sql, Idempotent,
@@ -75,6 +79,8 @@ fn execute(connection: &Connection, statement: &str, parameters: impl rusqlite::
 /// batch durable. Callers are answered only after that commit. Reads run on a small pool of separate connections,
 /// which WAL lets proceed while the writer commits.
 pub struct SqliteStore {
+    /// the files' bytes, beside the database
+    files: Arc<Files>,
     writes: Option<mpsc::Sender<WriteJob>>,
     writer: Option<std::thread::JoinHandle<()>>,
     checkpointer: Option<std::thread::JoinHandle<()>>,
@@ -125,7 +131,30 @@ CREATE INDEX IF NOT EXISTS audit_office ON audit(office, at);
     // Messages stored before show no 利用者 in the lists; their files still say it.
     "ALTER TABLE messages ADD COLUMN user_name TEXT; ALTER TABLE messages ADD COLUMN insured_number TEXT;
      ALTER TABLE messages ADD COLUMN target_month TEXT;",
+    // FILES_ON_DISK: the bytes live in files beside the database (`files::Files::move_out` wrote them out just
+    // before this step, in its transaction); the table keeps names, sizes and digests. secure_delete zeroes the
+    // pages that held the bytes.
+    "CREATE TABLE files_on_disk (
+        message_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE, position INTEGER NOT NULL,
+        name TEXT NOT NULL, kind TEXT, size INTEGER NOT NULL, sha256 TEXT NOT NULL,
+        PRIMARY KEY (message_id, name));
+     INSERT INTO files_on_disk (message_id, position, name, kind, size, sha256)
+        SELECT message_id, position, name, kind, size, sha256 FROM files;
+     DROP TABLE files;
+     ALTER TABLE files_on_disk RENAME TO files;",
 ];
+
+/// The step of [`MIGRATIONS`] that moves file bytes out of the database.
+const FILES_ON_DISK: usize = 3;
+
+/// A file's row as the embedded store writes it: no bytes (they are in [`files`]).
+const INSERT_FILE: &str = "INSERT INTO files (message_id, position, name, kind, size, sha256)
+     VALUES ($1, $2, $3, $4, $5, $6)";
+/// Where a file's bytes are: its position (its name on disk) and the size they must have.
+const FILE_PLACE: &str = "SELECT position, size FROM files WHERE message_id = $1 AND name = $2";
+/// The files a purge before `$1` removes.
+const PURGED_FILES: &str = "SELECT files.message_id, files.position, files.size FROM files
+     JOIN messages ON messages.id = files.message_id WHERE messages.created_at < $1";
 
 /// How the writer connection is set up (outside any transaction: the journal mode cannot change inside one).
 const PRAGMAS: &str = "
@@ -137,7 +166,7 @@ PRAGMA secure_delete = ON;
 ";
 
 /// Brings the schema up to [`MIGRATIONS`] in one transaction, or refuses a database a newer relay migrated.
-fn migrate(connection: &Connection) -> Result<()> {
+fn migrate(connection: &Connection, files: &Files) -> Result<()> {
     connection.execute_batch("BEGIN IMMEDIATE")?;
     let migrated = (|| {
         let found: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0))?;
@@ -150,6 +179,12 @@ fn migrate(connection: &Connection) -> Result<()> {
             found
         };
         for step in migrations_to_run(found, MIGRATIONS.len())? {
+            if step == FILES_ON_DISK {
+                let moved = files.move_out(connection)?;
+                if moved > 0 {
+                    tracing::info!(moved, "file bytes moved out of the database into files beside it");
+                }
+            }
             connection.execute_batch(MIGRATIONS[step])?;
         }
         connection.execute_batch(&format!("PRAGMA user_version = {}", MIGRATIONS.len()))?;
@@ -194,14 +229,13 @@ impl SqliteStore {
             connection.busy_timeout(std::time::Duration::from_secs(10))?;
             Ok(connection)
         };
+        let files = Arc::new(Files::open(dir, Space::new(max_bytes))?);
         let writer = connect()?;
         writer.execute_batch(PRAGMAS)?;
-        migrate(&writer)?;
-        if let Some(max_bytes) = max_bytes {
-            let page_size: u64 = writer.query_row("PRAGMA page_size", [], |row| row.get(0))?;
-            let pages = (max_bytes / page_size.max(1)).max(1);
-            writer.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))?;
-        }
+        migrate(&writer, &files)?;
+        files.count(&writer)?;
+        let page_size: u64 = writer.query_row("PRAGMA page_size", [], |row| row.get(0))?;
+        limit_database(&writer, files.space(), page_size)?;
         let readers = (0..READERS).map(|_| connect().map(Mutex::new)).collect::<Result<_>>()?;
         // The writer only appends to the WAL; copying it into the database (and that file's fsync) happens on a
         // thread of its own, so commits do not wait behind checkpoints. A commit is durable once the WAL is synced.
@@ -213,11 +247,13 @@ impl SqliteStore {
             .spawn(move || checkpoint_after_commits(&checkpoints, &ticks))
             .map_err(StoreError::Threads)?;
         let (writes, queue) = mpsc::channel();
+        let space = Arc::clone(files.space());
         let writer = std::thread::Builder::new()
             .name("store-writer".into())
-            .spawn(move || commit_batches(writer, queue, committed))
+            .spawn(move || commit_batches(writer, queue, committed, &space, page_size))
             .map_err(StoreError::Threads)?;
         Ok(SqliteStore {
+            files,
             writes: Some(writes),
             writer: Some(writer),
             checkpointer: Some(checkpointer),
@@ -225,6 +261,23 @@ impl SqliteStore {
             next_reader: AtomicUsize::new(0),
             recent: None,
         })
+    }
+
+    /// Removes the files no row names (sends a kill cut short before their commit) and reports rows whose file is
+    /// missing or of another size (logged, and returned). Only for the one process that serves from this store,
+    /// before it serves: another process's send between its files and its commit would look the same.
+    pub fn sweep(&self) -> Result<Swept> {
+        let swept = self.read_now(|c| self.files.sweep(c))?;
+        if swept.orphans > 0 {
+            tracing::info!(orphans = swept.orphans, "removed files of sends that never committed");
+        }
+        for (what, rows) in [("missing", &swept.missing), ("of another size than stored", &swept.damaged)] {
+            if !rows.is_empty() {
+                let first: Vec<&String> = rows.iter().take(20).collect();
+                tracing::error!(count = rows.len(), ?first, "stored files {what}: their downloads fail");
+            }
+        }
+        Ok(swept)
     }
 
     /// Keeps about `bytes` of the latest messages in memory for reads. Only for the one process that writes
@@ -237,17 +290,22 @@ impl SqliteStore {
     /// Runs a read on the calling thread, on a reader connection (a local file answers in microseconds: no
     /// thread hop); the answer is ready when this returns.
     fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Pending<T> {
+        Pending::ready(self.read_now(f))
+    }
+
+    /// [`SqliteStore::read`]'s answer itself.
+    fn read_now<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
         // Take the first idle reader; when all are busy, wait for the one this call was dealt.
         for offset in 0..self.readers.len() {
             if let Ok(connection) = self.readers[(start + offset) % self.readers.len()].try_lock() {
-                return Pending::ready(f(&connection));
+                return f(&connection);
             }
         }
-        Pending::ready(match self.readers[start % self.readers.len()].lock() {
+        match self.readers[start % self.readers.len()].lock() {
             Ok(connection) => f(&connection),
             Err(_) => Err(StoreError::Poisoned),
-        })
+        }
     }
 
     /// Queues `f` for the next batch; the returned [`Pending`] resolves once that batch is durable.
@@ -263,20 +321,29 @@ impl SqliteStore {
         then: impl FnOnce(&Recent, &T) + Send + 'static,
     ) -> Pending<T> {
         let recent = self.recent.clone();
+        self.write_finishing(f, move |result| {
+            if let (Ok(value), Some(recent)) = (result, &recent) {
+                then(recent, value);
+            }
+        })
+    }
+
+    /// Like [`SqliteStore::write`]; `finish` sees how the write ended (committed or not) before its caller does.
+    fn write_finishing<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
+        finish: impl FnOnce(&Result<T>) + Send + 'static,
+    ) -> Pending<T> {
         let (reply, answer) = tokio::sync::oneshot::channel::<Result<T>>();
         let job: WriteJob = Box::new(move |connection| {
             let outcome = in_savepoint(connection, f);
             Box::new(move |committed| {
                 let result = match (outcome, committed) {
-                    (Ok(value), Ok(())) => {
-                        if let Some(recent) = &recent {
-                            then(recent, &value);
-                        }
-                        Ok(value)
-                    }
+                    (Ok(value), Ok(())) => Ok(value),
                     (Ok(_), Err(error)) => Err(commit_failed(error)),
                     (Err(error), _) => Err(error),
                 };
+                finish(&result);
                 let _ = reply.send(result);
             })
         });
@@ -331,11 +398,31 @@ fn in_savepoint<T>(connection: &Connection, f: impl FnOnce(&Connection) -> Resul
     }
 }
 
-fn commit_batches(connection: Connection, queue: mpsc::Receiver<WriteJob>, checkpoint_due: mpsc::SyncSender<()>) {
+/// Under a size limit, lets the database grow only into what the files leave of it, and notes its size for the
+/// next send's reservation ([`Space`]).
+fn limit_database(connection: &Connection, space: &Space, page_size: u64) -> rusqlite::Result<()> {
+    if let Some(pages) = space.database_pages(page_size) {
+        connection.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))?;
+        let used: u64 = connection.query_row("PRAGMA page_count", [], |row| row.get(0))?;
+        space.set_database(used * page_size);
+    }
+    Ok(())
+}
+
+fn commit_batches(
+    connection: Connection,
+    queue: mpsc::Receiver<WriteJob>,
+    checkpoint_due: mpsc::SyncSender<()>,
+    space: &Space,
+    page_size: u64,
+) {
     while let Ok(first) = queue.recv() {
         let mut jobs = vec![first];
         jobs.extend(queue.try_iter().take(MAX_BATCH - 1));
         let mut waiting: Vec<Completion> = Vec::with_capacity(jobs.len());
+        if let Err(error) = limit_database(&connection, space, page_size) {
+            tracing::warn!(%error, "cannot bring the database's size limit up to date");
+        }
         let mut begun = connection.execute_batch("BEGIN IMMEDIATE");
         for job in jobs {
             if let Err(error) = &begun {
@@ -429,17 +516,29 @@ impl Store for SqliteStore {
         self.read(|c| all(c, OFFICES, [query.unwrap_or("")], office_from))
     }
 
-    fn insert_message(&self, message: NewMessage, audit: AuditEntry) -> Pending<Inserted> {
-        let files: Vec<(String, Vec<u8>)> = match self.recent {
-            Some(_) => message.files.iter().map(|f| (f.name.clone(), f.bytes.clone())).collect(),
-            None => Vec::new(),
+    /// The files are written and synced here, on the caller's thread (the relay's request's blocking task), before
+    /// the metadata is queued: the writer commits names, sizes and digests only, and sends' files are written side
+    /// by side instead of one after another on the writer thread.
+    fn insert_message(&self, mut message: NewMessage, audit: AuditEntry) -> Pending<Inserted> {
+        let staged = match self.files.stage(&message.id, &message.files) {
+            Ok(staged) => staged,
+            Err(error) => return Pending::ready(Err(error)),
         };
-        let remember = move |recent: &Recent, inserted: &Inserted| {
-            if let Inserted::New(stored) = inserted {
-                recent.put(stored.clone(), files);
+        // The bytes are on disk: the writer needs none of them, the copy of recent messages takes them.
+        let files: Vec<(String, Vec<u8>)> =
+            message.files.iter_mut().map(|f| (f.name.clone(), std::mem::take(&mut f.bytes))).collect();
+        let sizes: Vec<i64> = files.iter().map(|(_, bytes)| bytes.len() as i64).collect();
+        let recent = self.recent.clone();
+        // Before the caller hears of it: a new message's files stay, any other outcome's are removed.
+        let finish = move |result: &Result<Inserted>| {
+            if let Ok(Inserted::New(stored)) = result {
+                Staged::keep(staged);
+                if let Some(recent) = &recent {
+                    recent.put(stored.clone(), files);
+                }
             }
         };
-        self.write_then(
+        self.write_finishing(
             move |c| {
                 if let Some(key) = &message.idempotency_key {
                     let earlier = first(c, sql::EARLIER_SEND, params![message.from, key], |row| {
@@ -474,19 +573,14 @@ impl Store for SqliteStore {
                         subject.target_month
                     ],
                 )?;
-                for (position, file) in message.files.iter().enumerate() {
-                    let (position, size) = (position as i64, file.bytes.len() as i64);
-                    execute(
-                        c,
-                        sql::INSERT_FILE,
-                        params![message.id, position, file.name, file.kind, size, file.sha256, file.bytes],
-                    )?;
+                for ((position, file), size) in (0i64..).zip(&message.files).zip(sizes) {
+                    execute(c, INSERT_FILE, params![message.id, position, file.name, file.kind, size, file.sha256])?;
                 }
                 insert_audit(c, &audit)?;
                 let stored = load_message(c, &message.id)?;
                 stored.map(Inserted::New).ok_or(StoreError::Vanished { id: message.id })
             },
-            remember,
+            finish,
         )
     }
 
@@ -533,7 +627,12 @@ impl Store for SqliteStore {
         if let Some(bytes) = self.recent.as_ref().and_then(|recent| recent.file(id, name)) {
             return Pending::ready(Ok(Some(bytes)));
         }
-        self.read(|c| first(c, sql::FILE_BYTES, [id, name], |row| row.bytes(0)))
+        let place = self.read_now(|c| first(c, FILE_PLACE, [id, name], |row| Ok((row.integer(0)?, row.integer(1)?))));
+        Pending::ready(match place {
+            Ok(Some((position, size))) => self.files.read(id, position, size).map(Some),
+            Ok(None) => Ok(None),
+            Err(error) => Err(error),
+        })
     }
 
     fn mark_downloaded(&self, id: &str, at: &str, audit: AuditEntry) -> Pending<()> {
@@ -561,18 +660,20 @@ impl Store for SqliteStore {
         self.write(move |c| insert_audit(c, &entry))
     }
 
-    /// Left out once the database fills more than three quarters of its limit (`--max-store-mb`): the last
-    /// quarter is kept for offices, so noise from outside can never make a send fail for lack of space.
+    /// Left out once the database and the files fill more than three quarters of the limit (`--max-store-mb`):
+    /// the last quarter is kept for offices, so noise from outside can never make a send fail for lack of space.
     fn audit_unauthenticated(&self, entry: &AuditEntry) -> Pending<()> {
         let entry = entry.clone();
+        let space = Arc::clone(self.files.space());
         self.write(move |c| {
-            let (used, limit): (u64, u64) = c.query_row(
-                "SELECT (SELECT page_count FROM pragma_page_count()) - (SELECT freelist_count FROM pragma_freelist_count()),
-                        (SELECT max_page_count FROM pragma_max_page_count())",
+            let Some(limit) = space.limit() else { return insert_audit(c, &entry) };
+            let database: u64 = c.query_row(
+                "SELECT ((SELECT page_count FROM pragma_page_count()) - (SELECT freelist_count FROM pragma_freelist_count()))
+                        * (SELECT page_size FROM pragma_page_size())",
                 [],
-                |row| Ok((row.get(0)?, row.get(1)?)),
+                |row| row.get(0),
             )?;
-            if used > limit - limit / 4 {
+            if database + space.files() > limit - limit / 4 {
                 tracing::warn!(detail = ?entry.detail, "store three quarters full: a refused handshake is only logged");
                 return Ok(());
             }
@@ -584,9 +685,32 @@ impl Store for SqliteStore {
         self.read(|c| all(c, sql::AUDIT_LOG, params![office, since], audit_from))
     }
 
+    /// The rows go in one commit; their files are overwritten and removed after it (a kill in between leaves
+    /// files no row names, which the next start-up removes), on a thread of their own: a large purge takes a while.
     fn purge_before(&self, cutoff: &str) -> Pending<usize> {
         let cutoff = cutoff.to_string();
-        self.write_then(move |c| execute(c, sql::PURGE, [cutoff]), |recent, _| recent.clear())
+        let purged = self.write_then(
+            move |c| {
+                let files: Vec<Purged> =
+                    all(c, PURGED_FILES, [&cutoff], |row| Ok((row.text(0)?, row.integer(1)?, row.integer(2)?)))?;
+                Ok((execute(c, sql::PURGE, [&cutoff])?, files))
+            },
+            |recent, _| recent.clear(),
+        );
+        let files = Arc::clone(&self.files);
+        Pending::chained(async move {
+            let (count, removed) = purged.await?;
+            let (done, finished) = tokio::sync::oneshot::channel();
+            std::thread::Builder::new()
+                .name("store-purge".into())
+                .spawn(move || {
+                    files.remove(&removed);
+                    let _ = done.send(());
+                })
+                .map_err(StoreError::Threads)?;
+            finished.await.map_err(|_| StoreError::Panicked { during: "removing purged files" })?;
+            Ok(count)
+        })
     }
 
     fn compact(&self) -> Pending<()> {
@@ -614,6 +738,6 @@ mod tests {
         connection.execute_batch("PRAGMA user_version = 99").unwrap();
         drop(connection);
         let refused = SqliteStore::open(dir.path()).err().map(|error| error.to_string()).unwrap_or_default();
-        assert!(refused.contains("version 99, newer than this relay knows (3)"), "{refused}");
+        assert!(refused.contains("version 99, newer than this relay knows (4)"), "{refused}");
     }
 }
