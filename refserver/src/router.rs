@@ -120,16 +120,21 @@ async fn dispatch(
     let decoded: Vec<String> = path.trim_matches('/').split('/').map(percent_decode).collect();
     let segments: Vec<&str> = decoded.iter().map(String::as_str).collect();
     let method = request.method().clone();
-    // A certificate of an office that is not (or no longer) registered reaches nothing but the health check.
-    let registered = if segments == ["healthz"] { Ok(()) } else { registered_office(state, me).await.map(|_| ()) };
+    let route = Route::of(method.as_str(), &segments);
+    if matches!(route, Ok(Route::Healthz)) {
+        return Ok(health());
+    }
+    // A certificate of an office that is not (or no longer) registered reaches nothing but the health check. The
+    // registry entry is read once here, for this request, and handed to whatever needs it.
+    let registered = registered_office(state, me).await;
     if crate::web::is_page(&segments) {
         return match registered {
-            Ok(()) => Ok(crate::web::serve(state, me, &method, &segments, request.uri().query()).await),
+            Ok(office) => Ok(crate::web::serve(state, me, &office, &method, &segments, request.uri().query()).await),
             Err(error) => Ok(crate::web::error_page(&error)),
         };
     }
-    registered?;
-    let route = match Route::of(method.as_str(), &segments) {
+    let office = registered?;
+    let route = match route {
         Ok(route) => route,
         Err(true) => {
             return Err(ApiError::new(ErrorCode::MethodNotAllowed, format!("{method} is not allowed on {path}")))
@@ -139,15 +144,15 @@ async fn dispatch(
     guard::same_site(state, route, &request)?;
     let id = segments.get(2).copied().unwrap_or("");
     match route {
-        Route::Healthz => Ok(json_response(StatusCode::OK, &to_json(&Health { status: "ok".into() }))),
+        Route::Healthz => Ok(health()),
         Route::Metrics => {
             guard::operator(state, connection.peer)?;
             metrics(state).await
         }
-        Route::Me => whoami(state, me).await,
+        Route::Me => Ok(whoami(office)),
         Route::Offices => directory(state, &request).await,
         Route::Validate => dry_run(state, me, request).await,
-        Route::Send => send(state, me, request).await,
+        Route::Send => send(state, me, &office, request).await,
         Route::Inbox => mailbox(state, me, &request, Mailbox::Inbox).await,
         Route::Outbox => mailbox(state, me, &request, Mailbox::Outbox).await,
         Route::Message => {
@@ -157,8 +162,13 @@ async fn dispatch(
         Route::Download => download(state, me, id, segments.get(4).copied().unwrap_or("")).await,
         Route::Ack => acknowledge(state, me, id).await,
         Route::Anonymised => anonymised(state, me, id).await,
-        Route::Evidence => evidence(state, me, &request).await,
+        Route::Evidence => evidence(state, &office, &request).await,
     }
+}
+
+/// The health check's answer: the one route open to a certificate whose office is not registered.
+fn health() -> Response<Body> {
+    json_response(StatusCode::OK, &to_json(&Health { status: "ok".into() }))
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use protocol::ErrorCode;
 
 use crate::checks::shown;
-use crate::model::{AuditEntry, MessageMeta};
+use crate::model::{AuditEntry, MessageMeta, Office};
 
 use super::http::{param, ApiError};
 use super::state::{fault, AppState};
@@ -51,7 +51,7 @@ pub(crate) async fn audit(
 }
 
 /// The caller's directory entry; `403 unknown_office` when its certificate names no registered office.
-pub(crate) async fn registered_office(state: &AppState, me: &str) -> Result<crate::model::Office, ApiError> {
+pub(crate) async fn registered_office(state: &AppState, me: &str) -> Result<Office, ApiError> {
     state
         .store
         .office(me)
@@ -79,19 +79,18 @@ pub(crate) fn visible(
 /// The caller's exchange record for the period `from`..`to` of the query, audited as read (`how`: the form).
 pub(crate) async fn evidence_record(
     state: &Arc<AppState>,
-    me: &Arc<str>,
+    office: &Office,
     params: &[(String, String)],
     how: &str,
-) -> Result<(crate::model::Office, protocol::EvidenceRecord), ApiError> {
+) -> Result<protocol::EvidenceRecord, ApiError> {
     use crate::evidence::{self, EvidenceError, Period};
     let period = Period::parse(param(params, "from"), param(params, "to"))
         .map_err(|error| ApiError::new(ErrorCode::BadRequest, error.to_string()))?;
-    let office = registered_office(state, me).await?;
     let record =
-        evidence::build(&*state.store, &office, period, &now(), &state.signer).await.map_err(|error| match error {
+        evidence::build(&*state.store, office, period, &now(), &state.signer).await.map_err(|error| match error {
             EvidenceError::Store(error) => ApiError::from(error),
             other => ApiError::new(ErrorCode::Internal, other.to_string()),
         })?;
-    audit(state, me, "evidence", None, Some(format!("{} {} {how}", record.from, record.to))).await;
-    Ok((office, record))
+    audit(state, &office.number, "evidence", None, Some(format!("{} {} {how}", record.from, record.to))).await;
+    Ok(record)
 }

@@ -8,9 +8,9 @@ use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::{Request, Response, StatusCode};
 
-use super::access::registered_office;
 use super::http::{json_response, param, query, to_json, ApiError, Body};
 use super::state::{fault, AppState};
+use crate::model::Office;
 
 pub(crate) async fn metrics(state: &Arc<AppState>) -> Result<Response<Body>, ApiError> {
     // A read answers through a `Pending` like a write (SQLite's on the calling thread, PostgreSQL's on the
@@ -32,9 +32,8 @@ pub(crate) async fn directory(state: &Arc<AppState>, request: &Request<Incoming>
 }
 
 /// The caller's own directory entry: who the certificate says it is.
-pub(crate) async fn whoami(state: &Arc<AppState>, me: &Arc<str>) -> Result<Response<Body>, ApiError> {
-    let office = registered_office(state, me).await?;
-    Ok(json_response(
+pub(crate) fn whoami(office: Office) -> Response<Body> {
+    json_response(
         StatusCode::OK,
         &to_json(&protocol::Me {
             number: office.number,
@@ -42,5 +41,5 @@ pub(crate) async fn whoami(state: &Arc<AppState>, me: &Arc<str>) -> Result<Respo
             kinds: office.kinds,
             licence_until: office.licence_until,
         }),
-    ))
+    )
 }

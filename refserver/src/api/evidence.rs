@@ -1,6 +1,7 @@
 //! The exchange record (送受信記録) endpoint: built, signed and served as JSON, CSV or a zip of both with their
 //! signatures.
 
+use crate::model::Office;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -20,7 +21,7 @@ use super::state::AppState;
 /// header (base64 of DER); `zip` bundles the CSV, the JSON and each one's `.sig` for an office to keep.
 pub(crate) async fn evidence(
     state: &Arc<AppState>,
-    me: &Arc<str>,
+    office: &Office,
     request: &Request<Incoming>,
 ) -> Result<Response<Body>, ApiError> {
     use crate::evidence;
@@ -29,7 +30,7 @@ pub(crate) async fn evidence(
     if !matches!(format.as_str(), "json" | "csv" | "zip") {
         return Err(ApiError::new(ErrorCode::BadRequest, "format must be json, csv or zip"));
     }
-    let (office, record) = evidence_record(state, me, &params, &format).await?;
+    let record = evidence_record(state, office, &params, &format).await?;
     let sign =
         |bytes: &[u8]| state.signer.sign(bytes).map_err(|error| ApiError::new(ErrorCode::Internal, error.to_string()));
     let stem = format!("送受信記録_{}_{}_{}", office.number, record.from, record.to);

@@ -20,7 +20,7 @@ use protocol::ErrorCode;
 use crate::checks::shown;
 use crate::model::{AuditEntry, Inserted, NewFile, NewMessage, Office};
 
-use super::access::{audit, audit_entry, registered_office};
+use super::access::{audit, audit_entry};
 use super::http::{is_image_name, json_response, to_json, ApiError, Body};
 use super::state::{configured_fault, error_answer, fault, kib, ApiConfig, AppState};
 use crate::clock::{now, today};
@@ -248,13 +248,14 @@ fn multipart_error(error: multer::Error, too_large: &dyn Fn() -> ApiError) -> Ap
 pub(crate) async fn send(
     state: &Arc<AppState>,
     me: &Arc<str>,
+    sender: &Office,
     request: Request<Incoming>,
 ) -> Result<Response<Body>, ApiError> {
     let mut attempt = Attempt::default();
     let result = match idempotency_key(&request) {
         Ok(key) => {
             let key = key.filter(|_| !fault(state, |f| f.ignore_idempotency));
-            accept_upload(state, me, request, key, &mut attempt).await
+            accept_upload(state, me, sender, request, key, &mut attempt).await
         }
         Err(error) => Err(error),
     };
@@ -320,11 +321,12 @@ fn idempotency_key(request: &Request<Incoming>) -> Result<Option<String>, ApiErr
 async fn accept_upload(
     state: &Arc<AppState>,
     me: &Arc<str>,
+    sender: &Office,
     request: Request<Incoming>,
     idempotency_key: Option<String>,
     attempt: &mut Attempt,
 ) -> Result<Response<Body>, ApiError> {
-    let sender = licensed_sender(state, me).await?;
+    licensed(state, sender)?;
     let (Upload { to, files }, _permit) = read_upload(state, me, request).await?;
     let digests = attempt.note(&to, &files);
     state.metrics.add_received_bytes(files.iter().map(|(_, b)| b.len()).sum());
@@ -342,7 +344,7 @@ async fn accept_upload(
     let Some(recipient) = state.store.office(&to).await? else {
         return Err(ApiError::new(ErrorCode::UnknownRecipient, format!("no registered office {}", to)));
     };
-    check_addresses(state, &sender, &recipient, &names)?;
+    check_addresses(state, sender, &recipient, &names)?;
     check_images(&files)?;
     let serial = one_send_unit(&names)?;
     let request_digest = if fault(state, |f| f.replay_conflicts) {
@@ -380,9 +382,9 @@ impl Attempt {
     }
 }
 
-/// The sender's registry entry, if its licence still allows sending.
-async fn licensed_sender(state: &Arc<AppState>, me: &str) -> Result<Office, ApiError> {
-    let sender = registered_office(state, me).await?;
+/// Whether the sender's licence still allows sending.
+fn licensed(state: &AppState, sender: &Office) -> Result<(), ApiError> {
+    let me = &sender.number;
     if fault(state, |f| f.refuse_sends) {
         return Err(ApiError::new(ErrorCode::Internal, "sends are refused (planted fault)"));
     }
@@ -395,7 +397,7 @@ async fn licensed_sender(state: &Arc<AppState>, me: &str) -> Result<Office, ApiE
             ),
         ));
     }
-    Ok(sender)
+    Ok(())
 }
 
 /// One office number may hold several services (S1 更新履歴 4.0 「複数サービス提供事業所への対応」): it may send to

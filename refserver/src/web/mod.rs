@@ -3,6 +3,7 @@
 //! `/preview/{id}/{name}` shows a received file as its standard form, rendered here by the `forms` crate. The
 //! assets are compiled into the binary, and the Content-Security-Policy allows nothing from elsewhere.
 
+use crate::model::Office;
 use protocol::ErrorCode;
 use std::sync::Arc;
 
@@ -30,6 +31,7 @@ pub fn is_page(segments: &[&str]) -> bool {
 pub async fn serve(
     state: &Arc<AppState>,
     me: &Arc<str>,
+    office: &Office,
     method: &Method,
     segments: &[&str],
     query: Option<&str>,
@@ -43,7 +45,7 @@ pub async fn serve(
             Ok(respond(StatusCode::OK, "text/css; charset=utf-8", app_css().into()))
         }
         (&Method::GET, ["preview", id, name]) => preview_page(state, me, id, name).await,
-        (&Method::GET, ["evidence"]) => evidence_page(state, me, query).await,
+        (&Method::GET, ["evidence"]) => evidence_page(state, office, query).await,
         _ => Err(ApiError::new(ErrorCode::NotFound, "このページはありません / no such page")),
     };
     result.unwrap_or_else(|error| error_page(&error))
@@ -152,9 +154,13 @@ async fn preview_page(state: &Arc<AppState>, me: &Arc<str>, id: &str, name: &str
 
 /// The office's exchange record for a period as a page to print on A4 (「送受信記録を印刷」), in Japanese with
 /// English beside it. The signed forms (CSV, JSON) are a link away; the page says how to check them.
-async fn evidence_page(state: &Arc<AppState>, me: &Arc<str>, query: Option<&str>) -> Result<Response<Body>, ApiError> {
+async fn evidence_page(
+    state: &Arc<AppState>,
+    office: &Office,
+    query: Option<&str>,
+) -> Result<Response<Body>, ApiError> {
     let params = api::http::query_pairs(query);
-    let (office, record) = api::access::evidence_record(state, me, &params, "page").await?;
+    let record = api::access::evidence_record(state, office, &params, "page").await?;
     let shown = |time: &str| time.replacen('T', " ", 1).trim_end_matches("+09:00").to_string();
     let optional = |time: &Option<String>| time.as_deref().map(shown).unwrap_or_else(|| "—".into());
     let mut rows = String::new();
