@@ -214,8 +214,12 @@ impl Table {
 
     /// Every field of a row, in order.
     pub fn row_fields(&self, row: usize) -> impl Iterator<Item = FieldRef<'_>> {
+        self.row_metas(row).iter().map(|meta| self.field_ref(*meta))
+    }
+
+    fn row_metas(&self, row: usize) -> &[FieldMeta] {
         let (first, count) = self.rows.get(row).map_or((0, 0), |r| (r.first_field, r.fields));
-        self.fields.get(first..first + count).unwrap_or(&[]).iter().map(|meta| self.field_ref(*meta))
+        self.fields.get(first..first + count).unwrap_or(&[])
     }
 
     /// The value at `row`, `column` (0-based); empty when the row is shorter.
@@ -351,6 +355,8 @@ pub struct Retained {
     records: usize,
     /// per column of the kind: its runs, or `None` when no rule reads it
     columns: Vec<Option<Runs>>,
+    /// the columns that have runs, in order: what a record's fields are looked up for
+    kept: Vec<usize>,
     /// (first row, its line) of each stretch of rows on consecutive lines
     lines: Vec<(u32, u32)>,
     /// (row, column, line) of kept fields that start on a later line than their row (after a quoted line break)
@@ -390,7 +396,11 @@ impl Runs {
 impl Retained {
     /// Nothing yet, keeping the columns of a kind marked in `kept`.
     pub fn new(kept: &[bool]) -> Retained {
-        Retained { columns: kept.iter().map(|&kept| kept.then(Runs::default)).collect(), ..Retained::default() }
+        Retained {
+            columns: kept.iter().map(|&kept| kept.then(Runs::default)).collect(),
+            kept: kept.iter().enumerate().filter(|(_, &kept)| kept).map(|(column, _)| column).collect(),
+            ..Retained::default()
+        }
     }
 
     /// Appends the records of one piece (a [`Document::whole`] of it).
@@ -402,9 +412,10 @@ impl Retained {
             if self.lines.last().is_none_or(|&(first, first_line)| first_line.saturating_add(index - first) != line) {
                 self.lines.push((index, line));
             }
-            for (column, runs) in self.columns.iter_mut().enumerate() {
-                let Some(runs) = runs else { continue };
-                let field = table.field(row, column);
+            let metas = table.row_metas(row);
+            for &column in &self.kept {
+                let Some(Some(runs)) = self.columns.get_mut(column) else { continue };
+                let field = metas.get(column).map(|meta| table.field_ref(*meta));
                 runs.push(index, field.map_or("", |field| field.value));
                 if let Some(field) = field.filter(|field| field.line != line) {
                     self.field_lines.push((index, u32::try_from(column).unwrap_or(u32::MAX), field.line));

@@ -1,6 +1,6 @@
 //! What each level of rule sees.
 
-use std::cell::{OnceCell, RefCell};
+use std::cell::{Cell, OnceCell};
 
 use crate::billing::{annexes, Annexes};
 use crate::codec::chars::{odd_characters, CharClass, OddCharacter};
@@ -84,11 +84,32 @@ pub struct RecordCtx<'a> {
 }
 
 /// Item id → column for one document, keyed by where the id string is: rules ask with string literals, so after
-/// the first record a lookup compares two integers with each of the few ids the record rules use, instead of
-/// hashing and comparing the name. A different pointer for an equal name only costs a miss; the answer comes
-/// from the kind either way.
-#[derive(Default)]
-pub struct ColumnCache(RefCell<Vec<(usize, usize, Option<usize>)>>);
+/// the first record a lookup is one slot of a small direct-mapped table picked by the literal's address, instead
+/// of hashing and comparing the name on every record. A different pointer for an equal name, or two literals
+/// sharing a slot, only cost a miss; the answer comes from the kind either way.
+pub struct ColumnCache(Box<[Cell<CachedColumn>; COLUMN_CACHE_SLOTS]>);
+
+/// Slots of [`ColumnCache`]: several times the ids all record rules of a kind read, so literals rarely share one.
+const COLUMN_CACHE_SLOTS: usize = 256;
+
+/// (address, length) of an id literal and its column; address 0 marks an empty slot.
+#[derive(Clone, Copy, Default)]
+struct CachedColumn {
+    address: usize,
+    len: usize,
+    column: Option<usize>,
+}
+
+/// The slot of an id literal at `address`.
+fn column_slot(address: usize) -> usize {
+    (address ^ (address >> 8)) % COLUMN_CACHE_SLOTS
+}
+
+impl Default for ColumnCache {
+    fn default() -> ColumnCache {
+        ColumnCache(Box::new(std::array::from_fn(|_| Cell::new(CachedColumn::default()))))
+    }
+}
 
 impl RecordCtx<'_> {
     /// Whether the item holds one of the special values the spec data allows in place of its shape (the 000000 /
@@ -109,13 +130,16 @@ impl RecordCtx<'_> {
     }
 
     fn column(&self, id: &str) -> Option<usize> {
-        let key = (id.as_ptr() as usize, id.len());
-        let cached = self.columns.0.borrow().iter().find(|(ptr, len, _)| (*ptr, *len) == key).map(|entry| entry.2);
-        cached.unwrap_or_else(|| {
-            let column = self.doc.column(id);
-            self.columns.0.borrow_mut().push((key.0, key.1, column));
-            column
-        })
+        let (address, len) = (id.as_ptr() as usize, id.len());
+        // Literals are laid out byte by byte: the low bits beyond alignment tell neighbours apart.
+        let slot = &self.columns.0[column_slot(address)];
+        let cached = slot.get();
+        if cached.address == address && cached.len == len {
+            return cached.column;
+        }
+        let column = self.doc.column(id);
+        slot.set(CachedColumn { address, len, column });
+        column
     }
 
     pub fn line(&self) -> u32 {
@@ -217,5 +241,36 @@ impl<'a> SetCtx<'a> {
     /// The kinds present, from the file names.
     pub fn kinds(&self) -> Vec<&'a str> {
         self.files.iter().filter_map(|file| file.name_kind()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::Table;
+
+    /// Two ids whose literals share a slot take turns in it: each lookup must still answer its own id's column.
+    #[test]
+    fn ids_sharing_a_cache_slot_each_find_their_own_column() {
+        let kind = crate::spec::spec().kinds.iter().find(|kind| kind.code == "UPPLAN");
+        let Some(kind) = kind else { panic!("the spec has 第6表") };
+        let (first, second) = (kind.items[1].id.as_str(), kind.items[5].id.as_str());
+        // One buffer holding both ids, the second placed where its address falls into the first one's slot.
+        let mut buffer = String::with_capacity(4096 + second.len());
+        buffer.push_str(first);
+        let base = buffer.as_ptr() as usize;
+        let gap = (first.len()..4096).find(|&at| column_slot(base + at) == column_slot(base)).unwrap_or(0);
+        buffer.extend(std::iter::repeat_n(' ', gap - first.len()));
+        buffer.push_str(second);
+        let (a, b) = (&buffer[..first.len()], &buffer[gap..]);
+        assert_eq!(column_slot(a.as_ptr() as usize), column_slot(b.as_ptr() as usize), "the two ids share a slot");
+        let line = vec!["x"; kind.items.len()].join(",");
+        let doc = Document::whole(kind, Table::parse(line).0, vec![false]);
+        let columns = ColumnCache::default();
+        let ctx = RecordCtx { doc: &doc, row: 0, columns: &columns };
+        for _ in 0..3 {
+            assert_eq!(ctx.column(a), Some(1));
+            assert_eq!(ctx.column(b), Some(5));
+        }
     }
 }
