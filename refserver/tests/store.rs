@@ -457,3 +457,60 @@ fn the_sqlite_store_limit_counts_the_files() {
     store.purge_before("2999-01-01T00:00:00Z").wait().unwrap();
     assert!(store.insert_message(big(stored), audit(A, "send", None)).wait().is_ok(), "the purge made room");
 }
+
+/// The relay's round trips to PostgreSQL per request (`careplan_store_round_trips_total` before and after each,
+/// less what reading `/metrics` costs itself), with the cache warm: every request kind of an exchange is held to
+/// its count, so a store call added on the way fails here.
+#[tokio::test]
+async fn each_request_on_postgresql_takes_its_round_trips_and_no_more() {
+    let Some(cluster) = common::postgres() else { return };
+    let url = cluster.database("round_trips").unwrap();
+    let relay = common::Relay::start_with(|config| {
+        let postgres = StoreLocation::Postgres { url: url.clone() };
+        refserver::store::copy_offices(&config.store, &postgres).unwrap();
+        config.store = postgres;
+    })
+    .await;
+    let metrics = relay.url("/metrics");
+    let trips = || async {
+        let text = relay.client(A).get(&metrics).send().await.unwrap().text().await.unwrap();
+        let line = text.lines().find_map(|l| l.strip_prefix("careplan_store_round_trips_total ")).unwrap();
+        line.parse::<u64>().unwrap()
+    };
+    let files = common::plan_unit();
+    let mut counted = std::collections::BTreeMap::new();
+    // The first rounds warm the cache and each connection's statements; the last is counted.
+    for round in 0..12 {
+        let first = trips().await;
+        let own = trips().await - first;
+        let mut count = |name: &'static str, before: u64, after: u64| {
+            if round == 11 {
+                counted.insert(name, after - before - own);
+            }
+        };
+        let before = trips().await;
+        let (status, sent) = relay.send(A, B, &files, None).await;
+        assert_eq!(status, reqwest::StatusCode::CREATED, "{sent}");
+        count("send", before, trips().await);
+        let id = sent["id"].as_str().unwrap().to_string();
+        let before = trips().await;
+        let (_, inbox) = relay.get(B, "/v1/inbox?status=sent&order=asc&limit=20").await;
+        count("inbox", before, trips().await);
+        assert_eq!(inbox["messages"][0]["id"].as_str(), Some(id.as_str()), "{inbox}");
+        let before = trips().await;
+        let (status, _) = relay.get(B, &format!("/v1/messages/{id}")).await;
+        assert_eq!(status, reqwest::StatusCode::OK);
+        count("message", before, trips().await);
+        let before = trips().await;
+        let download = relay.url(&format!("/v1/messages/{id}/files/{}", files[0].0));
+        let bytes = relay.client(B).get(download).send().await.unwrap().bytes().await.unwrap();
+        assert_eq!(bytes.as_ref(), files[0].1.as_slice());
+        count("download", before, trips().await);
+        let before = trips().await;
+        let ack = relay.client(B).post(relay.url(&format!("/v1/messages/{id}/ack"))).send().await.unwrap();
+        assert_eq!(ack.status(), reqwest::StatusCode::OK);
+        count("ack", before, trips().await);
+    }
+    eprintln!("round trips per request: {counted:?} ({} files a send)", files.len());
+    relay.stop().await;
+}

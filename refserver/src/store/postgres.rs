@@ -14,7 +14,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use tokio::sync::{Mutex, OwnedMutexGuard};
@@ -85,6 +85,7 @@ pub struct PgStore {
     readers: Arc<[Arc<Connection>]>,
     next: AtomicUsize,
     target: Arc<Target>,
+    trips: Arc<AtomicU64>,
 }
 
 impl PgStore {
@@ -130,10 +131,15 @@ impl PgStore {
                 return Err(error);
             }
         };
-        let mut connections = clients.into_iter().map(|client| Connection { client, statements: Default::default() });
+        let trips = Arc::new(AtomicU64::new(0));
+        let mut connections = clients.into_iter().map(|client| Connection {
+            client,
+            statements: Default::default(),
+            trips: Arc::clone(&trips),
+        });
         let writers = connections.by_ref().take(WRITERS).map(|c| Arc::new(Mutex::new(c))).collect();
         let readers = connections.map(Arc::new).collect();
-        Ok(PgStore { runtime: Some(runtime), writers, readers, next: AtomicUsize::new(0), target })
+        Ok(PgStore { runtime: Some(runtime), writers, readers, next: AtomicUsize::new(0), target, trips })
     }
 
     /// Runs a change with a writer connection of its own on the store's runtime; its answer comes as a
@@ -198,11 +204,13 @@ async fn acquire(clients: Arc<[Arc<Mutex<Connection>>]>, start: usize) -> OwnedM
 struct Connection {
     client: Client,
     statements: std::sync::Mutex<HashMap<String, Statement>>,
+    /// the store's count of round trips ([`Store::round_trips`])
+    trips: Arc<AtomicU64>,
 }
 
 impl Connection {
     fn db(&self) -> Db<'_, Client> {
-        Db { client: &self.client, statements: &self.statements }
+        Db { client: &self.client, statements: &self.statements, trips: &self.trips }
     }
 }
 
@@ -210,6 +218,7 @@ impl Connection {
 struct Db<'a, C> {
     client: &'a C,
     statements: &'a std::sync::Mutex<HashMap<String, Statement>>,
+    trips: &'a AtomicU64,
 }
 
 type Params<'p> = [&'p (dyn tokio_postgres::types::ToSql + Sync)];
@@ -219,6 +228,7 @@ impl<C: GenericClient + Sync> Db<'_, C> {
         if let Some(statement) = self.statements.lock().ok().and_then(|known| known.get(sql).cloned()) {
             return Ok(statement);
         }
+        self.trip();
         let statement = self.client.prepare(sql).await?;
         if let Ok(mut known) = self.statements.lock() {
             known.insert(sql.to_string(), statement.clone());
@@ -226,16 +236,26 @@ impl<C: GenericClient + Sync> Db<'_, C> {
         Ok(statement)
     }
 
+    fn trip(&self) {
+        self.trips.fetch_add(1, Ordering::Relaxed);
+    }
+
     async fn query(&self, sql: &str, params: &Params<'_>) -> Result<Vec<Row>> {
-        Ok(self.client.query(&self.statement(sql).await?, params).await?)
+        let statement = self.statement(sql).await?;
+        self.trip();
+        Ok(self.client.query(&statement, params).await?)
     }
 
     async fn query_opt(&self, sql: &str, params: &Params<'_>) -> Result<Option<Row>> {
-        Ok(self.client.query_opt(&self.statement(sql).await?, params).await?)
+        let statement = self.statement(sql).await?;
+        self.trip();
+        Ok(self.client.query_opt(&statement, params).await?)
     }
 
     async fn execute(&self, sql: &str, params: &Params<'_>) -> Result<u64> {
-        Ok(self.client.execute(&self.statement(sql).await?, params).await?)
+        let statement = self.statement(sql).await?;
+        self.trip();
+        Ok(self.client.execute(&statement, params).await?)
     }
 }
 
@@ -288,12 +308,14 @@ async fn change_status(
     audit: &AuditEntry,
     reread: bool,
 ) -> Result<Option<MessageMeta>> {
-    let Connection { client, statements } = connection;
+    let Connection { client, statements, trips } = connection;
     let transaction = client.transaction().await?;
-    let db = Db { client: &transaction, statements };
+    let db = Db { client: &transaction, statements, trips };
+    db.trip();
     db.execute(&transition.sql(), &[&id, &at]).await?;
     insert_audit(&db, audit).await?;
     let message = if reread { load_message(&db, id).await? } else { None };
+    db.trip();
     transaction.commit().await?;
     Ok(message)
 }
@@ -311,13 +333,15 @@ impl Store for PgStore {
     fn remove_office(&self, number: &str, audit: AuditEntry) -> Pending<bool> {
         let number = number.to_string();
         self.run(move |mut connection| async move {
-            let Connection { client, statements } = &mut *connection;
+            let Connection { client, statements, trips } = &mut *connection;
             let transaction = client.transaction().await?;
-            let db = Db { client: &transaction, statements };
+            let db = Db { client: &transaction, statements, trips };
+            db.trip();
             let removed = db.execute(sql::REMOVE_OFFICE, &[&number]).await? > 0;
             if removed {
                 insert_audit(&db, &audit).await?;
             }
+            db.trip();
             transaction.commit().await?;
             Ok(removed)
         })
@@ -348,9 +372,10 @@ impl Store for PgStore {
 
     fn insert_message(&self, message: NewMessage, audit: AuditEntry) -> Pending<Inserted> {
         self.run(move |mut connection| async move {
-            let Connection { client, statements } = &mut *connection;
+            let Connection { client, statements, trips } = &mut *connection;
             let transaction = client.transaction().await?;
-            let db = Db { client: &transaction, statements };
+            let db = Db { client: &transaction, statements, trips };
+            db.trip();
             // One send commits at a time on every node: its sequence number is drawn after the lock, so numbers
             // are in commit order (and an Idempotency-Key is checked and taken without a race).
             db.execute("SELECT pg_advisory_xact_lock($1)", &[&SEND_LOCK]).await?;
@@ -364,6 +389,7 @@ impl Store for PgStore {
                     Idempotent::Replay(id) => {
                         if let Some(stored) = load_message(&db, &id).await? {
                             insert_audit(&db, &replay_entry(audit, &id, key)).await?;
+                            db.trip();
                             transaction.commit().await?;
                             return Ok(Inserted::Replayed(stored));
                         }
@@ -400,6 +426,7 @@ impl Store for PgStore {
             // Delivered to every node's listener when (and only if) this commits.
             db.execute("SELECT pg_notify($1, $2)", &[&ARRIVALS, &message.to]).await?;
             let stored = load_message(&db, &message.id).await?;
+            db.trip();
             transaction.commit().await?;
             stored.map(Inserted::New).ok_or(StoreError::Vanished { id: message.id })
         })
@@ -527,6 +554,10 @@ impl Store for PgStore {
         if let Some(runtime) = &self.runtime {
             runtime.spawn(listen(Arc::clone(&self.target), arrived));
         }
+    }
+
+    fn round_trips(&self) -> Option<u64> {
+        Some(self.trips.load(Ordering::Relaxed))
     }
 
     fn status_counts(&self) -> Pending<Vec<(String, i64)>> {
