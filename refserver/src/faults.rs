@@ -102,6 +102,9 @@ impl Store for FaultyStore {
     fn office(&self, number: &str) -> Pending<Option<Office>> {
         self.inner.office(number)
     }
+    fn round_trips(&self) -> Option<u64> {
+        self.inner.round_trips()
+    }
     fn offices(&self, query: Option<&str>) -> Pending<Vec<Office>> {
         self.inner.offices(query)
     }

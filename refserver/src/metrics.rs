@@ -64,7 +64,8 @@ impl Metrics {
         Waiting(&self.inbox_waiting)
     }
 
-    pub fn render(&self, messages_by_status: &[(String, i64)]) -> String {
+    /// `store_round_trips`: the store's waits on its database so far (PostgreSQL's; `None` for the embedded store).
+    pub fn render(&self, messages_by_status: &[(String, i64)], store_round_trips: Option<u64>) -> String {
         let mut out = String::new();
         out.push_str("# HELP careplan_requests_total HTTP requests by route and status.\n# TYPE careplan_requests_total counter\n");
         if let Ok(requests) = self.requests.lock() {
@@ -112,6 +113,13 @@ impl Metrics {
         out.push_str("# HELP careplan_messages Messages held, by status.\n# TYPE careplan_messages gauge\n");
         for (status, count) in messages_by_status {
             let _ = writeln!(out, "careplan_messages{{status=\"{status}\"}} {count}");
+        }
+        if let Some(trips) = store_round_trips {
+            let _ = writeln!(
+                out,
+                "# HELP careplan_store_round_trips_total Waits on the database's answer (a pipeline counts once).\n\
+                 # TYPE careplan_store_round_trips_total counter\ncareplan_store_round_trips_total {trips}"
+            );
         }
         out
     }

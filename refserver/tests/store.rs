@@ -245,7 +245,7 @@ fn the_postgresql_store_keeps_every_promise() {
     // A database a newer relay has migrated is refused, not written with an old idea of its tables.
     cluster.execute(&url, "INSERT INTO schema_version (version) VALUES (99)").unwrap();
     let refused = PgStore::open(&url).err().map(|error| error.to_string()).unwrap_or_default();
-    assert!(refused.contains("version 99, newer than this relay knows (2)"), "{refused}");
+    assert!(refused.contains("version 99, newer than this relay knows (3)"), "{refused}");
 }
 
 /// The same promises over verify-full TLS (#37), as a node on another machine than the database keeps them.
@@ -456,4 +456,152 @@ fn the_sqlite_store_limit_counts_the_files() {
     assert_eq!(std::fs::read_dir(&folder).unwrap().count(), 2 * stored, "the refused send left no file");
     store.purge_before("2999-01-01T00:00:00Z").wait().unwrap();
     assert!(store.insert_message(big(stored), audit(A, "send", None)).wait().is_ok(), "the purge made room");
+}
+
+/// The relay's round trips to PostgreSQL per request (`careplan_store_round_trips_total` before and after each,
+/// less what reading `/metrics` costs itself), with the cache warm: every request kind of an exchange is held to
+/// its count, so a store call added on the way fails here.
+#[tokio::test]
+async fn each_request_on_postgresql_takes_its_round_trips_and_no_more() {
+    let Some(cluster) = common::postgres() else { return };
+    let url = cluster.database("round_trips").unwrap();
+    let relay = common::Relay::start_with(|config| {
+        let postgres = StoreLocation::Postgres { url: url.clone() };
+        refserver::store::copy_offices(&config.store, &postgres).unwrap();
+        config.store = postgres;
+    })
+    .await;
+    let metrics = relay.url("/metrics");
+    let trips = || async {
+        let text = relay.client(A).get(&metrics).send().await.unwrap().text().await.unwrap();
+        let line = text.lines().find_map(|l| l.strip_prefix("careplan_store_round_trips_total ")).unwrap();
+        line.parse::<u64>().unwrap()
+    };
+    let files = common::plan_unit();
+    let mut counted = std::collections::BTreeMap::new();
+    // The first rounds warm the cache and each connection's statements; the last is counted.
+    for round in 0..12 {
+        let first = trips().await;
+        let own = trips().await - first;
+        let mut count = |name: &'static str, before: u64, after: u64| {
+            if round == 11 {
+                counted.insert(name, after - before - own);
+            }
+        };
+        let before = trips().await;
+        let (status, sent) = relay.send(A, B, &files, None).await;
+        assert_eq!(status, reqwest::StatusCode::CREATED, "{sent}");
+        count("send", before, trips().await);
+        let id = sent["id"].as_str().unwrap().to_string();
+        let before = trips().await;
+        let (_, inbox) = relay.get(B, "/v1/inbox?status=sent&order=asc&limit=20").await;
+        count("inbox", before, trips().await);
+        assert_eq!(inbox["messages"][0]["id"].as_str(), Some(id.as_str()), "{inbox}");
+        let before = trips().await;
+        let (status, _) = relay.get(B, &format!("/v1/messages/{id}")).await;
+        assert_eq!(status, reqwest::StatusCode::OK);
+        count("message", before, trips().await);
+        let before = trips().await;
+        let download = relay.url(&format!("/v1/messages/{id}/files/{}", files[0].0));
+        let bytes = relay.client(B).get(download).send().await.unwrap().bytes().await.unwrap();
+        assert_eq!(bytes.as_ref(), files[0].1.as_slice());
+        count("download", before, trips().await);
+        let before = trips().await;
+        let ack = relay.client(B).post(relay.url(&format!("/v1/messages/{id}/ack"))).send().await.unwrap();
+        assert_eq!(ack.status(), reqwest::StatusCode::OK);
+        count("ack", before, trips().await);
+    }
+    eprintln!("round trips per request: {counted:?} ({} files a send)", files.len());
+    // Before #34.2 (the same unit): send 15, inbox 3, message 3, download 8, ack 9.
+    let expected = [("ack", 2), ("download", 3), ("inbox", 1), ("message", 1), ("send", 1)];
+    assert_eq!(counted, expected.into_iter().collect(), "round trips per request");
+    relay.stop().await;
+}
+
+fn registered(number: &str) -> Office {
+    Office {
+        number: number.into(),
+        name: "テスト".into(),
+        kinds: vec!["43".into()],
+        licence_until: "2099-12-31".into(),
+    }
+}
+
+/// Waits (up to the ceiling) until `store`'s office cache is `live` and has dropped more than `dropped` entries.
+fn wait_for_cache(store: &PgStore, live: bool, dropped: Option<u64>) -> std::time::Duration {
+    let started = std::time::Instant::now();
+    loop {
+        let seen = store.office_cache();
+        if seen.live == live && dropped.is_none_or(|dropped| seen.invalidations > dropped) {
+            return started.elapsed();
+        }
+        assert!(started.elapsed() < common::CEILING, "office cache never reached live={live}: {seen:?}");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
+/// The office cache of a relay node (#34.2): a lookup it answered once costs no round trip after, and a change of
+/// the registry through another connection — another node, the `office` commands — reaches it through the
+/// registry's trigger: the node's next lookup after the notification finds the office gone (planted: a cache that
+/// ignores notifications serves the removed office here).
+#[test]
+fn an_office_removed_elsewhere_is_not_served_from_the_cache() {
+    let Some(cluster) = common::postgres() else { return };
+    let url = cluster.database("office_cache").unwrap();
+    let node = PgStore::open(&url).unwrap().with_office_cache();
+    let registry = PgStore::open(&url).unwrap();
+    wait_for_cache(&node, true, None);
+    registry.put_office(&registered(C)).wait().unwrap();
+    let before = node.round_trips().unwrap();
+    assert!(node.office(C).wait().unwrap().is_some());
+    assert!(node.office(C).wait().unwrap().is_some());
+    assert_eq!(node.round_trips().unwrap() - before, 1, "the second lookup is answered from memory");
+    let dropped = node.office_cache().invalidations;
+    assert!(registry.remove_office(C, audit(C, "office_removed", None)).wait().unwrap());
+    let heard = wait_for_cache(&node, true, Some(dropped));
+    eprintln!("the notification reached the node {heard:?} after the removal's commit returned");
+    assert!(node.office(C).wait().unwrap().is_none(), "a removed office is served from the cache");
+    // A changed office (its licence) is read afresh too.
+    let dropped = node.office_cache().invalidations;
+    registry.put_office(&registered(C)).wait().unwrap();
+    wait_for_cache(&node, true, Some(dropped));
+    assert!(node.office(C).wait().unwrap().is_some());
+    let dropped = node.office_cache().invalidations;
+    registry.put_office(&Office { licence_until: "2020-03-31".into(), ..registered(C) }).wait().unwrap();
+    wait_for_cache(&node, true, Some(dropped));
+    assert_eq!(node.office(C).wait().unwrap().unwrap().licence_until, "2020-03-31");
+}
+
+/// Without its listening connection the cache is not used: that connection killed, the node reads every lookup
+/// from the database until it listens again, and then starts empty — an office removed meanwhile (its
+/// notification lost) is not served (planted: a cache kept on while its connection is down serves it).
+#[test]
+fn a_cache_that_cannot_hear_the_registry_is_not_used() {
+    let Some(cluster) = common::postgres() else { return };
+    let url = cluster.database("office_cache_lost").unwrap();
+    let node = PgStore::open(&url).unwrap().with_office_cache();
+    let registry = PgStore::open(&url).unwrap();
+    wait_for_cache(&node, true, None);
+    registry.put_office(&registered(C)).wait().unwrap();
+    assert!(node.office(C).wait().unwrap().is_some());
+    let terminate = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'LISTEN careplan_offices'";
+    cluster.execute(&url, terminate).unwrap();
+    let dropped = node.office_cache().invalidations;
+    let started = std::time::Instant::now();
+    while node.office_cache().live {
+        assert!(started.elapsed() < common::CEILING, "the lost connection is never noticed");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    assert!(registry.remove_office(C, audit(C, "office_removed", None)).wait().unwrap());
+    assert_eq!(node.office_cache().invalidations, dropped, "nobody heard the removal");
+    assert!(node.office(C).wait().unwrap().is_none(), "served from a cache that hears nothing");
+    // Listening again (a second later), the cache starts empty: what changed meanwhile was never heard.
+    let started = std::time::Instant::now();
+    while !node.office_cache().live {
+        assert!(started.elapsed() < common::CEILING, "the node never listens again");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(node.office(C).wait().unwrap().is_none());
+    registry.put_office(&registered(C)).wait().unwrap();
+    assert!(node.office(C).wait().unwrap().is_some());
 }

@@ -16,7 +16,7 @@ pub(crate) async fn metrics(state: &Arc<AppState>) -> Result<Response<Body>, Api
     // A read answers through a `Pending` like a write (SQLite's on the calling thread, PostgreSQL's on the
     // store's runtime): nothing here blocks an async worker.
     let counts = state.store.status_counts().await?;
-    let mut response = Response::new(Full::new(Bytes::from(state.metrics.render(&counts))));
+    let mut response = Response::new(Full::new(Bytes::from(state.metrics.render(&counts, state.store.round_trips()))));
     response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
     Ok(response)
 }

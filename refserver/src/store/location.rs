@@ -50,8 +50,12 @@ impl StoreLocation {
                     Opener::Tool => Arc::new(store),
                 }
             }
-            // No copy of recent messages: another node's change would not reach it.
-            StoreLocation::Postgres { url } => Arc::new(PgStore::open(url)?),
+            // No copy of recent messages: another node's change would not reach it. The registry is another matter:
+            // each of its changes is announced to every node, so a relay keeps its offices in memory.
+            StoreLocation::Postgres { url } => match opener {
+                Opener::Relay => Arc::new(PgStore::open(url)?.with_office_cache()),
+                Opener::Tool => Arc::new(PgStore::open(url)?),
+            },
         })
     }
 }

@@ -147,6 +147,11 @@ pub trait Store: Send + Sync {
     fn watch_arrivals(&self, arrived: Arc<dyn Fn(&str) + Send + Sync>) {
         let _ = arrived;
     }
+    /// How many times the store has waited for its database's answer (statements sent together count once), for
+    /// `/metrics`; `None` where there is no database connection to wait on (the embedded store).
+    fn round_trips(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// Registers in the store at `to` every office the store at `from` has (a sandbox's offices, made in its

@@ -14,21 +14,25 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use tokio::sync::{Mutex, OwnedMutexGuard};
+use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, GenericClient, Row, Statement};
 
 mod connect;
+mod offices;
 use connect::Target;
 pub use connect::{OpenError, SslMode};
+pub use offices::CacheState;
+use offices::OfficeCache;
 
 use super::{
-    audit_from, file_from, idempotency, message_from, migrations_to_run, office_from, replay_entry, sql, Idempotent,
-    Pending, Result, Row as _, Store, StoreError, Transition,
+    audit_from, idempotency, message_from, migrations_to_run, office_from, replay_entry, sql, Idempotent, Pending,
+    Result, Row as _, Store, StoreError, Transition,
 };
-use crate::model::{AuditEntry, Cursor, Inserted, Mailbox, MessageMeta, NewMessage, Office, Page, Status};
+use crate::model::{AuditEntry, Cursor, FileMeta, Inserted, Mailbox, MessageMeta, NewMessage, Office, Page, Status};
 
 impl From<tokio_postgres::Error> for StoreError {
     fn from(error: tokio_postgres::Error) -> StoreError {
@@ -65,6 +69,27 @@ CREATE INDEX audit_office ON audit(office, at);
     "
 CREATE TABLE maintenance (task TEXT PRIMARY KEY, last_run TIMESTAMPTZ NOT NULL);
 ",
+    // Every change of the registry, whoever makes it, is announced in its own transaction (`offices::CHANNEL`).
+    "
+CREATE FUNCTION careplan_office_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        PERFORM pg_notify('careplan_offices', '');
+        RETURN NULL;
+    END IF;
+    IF TG_OP <> 'INSERT' THEN
+        PERFORM pg_notify('careplan_offices', OLD.number);
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+        PERFORM pg_notify('careplan_offices', NEW.number);
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER offices_changed AFTER INSERT OR UPDATE OR DELETE ON offices
+    FOR EACH ROW EXECUTE FUNCTION careplan_office_changed();
+CREATE TRIGGER offices_truncated AFTER TRUNCATE ON offices
+    FOR EACH STATEMENT EXECUTE FUNCTION careplan_office_changed();
+",
 ];
 
 /// Advisory lock keys (any constants no other application on the database uses).
@@ -73,6 +98,68 @@ const SEND_LOCK: i64 = 0x6361_7265_706c_0002;
 
 /// The channel a send announces its recipient on (delivered to every listening node when the send commits).
 const ARRIVALS: &str = "careplan_arrivals";
+
+const LOCK_SENDS: &str = "SELECT pg_advisory_xact_lock($1)";
+const NOTIFY: &str = "SELECT pg_notify($1, $2)";
+/// [`sql::INSERT_MESSAGE`] answering with the row as stored (its sequence number drawn): a send needs no reread.
+const INSERT_MESSAGE: &str = concat!(
+    "INSERT INTO messages (id, sender, recipient, serial, unit, status, created_at,
+            idempotency_key, request_digest, user_name, insured_number, target_month)
+         VALUES ($1, $2, $3, $4, $5, 'sent', $6, $7, $8, $9, $10, $11) RETURNING ",
+    "seq, id, sender, recipient, serial, unit, status, created_at, downloaded_at, acknowledged_at, \
+     user_name, insured_number, target_month"
+);
+
+/// Message rows (`inner`, with [`sql::MESSAGE`]'s columns) each with its files' columns as arrays, in one statement
+/// instead of one more per message; `order` is the order of `inner`'s rows.
+fn with_files(inner: &str, order: &str) -> String {
+    format!(
+        "SELECT m.*, f.names, f.kinds, f.sizes, f.sha256s FROM ({inner}) m LEFT JOIN LATERAL (
+             SELECT array_agg(name ORDER BY position) AS names, array_agg(kind ORDER BY position) AS kinds,
+                 array_agg(size ORDER BY position) AS sizes, array_agg(sha256 ORDER BY position) AS sha256s
+             FROM files WHERE message_id = m.id) f ON true ORDER BY m.seq {order}"
+    )
+}
+
+/// Every statement the store runs, prepared on each connection when it opens: no request pays for a parse.
+fn statements() -> Vec<String> {
+    let mut all: Vec<String> = [
+        sql::PUT_OFFICE,
+        sql::OFFICE,
+        sql::EARLIER_SEND,
+        INSERT_MESSAGE,
+        sql::INSERT_FILE,
+        sql::INSERT_AUDIT,
+        sql::FILE_BYTES,
+        sql::AUDIT_LOG,
+        sql::STATUS_COUNTS,
+        LOCK_SENDS,
+        NOTIFY,
+    ]
+    .iter()
+    .map(|sql| sql.to_string())
+    .collect();
+    all.push(with_files(sql::MESSAGE, "ASC"));
+    all.push(with_files(sql::EXCHANGED, "ASC"));
+    all.extend([Transition::Download, Transition::Acknowledge].map(Transition::sql));
+    for mailbox in [Mailbox::Inbox, Mailbox::Outbox] {
+        for by_status in [false, true] {
+            for cursor in [
+                Cursor::NewestFirst { before: None },
+                Cursor::NewestFirst { before: Some(0) },
+                Cursor::OldestFirst { after: None },
+                Cursor::OldestFirst { after: Some(0) },
+            ] {
+                all.push(list_sql(mailbox, by_status, cursor));
+            }
+        }
+    }
+    all
+}
+
+fn list_sql(mailbox: Mailbox, by_status: bool, cursor: Cursor) -> String {
+    with_files(&sql::list(mailbox, by_status, cursor), cursor.sequence_range().2)
+}
 
 /// Connections that take one change (a transaction) at a time, and connections that reads share: a read needs
 /// no connection of its own, tokio-postgres pipelines the queries of many callers on one.
@@ -85,6 +172,9 @@ pub struct PgStore {
     readers: Arc<[Arc<Connection>]>,
     next: AtomicUsize,
     target: Arc<Target>,
+    trips: Arc<AtomicU64>,
+    /// off (every lookup reads the database) unless [`PgStore::with_office_cache`] keeps it in step
+    offices: Arc<OfficeCache>,
 }
 
 impl PgStore {
@@ -113,7 +203,14 @@ impl PgStore {
             if let Some(first) = clients.first_mut() {
                 migrate(first).await?;
             }
-            Ok::<_, OpenError>(clients)
+            let all = statements();
+            let mut prepared = Vec::with_capacity(clients.len());
+            for client in &clients {
+                let sent =
+                    all.iter().map(|sql| async move { Ok::<_, StoreError>((sql.clone(), client.prepare(sql).await?)) });
+                prepared.push(futures_util::future::try_join_all(sent).await?.into_iter().collect::<HashMap<_, _>>());
+            }
+            Ok::<_, OpenError>(clients.into_iter().zip(prepared).collect::<Vec<_>>())
         };
         // Inside another runtime (a relay starting, an async test) a thread of its own waits for the connections.
         let connected = if tokio::runtime::Handle::try_current().is_ok() {
@@ -130,10 +227,30 @@ impl PgStore {
                 return Err(error);
             }
         };
-        let mut connections = clients.into_iter().map(|client| Connection { client, statements: Default::default() });
+        let trips = Arc::new(AtomicU64::new(0));
+        let mut connections = clients.into_iter().map(|(client, statements)| Connection {
+            client,
+            statements: std::sync::Mutex::new(statements),
+            trips: Arc::clone(&trips),
+        });
         let writers = connections.by_ref().take(WRITERS).map(|c| Arc::new(Mutex::new(c))).collect();
         let readers = connections.map(Arc::new).collect();
-        Ok(PgStore { runtime: Some(runtime), writers, readers, next: AtomicUsize::new(0), target })
+        let offices = Arc::default();
+        Ok(PgStore { runtime: Some(runtime), writers, readers, next: AtomicUsize::new(0), target, trips, offices })
+    }
+
+    /// The store as a relay node uses it: office lookups answered from memory while a connection of its own hears
+    /// every change of the registry ([`offices`]); off, and read from the database, whenever that connection is down.
+    pub fn with_office_cache(self) -> PgStore {
+        if let Some(runtime) = &self.runtime {
+            runtime.spawn(offices::keep_fresh(Arc::clone(&self.target), Arc::clone(&self.offices)));
+        }
+        self
+    }
+
+    /// Whether the office cache is in use, and how many of its entries notifications have dropped.
+    pub fn office_cache(&self) -> CacheState {
+        self.offices.seen()
     }
 
     /// Runs a change with a writer connection of its own on the store's runtime; its answer comes as a
@@ -198,11 +315,13 @@ async fn acquire(clients: Arc<[Arc<Mutex<Connection>>]>, start: usize) -> OwnedM
 struct Connection {
     client: Client,
     statements: std::sync::Mutex<HashMap<String, Statement>>,
+    /// the store's count of round trips ([`Store::round_trips`])
+    trips: Arc<AtomicU64>,
 }
 
 impl Connection {
     fn db(&self) -> Db<'_, Client> {
-        Db { client: &self.client, statements: &self.statements }
+        Db { client: &self.client, statements: &self.statements, trips: &self.trips }
     }
 }
 
@@ -210,15 +329,17 @@ impl Connection {
 struct Db<'a, C> {
     client: &'a C,
     statements: &'a std::sync::Mutex<HashMap<String, Statement>>,
+    trips: &'a AtomicU64,
 }
 
 type Params<'p> = [&'p (dyn tokio_postgres::types::ToSql + Sync)];
 
 impl<C: GenericClient + Sync> Db<'_, C> {
-    async fn statement(&self, sql: &str) -> Result<Statement> {
+    async fn prepared(&self, sql: &str) -> Result<Statement> {
         if let Some(statement) = self.statements.lock().ok().and_then(|known| known.get(sql).cloned()) {
             return Ok(statement);
         }
+        self.trip();
         let statement = self.client.prepare(sql).await?;
         if let Ok(mut known) = self.statements.lock() {
             known.insert(sql.to_string(), statement.clone());
@@ -226,16 +347,26 @@ impl<C: GenericClient + Sync> Db<'_, C> {
         Ok(statement)
     }
 
+    fn trip(&self) {
+        self.trips.fetch_add(1, Ordering::Relaxed);
+    }
+
     async fn query(&self, sql: &str, params: &Params<'_>) -> Result<Vec<Row>> {
-        Ok(self.client.query(&self.statement(sql).await?, params).await?)
+        let statement = self.prepared(sql).await?;
+        self.trip();
+        Ok(self.client.query(&statement, params).await?)
     }
 
     async fn query_opt(&self, sql: &str, params: &Params<'_>) -> Result<Option<Row>> {
-        Ok(self.client.query_opt(&self.statement(sql).await?, params).await?)
+        let statement = self.prepared(sql).await?;
+        self.trip();
+        Ok(self.client.query_opt(&statement, params).await?)
     }
 
     async fn execute(&self, sql: &str, params: &Params<'_>) -> Result<u64> {
-        Ok(self.client.execute(&self.statement(sql).await?, params).await?)
+        let statement = self.prepared(sql).await?;
+        self.trip();
+        Ok(self.client.execute(&statement, params).await?)
     }
 }
 
@@ -254,25 +385,120 @@ async fn migrate(client: &mut Client) -> Result<()> {
     Ok(())
 }
 
-async fn with_files<C: GenericClient + Sync>(db: &Db<'_, C>, mut message: MessageMeta) -> Result<MessageMeta> {
-    let rows = db.query(sql::FILES_OF, &[&message.id]).await?;
-    message.files = rows.iter().map(|row| file_from(row)).collect::<Result<_>>()?;
+/// A message row read with [`with_files`]: its columns, then its files' as arrays (none: `NULL`).
+fn message_with_files(row: &Row) -> Result<MessageMeta> {
+    let mut message = message_from(row)?;
+    let names: Option<Vec<String>> = row.try_get(13)?;
+    let kinds: Option<Vec<Option<String>>> = row.try_get(14)?;
+    let sizes: Option<Vec<i64>> = row.try_get(15)?;
+    let digests: Option<Vec<String>> = row.try_get(16)?;
+    let columns = names.unwrap_or_default().into_iter().zip(kinds.unwrap_or_default()).zip(sizes.unwrap_or_default());
+    message.files = columns
+        .zip(digests.unwrap_or_default())
+        .map(|(((name, kind), size), sha256)| FileMeta { name, kind, size, sha256 })
+        .collect();
     Ok(message)
 }
 
-async fn messages_with_files<C: GenericClient + Sync>(db: &Db<'_, C>, rows: Vec<Row>) -> Result<Vec<MessageMeta>> {
-    let mut messages = Vec::with_capacity(rows.len());
-    for row in &rows {
-        messages.push(with_files(db, message_from(row)?).await?);
-    }
-    Ok(messages)
+fn messages_with_files(rows: &[Row]) -> Result<Vec<MessageMeta>> {
+    rows.iter().map(message_with_files).collect()
 }
 
-async fn load_message<C: GenericClient + Sync>(db: &Db<'_, C>, id: &str) -> Result<Option<MessageMeta>> {
-    match db.query_opt(sql::MESSAGE, &[&id]).await? {
-        Some(row) => Ok(Some(with_files(db, message_from(&row)?).await?)),
-        None => Ok(None),
+/// A statement's answer on its way; see [`pipeline`].
+type Answer<'a> = std::pin::Pin<Box<dyn Future<Output = Result<Vec<Row>>> + Send + 'a>>;
+
+/// `statement` (prepared) with `params`, sent when first polled.
+fn sent<'a>(client: &'a Client, statement: Statement, params: Vec<&'a (dyn ToSql + Sync)>) -> Answer<'a> {
+    Box::pin(async move { Ok(client.query(&statement, &params).await?) })
+}
+
+fn simple<'a>(client: &'a Client, sql: &'static str) -> Answer<'a> {
+    Box::pin(async move {
+        client.batch_execute(sql).await?;
+        Ok(Vec::new())
+    })
+}
+
+/// Runs `statements` in one transaction and one round trip: BEGIN, the statements and COMMIT are sent one after
+/// another without waiting (tokio-postgres sends a prepared statement's query when its future is first polled, so
+/// they are polled in order here) and every answer is awaited. A statement that fails aborts the transaction and
+/// the COMMIT rolls it back; one that failed before it was sent turns the COMMIT into a ROLLBACK. The answers
+/// come in order, without BEGIN's and COMMIT's.
+/// Polls `statements` in order until every one has answered (sent in that order: see [`in_transaction`]).
+async fn in_order(mut statements: Vec<Answer<'_>>) -> Vec<Result<Vec<Row>>> {
+    let mut answers: Vec<Option<Result<Vec<Row>>>> = statements.iter().map(|_| None).collect();
+    std::future::poll_fn(|context| {
+        let mut waiting = false;
+        for (statement, answer) in statements.iter_mut().zip(answers.iter_mut()) {
+            if answer.is_none() {
+                match statement.as_mut().poll(context) {
+                    std::task::Poll::Ready(result) => *answer = Some(result),
+                    std::task::Poll::Pending => waiting = true,
+                }
+            }
+        }
+        if waiting {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    answers.into_iter().map(|answer| answer.unwrap_or(Err(StoreError::AnsweredTwice))).collect()
+}
+
+/// With `begin` false the transaction was begun before ([`earlier_send`]).
+async fn in_transaction<'a>(
+    client: &'a Client,
+    trips: &AtomicU64,
+    begin: bool,
+    statements: Vec<Answer<'a>>,
+) -> Result<Vec<Vec<Row>>> {
+    use std::task::Poll;
+    trips.fetch_add(1, Ordering::Relaxed);
+    let begin = begin.then(|| simple(client, "BEGIN"));
+    let begun = usize::from(begin.is_some());
+    let mut pending: Vec<Option<Answer<'a>>> = begin.into_iter().chain(statements).map(Some).collect();
+    let mut answers: Vec<Option<Result<Vec<Row>>>> = pending.iter().map(|_| None).collect();
+    let mut close: Option<Answer<'a>> = None;
+    let mut closed: Option<Result<Vec<Row>>> = None;
+    std::future::poll_fn(|context| {
+        for (future, answer) in pending.iter_mut().zip(answers.iter_mut()) {
+            if let Some(running) = future {
+                if let Poll::Ready(result) = running.as_mut().poll(context) {
+                    *answer = Some(result);
+                    *future = None;
+                }
+            }
+        }
+        if close.is_none() && closed.is_none() {
+            let failed = answers.iter().any(|answer| matches!(answer, Some(Err(_))));
+            close = Some(simple(client, if failed { "ROLLBACK" } else { "COMMIT" }));
+        }
+        if let Some(running) = &mut close {
+            if let Poll::Ready(result) = running.as_mut().poll(context) {
+                closed = Some(result);
+                close = None;
+            }
+        }
+        if closed.is_some() && pending.iter().all(Option::is_none) {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await;
+    let mut rows = Vec::with_capacity(answers.len());
+    for answer in answers {
+        rows.push(answer.unwrap_or(Err(StoreError::AnsweredTwice))?);
     }
+    match closed {
+        Some(Ok(_)) => {}
+        Some(Err(StoreError::Database { source })) => return Err(StoreError::Commit { source }),
+        Some(Err(other)) => return Err(other),
+        None => return Err(StoreError::AnsweredTwice),
+    }
+    Ok(rows.split_off(begun))
 }
 
 async fn insert_audit<C: GenericClient + Sync>(db: &Db<'_, C>, entry: &AuditEntry) -> Result<()> {
@@ -281,53 +507,130 @@ async fn insert_audit<C: GenericClient + Sync>(db: &Db<'_, C>, entry: &AuditEntr
     db.execute(sql::INSERT_AUDIT, &parameters).await.map(drop)
 }
 
-/// Moves a message on with the audit entry, in one transaction; with `reread`, the message afterwards.
+fn audit_params(entry: &AuditEntry) -> Vec<&(dyn ToSql + Sync)> {
+    vec![&entry.at, &entry.office, &entry.action, &entry.message_id, &entry.detail]
+}
+
+/// Moves a message on with the audit entry, in one transaction and one round trip; with `reread`, the message
+/// afterwards.
 async fn change_status(
-    connection: &mut Connection,
+    connection: &Connection,
     (transition, id, at): (Transition, &str, &str),
     audit: &AuditEntry,
     reread: bool,
 ) -> Result<Option<MessageMeta>> {
-    let Connection { client, statements } = connection;
-    let transaction = client.transaction().await?;
-    let db = Db { client: &transaction, statements };
-    db.execute(&transition.sql(), &[&id, &at]).await?;
-    insert_audit(&db, audit).await?;
-    let message = if reread { load_message(&db, id).await? } else { None };
-    transaction.commit().await?;
-    Ok(message)
+    let db = connection.db();
+    let read = with_files(sql::MESSAGE, "ASC");
+    let (moving, auditing, reading) =
+        (db.prepared(&transition.sql()).await?, db.prepared(sql::INSERT_AUDIT).await?, db.prepared(&read).await?);
+    let mut statements = vec![sent(db.client, moving, vec![&id, &at]), sent(db.client, auditing, audit_params(audit))];
+    if reread {
+        statements.push(sent(db.client, reading, vec![&id]));
+    }
+    let answers = in_transaction(db.client, db.trips, true, statements).await?;
+    match answers.get(2).and_then(|rows| rows.first()) {
+        Some(row) => Ok(Some(message_with_files(row)?)),
+        None => Ok(None),
+    }
+}
+
+/// Under an Idempotency-Key, in the transaction just begun: takes the send lock and looks for an earlier send
+/// under the key. A conflict or a replay is the answer (the transaction ended); `None`: store the send, the
+/// transaction still open.
+async fn earlier_send(
+    db: &Db<'_, Client>,
+    (lock, earlier): (Statement, Statement),
+    message: &NewMessage,
+    key: &String,
+    audit: &AuditEntry,
+) -> Result<Option<Inserted>> {
+    db.trip();
+    let mut answers = in_order(vec![
+        simple(db.client, "BEGIN"),
+        sent(db.client, lock, vec![&SEND_LOCK]),
+        sent(db.client, earlier, vec![&message.from, key]),
+    ])
+    .await
+    .into_iter();
+    let (begun, locked, found) = (answers.next(), answers.next(), answers.next());
+    let found = match (begun, locked, found) {
+        (Some(Ok(_)), Some(Ok(_)), Some(found)) => found?,
+        (Some(Err(error)), ..) | (_, Some(Err(error)), _) => return Err(error),
+        _ => return Err(StoreError::AnsweredTwice),
+    };
+    let earlier = match found.first() {
+        Some(row) => Some((row.text(0)?, row.maybe_text(1)?)),
+        None => None,
+    };
+    match idempotency(earlier, &message.request_digest) {
+        Idempotent::Conflict(id) => {
+            db.trip();
+            db.client.batch_execute("ROLLBACK").await?;
+            Ok(Some(Inserted::KeyConflict(id)))
+        }
+        Idempotent::Replay(id) => {
+            let Some(row) = db.query_opt(&with_files(sql::MESSAGE, "ASC"), &[&id]).await? else {
+                return Ok(None); // the message it named is gone: store the send
+            };
+            let stored = message_with_files(&row)?;
+            let replay = replay_entry(audit.clone(), &id, key);
+            let auditing = db.prepared(sql::INSERT_AUDIT).await?;
+            in_transaction(db.client, db.trips, false, vec![sent(db.client, auditing, audit_params(&replay))]).await?;
+            Ok(Some(Inserted::Replayed(stored)))
+        }
+        Idempotent::Store => Ok(None),
+    }
 }
 
 impl Store for PgStore {
     fn put_office(&self, office: &Office) -> Pending<()> {
         let office = office.clone();
+        let cache = Arc::clone(&self.offices);
         self.run(move |connection| async move {
             let db = connection.db();
             let kinds = office.kinds.join(",");
-            db.execute(sql::PUT_OFFICE, &[&office.number, &office.name, &kinds, &office.licence_until]).await.map(drop)
+            db.execute(sql::PUT_OFFICE, &[&office.number, &office.name, &kinds, &office.licence_until]).await?;
+            // The trigger tells every node; this one forgets before it answers.
+            cache.forget(&office.number);
+            Ok(())
         })
     }
 
     fn remove_office(&self, number: &str, audit: AuditEntry) -> Pending<bool> {
         let number = number.to_string();
+        let cache = Arc::clone(&self.offices);
         self.run(move |mut connection| async move {
-            let Connection { client, statements } = &mut *connection;
+            let Connection { client, statements, trips } = &mut *connection;
             let transaction = client.transaction().await?;
-            let db = Db { client: &transaction, statements };
+            let db = Db { client: &transaction, statements, trips };
+            db.trip();
             let removed = db.execute(sql::REMOVE_OFFICE, &[&number]).await? > 0;
             if removed {
                 insert_audit(&db, &audit).await?;
             }
+            db.trip();
             transaction.commit().await?;
+            cache.forget(&number);
             Ok(removed)
         })
     }
 
     fn office(&self, number: &str) -> Pending<Option<Office>> {
+        if let Some(office) = self.offices.get(number) {
+            return Pending::ready(Ok(Some(office)));
+        }
+        // Only offices found are kept (an unknown number costs a read, and memory stays the registry's size).
+        let epoch = self.offices.epoch();
+        let cache = Arc::clone(&self.offices);
         let number = number.to_string();
         self.read(move |connection| async move {
             let db = connection.db();
-            db.query_opt(sql::OFFICE, &[&number]).await?.as_ref().map(|row| office_from(row)).transpose()
+            let office =
+                db.query_opt(sql::OFFICE, &[&number]).await?.as_ref().map(|row| office_from(row)).transpose()?;
+            if let (Some(epoch), Some(office)) = (epoch, &office) {
+                cache.keep(epoch, office);
+            }
+            Ok(office)
         })
     }
 
@@ -347,33 +650,49 @@ impl Store for PgStore {
     }
 
     fn insert_message(&self, message: NewMessage, audit: AuditEntry) -> Pending<Inserted> {
-        self.run(move |mut connection| async move {
-            let Connection { client, statements } = &mut *connection;
-            let transaction = client.transaction().await?;
-            let db = Db { client: &transaction, statements };
+        self.run(move |connection| async move {
+            let db = connection.db();
             // One send commits at a time on every node: its sequence number is drawn after the lock, so numbers
             // are in commit order (and an Idempotency-Key is checked and taken without a race).
-            db.execute("SELECT pg_advisory_xact_lock($1)", &[&SEND_LOCK]).await?;
+            let lock = db.prepared(LOCK_SENDS).await?;
+            let mut begun = false;
             if let Some(key) = &message.idempotency_key {
-                let earlier = match db.query_opt(sql::EARLIER_SEND, &[&message.from, key]).await? {
-                    Some(row) => Some((row.text(0)?, row.maybe_text(1)?)),
-                    None => None,
-                };
-                match idempotency(earlier, &message.request_digest) {
-                    Idempotent::Conflict(id) => return Ok(Inserted::KeyConflict(id)),
-                    Idempotent::Replay(id) => {
-                        if let Some(stored) = load_message(&db, &id).await? {
-                            insert_audit(&db, &replay_entry(audit, &id, key)).await?;
-                            transaction.commit().await?;
-                            return Ok(Inserted::Replayed(stored));
+                let earlier = db.prepared(sql::EARLIER_SEND).await?;
+                // The transaction begun there stays open past the look: every way out below ends it.
+                begun = true;
+                match earlier_send(&db, (lock.clone(), earlier), &message, key, &audit).await {
+                    Ok(Some(answer)) => return Ok(answer),
+                    Ok(None) => {}
+                    Err(error) => {
+                        db.trip();
+                        if let Err(rollback) = db.client.batch_execute("ROLLBACK").await {
+                            tracing::warn!(error = %rollback, "rollback after a failed send");
                         }
+                        return Err(error);
                     }
-                    Idempotent::Store => {}
                 }
             }
-            db.execute(
-                sql::INSERT_MESSAGE,
-                &[
+            let (inserting, filing, auditing, notifying) = (
+                db.prepared(INSERT_MESSAGE).await?,
+                db.prepared(sql::INSERT_FILE).await?,
+                db.prepared(sql::INSERT_AUDIT).await?,
+                db.prepared(NOTIFY).await?,
+            );
+            let files: Vec<(i32, i64)> = (0..message.files.len())
+                .map(|position| {
+                    let size = i64::try_from(message.files[position].bytes.len()).unwrap_or(i64::MAX);
+                    (i32::try_from(position).unwrap_or(i32::MAX), size)
+                })
+                .collect();
+            let mut statements = Vec::with_capacity(message.files.len() + 4);
+            if !begun {
+                statements.push(sent(db.client, lock, vec![&SEND_LOCK]));
+            }
+            let inserted = statements.len();
+            statements.push(sent(
+                db.client,
+                inserting,
+                vec![
                     &message.id,
                     &message.from,
                     &message.to,
@@ -386,22 +705,34 @@ impl Store for PgStore {
                     &message.subject.insured_number,
                     &message.subject.target_month,
                 ],
-            )
-            .await?;
-            for (position, file) in message.files.iter().enumerate() {
-                let (position, size) = (i32::try_from(position).unwrap_or(i32::MAX), file.bytes.len() as i64);
-                db.execute(
-                    sql::INSERT_FILE,
-                    &[&message.id, &position, &file.name, &file.kind, &size, &file.sha256, &file.bytes],
-                )
-                .await?;
+            ));
+            for (file, (position, size)) in message.files.iter().zip(&files) {
+                statements.push(sent(
+                    db.client,
+                    filing.clone(),
+                    vec![&message.id, position, &file.name, &file.kind, size, &file.sha256, &file.bytes],
+                ));
             }
-            insert_audit(&db, &audit).await?;
+            statements.push(sent(db.client, auditing, audit_params(&audit)));
             // Delivered to every node's listener when (and only if) this commits.
-            db.execute("SELECT pg_notify($1, $2)", &[&ARRIVALS, &message.to]).await?;
-            let stored = load_message(&db, &message.id).await?;
-            transaction.commit().await?;
-            stored.map(Inserted::New).ok_or(StoreError::Vanished { id: message.id })
+            statements.push(sent(db.client, notifying, vec![&ARRIVALS, &message.to]));
+            let answers = in_transaction(db.client, db.trips, !begun, statements).await?;
+            let row = answers.get(inserted).and_then(|rows| rows.first());
+            let Some(mut stored) = row.map(|row| message_from(row)).transpose()? else {
+                return Err(StoreError::Vanished { id: message.id });
+            };
+            stored.files = message
+                .files
+                .iter()
+                .zip(files)
+                .map(|(file, (_, size))| FileMeta {
+                    name: file.name.clone(),
+                    kind: file.kind.clone(),
+                    size,
+                    sha256: file.sha256.clone(),
+                })
+                .collect();
+            Ok(Inserted::New(stored))
         })
     }
 
@@ -409,7 +740,7 @@ impl Store for PgStore {
         let id = id.to_string();
         self.read(move |connection| async move {
             let db = connection.db();
-            load_message(&db, &id).await
+            db.query_opt(&with_files(sql::MESSAGE, "ASC"), &[&id]).await?.as_ref().map(message_with_files).transpose()
         })
     }
 
@@ -424,11 +755,11 @@ impl Store for PgStore {
         let office = office.to_string();
         self.read(move |connection| async move {
             let db = connection.db();
-            let statement = sql::list(mailbox, status.is_some(), cursor);
+            let statement = list_sql(mailbox, status.is_some(), cursor);
             let (from, _, _) = cursor.sequence_range();
             let status = status.map(|status| status.as_str().to_string());
             let fetch = i64::try_from(limit + 1).unwrap_or(i64::MAX);
-            let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![&office, &fetch];
+            let mut params: Vec<&(dyn ToSql + Sync)> = vec![&office, &fetch];
             if let Some(status) = &status {
                 params.push(status);
             }
@@ -437,7 +768,7 @@ impl Store for PgStore {
             }
             let rows = db.query(&statement, &params).await?;
             let more = rows.len() > limit;
-            let messages = messages_with_files(&db, rows.into_iter().take(limit).collect()).await?;
+            let messages = messages_with_files(&rows[..rows.len().min(limit)])?;
             let next = if more { messages.last().map(|m| m.seq) } else { None };
             Ok(Page { messages, next })
         })
@@ -447,8 +778,7 @@ impl Store for PgStore {
         let (office, start, end) = (office.to_string(), start.to_string(), end.to_string());
         self.read(move |connection| async move {
             let db = connection.db();
-            let rows = db.query(sql::EXCHANGED, &[&office, &start, &end]).await?;
-            messages_with_files(&db, rows).await
+            messages_with_files(&db.query(&with_files(sql::EXCHANGED, "ASC"), &[&office, &start, &end]).await?)
         })
     }
 
@@ -463,15 +793,15 @@ impl Store for PgStore {
 
     fn mark_downloaded(&self, id: &str, at: &str, audit: AuditEntry) -> Pending<()> {
         let (id, at) = (id.to_string(), at.to_string());
-        self.run(move |mut connection| async move {
-            change_status(&mut connection, (Transition::Download, &id, &at), &audit, false).await.map(drop)
+        self.run(move |connection| async move {
+            change_status(&connection, (Transition::Download, &id, &at), &audit, false).await.map(drop)
         })
     }
 
     fn acknowledge(&self, id: &str, at: &str, audit: AuditEntry) -> Pending<Option<MessageMeta>> {
         let (id, at) = (id.to_string(), at.to_string());
-        self.run(move |mut connection| async move {
-            change_status(&mut connection, (Transition::Acknowledge, &id, &at), &audit, true).await
+        self.run(move |connection| async move {
+            change_status(&connection, (Transition::Acknowledge, &id, &at), &audit, true).await
         })
     }
 
@@ -527,6 +857,10 @@ impl Store for PgStore {
         if let Some(runtime) = &self.runtime {
             runtime.spawn(listen(Arc::clone(&self.target), arrived));
         }
+    }
+
+    fn round_trips(&self) -> Option<u64> {
+        Some(self.trips.load(Ordering::Relaxed))
     }
 
     fn status_counts(&self) -> Pending<Vec<(String, i64)>> {
