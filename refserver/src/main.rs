@@ -295,7 +295,8 @@ fn run(command: Command) -> Result<()> {
             );
         }
         Command::Office { command: OfficeCommand::Remove { office: OfficeFolders { store, pki, number } } } => {
-            let store = store.open()?;
+            let location = store.location(None)?;
+            let store = location.open(Opener::Tool).context("cannot open the store")?;
             let entry = refserver::model::AuditEntry {
                 at: refserver::clock::now(),
                 office: Some(number.clone()),
@@ -307,6 +308,12 @@ fn run(command: Command) -> Result<()> {
             let serials = pki::revoke_office(&PkiPaths::new(&pki), &number)?;
             if !removed && serials.is_empty() {
                 bail!("office {number} is neither registered nor holds a certificate");
+            }
+            // Done means no relay node serves the office any more, not only that the registry says so.
+            let settles = location.registry_settles();
+            if removed && !settles.is_zero() {
+                eprintln!("waiting {} s until every relay node has dropped office {number} …", settles.as_secs());
+                std::thread::sleep(settles);
             }
             println!(
                 "office {number}: {}; {} certificate(s) revoked",

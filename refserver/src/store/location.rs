@@ -35,6 +35,16 @@ impl StoreLocation {
         StoreLocation::Embedded { dir: dir.into(), max_bytes: None }
     }
 
+    /// How long after a registry change commits until no relay on this store can still act on what it replaced:
+    /// nothing on the embedded store (every request reads the registry); on PostgreSQL, until every node's cache
+    /// has heard the change or turned itself off ([`super::postgres::REGISTRY_HEARD_WITHIN`]).
+    pub fn registry_settles(&self) -> std::time::Duration {
+        match self {
+            StoreLocation::Embedded { .. } => std::time::Duration::ZERO,
+            StoreLocation::Postgres { .. } => super::postgres::REGISTRY_HEARD_WITHIN,
+        }
+    }
+
     /// Opens the store here, creating it or bringing its schema up to date; refuses a newer schema. Connecting to
     /// PostgreSQL waits on the network: async callers run this on the blocking pool.
     pub fn open(&self, opener: Opener) -> Result<Arc<dyn Store>, OpenError> {

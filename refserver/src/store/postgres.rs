@@ -25,8 +25,8 @@ mod connect;
 mod offices;
 use connect::Target;
 pub use connect::{OpenError, SslMode};
-pub use offices::CacheState;
 use offices::OfficeCache;
+pub use offices::{CacheState, REGISTRY_HEARD_WITHIN};
 
 use super::{
     audit_from, idempotency, message_from, migrations_to_run, office_from, replay_entry, sql, Idempotent, Pending,

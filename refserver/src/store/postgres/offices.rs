@@ -20,6 +20,12 @@ pub(super) const CHANNEL: &str = "careplan_offices";
 /// silently (no reset reaches us) turns the cache off within twice this.
 const PING: Duration = Duration::from_secs(2);
 
+/// The longest a node's cache can serve an entry after the change that replaced it committed: a notification
+/// committed before a ping is sent is read before that ping's answer (PostgreSQL delivers it before
+/// ReadyForQuery, and the driver handles messages in order), pings go out every [`PING`] and one unanswered for
+/// [`PING`] turns the cache off — plus a second for scheduling.
+pub const REGISTRY_HEARD_WITHIN: Duration = Duration::from_secs(2 * PING.as_secs() + 1);
+
 #[derive(Default)]
 pub(super) struct OfficeCache {
     state: Mutex<State>,
