@@ -77,6 +77,9 @@ pub struct Summary {
     pub actuals: usize,
     /// exchanges acknowledged only by the drain after the run (not in the rate or the latencies)
     pub drained: usize,
+    /// every exchange acknowledged while the load ran, in the measured window or not, plus the drained: what the
+    /// relay's CPU over the whole run is divided by (`cargo xtask loadtest --capacity`)
+    pub acknowledged: usize,
     pub measured_s: f64,
     pub users: usize,
     pub mean_ticket_bytes: usize,
@@ -168,6 +171,7 @@ impl Summary {
             tickets: in_run.iter().filter(|c| c.direction == Direction::Ticket).count(),
             actuals: in_run.iter().filter(|c| c.direction == Direction::Actuals).count(),
             drained: facts.drained,
+            acknowledged: facts.completed.len() + facts.drained,
             measured_s: (measured_s * 10.0).round() / 10.0,
             users,
             mean_ticket_bytes: facts.mean_ticket_bytes,
