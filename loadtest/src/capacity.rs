@@ -8,6 +8,52 @@
 
 use serde::{Deserialize, Serialize};
 
+/// This thread's CPU so far, in nanoseconds (`/proc/thread-self/schedstat`: time on a CPU).
+pub fn thread_cpu_ns() -> std::io::Result<u64> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat")?;
+    text.split_whitespace().next().and_then(|ns| ns.parse().ok()).ok_or_else(|| {
+        std::io::Error::new(std::io::ErrorKind::InvalidData, format!("/proc/thread-self/schedstat: {text:?}"))
+    })
+}
+
+/// CPU of validating one unit as the relay does on every send (`validate_files`, default options).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub struct ValidationCost {
+    pub ticket_unit_ms: f64,
+    pub actuals_unit_ms: f64,
+}
+
+impl ValidationCost {
+    /// Measured on `units` (the run's own), in this process: the optimised build the relay is measured with, not
+    /// xtask's unoptimised one. At least half a second of CPU each, so a cold cache does not show.
+    pub fn measure(units: &[&crate::payloads::ExchangePayloads]) -> std::io::Result<ValidationCost> {
+        let options = conformance::validate::Options::default();
+        let mut per_unit = [0.0; 2];
+        for (which, cost) in per_unit.iter_mut().enumerate() {
+            let (start, mut count) = (thread_cpu_ns()?, 0u64);
+            while thread_cpu_ns()? - start < 500_000_000 && !units.is_empty() {
+                for unit in units {
+                    let payload = if which == 0 { &unit.ticket } else { &unit.actuals };
+                    let files = payload.files.iter().map(|(name, bytes)| (name.as_str(), bytes.as_slice()));
+                    std::hint::black_box(conformance::validate::validate_files(files, &options));
+                    count += 1;
+                }
+            }
+            *cost = (thread_cpu_ns()? - start) as f64 / 1e6 / count.max(1) as f64;
+        }
+        Ok(ValidationCost { ticket_unit_ms: per_unit[0], actuals_unit_ms: per_unit[1] })
+    }
+
+    /// Per exchange, with the run's mix of tickets and actuals.
+    pub fn per_exchange(&self, tickets: u64, actuals: u64) -> f64 {
+        let total = (tickets + actuals) as f64;
+        if total == 0.0 {
+            return (self.ticket_unit_ms + self.actuals_unit_ms) / 2.0;
+        }
+        (self.ticket_unit_ms * tickets as f64 + self.actuals_unit_ms * actuals as f64) / total
+    }
+}
+
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum CapacityError {
     #[error("no exchange was acknowledged: nothing to divide by")]
@@ -257,6 +303,13 @@ mod tests {
             Some(CapacityError::NoExchanges)
         );
         assert!(PerExchange::split(&RunTotals { relay_cpu_s: f64::NAN, ..run() }, TLS, 0.1).is_err());
+    }
+
+    #[test]
+    fn validation_follows_the_runs_mix() {
+        let cost = ValidationCost { ticket_unit_ms: 0.3, actuals_unit_ms: 0.1 };
+        assert!((cost.per_exchange(3, 1) - 0.25).abs() < 1e-12);
+        assert!((cost.per_exchange(0, 0) - 0.2).abs() < 1e-12);
     }
 
     #[test]

@@ -86,6 +86,8 @@ pub struct Summary {
     pub knee: Option<Knee>,
     /// each relay node's use of the machine (none when no process was watched)
     pub relay: Vec<RelayUsage>,
+    /// CPU of validating one unit, measured before the load (`--measure-validation`)
+    pub validation_ms: Option<crate::capacity::ValidationCost>,
     pub timeline: Vec<Second>,
     /// why the run failed, in Japanese and English; empty when it passed
     pub problems: Vec<String>,
@@ -177,6 +179,7 @@ impl Summary {
             mean_ticket_bytes: facts.mean_ticket_bytes,
             knee: facts.knee_threshold_ms.map(|threshold| knee(&timeline, threshold)),
             relay: facts.relay,
+            validation_ms: None,
             timeline,
             problems,
         }

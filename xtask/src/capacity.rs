@@ -9,8 +9,8 @@
 //! - TLS: not separable inside the relay's figure, so measured apart with the relay's own server configuration
 //!   (`refserver::tls::server_config`) on an in-memory connection: the server thread's CPU (`schedstat`) per full
 //!   mutual-TLS handshake and per MB of records, times the run's connections and wire bytes;
-//! - validation: `conformance::validate::validate_files` as the relay calls it, on the run's own units, this
-//!   thread's CPU per ticket unit and per actuals unit;
+//! - validation: `conformance::validate::validate_files` as the relay calls it, on the run's own units, in the
+//!   optimised load process before the load (`careplan-loadtest --measure-validation`), per ticket and actuals unit;
 //! - wire bytes and connections: a counting TCP relay on loopback in front of each node (its CPU is xtask's, not
 //!   the relay's);
 //! - at rest: growth of the store's folder (database files and the files folder; SQLite's `-wal` and `-shm`,
@@ -24,8 +24,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Context, Result};
-use loadtest::capacity::{Country, Headroom, PerExchange, RunTotals, Sizing, TlsCost};
-use loadtest::payloads::Payloads;
+use loadtest::capacity::{Country, Headroom, PerExchange, RunTotals, Sizing, TlsCost, ValidationCost};
 use loadtest::population::Population;
 use refserver::sandbox::{Sandbox, SandboxOffice};
 use serde_json::json;
@@ -56,12 +55,6 @@ fn tree_cpu_s(root: u32) -> Option<f64> {
         }
     }
     Some(total)
-}
-
-/// This thread's CPU so far, in nanoseconds (`/proc/thread-self/schedstat`: time on a CPU).
-fn thread_cpu_ns() -> Result<u64> {
-    let text = std::fs::read_to_string("/proc/thread-self/schedstat").context("reading /proc/thread-self/schedstat")?;
-    text.split_whitespace().next().and_then(|ns| ns.parse().ok()).ok_or_else(|| anyhow!("schedstat: {text:?}"))
 }
 
 /// Bytes of the files below `dir`, SQLite's `-wal` and `-shm` left out.
@@ -247,14 +240,14 @@ fn tls_server(config: Arc<rustls::ServerConfig>, (send, receive): Channel) -> Re
         }
         Ok(connection)
     };
-    let start = thread_cpu_ns()?;
+    let start = loadtest::capacity::thread_cpu_ns()?;
     for _ in 0..HANDSHAKES {
         handshake(&send)?;
     }
-    let handshakes_ns = thread_cpu_ns()? - start;
+    let handshakes_ns = loadtest::capacity::thread_cpu_ns()? - start;
     let mut connection = handshake(&send)?;
     let chunk = vec![b'x'; RECORD_CHUNK];
-    let (start, mut bytes) = (thread_cpu_ns()?, 0);
+    let (start, mut bytes) = (loadtest::capacity::thread_cpu_ns()?, 0);
     for _ in 0..RECORD_ROUNDS {
         let incoming = receive.recv()?;
         feed(&mut connection, &incoming)?;
@@ -263,7 +256,7 @@ fn tls_server(config: Arc<rustls::ServerConfig>, (send, receive): Channel) -> Re
         bytes += (incoming.len() + outgoing.len()) as u64;
         send.send(outgoing)?;
     }
-    Ok((handshakes_ns, thread_cpu_ns()? - start, bytes))
+    Ok((handshakes_ns, loadtest::capacity::thread_cpu_ns()? - start, bytes))
 }
 
 /// The office's side of [`tls_server`].
@@ -311,49 +304,16 @@ pub fn measure_tls(sandbox: &Sandbox, office: &str) -> Result<TlsCost> {
     })
 }
 
-/// CPU of validating one unit, as the relay does on every send: (ticket unit ms, actuals unit ms).
-pub fn measure_validation(population: &Population) -> Result<(f64, f64)> {
-    let payloads = Payloads::generate(population, 8, 1)?;
-    let pairs: Vec<_> = population
-        .pairs()
-        .into_iter()
-        .map(|(k, p)| payloads.between(&population.care_managers[k].number, &population.providers[p].number))
-        .collect();
-    let units: Vec<&loadtest::payloads::ExchangePayloads> = pairs.iter().flat_map(|units| units.iter()).collect();
-    let options = conformance::validate::Options::default();
-    let validate = |payload: &loadtest::payloads::Payload| {
-        conformance::validate::validate_files(payload.files.iter().map(|(n, b)| (n.as_str(), b.as_slice())), &options)
-    };
-    // At least half a second of CPU each, so the 10 ms scheduler tick and a cold cache do not show.
-    let mut per_unit = [0.0; 2];
-    for (which, cost) in per_unit.iter_mut().enumerate() {
-        let (start, mut count) = (thread_cpu_ns()?, 0u64);
-        while thread_cpu_ns()? - start < 500_000_000 {
-            for unit in &units {
-                let report = validate(if which == 0 { &unit.ticket } else { &unit.actuals });
-                std::hint::black_box(report);
-                count += 1;
-            }
-        }
-        *cost = (thread_cpu_ns()? - start) as f64 / 1e6 / count.max(1) as f64;
-    }
-    Ok((per_unit[0], per_unit[1]))
-}
-
 /// The side measurements of a run, taken before its load (so they do not compete with it).
 pub struct Side {
     tls: TlsCost,
-    validation: (f64, f64),
 }
 
 pub fn side_measurements(sandbox: &Sandbox, population: &Population) -> Result<Side> {
-    eprintln!("xtask: capacity: TLS ({HANDSHAKES} handshakes, {} MB of records) and validation CPU…", {
+    eprintln!("xtask: capacity: TLS CPU ({HANDSHAKES} handshakes, {} MB of records)…", {
         2 * RECORD_ROUNDS * RECORD_CHUNK / 1_000_000
     });
-    Ok(Side {
-        tls: measure_tls(sandbox, &population.care_managers[0].number)?,
-        validation: measure_validation(population)?,
-    })
+    Ok(Side { tls: measure_tls(sandbox, &population.care_managers[0].number)? })
 }
 
 /// The headroom the README's table is sized with: two-core nodes busy at most half at the peak hour, one spare.
@@ -375,8 +335,10 @@ pub fn finish(
     let count = |key: &str| summary[key].as_u64().ok_or_else(|| anyhow!("{} has no {key}", summary_path.display()));
     let (exchanges, tickets, actuals) = (count("acknowledged")?, count("tickets")?, count("actuals")?);
     let totals = watch.totals(before, exchanges)?;
-    let ticket_share = if tickets + actuals > 0 { tickets as f64 / (tickets + actuals) as f64 } else { 0.5 };
-    let validation_ms = side.validation.0 * ticket_share + side.validation.1 * (1.0 - ticket_share);
+    let validation: ValidationCost = serde_json::from_value(summary["validation_ms"].clone()).with_context(|| {
+        format!("{} has no validation_ms (careplan-loadtest --measure-validation)", summary_path.display())
+    })?;
+    let validation_ms = validation.per_exchange(tickets, actuals);
     let cost = PerExchange::split(&totals, side.tls, validation_ms)?;
     let country = Country::JAPAN;
     let rows: Vec<Sizing> =
@@ -388,7 +350,7 @@ pub fn finish(
         before.load_average,
         cost.table()
     );
-    println!("TLS: {:.3} ms per full handshake, {:.3} ms per MB of records; validation: ticket unit {:.3} ms, actuals unit {:.3} ms", side.tls.handshake_ms, side.tls.record_ms_per_mb, side.validation.0, side.validation.1);
+    println!("TLS: {:.3} ms per full handshake, {:.3} ms per MB of records; validation: ticket unit {:.3} ms, actuals unit {:.3} ms", side.tls.handshake_ms, side.tls.record_ms_per_mb, validation.ticket_unit_ms, validation.actuals_unit_ms);
     println!("{}", sizing_table(&rows));
     let capacity = json!({
         "registry_offices": registry,
@@ -396,7 +358,7 @@ pub fn finish(
         "load_average": { "before": before.load_average, "after": load_after },
         "totals": totals,
         "tls": side.tls,
-        "validation_ms": { "ticket_unit": side.validation.0, "actuals_unit": side.validation.1 },
+        "validation_ms": validation,
         "per_exchange": cost,
         "country": country,
         "headroom": HEADROOM,

@@ -190,6 +190,9 @@ pub(crate) fn run_once(
     if drive == "http" {
         loadtest.arg("--report-file").arg(&report);
     }
+    if options.capacity {
+        loadtest.arg("--measure-validation");
+    }
     let before = watch.before()?;
     let status = loadtest.status().context("cannot start careplan-loadtest")?;
     if let (Some(side), true) = (&side, status.success()) {
