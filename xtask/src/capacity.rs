@@ -390,10 +390,10 @@ pub fn sizing_table(rows: &[Sizing]) -> String {
     text
 }
 
-/// A sandbox whose registry holds `registry` offices (at least), `population` among them: certificates and the
+/// A sandbox whose registry holds `registry` offices (at least), `population` among them, and that registry: certificates and the
 /// registered store are made once under `target/loadtest/registry-<n>/` and reused (the PKI folder itself; the
 /// store copied into `dir`, since the run writes to it).
-pub fn registry_sandbox(registry: usize, population: &Population, dir: &Path) -> Result<(Sandbox, usize)> {
+pub fn registry_sandbox(registry: usize, population: &Population, dir: &Path) -> Result<(Sandbox, Population)> {
     let everyone = Population::new(registry.div_ceil(3));
     if everyone.care_managers.len() < population.care_managers.len() {
         bail!("--registry {registry} is smaller than the {} offices that take part", population.len());
@@ -415,7 +415,7 @@ pub fn registry_sandbox(registry: usize, population: &Population, dir: &Path) ->
     }
     let data = dir.join("data");
     copy_folder(&cache.join("data"), &data)?;
-    Ok((Sandbox { pki: cache.join("pki"), data }, everyone.len()))
+    Ok((Sandbox { pki: cache.join("pki"), data }, everyone))
 }
 
 /// Copies a folder (the relay's store, closed), keeping it owner-only.

@@ -113,21 +113,22 @@ pub(crate) fn run_once(
     let out = crate::target_dir().join("loadtest");
     let dir = tempfile::tempdir()?;
     let population = Population::new(options.care_managers);
-    let (sandbox, registered) = match options.registry {
+    let (sandbox, registry) = match options.registry {
         Some(registry) => crate::capacity::registry_sandbox(registry, &population, dir.path())?,
         None => {
             eprintln!("xtask: test PKI and {} offices in {}", population.len(), dir.path().display());
             let offices: Vec<SandboxOffice<'_>> = population.offices().map(SandboxOffice::from).collect();
-            (Sandbox::create(dir.path(), &offices)?, population.len())
+            (Sandbox::create(dir.path(), &offices)?, population.clone())
         }
     };
+    let registered = registry.len();
     if registered > population.len() {
         eprintln!("xtask: {registered} offices registered, {} of them active", population.len());
     }
     // Kept until the relays are stopped: dropping it stops the cluster.
     let cluster = match options.store {
         StoreKind::Sqlite => None,
-        StoreKind::Postgres => Some(postgres_for(&sandbox, pg_tls)?),
+        StoreKind::Postgres => Some(postgres_for(&sandbox, &registry, pg_tls)?),
     };
     let mut relays = Vec::new();
     let mut bases = Vec::new();
@@ -226,10 +227,10 @@ fn figures(summary: &std::path::Path) -> String {
     read().unwrap_or_else(|| format!("no summary at {}", summary.display()))
 }
 
-/// A throw-away PostgreSQL cluster under target/ (Debian's package installed when missing) with the sandbox's
-/// offices registered in a database of its own; the cluster and that database's URL. With `tls`, the cluster takes
+/// A throw-away PostgreSQL cluster under target/ (Debian's package installed when missing) with
+/// `registry`'s offices registered in a database of its own; the cluster and that database's URL. With `tls`, the cluster takes
 /// TLS only, with the sandbox PKI's server certificate (127.0.0.1), and the URL verifies it against that CA.
-fn postgres_for(sandbox: &Sandbox, tls: bool) -> Result<(PgCluster, String)> {
+fn postgres_for(sandbox: &Sandbox, registry: &Population, tls: bool) -> Result<(PgCluster, String)> {
     crate::install_postgres("the load test on PostgreSQL")?;
     let dir = crate::target_dir().join("loadtest");
     let pki = transport::PkiPaths::new(&sandbox.pki);
@@ -248,10 +249,23 @@ fn postgres_for(sandbox: &Sandbox, tls: bool) -> Result<(PgCluster, String)> {
         // A temporary folder's path: nothing in it to percent-encode.
         url = format!("{url}?sslmode=verify-full&sslrootcert={}", pki.ca_cert().display());
     }
-    refserver::store::copy_offices(
-        &StoreLocation::embedded(sandbox.data.clone()),
-        &StoreLocation::Postgres { url: url.clone() },
-    )?;
+    // Registered from the list, not copied from the embedded store: its office listing stops at 200 (a page for
+    // people), which left a registry larger than that half registered (403 for the rest).
+    let store = StoreLocation::Postgres { url: url.clone() }.open(refserver::store::Opener::Tool)?;
+    let pending: Vec<_> = registry
+        .offices()
+        .map(|office| {
+            store.put_office(&refserver::model::Office {
+                number: office.number.clone(),
+                name: office.name.clone(),
+                kinds: vec![office.kind.to_string()],
+                licence_until: "2099-12-31".into(),
+            })
+        })
+        .collect();
+    for registered in pending {
+        registered.wait()?;
+    }
     let over = if tls { "TLS, verify-full" } else { "plain" };
     eprintln!("xtask: PostgreSQL on 127.0.0.1:{} (database relay, {over})", cluster.port);
     Ok((cluster, url))
