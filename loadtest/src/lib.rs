@@ -4,9 +4,11 @@
 //! standard-spec units for every pair (the scale generator) → [`roles`] are goose scenarios that send, poll,
 //! download, verify and acknowledge → [`tracker`] turns sends and acknowledgements into end-to-end exchanges →
 //! [`summary`] reports them next to goose's per-request metrics. [`run`] ties them together and, after goose stops,
-//! checks every inbox against what the senders recorded. [`clients`] drives the same population through the
+//! checks every inbox against what the senders recorded. [`capacity`] splits a run's
+//! cost per exchange over the relay's components and sizes the country with it. [`clients`] drives the same population through the
 //! office's reference client (one per office, in this process, through its folders) instead of raw HTTP.
 
+pub mod capacity;
 pub mod clients;
 pub mod payloads;
 pub mod population;

@@ -63,6 +63,10 @@ struct Cli {
     /// p99 send-to-ack latency (ms) that marks the knee of a ramp
     #[arg(long, default_value_t = 250.0)]
     knee_ms: f64,
+    /// Before the load, measure the CPU of validating the run's units as the relay does (`validation_ms` in the
+    /// summary; `cargo xtask loadtest --capacity` splits the relay's CPU with it)
+    #[arg(long)]
+    measure_validation: bool,
     /// What plays the offices: goose users over raw HTTP, or one reference client (careplan-client's library) per
     /// office in this process, each with its own folders, sending and receiving through them (month-start pacing;
     /// --scenario, --users, --hatch-rate and goose's options do not apply)
@@ -97,6 +101,7 @@ fn options(cli: Cli) -> Result<RunOptions> {
         units_per_pair: cli.units_per_pair,
         relay_pids: cli.relay_pids,
         knee_ms: cli.knee_ms,
+        measure_validation: cli.measure_validation,
         goose: cli.goose,
     })
 }

@@ -37,6 +37,8 @@ pub struct RunOptions {
     /// the relay processes (one per node), to watch their CPU, memory and open files
     pub relay_pids: Vec<u32>,
     pub knee_ms: f64,
+    /// measure the CPU of validating the run's units before the load, for the capacity split
+    pub measure_validation: bool,
     /// further goose options
     pub goose: Vec<String>,
 }
@@ -58,6 +60,7 @@ impl RunOptions {
             units_per_pair: 8,
             relay_pids: Vec::new(),
             knee_ms: 250.0,
+            measure_validation: false,
             goose: Vec::new(),
         }
     }
@@ -104,6 +107,17 @@ pub async fn run(options: &RunOptions) -> Result<Summary, LoadError> {
     );
     let payloads = Payloads::generate(&population, options.units_per_pair.max(1), options.users_per_unit.max(1))?;
     let mean_ticket_bytes = payloads.mean_ticket_bytes();
+    let validation = if options.measure_validation {
+        let pairs: Vec<_> = population
+            .pairs()
+            .into_iter()
+            .map(|(k, p)| payloads.between(&population.care_managers[k].number, &population.providers[p].number))
+            .collect();
+        let units: Vec<&crate::payloads::ExchangePayloads> = pairs.iter().flat_map(|units| units.iter()).collect();
+        Some(crate::capacity::ValidationCost::measure(&units)?)
+    } else {
+        None
+    };
     let host = options.host.trim_end_matches('/').to_string();
     let nodes = std::iter::once(host.clone()).chain(options.nodes.iter().map(|n| n.trim_end_matches('/').to_string()));
     let world =
@@ -158,7 +172,7 @@ pub async fn run(options: &RunOptions) -> Result<Summary, LoadError> {
         _ => users_started.last(),
     }
     .map_or(started, |u| u.0);
-    Ok(Summary::new(RunFacts {
+    let mut summary = Summary::new(RunFacts {
         scenario: options.scenario.name(),
         completed: &completed,
         users: &users_started,
@@ -173,7 +187,9 @@ pub async fn run(options: &RunOptions) -> Result<Summary, LoadError> {
         mean_ticket_bytes,
         knee_threshold_ms: (options.scenario == Profile::Ramp).then_some(options.knee_ms),
         relay,
-    }))
+    });
+    summary.validation_ms = validation;
+    Ok(summary)
 }
 
 /// Messages of one kind of defect named on the terminal; the summary counts them all.

@@ -77,12 +77,17 @@ pub struct Summary {
     pub actuals: usize,
     /// exchanges acknowledged only by the drain after the run (not in the rate or the latencies)
     pub drained: usize,
+    /// every exchange acknowledged while the load ran, in the measured window or not, plus the drained: what the
+    /// relay's CPU over the whole run is divided by (`cargo xtask loadtest --capacity`)
+    pub acknowledged: usize,
     pub measured_s: f64,
     pub users: usize,
     pub mean_ticket_bytes: usize,
     pub knee: Option<Knee>,
     /// each relay node's use of the machine (none when no process was watched)
     pub relay: Vec<RelayUsage>,
+    /// CPU of validating one unit, measured before the load (`--measure-validation`)
+    pub validation_ms: Option<crate::capacity::ValidationCost>,
     pub timeline: Vec<Second>,
     /// why the run failed, in Japanese and English; empty when it passed
     pub problems: Vec<String>,
@@ -168,11 +173,13 @@ impl Summary {
             tickets: in_run.iter().filter(|c| c.direction == Direction::Ticket).count(),
             actuals: in_run.iter().filter(|c| c.direction == Direction::Actuals).count(),
             drained: facts.drained,
+            acknowledged: facts.completed.len() + facts.drained,
             measured_s: (measured_s * 10.0).round() / 10.0,
             users,
             mean_ticket_bytes: facts.mean_ticket_bytes,
             knee: facts.knee_threshold_ms.map(|threshold| knee(&timeline, threshold)),
             relay: facts.relay,
+            validation_ms: None,
             timeline,
             problems,
         }

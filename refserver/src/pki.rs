@@ -197,28 +197,40 @@ pub fn revoke_office(paths: &PkiPaths, office: &str) -> Result<Vec<u64>, PkiErro
 /// Issues (or re-issues) the client certificate of an office; returns (certificate, key) paths. A re-issue
 /// revokes the office's earlier certificates, so a lost or replaced one stops working.
 pub fn issue_office(paths: &PkiPaths, office: &str, name: &str) -> Result<(PathBuf, PathBuf), PkiError> {
-    check_office_number(office)?;
+    issue_offices(paths, &[(office, name)])?;
+    Ok((paths.office_cert(office), paths.office_key(office)))
+}
+
+/// [`issue_office`] for many offices (number, name) at once: the CA and the index are read and written once, not
+/// once per office — a registry of 20,000 offices (the capacity load run) would rewrite a growing index.json
+/// 20,000 times. Keys are ECDSA P-256 (rcgen's default).
+pub fn issue_offices(paths: &PkiPaths, offices: &[(&str, &str)]) -> Result<(), PkiError> {
+    for (office, _) in offices {
+        check_office_number(office)?;
+    }
     let issuer = Issuer::load(paths)?;
     let mut index = load_index(paths)?;
-    let replaced = revoke_in(&mut index, office);
-    let serial = index.next_serial;
-    index.next_serial += 1;
-    let key = KeyPair::generate()?;
-    let cert = client_params(office, name, serial).signed_by(&key, &issuer.cert, &issuer.key)?;
-    let (cert_path, key_path) = (paths.office_cert(office), paths.office_key(office));
-    write(&cert_path, &cert.pem())?;
-    write(&key_path, &key.serialize_pem())?;
-    index.issued.push(Issued {
-        serial,
-        subject: office.to_string(),
-        file: format!("offices/{office}.pem"),
-        revoked: false,
-    });
+    let mut replaced = false;
+    for (office, name) in offices {
+        replaced |= !revoke_in(&mut index, office).is_empty();
+        let serial = index.next_serial;
+        index.next_serial += 1;
+        let key = KeyPair::generate()?;
+        let cert = client_params(office, name, serial).signed_by(&key, &issuer.cert, &issuer.key)?;
+        write(&paths.office_cert(office), &cert.pem())?;
+        write(&paths.office_key(office), &key.serialize_pem())?;
+        index.issued.push(Issued {
+            serial,
+            subject: office.to_string(),
+            file: format!("offices/{office}.pem"),
+            revoked: false,
+        });
+    }
     save_index(paths, &index)?;
-    if !replaced.is_empty() {
+    if replaced {
         write_crl(paths, &issuer, &index)?;
     }
-    Ok((cert_path, key_path))
+    Ok(())
 }
 
 /// The subject CN of the relay's signing certificate.

@@ -86,6 +86,8 @@ fn run_steps(steps: &mut Steps) -> Result<()> {
             store: loadtest::StoreKind::Sqlite,
             nodes: 1,
             drive: loadtest::Drive::Http,
+            capacity: false,
+            registry: None,
         })
     })
 }

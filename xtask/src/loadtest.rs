@@ -27,6 +27,10 @@ pub struct Options {
     /// relay processes on the store (several only on PostgreSQL)
     pub nodes: usize,
     pub drive: Drive,
+    /// split each run's cost per exchange over the relay's components (xtask/src/capacity.rs)
+    pub capacity: bool,
+    /// offices registered, with certificates, beyond those that take part (`None`: only those)
+    pub registry: Option<usize>,
 }
 
 /// What plays the offices.
@@ -99,7 +103,7 @@ pub fn run_with(options: &Options, pg_tls: bool) -> Result<()> {
 }
 
 /// One load run (`drive`) on a fresh relay; careplan-loadtest's exit status.
-fn run_once(
+pub(crate) fn run_once(
     options: &Options,
     pg_tls: bool,
     bin: &std::path::Path,
@@ -109,13 +113,22 @@ fn run_once(
     let out = crate::target_dir().join("loadtest");
     let dir = tempfile::tempdir()?;
     let population = Population::new(options.care_managers);
-    eprintln!("xtask: test PKI and {} offices in {}", population.len(), dir.path().display());
-    let offices: Vec<SandboxOffice<'_>> = population.offices().map(SandboxOffice::from).collect();
-    let sandbox = Sandbox::create(dir.path(), &offices)?;
+    let (sandbox, registry) = match options.registry {
+        Some(registry) => crate::capacity::registry_sandbox(registry, &population, dir.path())?,
+        None => {
+            eprintln!("xtask: test PKI and {} offices in {}", population.len(), dir.path().display());
+            let offices: Vec<SandboxOffice<'_>> = population.offices().map(SandboxOffice::from).collect();
+            (Sandbox::create(dir.path(), &offices)?, population.clone())
+        }
+    };
+    let registered = registry.len();
+    if registered > population.len() {
+        eprintln!("xtask: {registered} offices registered, {} of them active", population.len());
+    }
     // Kept until the relays are stopped: dropping it stops the cluster.
     let cluster = match options.store {
         StoreKind::Sqlite => None,
-        StoreKind::Postgres => Some(postgres_for(&sandbox, pg_tls)?),
+        StoreKind::Postgres => Some(postgres_for(&sandbox, &registry, pg_tls)?),
     };
     let mut relays = Vec::new();
     let mut bases = Vec::new();
@@ -134,13 +147,42 @@ fn run_once(
         runtime.block_on(wait_ready(&probe, base))?;
     }
 
+    // With --capacity the load goes through a counting front per node (its own runtime, alive until the end).
+    let fronts = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
+    let wire = std::sync::Arc::new(crate::capacity::Wire::default());
+    let mut targets = Vec::new();
+    for base in &bases {
+        targets.push(if options.capacity {
+            let node: std::net::SocketAddr = base.trim_start_matches("https://").parse()?;
+            format!("https://127.0.0.1:{}", crate::capacity::start_front(&fronts, node, wire.clone())?)
+        } else {
+            base.clone()
+        });
+    }
+    let side = options.capacity.then(|| crate::capacity::side_measurements(&sandbox, &population)).transpose()?;
+    let mut store_dirs = vec![sandbox.data.clone()];
+    let postmaster = match &cluster {
+        Some(_) => {
+            let (pid, data) = crate::capacity::postmaster(&out).context("cannot find the PostgreSQL postmaster")?;
+            store_dirs.push(data.join("base"));
+            Some(pid)
+        }
+        None => None,
+    };
+    let watch = crate::capacity::Watch {
+        relay_pids: relays.iter().map(|relay| relay.0.id()).collect(),
+        postmaster,
+        store_dirs,
+        wire,
+    };
+
     let report = out.join("report.html");
     let mut loadtest = Command::new(bin.join("careplan-loadtest"));
     loadtest
-        .args(["--host", &bases[0], "--scenario", options.scenario.name(), "--run-time", &options.run_time])
+        .args(["--host", &targets[0], "--scenario", options.scenario.name(), "--run-time", &options.run_time])
         .args(["--care-managers", &options.care_managers.to_string(), "--drive", drive]);
-    for base in &bases[1..] {
-        loadtest.args(["--node", base]);
+    for target in &targets[1..] {
+        loadtest.args(["--node", target]);
     }
     for relay in &relays {
         loadtest.args(["--relay-pid", &relay.0.id().to_string()]);
@@ -149,9 +191,17 @@ fn run_once(
     if drive == "http" {
         loadtest.arg("--report-file").arg(&report);
     }
+    if options.capacity {
+        loadtest.arg("--measure-validation");
+    }
+    let before = watch.before()?;
     let status = loadtest.status().context("cannot start careplan-loadtest")?;
+    if let (Some(side), true) = (&side, status.success()) {
+        crate::capacity::finish(summary, &watch, &before, side, registered, population.len())?;
+    }
     drop(relays);
     drop(cluster);
+    fronts.shutdown_background();
     if drive == "http" {
         eprintln!("xtask: goose report {}", report.display());
     }
@@ -177,10 +227,10 @@ fn figures(summary: &std::path::Path) -> String {
     read().unwrap_or_else(|| format!("no summary at {}", summary.display()))
 }
 
-/// A throw-away PostgreSQL cluster under target/ (Debian's package installed when missing) with the sandbox's
-/// offices registered in a database of its own; the cluster and that database's URL. With `tls`, the cluster takes
+/// A throw-away PostgreSQL cluster under target/ (Debian's package installed when missing) with
+/// `registry`'s offices registered in a database of its own; the cluster and that database's URL. With `tls`, the cluster takes
 /// TLS only, with the sandbox PKI's server certificate (127.0.0.1), and the URL verifies it against that CA.
-fn postgres_for(sandbox: &Sandbox, tls: bool) -> Result<(PgCluster, String)> {
+fn postgres_for(sandbox: &Sandbox, registry: &Population, tls: bool) -> Result<(PgCluster, String)> {
     crate::install_postgres("the load test on PostgreSQL")?;
     let dir = crate::target_dir().join("loadtest");
     let pki = transport::PkiPaths::new(&sandbox.pki);
@@ -199,10 +249,23 @@ fn postgres_for(sandbox: &Sandbox, tls: bool) -> Result<(PgCluster, String)> {
         // A temporary folder's path: nothing in it to percent-encode.
         url = format!("{url}?sslmode=verify-full&sslrootcert={}", pki.ca_cert().display());
     }
-    refserver::store::copy_offices(
-        &StoreLocation::embedded(sandbox.data.clone()),
-        &StoreLocation::Postgres { url: url.clone() },
-    )?;
+    // Registered from the list, not copied from the embedded store: its office listing stops at 200 (a page for
+    // people), which left a registry larger than that half registered (403 for the rest).
+    let store = StoreLocation::Postgres { url: url.clone() }.open(refserver::store::Opener::Tool)?;
+    let pending: Vec<_> = registry
+        .offices()
+        .map(|office| {
+            store.put_office(&refserver::model::Office {
+                number: office.number.clone(),
+                name: office.name.clone(),
+                kinds: vec![office.kind.to_string()],
+                licence_until: "2099-12-31".into(),
+            })
+        })
+        .collect();
+    for registered in pending {
+        registered.wait()?;
+    }
     let over = if tls { "TLS, verify-full" } else { "plain" };
     eprintln!("xtask: PostgreSQL on 127.0.0.1:{} (database relay, {over})", cluster.port);
     Ok((cluster, url))

@@ -1,6 +1,7 @@
 //! `cargo xtask …`: the project's automation, in Rust so it runs wherever cargo does.
 
 mod browser;
+mod capacity;
 mod ci;
 mod client_crash;
 mod client_demo;
@@ -94,6 +95,35 @@ enum Task {
         /// or both one after the other (figures side by side; target/loadtest/clients-summary.json)
         #[arg(long, value_enum, default_value_t = loadtest::Drive::Http)]
         drive: loadtest::Drive,
+        /// Also split the cost of one exchange over the relay's components (relay CPU, of which TLS and
+        /// validation; PostgreSQL's CPU; bytes on the wire and at rest): printed, and `capacity` in the summary.
+        /// The load then passes through a counting TCP front on loopback
+        #[arg(long)]
+        capacity: bool,
+        /// Offices registered at the relay, each with a certificate (cached under target/loadtest/registry-N/),
+        /// of which only --care-managers' population takes part
+        #[arg(long)]
+        registry: Option<usize>,
+    },
+    /// The cost of one exchange per component under the month-start load, against a registry of only the active
+    /// offices and against one of --registry offices, in one session; then the country's table from the large
+    /// registry's costs (target/loadtest/capacity.json)
+    Capacity {
+        /// Where the relay keeps everything
+        #[arg(long, value_enum, default_value_t = loadtest::StoreKind::Sqlite)]
+        store: loadtest::StoreKind,
+        /// Each run's length
+        #[arg(long, default_value = "30s")]
+        run_time: String,
+        /// 居宅介護支援事業所 taking part (twice as many providers)
+        #[arg(long, default_value_t = capacity::ACTIVE_CARE_MANAGERS)]
+        care_managers: usize,
+        /// Offices registered in the large run
+        #[arg(long, default_value_t = 20_000)]
+        registry: usize,
+        /// Use the unoptimised test build (for checking the command, not for figures)
+        #[arg(long)]
+        debug_build: bool,
     },
     /// The web page end to end in headless Chromium against a relay on loopback: drop files, see a finding, send,
     /// open the inbox as the recipient, preview, acknowledge, see the status on the sender's side. Installs
@@ -170,6 +200,7 @@ impl Task {
             Task::Demo { .. } => ("demo", Some("target/demo/relay.html")),
             Task::Reliability { .. } => ("reliability", None),
             Task::Loadtest { .. } => ("loadtest", Some("target/loadtest/summary.json, target/loadtest/report.html")),
+            Task::Capacity { .. } => ("capacity", Some("target/loadtest/capacity.json")),
             Task::Browser { .. } => ("browser", Some("target/e2e/")),
             Task::Fuzz { .. } => ("fuzz", Some("target/fuzz-logs/")),
             Task::Docs { .. } => ("docs", None),
@@ -335,11 +366,35 @@ fn run(task: Task) -> Result<()> {
         Task::Reliability { kills, memory: None, .. } => reliability::run(kills),
         Task::Browser { update_screenshots } => browser::run(update_screenshots),
         Task::Fuzz { seconds } => fuzz::run(seconds, fuzz::Build::Optimised).map(|_| ()),
-        Task::Loadtest { scenario, run_time, care_managers, debug_build, store, nodes, pg_tls, drive } => {
+        Task::Loadtest {
+            scenario,
+            run_time,
+            care_managers,
+            debug_build,
+            store,
+            nodes,
+            pg_tls,
+            drive,
+            capacity,
+            registry,
+        } => {
             let care_managers = care_managers.unwrap_or_else(|| scenario.default_care_managers());
-            let options =
-                loadtest::Options { scenario, run_time, care_managers, release: !debug_build, store, nodes, drive };
+            let release = !debug_build;
+            let options = loadtest::Options {
+                scenario,
+                run_time,
+                care_managers,
+                release,
+                store,
+                nodes,
+                drive,
+                capacity,
+                registry,
+            };
             loadtest::run_with(&options, pg_tls)
+        }
+        Task::Capacity { store, run_time, care_managers, registry, debug_build } => {
+            capacity::run(store, &run_time, care_managers, registry, !debug_build)
         }
         Task::Docs { check: true } => docs::check(),
         Task::Docs { check: false } => docs::write(),
