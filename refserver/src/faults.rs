@@ -105,8 +105,8 @@ impl Store for FaultyStore {
     fn round_trips(&self) -> Option<u64> {
         self.inner.round_trips()
     }
-    fn offices(&self, query: Option<&str>) -> Pending<Vec<Office>> {
-        self.inner.offices(query)
+    fn offices(&self, query: Option<&str>, limit: Option<usize>) -> Pending<Vec<Office>> {
+        self.inner.offices(query, limit)
     }
     /// `drop_last_file`: a send of several files is stored without its last; `duplicate_sends`: every new send is
     /// stored a second time under another id, as if sent again.

@@ -323,7 +323,7 @@ fn run(command: Command) -> Result<()> {
         }
         Command::Office { command: OfficeCommand::List { store } } => {
             let store = store.open()?;
-            for office in store.offices(None).wait()? {
+            for office in store.offices(None, None).wait()? {
                 println!(
                     "{}  {:<12} licence until {}  {}",
                     office.number,

@@ -67,7 +67,7 @@ fn offices(store: &dyn Store) {
     assert_eq!(store.office(A).wait().unwrap().unwrap().kinds, vec!["43", "46"]);
     assert!(store.office(C).wait().unwrap().is_none());
     let numbers =
-        |query| -> Vec<String> { store.offices(query).wait().unwrap().into_iter().map(|o| o.number).collect() };
+        |query| -> Vec<String> { store.offices(query, None).wait().unwrap().into_iter().map(|o| o.number).collect() };
     assert_eq!(numbers(None), vec![A, B]);
     assert_eq!(numbers(Some("137000100")), vec![A], "by number prefix");
     assert_eq!(numbers(Some("ひまわり")), vec![B], "by part of the name");
@@ -211,8 +211,29 @@ fn concurrent_sends(store: &(dyn Store + Sync)) {
     assert!(seen.windows(2).all(|pair| pair[0].0 < pair[1].0), "strictly increasing: {seen:?}");
 }
 
+/// The tools list and copy every office; the directory's page limit is for the API only. (Copying a registry of
+/// more than 200 offices into PostgreSQL once stopped at 200.)
+fn a_registry_larger_than_a_page(store: &dyn Store) {
+    let before = store.offices(None, None).wait().unwrap().len();
+    for number in 0..250 {
+        let office = Office {
+            number: format!("27{number:08}"),
+            name: format!("事業所{number}"),
+            kinds: vec!["11".into()],
+            licence_until: "2099-12-31".into(),
+        };
+        store.put_office(&office).wait().unwrap();
+    }
+    assert_eq!(store.offices(None, None).wait().unwrap().len(), before + 250);
+    assert_eq!(store.offices(Some("27"), Some(200)).wait().unwrap().len(), 200);
+    for number in 0..250 {
+        store.remove_office(&format!("27{number:08}"), audit("2700000000", "office_removed", None)).wait().unwrap();
+    }
+}
+
 fn every_case(store: &(dyn Store + Sync)) {
     offices(store);
+    a_registry_larger_than_a_page(store);
     messages_and_mailboxes(store);
     idempotent_sends(store);
     retention(store);

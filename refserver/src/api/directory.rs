@@ -21,9 +21,12 @@ pub(crate) async fn metrics(state: &Arc<AppState>) -> Result<Response<Body>, Api
     Ok(response)
 }
 
+/// The most offices one directory answer lists: a search, not an export of the registry.
+const DIRECTORY_PAGE: usize = 200;
+
 pub(crate) async fn directory(state: &Arc<AppState>, request: &Request<Incoming>) -> Result<Response<Body>, ApiError> {
     let params = query(request);
-    let mut offices = state.store.offices(param(&params, "q")).await?;
+    let mut offices = state.store.offices(param(&params, "q"), Some(DIRECTORY_PAGE)).await?;
     if fault(state, |f| f.hide_offices) {
         offices.clear();
     }

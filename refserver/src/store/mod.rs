@@ -97,8 +97,9 @@ pub trait Store: Send + Sync {
     /// when it was not registered.
     fn remove_office(&self, number: &str, audit: AuditEntry) -> Pending<bool>;
     fn office(&self, number: &str) -> Pending<Option<Office>>;
-    /// Offices whose number starts with or whose name contains `query` (all when `None`).
-    fn offices(&self, query: Option<&str>) -> Pending<Vec<Office>>;
+    /// Offices whose number starts with or whose name contains `query` (all when `None`), in number order, at most
+    /// `limit` of them (every one when `None`: the tools that list or copy the registry).
+    fn offices(&self, query: Option<&str>, limit: Option<usize>) -> Pending<Vec<Office>>;
     /// Stores a message with its audit entry. Under an idempotency key the (sender, key) used before, it stores
     /// nothing: the same request digest is a replay (audited as `replay`), another is a conflict ([`idempotency`]).
     /// May block on the disk before it returns (the embedded store writes and syncs the files here, so that the
@@ -158,7 +159,7 @@ pub trait Store: Send + Sync {
 /// embedded store, on a PostgreSQL database); returns how many.
 pub fn copy_offices(from: &StoreLocation, to: &StoreLocation) -> std::result::Result<usize, OpenError> {
     let (from, to) = (from.open(Opener::Tool)?, to.open(Opener::Tool)?);
-    let offices = from.offices(None).wait()?;
+    let offices = from.offices(None, None).wait()?;
     for office in &offices {
         to.put_office(office).wait()?;
     }

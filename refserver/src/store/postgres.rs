@@ -634,15 +634,17 @@ impl Store for PgStore {
         })
     }
 
-    fn offices(&self, query: Option<&str>) -> Pending<Vec<Office>> {
+    fn offices(&self, query: Option<&str>, limit: Option<usize>) -> Pending<Vec<Office>> {
         let pattern = query.unwrap_or("").to_string();
+        // LIMIT NULL: every row.
+        let limit = limit.map(|limit| i64::try_from(limit).unwrap_or(i64::MAX));
         self.read(move |connection| async move {
             let db = connection.db();
             let rows = db
                 .query(
                     "SELECT number, name, kinds, licence_until FROM offices
-                     WHERE $1 = '' OR number LIKE $1 || '%' OR strpos(name, $1) > 0 ORDER BY number LIMIT 200",
-                    &[&pattern],
+                     WHERE $1 = '' OR number LIKE $1 || '%' OR strpos(name, $1) > 0 ORDER BY number LIMIT $2",
+                    &[&pattern, &limit],
                 )
                 .await?;
             rows.iter().map(|row| office_from(row)).collect()

@@ -510,10 +510,12 @@ impl Store for SqliteStore {
         self.read(|c| first(c, sql::OFFICE, [number], office_from))
     }
 
-    fn offices(&self, query: Option<&str>) -> Pending<Vec<Office>> {
+    fn offices(&self, query: Option<&str>, limit: Option<usize>) -> Pending<Vec<Office>> {
+        // LIMIT -1: every row.
         const OFFICES: &str = "SELECT number, name, kinds, licence_until FROM offices
-             WHERE $1 = '' OR number LIKE $1 || '%' OR instr(name, $1) > 0 ORDER BY number LIMIT 200";
-        self.read(|c| all(c, OFFICES, [query.unwrap_or("")], office_from))
+             WHERE $1 = '' OR number LIKE $1 || '%' OR instr(name, $1) > 0 ORDER BY number LIMIT $2";
+        let limit = limit.map_or(-1, |limit| i64::try_from(limit).unwrap_or(i64::MAX));
+        self.read(|c| all(c, OFFICES, params![query.unwrap_or(""), limit], office_from))
     }
 
     /// The files are written and synced here, on the caller's thread (the relay's request's blocking task), before
