@@ -5,6 +5,7 @@ mod capacity;
 mod ci;
 mod client_crash;
 mod client_demo;
+mod country;
 mod demo;
 mod docs;
 mod fixtures;
@@ -116,7 +117,7 @@ enum Task {
         #[arg(long, default_value = "30s")]
         run_time: String,
         /// 居宅介護支援事業所 taking part (twice as many providers)
-        #[arg(long, default_value_t = capacity::ACTIVE_CARE_MANAGERS)]
+        #[arg(long, default_value_t = country::ACTIVE_CARE_MANAGERS)]
         care_managers: usize,
         /// Offices registered in the large run
         #[arg(long, default_value_t = 20_000)]
@@ -394,7 +395,7 @@ fn run(task: Task) -> Result<()> {
             loadtest::run_with(&options, pg_tls)
         }
         Task::Capacity { store, run_time, care_managers, registry, debug_build } => {
-            capacity::run(store, &run_time, care_managers, registry, !debug_build)
+            country::run(store, &run_time, care_managers, registry, !debug_build)
         }
         Task::Docs { check: true } => docs::check(),
         Task::Docs { check: false } => docs::write(),
