@@ -277,14 +277,11 @@ pub(crate) mod sql {
     pub const INSERT_MESSAGE: &str = "INSERT INTO messages (id, sender, recipient, serial, unit, status, created_at,
             idempotency_key, request_digest, user_name, insured_number, target_month)
          VALUES ($1, $2, $3, $4, $5, 'sent', $6, $7, $8, $9, $10, $11)";
-    /// PostgreSQL keeps the bytes in the database; the embedded store, beside it (`sqlite::files`).
-    pub const INSERT_FILE: &str = "INSERT INTO files (message_id, position, name, kind, size, sha256, bytes)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)";
     pub const INSERT_AUDIT: &str =
         "INSERT INTO audit (at, office, action, message_id, detail) VALUES ($1, $2, $3, $4, $5)";
     pub const MESSAGE: &str = concat!(message_select!(), " WHERE id = $1");
     pub const FILES_OF: &str = "SELECT name, kind, size, sha256 FROM files WHERE message_id = $1 ORDER BY position";
-    /// PostgreSQL only, as [`INSERT_FILE`].
+    /// PostgreSQL only: it keeps the bytes in the database, the embedded store beside it (`sqlite::files`).
     pub const FILE_BYTES: &str = "SELECT bytes FROM files WHERE message_id = $1 AND name = $2";
     /// The exchange record's window: what `$1` sent or received, created in `[$2, $3)`, in commit order.
     pub const EXCHANGED: &str = concat!(

@@ -8,9 +8,11 @@
 //! applies what is missing under an advisory lock (two nodes starting together migrate once) and refuses a database
 //! whose schema is newer than this binary.
 //!
-//! Sends are committed one at a time across every node (a transaction-scoped advisory lock taken before a
-//! message's sequence number is drawn), so sequence order is commit order: an inbox listed oldest first (`after=`)
-//! never skips a message that commits late under a smaller number.
+//! A send holds its sender's and its recipient's send locks (transaction-scoped advisory locks, taken before the
+//! message's sequence number is drawn) until it commits, so among the messages of any one office sequence order is
+//! commit order: an inbox listed oldest first (`after=`), an outbox or an exchange record never skips a message that
+//! commits late under a smaller number. Every view the relay pages is one office's, so sends between other offices
+//! commit side by side (one lock for every send had bound a node to one commit, fsync included, at a time).
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -90,24 +92,43 @@ CREATE TRIGGER offices_changed AFTER INSERT OR UPDATE OR DELETE ON offices
 CREATE TRIGGER offices_truncated AFTER TRUNCATE ON offices
     FOR EACH STATEMENT EXECUTE FUNCTION careplan_office_changed();
 ",
+    // Sends lock their two offices instead of one lock for all (`send_locks`). No table changes, but a relay of
+    // the one-lock kind must not send beside this one (neither would wait for the other): it refuses the newer schema.
+    "
+COMMENT ON TABLE messages IS 'careplan-interop: a send holds send_locks(sender, recipient) until it commits';
+",
 ];
 
 /// Advisory lock keys (any constants no other application on the database uses).
 const MIGRATION_LOCK: i64 = 0x6361_7265_706c_0001;
-const SEND_LOCK: i64 = 0x6361_7265_706c_0002;
+/// The send locks' namespace: the first of `pg_advisory_xact_lock(int, int)`'s two keys (an office's key the second).
+const SEND_LOCKS: i32 = 0x6370_0002;
 
 /// The channel a send announces its recipient on (delivered to every listening node when the send commits).
 const ARRIVALS: &str = "careplan_arrivals";
 
-const LOCK_SENDS: &str = "SELECT pg_advisory_xact_lock($1)";
-const NOTIFY: &str = "SELECT pg_notify($1, $2)";
-/// [`sql::INSERT_MESSAGE`] answering with the row as stored (its sequence number drawn): a send needs no reread.
-const INSERT_MESSAGE: &str = concat!(
-    "INSERT INTO messages (id, sender, recipient, serial, unit, status, created_at,
-            idempotency_key, request_digest, user_name, insured_number, target_month)
-         VALUES ($1, $2, $3, $4, $5, 'sent', $6, $7, $8, $9, $10, $11) RETURNING ",
+const LOCK_SENDS: &str = "SELECT pg_advisory_xact_lock($1, $2)";
+/// A send as one statement, which is its own transaction when sent alone: the sender's and the recipient's send
+/// locks (evaluated left to right: the lower key first), then the message — its sequence number drawn after the
+/// locks, since the insert reads the locks' row — its files from arrays, its audit entry and the arrival notice
+/// (delivered to every node's listener when, and only if, this commits); answers with the row as stored, so a send
+/// needs no reread. `$1`–`$11` the message, `$12`–`$17` the files' positions, names, kinds, sizes, digests and
+/// bytes, `$18`–`$22` the audit entry, `$23` [`SEND_LOCKS`], `$24` ≤ `$25` the keys ([`send_locks`]; the same key
+/// twice when there is one: an advisory lock is taken again by the session that holds it), `$26` [`ARRIVALS`].
+const SEND: &str = concat!(
+    "WITH locked AS (SELECT pg_advisory_xact_lock($23::int4, $24::int4), pg_advisory_xact_lock($23::int4, $25::int4)),
+     m AS (INSERT INTO messages (id, sender, recipient, serial, unit, status, created_at,
+              idempotency_key, request_digest, user_name, insured_number, target_month)
+           SELECT $1::text, $2::text, $3::text, $4::text, $5::text, 'sent', $6::text, $7::text, $8::text, $9::text,
+              $10::text, $11::text FROM locked
+           RETURNING ",
     "seq, id, sender, recipient, serial, unit, status, created_at, downloaded_at, acknowledged_at, \
-     user_name, insured_number, target_month"
+     user_name, insured_number, target_month),
+     filed AS (INSERT INTO files (message_id, position, name, kind, size, sha256, bytes)
+           SELECT m.id, f.* FROM m, unnest($12::int4[], $13::text[], $14::text[], $15::int8[], $16::text[], $17::bytea[]) f),
+     audited AS (INSERT INTO audit (at, office, action, message_id, detail)
+           VALUES ($18::text, $19::text, $20::text, $21::text, $22::text))
+     SELECT m.*, pg_notify($26::text, m.recipient) FROM m"
 );
 
 /// Message rows (`inner`, with [`sql::MESSAGE`]'s columns) each with its files' columns as arrays, in one statement
@@ -127,21 +148,19 @@ fn statements() -> Vec<String> {
         sql::PUT_OFFICE,
         sql::OFFICE,
         sql::EARLIER_SEND,
-        INSERT_MESSAGE,
-        sql::INSERT_FILE,
+        SEND,
         sql::INSERT_AUDIT,
         sql::FILE_BYTES,
         sql::AUDIT_LOG,
         sql::STATUS_COUNTS,
         LOCK_SENDS,
-        NOTIFY,
     ]
     .iter()
     .map(|sql| sql.to_string())
     .collect();
     all.push(with_files(sql::MESSAGE, "ASC"));
     all.push(with_files(sql::EXCHANGED, "ASC"));
-    all.extend([Transition::Download, Transition::Acknowledge].map(Transition::sql));
+    all.extend([Transition::Download, Transition::Acknowledge].map(transition_with_audit));
     for mailbox in [Mailbox::Inbox, Mailbox::Outbox] {
         for by_status in [false, true] {
             for cursor in [
@@ -511,8 +530,18 @@ fn audit_params(entry: &AuditEntry) -> Vec<&(dyn ToSql + Sync)> {
     vec![&entry.at, &entry.office, &entry.action, &entry.message_id, &entry.detail]
 }
 
-/// Moves a message on with the audit entry, in one transaction and one round trip; with `reread`, the message
-/// afterwards.
+/// A status change and its audit entry as one statement: [`Transition::sql`] in a data-modifying `WITH` (run to
+/// completion whether read or not), the audit entry inserted by the statement itself (`$3`…`$7`). One statement is
+/// its own transaction, committed at its Sync: no BEGIN and COMMIT to send and execute around it.
+fn transition_with_audit(transition: Transition) -> String {
+    let audit = (1..=5)
+        .rev()
+        .fold(sql::INSERT_AUDIT.to_string(), |text, n| text.replace(&format!("${n}"), &format!("${}", n + 2)));
+    format!("WITH moved AS ({} RETURNING 1) {audit}", transition.sql())
+}
+
+/// Moves a message on with the audit entry, committed together, in one round trip; with `reread`, the message
+/// afterwards (read by a second statement sent in the same round trip, after the first has committed).
 async fn change_status(
     connection: &Connection,
     (transition, id, at): (Transition, &str, &str),
@@ -521,20 +550,38 @@ async fn change_status(
 ) -> Result<Option<MessageMeta>> {
     let db = connection.db();
     let read = with_files(sql::MESSAGE, "ASC");
-    let (moving, auditing, reading) =
-        (db.prepared(&transition.sql()).await?, db.prepared(sql::INSERT_AUDIT).await?, db.prepared(&read).await?);
-    let mut statements = vec![sent(db.client, moving, vec![&id, &at]), sent(db.client, auditing, audit_params(audit))];
+    let (moving, reading) = (db.prepared(&transition_with_audit(transition)).await?, db.prepared(&read).await?);
+    let mut parameters: Vec<&(dyn ToSql + Sync)> = vec![&id, &at];
+    parameters.extend(audit_params(audit));
+    let mut statements = vec![sent(db.client, moving, parameters)];
     if reread {
         statements.push(sent(db.client, reading, vec![&id]));
     }
-    let answers = in_transaction(db.client, db.trips, true, statements).await?;
-    match answers.get(2).and_then(|rows| rows.first()) {
+    db.trip();
+    let mut answers = in_order(statements).await.into_iter();
+    answers.next().unwrap_or(Err(StoreError::AnsweredTwice))?;
+    match answers.next().transpose()?.as_ref().and_then(|rows| rows.first()) {
         Some(row) => Ok(Some(message_with_files(row)?)),
         None => Ok(None),
     }
 }
 
-/// Under an Idempotency-Key, in the transaction just begun: takes the send lock and looks for an earlier send
+/// The send locks' second keys of a message's sender and recipient, each once, in ascending order: every send takes
+/// its locks in one global order, so two sends never wait for each other in a circle (sorting the keys, not the
+/// office numbers, keeps that true when two numbers share a key). FNV-1a: the same on every node and version.
+fn send_locks(message: &NewMessage) -> Vec<i32> {
+    let key = |office: &str| {
+        let hash =
+            office.bytes().fold(0x811c_9dc5_u32, |hash, byte| (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193));
+        i32::from_ne_bytes(hash.to_ne_bytes())
+    };
+    let mut keys = vec![key(&message.from), key(&message.to)];
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
+/// Under an Idempotency-Key, in the transaction just begun: takes the send locks and looks for an earlier send
 /// under the key. A conflict or a replay is the answer (the transaction ended); `None`: store the send, the
 /// transaction still open.
 async fn earlier_send(
@@ -545,19 +592,16 @@ async fn earlier_send(
     audit: &AuditEntry,
 ) -> Result<Option<Inserted>> {
     db.trip();
-    let mut answers = in_order(vec![
-        simple(db.client, "BEGIN"),
-        sent(db.client, lock, vec![&SEND_LOCK]),
-        sent(db.client, earlier, vec![&message.from, key]),
-    ])
-    .await
-    .into_iter();
-    let (begun, locked, found) = (answers.next(), answers.next(), answers.next());
-    let found = match (begun, locked, found) {
-        (Some(Ok(_)), Some(Ok(_)), Some(found)) => found?,
-        (Some(Err(error)), ..) | (_, Some(Err(error)), _) => return Err(error),
-        _ => return Err(StoreError::AnsweredTwice),
-    };
+    let keys = send_locks(message);
+    let mut statements = vec![simple(db.client, "BEGIN")];
+    statements.extend(keys.iter().map(|key| sent(db.client, lock.clone(), vec![&SEND_LOCKS, key])));
+    statements.push(sent(db.client, earlier, vec![&message.from, key]));
+    let mut answers = in_order(statements).await;
+    let found = answers.pop().unwrap_or(Err(StoreError::AnsweredTwice));
+    for answer in answers {
+        answer?; // BEGIN and the locks
+    }
+    let found = found?;
     let earlier = match found.first() {
         Some(row) => Some((row.text(0)?, row.maybe_text(1)?)),
         None => None,
@@ -654,8 +698,9 @@ impl Store for PgStore {
     fn insert_message(&self, message: NewMessage, audit: AuditEntry) -> Pending<Inserted> {
         self.run(move |connection| async move {
             let db = connection.db();
-            // One send commits at a time on every node: its sequence number is drawn after the lock, so numbers
-            // are in commit order (and an Idempotency-Key is checked and taken without a race).
+            // The sender's and the recipient's sends commit one at a time on every node: the sequence number is
+            // drawn after their locks, so each office's numbers are in commit order (and an Idempotency-Key, the
+            // sender's, is checked and taken without a race).
             let lock = db.prepared(LOCK_SENDS).await?;
             let mut begun = false;
             if let Some(key) = &message.idempotency_key {
@@ -674,60 +719,54 @@ impl Store for PgStore {
                     }
                 }
             }
-            let (inserting, filing, auditing, notifying) = (
-                db.prepared(INSERT_MESSAGE).await?,
-                db.prepared(sql::INSERT_FILE).await?,
-                db.prepared(sql::INSERT_AUDIT).await?,
-                db.prepared(NOTIFY).await?,
-            );
-            let files: Vec<(i32, i64)> = (0..message.files.len())
-                .map(|position| {
-                    let size = i64::try_from(message.files[position].bytes.len()).unwrap_or(i64::MAX);
-                    (i32::try_from(position).unwrap_or(i32::MAX), size)
-                })
-                .collect();
-            let mut statements = Vec::with_capacity(message.files.len() + 4);
-            if !begun {
-                statements.push(sent(db.client, lock, vec![&SEND_LOCK]));
-            }
-            let inserted = statements.len();
-            statements.push(sent(
-                db.client,
-                inserting,
-                vec![
-                    &message.id,
-                    &message.from,
-                    &message.to,
-                    &message.serial,
-                    &message.unit,
-                    &message.created_at,
-                    &message.idempotency_key,
-                    &message.request_digest,
-                    &message.subject.user_name,
-                    &message.subject.insured_number,
-                    &message.subject.target_month,
-                ],
-            ));
-            for (file, (position, size)) in message.files.iter().zip(&files) {
-                statements.push(sent(
-                    db.client,
-                    filing.clone(),
-                    vec![&message.id, position, &file.name, &file.kind, size, &file.sha256, &file.bytes],
-                ));
-            }
-            statements.push(sent(db.client, auditing, audit_params(&audit)));
-            // Delivered to every node's listener when (and only if) this commits.
-            statements.push(sent(db.client, notifying, vec![&ARRIVALS, &message.to]));
-            let answers = in_transaction(db.client, db.trips, !begun, statements).await?;
-            let row = answers.get(inserted).and_then(|rows| rows.first());
+            let sending = db.prepared(SEND).await?;
+            let sizes: Vec<i64> =
+                message.files.iter().map(|file| i64::try_from(file.bytes.len()).unwrap_or(i64::MAX)).collect();
+            let positions: Vec<i32> =
+                (0..message.files.len()).map(|at| i32::try_from(at).unwrap_or(i32::MAX)).collect();
+            let names: Vec<&str> = message.files.iter().map(|file| file.name.as_str()).collect();
+            let kinds: Vec<Option<&str>> = message.files.iter().map(|file| file.kind.as_deref()).collect();
+            let digests: Vec<&str> = message.files.iter().map(|file| file.sha256.as_str()).collect();
+            let bytes: Vec<&[u8]> = message.files.iter().map(|file| file.bytes.as_slice()).collect();
+            let keys = send_locks(&message);
+            let (lower, upper) = (keys[0], keys[keys.len() - 1]);
+            let mut parameters: Vec<&(dyn ToSql + Sync)> = vec![
+                &message.id,
+                &message.from,
+                &message.to,
+                &message.serial,
+                &message.unit,
+                &message.created_at,
+                &message.idempotency_key,
+                &message.request_digest,
+                &message.subject.user_name,
+                &message.subject.insured_number,
+                &message.subject.target_month,
+                &positions,
+                &names,
+                &kinds,
+                &sizes,
+                &digests,
+                &bytes,
+            ];
+            parameters.extend(audit_params(&audit));
+            parameters.extend([&SEND_LOCKS as &(dyn ToSql + Sync), &lower, &upper, &ARRIVALS]);
+            let statements = vec![sent(db.client, sending, parameters)];
+            let answers = if begun {
+                in_transaction(db.client, db.trips, false, statements).await?
+            } else {
+                db.trip();
+                in_order(statements).await.into_iter().collect::<Result<Vec<_>>>()?
+            };
+            let row = answers.first().and_then(|rows| rows.first());
             let Some(mut stored) = row.map(|row| message_from(row)).transpose()? else {
                 return Err(StoreError::Vanished { id: message.id });
             };
             stored.files = message
                 .files
                 .iter()
-                .zip(files)
-                .map(|(file, (_, size))| FileMeta {
+                .zip(sizes)
+                .map(|(file, size)| FileMeta {
                     name: file.name.clone(),
                     kind: file.kind.clone(),
                     size,
