@@ -317,7 +317,8 @@ async fn a_relay_on_postgresql_carries_a_whole_exchange() {
 /// acknowledged on A; an inbox long poll parked on B is woken by the send on A (PostgreSQL NOTIFY): B never looks
 /// again by itself within the poll's wait, and A takes the send only once B counts the poll as parked, so only the
 /// notification can answer it before its deadline (planted: the send without `pg_notify` — the poll ends at its
-/// 20 s deadline and this fails); a retry of the send on B under the same key is a replay.
+/// 20 s deadline and this fails; likewise B's LISTEN made 2 s slow with B's start not waiting for it, the race a
+/// loaded machine once showed); a retry of the send on B under the same key is a replay.
 #[tokio::test]
 async fn two_relay_nodes_on_one_database_serve_any_office_on_either() {
     const WAIT: std::time::Duration = std::time::Duration::from_secs(20);

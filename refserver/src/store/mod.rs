@@ -143,8 +143,8 @@ pub trait Store: Send + Sync {
         Pending::ready(Ok(true))
     }
     /// Calls `arrived` with the recipient of every message another process (another relay node on the same
-    /// database) stores from now on. A store only one process writes has nothing to report: the relay wakes its
-    /// own waiters when it stores a message.
+    /// database) stores from when this returns (it waits a few seconds at most for its listener). A store only one
+    /// process writes has nothing to report: the relay wakes its own waiters when it stores a message.
     fn watch_arrivals(&self, arrived: Arc<dyn Fn(&str) + Send + Sync>) {
         let _ = arrived;
     }

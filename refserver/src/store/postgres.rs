@@ -113,8 +113,8 @@ const LOCK_SENDS: &str = "SELECT pg_advisory_xact_lock($1, $2)";
 /// locks, since the insert reads the locks' row — its files from arrays, its audit entry and the arrival notice
 /// (delivered to every node's listener when, and only if, this commits); answers with the row as stored, so a send
 /// needs no reread. `$1`–`$11` the message, `$12`–`$17` the files' positions, names, kinds, sizes, digests and
-/// bytes, `$18`–`$22` the audit entry, `$23` [`SEND_LOCKS`], `$24` ≤ `$25` the keys ([`send_locks`]; the same key
-/// twice when there is one: an advisory lock is taken again by the session that holds it), `$26` [`ARRIVALS`].
+/// bytes, `$18`–`$22` the audit entry, `$23` [`SEND_LOCKS`], `$24` ≤ `$25` the keys ([`send_locks`]), `$26`
+/// [`ARRIVALS`].
 const SEND: &str = concat!(
     "WITH locked AS (SELECT pg_advisory_xact_lock($23::int4, $24::int4), pg_advisory_xact_lock($23::int4, $25::int4)),
      m AS (INSERT INTO messages (id, sender, recipient, serial, unit, status, created_at,
@@ -566,19 +566,18 @@ async fn change_status(
     }
 }
 
-/// The send locks' second keys of a message's sender and recipient, each once, in ascending order: every send takes
-/// its locks in one global order, so two sends never wait for each other in a circle (sorting the keys, not the
-/// office numbers, keeps that true when two numbers share a key). FNV-1a: the same on every node and version.
-fn send_locks(message: &NewMessage) -> Vec<i32> {
+/// The send locks' second keys of a message's sender and recipient, the lower first: every send takes its locks in
+/// one global order, so two sends never wait for each other in a circle (sorting the keys, not the office numbers,
+/// keeps that true when two numbers share a key). One key twice when they share it: a session takes an advisory
+/// lock it holds again at once. FNV-1a: the same on every node and version.
+fn send_locks(message: &NewMessage) -> [i32; 2] {
     let key = |office: &str| {
         let hash =
             office.bytes().fold(0x811c_9dc5_u32, |hash, byte| (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193));
         i32::from_ne_bytes(hash.to_ne_bytes())
     };
-    let mut keys = vec![key(&message.from), key(&message.to)];
-    keys.sort_unstable();
-    keys.dedup();
-    keys
+    let (from, to) = (key(&message.from), key(&message.to));
+    [from.min(to), from.max(to)]
 }
 
 /// Under an Idempotency-Key, in the transaction just begun: takes the send locks and looks for an earlier send
@@ -728,8 +727,7 @@ impl Store for PgStore {
             let kinds: Vec<Option<&str>> = message.files.iter().map(|file| file.kind.as_deref()).collect();
             let digests: Vec<&str> = message.files.iter().map(|file| file.sha256.as_str()).collect();
             let bytes: Vec<&[u8]> = message.files.iter().map(|file| file.bytes.as_slice()).collect();
-            let keys = send_locks(&message);
-            let (lower, upper) = (keys[0], keys[keys.len() - 1]);
+            let [lower, upper] = send_locks(&message);
             let mut parameters: Vec<&(dyn ToSql + Sync)> = vec![
                 &message.id,
                 &message.from,
@@ -896,7 +894,17 @@ impl Store for PgStore {
 
     fn watch_arrivals(&self, arrived: Arc<dyn Fn(&str) + Send + Sync>) {
         if let Some(runtime) = &self.runtime {
-            runtime.spawn(listen(Arc::clone(&self.target), arrived));
+            let (listening, heard) = std::sync::mpsc::sync_channel(1);
+            runtime.spawn(listen(Arc::clone(&self.target), arrived, listening));
+            // Back only once the node hears: a node serving before its LISTEN left a long poll parked on it deaf
+            // to a send another node committed in that moment, until the poll's own next look. The listener runs
+            // on the store's runtime, so waiting here blocks no task it needs.
+            if heard.recv_timeout(LISTEN_WITHIN).is_err() {
+                tracing::warn!(
+                    within = ?LISTEN_WITHIN,
+                    "not yet listening for other nodes' sends: waiting inboxes find them at their next look"
+                );
+            }
         }
     }
 
@@ -913,10 +921,17 @@ impl Store for PgStore {
     }
 }
 
+/// How long a starting node waits for its arrivals listener before it serves anyway.
+const LISTEN_WITHIN: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Listens for sends committed by any node and reports each recipient; reconnects (after a pause) when the
-/// connection drops. A notification lost meanwhile costs a waiting client latency, never a message: the inbox
-/// long poll looks again on its own every few seconds.
-async fn listen(target: Arc<Target>, arrived: Arc<dyn Fn(&str) + Send + Sync>) {
+/// connection drops; says on `listening` when its first LISTEN is in place. A notification lost meanwhile costs a
+/// waiting client latency, never a message: the inbox long poll looks again on its own every few seconds.
+async fn listen(
+    target: Arc<Target>,
+    arrived: Arc<dyn Fn(&str) + Send + Sync>,
+    listening: std::sync::mpsc::SyncSender<()>,
+) {
     loop {
         match target.connect().await {
             Ok((client, mut connection)) => {
@@ -941,6 +956,7 @@ async fn listen(target: Arc<Target>, arrived: Arc<dyn Fn(&str) + Send + Sync>) {
                 if let Err(error) = client.batch_execute(&format!("LISTEN {ARRIVALS}")).await {
                     tracing::warn!(%error, "cannot listen for arrivals");
                 } else {
+                    let _ = listening.try_send(()); // full or gone after the first time: nobody waits any more
                     while let Some(recipient) = notifications.recv().await {
                         arrived(&recipient);
                     }
