@@ -15,7 +15,7 @@ use std::time::Duration;
 use common::{param, pki, tls_cluster, verify_full, with};
 use refserver::sandbox::{CARE_MANAGER as A, HOME_HELP as B};
 use refserver::store::PgStore;
-use refserver::store::{Store, StoreLocation};
+use refserver::store::Store;
 
 /// Every test's bound: a hung connection fails it instead of hanging the run.
 const BOUND: Duration = Duration::from_secs(60);
@@ -43,9 +43,7 @@ async fn two_nodes_open_the_store_over_verify_full_and_carry_an_exchange() {
     let exchange = async {
         let mut second = None;
         let a = common::Relay::start_with(|config| {
-            let postgres = StoreLocation::Postgres { url: url.clone() };
-            refserver::store::copy_offices(&config.store, &postgres).unwrap();
-            config.store = postgres;
+            common::on_postgresql(config, &url);
             second = Some(config.clone());
         })
         .await;

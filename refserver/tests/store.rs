@@ -288,10 +288,7 @@ async fn a_relay_on_postgresql_carries_a_whole_exchange() {
     let Some(cluster) = common::postgres() else { return };
     let url = cluster.database("relay_exchange").unwrap();
     let relay = common::Relay::start_with(|config| {
-        // The sandbox registered its offices in the embedded store: register the same in PostgreSQL.
-        let postgres = StoreLocation::Postgres { url: url.clone() };
-        refserver::store::copy_offices(&config.store, &postgres).unwrap();
-        config.store = postgres;
+        common::on_postgresql(config, &url);
     })
     .await;
     let files = common::plan_unit();
@@ -325,9 +322,7 @@ async fn two_relay_nodes_on_one_database_serve_any_office_on_either() {
     let Some(cluster) = common::postgres() else { return };
     let url = cluster.database("two_nodes").unwrap();
     let register = |config: &mut refserver::server::ServerConfig| {
-        let postgres = StoreLocation::Postgres { url: url.clone() };
-        refserver::store::copy_offices(&config.store, &postgres).unwrap();
-        config.store = postgres;
+        common::on_postgresql(config, &url);
     };
     let mut second_config = None;
     let a = common::Relay::start_with(|config| {
@@ -490,9 +485,7 @@ async fn each_request_on_postgresql_takes_its_round_trips_and_no_more() {
     let Some(cluster) = common::postgres() else { return };
     let url = cluster.database("round_trips").unwrap();
     let relay = common::Relay::start_with(|config| {
-        let postgres = StoreLocation::Postgres { url: url.clone() };
-        refserver::store::copy_offices(&config.store, &postgres).unwrap();
-        config.store = postgres;
+        common::on_postgresql(config, &url);
     })
     .await;
     let metrics = relay.url("/metrics");

@@ -128,6 +128,14 @@ impl Relay {
     }
 }
 
+/// Moves a sandbox relay's configuration onto the PostgreSQL database at `url`, registering there the offices the
+/// sandbox registered in its embedded store.
+pub fn on_postgresql(config: &mut ServerConfig, url: &str) {
+    let postgres = refserver::store::StoreLocation::Postgres { url: url.to_string() };
+    refserver::store::copy_offices(&config.store, &postgres).unwrap();
+    config.store = postgres;
+}
+
 /// A throw-away PostgreSQL cluster under `target/tmp`. Where PostgreSQL is not installed, the test fails — a test
 /// that returns early reads as a pass — unless the run opts out with `CAREPLAN_SKIP_POSTGRES=1`: then this is
 /// `None`, and the calling test is reported as skipped by name (on the terminal even when the test passes, and in
