@@ -158,24 +158,28 @@ fn retention(store: &dyn Store) {
     store.compact().wait().unwrap();
 }
 
-/// Sends from many threads at once, from two senders to one recipient: every one stored once, and numbered in
-/// commit order — a client paging its inbox oldest first (`after=` its last sequence number) *while* the sends
-/// commit never asks again for what lies before its cursor, so a message that committed after a higher-numbered one
-/// would be skipped for good. The reader pages during the writes and must end with all 80, each once, strictly
-/// increasing (planted on PostgreSQL: the send without its advisory lock, with a pause between drawing the number
-/// and committing; the send holding its sender's lock only, no pause needed, 3 runs of 3 — the reader misses sends).
-fn concurrent_sends(store: &(dyn Store + Sync)) {
+/// Sends from many threads at once: every one stored once, and numbered in commit order — a client paging its
+/// mailbox oldest first (`after=` its last sequence number) *while* the sends commit never asks again for what lies
+/// before its cursor, so a message that committed after a higher-numbered one would be skipped for good. The reader
+/// pages during the writes and must end with all 80, each once, strictly increasing. Run for an inbox (two senders
+/// to one recipient) and an outbox (one sender to two recipients). Planted on PostgreSQL, each failing 3 runs of 3:
+/// the send without its advisory lock, with a pause between drawing the number and committing; the send holding
+/// its sender's lock only (the inbox case); its recipient's only (the outbox case); the locks not read by the insert.
+fn concurrent_sends(store: &(dyn Store + Sync), mailbox: Mailbox) {
     use std::sync::atomic::{AtomicBool, Ordering};
+    // A reads its inbox or its outbox; the ids of each case are apart from every other case's messages.
+    let tag = if mailbox == Mailbox::Inbox { "i" } else { "o" };
     let writing = AtomicBool::new(true);
     let seen = std::thread::scope(|scope| {
         let writers: Vec<_> = (0..8)
             .map(|thread| {
                 scope.spawn(move || {
-                    let from = [B, C][thread % 2];
+                    let other = [B, C][thread % 2];
+                    let (from, to) = if mailbox == Mailbox::Inbox { (other, A) } else { (A, other) };
                     for n in 0..10 {
-                        let id = format!("m_c{thread}_{n}");
+                        let id = format!("m_c{tag}{thread}_{n}");
                         assert!(matches!(
-                            insert(store, message(&id, from, A, "2025-07-01T00:00:00Z", None, "d")),
+                            insert(store, message(&id, from, to, "2025-07-01T00:00:00Z", None, "d")),
                             Inserted::New(_)
                         ));
                     }
@@ -187,9 +191,14 @@ fn concurrent_sends(store: &(dyn Store + Sync)) {
             loop {
                 // Read before the page: a page asked for after the last commit ends the reading.
                 let done = !writing.load(Ordering::SeqCst);
-                let page = store.list(A, Mailbox::Inbox, None, Cursor::OldestFirst { after }, 7).wait().unwrap();
+                let page = store.list(A, mailbox, None, Cursor::OldestFirst { after }, 7).wait().unwrap();
                 pages += 1;
-                seen.extend(page.messages.iter().map(|m| (m.seq, m.id.clone())));
+                seen.extend(
+                    page.messages
+                        .iter()
+                        .filter(|m| m.id.starts_with(&format!("m_c{tag}")))
+                        .map(|m| (m.seq, m.id.clone())),
+                );
                 after = page.next.or(page.messages.last().map(|m| m.seq)).or(after);
                 if done && page.next.is_none() {
                     return (seen, pages);
@@ -208,7 +217,8 @@ fn concurrent_sends(store: &(dyn Store + Sync)) {
     assert_eq!(
         (seen.len(), ids.len()),
         (80, 80),
-        "paging while sends commit sees every send once ({pages} pages): a late commit behind the cursor is skipped"
+        "paging the {mailbox:?} while sends commit sees every send once ({pages} pages): a late commit behind the \
+         cursor is skipped"
     );
     assert!(seen.windows(2).all(|pair| pair[0].0 < pair[1].0), "strictly increasing: {seen:?}");
 }
@@ -239,7 +249,8 @@ fn every_case(store: &(dyn Store + Sync)) {
     messages_and_mailboxes(store);
     idempotent_sends(store);
     retention(store);
-    concurrent_sends(store);
+    concurrent_sends(store, Mailbox::Inbox);
+    concurrent_sends(store, Mailbox::Outbox);
 }
 
 #[test]
@@ -279,6 +290,28 @@ fn the_postgresql_store_keeps_every_promise_over_tls() {
     let Some(cluster) = common::tls_cluster(&ours, None) else { return };
     let url = common::verify_full(&cluster.database("store_suite_tls").unwrap(), &ours);
     every_case(&PgStore::open(&url).unwrap());
+}
+
+/// A relay of the one-lock kind (before schema version 4) still running beside a new one: its send holds the old
+/// lock for all sends, exclusively, until it commits, and a new send waits for it (the new ones take it shared),
+/// so the two kinds never number sends out of commit order (planted: the send without the shared lock goes ahead
+/// and this fails).
+#[test]
+fn a_send_waits_for_a_send_of_an_older_relay_still_running() {
+    let Some(cluster) = common::postgres() else { return };
+    let url = cluster.database("one_lock").unwrap();
+    let store = PgStore::open(&url).unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (older, connection) = runtime.block_on(tokio_postgres::connect(&url, tokio_postgres::NoTls)).unwrap();
+    runtime.spawn(connection);
+    let lock = format!("BEGIN; SELECT pg_advisory_xact_lock({})", refserver::store::postgres::ONE_LOCK);
+    runtime.block_on(older.batch_execute(&lock)).unwrap();
+    let sending =
+        std::thread::spawn(move || insert(&store, message("m_after_old", C, A, "2025-08-01T00:00:00Z", None, "d")));
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(!sending.is_finished(), "a send went ahead while an older relay's send held the one lock");
+    runtime.block_on(older.batch_execute("COMMIT")).unwrap();
+    assert!(matches!(sending.join().unwrap(), Inserted::New(_)));
 }
 
 /// The relay itself on PostgreSQL: a send, the recipient's download and acknowledgement, the exchange record —

@@ -132,11 +132,18 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     // Sends stored by other relay nodes wake this node's waiting inboxes too (the state is held weakly: the
     // store lives inside it).
     let waiters = Arc::downgrade(&state);
-    state.store.watch_arrivals(Arc::new(move |office: &str| {
-        if let Some(state) = waiters.upgrade() {
-            state.arrivals.arrived(office);
-        }
-    }));
+    let store = Arc::clone(&state.store);
+    // On a blocking thread: a PostgreSQL store returns once it listens (a few seconds at most).
+    let watching = tokio::task::spawn_blocking(move || {
+        store.watch_arrivals(Arc::new(move |office: &str| {
+            if let Some(state) = waiters.upgrade() {
+                state.arrivals.arrived(office);
+            }
+        }));
+    });
+    if let Err(error) = watching.await {
+        tracing::warn!(%error, "not watching for other nodes' sends: waiting inboxes find them at their next look");
+    }
     let (shutdown, watch_shutdown) = watch::channel(false);
     tokio::spawn(upkeep::retention_loop(state.clone(), config.retention, watch_shutdown.clone()));
     tokio::spawn(upkeep::reload_on_hangup(tls.clone(), watch_shutdown.clone()));

@@ -92,8 +92,9 @@ CREATE TRIGGER offices_changed AFTER INSERT OR UPDATE OR DELETE ON offices
 CREATE TRIGGER offices_truncated AFTER TRUNCATE ON offices
     FOR EACH STATEMENT EXECUTE FUNCTION careplan_office_changed();
 ",
-    // Sends lock their two offices instead of one lock for all (`send_locks`). No table changes, but a relay of
-    // the one-lock kind must not send beside this one (neither would wait for the other): it refuses the newer schema.
+    // Sends lock their two offices instead of one lock for all (`send_locks`). No table changes: the new version
+    // keeps a relay of the one-lock kind from opening the database; one already running is kept in step by
+    // [`ONE_LOCK`].
     "
 COMMENT ON TABLE messages IS 'careplan-interop: a send holds send_locks(sender, recipient) until it commits';
 ",
@@ -108,15 +109,24 @@ const SEND_LOCKS: i32 = 0x6370_0002;
 const ARRIVALS: &str = "careplan_arrivals";
 
 const LOCK_SENDS: &str = "SELECT pg_advisory_xact_lock($1, $2)";
-/// A send as one statement, which is its own transaction when sent alone: the sender's and the recipient's send
-/// locks (evaluated left to right: the lower key first), then the message — its sequence number drawn after the
-/// locks, since the insert reads the locks' row — its files from arrays, its audit entry and the arrival notice
-/// (delivered to every node's listener when, and only if, this commits); answers with the row as stored, so a send
-/// needs no reread. `$1`–`$11` the message, `$12`–`$17` the files' positions, names, kinds, sizes, digests and
-/// bytes, `$18`–`$22` the audit entry, `$23` [`SEND_LOCKS`], `$24` ≤ `$25` the keys ([`send_locks`]), `$26`
-/// [`ARRIVALS`].
+/// The lock every send of a relay before schema version 4 took alone, exclusively. Sends now take it shared, first:
+/// they do not wait for each other on it, but a send of an older node still running beside this one waits for
+/// them and they for it, so the two kinds never number sends out of commit order (an older node refuses the
+/// database only when it opens).
+pub const ONE_LOCK: i64 = 0x6361_7265_706c_0002;
+const LOCK_SHARED: &str = "SELECT pg_advisory_xact_lock_shared($1)";
+/// A send as one statement, which is its own transaction when sent alone: [`ONE_LOCK`] shared, the lower and then
+/// the higher of the sender's and the recipient's send locks (each reads the row of the one before, so the order is
+/// the data's, not the planner's), then the message — its sequence number drawn after the locks, since the insert
+/// reads the last lock's row — its files from arrays, its audit entry and the arrival notice (delivered to every
+/// node's listener when, and only if, this commits); answers with the row as stored, so a send needs no reread.
+/// `$1`–`$11` the message, `$12`–`$17` the files' positions, names, kinds, sizes, digests and bytes, `$18`–`$22`
+/// the audit entry, `$23` [`SEND_LOCKS`], `$24` ≤ `$25` the keys ([`send_locks`]), `$26` [`ARRIVALS`], `$27`
+/// [`ONE_LOCK`].
 const SEND: &str = concat!(
-    "WITH locked AS (SELECT pg_advisory_xact_lock($23::int4, $24::int4), pg_advisory_xact_lock($23::int4, $25::int4)),
+    "WITH shared AS (SELECT pg_advisory_xact_lock_shared($27::int8)),
+     lower AS (SELECT pg_advisory_xact_lock($23::int4, $24::int4) FROM shared),
+     locked AS (SELECT pg_advisory_xact_lock($23::int4, $25::int4) FROM lower),
      m AS (INSERT INTO messages (id, sender, recipient, serial, unit, status, created_at,
               idempotency_key, request_digest, user_name, insured_number, target_month)
            SELECT $1::text, $2::text, $3::text, $4::text, $5::text, 'sent', $6::text, $7::text, $8::text, $9::text,
@@ -154,6 +164,7 @@ fn statements() -> Vec<String> {
         sql::AUDIT_LOG,
         sql::STATUS_COUNTS,
         LOCK_SENDS,
+        LOCK_SHARED,
     ]
     .iter()
     .map(|sql| sql.to_string())
@@ -438,11 +449,6 @@ fn simple<'a>(client: &'a Client, sql: &'static str) -> Answer<'a> {
     })
 }
 
-/// Runs `statements` in one transaction and one round trip: BEGIN, the statements and COMMIT are sent one after
-/// another without waiting (tokio-postgres sends a prepared statement's query when its future is first polled, so
-/// they are polled in order here) and every answer is awaited. A statement that fails aborts the transaction and
-/// the COMMIT rolls it back; one that failed before it was sent turns the COMMIT into a ROLLBACK. The answers
-/// come in order, without BEGIN's and COMMIT's.
 /// Polls `statements` in order until every one has answered (sent in that order: see [`in_transaction`]).
 async fn in_order(mut statements: Vec<Answer<'_>>) -> Vec<Result<Vec<Row>>> {
     let mut answers: Vec<Option<Result<Vec<Row>>>> = statements.iter().map(|_| None).collect();
@@ -466,7 +472,12 @@ async fn in_order(mut statements: Vec<Answer<'_>>) -> Vec<Result<Vec<Row>>> {
     answers.into_iter().map(|answer| answer.unwrap_or(Err(StoreError::AnsweredTwice))).collect()
 }
 
-/// With `begin` false the transaction was begun before ([`earlier_send`]).
+/// Runs `statements` in one transaction and one round trip: BEGIN, the statements and COMMIT are sent one after
+/// another without waiting (tokio-postgres sends a prepared statement's query when its future is first polled, so
+/// they are polled in order here) and every answer is awaited. A statement that fails aborts the transaction and
+/// the COMMIT rolls it back; one that failed before it was sent turns the COMMIT into a ROLLBACK. The answers
+/// come in order, without BEGIN's and COMMIT's. With `begin` false the transaction was begun before
+/// ([`earlier_send`]).
 async fn in_transaction<'a>(
     client: &'a Client,
     trips: &AtomicU64,
@@ -585,14 +596,14 @@ fn send_locks(message: &NewMessage) -> [i32; 2] {
 /// transaction still open.
 async fn earlier_send(
     db: &Db<'_, Client>,
-    (lock, earlier): (Statement, Statement),
+    (shared, lock, earlier): (Statement, Statement, Statement),
     message: &NewMessage,
     key: &String,
     audit: &AuditEntry,
 ) -> Result<Option<Inserted>> {
     db.trip();
     let keys = send_locks(message);
-    let mut statements = vec![simple(db.client, "BEGIN")];
+    let mut statements = vec![simple(db.client, "BEGIN"), sent(db.client, shared, vec![&ONE_LOCK])];
     statements.extend(keys.iter().map(|key| sent(db.client, lock.clone(), vec![&SEND_LOCKS, key])));
     statements.push(sent(db.client, earlier, vec![&message.from, key]));
     let mut answers = in_order(statements).await;
@@ -700,13 +711,16 @@ impl Store for PgStore {
             // The sender's and the recipient's sends commit one at a time on every node: the sequence number is
             // drawn after their locks, so each office's numbers are in commit order (and an Idempotency-Key, the
             // sender's, is checked and taken without a race).
-            let lock = db.prepared(LOCK_SENDS).await?;
+            // Prepared before a transaction is begun: nothing fallible stands between the look under a key and
+            // the statement that stores the send (which ends the transaction either way).
+            let sending = db.prepared(SEND).await?;
             let mut begun = false;
             if let Some(key) = &message.idempotency_key {
+                let locks = (db.prepared(LOCK_SHARED).await?, db.prepared(LOCK_SENDS).await?);
                 let earlier = db.prepared(sql::EARLIER_SEND).await?;
                 // The transaction begun there stays open past the look: every way out below ends it.
                 begun = true;
-                match earlier_send(&db, (lock.clone(), earlier), &message, key, &audit).await {
+                match earlier_send(&db, (locks.0, locks.1, earlier), &message, key, &audit).await {
                     Ok(Some(answer)) => return Ok(answer),
                     Ok(None) => {}
                     Err(error) => {
@@ -718,7 +732,6 @@ impl Store for PgStore {
                     }
                 }
             }
-            let sending = db.prepared(SEND).await?;
             let sizes: Vec<i64> =
                 message.files.iter().map(|file| i64::try_from(file.bytes.len()).unwrap_or(i64::MAX)).collect();
             let positions: Vec<i32> =
@@ -748,7 +761,7 @@ impl Store for PgStore {
                 &bytes,
             ];
             parameters.extend(audit_params(&audit));
-            parameters.extend([&SEND_LOCKS as &(dyn ToSql + Sync), &lower, &upper, &ARRIVALS]);
+            parameters.extend([&SEND_LOCKS as &(dyn ToSql + Sync), &lower, &upper, &ARRIVALS, &ONE_LOCK]);
             let statements = vec![sent(db.client, sending, parameters)];
             let answers = if begun {
                 in_transaction(db.client, db.trips, false, statements).await?
@@ -898,7 +911,7 @@ impl Store for PgStore {
             runtime.spawn(listen(Arc::clone(&self.target), arrived, listening));
             // Back only once the node hears: a node serving before its LISTEN left a long poll parked on it deaf
             // to a send another node committed in that moment, until the poll's own next look. The listener runs
-            // on the store's runtime, so waiting here blocks no task it needs.
+            // on the store's runtime; the relay calls this from a blocking thread.
             if heard.recv_timeout(LISTEN_WITHIN).is_err() {
                 tracing::warn!(
                     within = ?LISTEN_WITHIN,
