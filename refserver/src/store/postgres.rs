@@ -152,6 +152,12 @@ fn with_files(inner: &str, order: &str) -> String {
     )
 }
 
+/// One message by id with its files ([`with_files`] of [`sql::MESSAGE`]), built once: statements are found by their text.
+static MESSAGE_WITH_FILES: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| with_files(sql::MESSAGE, "ASC"));
+/// [`transition_with_audit`] of each transition, built once.
+static TRANSITIONS_WITH_AUDIT: std::sync::LazyLock<[String; 2]> =
+    std::sync::LazyLock::new(|| [Transition::Download, Transition::Acknowledge].map(transition_with_audit));
+
 /// Every statement the store runs, prepared on each connection when it opens: no request pays for a parse.
 fn statements() -> Vec<String> {
     let mut all: Vec<String> = [
@@ -169,9 +175,9 @@ fn statements() -> Vec<String> {
     .iter()
     .map(|sql| sql.to_string())
     .collect();
-    all.push(with_files(sql::MESSAGE, "ASC"));
+    all.push(MESSAGE_WITH_FILES.clone());
     all.push(with_files(sql::EXCHANGED, "ASC"));
-    all.extend([Transition::Download, Transition::Acknowledge].map(transition_with_audit));
+    all.extend(TRANSITIONS_WITH_AUDIT.iter().cloned());
     for mailbox in [Mailbox::Inbox, Mailbox::Outbox] {
         for by_status in [false, true] {
             for cursor in [
@@ -532,9 +538,7 @@ async fn in_transaction<'a>(
 }
 
 async fn insert_audit<C: GenericClient + Sync>(db: &Db<'_, C>, entry: &AuditEntry) -> Result<()> {
-    let parameters: [&(dyn tokio_postgres::types::ToSql + Sync); 5] =
-        [&entry.at, &entry.office, &entry.action, &entry.message_id, &entry.detail];
-    db.execute(sql::INSERT_AUDIT, &parameters).await.map(drop)
+    db.execute(sql::INSERT_AUDIT, &audit_params(entry)).await.map(drop)
 }
 
 fn audit_params(entry: &AuditEntry) -> Vec<&(dyn ToSql + Sync)> {
@@ -560,13 +564,17 @@ async fn change_status(
     reread: bool,
 ) -> Result<Option<MessageMeta>> {
     let db = connection.db();
-    let read = with_files(sql::MESSAGE, "ASC");
-    let (moving, reading) = (db.prepared(&transition_with_audit(transition)).await?, db.prepared(&read).await?);
+    let [download, acknowledge] = &*TRANSITIONS_WITH_AUDIT;
+    let moving = match transition {
+        Transition::Download => download,
+        Transition::Acknowledge => acknowledge,
+    };
+    let moving = db.prepared(moving).await?;
     let mut parameters: Vec<&(dyn ToSql + Sync)> = vec![&id, &at];
     parameters.extend(audit_params(audit));
     let mut statements = vec![sent(db.client, moving, parameters)];
     if reread {
-        statements.push(sent(db.client, reading, vec![&id]));
+        statements.push(sent(db.client, db.prepared(&MESSAGE_WITH_FILES).await?, vec![&id]));
     }
     db.trip();
     let mut answers = in_order(statements).await.into_iter();
@@ -623,7 +631,7 @@ async fn earlier_send(
             Ok(Some(Inserted::KeyConflict(id)))
         }
         Idempotent::Replay(id) => {
-            let Some(row) = db.query_opt(&with_files(sql::MESSAGE, "ASC"), &[&id]).await? else {
+            let Some(row) = db.query_opt(&MESSAGE_WITH_FILES, &[&id]).await? else {
                 return Ok(None); // the message it named is gone: store the send
             };
             let stored = message_with_files(&row)?;
@@ -710,9 +718,8 @@ impl Store for PgStore {
             let db = connection.db();
             // The sender's and the recipient's sends commit one at a time on every node: the sequence number is
             // drawn after their locks, so each office's numbers are in commit order (and an Idempotency-Key, the
-            // sender's, is checked and taken without a race).
-            // Prepared before a transaction is begun: nothing fallible stands between the look under a key and
-            // the statement that stores the send (which ends the transaction either way).
+            // sender's, is checked and taken without a race). The send is prepared before a transaction begins:
+            // nothing fallible stands between the look under a key and the statement that ends it either way.
             let sending = db.prepared(SEND).await?;
             let mut begun = false;
             if let Some(key) = &message.idempotency_key {
@@ -792,7 +799,7 @@ impl Store for PgStore {
         let id = id.to_string();
         self.read(move |connection| async move {
             let db = connection.db();
-            db.query_opt(&with_files(sql::MESSAGE, "ASC"), &[&id]).await?.as_ref().map(message_with_files).transpose()
+            db.query_opt(&MESSAGE_WITH_FILES, &[&id]).await?.as_ref().map(message_with_files).transpose()
         })
     }
 
