@@ -48,19 +48,21 @@ fn status_mb(pid: u32, key: &str) -> Option<f64> {
     Some(kb / 1024.0)
 }
 
-/// utime + stime of `/proc/PID/stat` (fields 14 and 15, after the parenthesised command name), in seconds.
-fn cpu_seconds(pid: u32) -> Option<f64> {
+/// utime + stime of `/proc/PID/stat` (fields 14 and 15, after the parenthesised command name), with `children`
+/// also cutime + cstime (16 and 17: the children it waited for), in seconds.
+pub fn cpu_seconds(pid: u32, children: bool) -> Option<f64> {
     let stat = std::fs::read_to_string(proc_path(pid, "stat")).ok()?;
-    let mut fields = stat.rsplit_once(')')?.1.split_whitespace().skip(11);
-    let ticks: f64 = fields.next()?.parse::<f64>().ok()? + fields.next()?.parse::<f64>().ok()?;
+    let wanted = if children { 4 } else { 2 };
+    let fields = stat.rsplit_once(')')?.1.split_whitespace().skip(11).take(wanted);
+    let ticks: Vec<f64> = fields.map(|field| field.parse().ok()).collect::<Option<_>>()?;
     // USER_HZ is 100 on every Linux architecture this runs on.
-    Some(ticks / 100.0)
+    (ticks.len() == wanted).then(|| ticks.iter().sum::<f64>() / 100.0)
 }
 
 fn sample(pid: u32, at_s: f64) -> Option<Sample> {
     let rss_mb = status_mb(pid, "VmRSS:")?;
     let fds = std::fs::read_dir(proc_path(pid, "fd")).ok()?.count();
-    Some(Sample { at_s, rss_mb, fds, cpu_s: cpu_seconds(pid)? })
+    Some(Sample { at_s, rss_mb, fds, cpu_s: cpu_seconds(pid, false)? })
 }
 
 impl RelayWatch {

@@ -25,18 +25,10 @@ use std::sync::Arc;
 use anyhow::{anyhow, bail, Context, Result};
 use loadtest::capacity::{Country, Headroom, PerExchange, RunTotals, Sizing, TlsCost, ValidationCost};
 use loadtest::population::Population;
+use loadtest::relay_watch::cpu_seconds;
 use refserver::sandbox::{Sandbox, SandboxOffice};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-/// `utime + stime` (and with `children`, `cutime + cstime`) of a process, in seconds (`USER_HZ` is 100).
-fn process_cpu_s(pid: u32, children: bool) -> Option<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let fields: Vec<f64> =
-        stat.rsplit_once(')')?.1.split_whitespace().skip(11).take(4).filter_map(|f| f.parse().ok()).collect();
-    let taken = if children { 4 } else { 2 };
-    (fields.len() == 4).then(|| fields[..taken].iter().sum::<f64>() / 100.0)
-}
 
 /// The parent of a process.
 fn parent_of(pid: u32) -> Option<u32> {
@@ -46,11 +38,11 @@ fn parent_of(pid: u32) -> Option<u32> {
 
 /// CPU of a process and its children, those alive and those it reaped.
 fn tree_cpu_s(root: u32) -> Option<f64> {
-    let mut total = process_cpu_s(root, true)?;
+    let mut total = cpu_seconds(root, true)?;
     for entry in std::fs::read_dir("/proc").ok()?.flatten() {
         let Some(pid) = entry.file_name().to_str().and_then(|name| name.parse::<u32>().ok()) else { continue };
         if parent_of(pid) == Some(root) {
-            total += process_cpu_s(pid, true).unwrap_or(0.0);
+            total += cpu_seconds(pid, true).unwrap_or(0.0);
         }
     }
     Some(total)
@@ -154,7 +146,7 @@ impl Watch {
     fn relay_cpu_s(&self) -> Result<f64> {
         self.relay_pids
             .iter()
-            .map(|pid| process_cpu_s(*pid, false).ok_or_else(|| anyhow!("cannot read /proc/{pid}/stat")))
+            .map(|pid| cpu_seconds(*pid, false).ok_or_else(|| anyhow!("cannot read /proc/{pid}/stat")))
             .sum()
     }
 
